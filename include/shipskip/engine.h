@@ -1,0 +1,76 @@
+/* engine.h: runs a review batch: every tool × persona, on one libuv loop.
+ *
+ * Tools are read from a toolsrc as a stream, and only a bounded window of
+ * tools is in progress at once; a tool's memory is freed as soon as its
+ * scorecard is written, so memory follows the requests in flight, not the
+ * size of the batch. At most `concurrency` requests are in flight.
+ *
+ * Per review: render the prompt, send it, then
+ *   - transport error, 429, 408 or 5xx: retry after an exponential backoff
+ *     with jitter (or the server's Retry-After), up to max_retries;
+ *   - other HTTP errors: the review fails with the server's message;
+ *   - a reply that breaks the contract: re-ask with the failures quoted, up
+ *     to max_attempts replies; then the review fails with its reasons.
+ * A failed review is recorded as failed, never given a default score.
+ */
+#ifndef SHIPSKIP_ENGINE_H
+#define SHIPSKIP_ENGINE_H
+
+#include "shipskip/error.h"
+#include "shipskip/persona.h"
+#include "shipskip/prompt.h"
+#include "shipskip/provider.h"
+#include "shipskip/toolsrc.h"
+#include "shipskip/validate.h"
+
+#include <stdio.h>
+
+struct sk_engine_opts {
+  const struct sk_panel_def *panel;
+  struct sk_validator *validator;
+  const struct sk_prompts *prompts;
+  struct sk_provider_conf provider;
+  const char *model;       /* overrides every persona's model when set */
+  double temperature;      /* < 0: the persona's, else not sent */
+  long max_tokens;         /* 0: the persona's, else not sent */
+  int has_seed;
+  long seed;
+  int concurrency;         /* requests in flight, >= 1 */
+  int max_attempts;        /* model replies per review (1 + re-asks) */
+  int max_retries;         /* HTTP-level retries per review */
+  long timeout_ms;         /* per request */
+  long retry_base_ms;      /* first backoff step */
+  long retry_cap_ms;       /* longest backoff step */
+  long max_retry_wait_ms;  /* longest Retry-After honoured */
+  const char *outdir;
+  int progress;            /* draw a progress line on stderr */
+  const char *user_agent;
+};
+
+struct sk_engine_stats {
+  unsigned long tools_ok;      /* every review accepted */
+  unsigned long tools_failed;  /* written, with at least one failed review */
+  unsigned long records_bad;   /* input records rejected */
+  unsigned long tools_unwritten; /* scorecard could not be written */
+  unsigned long reviews_ok;
+  unsigned long reviews_failed;
+  unsigned long requests;      /* HTTP requests sent */
+  unsigned long reasks;
+  unsigned long retries;
+  unsigned long connections;
+  long prompt_tokens;
+  long completion_tokens;
+};
+
+/* Sets opts to the defaults (concurrency 8, 3 attempts, 4 retries, 120 s
+ * timeout, 500 ms..30 s backoff, 60 s longest Retry-After). */
+void sk_engine_opts_init(struct sk_engine_opts *opts);
+
+/* Reviews every tool src yields, writing scorecards into opts->outdir and
+ * reporting bad records and failed reviews on stderr. Returns 0 when the
+ * batch ran (look at stats for failures), or a negative code with err set
+ * when it could not run at all (SK_ENOMEM, SK_EHTTP, SK_EIO). */
+int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *opts,
+                  struct sk_engine_stats *stats, struct sk_error *err);
+
+#endif

@@ -1,0 +1,82 @@
+/* scorecard.h: merging a tool's reviews into its scorecard, and writing it.
+ *
+ * The panel verdict counts accepted reviews: Ship when ships outnumber
+ * skips, Skip when skips do, Split on a tie; with no accepted review there
+ * is no verdict (never a guessed one). ship_percent is ships / accepted
+ * reviews, rounded to a whole percent; mean_score is rounded to one decimal.
+ *
+ * OUTDIR/<slug>.json is the source of truth (schema "shipskip.scorecard/1",
+ * keys documented in docs/SCORECARD.md); OUTDIR/<slug>.md is the editor's
+ * draft. Both are written atomically and contain nothing that varies from
+ * run to run, so a replayed run reproduces them byte for byte.
+ */
+#ifndef SHIPSKIP_SCORECARD_H
+#define SHIPSKIP_SCORECARD_H
+
+#include "shipskip/buf.h"
+#include "shipskip/error.h"
+#include "shipskip/persona.h"
+#include "shipskip/tool.h"
+
+#include <stddef.h>
+
+enum sk_review_status { SK_REVIEW_PENDING = 0, SK_REVIEW_OK, SK_REVIEW_FAILED };
+
+/* One reviewer's result. Strings are owned by the review. */
+struct sk_review {
+  const struct sk_persona *persona;
+  enum sk_review_status status;
+  int score;        /* 0-100 when OK */
+  char verdict[5];  /* "ship" / "skip" when OK */
+  char *text;       /* the paragraph when OK */
+  char *provider;
+  char *model;
+  int attempts;     /* replies asked of the model (1 + re-asks) */
+  int retries;      /* HTTP-level retries */
+  long prompt_tokens;
+  long completion_tokens;
+  char **errors;    /* why it failed (or what earlier attempts got wrong) */
+  size_t nerrors;
+};
+
+/* Adds a copy of msg to r's errors. Returns 0 or SK_ENOMEM. */
+int sk_review_add_error(struct sk_review *r, const char *msg);
+
+/* Frees the strings of r, leaving it zeroed. NULL-safe. */
+void sk_review_cleanup(struct sk_review *r);
+
+struct sk_panel_result {
+  const char *verdict; /* "Ship", "Skip", "Split", or NULL: no verdict */
+  int ships;
+  int skips;
+  int failed;
+  int reviewers;       /* accepted reviews */
+  int ship_percent;    /* valid when reviewers > 0 */
+  double mean_score;   /* valid when reviewers > 0 */
+  int complete;        /* 1 when every review was accepted */
+  char label[64];      /* "Ship · 3 ship / 1 skip" */
+};
+
+/* Merges n reviews into the panel result. Cannot fail. */
+void sk_scorecard_merge(const struct sk_review *r, size_t n,
+                        struct sk_panel_result *out);
+
+/* Renders the scorecard JSON (pretty-printed, trailing newline) into out. */
+int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
+                      size_t n, struct sk_buf *out, struct sk_error *err);
+
+/* Renders the Markdown draft into out. */
+int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
+                          size_t n, struct sk_buf *out, struct sk_error *err);
+
+/* Writes OUTDIR/<slug>.json and OUTDIR/<slug>.md atomically. The slug must
+ * be safe (sk_slug_is_safe); anything else is refused. */
+int sk_scorecard_write(const char *outdir, const struct sk_tool *t,
+                       const struct sk_review *r, size_t n,
+                       struct sk_error *err);
+
+/* Appends s to out escaped for Markdown text: punctuation that could start
+ * markup (headings, links, emphasis, raw HTML, tables) is backslashed. */
+int sk_md_escape(struct sk_buf *out, const char *s);
+
+#endif

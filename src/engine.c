@@ -1,0 +1,740 @@
+/* engine.c: the review batch on one libuv loop (see engine.h).
+ *
+ * Data flow: pump() admits tools from the source while the window has room,
+ * turns each into one review_run per persona on the ready queue, and sends
+ * ready reviews while fewer than `concurrency` requests are in flight. Every
+ * response comes back to on_response(), which accepts the review, re-asks,
+ * schedules a retry on a uv timer, or fails it, and calls pump() again. When
+ * the last review of a tool ends, its scorecard is written and the tool is
+ * freed. When nothing is queued, in flight, waiting or unread, the HTTP
+ * client and the progress timer are closed and the loop runs dry.
+ */
+#include "shipskip/engine.h"
+#include "shipskip/http.h"
+#include "shipskip/scorecard.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define container_of(ptr, type, member)                                        \
+  ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+struct engine;
+struct tool_run;
+
+struct review_run {
+  struct engine *e;
+  struct tool_run *tool;
+  size_t idx;        /* the persona's index in the panel */
+  char *system;      /* the first two messages */
+  char *user;
+  char **turns;      /* then assistant reply, re-ask, assistant reply... */
+  size_t nturns;
+  struct review_run *next; /* ready-queue link */
+};
+
+struct tool_run {
+  struct sk_tool *tool;
+  struct review_run *runs;   /* one per persona */
+  struct sk_review *reviews; /* the results, same order */
+  size_t n;
+  size_t pending;            /* reviews not yet ended */
+};
+
+struct delay {
+  uv_timer_t timer;
+  struct review_run *rr;
+};
+
+/* Open-addressing set of the slugs seen in this batch, so two tools can
+ * never write the same scorecard file. */
+struct slugset {
+  char **slots;
+  size_t cap;
+  size_t used;
+};
+
+struct engine {
+  uv_loop_t loop;
+  const struct sk_engine_opts *o;
+  struct sk_engine_stats *st;
+  struct sk_toolsrc *src;
+  struct sk_http *http;
+  struct review_run *ready_head;
+  struct review_run *ready_tail;
+  size_t inflight;
+  size_t timers;
+  size_t active_tools;
+  size_t window;
+  int eof;
+  int fatal;
+  struct sk_error fatal_err;
+  int closing;
+  uv_timer_t progress;
+  int progress_on;
+  int progress_drawn;
+  uint64_t rng;
+  struct slugset slugs;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static uint64_t next_rand(struct engine *e) {
+  /* xorshift64*: jitter only needs to decorrelate clients, not be secure. */
+  e->rng ^= e->rng >> 12;
+  e->rng ^= e->rng << 25;
+  e->rng ^= e->rng >> 27;
+  return e->rng * 2685821657736338717ULL;
+}
+
+static void clear_progress(struct engine *e) {
+  if (e->progress_drawn) {
+    fputs("\r\033[K", stderr);
+    e->progress_drawn = 0;
+  }
+}
+
+static void report(struct engine *e, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void report(struct engine *e, const char *fmt, ...) {
+  va_list ap;
+  clear_progress(e);
+  fputs("shipskip: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+static void set_fatal(struct engine *e, int code, const char *msg) {
+  if (!e->fatal) {
+    e->fatal = 1;
+    sk_error_set(&e->fatal_err, code, "%s", msg);
+  }
+}
+
+static uint64_t hash_str(const char *s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (; *s != '\0'; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+  return h;
+}
+
+/* Adds slug; returns 1 if added, 0 if already present, SK_ENOMEM. */
+static int slugset_add(struct slugset *s, const char *slug) {
+  size_t i;
+  if (s->used * 2 >= s->cap) {
+    size_t ncap = s->cap ? s->cap * 2 : 256;
+    char **slots = calloc(ncap, sizeof(*slots));
+    if (slots == NULL)
+      return SK_ENOMEM;
+    for (i = 0; i < s->cap; i++) {
+      size_t j;
+      if (s->slots[i] == NULL)
+        continue;
+      for (j = hash_str(s->slots[i]) & (ncap - 1); slots[j] != NULL;
+           j = (j + 1) & (ncap - 1))
+        ;
+      slots[j] = s->slots[i];
+    }
+    free(s->slots);
+    s->slots = slots;
+    s->cap = ncap;
+  }
+  for (i = hash_str(slug) & (s->cap - 1); s->slots[i] != NULL;
+       i = (i + 1) & (s->cap - 1))
+    if (strcmp(s->slots[i], slug) == 0)
+      return 0;
+  s->slots[i] = strdup(slug);
+  if (s->slots[i] == NULL)
+    return SK_ENOMEM;
+  s->used++;
+  return 1;
+}
+
+static void slugset_free(struct slugset *s) {
+  size_t i;
+  for (i = 0; i < s->cap; i++)
+    free(s->slots[i]);
+  free(s->slots);
+}
+
+/* ---- the ready queue ------------------------------------------------- */
+
+static void push_back(struct engine *e, struct review_run *rr) {
+  rr->next = NULL;
+  if (e->ready_tail != NULL)
+    e->ready_tail->next = rr;
+  else
+    e->ready_head = rr;
+  e->ready_tail = rr;
+}
+
+/* Retries and re-asks jump the queue so tools already started finish first
+ * and the window keeps moving. */
+static void push_front(struct engine *e, struct review_run *rr) {
+  rr->next = e->ready_head;
+  e->ready_head = rr;
+  if (e->ready_tail == NULL)
+    e->ready_tail = rr;
+}
+
+static struct review_run *pop_ready(struct engine *e) {
+  struct review_run *rr = e->ready_head;
+  if (rr != NULL) {
+    e->ready_head = rr->next;
+    if (e->ready_head == NULL)
+      e->ready_tail = NULL;
+    rr->next = NULL;
+  }
+  return rr;
+}
+
+/* ---- tools ------------------------------------------------------------ */
+
+static void free_run(struct review_run *rr) {
+  size_t i;
+  free(rr->system);
+  free(rr->user);
+  for (i = 0; i < rr->nturns; i++)
+    free(rr->turns[i]);
+  free(rr->turns);
+}
+
+static void free_tool_run(struct tool_run *tr) {
+  size_t i;
+  if (tr == NULL)
+    return;
+  for (i = 0; tr->runs != NULL && i < tr->n; i++)
+    free_run(&tr->runs[i]);
+  for (i = 0; tr->reviews != NULL && i < tr->n; i++)
+    sk_review_cleanup(&tr->reviews[i]);
+  free(tr->runs);
+  free(tr->reviews);
+  sk_tool_free(tr->tool);
+  free(tr);
+}
+
+static void finish_tool(struct engine *e, struct tool_run *tr) {
+  struct sk_error err;
+  struct sk_panel_result p;
+  size_t i;
+  int rc;
+
+  sk_error_clear(&err);
+  for (i = 0; i < tr->n; i++) {
+    struct sk_review *r = &tr->reviews[i];
+    e->st->prompt_tokens += r->prompt_tokens;
+    e->st->completion_tokens += r->completion_tokens;
+    if (r->status == SK_REVIEW_OK) {
+      e->st->reviews_ok++;
+      continue;
+    }
+    e->st->reviews_failed++;
+    report(e, "%s: %s: %s review failed after %d attempt%s, %d retr%s: %s%s",
+           tr->tool->origin, tr->tool->slug, r->persona->name, r->attempts,
+           r->attempts == 1 ? "" : "s", r->retries,
+           r->retries == 1 ? "y" : "ies",
+           r->nerrors > 0 ? r->errors[0] : "unknown error",
+           r->nerrors > 1 ? " (and more; see the scorecard)" : "");
+  }
+  sk_scorecard_merge(tr->reviews, tr->n, &p);
+  rc = sk_scorecard_write(e->o->outdir, tr->tool, tr->reviews, tr->n, &err);
+  if (rc != 0) {
+    e->st->tools_unwritten++;
+    report(e, "%s: cannot write scorecard: %s", tr->tool->slug, err.msg);
+    /* An output directory that cannot take one scorecard will not take the
+     * next: stop starting work rather than spend on reviews that are lost. */
+    set_fatal(e, rc, err.msg);
+  } else if (p.complete) {
+    e->st->tools_ok++;
+  } else {
+    e->st->tools_failed++;
+  }
+  e->active_tools--;
+  free_tool_run(tr);
+}
+
+static void end_review(struct engine *e, struct review_run *rr) {
+  struct tool_run *tr = rr->tool;
+  if (--tr->pending == 0)
+    finish_tool(e, tr);
+}
+
+static void fail_review(struct engine *e, struct review_run *rr,
+                        const char *msg) {
+  struct sk_review *r = &rr->tool->reviews[rr->idx];
+  r->status = SK_REVIEW_FAILED;
+  if (sk_review_add_error(r, msg) != 0)
+    set_fatal(e, SK_ENOMEM, "out of memory");
+  end_review(e, rr);
+}
+
+static const char *model_for(const struct engine *e,
+                             const struct sk_persona *p) {
+  if (e->o->model != NULL)
+    return e->o->model;
+  if (p->model != NULL)
+    return p->model;
+  return e->o->provider.impl->default_model;
+}
+
+/* Reads the next good tool and queues its reviews. Returns 1 if a tool was
+ * admitted, 0 if none can be (window full, input done or fatal). */
+static int admit_tool(struct engine *e) {
+  const struct sk_panel_def *panel = e->o->panel;
+  struct tool_run *tr;
+  size_t i;
+
+  if (e->eof || e->fatal || e->active_tools >= e->window)
+    return 0;
+  for (;;) {
+    struct sk_tool *tool = NULL;
+    struct sk_error err;
+    int rc;
+
+    sk_error_clear(&err);
+    rc = sk_toolsrc_next(e->src, &tool, &err);
+    if (rc == 0) {
+      e->eof = 1;
+      return 0;
+    }
+    if (rc == SK_ENOMEM) {
+      set_fatal(e, rc, "out of memory reading tools");
+      return 0;
+    }
+    if (rc < 0) {
+      e->st->records_bad++;
+      report(e, "%s (record skipped)", err.msg);
+      continue;
+    }
+    rc = slugset_add(&e->slugs, tool->slug);
+    if (rc == 0) {
+      e->st->records_bad++;
+      report(e,
+             "%s: slug \"%s\" is already used by another tool in this "
+             "batch; give one of them a distinct \"slug\" (record skipped)",
+             tool->origin, tool->slug);
+      sk_tool_free(tool);
+      continue;
+    }
+    if (rc < 0) {
+      sk_tool_free(tool);
+      set_fatal(e, SK_ENOMEM, "out of memory");
+      return 0;
+    }
+    tr = calloc(1, sizeof(*tr));
+    if (tr == NULL || (tr->runs = calloc(panel->n, sizeof(*tr->runs))) ==
+                          NULL ||
+        (tr->reviews = calloc(panel->n, sizeof(*tr->reviews))) == NULL) {
+      if (tr != NULL) {
+        free(tr->runs);
+        free(tr);
+      }
+      sk_tool_free(tool);
+      set_fatal(e, SK_ENOMEM, "out of memory");
+      return 0;
+    }
+    tr->tool = tool;
+    tr->n = panel->n;
+    tr->pending = panel->n;
+    break;
+  }
+  e->active_tools++;
+  /* Hold the tool open while its reviews are queued, so that one failing
+   * at once cannot finish (and free) the tool under this loop. */
+  tr->pending++;
+  for (i = 0; i < tr->n; i++) {
+    struct review_run *rr = &tr->runs[i];
+    struct sk_review *r = &tr->reviews[i];
+    const struct sk_persona *p = &panel->personas[i];
+    struct sk_buf sys;
+    struct sk_buf user;
+    struct sk_error err;
+
+    rr->e = e;
+    rr->tool = tr;
+    rr->idx = i;
+    r->persona = p;
+    r->provider = strdup(e->o->provider.impl->name);
+    r->model = strdup(model_for(e, p));
+    if (r->provider == NULL || r->model == NULL) {
+      fail_review(e, rr, "out of memory");
+      continue;
+    }
+    sk_buf_init(&sys, SK_PROMPT_MAX);
+    sk_buf_init(&user, SK_PROMPT_MAX);
+    sk_error_clear(&err);
+    if (sk_prompt_render(e->o->prompts, tr->tool, p, &sys, &user, &err) !=
+        0) {
+      sk_buf_cleanup(&sys);
+      sk_buf_cleanup(&user);
+      fail_review(e, rr, err.msg);
+      continue;
+    }
+    rr->system = sk_buf_take(&sys);
+    rr->user = sk_buf_take(&user);
+    if (rr->system == NULL || rr->user == NULL) {
+      fail_review(e, rr, "out of memory");
+      continue;
+    }
+    push_back(e, rr);
+  }
+  end_review(e, &tr->runs[0]); /* drops the hold taken above */
+  return 1;
+}
+
+/* ---- requests --------------------------------------------------------- */
+
+static void on_response(struct sk_http_response *res, void *arg);
+static void pump_engine(struct engine *e);
+
+static void send_review(struct engine *e, struct review_run *rr) {
+  const struct sk_persona *p = &e->o->panel->personas[rr->idx];
+  struct sk_review *r = &rr->tool->reviews[rr->idx];
+  struct sk_message msgs[2 + 2 * 8];
+  struct sk_chat_request req;
+  struct sk_wire_request wire;
+  struct sk_error err;
+  size_t i;
+  int rc;
+
+  msgs[0].role = "system";
+  msgs[0].content = rr->system;
+  msgs[1].role = "user";
+  msgs[1].content = rr->user;
+  for (i = 0; i < rr->nturns && i < 16; i++) {
+    msgs[2 + i].role = i % 2 == 0 ? "assistant" : "user";
+    msgs[2 + i].content = rr->turns[i];
+  }
+  memset(&req, 0, sizeof(req));
+  req.model = r->model;
+  req.messages = msgs;
+  req.nmessages = 2 + (rr->nturns < 16 ? rr->nturns : 16);
+  req.temperature = e->o->temperature >= 0 ? e->o->temperature
+                                            : p->temperature;
+  req.max_tokens = e->o->max_tokens > 0 ? e->o->max_tokens : p->max_tokens;
+  req.has_seed = e->o->has_seed;
+  req.seed = e->o->seed;
+
+  sk_error_clear(&err);
+  rc = e->o->provider.impl->build(&e->o->provider, &req, &wire, &err);
+  if (rc == 0) {
+    rc = sk_http_submit(e->http, wire.url, (const char *const *)wire.headers,
+                        wire.nheaders, wire.body, wire.body_len, on_response,
+                        rr, &err);
+    sk_wire_request_cleanup(&wire);
+  }
+  if (rc != 0) {
+    fail_review(e, rr, err.msg);
+    return;
+  }
+  if (r->attempts == 0)
+    r->attempts = 1;
+  e->inflight++;
+  e->st->requests++;
+}
+
+static void delay_close_cb(uv_handle_t *h) {
+  free(container_of(h, struct delay, timer));
+}
+
+static void delay_cb(uv_timer_t *t) {
+  struct delay *d = container_of(t, struct delay, timer);
+  struct engine *e = d->rr->e;
+
+  e->timers--;
+  push_front(e, d->rr);
+  uv_close((uv_handle_t *)&d->timer, delay_close_cb);
+  pump_engine(e);
+}
+
+/* Schedules another try of rr, or fails it when out of retries. */
+static void retry_later(struct engine *e, struct review_run *rr,
+                        const char *why, long retry_after_ms) {
+  struct sk_review *r = &rr->tool->reviews[rr->idx];
+  struct delay *d;
+  uint64_t wait;
+  char msg[400];
+
+  if (r->retries >= e->o->max_retries) {
+    snprintf(msg, sizeof(msg), "gave up after %d retr%s: %s", r->retries,
+             r->retries == 1 ? "y" : "ies", why);
+    fail_review(e, rr, msg);
+    return;
+  }
+  if (retry_after_ms > e->o->max_retry_wait_ms) {
+    snprintf(msg, sizeof(msg),
+             "%s; the server asked to wait %ld s, longer than "
+             "--max-retry-wait %ld s",
+             why, retry_after_ms / 1000, e->o->max_retry_wait_ms / 1000);
+    fail_review(e, rr, msg);
+    return;
+  }
+  if (retry_after_ms >= 0) {
+    /* Honour the server, plus up to 10% so a crowd does not return as one. */
+    uint64_t spread = (uint64_t)retry_after_ms / 10 + 1;
+    wait = (uint64_t)retry_after_ms + next_rand(e) % spread;
+  } else {
+    /* Exponential backoff with equal jitter: half fixed, half random. */
+    uint64_t step = (uint64_t)e->o->retry_base_ms << (r->retries < 16
+                                                          ? r->retries
+                                                          : 16);
+    if (step > (uint64_t)e->o->retry_cap_ms)
+      step = (uint64_t)e->o->retry_cap_ms;
+    wait = step / 2 + next_rand(e) % (step / 2 + 1);
+  }
+  r->retries++;
+  e->st->retries++;
+  d = calloc(1, sizeof(*d));
+  if (d == NULL || uv_timer_init(&e->loop, &d->timer) != 0) {
+    free(d);
+    fail_review(e, rr, "out of memory scheduling a retry");
+    return;
+  }
+  d->rr = rr;
+  e->timers++;
+  uv_timer_start(&d->timer, delay_cb, wait, 0);
+}
+
+static const char *header_lookup(void *ctx, const char *name) {
+  return sk_http_response_header(ctx, name);
+}
+
+/* Takes a reply that parsed: accept it, re-ask, or fail the review. */
+static void judge_reply(struct engine *e, struct review_run *rr,
+                        char *content) {
+  struct sk_review *r = &rr->tool->reviews[rr->idx];
+  const struct sk_persona *p = &e->o->panel->personas[rr->idx];
+  struct sk_reply reply;
+  int rc;
+  size_t i;
+
+  rc = sk_validator_check(e->o->validator, rr->idx, content, strlen(content),
+                          &reply);
+  if (rc == 0) {
+    r->status = SK_REVIEW_OK;
+    r->score = reply.score;
+    memcpy(r->verdict, reply.verdict, sizeof(r->verdict));
+    r->text = reply.review;
+    reply.review = NULL;
+    free(content);
+    end_review(e, rr);
+    return;
+  }
+  if (rc != SK_EREPLY) {
+    free(content);
+    fail_review(e, rr, "out of memory checking the reply");
+    return;
+  }
+  if (r->attempts >= e->o->max_attempts) {
+    r->status = SK_REVIEW_FAILED;
+    for (i = 0; i < reply.nerrors; i++)
+      if (sk_review_add_error(r, reply.errors[i]) != 0)
+        set_fatal(e, SK_ENOMEM, "out of memory");
+    sk_reply_cleanup(&reply);
+    free(content);
+    end_review(e, rr);
+    return;
+  }
+  {
+    /* Re-ask: the conversation so far, plus a message quoting every
+     * failure, so the model can fix exactly what was wrong. */
+    const char *errs[SK_REPLY_MAX_ERRORS];
+    struct sk_buf ask;
+    struct sk_error err;
+    char **turns = realloc(rr->turns, (rr->nturns + 2) * sizeof(*turns));
+    if (turns == NULL) {
+      free(content);
+      fail_review(e, rr, "out of memory");
+      return;
+    }
+    rr->turns = turns;
+    for (i = 0; i < reply.nerrors; i++)
+      errs[i] = reply.errors[i];
+    sk_buf_init(&ask, SK_PROMPT_MAX);
+    sk_error_clear(&err);
+    rc = sk_prompt_render_reask(e->o->prompts, p, errs, reply.nerrors, &ask,
+                                &err);
+    if (rc != 0) {
+      sk_buf_cleanup(&ask);
+      free(content);
+      fail_review(e, rr, err.msg);
+      return;
+    }
+    rr->turns[rr->nturns++] = content;
+    rr->turns[rr->nturns] = sk_buf_take(&ask);
+    if (rr->turns[rr->nturns] == NULL) {
+      fail_review(e, rr, "out of memory");
+      return;
+    }
+    rr->nturns++;
+    r->attempts++;
+    e->st->reasks++;
+    push_front(e, rr);
+  }
+}
+
+static void on_response(struct sk_http_response *res, void *arg) {
+  struct review_run *rr = arg;
+  struct engine *e = rr->e;
+  struct sk_review *r = &rr->tool->reviews[rr->idx];
+  struct sk_chat_result cr;
+  char why[400];
+
+  e->inflight--;
+  if (res->error == SK_ECANCELED) {
+    fail_review(e, rr, "canceled before the server answered");
+    goto out;
+  }
+  if (res->error != 0) {
+    if (res->error == SK_ETIMEDOUT)
+      snprintf(why, sizeof(why), "no answer within %ld ms (%s)",
+               e->o->timeout_ms, res->errmsg);
+    else
+      snprintf(why, sizeof(why), "%s", res->errmsg);
+    if (res->error == SK_ETOOBIG)
+      fail_review(e, rr, why);
+    else
+      retry_later(e, rr, why, -1);
+    goto out;
+  }
+  e->o->provider.impl->parse(res->status, res->body, res->body_len,
+                             header_lookup, res, &cr);
+  r->prompt_tokens += cr.prompt_tokens;
+  r->completion_tokens += cr.completion_tokens;
+  switch (cr.outcome) {
+  case SK_OUTCOME_OK:
+    judge_reply(e, rr, cr.content);
+    cr.content = NULL;
+    break;
+  case SK_OUTCOME_RETRY:
+    retry_later(e, rr, cr.error, cr.retry_after_ms);
+    break;
+  case SK_OUTCOME_FINAL:
+    fail_review(e, rr, cr.error);
+    break;
+  }
+  sk_chat_result_cleanup(&cr);
+out:
+  pump_engine(e);
+}
+
+/* ---- driving ---------------------------------------------------------- */
+
+static void progress_close_cb(uv_handle_t *h) { (void)h; }
+
+static void draw_progress(struct engine *e) {
+  const struct sk_engine_stats *st = e->st;
+  fprintf(stderr,
+          "\r\033[Kshipskip: %lu reviewed, %lu with failures, %lu bad "
+          "records · %zu in flight, %zu waiting to retry",
+          st->tools_ok, st->tools_failed, st->records_bad, e->inflight,
+          e->timers);
+  e->progress_drawn = 1;
+}
+
+static void progress_cb(uv_timer_t *t) {
+  draw_progress(container_of(t, struct engine, progress));
+}
+
+static void maybe_finish(struct engine *e) {
+  if (e->closing || e->inflight > 0 || e->timers > 0 ||
+      e->ready_head != NULL || e->active_tools > 0 || !(e->eof || e->fatal))
+    return;
+  e->closing = 1;
+  e->st->connections = sk_http_connections(e->http);
+  sk_http_close(e->http, NULL, NULL);
+  e->http = NULL;
+  if (e->progress_on) {
+    uv_timer_stop(&e->progress);
+    uv_close((uv_handle_t *)&e->progress, progress_close_cb);
+    clear_progress(e);
+  }
+}
+
+static void pump_engine(struct engine *e) {
+  while (!e->closing && (size_t)e->inflight < (size_t)e->o->concurrency) {
+    struct review_run *rr = pop_ready(e);
+    if (rr == NULL) {
+      if (!admit_tool(e))
+        break;
+      continue;
+    }
+    send_review(e, rr);
+  }
+  maybe_finish(e);
+}
+
+void sk_engine_opts_init(struct sk_engine_opts *o) {
+  memset(o, 0, sizeof(*o));
+  o->temperature = -1;
+  o->concurrency = 8;
+  o->max_attempts = 3;
+  o->max_retries = 4;
+  o->timeout_ms = 120000;
+  o->retry_base_ms = 500;
+  o->retry_cap_ms = 30000;
+  o->max_retry_wait_ms = 60000;
+}
+
+int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
+                  struct sk_engine_stats *st, struct sk_error *err) {
+  struct engine *e;
+  struct sk_http_opts hopts;
+  int rc;
+  size_t per_tool;
+
+  memset(st, 0, sizeof(*st));
+  e = calloc(1, sizeof(*e));
+  if (e == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  e->o = o;
+  e->st = st;
+  e->src = src;
+  e->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ULL;
+  /* Enough tools in progress to keep every slot busy even while some wait
+   * on retries, and no more: the window bounds memory. */
+  per_tool = o->panel->n ? o->panel->n : 1;
+  e->window = 2 * (((size_t)o->concurrency + per_tool - 1) / per_tool) + 2;
+  rc = uv_loop_init(&e->loop);
+  if (rc != 0) {
+    free(e);
+    return sk_error_set(err, SK_EIO, "uv_loop_init: %s", uv_strerror(rc));
+  }
+  memset(&hopts, 0, sizeof(hopts));
+  hopts.timeout_ms = o->timeout_ms;
+  hopts.max_connections = o->concurrency;
+  hopts.user_agent = o->user_agent;
+  rc = sk_http_new(&e->loop, &hopts, &e->http, err);
+  if (rc != 0) {
+    uv_loop_close(&e->loop);
+    free(e);
+    return rc;
+  }
+  if (o->progress && uv_timer_init(&e->loop, &e->progress) == 0) {
+    e->progress_on = 1;
+    uv_timer_start(&e->progress, progress_cb, 200, 200);
+  }
+  pump_engine(e);
+  uv_run(&e->loop, UV_RUN_DEFAULT);
+  rc = uv_loop_close(&e->loop);
+  if (rc != 0)
+    sk_error_set(err, SK_EIO, "event loop still busy at exit: %s",
+                 uv_strerror(rc));
+  if (e->fatal) {
+    rc = e->fatal_err.code;
+    sk_error_set(err, rc, "%s", e->fatal_err.msg);
+  }
+  slugset_free(&e->slugs);
+  free(e);
+  return rc;
+}

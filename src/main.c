@@ -1,0 +1,529 @@
+/* main.c: the shipskip command line. It parses arguments, loads the panel,
+ * prompts and inputs, runs the library, and chooses the exit code; all the
+ * work lives in the library.
+ *
+ * Exit codes: 0 every tool reviewed; 1 some tools failed (the rest written);
+ * 2 usage or configuration error.
+ */
+#include "shipskip/engine.h"
+#include "shipskip/fsutil.h"
+#include "shipskip/http.h"
+#include "shipskip/persona.h"
+#include "shipskip/prompt.h"
+#include "shipskip/provider.h"
+#include "shipskip/toolsrc.h"
+#include "shipskip/validate.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { EXIT_ALL_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
+
+static const char USAGE[] =
+    "usage: shipskip review INPUT... -o OUTDIR [options]\n"
+    "       shipskip prompts INPUT... [--persona NAME] [options]\n"
+    "       shipskip --help | --version\n"
+    "\n"
+    "INPUT is a JSON file (one tool or an array), a JSON Lines file, a\n"
+    "directory of them, or - for standard input.\n"
+    "\n"
+    "review options:\n"
+    "  -o, --output DIR       write <slug>.json and <slug>.md here\n"
+    "  --provider NAME        API wire format (default openai)\n"
+    "  --model M              model for every persona (overrides persona files)\n"
+    "  --base-url URL         API base URL (default $OPENAI_BASE_URL or\n"
+    "                         https://api.openai.com/v1)\n"
+    "  --api-key-env VAR      read the API key from VAR (default OPENAI_API_KEY)\n"
+    "  --concurrency N        requests in flight (default 8)\n"
+    "  --personas a,b         review with these personas only\n"
+    "  --max-attempts N       replies asked per review, re-asks included "
+    "(default 3)\n"
+    "  --max-retries N        HTTP retries per review (default 4)\n"
+    "  --timeout SEC          per-request timeout (default 120)\n"
+    "  --max-retry-wait SEC   longest Retry-After honoured (default 60)\n"
+    "  --temperature T        sampling temperature (default: persona's)\n"
+    "  --max-tokens N         reply token limit (default: persona's)\n"
+    "  --seed N               sampling seed, where the API supports it\n"
+    "  --min-words N          shortest review paragraph (default 60)\n"
+    "  --max-words N          longest review paragraph (default 260)\n"
+    "  --personas-dir DIR     persona files (default ./personas)\n"
+    "  --prompts-dir DIR      prompt templates (default ./prompts)\n"
+    "  --progress / --no-progress   progress line (default: on a terminal)\n"
+    "  -q, --quiet            no summary line at the end\n"
+    "\n"
+    "prompts options: --persona NAME, and --personas, --personas-dir,\n"
+    "--prompts-dir, --min-words, --max-words as above.\n"
+    "\n"
+    "Exit status: 0 all reviewed, 1 some tools failed, 2 usage or "
+    "configuration error.\n";
+
+struct cli {
+  const char *command;
+  const char **inputs;
+  size_t ninputs;
+  const char *outdir;
+  const char *provider;
+  const char *model;
+  const char *base_url;
+  const char *api_key_env;
+  const char *personas;
+  const char *persona; /* prompts: one persona */
+  const char *personas_dir;
+  const char *prompts_dir;
+  long concurrency;
+  long max_attempts;
+  long max_retries;
+  long timeout_s;
+  long max_retry_wait_s;
+  double temperature;
+  long max_tokens;
+  int has_seed;
+  long seed;
+  long min_words;
+  long max_words;
+  int progress; /* -1 auto */
+  int quiet;
+};
+
+static void die_usage(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2), noreturn))
+#endif
+    ;
+
+static void die_usage(const char *fmt, ...) {
+  va_list ap;
+  fputs("shipskip: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputs("\nTry 'shipskip --help'.\n", stderr);
+  exit(EXIT_USAGE);
+}
+
+static long parse_long(const char *opt, const char *v, long min, long max) {
+  char *end;
+  long n;
+  errno = 0;
+  n = strtol(v, &end, 10);
+  if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
+    die_usage("%s takes a whole number from %ld to %ld, not \"%s\"", opt, min,
+              max, v);
+  return n;
+}
+
+static double parse_double(const char *opt, const char *v, double min,
+                           double max) {
+  char *end;
+  double d;
+  errno = 0;
+  d = strtod(v, &end);
+  if (errno != 0 || end == v || *end != '\0' || !(d >= min && d <= max))
+    die_usage("%s takes a number from %g to %g, not \"%s\"", opt, min, max,
+              v);
+  return d;
+}
+
+/* Finds the default location of a data directory: ./NAME when it exists,
+ * else NAME beside the executable's parent (a build tree or an install). */
+static const char *data_dir(const char *name, char *buf, size_t size) {
+  char exe[PATH_MAX];
+  ssize_t n;
+  char *slash;
+
+  if (sk_fs_is_dir(name))
+    return name;
+  n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    slash = strrchr(exe, '/');
+    if (slash != NULL) {
+      *slash = '\0';
+      snprintf(buf, size, "%s/../%s", exe, name);
+      if (sk_fs_is_dir(buf))
+        return buf;
+      snprintf(buf, size, "%s/../share/shipskip/%s", exe, name);
+      if (sk_fs_is_dir(buf))
+        return buf;
+    }
+  }
+  return name;
+}
+
+static void parse_args(int argc, char **argv, struct cli *c) {
+  int i;
+
+  memset(c, 0, sizeof(*c));
+  c->provider = "openai";
+  c->concurrency = 8;
+  c->max_attempts = 3;
+  c->max_retries = 4;
+  c->timeout_s = 120;
+  c->max_retry_wait_s = 60;
+  c->temperature = -1;
+  c->min_words = 60;
+  c->max_words = 260;
+  c->progress = -1;
+  c->inputs = calloc((size_t)argc, sizeof(*c->inputs));
+  if (c->inputs == NULL) {
+    fputs("shipskip: out of memory\n", stderr);
+    exit(EXIT_USAGE);
+  }
+  if (argc < 2)
+    die_usage("no command given");
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    fputs(USAGE, stdout);
+    exit(fclose(stdout) == 0 ? EXIT_ALL_OK : EXIT_USAGE);
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("shipskip %s\n", SK_VERSION);
+    exit(fclose(stdout) == 0 ? EXIT_ALL_OK : EXIT_USAGE);
+  }
+  c->command = argv[1];
+  if (strcmp(c->command, "review") != 0 && strcmp(c->command, "prompts") != 0)
+    die_usage("unknown command \"%s\"", c->command);
+
+  for (i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = NULL;
+    char opt[64];
+    const char *eq;
+
+    if (a[0] != '-' || strcmp(a, "-") == 0) {
+      c->inputs[c->ninputs++] = a;
+      continue;
+    }
+    if (strcmp(a, "--") == 0) {
+      for (i++; i < argc; i++)
+        c->inputs[c->ninputs++] = argv[i];
+      break;
+    }
+    /* "--opt=value" and "--opt value" both work. */
+    eq = strchr(a, '=');
+    if (eq != NULL && a[1] == '-') {
+      snprintf(opt, sizeof(opt), "%.*s", (int)(eq - a), a);
+      v = eq + 1;
+    } else {
+      snprintf(opt, sizeof(opt), "%s", a);
+    }
+#define FLAG(name) (strcmp(opt, name) == 0)
+#define VALUE()                                                                \
+  (v != NULL ? v                                                               \
+   : i + 1 < argc                                                              \
+       ? argv[++i]                                                             \
+       : (die_usage("%s needs a value", opt), (const char *)NULL))
+    if (FLAG("-h") || FLAG("--help")) {
+      fputs(USAGE, stdout);
+      exit(fclose(stdout) == 0 ? EXIT_ALL_OK : EXIT_USAGE);
+    } else if (FLAG("-o") || FLAG("--output"))
+      c->outdir = VALUE();
+    else if (FLAG("--provider"))
+      c->provider = VALUE();
+    else if (FLAG("--model"))
+      c->model = VALUE();
+    else if (FLAG("--base-url"))
+      c->base_url = VALUE();
+    else if (FLAG("--api-key-env"))
+      c->api_key_env = VALUE();
+    else if (FLAG("--personas"))
+      c->personas = VALUE();
+    else if (FLAG("--persona"))
+      c->persona = VALUE();
+    else if (FLAG("--personas-dir"))
+      c->personas_dir = VALUE();
+    else if (FLAG("--prompts-dir"))
+      c->prompts_dir = VALUE();
+    else if (FLAG("--concurrency"))
+      c->concurrency = parse_long(opt, VALUE(), 1, 4096);
+    else if (FLAG("--max-attempts"))
+      c->max_attempts = parse_long(opt, VALUE(), 1, 8);
+    else if (FLAG("--max-retries"))
+      c->max_retries = parse_long(opt, VALUE(), 0, 100);
+    else if (FLAG("--timeout"))
+      c->timeout_s = parse_long(opt, VALUE(), 1, 86400);
+    else if (FLAG("--max-retry-wait"))
+      c->max_retry_wait_s = parse_long(opt, VALUE(), 0, 86400);
+    else if (FLAG("--temperature"))
+      c->temperature = parse_double(opt, VALUE(), 0, 2);
+    else if (FLAG("--max-tokens"))
+      c->max_tokens = parse_long(opt, VALUE(), 1, 1000000);
+    else if (FLAG("--seed")) {
+      c->seed = parse_long(opt, VALUE(), 0, 2147483647L);
+      c->has_seed = 1;
+    } else if (FLAG("--min-words"))
+      c->min_words = parse_long(opt, VALUE(), 1, 10000);
+    else if (FLAG("--max-words"))
+      c->max_words = parse_long(opt, VALUE(), 1, 10000);
+    else if (FLAG("--progress"))
+      c->progress = 1;
+    else if (FLAG("--no-progress"))
+      c->progress = 0;
+    else if (FLAG("-q") || FLAG("--quiet"))
+      c->quiet = 1;
+    else
+      die_usage("unknown option \"%s\"", opt);
+#undef FLAG
+#undef VALUE
+  }
+  if (c->ninputs == 0)
+    die_usage("no INPUT given (a tool JSON file, a JSON Lines file, a "
+              "directory, or - for stdin)");
+  if (c->min_words > c->max_words)
+    die_usage("--min-words %ld is more than --max-words %ld", c->min_words,
+              c->max_words);
+}
+
+/* Loads the panel, validator and prompts both commands need. */
+static int load_panel(const struct cli *c, struct sk_panel_def *panel,
+                      struct sk_validator **v, struct sk_prompts *prompts,
+                      struct sk_error *err) {
+  char pbuf[PATH_MAX];
+  char tbuf[PATH_MAX];
+  const char *pdir = c->personas_dir
+                         ? c->personas_dir
+                         : data_dir("personas", pbuf, sizeof(pbuf));
+  const char *tdir = c->prompts_dir ? c->prompts_dir
+                                    : data_dir("prompts", tbuf, sizeof(tbuf));
+  const char *only = c->persona ? c->persona : c->personas;
+  struct sk_validate_opts vo;
+  int rc;
+
+  rc = sk_panel_def_load(pdir, only, panel, err);
+  if (rc != 0)
+    return rc;
+  memset(&vo, 0, sizeof(vo));
+  vo.min_words = (int)c->min_words;
+  vo.max_words = (int)c->max_words;
+  rc = sk_validator_new(panel, &vo, v, err);
+  if (rc == 0)
+    rc = sk_prompts_load(tdir, (int)c->min_words, (int)c->max_words, prompts,
+                         err);
+  return rc;
+}
+
+/* Renders the templates once against a tool with every field filled, so a
+ * placeholder no tool could fill (a typo) is a configuration error now, not
+ * a failure of every tool later. */
+static int check_templates(const struct sk_prompts *prompts,
+                           const struct sk_panel_def *panel,
+                           struct sk_error *err) {
+  struct sk_tool t;
+  struct sk_buf a;
+  struct sk_buf b;
+  const char *errs[1] = {"example"};
+  int rc;
+
+  memset(&t, 0, sizeof(t));
+  t.slug = (char *)(uintptr_t) "example";
+  t.name = t.description = t.tagline = t.category = t.pricing = t.best_for =
+      t.url = t.slug;
+  t.entry = (char *)(uintptr_t) "Free";
+  t.origin = (char *)(uintptr_t) "template check";
+  sk_buf_init(&a, SK_PROMPT_MAX);
+  sk_buf_init(&b, SK_PROMPT_MAX);
+  rc = sk_prompt_render(prompts, &t, &panel->personas[0], &a, &b, err);
+  if (rc == 0)
+    rc = sk_prompt_render_reask(prompts, &panel->personas[0], errs, 1, &a,
+                                err);
+  sk_buf_cleanup(&a);
+  sk_buf_cleanup(&b);
+  return rc;
+}
+
+static int run_prompts(const struct cli *c) {
+  struct sk_panel_def panel = {0};
+  struct sk_validator *v = NULL;
+  struct sk_prompts prompts;
+  struct sk_toolsrc *src = NULL;
+  struct sk_error err;
+  int status = EXIT_ALL_OK;
+  int rc;
+
+  memset(&prompts, 0, sizeof(prompts));
+  sk_error_clear(&err);
+  rc = load_panel(c, &panel, &v, &prompts, &err);
+  if (rc == 0)
+    rc = sk_toolsrc_open(c->inputs, c->ninputs, &src, &err);
+  if (rc != 0) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    status = EXIT_USAGE;
+    goto out;
+  }
+  for (;;) {
+    struct sk_tool *t = NULL;
+    size_t i;
+    sk_error_clear(&err);
+    rc = sk_toolsrc_next(src, &t, &err);
+    if (rc == 0)
+      break;
+    if (rc < 0) {
+      fprintf(stderr, "shipskip: %s (record skipped)\n", err.msg);
+      status = EXIT_SOME_FAILED;
+      if (rc == SK_ENOMEM)
+        break;
+      continue;
+    }
+    for (i = 0; i < panel.n; i++) {
+      struct sk_buf sys;
+      struct sk_buf user;
+      sk_buf_init(&sys, SK_PROMPT_MAX);
+      sk_buf_init(&user, SK_PROMPT_MAX);
+      sk_error_clear(&err);
+      if (sk_prompt_render(&prompts, t, &panel.personas[i], &sys, &user,
+                           &err) != 0) {
+        fprintf(stderr, "shipskip: %s\n", err.msg);
+        status = EXIT_SOME_FAILED;
+      } else {
+        printf("=== %s · %s · system\n%s\n=== %s · %s · user\n%s\n", t->slug,
+               panel.personas[i].name, sk_buf_str(&sys), t->slug,
+               panel.personas[i].name, sk_buf_str(&user));
+      }
+      sk_buf_cleanup(&sys);
+      sk_buf_cleanup(&user);
+    }
+    sk_tool_free(t);
+  }
+out:
+  sk_toolsrc_free(src);
+  sk_prompts_cleanup(&prompts);
+  sk_validator_free(v);
+  sk_panel_def_cleanup(&panel);
+  return status;
+}
+
+static int run_review(const struct cli *c) {
+  struct sk_panel_def panel = {0};
+  struct sk_validator *v = NULL;
+  struct sk_prompts prompts;
+  struct sk_toolsrc *src = NULL;
+  struct sk_engine_opts o;
+  struct sk_engine_stats st;
+  struct sk_error err;
+  const struct sk_provider *prov;
+  const char *key_env;
+  const char *key;
+  const char *base;
+  char ua[64];
+  int status = EXIT_ALL_OK;
+  int rc;
+
+  memset(&prompts, 0, sizeof(prompts));
+  memset(&st, 0, sizeof(st));
+  sk_error_clear(&err);
+  if (c->outdir == NULL)
+    die_usage("review needs an output directory: -o OUTDIR");
+  prov = sk_provider_find(c->provider);
+  if (prov == NULL)
+    die_usage("unknown provider \"%s\" (known: openai)", c->provider);
+  key_env = c->api_key_env ? c->api_key_env : prov->key_env;
+  key = getenv(key_env);
+  if (key == NULL || key[0] == '\0') {
+    fprintf(stderr,
+            "shipskip: %s is not set: the %s provider needs an API key. "
+            "Export %s (any value for a local server that takes none), or "
+            "name another variable with --api-key-env.\n",
+            key_env, prov->name, key_env);
+    return EXIT_USAGE;
+  }
+  base = c->base_url;
+  if (base == NULL && prov->base_url_env != NULL)
+    base = getenv(prov->base_url_env);
+  if (base == NULL || base[0] == '\0')
+    base = prov->default_base_url;
+  if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) {
+    fprintf(stderr,
+            "shipskip: base URL \"%s\" must start with http:// or https://\n",
+            base);
+    return EXIT_USAGE;
+  }
+
+  rc = load_panel(c, &panel, &v, &prompts, &err);
+  if (rc == 0)
+    rc = check_templates(&prompts, &panel, &err);
+  if (rc == 0)
+    rc = sk_toolsrc_open(c->inputs, c->ninputs, &src, &err);
+  if (rc == 0)
+    rc = sk_fs_mkdirs(c->outdir, &err);
+  if (rc != 0) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    status = EXIT_USAGE;
+    goto out;
+  }
+
+  sk_engine_opts_init(&o);
+  o.panel = &panel;
+  o.validator = v;
+  o.prompts = &prompts;
+  o.provider.impl = prov;
+  o.provider.base_url = base;
+  o.provider.api_key = key;
+  o.model = c->model;
+  o.temperature = c->temperature;
+  o.max_tokens = c->max_tokens;
+  o.has_seed = c->has_seed;
+  o.seed = c->seed;
+  o.concurrency = (int)c->concurrency;
+  o.max_attempts = (int)c->max_attempts;
+  o.max_retries = (int)c->max_retries;
+  o.timeout_ms = c->timeout_s * 1000;
+  o.max_retry_wait_ms = c->max_retry_wait_s * 1000;
+  o.outdir = c->outdir;
+  o.progress = c->progress >= 0 ? c->progress : isatty(STDERR_FILENO);
+  snprintf(ua, sizeof(ua), "shipskip/%s", SK_VERSION);
+  o.user_agent = ua;
+
+  rc = sk_engine_run(src, &o, &st, &err);
+  if (rc != 0) {
+    fprintf(stderr, "shipskip: batch stopped: %s\n", err.msg);
+    status = EXIT_SOME_FAILED;
+  }
+  if (st.records_bad > 0 || st.tools_failed > 0 || st.tools_unwritten > 0)
+    status = EXIT_SOME_FAILED;
+  if (!c->quiet)
+    fprintf(stderr,
+            "shipskip: %lu tool%s reviewed in full, %lu with failed reviews, "
+            "%lu bad record%s; %lu requests, %lu re-asks, %lu retries, %lu "
+            "connections; %ld tokens in, %ld out; scorecards in %s\n",
+            st.tools_ok, st.tools_ok == 1 ? "" : "s", st.tools_failed,
+            st.records_bad, st.records_bad == 1 ? "" : "s", st.requests,
+            st.reasks, st.retries, st.connections, st.prompt_tokens,
+            st.completion_tokens, c->outdir);
+out:
+  sk_toolsrc_free(src);
+  sk_prompts_cleanup(&prompts);
+  sk_validator_free(v);
+  sk_panel_def_cleanup(&panel);
+  return status;
+}
+
+int main(int argc, char **argv) {
+  struct cli c;
+  struct sk_error err;
+  int status;
+
+  parse_args(argc, argv, &c);
+  sk_error_clear(&err);
+  if (sk_http_global_init(&err) != 0) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    free(c.inputs);
+    return EXIT_USAGE;
+  }
+  if (strcmp(c.command, "prompts") == 0)
+    status = run_prompts(&c);
+  else
+    status = run_review(&c);
+  sk_http_global_cleanup();
+  free(c.inputs);
+  /* A full disk or closed pipe on stdout is an error, not a silent loss. */
+  if (ferror(stdout) || fclose(stdout) != 0) {
+    fprintf(stderr, "shipskip: error writing standard output\n");
+    if (status == EXIT_ALL_OK)
+      status = EXIT_SOME_FAILED;
+  }
+  return status;
+}

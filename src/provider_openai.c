@@ -1,0 +1,250 @@
+/* provider_openai.c: OpenAI-compatible chat completions.
+ *
+ * POST {base}/chat/completions with "Authorization: Bearer KEY". The reply
+ * is choices[0].message.content with finish_reason and usage; errors are
+ * {"error":{"message","type","code"}}. Quirks handled, from real servers:
+ * llama.cpp answers malformed requests with 500 (final when the message
+ * names a parse error, or the same request would fail forever); a 429 of
+ * type insufficient_quota will not clear by waiting (final); a refusal can
+ * stand where the content should be; extra keys (timings) are ignored.
+ */
+#include "shipskip/provider.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int add_header(struct sk_wire_request *w, const char *name,
+                      const char *value) {
+  size_t len;
+  char *h;
+  if (w->nheaders >= SK_MAX_HEADERS)
+    return SK_EINVAL;
+  len = strlen(name) + strlen(value) + 3;
+  h = malloc(len);
+  if (h == NULL)
+    return SK_ENOMEM;
+  snprintf(h, len, "%s: %s", name, value);
+  w->headers[w->nheaders++] = h;
+  return 0;
+}
+
+static int build(const struct sk_provider_conf *conf,
+                 const struct sk_chat_request *req, struct sk_wire_request *out,
+                 struct sk_error *err) {
+  cJSON *root = NULL;
+  cJSON *msgs;
+  size_t i;
+  size_t len;
+  char *auth = NULL;
+  int rc = SK_ENOMEM;
+
+  memset(out, 0, sizeof(*out));
+  out->secret_header = -1;
+  root = cJSON_CreateObject();
+  if (root == NULL || cJSON_AddStringToObject(root, "model", req->model) == NULL)
+    goto out;
+  msgs = cJSON_AddArrayToObject(root, "messages");
+  if (msgs == NULL)
+    goto out;
+  for (i = 0; i < req->nmessages; i++) {
+    cJSON *m = cJSON_CreateObject();
+    if (m == NULL)
+      goto out;
+    cJSON_AddItemToArray(msgs, m);
+    if (cJSON_AddStringToObject(m, "role", req->messages[i].role) == NULL ||
+        cJSON_AddStringToObject(m, "content", req->messages[i].content) ==
+            NULL)
+      goto out;
+  }
+  if (req->temperature >= 0 &&
+      cJSON_AddNumberToObject(root, "temperature", req->temperature) == NULL)
+    goto out;
+  if (req->max_tokens > 0 &&
+      cJSON_AddNumberToObject(root, "max_tokens", (double)req->max_tokens) ==
+          NULL)
+    goto out;
+  if (req->has_seed &&
+      cJSON_AddNumberToObject(root, "seed", (double)req->seed) == NULL)
+    goto out;
+  out->body = cJSON_PrintUnformatted(root);
+  if (out->body == NULL)
+    goto out;
+  out->body_len = strlen(out->body);
+
+  len = strlen(conf->base_url) + sizeof("/chat/completions");
+  out->url = malloc(len);
+  if (out->url == NULL)
+    goto out;
+  /* The base URL includes the version path, as in OpenAI's SDKs; a trailing
+   * slash is forgiven. */
+  snprintf(out->url, len, "%.*s/chat/completions",
+           (int)(strlen(conf->base_url) -
+                 (conf->base_url[0] != '\0' &&
+                  conf->base_url[strlen(conf->base_url) - 1] == '/')),
+           conf->base_url);
+  if (add_header(out, "Content-Type", "application/json") != 0)
+    goto out;
+  if (conf->api_key != NULL && conf->api_key[0] != '\0') {
+    len = strlen(conf->api_key) + sizeof("Bearer ");
+    auth = malloc(len);
+    if (auth == NULL)
+      goto out;
+    snprintf(auth, len, "Bearer %s", conf->api_key);
+    out->secret_header = (int)out->nheaders;
+    if (add_header(out, "Authorization", auth) != 0)
+      goto out;
+  }
+  rc = 0;
+out:
+  if (auth != NULL) {
+    /* Wipe the key's copy before freeing: it should live in one place. */
+    memset(auth, 0, strlen(auth));
+    free(auth);
+  }
+  cJSON_Delete(root);
+  if (rc != 0) {
+    sk_wire_request_cleanup(out);
+    return sk_error_set(err, rc, "building the request: %s", sk_strerror(rc));
+  }
+  return 0;
+}
+
+/* Copies at most 200 bytes of s into dst, replacing newlines by spaces. */
+static void one_line(char *dst, size_t size, const char *s) {
+  size_t i;
+  for (i = 0; s[i] != '\0' && i + 1 < size && i < 200; i++)
+    dst[i] = (s[i] == '\n' || s[i] == '\r') ? ' ' : s[i];
+  dst[i] = '\0';
+}
+
+static void parse_error_body(long status, const cJSON *root,
+                             struct sk_chat_result *out) {
+  const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+  const cJSON *msg = NULL;
+  const cJSON *type = NULL;
+  const cJSON *code = NULL;
+  char m[208] = "";
+  char t[64] = "";
+
+  if (cJSON_IsObject(e)) {
+    msg = cJSON_GetObjectItemCaseSensitive(e, "message");
+    type = cJSON_GetObjectItemCaseSensitive(e, "type");
+    code = cJSON_GetObjectItemCaseSensitive(e, "code");
+  } else if (cJSON_IsString(e)) {
+    msg = e; /* some compatible servers send {"error":"text"} */
+  }
+  if (cJSON_IsString(msg))
+    one_line(m, sizeof(m), msg->valuestring);
+  if (cJSON_IsString(type))
+    one_line(t, sizeof(t), type->valuestring);
+  else if (cJSON_IsString(code))
+    one_line(t, sizeof(t), code->valuestring);
+  snprintf(out->error, sizeof(out->error), "HTTP %ld%s%s%s%s", status,
+           t[0] ? " " : "", t, m[0] ? ": " : "", m);
+
+  /* A quota error will not clear by waiting. */
+  if (status == 429 &&
+      ((cJSON_IsString(type) &&
+        strcmp(type->valuestring, "insufficient_quota") == 0) ||
+       (cJSON_IsString(code) &&
+        strcmp(code->valuestring, "insufficient_quota") == 0))) {
+    out->outcome = SK_OUTCOME_FINAL;
+    snprintf(out->cause, sizeof(out->cause), "quota");
+  }
+  /* llama.cpp reports request-validation errors as 500: retrying the same
+   * bytes cannot help. */
+  if (status == 500 && (strstr(m, "parse_error") != NULL ||
+                        strstr(m, "parse error") != NULL ||
+                        strstr(m, "is required") != NULL)) {
+    out->outcome = SK_OUTCOME_FINAL;
+    snprintf(out->cause, sizeof(out->cause), "500-invalid");
+  }
+}
+
+static long get_long(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : 0;
+}
+
+static void malformed(struct sk_chat_result *out, const char *why) {
+  out->outcome = SK_OUTCOME_RETRY;
+  snprintf(out->cause, sizeof(out->cause), "malformed");
+  snprintf(out->error, sizeof(out->error), "malformed reply: %s", why);
+}
+
+static void parse(long status, const char *body, size_t len,
+                  sk_header_fn header, void *hctx,
+                  struct sk_chat_result *out) {
+  cJSON *root;
+  const cJSON *choices;
+  const cJSON *c0;
+  const cJSON *msg;
+  const cJSON *content;
+  const cJSON *v;
+  const cJSON *usage;
+
+  memset(out, 0, sizeof(*out));
+  out->retry_after_ms = -1;
+  root = body != NULL ? cJSON_ParseWithLengthOpts(body, len, NULL, 0) : NULL;
+  if (status != 200) {
+    sk_provider_classify(status, header, hctx, out);
+    if (root != NULL)
+      parse_error_body(status, root, out);
+    else
+      snprintf(out->error, sizeof(out->error), "HTTP %ld (no JSON error body)",
+               status);
+    goto out;
+  }
+  if (root == NULL) {
+    malformed(out, "the body is not JSON");
+    goto out;
+  }
+  choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
+  c0 = cJSON_IsArray(choices) ? cJSON_GetArrayItem(choices, 0) : NULL;
+  if (c0 == NULL) {
+    malformed(out, "no choices[0]");
+    goto out;
+  }
+  v = cJSON_GetObjectItemCaseSensitive(c0, "finish_reason");
+  if (cJSON_IsString(v))
+    snprintf(out->finish_reason, sizeof(out->finish_reason), "%s",
+             v->valuestring);
+  usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
+  if (cJSON_IsObject(usage)) {
+    out->prompt_tokens = get_long(usage, "prompt_tokens");
+    out->completion_tokens = get_long(usage, "completion_tokens");
+  }
+  msg = cJSON_GetObjectItemCaseSensitive(c0, "message");
+  content = cJSON_IsObject(msg)
+                ? cJSON_GetObjectItemCaseSensitive(msg, "content")
+                : NULL;
+  if (!cJSON_IsString(content)) {
+    const cJSON *refusal =
+        cJSON_IsObject(msg) ? cJSON_GetObjectItemCaseSensitive(msg, "refusal")
+                            : NULL;
+    if (cJSON_IsString(refusal)) {
+      char r[208];
+      one_line(r, sizeof(r), refusal->valuestring);
+      out->outcome = SK_OUTCOME_FINAL;
+      snprintf(out->cause, sizeof(out->cause), "refusal");
+      snprintf(out->error, sizeof(out->error), "the model refused: %s", r);
+    } else {
+      malformed(out, "choices[0].message.content is not a string");
+    }
+    goto out;
+  }
+  out->content = strdup(content->valuestring);
+  if (out->content == NULL) {
+    malformed(out, "out of memory");
+    goto out;
+  }
+  out->outcome = SK_OUTCOME_OK;
+out:
+  cJSON_Delete(root);
+}
+
+const struct sk_provider sk_provider_openai = {
+    "openai",           "OPENAI_API_KEY", "OPENAI_BASE_URL",
+    "https://api.openai.com/v1", "gpt-4o-mini", build, parse};

@@ -1,0 +1,754 @@
+#!/usr/bin/env python3
+"""Fake OpenAI-compatible chat-completions server for shipskip's tests.
+
+This is a small, deterministic stand-in for a real LLM server (llama.cpp's
+`llama-server` or the OpenAI API). It speaks their wire shapes, quirks included
+(see /work/shared/INTEROP.md), so the C client can be tested offline: replies,
+error bodies, rate-limit headers, keep-alive behaviour, dropped connections.
+Python 3 standard library only.
+
+Command line
+------------
+    python3 tests/fake_llm.py --port 0 --port-file PATH [--host 127.0.0.1]
+        [--log PATH] [--latency-ms N] [--api-key KEY] [--reviews-dir DIR]
+        [--stall-ms N] [--keepalive-max 100] [--idle-timeout-s 5]
+
+It listens on a loopback address only. With --port 0 the kernel picks a free
+port; once listening, the port number (digits + newline) is written to
+--port-file atomically (temporary file + rename). It runs until SIGTERM or
+SIGINT, then exits 0 at once (in-flight requests are abandoned). It is quiet:
+stderr only gets real problems (a handler crash, an unknown fault marker).
+
+Endpoints
+---------
+    POST /v1/chat/completions, POST /chat/completions   the chat API
+    GET  /health                                        {"status":"ok"}
+    anything else                                       404 not_found_error
+
+Errors use llama.cpp's body `{"error":{"code","message","type"}}`; like
+llama.cpp, a body that is not JSON or has no `messages` list is a 500
+server_error, not a 400. Rate-limit and quota errors use OpenAI's body
+`{"error":{"message","type","param","code"}}` and headers.
+With --api-key, chat requests need `Authorization: Bearer KEY` (401 otherwise);
+/health and unknown paths do not.
+
+Transport: HTTP/1.1, one daemon thread per connection, keep-alive with
+`Connection: Keep-Alive` and `Keep-Alive: timeout=5, max=100` on every kept
+response, Content-Length on every response; the --keepalive-max'th response on
+a connection says `Connection: close` and the server closes it; an idle
+connection is closed after --idle-timeout-s (5 s, as llama.cpp does).
+--latency-ms N sleeps N ms before every response (concurrent requests overlap).
+
+Deterministic replies
+---------------------
+The persona is NAME from "You are the NAME" in a system message (lowercased),
+else "generic". conversation key = sha256(model + "\\n" + persona + "\\n" +
+first user message). The reply paragraph is picked from
+<reviews-dir>/<persona>/pass/{ship,skip}-*.txt (sorted) at index
+int(key, 16) % count; without such files, from two built-in paragraphs (one
+ship, one skip) that cover every default persona's rubric. The verdict comes
+from the file name; the score is 60 + h % 36 (ship) or 25 + h % 35 (skip),
+h = int(last 8 hex digits of the key). Content:
+
+    SCORE: {score}/100
+    VERDICT: {verdict}
+    REVIEW: {paragraph}
+
+A re-ask (messages holding an "assistant" turn) gets the same reply.
+The response id is "chatcmpl-" + the first 24 hex digits of sha256(request
+body); `created` is fixed at 1700000000, so the same request always gets the
+same bytes.
+
+Fault markers
+-------------
+Markers sit in the FIRST user message (the test puts them in the tool
+description): `fake:NAME` for every persona, `fake:NAME@persona` for one.
+NAME is KIND-once, KIND-twice or KIND-always. Attempts are counted per
+conversation key: n = requests with this key seen before this one (only
+requests that pass the auth and body checks count).
+
+Transport/HTTP kinds (once: n == 0, twice: n < 2, always: every request):
+    429        429 rate_limit_exceeded, Retry-After: 1, x-ratelimit-* headers
+    quota      429 insufficient_quota (waiting does not help)
+    500        500 server_error "Internal server error"
+    503        503 unavailable_error "Loading model"
+    400        400 invalid_request_error (context size exceeded)
+    401        401 authentication_error
+    drop       read the request, then close without sending a byte
+    malformed  200 application/json whose body is cut after 40 bytes
+    stall      sleep --stall-ms (default 10000) first, then answer normally
+    empty      200 with "choices": []
+Several transport markers form a schedule in the order written: with
+"fake:429-once fake:500-once", attempt 0 gets the 429, attempt 1 the 500,
+attempt 2 succeeds.
+
+Contract kinds (a normal 200 whose CONTENT breaks the reply contract; -once
+applies to every request without an assistant turn, HTTP retries of the first
+attempt included; -always to every request, re-asks included):
+    no-score     no SCORE line
+    score-140    SCORE: 140/100
+    bad-verdict  VERDICT: maybe
+    no-rubric    a bland paragraph that names no rubric element
+    short        a 12-word paragraph
+    chatty       "Sure! Here is my review:" + **bold** labels + a closing line
+Contract markers combine with each other (all applicable ones apply) and
+with transport markers (they shape the answer once no transport fault fires).
+Unknown markers are ignored, with one warning on stderr per name.
+
+Request log
+-----------
+With --log PATH, one JSON line per request is appended and flushed:
+{"n","method","path","persona","conv_key","attempt","messages",
+"assistant_turns","auth","fault","status","model","temperature","max_tokens",
+"seed","user_agent"}. "n" counts from 1 in the order lines are written;
+"fault" is the applied marker (several joined by ","), or null; "status" is the
+HTTP status or "dropped". The Authorization value is never written.
+"""
+
+import argparse
+import hashlib
+import hmac
+import http.server
+import json
+import math
+import os
+import re
+import signal
+import socket
+import socketserver
+import sys
+import threading
+import time
+import traceback
+import urllib.parse
+
+CREATED = 1700000000
+FINGERPRINT = "b0000-fake"
+CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
+JSON_TYPE = "application/json; charset=utf-8"
+
+MARKER_RE = re.compile(r"fake:([a-z0-9-]+)(?:@([a-z]+))?")
+PERSONA_RE = re.compile(r"You are the ([A-Za-z]+)")
+REVIEW_FILE_RE = re.compile(r"^(ship|skip)-.*\.txt$")
+
+# How many attempts (n = 0, 1, ...) a multiplicity covers; None is unbounded.
+MULTIPLICITY = {"once": 1, "twice": 2, "always": None}
+TRANSPORT_KINDS = {"429", "quota", "500", "503", "400", "401", "drop",
+                   "malformed", "stall", "empty"}
+CONTRACT_KINDS = {"no-score", "score-140", "bad-verdict", "no-rubric",
+                  "short", "chatty"}
+
+# Used when --reviews-dir has no paragraphs for a persona. Each one names
+# every rubric element of the four default personas, so a reply built from it
+# passes validation whichever persona asked.
+BUILTIN_REVIEWS = [
+    ("ship-builtin",
+     "Under the hood the core primitive is a plain building block, and the "
+     "developer experience bet is a drop-in API that proves itself in "
+     "practice on the first real task; that is why it earns the ship. The "
+     "thesis is that this category becomes infrastructure in the future, "
+     "which means downstream tools follow, and the timing is early but fine. "
+     "Against direct competitors it breaks only at scale limits, and the "
+     "threat that kills it is commoditisation. The buyer is the platform "
+     "team budget, the pricing is per seat, the moat is switching costs, "
+     "and the verdict would flip only if they stop shipping."),
+    ("skip-builtin",
+     "Under the hood the core primitive is a thin wrapper, and the developer "
+     "experience bet is a drop-in API that does not prove itself in practice "
+     "on the first real task, so I skip it. The thesis is that this category "
+     "becomes infrastructure in the future, which means downstream tools "
+     "follow, but the timing is late. Against direct competitors it breaks "
+     "under load and hits hard limits, and the threat that kills it is "
+     "commoditisation by the big vendors. The buyer has no budget line for "
+     "it, the pricing is per seat, there is no moat, and the verdict would "
+     "flip only if they open the weights."),
+]
+
+# The no-rubric fault: about 80 words that name no primitive, competitor,
+# category, thesis, buyer, moat, pricing, timing, break point or reason for
+# the verdict.
+BLAND_REVIEW = (
+    "The documentation is tidy and the website loads quickly. The readme "
+    "opens with a friendly greeting, the examples are neatly formatted, and "
+    "the changelog is kept in good order. The colour scheme is pleasant, the "
+    "logo is cheerful, and the navigation menu is easy to follow. Overall it "
+    "gives a calm and pleasant impression, and the authors clearly care "
+    "about presentation. The tone of the writing is warm and the "
+    "screenshots are crisp. It is a nice thing to look at on a quiet "
+    "afternoon.")
+
+# The short fault: exactly 12 words.
+SHORT_REVIEW = "A solid tool that does its job and stays out of sight."
+
+
+# --------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------
+
+def dumps(obj):
+    """Compact JSON with raw UTF-8, like llama.cpp's nlohmann::json::dump()."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def llama_error(code, message, etype):
+    """An error body in llama.cpp's shape."""
+    return dumps({"error": {"code": code, "message": message, "type": etype}})
+
+
+def openai_error(message, etype, code):
+    """An error body in OpenAI's shape."""
+    return dumps({"error": {"message": message, "type": etype,
+                            "param": None, "code": code}})
+
+
+def message_text(content):
+    """The text of a message's content: a string, or OpenAI content parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(part["text"] for part in content
+                       if isinstance(part, dict)
+                       and isinstance(part.get("text"), str))
+    return ""
+
+
+def tokens(nchars):
+    """Rough token count: one token per four characters, rounded up."""
+    return math.ceil(nchars / 4)
+
+
+class Reply:
+    """What to send back for one request (or that nothing should be sent)."""
+
+    def __init__(self, status, body=b"", headers=(), drop=False, delay=0.0,
+                 content_type=JSON_TYPE):
+        self.status = status
+        self.body = body
+        self.headers = list(headers)
+        self.drop = drop
+        self.delay = delay  # extra seconds before answering (the stall fault)
+        self.content_type = content_type
+
+
+# --------------------------------------------------------------------------
+# Shared state: review paragraphs, attempt counters, request log
+# --------------------------------------------------------------------------
+
+class ReviewBank:
+    """Review paragraphs per persona, read from disk once and cached."""
+
+    def __init__(self, root):
+        self.root = root
+        self.lock = threading.Lock()
+        self.cache = {}
+
+    def get(self, persona):
+        """Sorted [(file stem, paragraph)] for persona, or the built-ins."""
+        with self.lock:
+            if persona not in self.cache:
+                self.cache[persona] = self._load(persona) or BUILTIN_REVIEWS
+            return self.cache[persona]
+
+    def _load(self, persona):
+        folder = os.path.join(self.root, persona, "pass")
+        try:
+            names = sorted(n for n in os.listdir(folder)
+                           if REVIEW_FILE_RE.match(n))
+        except OSError:
+            return []
+        found = []
+        for name in names:
+            try:
+                with open(os.path.join(folder, name), encoding="utf-8") as f:
+                    text = f.read().rstrip()
+            except (OSError, UnicodeDecodeError) as e:
+                warn(f"cannot read review {name}: {e}")
+                continue
+            if text:
+                found.append((name[:-4], text))
+        return found
+
+
+class AttemptCounter:
+    """Counts requests per conversation key; thread-safe."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.seen = {}
+
+    def next(self, key):
+        """Return how many requests with key came before this one."""
+        with self.lock:
+            n = self.seen.get(key, 0)
+            self.seen[key] = n + 1
+            return n
+
+
+class RequestLog:
+    """Appends one JSON line per request to a file; thread-safe."""
+
+    def __init__(self, path):
+        self.lock = threading.Lock()
+        self.seq = 0
+        self.file = open(path, "a", encoding="utf-8") if path else None
+
+    def write(self, record):
+        if self.file is None:
+            return
+        with self.lock:
+            self.seq += 1
+            line = json.dumps({"n": self.seq, **record}, ensure_ascii=False)
+            self.file.write(line + "\n")
+            self.file.flush()
+
+
+_warned = set()
+_warn_lock = threading.Lock()
+
+
+def warn(message):
+    """Print a warning to stderr, each distinct message once."""
+    with _warn_lock:
+        if message in _warned:
+            return
+        _warned.add(message)
+    print(f"fake_llm: warning: {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------
+# Faults
+# --------------------------------------------------------------------------
+
+def parse_markers(text, persona):
+    """The fault markers in text that apply to persona, in order.
+
+    Returns (transport, contract): lists of (marker, kind, multiplicity).
+    """
+    transport, contract = [], []
+    for m in MARKER_RE.finditer(text):
+        name, scope = m.group(1), m.group(2)
+        if scope is not None and scope != persona:
+            continue
+        kind, _, mult = name.rpartition("-")
+        if mult in MULTIPLICITY and kind in TRANSPORT_KINDS:
+            transport.append((name, kind, mult))
+        elif mult in ("once", "always") and kind in CONTRACT_KINDS:
+            contract.append((name, kind, mult))
+        else:
+            warn(f"unknown fault marker fake:{name}")
+    return transport, contract
+
+
+def pick_transport_fault(transport, n):
+    """The transport fault for attempt n, walking the markers as a schedule.
+
+    Each marker covers as many attempts as its multiplicity, after the
+    attempts covered by the markers before it; an -always marker covers the
+    rest.
+    """
+    for name, kind, mult in transport:
+        budget = MULTIPLICITY[mult]
+        if budget is None or n < budget:
+            return name, kind
+        n -= budget
+    return None
+
+
+def transport_reply(kind, success_body):
+    """The reply for a transport fault (not stall, which answers normally)."""
+    if kind == "429":
+        return Reply(429, openai_error("Rate limit reached for requests",
+                                       "requests", "rate_limit_exceeded"),
+                     headers=[("Retry-After", "1"),
+                              ("x-ratelimit-limit-requests", "60"),
+                              ("x-ratelimit-remaining-requests", "0"),
+                              ("x-ratelimit-reset-requests", "1s")])
+    if kind == "quota":
+        return Reply(429, openai_error(
+            "You exceeded your current quota, please check your plan and "
+            "billing details.", "insufficient_quota", "insufficient_quota"))
+    if kind == "500":
+        return Reply(500, llama_error(500, "Internal server error",
+                                      "server_error"))
+    if kind == "503":
+        return Reply(503, llama_error(503, "Loading model",
+                                      "unavailable_error"))
+    if kind == "400":
+        return Reply(400, llama_error(
+            400, "the request exceeds the available context size",
+            "invalid_request_error"))
+    if kind == "401":
+        return Reply(401, llama_error(401, "Invalid API Key",
+                                      "authentication_error"))
+    if kind == "drop":
+        return Reply(0, drop=True)
+    if kind == "malformed":
+        return Reply(200, success_body[:40])
+    raise ValueError(kind)
+
+
+def build_content(score, verdict, review, kinds):
+    """The reply text, bent by the contract-fault kinds in kinds."""
+    if "no-rubric" in kinds:
+        review = BLAND_REVIEW
+    if "short" in kinds:
+        review = SHORT_REVIEW
+    if "score-140" in kinds:
+        score = 140
+    if "bad-verdict" in kinds:
+        verdict = "maybe"
+    chatty = "chatty" in kinds
+    fmt = "**{}:**" if chatty else "{}:"
+    lines = []
+    if "no-score" not in kinds:
+        lines.append(f"{fmt.format('SCORE')} {score}/100")
+    lines.append(f"{fmt.format('VERDICT')} {verdict}")
+    lines.append(f"{fmt.format('REVIEW')} {review}")
+    text = "\n".join(lines)
+    if chatty:
+        text = ("Sure! Here is my review:\n\n" + text +
+                "\n\nLet me know if you would like more detail.")
+    return text
+
+
+# --------------------------------------------------------------------------
+# HTTP
+# --------------------------------------------------------------------------
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """One instance per connection; handles its keep-alive requests in turn."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "fake-llm/1.0"
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle plus
+    # the peer's delayed ACK could hold the body back by ~40 ms.
+    disable_nagle_algorithm = True
+
+    def setup(self):
+        # The socket timeout doubles as the keep-alive idle timeout: a read
+        # that times out between requests closes the connection.
+        self.timeout = self.server.cfg.idle_timeout_s
+        super().setup()
+        self.responses_sent = 0
+
+    def version_string(self):
+        return self.server_version
+
+    def log_message(self, format, *args):
+        """Silence the per-request access log (and timeout chatter)."""
+
+    # Every method goes through one dispatcher, so unknown paths and methods
+    # get the same JSON 404. HEAD keeps the base class's 501.
+    def do_GET(self):
+        self.dispatch()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
+
+    def dispatch(self):
+        cfg = self.server.cfg
+        path = urllib.parse.urlsplit(self.path).path
+        record = {
+            "method": self.command, "path": self.path, "persona": None,
+            "conv_key": None, "attempt": None, "messages": None,
+            "assistant_turns": None, "auth": self.auth_state(), "fault": None,
+            "status": None, "model": None, "temperature": None,
+            "max_tokens": None, "seed": None,
+            "user_agent": self.headers.get("User-Agent"),
+        }
+        body = self.read_body()
+        if body is None:  # unreadable body: the connection is unusable
+            self.close_connection = True
+            record["status"] = "dropped"
+            self.server.log.write(record)
+            return
+        try:
+            if path in CHAT_PATHS and self.command == "POST":
+                reply = self.chat(body, record)
+            elif path == "/health" and self.command == "GET":
+                reply = Reply(200, dumps({"status": "ok"}))
+            else:
+                reply = Reply(404, llama_error(404, "File Not Found",
+                                               "not_found_error"))
+        except Exception:  # a bug here: say so, but keep serving
+            traceback.print_exc()
+            reply = Reply(500, llama_error(500, "fake_llm internal error",
+                                           "server_error"))
+        delay = cfg.latency_ms / 1000.0 + reply.delay
+        if delay > 0:
+            time.sleep(delay)
+        # Log before answering: once a client holds a response, its line is
+        # in the log, so tests can read the log without racing the server.
+        record["status"] = "dropped" if reply.drop else reply.status
+        self.server.log.write(record)
+        self.send(reply)
+
+    def auth_state(self):
+        """"ok", "missing", "wrong" or "none-required" for this request."""
+        key = self.server.cfg.api_key
+        if key is None:
+            return "none-required"
+        header = self.headers.get("Authorization")
+        if header is None:
+            return "missing"
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+                token.strip().encode(), key.encode()):
+            return "ok"
+        return "wrong"
+
+    def read_body(self):
+        """The request body (Content-Length or chunked), or None on failure."""
+        try:
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                return self.read_chunked()
+            length = int(self.headers.get("Content-Length") or 0)
+            if length < 0:
+                return None
+            body = self.rfile.read(length)
+            return body if len(body) == length else None
+        except (ValueError, OSError):
+            return None
+
+    def read_chunked(self):
+        parts = []
+        while True:
+            size = int(self.rfile.readline(1024).split(b";")[0].strip(), 16)
+            if size == 0:
+                # Skip trailers up to the blank line.
+                while self.rfile.readline(8192) not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(parts)
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(1024)
+
+    def send(self, reply):
+        """Write reply with keep-alive headers, or hang up for a drop."""
+        cfg = self.server.cfg
+        if reply.drop:
+            self.close_connection = True
+            return
+        self.responses_sent += 1
+        closing = (self.close_connection or
+                   self.responses_sent >= cfg.keepalive_max)
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        if closing:
+            self.send_header("Connection", "close")  # sets close_connection
+        else:
+            self.send_header("Connection", "Keep-Alive")
+            self.send_header("Keep-Alive",
+                             f"timeout={cfg.idle_timeout_s:g}, "
+                             f"max={cfg.keepalive_max}")
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    # ---------------------------------------------------------------- chat
+
+    def chat(self, body, record):
+        """Answer one chat-completions request; fills in record."""
+        server = self.server
+        # llama.cpp checks the key before it looks at the body.
+        if record["auth"] in ("missing", "wrong"):
+            return transport_reply("401", b"")
+        try:
+            req = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as e:
+            line, col = getattr(e, "lineno", 1), getattr(e, "colno", 1)
+            why = getattr(e, "msg", str(e))
+            return Reply(500, llama_error(
+                500, f"[json.exception.parse_error.101] parse error at line "
+                     f"{line}, column {col}: syntax error while parsing value "
+                     f"- {why}", "server_error"))
+        messages = req.get("messages") if isinstance(req, dict) else None
+        if not isinstance(messages, list):
+            return Reply(500, llama_error(500, "'messages' is required",
+                                          "server_error"))
+        if not all(isinstance(m, dict) and isinstance(m.get("role"), str)
+                   for m in messages):
+            return Reply(500, llama_error(500, "Missing 'role' in message",
+                                          "server_error"))
+        if req.get("n", 1) != 1:  # another llama.cpp 500 for a bad request
+            return Reply(500, llama_error(
+                500, "Only one completion choice is allowed", "server_error"))
+
+        model = req.get("model")
+        record.update(model=model, temperature=req.get("temperature"),
+                      max_tokens=req.get("max_tokens"), seed=req.get("seed"),
+                      messages=len(messages))
+        roles = [m["role"] for m in messages]
+        texts = [message_text(m.get("content")) for m in messages]
+        assistant_turns = roles.count("assistant")
+        record["assistant_turns"] = assistant_turns
+
+        persona = "generic"
+        for role, text in zip(roles, texts):
+            found = PERSONA_RE.search(text) if role == "system" else None
+            if found:
+                persona = found.group(1).lower()
+                break
+        first_user = next((t for r, t in zip(roles, texts) if r == "user"), "")
+        model_str = model if isinstance(model, str) else ""
+        conv_key = hashlib.sha256(
+            f"{model_str}\n{persona}\n{first_user}".encode()).hexdigest()
+        request_key = hashlib.sha256(body).hexdigest()
+        n = server.attempts.next(conv_key)
+        record.update(persona=persona, conv_key=conv_key[:16], attempt=n)
+
+        # The honest reply.
+        reviews = server.reviews.get(persona)
+        stem, paragraph = reviews[int(conv_key, 16) % len(reviews)]
+        verdict = "ship" if stem.startswith("ship-") else "skip"
+        h = int(conv_key[-8:], 16)
+        score = 60 + h % 36 if verdict == "ship" else 25 + h % 35
+
+        # Faults: a transport fault replaces the answer; contract faults
+        # bend its content.
+        transport, contract = parse_markers(first_user, persona)
+        applied = []
+        delay = 0.0
+        choice = pick_transport_fault(transport, n)
+        fault_kind = None
+        if choice is not None:
+            applied.append(choice[0])
+            fault_kind = choice[1]
+            if fault_kind == "stall":
+                delay = server.cfg.stall_ms / 1000.0
+                fault_kind = None  # then answer normally
+        kinds = set()
+        if fault_kind is None:
+            for name, kind, mult in contract:
+                if mult == "always" or assistant_turns == 0:
+                    applied.append(name)
+                    kinds.add(kind)
+        record["fault"] = ",".join(applied) or None
+
+        content = build_content(score, verdict, paragraph, kinds)
+        prompt_n = tokens(sum(len(t) for t in texts))
+        predicted_n = tokens(len(content))
+        choices = [{"finish_reason": "stop", "index": 0,
+                    "message": {"role": "assistant", "content": content}}]
+        if fault_kind == "empty":
+            choices, predicted_n = [], 0
+        success = dumps({
+            "choices": choices,
+            "created": CREATED,
+            "model": model if model is not None else "fake-model",
+            "system_fingerprint": FINGERPRINT,
+            "object": "chat.completion",
+            "usage": {"completion_tokens": predicted_n,
+                      "prompt_tokens": prompt_n,
+                      "total_tokens": prompt_n + predicted_n},
+            "id": "chatcmpl-" + request_key[:24],
+            "timings": {"prompt_n": prompt_n, "predicted_n": predicted_n},
+        })
+        if fault_kind not in (None, "empty"):
+            return transport_reply(fault_kind, success)
+        return Reply(200, success, delay=delay)
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    """A threaded HTTP server with room for many simultaneous connections."""
+
+    daemon_threads = True
+    request_queue_size = 1024
+    allow_reuse_address = True
+
+    def __init__(self, address, cfg):
+        self.cfg = cfg
+        self.reviews = ReviewBank(cfg.reviews_dir)
+        self.attempts = AttemptCounter()
+        self.log = RequestLog(cfg.log)
+        super().__init__(address, Handler)
+
+    def server_bind(self):
+        # HTTPServer.server_bind() would call socket.getfqdn(), a DNS lookup
+        # that can be slow; we only need the port.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def handle_error(self, request, client_address):
+        # A client hanging up or timing out is normal; anything else is a bug.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError, socket.timeout)):
+            return
+        super().handle_error(request, client_address)
+
+
+# --------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------
+
+def parse_args(argv):
+    default_reviews = os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "data", "reviews")
+    p = argparse.ArgumentParser(
+        description="Deterministic fake OpenAI-compatible LLM server.")
+    p.add_argument("--port", type=int, default=0,
+                   help="port to listen on; 0 picks a free one (default 0)")
+    p.add_argument("--port-file", required=True,
+                   help="write the listening port here (atomically)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="loopback address to bind (default 127.0.0.1)")
+    p.add_argument("--log", help="append one JSON line per request here")
+    p.add_argument("--latency-ms", type=float, default=0,
+                   help="sleep this long before every response")
+    p.add_argument("--api-key", help="require Authorization: Bearer KEY")
+    p.add_argument("--reviews-dir", default=default_reviews,
+                   help="review paragraphs: DIR/<persona>/pass/{ship,skip}-*"
+                        ".txt (default: tests/data/reviews)")
+    p.add_argument("--stall-ms", type=float, default=10000,
+                   help="how long the stall fault sleeps (default 10000)")
+    p.add_argument("--keepalive-max", type=int, default=100,
+                   help="responses per connection before Connection: close")
+    p.add_argument("--idle-timeout-s", type=float, default=5,
+                   help="close a keep-alive connection idle this long")
+    args = p.parse_args(argv)
+    if args.host not in ("localhost",) and not args.host.startswith("127."):
+        p.error(f"--host {args.host}: only loopback addresses are allowed")
+    if args.keepalive_max < 1:
+        p.error("--keepalive-max must be at least 1")
+    return args
+
+
+def write_port_file(path, port):
+    """Write "PORT\\n" to path via a temporary file and rename."""
+    tmp = f"{path}.tmp.{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.write(f"{port}\n")
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    cfg = parse_args(argv)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    try:
+        server = Server((cfg.host, cfg.port), cfg)
+    except OSError as e:
+        print(f"fake_llm: error: cannot listen on {cfg.host}:{cfg.port}: {e}",
+              file=sys.stderr)
+        return 2
+    loop = threading.Thread(target=server.serve_forever,
+                            kwargs={"poll_interval": 0.1}, daemon=True)
+    loop.start()
+    write_port_file(cfg.port_file, server.server_port)
+
+    while not stop.wait(0.5):
+        pass
+    server.shutdown()
+    server.server_close()
+    # Connection threads may be mid-sleep (latency, stall); they are daemons,
+    # so leave without waiting. Hold the log lock so no line is half-written.
+    with server.log.lock:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

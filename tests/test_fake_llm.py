@@ -1,0 +1,719 @@
+#!/usr/bin/env python3
+"""Tests for tests/fake_llm.py, the fake LLM server the C tests talk to.
+
+Each test class starts the server as a subprocess on a free port (read from
+--port-file), talks to it with http.client or a raw socket, and stops it with
+SIGTERM in a cleanup that runs even when an assertion fails. Every test uses
+its own tool description, so per-conversation attempt counters never collide.
+Standard library only; run with `python3 -m unittest tests/test_fake_llm.py`
+or `python3 tests/test_fake_llm.py`.
+"""
+
+import hashlib
+import http.client
+import json
+import math
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPT = os.path.join(HERE, "fake_llm.py")
+PERSONAS_DIR = os.path.join(os.path.dirname(HERE), "personas")
+sys.path.insert(0, HERE)
+import fake_llm  # noqa: E402  (for its paragraphs, to compare against)
+
+CONTENT_RE = re.compile(
+    r"\ASCORE: (\d+)/100\nVERDICT: (ship|skip)\nREVIEW: (.+)\Z", re.S)
+
+# Sample paragraphs for the builder persona; other personas have none, so
+# they fall back to the server's built-in paragraphs.
+SAMPLE_REVIEWS = {
+    "ship-01.txt": "Builder ship sample: the primitive is clean.\n\n",
+    "skip-01.txt": "Builder skip sample one: it breaks in practice.  \n",
+    "skip-02.txt": "Builder skip sample two: the DX bet misses.\n",
+}
+
+
+class FakeServer:
+    """One fake_llm.py subprocess; stop() is safe to call more than once."""
+
+    def __init__(self, *args):
+        self.dir = tempfile.mkdtemp(prefix="fake_llm_test_")
+        self.port_file = os.path.join(self.dir, "port")
+        self.log_path = os.path.join(self.dir, "requests.jsonl")
+        self.stderr_path = os.path.join(self.dir, "stderr")
+        self.args = [str(a) for a in args]
+        self.proc = None
+        self.port = None
+
+    def start(self):
+        with open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, SCRIPT, "--port", "0",
+                 "--port-file", self.port_file, "--log", self.log_path,
+                 *self.args],
+                stdout=subprocess.DEVNULL, stderr=err)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.port_file):
+            if self.proc.poll() is not None:
+                raise RuntimeError("fake_llm exited: " + self.stderr())
+            if time.monotonic() > deadline:
+                raise RuntimeError("fake_llm wrote no port file")
+            time.sleep(0.01)
+        with open(self.port_file) as f:
+            text = f.read()
+        assert re.fullmatch(r"\d+\n", text), repr(text)
+        self.port = int(text)
+
+    def stop(self):
+        """SIGTERM, then wait; SIGKILL if it does not go. Returns the code."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode if self.proc else None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def stderr(self):
+        with open(self.stderr_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def log_lines(self):
+        """The request log so far (the server logs before it answers)."""
+        try:
+            with open(self.log_path, encoding="utf-8") as f:
+                return [json.loads(line) for line in f]
+        except FileNotFoundError:
+            return []
+
+
+def start_server(register_cleanup, *args):
+    """Start a FakeServer, registering its cleanup before it can fail."""
+    server = FakeServer(*args)
+    register_cleanup(server.cleanup)
+    server.start()
+    return server
+
+
+def chat_body(desc, persona="Builder", model="fake-1", reask=False, **extra):
+    """A chat request for one tool description, as bytes."""
+    messages = []
+    if persona:
+        messages.append({"role": "system",
+                         "content": f"You are the {persona}: a reviewer."})
+    messages.append({"role": "user",
+                     "content": f"Review this tool.\n<tool>{desc}</tool>"})
+    if reask:
+        messages += [
+            {"role": "assistant", "content": "VERDICT: ship"},
+            {"role": "user", "content": "no SCORE line; answer again"}]
+    return json.dumps({"model": model, "messages": messages, **extra}).encode()
+
+
+def request(port, method, path, body=None, headers=None, conn=None,
+            timeout=10):
+    """Send one request; returns (status, HTTPResponse, body bytes)."""
+    own = conn is None
+    if own:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        h = {"Content-Type": "application/json",
+             "User-Agent": "shipskip-test/1.0"}
+        h.update(headers or {})
+        conn.request(method, path, body=body, headers=h)
+        resp = conn.getresponse()
+        data = resp.read()
+        return resp.status, resp, data
+    finally:
+        if own:
+            conn.close()
+
+
+def post(port, body, **kw):
+    return request(port, "POST", "/v1/chat/completions", body, **kw)
+
+
+def content_of(data):
+    return json.loads(data)["choices"][0]["message"]["content"]
+
+
+def conv_key(model, persona, first_user):
+    return hashlib.sha256(
+        f"{model}\n{persona}\n{first_user}".encode()).hexdigest()
+
+
+def raw_response(sock):
+    """Read one HTTP response from a raw socket: (head text, body bytes)."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionError("closed before headers")
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?im)^content-length: *(\d+)", head).group(1))
+    while len(rest) < length:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionError("closed inside body")
+        rest += chunk
+    assert len(rest) == length, "extra bytes after the body"
+    return head.decode(), rest
+
+
+class SharedServer(unittest.TestCase):
+    """Tests that share one server with sample reviews and a short stall."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.reviews = tempfile.mkdtemp(prefix="fake_llm_reviews_")
+        cls.addClassCleanup(shutil.rmtree, cls.reviews, True)
+        folder = os.path.join(cls.reviews, "builder", "pass")
+        os.makedirs(folder)
+        for name, text in SAMPLE_REVIEWS.items():
+            with open(os.path.join(folder, name), "w") as f:
+                f.write(text)
+        with open(os.path.join(folder, "README"), "w") as f:
+            f.write("not a review\n")
+        cls.server = start_server(cls.addClassCleanup, "--reviews-dir",
+                                  cls.reviews, "--stall-ms", 1500)
+        cls.port = cls.server.port
+
+    def desc(self, extra=""):
+        """A tool description unique to this test."""
+        return f"{self.id()} {extra}".strip()
+
+    def post(self, body, **kw):
+        return post(self.port, body, **kw)
+
+    def ok_content(self, body, **kw):
+        status, _, data = self.post(body, **kw)
+        self.assertEqual(status, 200, data)
+        return content_of(data)
+
+
+class TestReplies(SharedServer):
+
+    def test_health(self):
+        status, resp, data = request(self.port, "GET", "/health")
+        self.assertEqual((status, data), (200, b'{"status":"ok"}'))
+        self.assertEqual(resp.getheader("Content-Length"), "15")
+
+    def test_success_shape_and_determinism(self):
+        body = chat_body(self.desc(), temperature=0.2, max_tokens=300, seed=7)
+        status, resp, first = self.post(body)
+        self.assertEqual(status, 200)
+        self.assertTrue(resp.getheader("Content-Type").startswith(
+            "application/json"))
+        _, _, second = self.post(body)
+        self.assertEqual(first, second)  # byte for byte
+        reply = json.loads(first)
+        self.assertEqual(list(reply), [
+            "choices", "created", "model", "system_fingerprint", "object",
+            "usage", "id", "timings"])
+        self.assertEqual(reply["created"], 1700000000)
+        self.assertEqual(reply["model"], "fake-1")
+        self.assertEqual(reply["object"], "chat.completion")
+        self.assertEqual(reply["system_fingerprint"], "b0000-fake")
+        self.assertEqual(reply["id"], "chatcmpl-" +
+                         hashlib.sha256(body).hexdigest()[:24])
+        choice = reply["choices"][0]
+        self.assertEqual((choice["finish_reason"], choice["index"],
+                          choice["message"]["role"]), ("stop", 0, "assistant"))
+        content = choice["message"]["content"]
+        self.assertRegex(content, CONTENT_RE)
+        chars = sum(len(m["content"]) for m in json.loads(body)["messages"])
+        p, c = math.ceil(chars / 4), math.ceil(len(content) / 4)
+        self.assertEqual(reply["usage"], {"completion_tokens": c,
+                                          "prompt_tokens": p,
+                                          "total_tokens": p + c})
+        self.assertEqual(reply["timings"], {"prompt_n": p, "predicted_n": c})
+
+    def test_reviews_dir_pick_score_and_verdict(self):
+        files = sorted(SAMPLE_REVIEWS)
+        verdicts = set()
+        for i in range(12):
+            desc = self.desc(str(i))
+            content = self.ok_content(chat_body(desc))
+            key = conv_key("fake-1", "builder",
+                           f"Review this tool.\n<tool>{desc}</tool>")
+            name = files[int(key, 16) % len(files)]
+            verdict = name[:4]
+            h = int(key[-8:], 16)
+            score = 60 + h % 36 if verdict == "ship" else 25 + h % 35
+            expected = (f"SCORE: {score}/100\nVERDICT: {verdict}\n"
+                        f"REVIEW: {SAMPLE_REVIEWS[name].rstrip()}")
+            self.assertEqual(content, expected)
+            verdicts.add(verdict)
+        self.assertEqual(verdicts, {"ship", "skip"})
+
+    def test_builtin_reviews_when_persona_has_none(self):
+        builtins = dict(fake_llm.BUILTIN_REVIEWS)
+        for persona in ("Skeptic", None):
+            score, verdict, review = CONTENT_RE.match(self.ok_content(
+                chat_body(self.desc(), persona=persona))).groups()
+            self.assertEqual(builtins[f"{verdict}-builtin"], review)
+            low, high = (60, 95) if verdict == "ship" else (25, 59)
+            self.assertTrue(low <= int(score) <= high, score)
+
+    def test_persona_detection(self):
+        cases = [("Builder", "builder"), ("Futurist", "futurist"),
+                 (None, "generic")]
+        before = len(self.server.log_lines())
+        for persona, _ in cases:
+            self.post(chat_body(self.desc(), persona=persona))
+        lines = self.server.log_lines()[before:]
+        self.assertEqual([line["persona"] for line in lines],
+                         [want for _, want in cases])
+        # The persona and the model are part of the conversation key.
+        a = self.ok_content(chat_body(self.desc("x"), persona="Skeptic"))
+        b = self.ok_content(chat_body(self.desc("x"), persona="Founder"))
+        c = self.ok_content(chat_body(self.desc("x"), persona="Skeptic",
+                                      model="other"))
+        self.assertEqual(len({a, b, c}), 3)
+
+    def test_reask_gets_same_reply(self):
+        first = self.ok_content(chat_body(self.desc()))
+        again = self.ok_content(chat_body(self.desc(), reask=True))
+        self.assertEqual(first, again)
+
+    def test_short_path_and_content_parts(self):
+        body = json.dumps({"model": "fake-1", "messages": [
+            {"role": "system",
+             "content": [{"type": "text", "text": "You are the Builder: x"}]},
+            {"role": "user", "content": "hello"}]}).encode()
+        status, _, data = request(self.port, "POST", "/chat/completions",
+                                  body)
+        self.assertEqual(status, 200)
+        self.assertRegex(content_of(data), CONTENT_RE)
+        self.assertEqual(self.server.log_lines()[-1]["persona"], "builder")
+
+    def test_not_found(self):
+        for method, path in (("GET", "/v1/models"), ("POST", "/v1/complete"),
+                             ("GET", "/v1/chat/completions")):
+            status, _, data = request(self.port, method, path, b"{}")
+            self.assertEqual(status, 404)
+            self.assertEqual(json.loads(data), {"error": {
+                "code": 404, "message": "File Not Found",
+                "type": "not_found_error"}})
+
+    def test_llama_cpp_validation_errors_are_500(self):
+        for body, needle in ((b"not json", "[json.exception.parse_error.101]"),
+                             (b"", "parse error"),
+                             (b'{"model":"m"}', "'messages' is required"),
+                             (b'{"messages":"hi"}', "'messages' is required"),
+                             (b'[1,2]', "'messages' is required"),
+                             (chat_body(self.desc(), n=2), "Only one")):
+            status, _, data = self.post(body)
+            self.assertEqual(status, 500, body)
+            error = json.loads(data)["error"]
+            self.assertEqual((error["code"], error["type"]),
+                             (500, "server_error"))
+            self.assertIn(needle, error["message"])
+
+
+class TestTransportFaults(SharedServer):
+
+    def test_429_once_and_twice(self):
+        for marker, failures in (("429-once", 1), ("429-twice", 2)):
+            body = chat_body(self.desc(f"fake:{marker}"))
+            for _ in range(failures):
+                status, resp, data = self.post(body)
+                self.assertEqual(status, 429)
+                self.assertEqual(resp.getheader("Retry-After"), "1")
+                self.assertEqual(
+                    resp.getheader("x-ratelimit-limit-requests"), "60")
+                self.assertEqual(
+                    resp.getheader("x-ratelimit-remaining-requests"), "0")
+                self.assertEqual(
+                    resp.getheader("x-ratelimit-reset-requests"), "1s")
+                self.assertEqual(json.loads(data), {"error": {
+                    "message": "Rate limit reached for requests",
+                    "type": "requests", "param": None,
+                    "code": "rate_limit_exceeded"}})
+            self.assertEqual(self.post(body)[0], 200)
+
+    def test_quota_always(self):
+        body = chat_body(self.desc("fake:quota-always"))
+        for _ in range(3):
+            status, _, data = self.post(body)
+            self.assertEqual(status, 429)
+            error = json.loads(data)["error"]
+            self.assertEqual((error["type"], error["code"]),
+                             ("insufficient_quota", "insufficient_quota"))
+            self.assertTrue(error["message"].startswith(
+                "You exceeded your current quota"))
+
+    def test_error_statuses(self):
+        cases = [
+            ("500-once", 500, "Internal server error", "server_error", 1),
+            ("500-always", 500, "Internal server error", "server_error", 3),
+            ("503-once", 503, "Loading model", "unavailable_error", 1),
+            ("400-always", 400,
+             "the request exceeds the available context size",
+             "invalid_request_error", 3),
+            ("401-always", 401, "Invalid API Key", "authentication_error", 3),
+        ]
+        for marker, code, message, etype, times in cases:
+            with self.subTest(marker):
+                body = chat_body(self.desc(f"fake:{marker}"))
+                for _ in range(times):
+                    status, _, data = self.post(body)
+                    self.assertEqual(status, code)
+                    self.assertEqual(json.loads(data), {"error": {
+                        "code": code, "message": message, "type": etype}})
+                if marker.endswith("-once"):
+                    self.assertEqual(self.post(body)[0], 200)
+
+    def test_drop_once(self):
+        body = chat_body(self.desc("fake:drop-once"))
+        with self.assertRaises((http.client.RemoteDisconnected,
+                                ConnectionError)):
+            self.post(body)
+        self.assertEqual(self.post(body)[0], 200)
+        statuses = [line["status"] for line in self.server.log_lines()
+                    if line["fault"] == "drop-once"]
+        self.assertEqual(statuses, ["dropped"])
+
+    def test_malformed_once(self):
+        body = chat_body(self.desc("fake:malformed-once"))
+        status, resp, data = self.post(body)
+        self.assertEqual(status, 200)
+        self.assertTrue(resp.getheader("Content-Type").startswith(
+            "application/json"))
+        self.assertEqual(len(data), 40)
+        with self.assertRaises(ValueError):
+            json.loads(data)
+        _, _, good = self.post(body)
+        self.assertTrue(good.startswith(data))  # the same reply, cut short
+
+    def test_empty_once(self):
+        body = chat_body(self.desc("fake:empty-once"))
+        status, _, data = self.post(body)
+        self.assertEqual(status, 200)
+        reply = json.loads(data)
+        self.assertEqual(reply["choices"], [])
+        self.assertEqual(reply["usage"]["completion_tokens"], 0)
+        self.assertRegex(content_of(self.post(body)[2]), CONTENT_RE)
+
+    def test_stall_once_blocks_only_its_own_connection(self):
+        # One stalled request waits for its answer (after --stall-ms 1500);
+        # another gives up like a client with a timeout and retries.
+        stalled = {}
+
+        def wait_for_stall():
+            start = time.monotonic()
+            stalled["status"], _, stalled["data"] = self.post(
+                chat_body(self.desc("fake:stall-once a")))
+            stalled["elapsed"] = time.monotonic() - start
+
+        thread = threading.Thread(target=wait_for_stall)
+        thread.start()
+        try:
+            time.sleep(0.1)
+            start = time.monotonic()
+            self.assertEqual(request(self.port, "GET", "/health")[0], 200)
+            body = chat_body(self.desc("fake:stall-once b"))
+            with self.assertRaises(TimeoutError):
+                self.post(body, timeout=0.3)
+            self.assertEqual(self.post(body)[0], 200)
+            self.assertLess(time.monotonic() - start, 1.0)
+        finally:
+            thread.join(10)
+        self.assertEqual(stalled["status"], 200)
+        self.assertRegex(content_of(stalled["data"]), CONTENT_RE)
+        self.assertGreaterEqual(stalled["elapsed"], 1.4)
+        # Let the abandoned stall finish, so its log line lands in this test.
+        deadline = time.monotonic() + 5
+        while (sum(line["fault"] == "stall-once"
+                   for line in self.server.log_lines()) < 2
+               and time.monotonic() < deadline):
+            time.sleep(0.05)
+
+    def test_markers_form_a_schedule(self):
+        body = chat_body(
+            self.desc("fake:429-once fake:500-once fake:503-once"))
+        self.assertEqual([self.post(body)[0] for _ in range(4)],
+                         [429, 500, 503, 200])
+        lines = self.server.log_lines()[-4:]
+        self.assertEqual([line["attempt"] for line in lines], [0, 1, 2, 3])
+        self.assertEqual([line["fault"] for line in lines],
+                         ["429-once", "500-once", "503-once", None])
+
+    def test_persona_scope(self):
+        desc = self.desc("fake:500-once@skeptic")
+        self.assertEqual(self.post(chat_body(desc, persona="Builder"))[0], 200)
+        self.assertEqual(self.post(chat_body(desc, persona="Skeptic"))[0], 500)
+        self.assertEqual(self.post(chat_body(desc, persona="Skeptic"))[0], 200)
+
+
+class TestContractFaults(SharedServer):
+
+    def assert_once(self, marker, check_bad):
+        """First attempt and its HTTP retry are bad; the re-ask is clean."""
+        body = chat_body(self.desc(f"fake:{marker}"))
+        for _ in range(2):
+            check_bad(self.ok_content(body))
+        clean = self.ok_content(chat_body(self.desc(f"fake:{marker}"),
+                                          reask=True))
+        self.assertRegex(clean, CONTENT_RE)
+
+    def test_no_score(self):
+        def bad(content):
+            self.assertNotIn("SCORE", content)
+            self.assertRegex(content, r"\AVERDICT: (ship|skip)\nREVIEW: ")
+        self.assert_once("no-score-once", bad)
+        body = chat_body(self.desc("fake:no-score-always"), reask=True)
+        bad(self.ok_content(body))
+
+    def test_score_140(self):
+        self.assert_once("score-140-once", lambda c: self.assertTrue(
+            c.startswith("SCORE: 140/100\nVERDICT: ")))
+
+    def test_bad_verdict(self):
+        self.assert_once("bad-verdict-once", lambda c: self.assertRegex(
+            c, r"\ASCORE: \d+/100\nVERDICT: maybe\nREVIEW: "))
+
+    def test_short(self):
+        def bad(content):
+            review = content.split("REVIEW: ", 1)[1]
+            self.assertEqual(len(review.split()), 12)
+        self.assert_once("short-once", bad)
+
+    def test_chatty(self):
+        def bad(content):
+            self.assertTrue(content.startswith("Sure! Here is my review:\n\n"))
+            self.assertRegex(content, r"\*\*SCORE:\*\* \d+/100\n"
+                                      r"\*\*VERDICT:\*\* (ship|skip)\n"
+                                      r"\*\*REVIEW:\*\* ")
+        self.assert_once("chatty-once", bad)
+
+    def test_no_rubric(self):
+        self.assert_once("no-rubric-once", lambda c: self.assertEqual(
+            c.split("REVIEW: ", 1)[1], fake_llm.BLAND_REVIEW))
+
+    def test_bland_and_builtin_paragraphs_against_persona_rubrics(self):
+        if not os.path.isdir(PERSONAS_DIR):
+            self.skipTest("no personas/ directory")
+        patterns = []
+        for name in sorted(os.listdir(PERSONAS_DIR)):
+            if name.endswith(".json"):
+                with open(os.path.join(PERSONAS_DIR, name)) as f:
+                    persona = json.load(f)
+                patterns += [(persona["name"], r["name"],
+                              re.compile(r["pattern"], re.I))
+                             for r in persona.get("rubric", [])]
+        for persona, rubric, pattern in patterns:
+            with self.subTest(persona=persona, rubric=rubric):
+                self.assertIsNone(pattern.search(fake_llm.BLAND_REVIEW))
+                self.assertIsNone(pattern.search(fake_llm.SHORT_REVIEW))
+                for _, text in fake_llm.BUILTIN_REVIEWS:
+                    self.assertIsNotNone(pattern.search(text))
+
+    def test_contract_fault_after_transport_fault(self):
+        desc = self.desc("fake:429-once fake:no-score-once fake:chatty-once")
+        self.assertEqual(self.post(chat_body(desc))[0], 429)
+        content = self.ok_content(chat_body(desc))
+        self.assertTrue(content.startswith("Sure!"))
+        self.assertNotIn("SCORE", content)
+        self.assertEqual(self.server.log_lines()[-1]["fault"],
+                         "no-score-once,chatty-once")
+        self.assertRegex(self.ok_content(chat_body(desc, reask=True)),
+                         CONTENT_RE)
+
+    def test_contract_scope(self):
+        desc = self.desc("fake:score-140-always@founder")
+        self.assertTrue(self.ok_content(chat_body(
+            desc, persona="Founder", reask=True)).startswith("SCORE: 140/100"))
+        self.assertRegex(self.ok_content(chat_body(desc)), CONTENT_RE)
+
+
+class TestLogAndConnections(SharedServer):
+
+    def test_log_lines(self):
+        before = len(self.server.log_lines())
+        body = chat_body(self.desc("fake:500-once"), temperature=0.3,
+                         max_tokens=512, seed=42)
+        self.post(body)
+        self.post(chat_body(self.desc("fake:500-once"), reask=True))
+        lines = self.server.log_lines()[before:]
+        self.assertEqual(len(lines), 2)
+        first, second = lines
+        self.assertEqual(list(first), [
+            "n", "method", "path", "persona", "conv_key", "attempt",
+            "messages", "assistant_turns", "auth", "fault", "status", "model",
+            "temperature", "max_tokens", "seed", "user_agent"])
+        key = conv_key("fake-1", "builder", f"Review this tool.\n<tool>"
+                       f"{self.desc('fake:500-once')}</tool>")
+        self.assertEqual(first, {
+            "n": first["n"], "method": "POST", "path": "/v1/chat/completions",
+            "persona": "builder", "conv_key": key[:16], "attempt": 0,
+            "messages": 2, "assistant_turns": 0, "auth": "none-required",
+            "fault": "500-once", "status": 500, "model": "fake-1",
+            "temperature": 0.3, "max_tokens": 512, "seed": 42,
+            "user_agent": "shipskip-test/1.0"})
+        self.assertEqual(second["n"], first["n"] + 1)
+        self.assertEqual((second["attempt"], second["messages"],
+                          second["assistant_turns"], second["fault"],
+                          second["status"]), (1, 4, 1, None, 200))
+
+    def test_keep_alive_reuses_one_connection(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            socks = []
+            for i in range(5):
+                status, resp, _ = post(self.port,
+                                       chat_body(self.desc(str(i))),
+                                       conn=conn)
+                self.assertEqual(status, 200)
+                self.assertEqual(resp.getheader("Connection"), "Keep-Alive")
+                self.assertEqual(resp.getheader("Keep-Alive"),
+                                 "timeout=5, max=100")
+                socks.append(conn.sock)
+            self.assertIsNotNone(socks[0])
+            self.assertTrue(all(s is socks[0] for s in socks))
+        finally:
+            conn.close()
+
+
+class TestOwnServers(unittest.TestCase):
+    """Tests that need a server with particular options."""
+
+    def test_keepalive_max_closes_connection(self):
+        server = start_server(self.addCleanup, "--keepalive-max", 3)
+        sock = socket.create_connection(("127.0.0.1", server.port), 5)
+        self.addCleanup(sock.close)
+        get = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+        for i in range(3):
+            sock.sendall(get)
+            head, body = raw_response(sock)
+            self.assertEqual(body, b'{"status":"ok"}')
+            if i < 2:
+                self.assertIn("Connection: Keep-Alive", head)
+                self.assertIn("Keep-Alive: timeout=5, max=3", head)
+            else:
+                self.assertIn("Connection: close", head)
+                self.assertNotIn("Keep-Alive:", head)
+        self.assertEqual(sock.recv(1), b"")  # the server hung up
+
+    def test_idle_connection_is_closed(self):
+        server = start_server(self.addCleanup, "--idle-timeout-s", 0.3)
+        sock = socket.create_connection(("127.0.0.1", server.port), 5)
+        self.addCleanup(sock.close)
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        head, _ = raw_response(sock)
+        self.assertIn("Keep-Alive: timeout=0.3, max=100", head)
+        start = time.monotonic()
+        self.assertEqual(sock.recv(1), b"")  # closed once idle
+        self.assertLess(time.monotonic() - start, 2.0)
+
+    def test_api_key(self):
+        server = start_server(self.addCleanup, "--api-key", "sekrit-123")
+        body = chat_body("auth tool")
+        cases = [({}, 401, "missing"),
+                 ({"Authorization": "Bearer wrong"}, 401, "wrong"),
+                 ({"Authorization": "Bearer sekrit-123"}, 200, "ok")]
+        for headers, code, _ in cases:
+            status, _, data = post(server.port, body, headers=headers)
+            self.assertEqual(status, code)
+            if code == 401:
+                self.assertEqual(json.loads(data), {"error": {
+                    "code": 401, "message": "Invalid API Key",
+                    "type": "authentication_error"}})
+        # /health needs no key.
+        self.assertEqual(request(server.port, "GET", "/health")[0], 200)
+        lines = server.log_lines()
+        self.assertEqual([line["auth"] for line in lines[:3]],
+                         [want for _, _, want in cases])
+        # Rejected requests do not count as attempts.
+        self.assertEqual([line["attempt"] for line in lines[:3]],
+                         [None, None, 0])
+        with open(server.log_path) as f:
+            self.assertNotIn("sekrit-123", f.read())
+
+    def test_latency_overlaps_across_256_connections(self):
+        server = start_server(self.addCleanup, "--latency-ms", 300)
+        count = 256
+        barrier = threading.Barrier(count)
+        results = []
+
+        def one(i):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port,
+                                              timeout=20)
+            try:
+                conn.connect()
+                barrier.wait(10)
+                results.append(post(server.port, chat_body(f"tool {i}"),
+                                    conn=conn)[0])
+            except Exception as e:  # recorded, then asserted below
+                results.append(repr(e))
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=one, args=(i,))
+                   for i in range(count)]
+        start = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        elapsed = time.monotonic() - start
+        self.assertEqual(results, [200] * count)
+        # Serialized, this would take 256 * 0.3 s = 77 s.
+        self.assertLess(elapsed, 5.0)
+        self.assertEqual(server.stderr(), "")
+
+    def test_sigterm_exits_zero_promptly_and_quietly(self):
+        server = start_server(self.addCleanup, "--stall-ms", 10000)
+        # A drop, a client that hangs up mid-stall, and a stall still running.
+        body = chat_body("sigterm tool fake:drop-once")
+        with self.assertRaises(ConnectionError):
+            post(server.port, body)
+        with self.assertRaises(TimeoutError):
+            post(server.port, chat_body("hang up fake:stall-once"),
+                 timeout=0.2)
+        def in_flight():
+            try:
+                post(server.port, chat_body("in flight fake:stall-once"))
+            except (ConnectionError, http.client.HTTPException):
+                pass  # the server went away, as intended
+
+        threading.Thread(target=in_flight, daemon=True).start()
+        time.sleep(0.2)
+        start = time.monotonic()
+        self.assertEqual(server.stop(), 0)
+        self.assertLess(time.monotonic() - start, 2.0)
+        self.assertEqual(server.stderr(), "")
+
+    def test_unknown_marker_warns_once(self):
+        server = start_server(self.addCleanup)
+        for _ in range(2):
+            status = post(server.port, chat_body("x fake:bogus-once"))[0]
+            self.assertEqual(status, 200)
+        server.stop()
+        self.assertEqual(server.stderr().count("fake:bogus-once"), 1)
+
+    def test_rejects_non_loopback_host(self):
+        proc = subprocess.run(
+            [sys.executable, SCRIPT, "--port", "0", "--host", "0.0.0.0",
+             "--port-file", os.devnull], capture_output=True, timeout=10)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn(b"loopback", proc.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
