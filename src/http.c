@@ -464,7 +464,12 @@ int sk_http_submit(struct sk_http *h, const char *url,
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  /* PIPEWAIT makes a new transfer wait for a connection being set up, in
+   * case it can be multiplexed. Over TLS, ALPN settles that at the
+   * handshake; over plain http:// it cannot be multiplexed at all, and
+   * waiting would hold a whole first round behind the first response. */
+  if (strncmp(url, "https://", 8) == 0)
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   if (h->opts.timeout_ms > 0)

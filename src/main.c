@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,20 @@ static double parse_double(const char *opt, const char *v, double min,
   return d;
 }
 
+/* Writes a + b + c into buf; returns 0, or -1 when it would not fit. */
+static int join3(char *buf, size_t size, const char *a, const char *b,
+                 const char *c) {
+  size_t la = strlen(a);
+  size_t lb = strlen(b);
+  size_t lc = strlen(c);
+  if (la + lb + lc + 1 > size)
+    return -1;
+  memcpy(buf, a, la);
+  memcpy(buf + la, b, lb);
+  memcpy(buf + la + lb, c, lc + 1);
+  return 0;
+}
+
 /* Finds the default location of a data directory: ./NAME when it exists,
  * else NAME beside the executable's parent (a build tree or an install). */
 static const char *data_dir(const char *name, char *buf, size_t size) {
@@ -144,11 +159,10 @@ static const char *data_dir(const char *name, char *buf, size_t size) {
     slash = strrchr(exe, '/');
     if (slash != NULL) {
       *slash = '\0';
-      snprintf(buf, size, "%s/../%s", exe, name);
-      if (sk_fs_is_dir(buf))
+      if (join3(buf, size, exe, "/../", name) == 0 && sk_fs_is_dir(buf))
         return buf;
-      snprintf(buf, size, "%s/../share/shipskip/%s", exe, name);
-      if (sk_fs_is_dir(buf))
+      if (join3(buf, size, exe, "/../share/shipskip/", name) == 0 &&
+          sk_fs_is_dir(buf))
         return buf;
     }
   }

@@ -212,9 +212,11 @@ static int in_list(const char *list, const char *name) {
   return 0;
 }
 
-/* Checks that every name in only exists in the panel. */
+/* Checks that every name in only exists in the panel; known lists every
+ * persona the directory has, for the message. */
 static int check_only(const struct sk_panel_def *panel, const char *only,
-                      const char *dir, struct sk_error *err) {
+                      const char *dir, const char *known,
+                      struct sk_error *err) {
   const char *p = only;
   while (*p != '\0') {
     const char *comma = strchr(p, ',');
@@ -226,15 +228,6 @@ static int check_only(const struct sk_panel_def *panel, const char *only,
           strncmp(panel->personas[i].name, p, len) == 0)
         found = 1;
     if (!found) {
-      char known[256] = "";
-      size_t used = 0;
-      for (i = 0; i < panel->n && used < sizeof(known) - 1; i++) {
-        int w = snprintf(known + used, sizeof(known) - used, "%s%s",
-                         i ? ", " : "", panel->personas[i].name);
-        if (w < 0)
-          break;
-        used += (size_t)w;
-      }
       return sk_error_set(err, SK_ECONFIG,
                           "unknown persona \"%.*s\" (%s has: %s)", (int)len, p,
                           dir, known);
@@ -251,7 +244,11 @@ int sk_panel_def_load(const char *dir, const char *only,
   DIR *d;
   struct dirent *e;
   size_t cap = 0;
+  size_t i;
+  size_t kept;
   int rc = 0;
+  char known[512] = "";
+  size_t used = 0;
 
   panel->personas = NULL;
   panel->n = 0;
@@ -261,6 +258,8 @@ int sk_panel_def_load(const char *dir, const char *only,
                         "%s: cannot read persona directory: %s (use "
                         "--personas-dir)",
                         dir, strerror(errno));
+  /* Every file is loaded, selected or not: a broken persona file is a
+   * broken panel, and the full list makes a good "unknown persona" hint. */
   while ((e = readdir(d)) != NULL) {
     char path[4096];
     char name[256];
@@ -272,8 +271,6 @@ int sk_panel_def_load(const char *dir, const char *only,
       continue;
     memcpy(name, e->d_name, len - 5);
     name[len - 5] = '\0';
-    if (only != NULL && !in_list(only, name))
-      continue;
     snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
     if (panel->n == cap) {
       size_t ncap = cap ? cap * 2 : 8;
@@ -298,15 +295,31 @@ int sk_panel_def_load(const char *dir, const char *only,
     }
     panel->n++;
   }
-  if (panel->n > 0)
-    qsort(panel->personas, panel->n, sizeof(*panel->personas), cmp_persona);
-  if (only != NULL) {
-    rc = check_only(panel, only, dir, err);
-    if (rc != 0)
-      goto out;
-  }
-  if (panel->n == 0)
+  if (panel->n == 0) {
     rc = sk_error_set(err, SK_ECONFIG, "%s: no persona files (*.json)", dir);
+    goto out;
+  }
+  qsort(panel->personas, panel->n, sizeof(*panel->personas), cmp_persona);
+  if (only == NULL)
+    goto out;
+  for (i = 0; i < panel->n && used < sizeof(known) - 1; i++) {
+    int w = snprintf(known + used, sizeof(known) - used, "%s%s",
+                     i ? ", " : "", panel->personas[i].name);
+    if (w < 0)
+      break;
+    used += (size_t)w;
+  }
+  rc = check_only(panel, only, dir, known, err);
+  if (rc != 0)
+    goto out;
+  /* Keep the selected personas, in panel order. */
+  for (i = 0, kept = 0; i < panel->n; i++) {
+    if (in_list(only, panel->personas[i].name))
+      panel->personas[kept++] = panel->personas[i];
+    else
+      sk_persona_cleanup(&panel->personas[i]);
+  }
+  panel->n = kept;
 out:
   closedir(d);
   if (rc != 0)

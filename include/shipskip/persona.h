@@ -56,6 +56,7 @@ void sk_persona_cleanup(struct sk_persona *p);
 
 /* Loads every *.json in dir into panel, sorted by order then name. If only
  * is non-NULL it is a comma-separated list of names to keep ("skeptic,founder");
+ * every file is still parsed, so a broken persona file is always an error;
  * an unknown name is SK_ECONFIG naming it and listing the known ones. An empty
  * panel is SK_ECONFIG. Returns 0 or an error; free with
  * sk_panel_def_cleanup. */

@@ -1,0 +1,192 @@
+/* test_provider_openai.c: the OpenAI-compatible wire format: the exact
+ * request built, and every kind of response parsed and classified. */
+#include "harness.h"
+#include "shipskip/provider.h"
+
+struct hdrs {
+  const char *names[4];
+  const char *values[4];
+};
+
+static const char *lookup(void *ctx, const char *name) {
+  struct hdrs *h = ctx;
+  size_t i;
+  for (i = 0; i < 4 && h->names[i] != NULL; i++)
+    if (strcmp(h->names[i], name) == 0)
+      return h->values[i];
+  return NULL;
+}
+
+static const struct sk_provider *openai(void) {
+  return sk_provider_find("openai");
+}
+
+TEST(builds_the_exact_request) {
+  struct sk_provider_conf conf = {NULL, "http://127.0.0.1:8080/v1/",
+                                  "sk-secret"};
+  struct sk_message m[2] = {{"system", "You are the Skeptic."},
+                            {"user", "Review \"this\"\nplease"}};
+  struct sk_chat_request req;
+  struct sk_wire_request w;
+  struct sk_error e;
+  conf.impl = openai();
+  memset(&req, 0, sizeof(req));
+  req.model = "gpt-4o-mini";
+  req.messages = m;
+  req.nmessages = 2;
+  req.temperature = 0.5;
+  req.max_tokens = 600;
+  req.has_seed = 1;
+  req.seed = 7;
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(conf.impl->build(&conf, &req, &w, &e), 0);
+  ASSERT_STR_EQ(w.url, "http://127.0.0.1:8080/v1/chat/completions");
+  ASSERT_STR_EQ(w.body,
+                "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"system\","
+                "\"content\":\"You are the Skeptic.\"},{\"role\":\"user\","
+                "\"content\":\"Review \\\"this\\\"\\nplease\"}],"
+                "\"temperature\":0.5,\"max_tokens\":600,\"seed\":7}");
+  ASSERT_INT_EQ(w.nheaders, 2);
+  ASSERT_STR_EQ(w.headers[0], "Content-Type: application/json");
+  ASSERT_INT_EQ(w.secret_header, 1);
+  ASSERT_STR_EQ(w.headers[1], "Authorization: Bearer sk-secret");
+  sk_wire_request_cleanup(&w);
+  /* Optional parameters are left out when not set. */
+  req.temperature = -1;
+  req.max_tokens = 0;
+  req.has_seed = 0;
+  conf.api_key = NULL;
+  ASSERT_INT_EQ(conf.impl->build(&conf, &req, &w, &e), 0);
+  ASSERT_NOT_CONTAINS(w.body, "temperature");
+  ASSERT_NOT_CONTAINS(w.body, "seed");
+  ASSERT_INT_EQ(w.secret_header, -1);
+  ASSERT_INT_EQ(w.nheaders, 1);
+  sk_wire_request_cleanup(&w);
+}
+
+static void parse(long status, const char *body, struct hdrs *h,
+                  struct sk_chat_result *r) {
+  openai()->parse(status, body, body ? strlen(body) : 0, lookup, h, r);
+}
+
+TEST(success_with_llama_cpp_extras) {
+  struct sk_chat_result r;
+  struct hdrs h = {{NULL}, {NULL}};
+  parse(200,
+        "{\"choices\":[{\"finish_reason\":\"stop\",\"index\":0,\"message\":{"
+        "\"role\":\"assistant\",\"content\":\"SCORE: 78/100\\uFFFD\"}}],"
+        "\"created\":1,\"model\":\"m\",\"system_fingerprint\":\"b1\","
+        "\"object\":\"chat.completion\",\"usage\":{\"completion_tokens\":12,"
+        "\"prompt_tokens\":345,\"total_tokens\":357},\"id\":\"chatcmpl-1\","
+        "\"timings\":{\"prompt_n\":345}}",
+        &h, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_OK);
+  ASSERT_STR_EQ(r.content, "SCORE: 78/100\xef\xbf\xbd");
+  ASSERT_STR_EQ(r.finish_reason, "stop");
+  ASSERT_INT_EQ(r.prompt_tokens, 345);
+  ASSERT_INT_EQ(r.completion_tokens, 12);
+  sk_chat_result_cleanup(&r);
+}
+
+TEST(errors_become_one_line_with_a_decision) {
+  struct sk_chat_result r;
+  struct hdrs none = {{NULL}, {NULL}};
+  struct hdrs ra = {{"retry-after", NULL}, {"7", NULL}};
+  struct hdrs ms = {{"retry-after-ms", "retry-after"}, {"250", "9"}};
+  parse(429,
+        "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\","
+        "\"param\":null,\"code\":\"rate_limit_exceeded\"}}",
+        &ra, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_RETRY);
+  ASSERT_INT_EQ(r.retry_after_ms, 7000);
+  ASSERT_STR_EQ(r.error, "HTTP 429 requests: Rate limit reached");
+  ASSERT_STR_EQ(r.cause, "429");
+  parse(429, "{\"error\":{}}", &ms, &r);
+  ASSERT_INT_EQ(r.retry_after_ms, 250);
+  parse(429,
+        "{\"error\":{\"message\":\"You exceeded your current quota\",\"type\":"
+        "\"insufficient_quota\",\"code\":\"insufficient_quota\"}}",
+        &none, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_FINAL);
+  ASSERT_STR_EQ(r.cause, "quota");
+  parse(500,
+        "{\"error\":{\"code\":500,\"message\":\"Internal server error\","
+        "\"type\":\"server_error\"}}",
+        &none, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_RETRY);
+  ASSERT_STR_EQ(r.error, "HTTP 500 server_error: Internal server error");
+  /* llama.cpp's 500 for a request it cannot parse is final. */
+  parse(500,
+        "{\"error\":{\"code\":500,\"message\":\"[json.exception.parse_error."
+        "101] parse error at line 1\",\"type\":\"server_error\"}}",
+        &none, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_FINAL);
+  parse(503, "<html>busy</html>", &none, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_RETRY);
+  ASSERT_STR_EQ(r.error, "HTTP 503 (no JSON error body)");
+  parse(400,
+        "{\"error\":{\"code\":400,\"message\":\"the request exceeds the "
+        "available\\ncontext size\",\"type\":\"invalid_request_error\"}}",
+        &none, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_FINAL);
+  ASSERT_STR_EQ(r.error, "HTTP 400 invalid_request_error: the request "
+                         "exceeds the available context size");
+  parse(401, "{\"error\":\"Invalid API Key\"}", &none, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_FINAL);
+  ASSERT_STR_EQ(r.error, "HTTP 401: Invalid API Key");
+}
+
+TEST(malformed_bodies_are_retried_never_crash) {
+  struct sk_chat_result r;
+  struct hdrs none = {{NULL}, {NULL}};
+  static const char *const bodies[] = {
+      "{\"choices\":[{\"finish_reason\":\"st", "", "null", "[]",
+      "{\"choices\":[]}", "{\"choices\":[{\"message\":{\"content\":5}}]}",
+      "{\"choices\":{}}", NULL};
+  size_t i;
+  for (i = 0; bodies[i] != NULL; i++) {
+    parse(200, bodies[i], &none, &r);
+    ASSERT_INT_EQ(r.outcome, SK_OUTCOME_RETRY);
+    ASSERT_STR_EQ(r.cause, "malformed");
+    ASSERT(r.content == NULL);
+  }
+  parse(200, NULL, &none, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_RETRY);
+  parse(200,
+        "{\"choices\":[{\"message\":{\"content\":null,\"refusal\":\"I can't "
+        "help\"}}]}",
+        &none, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_FINAL);
+  ASSERT_STR_EQ(r.error, "the model refused: I can't help");
+}
+
+TEST(retry_after_forms) {
+  ASSERT_INT_EQ(sk_retry_after_ms("120", 0), 120000);
+  ASSERT_INT_EQ(sk_retry_after_ms(" 1.5", 0), 1500);
+  ASSERT_INT_EQ(sk_retry_after_ms("soon", 0), -1);
+  ASSERT_INT_EQ(sk_retry_after_ms("-3", 0), -1);
+  /* Wed, 21 Oct 2015 07:28:00 GMT is 1445412480. */
+  ASSERT_INT_EQ(sk_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT",
+                                  1445412480LL - 30),
+                30000);
+  ASSERT_INT_EQ(sk_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT",
+                                  1445412480LL + 5),
+                0);
+  ASSERT_INT_EQ(sk_retry_after_ms("Wed, 21 Foo 2015 07:28:00 GMT", 0), -1);
+}
+
+TEST(registry) {
+  ASSERT(openai() != NULL);
+  ASSERT_STR_EQ(openai()->key_env, "OPENAI_API_KEY");
+  ASSERT(sk_provider_find("nope") == NULL);
+}
+
+int main(void) {
+  RUN(builds_the_exact_request);
+  RUN(success_with_llama_cpp_extras);
+  RUN(errors_become_one_line_with_a_decision);
+  RUN(malformed_bodies_are_retried_never_crash);
+  RUN(retry_after_forms);
+  RUN(registry);
+  return TEST_REPORT();
+}

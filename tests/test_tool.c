@@ -1,0 +1,132 @@
+/* test_tool.c: tool records: required fields, types, caps, UTF-8, entry
+ * normalisation and slugs. */
+#include "harness.h"
+#include "shipskip/tool.h"
+
+static int parse(const char *json, struct sk_tool **t, struct sk_error *e) {
+  cJSON *v = cJSON_Parse(json);
+  int rc;
+  sk_error_clear(e);
+  rc = sk_tool_from_json(v, "tools.jsonl:7", t, e);
+  cJSON_Delete(v);
+  return rc;
+}
+
+TEST(full_record) {
+  struct sk_tool *t = NULL;
+  struct sk_error e;
+  ASSERT_INT_EQ(parse("{\"name\":\"Code Llama 4\",\"description\":\"  open "
+                      "weights  \",\"entry\":\"free\",\"tagline\":\"t\","
+                      "\"category\":\"Developer Tools\",\"pricing\":\"Free\","
+                      "\"best_for\":\"b\",\"url\":\"https://x\","
+                      "\"extra\":1}",
+                      &t, &e),
+                0);
+  ASSERT_STR_EQ(t->slug, "code-llama-4");
+  ASSERT_STR_EQ(t->description, "open weights");
+  ASSERT_STR_EQ(t->entry, "Free");
+  ASSERT_STR_EQ(sk_tool_field(t, "best_for"), "b");
+  ASSERT_STR_EQ(t->origin, "tools.jsonl:7");
+  ASSERT(sk_tool_field(t, "nope") == NULL);
+  sk_tool_free(t);
+}
+
+TEST(missing_and_wrong_fields_name_place_and_field) {
+  struct sk_tool *t = NULL;
+  struct sk_error e;
+  ASSERT_INT_EQ(parse("{\"name\":\"x\"}", &t, &e), SK_EMISSING);
+  ASSERT_STR_EQ(e.msg, "tools.jsonl:7: field \"description\" is missing");
+  ASSERT(t == NULL);
+  ASSERT_INT_EQ(parse("{\"description\":\"d\"}", &t, &e), SK_EMISSING);
+  ASSERT_STR_EQ(e.msg, "tools.jsonl:7: field \"name\" is missing");
+  ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":5}", &t, &e),
+                SK_EPARSE);
+  ASSERT_STR_EQ(e.msg, "tools.jsonl:7: field \"description\" must be a string");
+  ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":\"   \"}", &t, &e),
+                SK_EMISSING);
+  ASSERT_CONTAINS(e.msg, "\"description\" is empty");
+  ASSERT_INT_EQ(parse("[1]", &t, &e), SK_EPARSE);
+  ASSERT_CONTAINS(e.msg, "not a JSON object");
+  ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":\"d\",\"entry\":"
+                      "\"maybe\"}",
+                      &t, &e),
+                SK_EPARSE);
+  ASSERT_CONTAINS(e.msg, "\"entry\" must be \"Free\" or \"Paid\"");
+}
+
+TEST(hostile_values_are_refused) {
+  struct sk_tool *t = NULL;
+  struct sk_error e;
+  char *big = malloc(SK_TOOL_MAX_DESCRIPTION + 100);
+  char *json = malloc(SK_TOOL_MAX_DESCRIPTION + 200);
+  memset(big, 'a', SK_TOOL_MAX_DESCRIPTION + 1);
+  big[SK_TOOL_MAX_DESCRIPTION + 1] = '\0';
+  snprintf(json, SK_TOOL_MAX_DESCRIPTION + 200,
+           "{\"name\":\"x\",\"description\":\"%s\"}", big);
+  ASSERT_INT_EQ(parse(json, &t, &e), SK_ETOOBIG);
+  ASSERT_CONTAINS(e.msg, "limit is 20000");
+  free(big);
+  free(json);
+  /* Invalid UTF-8 (a lone continuation byte) and an overlong slash. */
+  ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":\"a\x80z\"}", &t, &e),
+                SK_EPARSE);
+  ASSERT_CONTAINS(e.msg, "not valid UTF-8");
+  ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":\"\xc0\xaf\"}", &t, &e),
+                SK_EPARSE);
+  ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":\"bell\\u0007\"}", &t,
+                      &e),
+                SK_EPARSE);
+  ASSERT_CONTAINS(e.msg, "control character 0x07");
+  ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":\"d\",\"slug\":"
+                      "\"../etc\"}",
+                      &t, &e),
+                SK_EPARSE);
+  ASSERT_CONTAINS(e.msg, "field \"slug\" must be");
+  ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":\"d\",\"slug\":"
+                      "\".hidden\"}",
+                      &t, &e),
+                SK_EPARSE);
+}
+
+TEST(slugs_are_always_safe) {
+  char s[SK_TOOL_MAX_SLUG + 1];
+  char long_name[300];
+  sk_slug_from_name("Gemini 2.5 Flash Lite", s);
+  ASSERT_STR_EQ(s, "gemini-2-5-flash-lite");
+  sk_slug_from_name("../../etc/passwd", s);
+  ASSERT_STR_EQ(s, "etc-passwd");
+  ASSERT(sk_slug_is_safe(s));
+  sk_slug_from_name("  --Hello,   World!!  ", s);
+  ASSERT_STR_EQ(s, "hello-world");
+  sk_slug_from_name("日本語", s);
+  ASSERT(strncmp(s, "tool-", 5) == 0);
+  ASSERT_INT_EQ(strlen(s), 17);
+  ASSERT(sk_slug_is_safe(s));
+  memset(long_name, 'a', sizeof(long_name) - 1);
+  long_name[sizeof(long_name) - 1] = '\0';
+  sk_slug_from_name(long_name, s);
+  ASSERT_INT_EQ(strlen(s), SK_TOOL_MAX_SLUG);
+  ASSERT(sk_slug_is_safe(s));
+  ASSERT(!sk_slug_is_safe(""));
+  ASSERT(!sk_slug_is_safe("-x"));
+  ASSERT(!sk_slug_is_safe("a/b"));
+  ASSERT(!sk_slug_is_safe("A"));
+}
+
+TEST(utf8_validator) {
+  ASSERT(sk_utf8_valid("plain", 5));
+  ASSERT(sk_utf8_valid("\xc3\xa9\xe2\x80\x94\xf0\x9f\x9a\x80", 9));
+  ASSERT(!sk_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+  ASSERT(!sk_utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+  ASSERT(!sk_utf8_valid("\xe2\x80", 2));         /* truncated */
+  ASSERT(!sk_utf8_valid("a\0b", 3));
+}
+
+int main(void) {
+  RUN(full_record);
+  RUN(missing_and_wrong_fields_name_place_and_field);
+  RUN(hostile_values_are_refused);
+  RUN(slugs_are_always_safe);
+  RUN(utf8_validator);
+  return TEST_REPORT();
+}

@@ -1,0 +1,380 @@
+/* test_validate.c: the reply contract, and every persona's rubric against
+ * the sample reviews in tests/data/reviews (which must pass or fail exactly
+ * as their names say) and the bundled fixture replies. */
+#include "harness.h"
+#include "shipskip/fsutil.h"
+#include "shipskip/validate.h"
+
+#include <dirent.h>
+
+static char src_dir[1024];
+static struct sk_panel_def panel;
+static struct sk_validator *v;
+
+static const char *PARA =
+    "At its core this is a hosted index, and the developer experience bet is "
+    "a one-line client. The moment of truth came when I first ran it against "
+    "our own catalogue and it held up. What earns the ship is that the "
+    "defaults are sane and the failure modes are documented, which is rare "
+    "enough in this market to matter to any team that has been burned by a "
+    "tool that hid its limits until production. It is fast enough, cheap "
+    "enough and boring enough to trust.";
+
+static size_t persona_index(const char *name) {
+  size_t i;
+  for (i = 0; i < panel.n; i++)
+    if (strcmp(panel.personas[i].name, name) == 0)
+      return i;
+  return (size_t)-1;
+}
+
+static int check(const char *reply, struct sk_reply *r) {
+  return sk_validator_check(v, persona_index("builder"), reply, strlen(reply),
+                            r);
+}
+
+static int has_error(const struct sk_reply *r, const char *text) {
+  size_t i;
+  for (i = 0; i < r->nerrors; i++)
+    if (strstr(r->errors[i], text) != NULL)
+      return 1;
+  return 0;
+}
+
+static void dump(const struct sk_reply *r) {
+  size_t i;
+  for (i = 0; i < r->nerrors; i++)
+    fprintf(stderr, "    error: %s\n", r->errors[i]);
+}
+
+#define ASSERT_ERROR(r, text)                                                  \
+  do {                                                                         \
+    if (!has_error(&(r), (text))) {                                            \
+      dump(&(r));                                                              \
+      TH_FAIL("expected an error containing \"%s\"", (text));                  \
+    }                                                                          \
+  } while (0)
+
+TEST(accepts_the_plain_and_the_decorated_form) {
+  struct sk_reply r;
+  char reply[2048];
+  snprintf(reply, sizeof(reply), "SCORE: 78/100\nVERDICT: ship\nREVIEW: %s",
+           PARA);
+  if (check(reply, &r) != 0)
+    dump(&r);
+  ASSERT_INT_EQ(r.nerrors, 0);
+  ASSERT_INT_EQ(r.score, 78);
+  ASSERT_STR_EQ(r.verdict, "ship");
+  ASSERT(r.review != NULL && strncmp(r.review, "At its core", 11) == 0);
+  sk_reply_cleanup(&r);
+  snprintf(reply, sizeof(reply),
+           "Sure! Here is my review:\n\n**SCORE:** 55 / 100\n**Verdict:** "
+           "Skip.\n**REVIEW:**\n%s\n",
+           PARA);
+  ASSERT_INT_EQ(check(reply, &r), 0);
+  ASSERT_INT_EQ(r.score, 55);
+  ASSERT_STR_EQ(r.verdict, "skip");
+  sk_reply_cleanup(&r);
+}
+
+TEST(wrapped_paragraph_lines_are_folded) {
+  struct sk_reply r;
+  char reply[2048];
+  snprintf(reply, sizeof(reply),
+           "SCORE: 0/100\nVERDICT: skip\nREVIEW: first half of the\nthought "
+           "continues here. %s",
+           PARA);
+  ASSERT_INT_EQ(check(reply, &r), 0);
+  ASSERT_INT_EQ(r.score, 0);
+  ASSERT_CONTAINS(r.review, "of the thought continues");
+  sk_reply_cleanup(&r);
+}
+
+TEST(each_contract_break_has_a_precise_message) {
+  struct sk_reply r;
+  char reply[4096];
+  snprintf(reply, sizeof(reply), "VERDICT: ship\nREVIEW: %s", PARA);
+  ASSERT_INT_EQ(check(reply, &r), SK_EREPLY);
+  ASSERT_ERROR(r, "no SCORE line");
+  ASSERT(r.review == NULL);
+  snprintf(reply, sizeof(reply), "SCORE: 140/100\nVERDICT: ship\nREVIEW: %s",
+           PARA);
+  ASSERT_INT_EQ(check(reply, &r), SK_EREPLY);
+  ASSERT_ERROR(r, "score 140 is out of range 0-100");
+  snprintf(reply, sizeof(reply), "SCORE: 7.5/100\nVERDICT: ship\nREVIEW: %s",
+           PARA);
+  check(reply, &r);
+  ASSERT_ERROR(r, "score 7.5 is not a whole number");
+  snprintf(reply, sizeof(reply), "SCORE: 8/10\nVERDICT: ship\nREVIEW: %s",
+           PARA);
+  check(reply, &r);
+  ASSERT_ERROR(r, "score must be out of 100, not out of 10");
+  snprintf(reply, sizeof(reply), "SCORE: great\nVERDICT: ship\nREVIEW: %s",
+           PARA);
+  check(reply, &r);
+  ASSERT_ERROR(r, "SCORE \"great\" is not a number");
+  snprintf(reply, sizeof(reply),
+           "SCORE: 70/100\nSCORE: 100/100\nVERDICT: ship\nREVIEW: %s", PARA);
+  check(reply, &r);
+  ASSERT_ERROR(r, "2 SCORE lines");
+  snprintf(reply, sizeof(reply), "SCORE: 70/100\nVERDICT: maybe\nREVIEW: %s",
+           PARA);
+  check(reply, &r);
+  ASSERT_ERROR(r, "verdict \"maybe\" is not ship or skip");
+  snprintf(reply, sizeof(reply), "SCORE: 70/100\nREVIEW: %s", PARA);
+  check(reply, &r);
+  ASSERT_ERROR(r, "no VERDICT line");
+  check("SCORE: 70/100\nVERDICT: ship\n", &r);
+  ASSERT_ERROR(r, "no REVIEW line");
+  snprintf(reply, sizeof(reply),
+           "SCORE: 70/100\nVERDICT: ship\nREVIEW: %s\n\nA second paragraph.",
+           PARA);
+  check(reply, &r);
+  ASSERT_ERROR(r, "the review has 2 paragraphs");
+  check("SCORE: 70/100\nVERDICT: ship\nREVIEW: Too short to count.", &r);
+  ASSERT_ERROR(r, "the review is 4 words; write 60 to 260");
+  ASSERT_ERROR(r, "rubric: no core primitive named");
+  /* A score line smuggled after the paragraph is seen, not ignored. */
+  snprintf(reply, sizeof(reply),
+           "SCORE: 20/100\nVERDICT: skip\nREVIEW: %s\nSCORE: 100/100", PARA);
+  check(reply, &r);
+  ASSERT_ERROR(r, "2 SCORE lines");
+}
+
+TEST(hostile_bytes_and_size) {
+  struct sk_reply r;
+  char reply[2048];
+  char *big;
+  snprintf(reply, sizeof(reply),
+           "SCORE: 70/100\nVERDICT: ship\nREVIEW: bell\a %s", PARA);
+  ASSERT_INT_EQ(check(reply, &r), SK_EREPLY);
+  ASSERT_ERROR(r, "control character 0x07");
+  ASSERT_INT_EQ(check("SCORE: 70/100\nVERDICT: ship\nREVIEW: \xff\xfe", &r),
+                SK_EREPLY);
+  ASSERT_ERROR(r, "not valid UTF-8");
+  big = malloc(70000);
+  memset(big, 'a', 69999);
+  big[69999] = '\0';
+  ASSERT_INT_EQ(check(big, &r), SK_EREPLY);
+  ASSERT_ERROR(r, "the reply is 69999 bytes; the limit is 65536");
+  free(big);
+}
+
+/* Runs every file of tests/data/reviews/<persona>/<kind>. */
+static int run_samples(const char *persona, const char *kind, int *count) {
+  char path[1400];
+  DIR *d;
+  struct dirent *ent;
+  int bad = 0;
+  size_t idx = persona_index(persona);
+
+  snprintf(path, sizeof(path), "%s/tests/data/reviews/%s/%s", src_dir,
+           persona, kind);
+  d = opendir(path);
+  if (d == NULL || idx == (size_t)-1) {
+    fprintf(stderr, "    cannot read %s\n", path);
+    if (d != NULL)
+      closedir(d);
+    return 1;
+  }
+  while ((ent = readdir(d)) != NULL) {
+    char file[1700];
+    char *text = NULL;
+    char *expect = NULL;
+    size_t len;
+    size_t elen;
+    struct sk_reply r;
+    struct sk_error e;
+    size_t nl = strlen(ent->d_name);
+    int rc;
+    if (nl < 5 || strcmp(ent->d_name + nl - 4, ".txt") != 0)
+      continue;
+    snprintf(file, sizeof(file), "%s/%s", path, ent->d_name);
+    sk_error_clear(&e);
+    if (sk_fs_read_file(file, 1 << 20, &text, &len, &e) != 0) {
+      bad++;
+      continue;
+    }
+    rc = sk_validator_check_review(v, idx, text, len, &r);
+    (*count)++;
+    if (strcmp(kind, "pass") == 0) {
+      if (rc != 0) {
+        fprintf(stderr, "    %s should pass:\n", file);
+        dump(&r);
+        bad++;
+      }
+    } else {
+      char want[300];
+      snprintf(file + strlen(file) - 4, 8, ".expect");
+      if (sk_fs_read_file(file, 4096, &expect, &elen, &e) != 0) {
+        bad++;
+      } else {
+        while (elen > 0 && expect[elen - 1] == '\n')
+          expect[--elen] = '\0';
+        snprintf(want, sizeof(want), "rubric: %s", expect);
+        if (rc != SK_EREPLY || r.nerrors != 1 ||
+            strcmp(r.errors[0], want) != 0) {
+          fprintf(stderr, "    %s should fail with only \"%s\":\n", file,
+                  want);
+          dump(&r);
+          bad++;
+        }
+      }
+    }
+    free(expect);
+    free(text);
+    sk_reply_cleanup(&r);
+  }
+  closedir(d);
+  return bad;
+}
+
+TEST(rubrics_accept_every_good_sample_and_reject_every_bad_one) {
+  size_t i;
+  for (i = 0; i < panel.n; i++) {
+    int pass = 0;
+    int fail = 0;
+    ASSERT_INT_EQ(run_samples(panel.personas[i].name, "pass", &pass), 0);
+    ASSERT_INT_EQ(run_samples(panel.personas[i].name, "fail", &fail), 0);
+    /* The floor the rubric contract sets: five good, several bad. */
+    ASSERT(pass >= 5);
+    ASSERT(fail >= 3);
+  }
+}
+
+TEST(fixture_replies_validate_with_their_published_figures) {
+  static const struct {
+    const char *slug;
+    const char *persona;
+    int score;
+    const char *verdict;
+  } want[] = {
+      {"gemini-2-5-flash-lite", "builder", 78, "ship"},
+      {"gemini-2-5-flash-lite", "skeptic", 74, "ship"},
+      {"gemini-2-5-flash-lite", "futurist", 80, "ship"},
+      {"gemini-2-5-flash-lite", "founder", 72, "ship"},
+      {"code-llama-4", "builder", 84, "ship"},
+      {"code-llama-4", "skeptic", 78, "ship"},
+      {"code-llama-4", "futurist", 81, "ship"},
+      {"code-llama-4", "founder", 55, "skip"},
+  };
+  size_t i;
+  for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+    char file[1400];
+    char *text = NULL;
+    size_t len;
+    struct sk_reply r;
+    struct sk_error e;
+    int rc;
+    snprintf(file, sizeof(file), "%s/fixtures/reviews/%s/%s.txt", src_dir,
+             want[i].slug, want[i].persona);
+    sk_error_clear(&e);
+    ASSERT_INT_EQ(sk_fs_read_file(file, 1 << 20, &text, &len, &e), 0);
+    rc = sk_validator_check(v, persona_index(want[i].persona), text, len, &r);
+    if (rc != 0) {
+      fprintf(stderr, "    %s:\n", file);
+      dump(&r);
+    }
+    free(text);
+    ASSERT_INT_EQ(rc, 0);
+    ASSERT_INT_EQ(r.score, want[i].score);
+    ASSERT_STR_EQ(r.verdict, want[i].verdict);
+    sk_reply_cleanup(&r);
+  }
+}
+
+TEST(bad_rubric_pattern_names_file_and_element) {
+  struct sk_persona p;
+  struct sk_panel_def one;
+  struct sk_validator *bad = NULL;
+  struct sk_validate_opts o = {0, 0, 0};
+  struct sk_error e;
+  const char *json = "{\"display_name\":\"X\",\"lens\":\"l\",\"rubric\":[{"
+                     "\"name\":\"thing\",\"ask\":\"a\",\"missing\":\"m\","
+                     "\"pattern\":\"(unclosed\"}]}";
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_persona_parse(json, strlen(json), "x", "personas/x.json",
+                                 &p, &e),
+                0);
+  one.personas = &p;
+  one.n = 1;
+  ASSERT_INT_EQ(sk_validator_new(&one, &o, &bad, &e), SK_EREGEX);
+  ASSERT_CONTAINS(e.msg, "personas/x.json: rubric \"thing\": pattern does "
+                         "not compile at offset");
+  ASSERT(bad == NULL);
+  sk_persona_cleanup(&p);
+}
+
+TEST(persona_file_errors_are_named) {
+  struct sk_persona p;
+  struct sk_error e;
+  const char *nolens = "{\"display_name\":\"X\",\"rubric\":[]}";
+  const char *norubric = "{\"display_name\":\"X\",\"lens\":\"l\"}";
+  const char *wrongname = "{\"name\":\"y\",\"display_name\":\"X\",\"lens\":"
+                          "\"l\",\"rubric\":[{}]}";
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_persona_parse(nolens, strlen(nolens), "x", "p/x.json", &p,
+                                 &e),
+                SK_EMISSING);
+  ASSERT_STR_EQ(e.msg, "p/x.json: \"lens\" is missing");
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_persona_parse(norubric, strlen(norubric), "x", "p/x.json",
+                                 &p, &e),
+                SK_EPARSE);
+  ASSERT_CONTAINS(e.msg, "\"rubric\" must be a non-empty array");
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_persona_parse(wrongname, strlen(wrongname), "x",
+                                 "p/x.json", &p, &e),
+                SK_EPARSE);
+  ASSERT_CONTAINS(e.msg, "must match the file name");
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_persona_parse("{", 1, "x", "p/x.json", &p, &e), SK_EPARSE);
+  ASSERT_STR_EQ(e.msg, "p/x.json: malformed JSON");
+}
+
+TEST(panel_subset_and_unknown_persona) {
+  struct sk_panel_def sub;
+  struct sk_error e;
+  char dir[1100];
+  snprintf(dir, sizeof(dir), "%s/personas", src_dir);
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_panel_def_load(dir, "founder,skeptic", &sub, &e), 0);
+  ASSERT_INT_EQ(sub.n, 2);
+  /* Panel order comes from the files, not from the option. */
+  ASSERT_STR_EQ(sub.personas[0].name, "skeptic");
+  ASSERT_STR_EQ(sub.personas[1].name, "founder");
+  sk_panel_def_cleanup(&sub);
+  ASSERT_INT_EQ(sk_panel_def_load(dir, "skeptic,critic", &sub, &e),
+                SK_ECONFIG);
+  ASSERT_CONTAINS(e.msg, "unknown persona \"critic\"");
+  ASSERT_CONTAINS(e.msg, "builder, skeptic, futurist, founder");
+}
+
+int main(void) {
+  const char *s = getenv("SK_SOURCE_DIR");
+  char dir[1100];
+  struct sk_error e;
+  struct sk_validate_opts o = {60, 260, 0};
+  int rc;
+  snprintf(src_dir, sizeof(src_dir), "%s", s ? s : ".");
+  snprintf(dir, sizeof(dir), "%s/personas", src_dir);
+  sk_error_clear(&e);
+  if (sk_panel_def_load(dir, NULL, &panel, &e) != 0 ||
+      sk_validator_new(&panel, &o, &v, &e) != 0) {
+    fprintf(stderr, "setup: %s\n", e.msg);
+    return 1;
+  }
+  RUN(accepts_the_plain_and_the_decorated_form);
+  RUN(wrapped_paragraph_lines_are_folded);
+  RUN(each_contract_break_has_a_precise_message);
+  RUN(hostile_bytes_and_size);
+  RUN(rubrics_accept_every_good_sample_and_reject_every_bad_one);
+  RUN(fixture_replies_validate_with_their_published_figures);
+  RUN(bad_rubric_pattern_names_file_and_element);
+  RUN(persona_file_errors_are_named);
+  RUN(panel_subset_and_unknown_persona);
+  rc = TEST_REPORT();
+  sk_validator_free(v);
+  sk_panel_def_cleanup(&panel);
+  return rc;
+}
