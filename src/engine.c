@@ -604,7 +604,9 @@ static void on_response(struct sk_http_response *res, void *arg) {
     if (res->error == SK_ETOOBIG)
       fail_review(e, rr, why);
     else
-      retry_later(e, rr, why, -1);
+      /* A stale keep-alive connection says nothing about the server's load:
+       * retry at once (still counted against --max-retries). */
+      retry_later(e, rr, why, res->stale_connection ? 0 : -1);
     goto out;
   }
   e->o->provider.impl->parse(res->status, res->body, res->body_len,

@@ -37,6 +37,8 @@ struct transfer {
   struct sk_buf resp;
   struct sk_buf hdrs;
   int too_big;
+  int sends;         /* times libcurl started sending this request */
+  int resend_refused; /* we stopped libcurl re-sending it by itself */
   char errbuf[CURL_ERROR_SIZE];
   sk_http_done_cb cb;
   void *arg;
@@ -188,6 +190,11 @@ static void complete(struct sk_http *h, struct transfer *t, CURLcode rc) {
     res.error = SK_ETOOBIG;
     snprintf(res.errmsg, sizeof(res.errmsg),
              "response body larger than %zu bytes", t->resp.cap);
+  } else if (t->resend_refused) {
+    res.error = SK_ECONN;
+    res.stale_connection = 1;
+    snprintf(res.errmsg, sizeof(res.errmsg),
+             "the server closed a reused connection before answering");
   } else if (rc == CURLE_ABORTED_BY_CALLBACK) {
     res.error = SK_ECANCELED;
     snprintf(res.errmsg, sizeof(res.errmsg), "request canceled");
@@ -304,6 +311,25 @@ static int socket_cb(CURL *easy, curl_socket_t s, int action, void *userp,
   return 0;
 }
 
+/* CURLOPT_PREREQFUNCTION: runs each time libcurl is about to send the
+ * request. When a reused keep-alive connection dies before any response
+ * byte, libcurl re-sends the request on a fresh connection by itself; for a
+ * paid API that is a second request nobody counted, outside the retry cap.
+ * Refuse it, and let the caller's retry policy decide and count. */
+static int prereq_cb(void *clientp, char *primary_ip, char *local_ip,
+                     int primary_port, int local_port) {
+  struct transfer *t = clientp;
+  (void)primary_ip;
+  (void)local_ip;
+  (void)primary_port;
+  (void)local_port;
+  if (++t->sends > 1) {
+    t->resend_refused = 1;
+    return CURL_PREREQFUNC_ABORT;
+  }
+  return CURL_PREREQFUNC_OK;
+}
+
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
   struct transfer *t = userdata;
   size_t n = size * nmemb;
@@ -342,7 +368,7 @@ const char *sk_http_response_header(struct sk_http_response *r,
       size_t vlen;
       while (v < end && (*v == ' ' || *v == '\t'))
         v++;
-      while (end > v && (end[-1] == '\r' || end[-1] == ' '))
+      while (end > v && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
         end--;
       vlen = (size_t)(end - v);
       if (vlen >= sizeof(r->hval))
@@ -400,6 +426,8 @@ static struct transfer *get_transfer(struct sk_http *h) {
     t->next = NULL;
     curl_easy_reset(t->easy);
     t->too_big = 0;
+    t->sends = 0;
+    t->resend_refused = 0;
     t->errbuf[0] = '\0';
     return t;
   }
@@ -462,6 +490,8 @@ int sk_http_submit(struct sk_http *h, const char *url,
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, prereq_cb);
+  curl_easy_setopt(e, CURLOPT_PREREQDATA, t);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
   /* PIPEWAIT makes a new transfer wait for a connection being set up, in

@@ -6,6 +6,10 @@
  * never in a busy loop and never from curl's own timer callback. Connections
  * are kept alive and reused; HTTP/2 multiplexes where the server offers it.
  *
+ * A request is sent at most once per submit: libcurl's own re-send after a
+ * reused connection dies is refused and reported as SK_ECONN with
+ * stale_connection set, so the caller's retry policy counts every request.
+ *
  * Lifetime: sk_http_new() → sk_http_submit()... → sk_http_close(), after
  * which the loop must run until the close callback has fired; the struct is
  * freed there. A submit that returns an error never runs its callback;
@@ -38,6 +42,8 @@ struct sk_http_response {
   size_t body_len;
   const char *headers; /* raw header lines of the final response */
   double seconds;      /* total time */
+  int stale_connection; /* a reused connection died before any answer; the
+                           request was not re-sent (retry it at once) */
   char hval[1024];     /* holds the last value sk_http_response_header found */
 };
 
