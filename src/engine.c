@@ -10,8 +10,8 @@
  * client and the progress timer are closed and the loop runs dry.
  */
 #include "shipskip/engine.h"
-#include "shipskip/http.h"
 #include "shipskip/scorecard.h"
+#include "shipskip/transport.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -34,6 +34,7 @@ struct review_run {
   char *user;
   char **turns;      /* then assistant reply, re-ask, assistant reply... */
   size_t nturns;
+  int occurrence;    /* sends of the current request so far (fixture key) */
   struct review_run *next; /* ready-queue link */
 };
 
@@ -63,7 +64,7 @@ struct engine {
   const struct sk_engine_opts *o;
   struct sk_engine_stats *st;
   struct sk_toolsrc *src;
-  struct sk_http *http;
+  struct sk_transport *tr;
   struct review_run *ready_head;
   struct review_run *ready_tail;
   size_t inflight;
@@ -72,6 +73,7 @@ struct engine {
   size_t window;
   int eof;
   int fatal;
+  int no_more_writes; /* a replay miss: write nothing more */
   struct sk_error fatal_err;
   int closing;
   uv_timer_t progress;
@@ -239,6 +241,8 @@ static void finish_tool(struct engine *e, struct tool_run *tr) {
       continue;
     }
     e->st->reviews_failed++;
+    if (e->fatal)
+      continue; /* the stop was reported once; these are its echoes */
     report(e, "%s: %s: %s review failed after %d attempt%s, %d retr%s: %s%s",
            tr->tool->origin, tr->tool->slug, r->persona->name, r->attempts,
            r->attempts == 1 ? "" : "s", r->retries,
@@ -247,7 +251,16 @@ static void finish_tool(struct engine *e, struct tool_run *tr) {
            r->nerrors > 1 ? " (and more; see the scorecard)" : "");
   }
   sk_scorecard_merge(tr->reviews, tr->n, &p);
-  rc = sk_scorecard_write(e->o->outdir, tr->tool, tr->reviews, tr->n, &err);
+  if (e->no_more_writes) {
+    /* After a replay miss the run is stopping: a scorecard now would mix
+     * replayed reviews with failures that are not the model's. */
+    e->st->tools_unwritten++;
+    e->active_tools--;
+    free_tool_run(tr);
+    return;
+  }
+  rc = sk_scorecard_write(e->o->outdir, tr->tool, tr->reviews, tr->n, &err,
+                          e->o->generated_at);
   if (rc != 0) {
     e->st->tools_unwritten++;
     report(e, "%s: cannot write scorecard: %s", tr->tool->slug, err.msg);
@@ -425,20 +438,36 @@ static void send_review(struct engine *e, struct review_run *rr) {
   req.has_seed = e->o->has_seed;
   req.seed = e->o->seed;
 
+  if (r->attempts == 0)
+    r->attempts = 1;
   sk_error_clear(&err);
   rc = e->o->provider.impl->build(&e->o->provider, &req, &wire, &err);
   if (rc == 0) {
-    rc = sk_http_submit(e->http, wire.url, (const char *const *)wire.headers,
-                        wire.nheaders, wire.body, wire.body_len, on_response,
-                        rr, &err);
+    struct sk_exchange_info info;
+    info.tool = rr->tool->tool->slug;
+    info.persona = p->name;
+    info.attempt = r->attempts;
+    info.retry = r->retries;
+    info.occurrence = rr->occurrence;
+    rc = sk_transport_submit(e->tr, &wire, &info, on_response, rr, &err);
     sk_wire_request_cleanup(&wire);
+  }
+  if (rc == SK_ENOENT ||
+      (rc == SK_EPARSE && e->o->fixture_mode != SK_FIXTURES_OFF)) {
+    /* A replay miss (or a corrupt fixture) means the fixtures do not cover
+     * this run: stop, and say exactly which request or file it was. */
+    if (!e->fatal)
+      report(e, "%s", err.msg);
+    set_fatal(e, rc, err.msg);
+    e->no_more_writes = 1;
+    fail_review(e, rr, err.msg);
+    return;
   }
   if (rc != 0) {
     fail_review(e, rr, err.msg);
     return;
   }
-  if (r->attempts == 0)
-    r->attempts = 1;
+  rr->occurrence++;
   e->inflight++;
   e->st->requests++;
 }
@@ -479,7 +508,11 @@ static void retry_later(struct engine *e, struct review_run *rr,
     fail_review(e, rr, msg);
     return;
   }
-  if (retry_after_ms >= 0) {
+  if (sk_transport_is_replay(e->tr)) {
+    /* Replaying, there is no server to spare: the recorded 429 or 500 is
+     * retried at once, and the recorded answer to the retry follows. */
+    wait = 0;
+  } else if (retry_after_ms >= 0) {
     /* Honour the server, plus up to 10% so a crowd does not return as one. */
     uint64_t spread = (uint64_t)retry_after_ms / 10 + 1;
     wait = (uint64_t)retry_after_ms + next_rand(e) % spread;
@@ -578,6 +611,7 @@ static void judge_reply(struct engine *e, struct review_run *rr,
     }
     rr->nturns++;
     r->attempts++;
+    rr->occurrence = 0; /* a new conversation is a new request */
     e->st->reasks++;
     push_front(e, rr);
   }
@@ -653,9 +687,10 @@ static void maybe_finish(struct engine *e) {
       e->ready_head != NULL || e->active_tools > 0 || !(e->eof || e->fatal))
     return;
   e->closing = 1;
-  e->st->connections = sk_http_connections(e->http);
-  sk_http_close(e->http, NULL, NULL);
-  e->http = NULL;
+  e->st->connections = sk_transport_connections(e->tr);
+  e->st->record_failures = sk_transport_record_failures(e->tr);
+  sk_transport_close(e->tr);
+  e->tr = NULL;
   if (e->progress_on) {
     uv_timer_stop(&e->progress);
     uv_close((uv_handle_t *)&e->progress, progress_close_cb);
@@ -664,6 +699,14 @@ static void maybe_finish(struct engine *e) {
 }
 
 static void pump_engine(struct engine *e) {
+  if (e->fatal) {
+    /* Stop starting work: what is queued ends unsent, so its tools can
+     * finish; what is in flight is let finish. */
+    struct review_run *rr;
+    while ((rr = pop_ready(e)) != NULL)
+      fail_review(e, rr, e->fatal_err.msg[0] ? e->fatal_err.msg
+                                             : "not sent: the run stopped");
+  }
   while (!e->closing && (size_t)e->inflight < (size_t)e->o->concurrency) {
     struct review_run *rr = pop_ready(e);
     if (rr == NULL) {
@@ -691,7 +734,7 @@ void sk_engine_opts_init(struct sk_engine_opts *o) {
 int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
                   struct sk_engine_stats *st, struct sk_error *err) {
   struct engine *e;
-  struct sk_http_opts hopts;
+  struct sk_transport_opts topts;
   int rc;
   size_t per_tool;
 
@@ -712,11 +755,15 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
     free(e);
     return sk_error_set(err, SK_EIO, "uv_loop_init: %s", uv_strerror(rc));
   }
-  memset(&hopts, 0, sizeof(hopts));
-  hopts.timeout_ms = o->timeout_ms;
-  hopts.max_connections = o->concurrency;
-  hopts.user_agent = o->user_agent;
-  rc = sk_http_new(&e->loop, &hopts, &e->http, err);
+  memset(&topts, 0, sizeof(topts));
+  topts.http.timeout_ms = o->timeout_ms;
+  topts.http.max_connections = o->concurrency;
+  topts.http.user_agent = o->user_agent;
+  topts.mode = o->fixture_mode;
+  topts.dir = o->fixture_dir;
+  topts.provider = o->provider.impl->name;
+  topts.stamp = o->stamp_fixtures;
+  rc = sk_transport_new(&e->loop, &topts, &e->tr, err);
   if (rc != 0) {
     uv_loop_close(&e->loop);
     free(e);

@@ -37,6 +37,7 @@ struct transfer {
   struct sk_buf resp;
   struct sk_buf hdrs;
   int too_big;
+  int no_memory;
   int sends;         /* times libcurl started sending this request */
   int resend_refused; /* we stopped libcurl re-sending it by itself */
   char errbuf[CURL_ERROR_SIZE];
@@ -186,7 +187,10 @@ static void complete(struct sk_http *h, struct transfer *t, CURLcode rc) {
   if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects) ==
       CURLE_OK)
     h->connects += (unsigned long)connects;
-  if (t->too_big) {
+  if (t->no_memory) {
+    res.error = SK_ENOMEM;
+    snprintf(res.errmsg, sizeof(res.errmsg), "out of memory reading the body");
+  } else if (t->too_big) {
     res.error = SK_ETOOBIG;
     snprintf(res.errmsg, sizeof(res.errmsg),
              "response body larger than %zu bytes", t->resp.cap);
@@ -333,8 +337,12 @@ static int prereq_cb(void *clientp, char *primary_ip, char *local_ip,
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
   struct transfer *t = userdata;
   size_t n = size * nmemb;
-  if (sk_buf_add(&t->resp, ptr, n) != 0) {
-    t->too_big = 1;
+  int rc = sk_buf_add(&t->resp, ptr, n);
+  if (rc != 0) {
+    if (rc == SK_ETOOBIG)
+      t->too_big = 1;
+    else
+      t->no_memory = 1;
     return 0; /* makes curl stop with CURLE_WRITE_ERROR */
   }
   return n;
@@ -426,6 +434,7 @@ static struct transfer *get_transfer(struct sk_http *h) {
     t->next = NULL;
     curl_easy_reset(t->easy);
     t->too_big = 0;
+    t->no_memory = 0;
     t->sends = 0;
     t->resend_refused = 0;
     t->errbuf[0] = '\0';

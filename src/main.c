@@ -6,12 +6,14 @@
  * 2 usage or configuration error.
  */
 #include "shipskip/engine.h"
+#include "shipskip/fixture.h"
 #include "shipskip/fsutil.h"
 #include "shipskip/http.h"
 #include "shipskip/persona.h"
 #include "shipskip/prompt.h"
 #include "shipskip/provider.h"
 #include "shipskip/toolsrc.h"
+#include "shipskip/transport.h"
 #include "shipskip/validate.h"
 
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { EXIT_ALL_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
@@ -28,6 +31,7 @@ enum { EXIT_ALL_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
 static const char USAGE[] =
     "usage: shipskip review INPUT... -o OUTDIR [options]\n"
     "       shipskip prompts INPUT... [--persona NAME] [options]\n"
+    "       shipskip fixtures check DIR | fixtures list DIR\n"
     "       shipskip --help | --version\n"
     "\n"
     "INPUT is a JSON file (one tool or an array), a JSON Lines file, a\n"
@@ -54,6 +58,15 @@ static const char USAGE[] =
     "  --max-words N          longest review paragraph (default 260)\n"
     "  --personas-dir DIR     persona files (default ./personas)\n"
     "  --prompts-dir DIR      prompt templates (default ./prompts)\n"
+    "  --record DIR           send for real and record every exchange in DIR\n"
+    "  --replay DIR           answer only from fixtures in DIR: no network, no\n"
+    "                         key; a missing fixture stops the run (exit 2)\n"
+    "  --fixtures DIR --fixture-mode MODE\n"
+    "                         MODE: record, replay, or new (replay what DIR\n"
+    "                         has, send and record the rest)\n"
+    "  --stamp-fixtures       write the recording time into new fixtures\n"
+    "  --generated-at         add the current UTC time to scorecards (off by\n"
+    "                         default so a replay reproduces them exactly)\n"
     "  --progress / --no-progress   progress line (default: on a terminal)\n"
     "  -q, --quiet            no summary line at the end\n"
     "\n"
@@ -89,6 +102,10 @@ struct cli {
   long max_words;
   int progress; /* -1 auto */
   int quiet;
+  int fixture_mode;
+  const char *fixture_dir;
+  int stamp_fixtures;
+  int generated_at;
 };
 
 static void die_usage(const char *fmt, ...)
@@ -199,6 +216,14 @@ static void parse_args(int argc, char **argv, struct cli *c) {
     exit(fclose(stdout) == 0 ? EXIT_ALL_OK : EXIT_USAGE);
   }
   c->command = argv[1];
+  if (strcmp(c->command, "fixtures") == 0) {
+    if (argc != 4 ||
+        (strcmp(argv[2], "check") != 0 && strcmp(argv[2], "list") != 0))
+      die_usage("usage: shipskip fixtures check DIR | fixtures list DIR");
+    c->inputs[c->ninputs++] = argv[2];
+    c->inputs[c->ninputs++] = argv[3];
+    return;
+  }
   if (strcmp(c->command, "review") != 0 && strcmp(c->command, "prompts") != 0)
     die_usage("unknown command \"%s\"", c->command);
 
@@ -279,6 +304,32 @@ static void parse_args(int argc, char **argv, struct cli *c) {
       c->progress = 0;
     else if (FLAG("-q") || FLAG("--quiet"))
       c->quiet = 1;
+    else if (FLAG("--record") || FLAG("--replay")) {
+      int mode = FLAG("--record") ? SK_FIXTURES_RECORD : SK_FIXTURES_REPLAY;
+      if (c->fixture_dir != NULL)
+        die_usage("give one of --record, --replay or --fixtures");
+      c->fixture_dir = VALUE();
+      c->fixture_mode = mode;
+    } else if (FLAG("--fixtures")) {
+      if (c->fixture_dir != NULL)
+        die_usage("give one of --record, --replay or --fixtures");
+      c->fixture_dir = VALUE();
+      if (c->fixture_mode == SK_FIXTURES_OFF)
+        c->fixture_mode = -1; /* mode still to come */
+    } else if (FLAG("--fixture-mode")) {
+      const char *m = VALUE();
+      int mode = strcmp(m, "record") == 0   ? SK_FIXTURES_RECORD
+                 : strcmp(m, "replay") == 0 ? SK_FIXTURES_REPLAY
+                 : strcmp(m, "new") == 0    ? SK_FIXTURES_NEW
+                                            : -2;
+      if (mode == -2)
+        die_usage("--fixture-mode takes record, replay or new, not \"%s\"",
+                  m);
+      c->fixture_mode = mode;
+    } else if (FLAG("--stamp-fixtures"))
+      c->stamp_fixtures = 1;
+    else if (FLAG("--generated-at"))
+      c->generated_at = 1;
     else
       die_usage("unknown option \"%s\"", opt);
 #undef FLAG
@@ -287,6 +338,10 @@ static void parse_args(int argc, char **argv, struct cli *c) {
   if (c->ninputs == 0)
     die_usage("no INPUT given (a tool JSON file, a JSON Lines file, a "
               "directory, or - for stdin)");
+  if (c->fixture_mode == -1)
+    die_usage("--fixtures DIR needs --fixture-mode record, replay or new");
+  if (c->fixture_mode != SK_FIXTURES_OFF && c->fixture_dir == NULL)
+    die_usage("--fixture-mode needs --fixtures DIR");
   if (c->min_words > c->max_words)
     die_usage("--min-words %ld is more than --max-words %ld", c->min_words,
               c->max_words);
@@ -410,6 +465,27 @@ out:
   return status;
 }
 
+static int run_fixtures(const struct cli *c) {
+  static const char *const SECRETS[] = {"OPENAI_API_KEY", "ANTHROPIC_API_KEY",
+                                        "GEMINI_API_KEY", "GOOGLE_API_KEY",
+                                        "MISTRAL_API_KEY", NULL};
+  struct sk_error err;
+  int rc;
+
+  sk_error_clear(&err);
+  if (strcmp(c->inputs[0], "check") == 0)
+    rc = sk_fixture_check_dir(c->inputs[1], SECRETS, stdout, &err);
+  else
+    rc = sk_fixture_list_dir(c->inputs[1], stdout, &err);
+  if (rc < 0) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    return EXIT_USAGE;
+  }
+  if (strcmp(c->inputs[0], "check") == 0 && rc > 0)
+    return EXIT_SOME_FAILED;
+  return EXIT_ALL_OK;
+}
+
 static int run_review(const struct cli *c) {
   struct sk_panel_def panel = {0};
   struct sk_validator *v = NULL;
@@ -423,6 +499,7 @@ static int run_review(const struct cli *c) {
   const char *key;
   const char *base;
   char ua[64];
+  char stamp[32];
   int status = EXIT_ALL_OK;
   int rc;
 
@@ -436,7 +513,10 @@ static int run_review(const struct cli *c) {
     die_usage("unknown provider \"%s\" (known: openai)", c->provider);
   key_env = c->api_key_env ? c->api_key_env : prov->key_env;
   key = getenv(key_env);
-  if (key == NULL || key[0] == '\0') {
+  if (c->fixture_mode == SK_FIXTURES_REPLAY) {
+    /* Replay never sends: no key is needed, and none is used. */
+    key = NULL;
+  } else if (key == NULL || key[0] == '\0') {
     fprintf(stderr,
             "shipskip: %s is not set: the %s provider needs an API key. "
             "Export %s (any value for a local server that takes none), or "
@@ -490,14 +570,33 @@ static int run_review(const struct cli *c) {
   o.progress = c->progress >= 0 ? c->progress : isatty(STDERR_FILENO);
   snprintf(ua, sizeof(ua), "shipskip/%s", SK_VERSION);
   o.user_agent = ua;
+  o.fixture_mode = c->fixture_mode;
+  o.fixture_dir = c->fixture_dir;
+  o.stamp_fixtures = c->stamp_fixtures;
+  if (c->generated_at) {
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    o.generated_at = stamp;
+  }
 
   rc = sk_engine_run(src, &o, &st, &err);
-  if (rc != 0) {
+  if (st.records_bad > 0 || st.tools_failed > 0 || st.tools_unwritten > 0 ||
+      st.record_failures > 0)
+    status = EXIT_SOME_FAILED;
+  if (rc == SK_ECONFIG) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    status = EXIT_USAGE;
+  } else if (rc == SK_ENOENT || rc == SK_EPARSE) {
+    /* A replay miss or a corrupt fixture: the fixtures do not cover these
+     * inputs, which is a configuration problem, not a model's failure. */
+    fprintf(stderr, "shipskip: replay stopped; nothing more was written\n");
+    status = EXIT_USAGE;
+  } else if (rc != 0) {
     fprintf(stderr, "shipskip: batch stopped: %s\n", err.msg);
     status = EXIT_SOME_FAILED;
   }
-  if (st.records_bad > 0 || st.tools_failed > 0 || st.tools_unwritten > 0)
-    status = EXIT_SOME_FAILED;
   if (!c->quiet)
     fprintf(stderr,
             "shipskip: %lu tool%s reviewed in full, %lu with failed reviews, "
@@ -529,6 +628,8 @@ int main(int argc, char **argv) {
   }
   if (strcmp(c.command, "prompts") == 0)
     status = run_prompts(&c);
+  else if (strcmp(c.command, "fixtures") == 0)
+    status = run_fixtures(&c);
   else
     status = run_review(&c);
   sk_http_global_cleanup();

@@ -135,7 +135,8 @@ static cJSON *review_json(const struct sk_review *r) {
 }
 
 int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
-                      size_t n, struct sk_buf *out, struct sk_error *err) {
+                      size_t n, struct sk_buf *out, struct sk_error *err,
+                      const char *generated_at) {
   struct sk_panel_result p;
   cJSON *root = cJSON_CreateObject();
   cJSON *tool;
@@ -151,6 +152,8 @@ int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
   if (root == NULL)
     goto nomem;
   rc |= add_str_or_null(root, "schema", "shipskip.scorecard/1");
+  if (generated_at != NULL)
+    rc |= add_str_or_null(root, "generated_at", generated_at);
   tool = cJSON_AddObjectToObject(root, "tool");
   if (tool == NULL)
     goto nomem;
@@ -330,7 +333,7 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
 
 int sk_scorecard_write(const char *outdir, const struct sk_tool *t,
                        const struct sk_review *r, size_t n,
-                       struct sk_error *err) {
+                       struct sk_error *err, const char *generated_at) {
   struct sk_buf b;
   char name[SK_TOOL_MAX_SLUG + 8];
   int rc;
@@ -339,7 +342,7 @@ int sk_scorecard_write(const char *outdir, const struct sk_tool *t,
     return sk_error_set(err, SK_EINVAL, "refusing unsafe slug \"%s\"",
                         t->slug);
   sk_buf_init(&b, 64 * 1024 * 1024);
-  rc = sk_scorecard_json(t, r, n, &b, err);
+  rc = sk_scorecard_json(t, r, n, &b, err, generated_at);
   if (rc == 0) {
     snprintf(name, sizeof(name), "%s.json", t->slug);
     rc = sk_fs_write_atomic(outdir, name, b.data, b.len, err);

@@ -545,6 +545,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(reply.body)
 
+    # ------------------------------------------------------------ scripted
+
+    def scripted_reply(self, first_user, persona, assistant_turns):
+        """With --script-dir: the exact reply written for this tool and
+        persona, from DIR/<slug>/<persona>.txt, where <slug> is derived from
+        the tool card's "Name:" line as shipskip derives it. On a first
+        attempt DIR/<slug>/<persona>.first.txt, when present, is served
+        instead, so a recorded run can include a re-ask."""
+        root = self.server.cfg.script_dir
+        if root is None:
+            return None
+        found = re.search(r"^Name: (.*)$", first_user, re.M)
+        if not found:
+            return None
+        slug = re.sub(r"[^a-z0-9]+", "-", found.group(1).lower()).strip("-")
+        base = os.path.join(root, slug, persona)
+        for path in ((base + ".first.txt",) if assistant_turns == 0 else ()) \
+                + (base + ".txt",):
+            if os.path.exists(path):
+                with open(path, encoding="utf-8") as f:
+                    return f.read().rstrip("\n")
+        return None
+
     # ---------------------------------------------------------------- chat
 
     def chat(self, body, record):
@@ -626,6 +649,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         record["fault"] = ",".join(applied) or None
 
         content = build_content(score, verdict, paragraph, kinds)
+        scripted = self.scripted_reply(first_user, persona, assistant_turns)
+        if scripted is not None:
+            content = scripted
+            record["fault"] = record["fault"] or "scripted"
         prompt_n = tokens(sum(len(t) for t in texts))
         predicted_n = tokens(len(content))
         choices = [{"finish_reason": "stop", "index": 0,
@@ -699,6 +726,10 @@ def parse_args(argv):
     p.add_argument("--reviews-dir", default=default_reviews,
                    help="review paragraphs: DIR/<persona>/pass/{ship,skip}-*"
                         ".txt (default: tests/data/reviews)")
+    p.add_argument("--script-dir", default=None,
+                   help="answer tools that have DIR/<slug>/<persona>.txt "
+                        "with that exact reply (.first.txt on a first "
+                        "attempt, to record a re-ask)")
     p.add_argument("--stall-ms", type=float, default=10000,
                    help="how long the stall fault sleeps (default 10000)")
     p.add_argument("--keepalive-max", type=int, default=100,

@@ -120,7 +120,7 @@ TEST(json_has_the_stable_keys) {
   sk_review_add_error(&r[1], "no VERDICT line");
   sk_buf_init(&b, 1 << 20);
   sk_error_clear(&e);
-  ASSERT_INT_EQ(sk_scorecard_json(t, r, 2, &b, &e), 0);
+  ASSERT_INT_EQ(sk_scorecard_json(t, r, 2, &b, &e, NULL), 0);
   root = cJSON_Parse(sk_buf_str(&b));
   ASSERT(root != NULL);
   ASSERT_STR_EQ(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "tool"), "slug")
@@ -195,7 +195,7 @@ TEST(write_is_atomic_and_refuses_escape) {
   ASSERT(mkdtemp(dir) != NULL);
   set(&r[0], 0, 84, "ship");
   sk_error_clear(&e);
-  ASSERT_INT_EQ(sk_scorecard_write(dir, t, r, 1, &e), 0);
+  ASSERT_INT_EQ(sk_scorecard_write(dir, t, r, 1, &e, NULL), 0);
   snprintf(path, sizeof(path), "%s/code-llama-4.json", dir);
   ASSERT_INT_EQ(sk_fs_read_file(path, 1 << 20, &text, &len, &e), 0);
   ASSERT_CONTAINS(text, "\"score\": 84");
@@ -206,7 +206,7 @@ TEST(write_is_atomic_and_refuses_escape) {
   free(t->slug);
   t->slug = strdup("../escape");
   sk_error_clear(&e);
-  ASSERT_INT_EQ(sk_scorecard_write(dir, t, r, 1, &e), SK_EINVAL);
+  ASSERT_INT_EQ(sk_scorecard_write(dir, t, r, 1, &e, NULL), SK_EINVAL);
   ASSERT_INT_EQ(sk_fs_write_atomic(dir, "../x", "a", 1, &e), SK_EINVAL);
   ASSERT_INT_EQ(sk_fs_write_atomic(dir, ".hidden", "a", 1, &e), SK_EINVAL);
   /* An unwritable directory is a clear error naming the path. */

@@ -43,6 +43,10 @@ struct sk_engine_opts {
   long retry_cap_ms;       /* longest backoff step */
   long max_retry_wait_ms;  /* longest Retry-After honoured */
   const char *outdir;
+  int fixture_mode;        /* enum sk_fixture_mode (transport.h) */
+  const char *fixture_dir;
+  int stamp_fixtures;      /* write recorded_at into new fixtures */
+  const char *generated_at; /* stamp scorecards with this time, or NULL */
   int progress;            /* draw a progress line on stderr */
   const char *user_agent;
 };
@@ -58,6 +62,7 @@ struct sk_engine_stats {
   unsigned long reasks;
   unsigned long retries;
   unsigned long connections;
+  unsigned long record_failures; /* fixtures that could not be written */
   long prompt_tokens;
   long completion_tokens;
 };
@@ -69,7 +74,9 @@ void sk_engine_opts_init(struct sk_engine_opts *opts);
 /* Reviews every tool src yields, writing scorecards into opts->outdir and
  * reporting bad records and failed reviews on stderr. Returns 0 when the
  * batch ran (look at stats for failures), or a negative code with err set
- * when it could not run at all (SK_ENOMEM, SK_EHTTP, SK_EIO). */
+ * when it could not run at all or had to stop (SK_ENOMEM, SK_EHTTP, SK_EIO,
+ * SK_ECONFIG for an unusable fixture directory, SK_ENOENT for a replay miss:
+ * nothing more is written after it). */
 int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *opts,
                   struct sk_engine_stats *stats, struct sk_error *err);
 

@@ -61,9 +61,12 @@ struct sk_panel_result {
 void sk_scorecard_merge(const struct sk_review *r, size_t n,
                         struct sk_panel_result *out);
 
-/* Renders the scorecard JSON (pretty-printed, trailing newline) into out. */
+/* Renders the scorecard JSON (pretty-printed, trailing newline) into out.
+ * generated_at, when not NULL, is added as "generated_at"; by default
+ * nothing time-dependent is written, so replays reproduce files exactly. */
 int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
-                      size_t n, struct sk_buf *out, struct sk_error *err);
+                      size_t n, struct sk_buf *out, struct sk_error *err,
+                      const char *generated_at);
 
 /* Renders the Markdown draft into out. */
 int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
@@ -73,7 +76,7 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
  * be safe (sk_slug_is_safe); anything else is refused. */
 int sk_scorecard_write(const char *outdir, const struct sk_tool *t,
                        const struct sk_review *r, size_t n,
-                       struct sk_error *err);
+                       struct sk_error *err, const char *generated_at);
 
 /* Appends s to out escaped for Markdown text: punctuation that could start
  * markup (headings, links, emphasis, raw HTML, tables) is backslashed. */
