@@ -29,12 +29,12 @@ struct tool_run;
 struct review_run {
   struct engine *e;
   struct tool_run *tool;
-  size_t idx;        /* the persona's index in the panel */
-  char *system;      /* the first two messages */
+  size_t idx;   /* the persona's index in the panel */
+  char *system; /* the first two messages */
   char *user;
-  char **turns;      /* then assistant reply, re-ask, assistant reply... */
+  char **turns; /* then assistant reply, re-ask, assistant reply... */
   size_t nturns;
-  int occurrence;    /* sends of the current request so far (fixture key) */
+  int occurrence; /* sends of the current request so far (fixture key) */
   struct review_run *next; /* ready-queue link */
 };
 
@@ -43,7 +43,7 @@ struct tool_run {
   struct review_run *runs;   /* one per persona */
   struct sk_review *reviews; /* the results, same order */
   size_t n;
-  size_t pending;            /* reviews not yet ended */
+  size_t pending; /* reviews not yet ended */
 };
 
 struct delay {
@@ -345,8 +345,8 @@ static int admit_tool(struct engine *e) {
       return 0;
     }
     tr = calloc(1, sizeof(*tr));
-    if (tr == NULL || (tr->runs = calloc(panel->n, sizeof(*tr->runs))) ==
-                          NULL ||
+    if (tr == NULL ||
+        (tr->runs = calloc(panel->n, sizeof(*tr->runs))) == NULL ||
         (tr->reviews = calloc(panel->n, sizeof(*tr->reviews))) == NULL) {
       if (tr != NULL) {
         free(tr->runs);
@@ -386,8 +386,7 @@ static int admit_tool(struct engine *e) {
     sk_buf_init(&sys, SK_PROMPT_MAX);
     sk_buf_init(&user, SK_PROMPT_MAX);
     sk_error_clear(&err);
-    if (sk_prompt_render(e->o->prompts, tr->tool, p, &sys, &user, &err) !=
-        0) {
+    if (sk_prompt_render(e->o->prompts, tr->tool, p, &sys, &user, &err) != 0) {
       sk_buf_cleanup(&sys);
       sk_buf_cleanup(&user);
       fail_review(e, rr, err.msg);
@@ -432,8 +431,7 @@ static void send_review(struct engine *e, struct review_run *rr) {
   req.model = r->model;
   req.messages = msgs;
   req.nmessages = 2 + (rr->nturns < 16 ? rr->nturns : 16);
-  req.temperature = e->o->temperature >= 0 ? e->o->temperature
-                                            : p->temperature;
+  req.temperature = e->o->temperature >= 0 ? e->o->temperature : p->temperature;
   req.max_tokens = e->o->max_tokens > 0 ? e->o->max_tokens : p->max_tokens;
   req.has_seed = e->o->has_seed;
   req.seed = e->o->seed;
@@ -518,9 +516,8 @@ static void retry_later(struct engine *e, struct review_run *rr,
     wait = (uint64_t)retry_after_ms + next_rand(e) % spread;
   } else {
     /* Exponential backoff with equal jitter: half fixed, half random. */
-    uint64_t step = (uint64_t)e->o->retry_base_ms << (r->retries < 16
-                                                          ? r->retries
-                                                          : 16);
+    uint64_t step = (uint64_t)e->o->retry_base_ms
+                    << (r->retries < 16 ? r->retries : 16);
     if (step > (uint64_t)e->o->retry_cap_ms)
       step = (uint64_t)e->o->retry_cap_ms;
     wait = step / 2 + next_rand(e) % (step / 2 + 1);
@@ -666,7 +663,9 @@ out:
 
 /* ---- driving ---------------------------------------------------------- */
 
-static void progress_close_cb(uv_handle_t *h) { (void)h; }
+static void progress_close_cb(uv_handle_t *h) {
+  (void)h;
+}
 
 static void draw_progress(struct engine *e) {
   const struct sk_engine_stats *st = e->st;
@@ -683,8 +682,8 @@ static void progress_cb(uv_timer_t *t) {
 }
 
 static void maybe_finish(struct engine *e) {
-  if (e->closing || e->inflight > 0 || e->timers > 0 ||
-      e->ready_head != NULL || e->active_tools > 0 || !(e->eof || e->fatal))
+  if (e->closing || e->inflight > 0 || e->timers > 0 || e->ready_head != NULL ||
+      e->active_tools > 0 || !(e->eof || e->fatal))
     return;
   e->closing = 1;
   e->st->connections = sk_transport_connections(e->tr);
@@ -704,8 +703,9 @@ static void pump_engine(struct engine *e) {
      * finish; what is in flight is let finish. */
     struct review_run *rr;
     while ((rr = pop_ready(e)) != NULL)
-      fail_review(e, rr, e->fatal_err.msg[0] ? e->fatal_err.msg
-                                             : "not sent: the run stopped");
+      fail_review(e, rr,
+                  e->fatal_err.msg[0] ? e->fatal_err.msg
+                                      : "not sent: the run stopped");
   }
   while (!e->closing && (size_t)e->inflight < (size_t)e->o->concurrency) {
     struct review_run *rr = pop_ready(e);
@@ -745,7 +745,8 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
   e->o = o;
   e->st = st;
   e->src = src;
-  e->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ULL;
+  e->rng =
+      (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ULL;
   /* Enough tools in progress to keep every slot busy even while some wait
    * on retries, and no more: the window bounds memory. */
   per_tool = o->panel->n ? o->panel->n : 1;

@@ -231,7 +231,8 @@ int sk_fixture_write(const char *dir, const char *provider, const char *method,
       cJSON_AddStringToObject(meta, "recorded_at", recorded_at) == NULL)
     goto out;
   req = cJSON_AddObjectToObject(root, "request");
-  if (req == NULL || cJSON_AddStringToObject(req, "provider", provider) == NULL ||
+  if (req == NULL ||
+      cJSON_AddStringToObject(req, "provider", provider) == NULL ||
       cJSON_AddStringToObject(req, "method", method) == NULL ||
       cJSON_AddStringToObject(req, "path", path) == NULL ||
       add_body(req, req_body != NULL ? req_body : "", req_body ? req_len : 0) !=
@@ -241,11 +242,10 @@ int sk_fixture_write(const char *dir, const char *provider, const char *method,
   if (res == NULL)
     goto out;
   if (error != 0) {
-    if (cJSON_AddStringToObject(res, "error", error == SK_ETIMEDOUT
-                                                  ? "timeout"
-                                                  : "connection") == NULL ||
-        cJSON_AddStringToObject(res, "message", message ? message : "") ==
-            NULL)
+    if (cJSON_AddStringToObject(res, "error",
+                                error == SK_ETIMEDOUT ? "timeout"
+                                                      : "connection") == NULL ||
+        cJSON_AddStringToObject(res, "message", message ? message : "") == NULL)
       goto out;
   } else {
     cJSON *h;
@@ -364,16 +364,18 @@ int sk_fixture_read(const char *dir, const char *key, int occurrence,
   v = cJSON_GetObjectItemCaseSensitive(res, "error");
   if (cJSON_IsString(v)) {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(res, "message");
-    out->error = strcmp(v->valuestring, "timeout") == 0 ? SK_ETIMEDOUT
-                                                         : SK_ECONN;
+    out->error =
+        strcmp(v->valuestring, "timeout") == 0 ? SK_ETIMEDOUT : SK_ECONN;
     snprintf(out->message, sizeof(out->message), "%s",
              cJSON_IsString(m) ? m->valuestring : v->valuestring);
     goto out;
   }
   v = cJSON_GetObjectItemCaseSensitive(res, "status");
   if (!cJSON_IsNumber(v) || v->valuedouble < 100 || v->valuedouble > 599) {
-    rc = sk_error_set(err, SK_EPARSE, "%s: response \"status\" is missing or "
-                      "not an HTTP status", path);
+    rc = sk_error_set(err, SK_EPARSE,
+                      "%s: response \"status\" is missing or "
+                      "not an HTTP status",
+                      path);
     goto out;
   }
   out->status = (long)v->valuedouble;
@@ -506,12 +508,12 @@ static const char *check_one(const char *name, const char *text, size_t len,
     goto out;
   }
   if (cJSON_GetObjectItemCaseSensitive(req, "headers") != NULL) {
-    snprintf(why, size, "the request stores headers (credentials must never "
-                        "be recorded)");
+    snprintf(why, size,
+             "the request stores headers (credentials must never "
+             "be recorded)");
     goto out;
   }
-  cJSON_ArrayForEach(item,
-                     cJSON_GetObjectItemCaseSensitive(res, "headers")) {
+  cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(res, "headers")) {
     if (item->string != NULL && !keep_header(item->string)) {
       snprintf(why, size, "response header \"%s\" is not one shipskip records",
                item->string);
@@ -547,11 +549,11 @@ static const char *check_one(const char *name, const char *text, size_t len,
       snprintf(why, size, "out of memory");
       goto out;
     }
-    key_of(prov->valuestring, meth->valuestring, path->valuestring, canon,
-           key);
+    key_of(prov->valuestring, meth->valuestring, path->valuestring, canon, key);
     if (strcmp(key, k->valuestring) != 0) {
-      snprintf(why, size, "\"key\" does not match the request (edited by "
-                          "hand?)");
+      snprintf(why, size,
+               "\"key\" does not match the request (edited by "
+               "hand?)");
       goto out;
     }
     sk_fixture_name(key, (int)occ->valuedouble, want);

@@ -38,7 +38,7 @@ struct transfer {
   struct sk_buf hdrs;
   int too_big;
   int no_memory;
-  int sends;         /* times libcurl started sending this request */
+  int sends;          /* times libcurl started sending this request */
   int resend_refused; /* we stopped libcurl re-sending it by itself */
   char errbuf[CURL_ERROR_SIZE];
   sk_http_done_cb cb;
@@ -52,10 +52,10 @@ struct sk_http {
   CURLM *multi;
   uv_timer_t timer;
   struct sk_http_opts opts;
-  struct sock_ctx *socks;    /* sockets being polled */
-  struct transfer *active;   /* transfers running */
-  struct transfer *pool;     /* finished transfers kept for reuse */
-  int open_handles;          /* uv handles not yet closed */
+  struct sock_ctx *socks;  /* sockets being polled */
+  struct transfer *active; /* transfers running */
+  struct transfer *pool;   /* finished transfers kept for reuse */
+  int open_handles;        /* uv handles not yet closed */
   int closing;
   void (*close_cb)(void *arg);
   void *close_arg;
@@ -70,7 +70,9 @@ int sk_http_global_init(struct sk_error *err) {
   return 0;
 }
 
-void sk_http_global_cleanup(void) { curl_global_cleanup(); }
+void sk_http_global_cleanup(void) {
+  curl_global_cleanup();
+}
 
 unsigned long sk_http_connections(const struct sk_http *h) {
   return h->connects;
@@ -184,8 +186,7 @@ static void complete(struct sk_http *h, struct transfer *t, CURLcode rc) {
   memset(&res, 0, sizeof(res));
   curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &res.status);
   curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME, &res.seconds);
-  if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects) ==
-      CURLE_OK)
+  if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK)
     h->connects += (unsigned long)connects;
   if (t->no_memory) {
     res.error = SK_ENOMEM;
@@ -348,8 +349,7 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
   return n;
 }
 
-static size_t header_cb(char *ptr, size_t size, size_t nmemb,
-                        void *userdata) {
+static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
   struct transfer *t = userdata;
   size_t n = size * nmemb;
   /* Keep only the final response's headers (not a 100 Continue's). */
@@ -420,8 +420,7 @@ int sk_http_new(uv_loop_t *loop, const struct sk_http_opts *opts,
   curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
   curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
   if (h->opts.max_connections > 0)
-    curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
-                      h->opts.max_connections);
+    curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, h->opts.max_connections);
   *out = h;
   return 0;
 }
@@ -514,8 +513,7 @@ int sk_http_submit(struct sk_http *h, const char *url,
   if (h->opts.timeout_ms > 0)
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, h->opts.timeout_ms);
   if (h->opts.connect_timeout_ms > 0)
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                     h->opts.connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->opts.connect_timeout_ms);
   if (h->opts.user_agent != NULL)
     curl_easy_setopt(e, CURLOPT_USERAGENT, h->opts.user_agent);
   if (h->opts.insecure) {
@@ -543,8 +541,7 @@ nomem:
   return sk_error_set(err, SK_ENOMEM, "out of memory");
 }
 
-void sk_http_close(struct sk_http *h, void (*close_cb)(void *arg),
-                   void *arg) {
+void sk_http_close(struct sk_http *h, void (*close_cb)(void *arg), void *arg) {
   struct transfer *t;
 
   if (h == NULL)

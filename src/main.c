@@ -40,10 +40,12 @@ static const char USAGE[] =
     "review options:\n"
     "  -o, --output DIR       write <slug>.json and <slug>.md here\n"
     "  --provider NAME        API wire format (default openai)\n"
-    "  --model M              model for every persona (overrides persona files)\n"
+    "  --model M              model for every persona (overrides persona "
+    "files)\n"
     "  --base-url URL         API base URL (default $OPENAI_BASE_URL or\n"
     "                         https://api.openai.com/v1)\n"
-    "  --api-key-env VAR      read the API key from VAR (default OPENAI_API_KEY)\n"
+    "  --api-key-env VAR      read the API key from VAR (default "
+    "OPENAI_API_KEY)\n"
     "  --concurrency N        requests in flight (default 8)\n"
     "  --personas a,b         review with these personas only\n"
     "  --max-attempts N       replies asked per review, re-asks included "
@@ -59,7 +61,8 @@ static const char USAGE[] =
     "  --personas-dir DIR     persona files (default ./personas)\n"
     "  --prompts-dir DIR      prompt templates (default ./prompts)\n"
     "  --record DIR           send for real and record every exchange in DIR\n"
-    "  --replay DIR           answer only from fixtures in DIR: no network, no\n"
+    "  --replay DIR           answer only from fixtures in DIR: no network, "
+    "no\n"
     "                         key; a missing fixture stops the run (exit 2)\n"
     "  --fixtures DIR --fixture-mode MODE\n"
     "                         MODE: record, replay, or new (replay what DIR\n"
@@ -142,8 +145,7 @@ static double parse_double(const char *opt, const char *v, double min,
   errno = 0;
   d = strtod(v, &end);
   if (errno != 0 || end == v || *end != '\0' || !(d >= min && d <= max))
-    die_usage("%s takes a number from %g to %g, not \"%s\"", opt, min, max,
-              v);
+    die_usage("%s takes a number from %g to %g, not \"%s\"", opt, min, max, v);
   return d;
 }
 
@@ -252,10 +254,9 @@ static void parse_args(int argc, char **argv, struct cli *c) {
     }
 #define FLAG(name) (strcmp(opt, name) == 0)
 #define VALUE()                                                                \
-  (v != NULL ? v                                                               \
-   : i + 1 < argc                                                              \
-       ? argv[++i]                                                             \
-       : (die_usage("%s needs a value", opt), (const char *)NULL))
+  (v != NULL      ? v                                                          \
+   : i + 1 < argc ? argv[++i]                                                  \
+                  : (die_usage("%s needs a value", opt), (const char *)NULL))
     if (FLAG("-h") || FLAG("--help")) {
       fputs(USAGE, stdout);
       exit(fclose(stdout) == 0 ? EXIT_ALL_OK : EXIT_USAGE);
@@ -323,8 +324,7 @@ static void parse_args(int argc, char **argv, struct cli *c) {
                  : strcmp(m, "new") == 0    ? SK_FIXTURES_NEW
                                             : -2;
       if (mode == -2)
-        die_usage("--fixture-mode takes record, replay or new, not \"%s\"",
-                  m);
+        die_usage("--fixture-mode takes record, replay or new, not \"%s\"", m);
       c->fixture_mode = mode;
     } else if (FLAG("--stamp-fixtures"))
       c->stamp_fixtures = 1;
@@ -353,11 +353,10 @@ static int load_panel(const struct cli *c, struct sk_panel_def *panel,
                       struct sk_error *err) {
   char pbuf[PATH_MAX];
   char tbuf[PATH_MAX];
-  const char *pdir = c->personas_dir
-                         ? c->personas_dir
-                         : data_dir("personas", pbuf, sizeof(pbuf));
-  const char *tdir = c->prompts_dir ? c->prompts_dir
-                                    : data_dir("prompts", tbuf, sizeof(tbuf));
+  const char *pdir = c->personas_dir ? c->personas_dir
+                                     : data_dir("personas", pbuf, sizeof(pbuf));
+  const char *tdir =
+      c->prompts_dir ? c->prompts_dir : data_dir("prompts", tbuf, sizeof(tbuf));
   const char *only = c->persona ? c->persona : c->personas;
   struct sk_validate_opts vo;
   int rc;
@@ -397,8 +396,7 @@ static int check_templates(const struct sk_prompts *prompts,
   sk_buf_init(&b, SK_PROMPT_MAX);
   rc = sk_prompt_render(prompts, &t, &panel->personas[0], &a, &b, err);
   if (rc == 0)
-    rc = sk_prompt_render_reask(prompts, &panel->personas[0], errs, 1, &a,
-                                err);
+    rc = sk_prompt_render_reask(prompts, &panel->personas[0], errs, 1, &a, err);
   sk_buf_cleanup(&a);
   sk_buf_cleanup(&b);
   return rc;
@@ -466,8 +464,8 @@ out:
 }
 
 static int run_fixtures(const struct cli *c) {
-  static const char *const SECRETS[] = {"OPENAI_API_KEY", "ANTHROPIC_API_KEY",
-                                        "GEMINI_API_KEY", "GOOGLE_API_KEY",
+  static const char *const SECRETS[] = {"OPENAI_API_KEY",  "ANTHROPIC_API_KEY",
+                                        "GEMINI_API_KEY",  "GOOGLE_API_KEY",
                                         "MISTRAL_API_KEY", NULL};
   struct sk_error err;
   int rc;

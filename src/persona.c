@@ -33,8 +33,8 @@ void sk_persona_cleanup(struct sk_persona *p) {
 }
 
 /* Copies a string member into *dst. Absent is fine unless required. */
-static int get_str(const cJSON *obj, const char *key, int required,
-                   char **dst, const char *source, const char *where,
+static int get_str(const cJSON *obj, const char *key, int required, char **dst,
+                   const char *source, const char *where,
                    struct sk_error *err) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
@@ -118,9 +118,9 @@ int sk_persona_parse(const char *json, size_t len, const char *name,
   if (v != NULL && !cJSON_IsNull(v)) {
     if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 1e6 ||
         v->valuedouble != (double)(long)v->valuedouble) {
-      rc = sk_error_set(err, SK_EPARSE,
-                        "%s: \"max_tokens\" must be a positive integer",
-                        source);
+      rc =
+          sk_error_set(err, SK_EPARSE,
+                       "%s: \"max_tokens\" must be a positive integer", source);
       goto out;
     }
     p->max_tokens = (long)v->valuedouble;
@@ -284,8 +284,8 @@ int sk_panel_def_load(const char *dir, const char *only,
     }
     rc = sk_fs_read_file(path, PERSONA_FILE_CAP, &text, &tlen, err);
     if (rc == 0)
-      rc = sk_persona_parse(text, tlen, name, path,
-                            &panel->personas[panel->n], err);
+      rc = sk_persona_parse(text, tlen, name, path, &panel->personas[panel->n],
+                            err);
     free(text);
     if (rc != 0) {
       if (err != NULL)
@@ -303,8 +303,8 @@ int sk_panel_def_load(const char *dir, const char *only,
   if (only == NULL)
     goto out;
   for (i = 0; i < panel->n && used < sizeof(known) - 1; i++) {
-    int w = snprintf(known + used, sizeof(known) - used, "%s%s",
-                     i ? ", " : "", panel->personas[i].name);
+    int w = snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
+                     panel->personas[i].name);
     if (w < 0)
       break;
     used += (size_t)w;

@@ -20,8 +20,8 @@ void sk_prompts_cleanup(struct sk_prompts *p) {
   memset(p, 0, sizeof(*p));
 }
 
-static int load_one(const char *dir, const char *file, char **text,
-                    char **name, struct sk_error *err) {
+static int load_one(const char *dir, const char *file, char **text, char **name,
+                    struct sk_error *err) {
   char path[4096];
   size_t len;
   int rc;
@@ -131,8 +131,7 @@ static int put(struct sk_buf *out, const char *v) {
   return rc == 0 ? 1 : rc;
 }
 
-static int lookup(void *vctx, const char *key, size_t len,
-                  struct sk_buf *out) {
+static int lookup(void *vctx, const char *key, size_t len, struct sk_buf *out) {
   struct render_ctx *c = vctx;
   int rc;
   size_t i;
@@ -191,8 +190,7 @@ int sk_prompt_render(const struct sk_prompts *p, const struct sk_tool *t,
   sk_buf_init(&card, SK_PROMPT_MAX);
   rc = sk_prompt_tool_card(t, &card);
   if (rc != 0) {
-    rc = sk_error_set(err, rc, "%s: tool card: %s", t->origin,
-                      sk_strerror(rc));
+    rc = sk_error_set(err, rc, "%s: tool card: %s", t->origin, sk_strerror(rc));
     goto out;
   }
   sk_prompt_fence(sk_buf_str(&card), card.len, fence);
@@ -202,11 +200,11 @@ int sk_prompt_render(const struct sk_prompts *p, const struct sk_tool *t,
   c.persona = ps;
   c.card = sk_buf_str(&card);
   c.fence = fence;
-  rc = sk_template_render(p->system, strlen(p->system), p->system_name,
-                          lookup, &c, system, err);
+  rc = sk_template_render(p->system, strlen(p->system), p->system_name, lookup,
+                          &c, system, err);
   if (rc == 0)
-    rc = sk_template_render(p->user, strlen(p->user), p->user_name, lookup,
-                            &c, user, err);
+    rc = sk_template_render(p->user, strlen(p->user), p->user_name, lookup, &c,
+                            user, err);
 out:
   sk_buf_cleanup(&card);
   return rc;

@@ -43,7 +43,8 @@ static int build(const struct sk_provider_conf *conf,
   memset(out, 0, sizeof(*out));
   out->secret_header = -1;
   root = cJSON_CreateObject();
-  if (root == NULL || cJSON_AddStringToObject(root, "model", req->model) == NULL)
+  if (root == NULL ||
+      cJSON_AddStringToObject(root, "model", req->model) == NULL)
     goto out;
   msgs = cJSON_AddArrayToObject(root, "messages");
   if (msgs == NULL)
@@ -54,8 +55,7 @@ static int build(const struct sk_provider_conf *conf,
       goto out;
     cJSON_AddItemToArray(msgs, m);
     if (cJSON_AddStringToObject(m, "role", req->messages[i].role) == NULL ||
-        cJSON_AddStringToObject(m, "content", req->messages[i].content) ==
-            NULL)
+        cJSON_AddStringToObject(m, "content", req->messages[i].content) == NULL)
       goto out;
   }
   if (req->temperature >= 0 &&
@@ -155,9 +155,9 @@ static void parse_error_body(long status, const cJSON *root,
   }
   /* llama.cpp reports request-validation errors as 500: retrying the same
    * bytes cannot help. */
-  if (status == 500 && (strstr(m, "parse_error") != NULL ||
-                        strstr(m, "parse error") != NULL ||
-                        strstr(m, "is required") != NULL)) {
+  if (status == 500 &&
+      (strstr(m, "parse_error") != NULL || strstr(m, "parse error") != NULL ||
+       strstr(m, "is required") != NULL)) {
     out->outcome = SK_OUTCOME_FINAL;
     snprintf(out->cause, sizeof(out->cause), "500-invalid");
   }
@@ -175,8 +175,7 @@ static void malformed(struct sk_chat_result *out, const char *why) {
 }
 
 static void parse(long status, const char *body, size_t len,
-                  sk_header_fn header, void *hctx,
-                  struct sk_chat_result *out) {
+                  sk_header_fn header, void *hctx, struct sk_chat_result *out) {
   cJSON *root;
   const cJSON *choices;
   const cJSON *c0;
@@ -245,6 +244,10 @@ out:
   cJSON_Delete(root);
 }
 
-const struct sk_provider sk_provider_openai = {
-    "openai",           "OPENAI_API_KEY", "OPENAI_BASE_URL",
-    "https://api.openai.com/v1", "gpt-4o-mini", build, parse};
+const struct sk_provider sk_provider_openai = {"openai",
+                                               "OPENAI_API_KEY",
+                                               "OPENAI_BASE_URL",
+                                               "https://api.openai.com/v1",
+                                               "gpt-4o-mini",
+                                               build,
+                                               parse};

@@ -63,10 +63,9 @@ void sk_scorecard_merge(const struct sk_review *r, size_t n,
                  : out->skips > out->ships ? "Skip"
                                            : "Split";
   /* Integer arithmetic, so 2/3 is 67 on every machine. */
-  out->ship_percent = (out->ships * 200 + out->reviewers) /
-                      (2 * out->reviewers);
-  out->mean_score =
-      floor((double)sum * 10.0 / out->reviewers + 0.5) / 10.0;
+  out->ship_percent =
+      (out->ships * 200 + out->reviewers) / (2 * out->reviewers);
+  out->mean_score = floor((double)sum * 10.0 / out->reviewers + 0.5) / 10.0;
   snprintf(out->label, sizeof(out->label), "%s · %d ship / %d skip",
            out->verdict, out->ships, out->skips);
 }
@@ -83,7 +82,7 @@ static int add_num(cJSON *obj, const char *key, double v) {
   return cJSON_AddNumberToObject(obj, key, v) == NULL ? SK_ENOMEM : 0;
 }
 
-static const char *const TOOL_KEYS[] = {"slug",    "name",     "tagline",
+static const char *const TOOL_KEYS[] = {"slug",     "name",    "tagline",
                                         "category", "pricing", "entry",
                                         "best_for", "url",     "description"};
 
@@ -220,8 +219,8 @@ int sk_md_escape(struct sk_buf *out, const char *s) {
     /* Characters that open inline markup anywhere. */
     if (strchr("\\`*_[]<>|!~#&", c) != NULL ||
         /* List and block markers only matter at a line's start. */
-        (line_start && (c == '-' || c == '+' || c == '=' ||
-                        (c >= '0' && c <= '9'))))
+        (line_start &&
+         (c == '-' || c == '+' || c == '=' || (c >= '0' && c <= '9'))))
       rc = sk_buf_add(out, "\\", 1);
     if (rc == 0)
       rc = sk_buf_add(out, &c, 1);
@@ -326,8 +325,7 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
   }
   rc |= sk_buf_printf(out, ". Tokens: %ld in, %ld out.*\n", pin, pout);
   if (rc != 0)
-    return sk_error_set(err, SK_ENOMEM, "%s: Markdown: out of memory",
-                        t->slug);
+    return sk_error_set(err, SK_ENOMEM, "%s: Markdown: out of memory", t->slug);
   return 0;
 }
 
@@ -339,8 +337,7 @@ int sk_scorecard_write(const char *outdir, const struct sk_tool *t,
   int rc;
 
   if (!sk_slug_is_safe(t->slug))
-    return sk_error_set(err, SK_EINVAL, "refusing unsafe slug \"%s\"",
-                        t->slug);
+    return sk_error_set(err, SK_EINVAL, "refusing unsafe slug \"%s\"", t->slug);
   sk_buf_init(&b, 64 * 1024 * 1024);
   rc = sk_scorecard_json(t, r, n, &b, err, generated_at);
   if (rc == 0) {

@@ -57,8 +57,10 @@ int sk_template_render(const char *tpl, size_t len, const char *name,
                           name, line_of(tpl, open));
     }
     if (keylen == 0 || keylen > 64)
-      return sk_error_set(err, SK_EPARSE, "%s:%zu: empty or over-long "
-                          "placeholder name", name, line_of(tpl, open));
+      return sk_error_set(err, SK_EPARSE,
+                          "%s:%zu: empty or over-long "
+                          "placeholder name",
+                          name, line_of(tpl, open));
     rc = lookup(ctx, key, keylen, out);
     if (rc == 0)
       return sk_error_set(err, SK_EMISSING,

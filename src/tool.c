@@ -203,9 +203,8 @@ int sk_tool_from_json(const cJSON *obj, const char *origin,
     }
     len = strlen(v->valuestring);
     if (!sk_utf8_valid(v->valuestring, len)) {
-      rc = sk_error_set(err, SK_EPARSE,
-                        "%s: field \"%s\" is not valid UTF-8", origin,
-                        f->name);
+      rc = sk_error_set(err, SK_EPARSE, "%s: field \"%s\" is not valid UTF-8",
+                        origin, f->name);
       goto out;
     }
     if (len > f->cap) {
@@ -230,8 +229,8 @@ int sk_tool_from_json(const cJSON *obj, const char *origin,
     *field_slot(t, f) = copy;
     if (copy[0] == '\0') {
       if (f->required) {
-        rc = sk_error_set(err, SK_EMISSING, "%s: field \"%s\" is empty",
-                          origin, f->name);
+        rc = sk_error_set(err, SK_EMISSING, "%s: field \"%s\" is empty", origin,
+                          f->name);
         goto out;
       }
       free(copy);

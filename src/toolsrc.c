@@ -24,9 +24,9 @@ struct sk_toolsrc {
   size_t npaths;
   size_t next;
 
-  FILE *f;         /* the file being read, NULL between files */
-  char *name;      /* its name for messages */
-  size_t line;     /* lines read from it */
+  FILE *f;     /* the file being read, NULL between files */
+  char *name;  /* its name for messages */
+  size_t line; /* lines read from it */
   enum shape shape;
   struct sk_buf rec; /* the record being assembled */
   size_t rec_line;   /* the line it started on */

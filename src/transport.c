@@ -172,19 +172,21 @@ static void recorded_cb(struct sk_http_response *res, void *arg) {
                          res->headers, res->body, res->body_len, res->error,
                          res->errmsg, recorded_at, &err) != 0) {
       t->record_failures++;
-      fprintf(stderr, "shipskip: %s/%s: cannot record fixture: %s\n",
-              rec->tool, rec->persona, err.msg);
+      fprintf(stderr, "shipskip: %s/%s: cannot record fixture: %s\n", rec->tool,
+              rec->persona, err.msg);
     }
   }
   rec->cb(res, rec->arg);
   free_recording(rec);
 }
 
-static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
+static char *dup_or_empty(const char *s) {
+  return strdup(s ? s : "");
+}
 
 int sk_transport_submit(struct sk_transport *t, const struct sk_wire_request *w,
-                        const struct sk_exchange_info *info,
-                        sk_http_done_cb cb, void *arg, struct sk_error *err) {
+                        const struct sk_exchange_info *info, sk_http_done_cb cb,
+                        void *arg, struct sk_error *err) {
   char key[65];
   int rc;
 
@@ -225,8 +227,8 @@ int sk_transport_submit(struct sk_transport *t, const struct sk_wire_request *w,
                           "replay miss: tool %s, persona %s, attempt %d, "
                           "retry %d: no fixture %s in %s (record it with "
                           "--fixture-mode new)",
-                          info->tool, info->persona, info->attempt,
-                          info->retry, name, t->dir);
+                          info->tool, info->persona, info->attempt, info->retry,
+                          name, t->dir);
     }
   }
 

@@ -34,14 +34,15 @@ static pcre2_code *compile(const char *pattern, uint32_t flags,
                            const char *what, struct sk_error *err) {
   int errcode;
   PCRE2_SIZE offset;
-  pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                                   flags | PCRE2_UTF | PCRE2_UCP, &errcode,
-                                   &offset, NULL);
+  pcre2_code *code =
+      pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                    flags | PCRE2_UTF | PCRE2_UCP, &errcode, &offset, NULL);
   if (code == NULL) {
     PCRE2_UCHAR msg[160];
     pcre2_get_error_message(errcode, msg, sizeof(msg));
-    sk_error_set(err, SK_EREGEX, "%s: pattern does not compile at offset %zu: %s",
-                 what, (size_t)offset, (const char *)msg);
+    sk_error_set(err, SK_EREGEX,
+                 "%s: pattern does not compile at offset %zu: %s", what,
+                 (size_t)offset, (const char *)msg);
     return NULL;
   }
   /* JIT is an optimisation: where it is unavailable the interpreter runs the
@@ -95,12 +96,11 @@ int sk_validator_new(const struct sk_panel_def *panel,
     v->opts.max_reply = 64 * 1024;
   v->score_line = compile(LABEL("SCORE"), PCRE2_CASELESS | PCRE2_MULTILINE,
                           "SCORE line", err);
-  v->verdict_line = compile(LABEL("VERDICT"),
-                            PCRE2_CASELESS | PCRE2_MULTILINE, "VERDICT line",
-                            err);
-  v->review_line = compile("^[ \\t>#*_`-]*REVIEW[ \\t*_`]*:[ \\t*_`]*",
-                           PCRE2_CASELESS | PCRE2_MULTILINE, "REVIEW line",
-                           err);
+  v->verdict_line = compile(LABEL("VERDICT"), PCRE2_CASELESS | PCRE2_MULTILINE,
+                            "VERDICT line", err);
+  v->review_line =
+      compile("^[ \\t>#*_`-]*REVIEW[ \\t*_`]*:[ \\t*_`]*",
+              PCRE2_CASELESS | PCRE2_MULTILINE, "REVIEW line", err);
   v->score_value = compile("^(-?[0-9]+(?:[.,][0-9]+)?)\\s*(?:/\\s*([0-9]+))?$",
                            0, "score value", err);
   v->md = pcre2_match_data_create(8, NULL);
@@ -118,8 +118,8 @@ int sk_validator_new(const struct sk_panel_def *panel,
       char what[512];
       snprintf(what, sizeof(what), "%s: rubric \"%s\"", p->source,
                p->rubric[j].name);
-      v->rubric[i][j] = compile(p->rubric[j].pattern, PCRE2_CASELESS, what,
-                                err);
+      v->rubric[i][j] =
+          compile(p->rubric[j].pattern, PCRE2_CASELESS, what, err);
       if (v->rubric[i][j] == NULL)
         goto fail;
     }
@@ -235,8 +235,8 @@ static void check_score(struct sk_validator *v, const char *text, size_t len,
   r->score = atoi(num);
 }
 
-static void check_verdict(struct sk_validator *v, const char *text,
-                          size_t len, struct sk_reply *r) {
+static void check_verdict(struct sk_validator *v, const char *text, size_t len,
+                          struct sk_reply *r) {
   const char *val = NULL;
   size_t vlen = 0;
   int n = find_label(v, v->verdict_line, text, len, &val, &vlen, NULL);
@@ -369,8 +369,8 @@ static int check_bytes(const char *text, size_t len, struct sk_reply *r) {
   return 0;
 }
 
-int sk_validator_check(struct sk_validator *v, size_t persona,
-                       const char *text, size_t len, struct sk_reply *r) {
+int sk_validator_check(struct sk_validator *v, size_t persona, const char *text,
+                       size_t len, struct sk_reply *r) {
   size_t review_start = 0;
   int nreview;
   int rc;
@@ -392,8 +392,7 @@ int sk_validator_check(struct sk_validator *v, size_t persona,
     return SK_EREPLY;
   check_score(v, text, len, r);
   check_verdict(v, text, len, r);
-  nreview = find_label(v, v->review_line, text, len, NULL, NULL,
-                       &review_start);
+  nreview = find_label(v, v->review_line, text, len, NULL, NULL, &review_start);
   if (nreview == 0) {
     add_error(r, "no REVIEW line (write REVIEW: followed by one paragraph)");
   } else if (nreview > 1) {

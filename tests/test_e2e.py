@@ -1184,6 +1184,42 @@ class TestConcurrency(E2ETestCase):
                           True)
 
 
+class TestProgress(E2ETestCase):
+
+    server_opts = {"latency_ms": 300}
+
+    def common(self):
+        return ["--base-url", f"http://127.0.0.1:{self.server.port}/v1",
+                "--model", MODEL]
+
+    def run_bytes(self, args):
+        # Bytes, not text: text mode would turn the \r under test into \n.
+        return subprocess.run([BIN] + args, cwd=REPO, env=self.base_env(),
+                              capture_output=True, timeout=RUN_TIMEOUT)
+
+    def test_progress_line_only_when_asked_or_on_a_terminal(self):
+        path = self.write_jsonl("p.jsonl", [
+            make_tool(f"Progress Tool {i}", slug=f"progress-{i}")
+            for i in range(3)])
+        # Asked for: the line is redrawn in place (carriage return, clear to
+        # end of line) and names what is in flight; it is cleared at the end
+        # so the summary starts on a clean line.
+        res = self.run_bytes(["review", path, "-o", self.out, "--progress",
+                              "--concurrency", "2", *self.common()])
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn(b"\r\033[K", res.stderr)
+        self.assertRegex(res.stderr, rb"\d+ in flight")
+        self.assertIn(b"\r\033[Kshipskip: 3 tools reviewed in full",
+                      res.stderr)
+        self.assertNotIn(b"\n\033[K", res.stderr)
+        # Not asked for, and stderr is a pipe: nothing but the summary.
+        res = self.run_bytes(["review", path, "-o", self.out + "2",
+                              *self.common()])
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertNotIn(b"\r", res.stderr)
+        self.assertNotIn(b"in flight", res.stderr)
+
+
 # --------------------------------------------------------------------------
 # 17, 18. Output directory and duplicate slugs
 # --------------------------------------------------------------------------

@@ -130,9 +130,8 @@ TEST(reask_quotes_every_failure) {
   ASSERT_INT_EQ(load(&panel, &p), 0);
   sk_buf_init(&out, SK_PROMPT_MAX);
   sk_error_clear(&e);
-  ASSERT_INT_EQ(sk_prompt_render_reask(&p, &panel.personas[0], errs, 2, &out,
-                                       &e),
-                0);
+  ASSERT_INT_EQ(
+      sk_prompt_render_reask(&p, &panel.personas[0], errs, 2, &out, &e), 0);
   ASSERT_CONTAINS(sk_buf_str(&out), "- no VERDICT line\n- score 140 is out "
                                     "of range 0-100");
   sk_buf_cleanup(&out);
@@ -144,8 +143,7 @@ TEST(missing_prompt_dir_is_a_config_error) {
   struct sk_prompts p;
   struct sk_error e;
   sk_error_clear(&e);
-  ASSERT_INT_EQ(sk_prompts_load("/nonexistent", 60, 260, &p, &e),
-                SK_ECONFIG);
+  ASSERT_INT_EQ(sk_prompts_load("/nonexistent", 60, 260, &p, &e), SK_ECONFIG);
   ASSERT_CONTAINS(e.msg, "/nonexistent/system.txt");
 }
 

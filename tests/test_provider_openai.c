@@ -140,9 +140,14 @@ TEST(malformed_bodies_are_retried_never_crash) {
   struct sk_chat_result r;
   struct hdrs none = {{NULL}, {NULL}};
   static const char *const bodies[] = {
-      "{\"choices\":[{\"finish_reason\":\"st", "", "null", "[]",
-      "{\"choices\":[]}", "{\"choices\":[{\"message\":{\"content\":5}}]}",
-      "{\"choices\":{}}", NULL};
+      "{\"choices\":[{\"finish_reason\":\"st",
+      "",
+      "null",
+      "[]",
+      "{\"choices\":[]}",
+      "{\"choices\":[{\"message\":{\"content\":5}}]}",
+      "{\"choices\":{}}",
+      NULL};
   size_t i;
   for (i = 0; bodies[i] != NULL; i++) {
     parse(200, bodies[i], &none, &r);
@@ -166,12 +171,11 @@ TEST(retry_after_forms) {
   ASSERT_INT_EQ(sk_retry_after_ms("soon", 0), -1);
   ASSERT_INT_EQ(sk_retry_after_ms("-3", 0), -1);
   /* Wed, 21 Oct 2015 07:28:00 GMT is 1445412480. */
-  ASSERT_INT_EQ(sk_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT",
-                                  1445412480LL - 30),
-                30000);
-  ASSERT_INT_EQ(sk_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT",
-                                  1445412480LL + 5),
-                0);
+  ASSERT_INT_EQ(
+      sk_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480LL - 30),
+      30000);
+  ASSERT_INT_EQ(
+      sk_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480LL + 5), 0);
   ASSERT_INT_EQ(sk_retry_after_ms("Wed, 21 Foo 2015 07:28:00 GMT", 0), -1);
 }
 

@@ -16,8 +16,8 @@ static int lookup(void *ctx, const char *key, size_t len, struct sk_buf *out) {
 static int render(const char *tpl, struct sk_buf *out, struct sk_error *e) {
   sk_buf_reset(out);
   sk_error_clear(e);
-  return sk_template_render(tpl, strlen(tpl), "prompts/user.txt", lookup,
-                            NULL, out, e);
+  return sk_template_render(tpl, strlen(tpl), "prompts/user.txt", lookup, NULL,
+                            out, e);
 }
 
 TEST(substitutes_and_copies_the_rest) {

@@ -39,8 +39,7 @@ TEST(missing_and_wrong_fields_name_place_and_field) {
   ASSERT(t == NULL);
   ASSERT_INT_EQ(parse("{\"description\":\"d\"}", &t, &e), SK_EMISSING);
   ASSERT_STR_EQ(e.msg, "tools.jsonl:7: field \"name\" is missing");
-  ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":5}", &t, &e),
-                SK_EPARSE);
+  ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":5}", &t, &e), SK_EPARSE);
   ASSERT_STR_EQ(e.msg, "tools.jsonl:7: field \"description\" must be a string");
   ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":\"   \"}", &t, &e),
                 SK_EMISSING);
@@ -73,9 +72,9 @@ TEST(hostile_values_are_refused) {
   ASSERT_CONTAINS(e.msg, "not valid UTF-8");
   ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":\"\xc0\xaf\"}", &t, &e),
                 SK_EPARSE);
-  ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":\"bell\\u0007\"}", &t,
-                      &e),
-                SK_EPARSE);
+  ASSERT_INT_EQ(
+      parse("{\"name\":\"x\",\"description\":\"bell\\u0007\"}", &t, &e),
+      SK_EPARSE);
   ASSERT_CONTAINS(e.msg, "control character 0x07");
   ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":\"d\",\"slug\":"
                       "\"../etc\"}",

@@ -168,8 +168,8 @@ static int run_samples(const char *persona, const char *kind, int *count) {
   int bad = 0;
   size_t idx = persona_index(persona);
 
-  snprintf(path, sizeof(path), "%s/tests/data/reviews/%s/%s", src_dir,
-           persona, kind);
+  snprintf(path, sizeof(path), "%s/tests/data/reviews/%s/%s", src_dir, persona,
+           kind);
   d = opendir(path);
   if (d == NULL || idx == (size_t)-1) {
     fprintf(stderr, "    cannot read %s\n", path);
@@ -214,8 +214,7 @@ static int run_samples(const char *persona, const char *kind, int *count) {
         snprintf(want, sizeof(want), "rubric: %s", expect);
         if (rc != SK_EREPLY || r.nerrors != 1 ||
             strcmp(r.errors[0], want) != 0) {
-          fprintf(stderr, "    %s should fail with only \"%s\":\n", file,
-                  want);
+          fprintf(stderr, "    %s should fail with only \"%s\":\n", file, want);
           dump(&r);
           bad++;
         }
@@ -293,9 +292,8 @@ TEST(bad_rubric_pattern_names_file_and_element) {
                      "\"name\":\"thing\",\"ask\":\"a\",\"missing\":\"m\","
                      "\"pattern\":\"(unclosed\"}]}";
   sk_error_clear(&e);
-  ASSERT_INT_EQ(sk_persona_parse(json, strlen(json), "x", "personas/x.json",
-                                 &p, &e),
-                0);
+  ASSERT_INT_EQ(
+      sk_persona_parse(json, strlen(json), "x", "personas/x.json", &p, &e), 0);
   one.personas = &p;
   one.n = 1;
   ASSERT_INT_EQ(sk_validator_new(&one, &o, &bad, &e), SK_EREGEX);
@@ -313,19 +311,19 @@ TEST(persona_file_errors_are_named) {
   const char *wrongname = "{\"name\":\"y\",\"display_name\":\"X\",\"lens\":"
                           "\"l\",\"rubric\":[{}]}";
   sk_error_clear(&e);
-  ASSERT_INT_EQ(sk_persona_parse(nolens, strlen(nolens), "x", "p/x.json", &p,
-                                 &e),
-                SK_EMISSING);
+  ASSERT_INT_EQ(
+      sk_persona_parse(nolens, strlen(nolens), "x", "p/x.json", &p, &e),
+      SK_EMISSING);
   ASSERT_STR_EQ(e.msg, "p/x.json: \"lens\" is missing");
   sk_error_clear(&e);
-  ASSERT_INT_EQ(sk_persona_parse(norubric, strlen(norubric), "x", "p/x.json",
-                                 &p, &e),
-                SK_EPARSE);
+  ASSERT_INT_EQ(
+      sk_persona_parse(norubric, strlen(norubric), "x", "p/x.json", &p, &e),
+      SK_EPARSE);
   ASSERT_CONTAINS(e.msg, "\"rubric\" must be a non-empty array");
   sk_error_clear(&e);
-  ASSERT_INT_EQ(sk_persona_parse(wrongname, strlen(wrongname), "x",
-                                 "p/x.json", &p, &e),
-                SK_EPARSE);
+  ASSERT_INT_EQ(
+      sk_persona_parse(wrongname, strlen(wrongname), "x", "p/x.json", &p, &e),
+      SK_EPARSE);
   ASSERT_CONTAINS(e.msg, "must match the file name");
   sk_error_clear(&e);
   ASSERT_INT_EQ(sk_persona_parse("{", 1, "x", "p/x.json", &p, &e), SK_EPARSE);
@@ -344,8 +342,7 @@ TEST(panel_subset_and_unknown_persona) {
   ASSERT_STR_EQ(sub.personas[0].name, "skeptic");
   ASSERT_STR_EQ(sub.personas[1].name, "founder");
   sk_panel_def_cleanup(&sub);
-  ASSERT_INT_EQ(sk_panel_def_load(dir, "skeptic,critic", &sub, &e),
-                SK_ECONFIG);
+  ASSERT_INT_EQ(sk_panel_def_load(dir, "skeptic,critic", &sub, &e), SK_ECONFIG);
   ASSERT_CONTAINS(e.msg, "unknown persona \"critic\"");
   ASSERT_CONTAINS(e.msg, "builder, skeptic, futurist, founder");
 }

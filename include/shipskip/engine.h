@@ -30,35 +30,35 @@ struct sk_engine_opts {
   struct sk_validator *validator;
   const struct sk_prompts *prompts;
   struct sk_provider_conf provider;
-  const char *model;       /* overrides every persona's model when set */
-  double temperature;      /* < 0: the persona's, else not sent */
-  long max_tokens;         /* 0: the persona's, else not sent */
+  const char *model;  /* overrides every persona's model when set */
+  double temperature; /* < 0: the persona's, else not sent */
+  long max_tokens;    /* 0: the persona's, else not sent */
   int has_seed;
   long seed;
-  int concurrency;         /* requests in flight, >= 1 */
-  int max_attempts;        /* model replies per review (1 + re-asks) */
-  int max_retries;         /* HTTP-level retries per review */
-  long timeout_ms;         /* per request */
-  long retry_base_ms;      /* first backoff step */
-  long retry_cap_ms;       /* longest backoff step */
-  long max_retry_wait_ms;  /* longest Retry-After honoured */
+  int concurrency;        /* requests in flight, >= 1 */
+  int max_attempts;       /* model replies per review (1 + re-asks) */
+  int max_retries;        /* HTTP-level retries per review */
+  long timeout_ms;        /* per request */
+  long retry_base_ms;     /* first backoff step */
+  long retry_cap_ms;      /* longest backoff step */
+  long max_retry_wait_ms; /* longest Retry-After honoured */
   const char *outdir;
-  int fixture_mode;        /* enum sk_fixture_mode (transport.h) */
+  int fixture_mode; /* enum sk_fixture_mode (transport.h) */
   const char *fixture_dir;
-  int stamp_fixtures;      /* write recorded_at into new fixtures */
+  int stamp_fixtures;       /* write recorded_at into new fixtures */
   const char *generated_at; /* stamp scorecards with this time, or NULL */
-  int progress;            /* draw a progress line on stderr */
+  int progress;             /* draw a progress line on stderr */
   const char *user_agent;
 };
 
 struct sk_engine_stats {
-  unsigned long tools_ok;      /* every review accepted */
-  unsigned long tools_failed;  /* written, with at least one failed review */
-  unsigned long records_bad;   /* input records rejected */
+  unsigned long tools_ok;        /* every review accepted */
+  unsigned long tools_failed;    /* written, with at least one failed review */
+  unsigned long records_bad;     /* input records rejected */
   unsigned long tools_unwritten; /* scorecard could not be written */
   unsigned long reviews_ok;
   unsigned long reviews_failed;
-  unsigned long requests;      /* HTTP requests sent */
+  unsigned long requests; /* HTTP requests sent */
   unsigned long reasks;
   unsigned long retries;
   unsigned long connections;

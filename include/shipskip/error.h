@@ -33,7 +33,7 @@ enum sk_errno {
   SK__ERRNO_FIRST = -100,
   SK_ERRNO_MAP(SK_ERRNO_ENUM)
 #undef SK_ERRNO_ENUM
-  SK__ERRNO_END
+      SK__ERRNO_END
 };
 
 /* Error detail: the code and a one-line message with no trailing newline. */

@@ -37,10 +37,10 @@ struct sk_exchange_info {
 
 /* A recorded response, ready to hand back to the caller. */
 struct sk_fixture_response {
-  int error;          /* 0, SK_ETIMEDOUT or SK_ECONN */
-  char message[256];  /* transport error text */
+  int error;         /* 0, SK_ETIMEDOUT or SK_ECONN */
+  char message[256]; /* transport error text */
   long status;
-  char *headers;      /* raw "name: value\r\n" lines */
+  char *headers; /* raw "name: value\r\n" lines */
   char *body;
   size_t body_len;
 };

@@ -34,17 +34,17 @@ struct sk_http_opts {
 
 /* A finished request. Valid only during the callback. */
 struct sk_http_response {
-  int error;       /* 0, or SK_ETIMEDOUT, SK_ECONN, SK_ETOOBIG, SK_EHTTP,
-                      SK_ECANCELED (closed before it finished) */
+  int error;        /* 0, or SK_ETIMEDOUT, SK_ECONN, SK_ETOOBIG, SK_EHTTP,
+                       SK_ECANCELED (closed before it finished) */
   char errmsg[256]; /* transport error text when error != 0 */
   long status;      /* HTTP status, 0 when no response came */
   const char *body; /* NUL-terminated */
   size_t body_len;
-  const char *headers; /* raw header lines of the final response */
-  double seconds;      /* total time */
+  const char *headers;  /* raw header lines of the final response */
+  double seconds;       /* total time */
   int stale_connection; /* a reused connection died before any answer; the
                            request was not re-sent (retry it at once) */
-  char hval[1024];     /* holds the last value sk_http_response_header found */
+  char hval[1024];      /* holds the last value sk_http_response_header found */
 };
 
 /* Returns the value of response header name (case-insensitive), trimmed,

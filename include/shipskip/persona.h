@@ -1,4 +1,5 @@
-/* persona.h: the reviewer personas of the panel, loaded from the JSON files in personas/.
+/* persona.h: the reviewer personas of the panel, loaded from the JSON files in
+ * personas/.
  *
  * A persona file names the reviewer (name = the file's stem, display_name),
  * the lens it reviews through, its place in the panel (order), the rubric
@@ -55,10 +56,10 @@ int sk_persona_parse(const char *json, size_t len, const char *name,
 void sk_persona_cleanup(struct sk_persona *p);
 
 /* Loads every *.json in dir into panel, sorted by order then name. If only
- * is non-NULL it is a comma-separated list of names to keep ("skeptic,founder");
- * every file is still parsed, so a broken persona file is always an error;
- * an unknown name is SK_ECONFIG naming it and listing the known ones. An empty
- * panel is SK_ECONFIG. Returns 0 or an error; free with
+ * is non-NULL it is a comma-separated list of names to keep
+ * ("skeptic,founder"); every file is still parsed, so a broken persona file is
+ * always an error; an unknown name is SK_ECONFIG naming it and listing the
+ * known ones. An empty panel is SK_ECONFIG. Returns 0 or an error; free with
  * sk_panel_def_cleanup. */
 int sk_panel_def_load(const char *dir, const char *only,
                       struct sk_panel_def *panel, struct sk_error *err);

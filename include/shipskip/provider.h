@@ -84,8 +84,8 @@ struct sk_provider {
                struct sk_error *err);
   /* Interprets a response. Never fails: a body it cannot read becomes an
    * error result with a retry decision. */
-  void (*parse)(long status, const char *body, size_t len,
-                sk_header_fn header, void *hctx, struct sk_chat_result *out);
+  void (*parse)(long status, const char *body, size_t len, sk_header_fn header,
+                void *hctx, struct sk_chat_result *out);
 };
 
 /* Returns the provider called name, or NULL. */

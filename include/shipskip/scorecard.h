@@ -26,16 +26,16 @@ enum sk_review_status { SK_REVIEW_PENDING = 0, SK_REVIEW_OK, SK_REVIEW_FAILED };
 struct sk_review {
   const struct sk_persona *persona;
   enum sk_review_status status;
-  int score;        /* 0-100 when OK */
-  char verdict[5];  /* "ship" / "skip" when OK */
-  char *text;       /* the paragraph when OK */
+  int score;       /* 0-100 when OK */
+  char verdict[5]; /* "ship" / "skip" when OK */
+  char *text;      /* the paragraph when OK */
   char *provider;
   char *model;
-  int attempts;     /* replies asked of the model (1 + re-asks) */
-  int retries;      /* HTTP-level retries */
+  int attempts; /* replies asked of the model (1 + re-asks) */
+  int retries;  /* HTTP-level retries */
   long prompt_tokens;
   long completion_tokens;
-  char **errors;    /* why it failed (or what earlier attempts got wrong) */
+  char **errors; /* why it failed (or what earlier attempts got wrong) */
   size_t nerrors;
 };
 
@@ -50,11 +50,11 @@ struct sk_panel_result {
   int ships;
   int skips;
   int failed;
-  int reviewers;       /* accepted reviews */
-  int ship_percent;    /* valid when reviewers > 0 */
-  double mean_score;   /* valid when reviewers > 0 */
-  int complete;        /* 1 when every review was accepted */
-  char label[64];      /* "Ship · 3 ship / 1 skip" */
+  int reviewers;     /* accepted reviews */
+  int ship_percent;  /* valid when reviewers > 0 */
+  double mean_score; /* valid when reviewers > 0 */
+  int complete;      /* 1 when every review was accepted */
+  char label[64];    /* "Ship · 3 ship / 1 skip" */
 };
 
 /* Merges n reviews into the panel result. Cannot fail. */

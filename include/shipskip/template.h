@@ -15,8 +15,8 @@
 /* Appends the value of key (keylen bytes, not NUL-terminated) to out.
  * Returns 1 if it appended a value, 0 if key has no value, or a negative
  * code (SK_ENOMEM, SK_ETOOBIG) to stop rendering. */
-typedef int (*sk_template_lookup_fn)(void *ctx, const char *key,
-                                     size_t keylen, struct sk_buf *out);
+typedef int (*sk_template_lookup_fn)(void *ctx, const char *key, size_t keylen,
+                                     struct sk_buf *out);
 
 /* Renders len bytes of template text, named name in messages, appending to
  * out. Keys are 1-64 characters of [A-Za-z0-9_.], with optional spaces

@@ -24,13 +24,13 @@ struct sk_tool {
   char *slug;
   char *name;
   char *description;
-  char *tagline;  /* optional fields are NULL when absent */
+  char *tagline; /* optional fields are NULL when absent */
   char *category;
   char *pricing;
-  char *entry;    /* "Free" or "Paid" */
+  char *entry; /* "Free" or "Paid" */
   char *best_for;
   char *url;
-  char *origin;   /* "FILE:LINE" where the record started, for messages */
+  char *origin; /* "FILE:LINE" where the record started, for messages */
 };
 
 /* Builds a tool from a parsed JSON object. origin ("FILE:LINE") is copied and

@@ -46,8 +46,8 @@ int sk_transport_new(uv_loop_t *loop, const struct sk_transport_opts *opts,
  * it. Returns 0 (cb will run once), SK_ENOENT for a replay miss, or another
  * error; on error cb never runs. */
 int sk_transport_submit(struct sk_transport *t, const struct sk_wire_request *w,
-                        const struct sk_exchange_info *info,
-                        sk_http_done_cb cb, void *arg, struct sk_error *err);
+                        const struct sk_exchange_info *info, sk_http_done_cb cb,
+                        void *arg, struct sk_error *err);
 
 /* Closes the transport; requests still running are canceled. The loop must
  * run until its handles are closed; t is freed then. NULL-safe. */

@@ -25,8 +25,8 @@
 #define SK_REPLY_ERROR_LEN 200
 
 struct sk_validate_opts {
-  int min_words; /* default 60 */
-  int max_words; /* default 260 */
+  int min_words;    /* default 60 */
+  int max_words;    /* default 260 */
   size_t max_reply; /* replies longer than this are refused; default 64 KiB */
 };
 
@@ -55,8 +55,8 @@ void sk_validator_free(struct sk_validator *v);
 /* Checks len bytes of reply text for the persona at index persona of the
  * panel. Fills *r (release with sk_reply_cleanup). Returns 0 when the reply
  * is valid, SK_EREPLY when it is not (r->errors says why), SK_ENOMEM. */
-int sk_validator_check(struct sk_validator *v, size_t persona,
-                       const char *text, size_t len, struct sk_reply *r);
+int sk_validator_check(struct sk_validator *v, size_t persona, const char *text,
+                       size_t len, struct sk_reply *r);
 
 /* Checks a bare review paragraph against a persona's rubric and length
  * bounds only (for persona tooling and tests). Same returns. */
