@@ -10,9 +10,16 @@
  * client and the progress timer are closed and the loop runs dry.
  */
 #include "shipskip/engine.h"
+#include "shipskip/bucket.h"
+#include "shipskip/journal.h"
 #include "shipskip/scorecard.h"
+#include "shipskip/sha256.h"
+#include "shipskip/summary.h"
+#include "shipskip/strmap.h"
 #include "shipskip/transport.h"
 
+#include <cJSON.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +42,8 @@ struct review_run {
   char **turns; /* then assistant reply, re-ask, assistant reply... */
   size_t nturns;
   int occurrence; /* sends of the current request so far (fixture key) */
+  char inputs[65]; /* digest of what the review is made from ("" if none) */
+  long estimate;   /* tokens charged to --tpm for the request in flight */
   struct review_run *next; /* ready-queue link */
 };
 
@@ -44,19 +53,15 @@ struct tool_run {
   struct sk_review *reviews; /* the results, same order */
   size_t n;
   size_t pending; /* reviews not yet ended */
+  int abandoned;  /* stopped before every review ended: not written */
 };
 
+/* A review waiting to be retried; listed so a stop can cancel it. */
 struct delay {
   uv_timer_t timer;
   struct review_run *rr;
-};
-
-/* Open-addressing set of the slugs seen in this batch, so two tools can
- * never write the same scorecard file. */
-struct slugset {
-  char **slots;
-  size_t cap;
-  size_t used;
+  struct delay *prev;
+  struct delay *next;
 };
 
 struct engine {
@@ -80,7 +85,28 @@ struct engine {
   int progress_on;
   int progress_drawn;
   uint64_t rng;
-  struct slugset slugs;
+  struct sk_strmap slugs; /* every slug of the batch: no two share a file */
+  struct delay *delays;   /* retries waiting on their timers */
+  /* Stopping early: a signal or the deadline. New work stops; work in
+   * flight may finish within the grace period, then is canceled. */
+  int stopping;           /* 0, SIGINT, SIGTERM, or -1 for the deadline */
+  int hard_stop;
+  uv_signal_t sigint;
+  uv_signal_t sigterm;
+  uv_timer_t grace;
+  uv_timer_t deadline;
+  int signals_on;
+  int grace_on;
+  int deadline_on;
+  /* Rate limits and the adaptive in-flight window. */
+  struct sk_bucket rpm;
+  struct sk_bucket tpm;
+  uv_timer_t rate_timer;
+  int rate_on;
+  int rate_waiting;
+  double cwnd;            /* in-flight target, 1..concurrency */
+  uint64_t last_cut_ms;   /* when the window was last halved */
+  uint64_t start_ms;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -123,51 +149,29 @@ static void set_fatal(struct engine *e, int code, const char *msg) {
   }
 }
 
-static uint64_t hash_str(const char *s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (; *s != '\0'; s++)
-    h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-  return h;
-}
-
-/* Adds slug; returns 1 if added, 0 if already present, SK_ENOMEM. */
-static int slugset_add(struct slugset *s, const char *slug) {
-  size_t i;
-  if (s->used * 2 >= s->cap) {
-    size_t ncap = s->cap ? s->cap * 2 : 256;
-    char **slots = calloc(ncap, sizeof(*slots));
-    if (slots == NULL)
-      return SK_ENOMEM;
-    for (i = 0; i < s->cap; i++) {
-      size_t j;
-      if (s->slots[i] == NULL)
-        continue;
-      for (j = hash_str(s->slots[i]) & (ncap - 1); slots[j] != NULL;
-           j = (j + 1) & (ncap - 1))
-        ;
-      slots[j] = s->slots[i];
-    }
-    free(s->slots);
-    s->slots = slots;
-    s->cap = ncap;
+/* Writes one --log-json event: {"ms":..., "event":..., fields...}. The
+ * object is consumed. Never carries a credential: only names, counts and
+ * the server's one-line messages. */
+static void log_event(struct engine *e, const char *event, cJSON *o) {
+  char *line;
+  if (e->o->log_json == NULL || o == NULL) {
+    cJSON_Delete(o);
+    return;
   }
-  for (i = hash_str(slug) & (s->cap - 1); s->slots[i] != NULL;
-       i = (i + 1) & (s->cap - 1))
-    if (strcmp(s->slots[i], slug) == 0)
-      return 0;
-  s->slots[i] = strdup(slug);
-  if (s->slots[i] == NULL)
-    return SK_ENOMEM;
-  s->used++;
-  return 1;
+  cJSON_AddNumberToObject(o, "ms", (double)(uv_now(&e->loop) - e->start_ms));
+  cJSON_AddStringToObject(o, "event", event);
+  line = cJSON_PrintUnformatted(o);
+  if (line != NULL) {
+    fputs(line, e->o->log_json);
+    fputc('\n', e->o->log_json);
+    fflush(e->o->log_json);
+    cJSON_free(line);
+  }
+  cJSON_Delete(o);
 }
 
-static void slugset_free(struct slugset *s) {
-  size_t i;
-  for (i = 0; i < s->cap; i++)
-    free(s->slots[i]);
-  free(s->slots);
-}
+/* Starts an event about one review. */
+static cJSON *review_event(const struct review_run *rr);
 
 /* ---- the ready queue ------------------------------------------------- */
 
@@ -251,10 +255,11 @@ static void finish_tool(struct engine *e, struct tool_run *tr) {
            r->nerrors > 1 ? " (and more; see the scorecard)" : "");
   }
   sk_scorecard_merge(tr->reviews, tr->n, &p);
-  if (e->no_more_writes) {
-    /* After a replay miss the run is stopping: a scorecard now would mix
-     * replayed reviews with failures that are not the model's. */
-    e->st->tools_unwritten++;
+  if (e->no_more_writes || tr->abandoned) {
+    /* Stopped before its reviews all ended (a replay miss, a signal, the
+     * deadline): a scorecard now would be a guess at the panel. Its ended
+     * reviews are in the journal for --resume. */
+    e->st->tools_unfinished++;
     e->active_tools--;
     free_tool_run(tr);
     return;
@@ -267,10 +272,21 @@ static void finish_tool(struct engine *e, struct tool_run *tr) {
     /* An output directory that cannot take one scorecard will not take the
      * next: stop starting work rather than spend on reviews that are lost. */
     set_fatal(e, rc, err.msg);
-  } else if (p.complete) {
-    e->st->tools_ok++;
   } else {
-    e->st->tools_failed++;
+    cJSON *ev = cJSON_CreateObject();
+    if (p.complete)
+      e->st->tools_ok++;
+    else
+      e->st->tools_failed++;
+    if (e->o->summary != NULL &&
+        sk_summary_add(e->o->summary, tr->tool, tr->reviews, tr->n) != 0)
+      set_fatal(e, SK_ENOMEM, "out of memory");
+    if (ev != NULL) {
+      cJSON_AddStringToObject(ev, "tool", tr->tool->slug);
+      cJSON_AddStringToObject(ev, "label", p.label);
+      cJSON_AddBoolToObject(ev, "complete", p.complete);
+    }
+    log_event(e, "tool", ev);
   }
   e->active_tools--;
   free_tool_run(tr);
@@ -282,13 +298,65 @@ static void end_review(struct engine *e, struct review_run *rr) {
     finish_tool(e, tr);
 }
 
+/* A review ended for good (accepted, or failed for reasons that would not
+ * change): journal it, then end it. The journal line is fsync'd first, so a
+ * review counts as done only once it cannot be lost. */
+static void conclude_review(struct engine *e, struct review_run *rr) {
+  struct sk_review *r = &rr->tool->reviews[rr->idx];
+  cJSON *ev = review_event(rr);
+  if (e->o->journal != NULL && rr->inputs[0] != '\0') {
+    struct sk_error err;
+    sk_error_clear(&err);
+    if (sk_journal_append(e->o->journal, rr->tool->tool->slug, rr->inputs, r,
+                          &err) != 0) {
+      report(e, "%s", err.msg);
+      set_fatal(e, SK_EIO, err.msg);
+    }
+  }
+  if (ev != NULL) {
+    cJSON_AddStringToObject(ev, "status",
+                            r->status == SK_REVIEW_OK ? "ok" : "failed");
+    if (r->status == SK_REVIEW_OK) {
+      cJSON_AddNumberToObject(ev, "score", r->score);
+      cJSON_AddStringToObject(ev, "verdict", r->verdict);
+    } else if (r->nerrors > 0) {
+      cJSON_AddStringToObject(ev, "reason", r->errors[0]);
+    }
+    cJSON_AddNumberToObject(ev, "attempts", r->attempts);
+    cJSON_AddNumberToObject(ev, "retries", r->retries);
+  }
+  log_event(e, "review", ev);
+  end_review(e, rr);
+}
+
 static void fail_review(struct engine *e, struct review_run *rr,
                         const char *msg) {
   struct sk_review *r = &rr->tool->reviews[rr->idx];
   r->status = SK_REVIEW_FAILED;
   if (sk_review_add_error(r, msg) != 0)
     set_fatal(e, SK_ENOMEM, "out of memory");
+  conclude_review(e, rr);
+}
+
+/* A review cut short by a stop (signal, deadline, replay miss): not a
+ * result, so not journaled; its tool is not written, and --resume redoes
+ * it. */
+static void abandon_review(struct engine *e, struct review_run *rr) {
+  rr->tool->abandoned = 1;
   end_review(e, rr);
+}
+
+static cJSON *review_event(const struct review_run *rr) {
+  cJSON *o;
+  if (rr->e->o->log_json == NULL)
+    return NULL;
+  o = cJSON_CreateObject();
+  if (o != NULL) {
+    cJSON_AddStringToObject(o, "tool", rr->tool->tool->slug);
+    cJSON_AddStringToObject(o, "persona",
+                            rr->e->o->panel->personas[rr->idx].name);
+  }
+  return o;
 }
 
 static const char *model_for(const struct engine *e,
@@ -300,6 +368,41 @@ static const char *model_for(const struct engine *e,
   return e->o->provider.impl->default_model;
 }
 
+/* Digests what a review is made from: provider, model, sampling
+ * parameters, the rendered prompts and the persona's rubric. */
+static void inputs_digest(const struct engine *e, const struct sk_persona *p,
+                          const char *model, const struct review_run *rr,
+                          char out[65]) {
+  struct sk_sha256 s;
+  unsigned char d[32];
+  char num[96];
+  size_t i;
+  static const char hex[] = "0123456789abcdef";
+  double temp = e->o->temperature >= 0 ? e->o->temperature : p->temperature;
+  long maxtok = e->o->max_tokens > 0 ? e->o->max_tokens : p->max_tokens;
+
+  sk_sha256_init(&s);
+  sk_sha256_update(&s, "shipskip-review-inputs/1\n", 25);
+  sk_sha256_update(&s, e->o->provider.impl->name,
+                   strlen(e->o->provider.impl->name) + 1);
+  sk_sha256_update(&s, model, strlen(model) + 1);
+  snprintf(num, sizeof(num), "%.6f/%ld/%d/%ld/%d/%d", temp, maxtok,
+           e->o->has_seed, e->o->seed, e->o->prompts->min_words,
+           e->o->prompts->max_words);
+  sk_sha256_update(&s, num, strlen(num) + 1);
+  sk_sha256_update(&s, rr->system, strlen(rr->system) + 1);
+  sk_sha256_update(&s, rr->user, strlen(rr->user) + 1);
+  for (i = 0; i < p->nrubric; i++)
+    sk_sha256_update(&s, p->rubric[i].pattern,
+                     strlen(p->rubric[i].pattern) + 1);
+  sk_sha256_final(&s, d);
+  for (i = 0; i < 32; i++) {
+    out[2 * i] = hex[d[i] >> 4];
+    out[2 * i + 1] = hex[d[i] & 15];
+  }
+  out[64] = '\0';
+}
+
 /* Reads the next good tool and queues its reviews. Returns 1 if a tool was
  * admitted, 0 if none can be (window full, input done or fatal). */
 static int admit_tool(struct engine *e) {
@@ -307,7 +410,7 @@ static int admit_tool(struct engine *e) {
   struct tool_run *tr;
   size_t i;
 
-  if (e->eof || e->fatal || e->active_tools >= e->window)
+  if (e->eof || e->fatal || e->stopping || e->active_tools >= e->window)
     return 0;
   for (;;) {
     struct sk_tool *tool = NULL;
@@ -325,11 +428,28 @@ static int admit_tool(struct engine *e) {
       return 0;
     }
     if (rc < 0) {
+      cJSON *ev = cJSON_CreateObject();
       e->st->records_bad++;
       report(e, "%s (record skipped)", err.msg);
+      if (ev != NULL)
+        cJSON_AddStringToObject(ev, "message", err.msg);
+      log_event(e, "bad_record", ev);
       continue;
     }
-    rc = slugset_add(&e->slugs, tool->slug);
+    if (e->o->shard_count > 1 &&
+        (int)(sk_hash_str(tool->slug) % (uint64_t)e->o->shard_count) !=
+            e->o->shard_index) {
+      /* Another shard's tool: a stable hash of the slug decides, so N
+       * machines cover the batch exactly once with no coordination. */
+      e->st->tools_skipped_shard++;
+      sk_tool_free(tool);
+      continue;
+    }
+    {
+      int added = 0;
+      rc = sk_strmap_put(&e->slugs, tool->slug, &added) == NULL ? SK_ENOMEM
+                                                                 : added;
+    }
     if (rc == 0) {
       e->st->records_bad++;
       report(e,
@@ -398,6 +518,23 @@ static int admit_tool(struct engine *e) {
       fail_review(e, rr, "out of memory");
       continue;
     }
+    inputs_digest(e, p, r->model, rr, rr->inputs);
+    if (e->o->journal != NULL && e->o->resume) {
+      struct sk_review done;
+      int found = sk_journal_lookup(e->o->journal, tr->tool->slug, p,
+                                    rr->inputs, &done, &err);
+      if (found < 0) {
+        report(e, "%s", err.msg);
+        set_fatal(e, SK_EIO, err.msg);
+      } else if (found == 1) {
+        /* Journaled from the same inputs: reuse it, send nothing. */
+        sk_review_cleanup(r);
+        *r = done;
+        e->st->reviews_resumed++;
+        end_review(e, rr);
+        continue;
+      }
+    }
     push_back(e, rr);
   }
   end_review(e, &tr->runs[0]); /* drops the hold taken above */
@@ -409,8 +546,25 @@ static int admit_tool(struct engine *e) {
 static void on_response(struct sk_http_response *res, void *arg);
 static void pump_engine(struct engine *e);
 
+/* Tokens a request will cost, before the server says: about four bytes a
+ * token for the prompt, plus the reply limit (or a typical review). */
+static long estimate_tokens(const struct engine *e, const struct review_run *rr,
+                            long max_tokens) {
+  size_t chars = strlen(rr->system) + strlen(rr->user);
+  size_t i;
+  (void)e;
+  for (i = 0; i < rr->nturns; i++)
+    chars += strlen(rr->turns[i]);
+  return (long)(chars / 4) + (max_tokens > 0 ? max_tokens : 400);
+}
+
 static void send_review(struct engine *e, struct review_run *rr) {
   const struct sk_persona *p = &e->o->panel->personas[rr->idx];
+  if (e->tr == NULL) {
+    /* Canceling after a stop: nothing more is sent. */
+    abandon_review(e, rr);
+    return;
+  }
   struct sk_review *r = &rr->tool->reviews[rr->idx];
   struct sk_message msgs[2 + 2 * 8];
   struct sk_chat_request req;
@@ -441,6 +595,14 @@ static void send_review(struct engine *e, struct review_run *rr) {
   sk_error_clear(&err);
   rc = e->o->provider.impl->build(&e->o->provider, &req, &wire, &err);
   if (rc == 0) {
+    /* Charge the rate limits now; --tpm is corrected by the real usage
+     * when the answer comes. */
+    uint64_t now = uv_now(&e->loop);
+    sk_bucket_take(&e->rpm, 1, now);
+    rr->estimate = estimate_tokens(e, rr, req.max_tokens);
+    sk_bucket_take(&e->tpm, (double)rr->estimate, now);
+  }
+  if (rc == 0) {
     struct sk_exchange_info info;
     info.tool = rr->tool->tool->slug;
     info.persona = p->name;
@@ -458,7 +620,7 @@ static void send_review(struct engine *e, struct review_run *rr) {
       report(e, "%s", err.msg);
     set_fatal(e, rc, err.msg);
     e->no_more_writes = 1;
-    fail_review(e, rr, err.msg);
+    abandon_review(e, rr);
     return;
   }
   if (rc != 0) {
@@ -468,10 +630,28 @@ static void send_review(struct engine *e, struct review_run *rr) {
   rr->occurrence++;
   e->inflight++;
   e->st->requests++;
+  {
+    cJSON *ev = review_event(rr);
+    if (ev != NULL) {
+      cJSON_AddNumberToObject(ev, "attempt", r->attempts);
+      cJSON_AddNumberToObject(ev, "retry", r->retries);
+    }
+    log_event(e, "request", ev);
+  }
 }
 
 static void delay_close_cb(uv_handle_t *h) {
   free(container_of(h, struct delay, timer));
+}
+
+static void unlink_delay(struct engine *e, struct delay *d) {
+  if (d->prev != NULL)
+    d->prev->next = d->next;
+  else
+    e->delays = d->next;
+  if (d->next != NULL)
+    d->next->prev = d->prev;
+  d->prev = d->next = NULL;
 }
 
 static void delay_cb(uv_timer_t *t) {
@@ -479,14 +659,29 @@ static void delay_cb(uv_timer_t *t) {
   struct engine *e = d->rr->e;
 
   e->timers--;
+  unlink_delay(e, d);
   push_front(e, d->rr);
   uv_close((uv_handle_t *)&d->timer, delay_close_cb);
   pump_engine(e);
 }
 
+/* On a stop, retries still waiting will not be sent: abandon them. */
+static void cancel_delays(struct engine *e) {
+  struct delay *d;
+  while ((d = e->delays) != NULL) {
+    struct review_run *rr = d->rr;
+    unlink_delay(e, d);
+    e->timers--;
+    uv_timer_stop(&d->timer);
+    uv_close((uv_handle_t *)&d->timer, delay_close_cb);
+    abandon_review(e, rr);
+  }
+}
+
 /* Schedules another try of rr, or fails it when out of retries. */
 static void retry_later(struct engine *e, struct review_run *rr,
-                        const char *why, long retry_after_ms) {
+                        const char *why, long retry_after_ms,
+                        enum sk_retry_cause cause) {
   struct sk_review *r = &rr->tool->reviews[rr->idx];
   struct delay *d;
   uint64_t wait;
@@ -506,7 +701,7 @@ static void retry_later(struct engine *e, struct review_run *rr,
     fail_review(e, rr, msg);
     return;
   }
-  if (sk_transport_is_replay(e->tr)) {
+  if (e->tr != NULL && sk_transport_is_replay(e->tr)) {
     /* Replaying, there is no server to spare: the recorded 429 or 500 is
      * retried at once, and the recorded answer to the retry follows. */
     wait = 0;
@@ -524,6 +719,16 @@ static void retry_later(struct engine *e, struct review_run *rr,
   }
   r->retries++;
   e->st->retries++;
+  e->st->retries_by_cause[cause]++;
+  {
+    cJSON *ev = review_event(rr);
+    if (ev != NULL) {
+      cJSON_AddStringToObject(ev, "cause", sk_retry_cause_name(cause));
+      cJSON_AddNumberToObject(ev, "wait_ms", (double)wait);
+      cJSON_AddStringToObject(ev, "message", why);
+    }
+    log_event(e, "retry", ev);
+  }
   d = calloc(1, sizeof(*d));
   if (d == NULL || uv_timer_init(&e->loop, &d->timer) != 0) {
     free(d);
@@ -531,6 +736,10 @@ static void retry_later(struct engine *e, struct review_run *rr,
     return;
   }
   d->rr = rr;
+  d->next = e->delays;
+  if (e->delays != NULL)
+    e->delays->prev = d;
+  e->delays = d;
   e->timers++;
   uv_timer_start(&d->timer, delay_cb, wait, 0);
 }
@@ -557,7 +766,7 @@ static void judge_reply(struct engine *e, struct review_run *rr,
     r->text = reply.review;
     reply.review = NULL;
     free(content);
-    end_review(e, rr);
+    conclude_review(e, rr);
     return;
   }
   if (rc != SK_EREPLY) {
@@ -572,7 +781,7 @@ static void judge_reply(struct engine *e, struct review_run *rr,
         set_fatal(e, SK_ENOMEM, "out of memory");
     sk_reply_cleanup(&reply);
     free(content);
-    end_review(e, rr);
+    conclude_review(e, rr);
     return;
   }
   {
@@ -610,6 +819,13 @@ static void judge_reply(struct engine *e, struct review_run *rr,
     r->attempts++;
     rr->occurrence = 0; /* a new conversation is a new request */
     e->st->reasks++;
+    {
+      cJSON *ev = review_event(rr);
+      cJSON *why = ev != NULL ? cJSON_AddArrayToObject(ev, "reasons") : NULL;
+      for (i = 0; why != NULL && i < reply.nerrors; i++)
+        cJSON_AddItemToArray(why, cJSON_CreateString(reply.errors[i]));
+      log_event(e, "reask", ev);
+    }
     push_front(e, rr);
   }
 }
@@ -622,8 +838,19 @@ static void on_response(struct sk_http_response *res, void *arg) {
   char why[400];
 
   e->inflight--;
+  {
+    cJSON *ev = review_event(rr);
+    if (ev != NULL) {
+      cJSON_AddNumberToObject(ev, "status", (double)res->status);
+      if (res->error != 0)
+        cJSON_AddStringToObject(ev, "error", res->errmsg);
+      cJSON_AddNumberToObject(ev, "seconds", res->seconds);
+    }
+    log_event(e, "response", ev);
+  }
   if (res->error == SK_ECANCELED) {
-    fail_review(e, rr, "canceled before the server answered");
+    /* Canceled by a stop: not an answer, not journaled, redone on resume. */
+    abandon_review(e, rr);
     goto out;
   }
   if (res->error != 0) {
@@ -637,20 +864,45 @@ static void on_response(struct sk_http_response *res, void *arg) {
     else
       /* A stale keep-alive connection says nothing about the server's load:
        * retry at once (still counted against --max-retries). */
-      retry_later(e, rr, why, res->stale_connection ? 0 : -1);
+      retry_later(e, rr, why, res->stale_connection ? 0 : -1,
+                  res->stale_connection  ? SK_RETRY_STALE_CONNECTION
+                  : res->error == SK_ETIMEDOUT ? SK_RETRY_TIMEOUT
+                                               : SK_RETRY_CONNECTION);
     goto out;
   }
   e->o->provider.impl->parse(res->status, res->body, res->body_len,
                              header_lookup, res, &cr);
   r->prompt_tokens += cr.prompt_tokens;
   r->completion_tokens += cr.completion_tokens;
+  /* Correct the --tpm charge with what the server counted. */
+  if (cr.prompt_tokens + cr.completion_tokens > 0)
+    sk_bucket_adjust(&e->tpm,
+                     (double)(cr.prompt_tokens + cr.completion_tokens -
+                              rr->estimate),
+                     uv_now(&e->loop));
+  if (res->status == 429 && cr.outcome == SK_OUTCOME_RETRY) {
+    /* Congestion: halve the in-flight target, at most once a second so a
+     * burst of 429s from one round counts once. */
+    uint64_t now = uv_now(&e->loop);
+    if (now - e->last_cut_ms >= 1000 || e->last_cut_ms == 0) {
+      e->cwnd = e->cwnd / 2 < 1 ? 1 : e->cwnd / 2;
+      e->last_cut_ms = now;
+    }
+  } else if (cr.outcome == SK_OUTCOME_OK &&
+             e->cwnd < (double)e->o->concurrency) {
+    /* Recover one slot per window's worth of successes. */
+    e->cwnd += 1.0 / e->cwnd;
+    if (e->cwnd > (double)e->o->concurrency)
+      e->cwnd = (double)e->o->concurrency;
+  }
   switch (cr.outcome) {
   case SK_OUTCOME_OK:
     judge_reply(e, rr, cr.content);
     cr.content = NULL;
     break;
   case SK_OUTCOME_RETRY:
-    retry_later(e, rr, cr.error, cr.retry_after_ms);
+    retry_later(e, rr, cr.error, cr.retry_after_ms,
+                sk_retry_cause_of(cr.cause));
     break;
   case SK_OUTCOME_FINAL:
     fail_review(e, rr, cr.error);
@@ -681,15 +933,29 @@ static void progress_cb(uv_timer_t *t) {
   draw_progress(container_of(t, struct engine, progress));
 }
 
+static void noop_close_cb(uv_handle_t *h) { (void)h; }
+
 static void maybe_finish(struct engine *e) {
   if (e->closing || e->inflight > 0 || e->timers > 0 || e->ready_head != NULL ||
-      e->active_tools > 0 || !(e->eof || e->fatal))
+      e->active_tools > 0 || !(e->eof || e->fatal || e->stopping))
     return;
   e->closing = 1;
-  e->st->connections = sk_transport_connections(e->tr);
-  e->st->record_failures = sk_transport_record_failures(e->tr);
-  sk_transport_close(e->tr);
-  e->tr = NULL;
+  if (e->tr != NULL) {
+    e->st->connections = sk_transport_connections(e->tr);
+    e->st->record_failures = sk_transport_record_failures(e->tr);
+    sk_transport_close(e->tr);
+    e->tr = NULL;
+  }
+  if (e->signals_on) {
+    uv_close((uv_handle_t *)&e->sigint, noop_close_cb);
+    uv_close((uv_handle_t *)&e->sigterm, noop_close_cb);
+  }
+  if (e->grace_on)
+    uv_close((uv_handle_t *)&e->grace, noop_close_cb);
+  if (e->deadline_on)
+    uv_close((uv_handle_t *)&e->deadline, noop_close_cb);
+  if (e->rate_on)
+    uv_close((uv_handle_t *)&e->rate_timer, noop_close_cb);
   if (e->progress_on) {
     uv_timer_stop(&e->progress);
     uv_close((uv_handle_t *)&e->progress, progress_close_cb);
@@ -697,26 +963,131 @@ static void maybe_finish(struct engine *e) {
   }
 }
 
+static void rate_cb(uv_timer_t *t) {
+  struct engine *e = container_of(t, struct engine, rate_timer);
+  e->rate_waiting = 0;
+  pump_engine(e);
+}
+
+/* Returns 1 when the rate limits let one more request go now; otherwise
+ * arms the rate timer for when they will, and returns 0. */
+static int rate_allows(struct engine *e, const struct review_run *rr) {
+  uint64_t now = uv_now(&e->loop);
+  uint64_t wait = sk_bucket_wait_ms(&e->rpm, 1, now);
+  uint64_t wait_t;
+  const struct sk_persona *p = &e->o->panel->personas[rr->idx];
+  long maxtok = e->o->max_tokens > 0 ? e->o->max_tokens : p->max_tokens;
+
+  wait_t = sk_bucket_wait_ms(&e->tpm, (double)estimate_tokens(e, rr, maxtok),
+                             now);
+  if (wait_t > wait)
+    wait = wait_t;
+  if (wait == 0)
+    return 1;
+  if (!e->rate_waiting && e->rate_on) {
+    e->rate_waiting = 1;
+    uv_timer_start(&e->rate_timer, rate_cb, wait, 0);
+  }
+  return 0;
+}
+
 static void pump_engine(struct engine *e) {
-  if (e->fatal) {
+  if (e->fatal || e->stopping) {
     /* Stop starting work: what is queued ends unsent, so its tools can
      * finish; what is in flight is let finish. */
     struct review_run *rr;
-    while ((rr = pop_ready(e)) != NULL)
-      fail_review(e, rr,
-                  e->fatal_err.msg[0] ? e->fatal_err.msg
-                                      : "not sent: the run stopped");
+    while ((rr = pop_ready(e)) != NULL) {
+      if (e->stopping || e->no_more_writes)
+        abandon_review(e, rr);
+      else
+        fail_review(e, rr,
+                    e->fatal_err.msg[0] ? e->fatal_err.msg
+                                        : "not sent: the run stopped");
+    }
+    cancel_delays(e);
   }
-  while (!e->closing && (size_t)e->inflight < (size_t)e->o->concurrency) {
+  while (!e->closing && !e->rate_waiting &&
+         (double)e->inflight < (e->cwnd < 1 ? 1 : (double)(long)e->cwnd)) {
     struct review_run *rr = pop_ready(e);
     if (rr == NULL) {
       if (!admit_tool(e))
         break;
       continue;
     }
+    if (!rate_allows(e, rr)) {
+      push_front(e, rr);
+      break;
+    }
     send_review(e, rr);
   }
   maybe_finish(e);
+}
+
+/* Cancels what is still in flight: the transport calls every callback with
+ * SK_ECANCELED, which abandons those reviews. */
+static void hard_stop(struct engine *e) {
+  struct sk_transport *tr = e->tr;
+  if (e->hard_stop || e->closing || tr == NULL)
+    return;
+  e->hard_stop = 1;
+  e->st->connections = sk_transport_connections(tr);
+  e->st->record_failures = sk_transport_record_failures(tr);
+  /* The callbacks run inside sk_transport_close; with e->tr cleared first,
+   * nothing they trigger can send or close it again. */
+  e->tr = NULL;
+  sk_transport_close(tr);
+  pump_engine(e);
+}
+
+static void grace_cb(uv_timer_t *t) {
+  struct engine *e = container_of(t, struct engine, grace);
+  if (e->inflight > 0)
+    report(e, "grace period over: canceling %zu request%s in flight",
+           e->inflight, e->inflight == 1 ? "" : "s");
+  hard_stop(e);
+}
+
+/* A first signal (or the deadline) stops new work; a second signal cancels
+ * what is in flight at once. */
+static void begin_stop(struct engine *e, int why) {
+  cJSON *ev;
+  if (e->stopping) {
+    if (why > 0) {
+      report(e, "second %s: canceling %zu request%s in flight",
+             why == SIGINT ? "SIGINT" : "SIGTERM", e->inflight,
+             e->inflight == 1 ? "" : "s");
+      hard_stop(e);
+    }
+    return;
+  }
+  e->stopping = why;
+  e->st->stopped_by = why;
+  ev = cJSON_CreateObject();
+  if (ev != NULL)
+    cJSON_AddStringToObject(ev, "reason", why == SIGINT    ? "SIGINT"
+                                          : why == SIGTERM ? "SIGTERM"
+                                                           : "deadline");
+  log_event(e, "stop", ev);
+  report(e, "%s: starting no new requests; %zu in flight may finish within "
+            "%ld s (%s cancels them)",
+         why == SIGINT    ? "interrupted (SIGINT)"
+         : why == SIGTERM ? "terminated (SIGTERM)"
+                          : "deadline reached",
+         e->inflight, e->o->grace_ms / 1000,
+         why > 0 ? "a second signal" : "SIGINT");
+  if (e->grace_on)
+    uv_timer_start(&e->grace, grace_cb, (uint64_t)e->o->grace_ms, 0);
+  pump_engine(e);
+}
+
+static void signal_cb(uv_signal_t *h, int signum) {
+  struct engine *e = signum == SIGINT ? container_of(h, struct engine, sigint)
+                                      : container_of(h, struct engine, sigterm);
+  begin_stop(e, signum);
+}
+
+static void deadline_cb(uv_timer_t *t) {
+  begin_stop(container_of(t, struct engine, deadline), -1);
 }
 
 void sk_engine_opts_init(struct sk_engine_opts *o) {
@@ -729,6 +1100,7 @@ void sk_engine_opts_init(struct sk_engine_opts *o) {
   o->retry_base_ms = 500;
   o->retry_cap_ms = 30000;
   o->max_retry_wait_ms = 60000;
+  o->grace_ms = 30000;
 }
 
 int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
@@ -774,6 +1146,22 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
     e->progress_on = 1;
     uv_timer_start(&e->progress, progress_cb, 200, 200);
   }
+  e->start_ms = uv_now(&e->loop);
+  e->cwnd = (double)o->concurrency;
+  sk_bucket_init(&e->rpm, o->rpm, e->start_ms);
+  sk_bucket_init(&e->tpm, o->tpm, e->start_ms);
+  e->rate_on = uv_timer_init(&e->loop, &e->rate_timer) == 0;
+  e->grace_on = uv_timer_init(&e->loop, &e->grace) == 0;
+  if (o->deadline_ms > 0 && uv_timer_init(&e->loop, &e->deadline) == 0) {
+    e->deadline_on = 1;
+    uv_timer_start(&e->deadline, deadline_cb, (uint64_t)o->deadline_ms, 0);
+  }
+  if (o->handle_signals && uv_signal_init(&e->loop, &e->sigint) == 0 &&
+      uv_signal_init(&e->loop, &e->sigterm) == 0) {
+    e->signals_on = 1;
+    uv_signal_start(&e->sigint, signal_cb, SIGINT);
+    uv_signal_start(&e->sigterm, signal_cb, SIGTERM);
+  }
   pump_engine(e);
   uv_run(&e->loop, UV_RUN_DEFAULT);
   rc = uv_loop_close(&e->loop);
@@ -784,7 +1172,35 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
     rc = e->fatal_err.code;
     sk_error_set(err, rc, "%s", e->fatal_err.msg);
   }
-  slugset_free(&e->slugs);
+  st->input_done = e->eof;
+  if (o->summary != NULL) {
+    struct sk_summary_totals *t = &o->summary->totals;
+    int i;
+    t->tools = st->tools_ok + st->tools_failed;
+    t->tools_complete = st->tools_ok;
+    t->records_bad = st->records_bad;
+    t->tools_unfinished = st->tools_unfinished;
+    t->tools_skipped_shard = st->tools_skipped_shard;
+    t->reviews_ok = st->reviews_ok;
+    t->reviews_failed = st->reviews_failed;
+    t->reviews_resumed = st->reviews_resumed;
+    t->attempts = st->reviews_ok + st->reviews_failed + st->reasks;
+    t->reasks = st->reasks;
+    t->requests = st->requests;
+    t->retries = st->retries;
+    for (i = 0; i < SK_RETRY__COUNT; i++)
+      t->retries_by_cause[i] = st->retries_by_cause[i];
+    t->prompt_tokens = st->prompt_tokens;
+    t->completion_tokens = st->completion_tokens;
+    t->wall_seconds = (double)(uv_now(&e->loop) - e->start_ms) / 1000.0;
+    t->stopped = st->stopped_by == SIGINT    ? "SIGINT"
+                 : st->stopped_by == SIGTERM ? "SIGTERM"
+                 : st->stopped_by == -1      ? "deadline"
+                 : e->fatal                  ? "error"
+                                             : NULL;
+    t->input_done = e->eof;
+  }
+  sk_strmap_cleanup(&e->slugs, NULL);
   free(e);
   return rc;
 }

@@ -9,14 +9,18 @@
 #include "shipskip/fixture.h"
 #include "shipskip/fsutil.h"
 #include "shipskip/http.h"
+#include "shipskip/journal.h"
+#include "shipskip/merge.h"
 #include "shipskip/persona.h"
 #include "shipskip/prompt.h"
 #include "shipskip/provider.h"
+#include "shipskip/summary.h"
 #include "shipskip/toolsrc.h"
 #include "shipskip/transport.h"
 #include "shipskip/validate.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -32,6 +36,7 @@ static const char USAGE[] =
     "usage: shipskip review INPUT... -o OUTDIR [options]\n"
     "       shipskip prompts INPUT... [--persona NAME] [options]\n"
     "       shipskip fixtures check DIR | fixtures list DIR\n"
+    "       shipskip merge OUTDIR... -o MERGED\n"
     "       shipskip --help | --version\n"
     "\n"
     "INPUT is a JSON file (one tool or an array), a JSON Lines file, a\n"
@@ -70,14 +75,24 @@ static const char USAGE[] =
     "  --stamp-fixtures       write the recording time into new fixtures\n"
     "  --generated-at         add the current UTC time to scorecards (off by\n"
     "                         default so a replay reproduces them exactly)\n"
+    "  --resume               reuse every review OUTDIR/journal.jsonl holds\n"
+    "                         (same inputs only); request only the rest\n"
+    "  --rpm N, --tpm N       requests / tokens per minute (token buckets)\n"
+    "  --deadline WHEN        stop starting work after WHEN: 90m, 2h, 3600s,\n"
+    "                         or a UTC time 2026-11-22T06:00:00Z\n"
+    "  --grace SEC            after a stop, how long requests in flight may\n"
+    "                         finish before they are canceled (default 30)\n"
+    "  --shard I/N            review only shard I of N (by slug hash)\n"
+    "  --log-json FILE        one JSON event per line (- for stderr)\n"
     "  --progress / --no-progress   progress line (default: on a terminal)\n"
     "  -q, --quiet            no summary line at the end\n"
     "\n"
     "prompts options: --persona NAME, and --personas, --personas-dir,\n"
     "--prompts-dir, --min-words, --max-words as above.\n"
     "\n"
-    "Exit status: 0 all reviewed, 1 some tools failed, 2 usage or "
-    "configuration error.\n";
+    "Exit status: 0 all reviewed, 1 some tools failed or left unreviewed, 2\n"
+    "usage or configuration error, 130/143 stopped by SIGINT/SIGTERM (rerun\n"
+    "with --resume to finish).\n";
 
 struct cli {
   const char *command;
@@ -109,7 +124,16 @@ struct cli {
   const char *fixture_dir;
   int stamp_fixtures;
   int generated_at;
+  int resume;
+  double rpm;
+  double tpm;
+  long deadline_ms;
+  long grace_s;
+  int shard_index;
+  int shard_count;
+  const char *log_json;
 };
+
 
 static void die_usage(const char *fmt, ...)
 #if defined(__GNUC__)
@@ -188,6 +212,57 @@ static const char *data_dir(const char *name, char *buf, size_t size) {
   return name;
 }
 
+/* Parses --deadline: a duration ("90m", "2h", "3600s", "45") or a UTC time
+ * ("2026-11-22T06:00:00Z"). Returns milliseconds from now. */
+static long parse_deadline(const char *v) {
+  char *end;
+  double n;
+  int y, mo, d, h, mi, sec;
+  errno = 0;
+  n = strtod(v, &end);
+  if (errno == 0 && end != v && n >= 0 &&
+      (strcmp(end, "") == 0 || strcmp(end, "s") == 0 ||
+       strcmp(end, "m") == 0 || strcmp(end, "h") == 0)) {
+    double mult = *end == 'h' ? 3600e3 : *end == 'm' ? 60e3 : 1e3;
+    if (n * mult > 7 * 86400e3)
+      die_usage("--deadline %s is more than a week away", v);
+    return (long)(n * mult) > 0 ? (long)(n * mult) : 1;
+  }
+  if (sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &sec) == 6 &&
+      strlen(v) == 20) {
+    struct tm tm;
+    time_t when;
+    time_t now = time(NULL);
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    /* mktime reads local time; the difference from gmtime(now) turns it
+     * into UTC without the non-standard timegm. */
+    {
+      struct tm g;
+      time_t local_now;
+      gmtime_r(&now, &g);
+      g.tm_isdst = 0;
+      local_now = mktime(&g);
+      tm.tm_isdst = 0;
+      when = mktime(&tm) + (now - local_now);
+    }
+    if (when <= now)
+      die_usage("--deadline %s is already past", v);
+    if (when - now > 7 * 86400)
+      die_usage("--deadline %s is more than a week away", v);
+    return (long)(when - now) * 1000;
+  }
+  die_usage("--deadline takes a duration (90m, 2h, 3600s) or a UTC time "
+            "(2026-11-22T06:00:00Z), not \"%s\"",
+            v);
+  return 0;
+}
+
 static void parse_args(int argc, char **argv, struct cli *c) {
   int i;
 
@@ -202,6 +277,7 @@ static void parse_args(int argc, char **argv, struct cli *c) {
   c->min_words = 60;
   c->max_words = 260;
   c->progress = -1;
+  c->grace_s = 30;
   c->inputs = calloc((size_t)argc, sizeof(*c->inputs));
   if (c->inputs == NULL) {
     fputs("shipskip: out of memory\n", stderr);
@@ -226,7 +302,8 @@ static void parse_args(int argc, char **argv, struct cli *c) {
     c->inputs[c->ninputs++] = argv[3];
     return;
   }
-  if (strcmp(c->command, "review") != 0 && strcmp(c->command, "prompts") != 0)
+  if (strcmp(c->command, "review") != 0 &&
+      strcmp(c->command, "prompts") != 0 && strcmp(c->command, "merge") != 0)
     die_usage("unknown command \"%s\"", c->command);
 
   for (i = 2; i < argc; i++) {
@@ -330,6 +407,28 @@ static void parse_args(int argc, char **argv, struct cli *c) {
       c->stamp_fixtures = 1;
     else if (FLAG("--generated-at"))
       c->generated_at = 1;
+    else if (FLAG("--resume"))
+      c->resume = 1;
+    else if (FLAG("--rpm"))
+      c->rpm = parse_double(opt, VALUE(), 0.01, 1e9);
+    else if (FLAG("--tpm"))
+      c->tpm = parse_double(opt, VALUE(), 1, 1e12);
+    else if (FLAG("--deadline"))
+      c->deadline_ms = parse_deadline(VALUE());
+    else if (FLAG("--grace"))
+      c->grace_s = parse_long(opt, VALUE(), 0, 3600);
+    else if (FLAG("--shard")) {
+      const char *sv = VALUE();
+      int i1;
+      int n1;
+      char extra;
+      if (sscanf(sv, "%d/%d%c", &i1, &n1, &extra) != 2 || n1 < 1 ||
+          n1 > 10000 || i1 < 1 || i1 > n1)
+        die_usage("--shard takes I/N with 1 <= I <= N, not \"%s\"", sv);
+      c->shard_index = i1 - 1;
+      c->shard_count = n1;
+    } else if (FLAG("--log-json"))
+      c->log_json = VALUE();
     else
       die_usage("unknown option \"%s\"", opt);
 #undef FLAG
@@ -338,6 +437,11 @@ static void parse_args(int argc, char **argv, struct cli *c) {
   if (c->ninputs == 0)
     die_usage("no INPUT given (a tool JSON file, a JSON Lines file, a "
               "directory, or - for stdin)");
+  if (strcmp(c->command, "merge") == 0) {
+    if (c->outdir == NULL || c->ninputs == 0)
+      die_usage("usage: shipskip merge OUTDIR... -o MERGED");
+    return;
+  }
   if (c->fixture_mode == -1)
     die_usage("--fixtures DIR needs --fixture-mode record, replay or new");
   if (c->fixture_mode != SK_FIXTURES_OFF && c->fixture_dir == NULL)
@@ -492,6 +596,9 @@ static int run_review(const struct cli *c) {
   struct sk_engine_opts o;
   struct sk_engine_stats st;
   struct sk_error err;
+  struct sk_journal *journal = NULL;
+  struct sk_summary summary;
+  FILE *log_json = NULL;
   const struct sk_provider *prov;
   const char *key_env;
   const char *key;
@@ -503,6 +610,7 @@ static int run_review(const struct cli *c) {
 
   memset(&prompts, 0, sizeof(prompts));
   memset(&st, 0, sizeof(st));
+  sk_summary_init(&summary);
   sk_error_clear(&err);
   if (c->outdir == NULL)
     die_usage("review needs an output directory: -o OUTDIR");
@@ -541,11 +649,23 @@ static int run_review(const struct cli *c) {
     rc = sk_toolsrc_open(c->inputs, c->ninputs, &src, &err);
   if (rc == 0)
     rc = sk_fs_mkdirs(c->outdir, &err);
+  if (rc == 0)
+    rc = sk_journal_open(c->outdir, c->resume, stderr, &journal, &err);
+  if (rc == 0 && c->log_json != NULL) {
+    log_json = strcmp(c->log_json, "-") == 0 ? stderr
+                                              : fopen(c->log_json, "a");
+    if (log_json == NULL)
+      rc = sk_error_set(&err, SK_EIO, "%s: cannot open --log-json file: %s",
+                        c->log_json, strerror(errno));
+  }
   if (rc != 0) {
     fprintf(stderr, "shipskip: %s\n", err.msg);
     status = EXIT_USAGE;
     goto out;
   }
+  if (c->resume && !c->quiet)
+    fprintf(stderr, "shipskip: resuming: %lu reviews in %s/journal.jsonl\n",
+            sk_journal_entries(journal), c->outdir);
 
   sk_engine_opts_init(&o);
   o.panel = &panel;
@@ -568,6 +688,17 @@ static int run_review(const struct cli *c) {
   o.progress = c->progress >= 0 ? c->progress : isatty(STDERR_FILENO);
   snprintf(ua, sizeof(ua), "shipskip/%s", SK_VERSION);
   o.user_agent = ua;
+  o.journal = journal;
+  o.resume = c->resume;
+  o.summary = &summary;
+  o.log_json = log_json;
+  o.rpm = c->rpm;
+  o.tpm = c->tpm;
+  o.deadline_ms = c->deadline_ms;
+  o.grace_ms = c->grace_s * 1000;
+  o.shard_index = c->shard_index;
+  o.shard_count = c->shard_count;
+  o.handle_signals = 1;
   o.fixture_mode = c->fixture_mode;
   o.fixture_dir = c->fixture_dir;
   o.stamp_fixtures = c->stamp_fixtures;
@@ -581,8 +712,17 @@ static int run_review(const struct cli *c) {
 
   rc = sk_engine_run(src, &o, &st, &err);
   if (st.records_bad > 0 || st.tools_failed > 0 || st.tools_unwritten > 0 ||
-      st.record_failures > 0)
+      st.record_failures > 0 || st.tools_unfinished > 0 || !st.input_done)
     status = EXIT_SOME_FAILED;
+  {
+    /* The summary is written however the run ended: it says what is left. */
+    struct sk_error serr;
+    sk_error_clear(&serr);
+    if (sk_summary_write(&summary, c->outdir, &serr) != 0) {
+      fprintf(stderr, "shipskip: %s\n", serr.msg);
+      status = EXIT_SOME_FAILED;
+    }
+  }
   if (rc == SK_ECONFIG) {
     fprintf(stderr, "shipskip: %s\n", err.msg);
     status = EXIT_USAGE;
@@ -595,7 +735,7 @@ static int run_review(const struct cli *c) {
     fprintf(stderr, "shipskip: batch stopped: %s\n", err.msg);
     status = EXIT_SOME_FAILED;
   }
-  if (!c->quiet)
+  if (!c->quiet) {
     fprintf(stderr,
             "shipskip: %lu tool%s reviewed in full, %lu with failed reviews, "
             "%lu bad record%s; %lu requests, %lu re-asks, %lu retries, %lu "
@@ -604,12 +744,54 @@ static int run_review(const struct cli *c) {
             st.records_bad, st.records_bad == 1 ? "" : "s", st.requests,
             st.reasks, st.retries, st.connections, st.prompt_tokens,
             st.completion_tokens, c->outdir);
+    if (st.reviews_resumed > 0)
+      fprintf(stderr, "shipskip: %lu reviews taken from the journal, not "
+                      "requested again\n",
+              st.reviews_resumed);
+  }
+  if (st.stopped_by != 0) {
+    fprintf(stderr,
+            "shipskip: %s before the batch was done: %lu tool%s unfinished%s. "
+            "Finished reviews are in %s/journal.jsonl; run the same command "
+            "with --resume to review only the rest.\n",
+            st.stopped_by == SIGINT    ? "interrupted (SIGINT)"
+            : st.stopped_by == SIGTERM ? "terminated (SIGTERM)"
+                                       : "deadline reached",
+            st.tools_unfinished, st.tools_unfinished == 1 ? "" : "s",
+            st.input_done ? "" : " and more input unread", c->outdir);
+    status = st.stopped_by == SIGINT    ? 130
+             : st.stopped_by == SIGTERM ? 143
+                                        : EXIT_SOME_FAILED;
+  }
 out:
+  if (log_json != NULL && log_json != stderr && fclose(log_json) != 0) {
+    fprintf(stderr, "shipskip: %s: error writing --log-json\n", c->log_json);
+    if (status == EXIT_ALL_OK)
+      status = EXIT_SOME_FAILED;
+  }
+  sk_journal_close(journal);
+  sk_summary_cleanup(&summary);
   sk_toolsrc_free(src);
   sk_prompts_cleanup(&prompts);
   sk_validator_free(v);
   sk_panel_def_cleanup(&panel);
   return status;
+}
+
+static int run_merge(const struct cli *c) {
+  struct sk_error err;
+  size_t copied = 0;
+  sk_error_clear(&err);
+  if (sk_merge_outputs(c->inputs, c->ninputs, c->outdir, &copied, &err) !=
+      0) {
+    fprintf(stderr, "shipskip: merge: %s\n", err.msg);
+    return EXIT_SOME_FAILED;
+  }
+  if (!c->quiet)
+    fprintf(stderr, "shipskip: merged %zu directories (%zu scorecard files) "
+                    "into %s\n",
+            c->ninputs, copied, c->outdir);
+  return EXIT_ALL_OK;
 }
 
 int main(int argc, char **argv) {
@@ -628,6 +810,8 @@ int main(int argc, char **argv) {
     status = run_prompts(&c);
   else if (strcmp(c.command, "fixtures") == 0)
     status = run_fixtures(&c);
+  else if (strcmp(c.command, "merge") == 0)
+    status = run_merge(&c);
   else
     status = run_review(&c);
   sk_http_global_cleanup();

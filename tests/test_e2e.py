@@ -108,12 +108,21 @@ def make_tool(name, markers="", **extra):
     return tool
 
 
-def tree(root):
-    """Every path under root, relative, as a sorted list."""
+# The run's own records in OUTDIR, beside the scorecards: the journal of
+# ended reviews and the run summary (checked in their own tests).
+RUN_FILES = {"journal.jsonl", "journal.jsonl.old", "summary.json",
+             "summary.csv"}
+
+
+def tree(root, run_files=False):
+    """Every path under root, relative, as a sorted list; the run's journal
+    and summary are left out unless run_files is set."""
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         for n in dirnames + filenames:
-            found.append(os.path.relpath(os.path.join(dirpath, n), root))
+            rel = os.path.relpath(os.path.join(dirpath, n), root)
+            if run_files or rel not in RUN_FILES:
+                found.append(rel)
     return sorted(found)
 
 
@@ -429,11 +438,25 @@ class TestHappyPath(E2ETestCase):
         s = self.summary(res)
         self.assertEqual((s["ok"], s["failed"], s["bad"], s["requests"]),
                          (3, 0, 0, 12))
-        # Nothing else is left in the output directory (no temp files).
-        self.assertEqual(tree(self.out), sorted(
-            f"{t['slug']}.{ext}" for t in tools for ext in ("json", "md")))
+        # Nothing else is left in the output directory (no temp files), but
+        # the journal and the summary.
+        self.assertEqual(tree(self.out, run_files=True), sorted(
+            [f"{t['slug']}.{ext}" for t in tools for ext in ("json", "md")]
+            + ["journal.jsonl", "summary.csv", "summary.json"]))
+        with open(os.path.join(self.out, "journal.jsonl")) as f:
+            lines = [json.loads(l) for l in f]
+        self.assertEqual(sorted((l["tool"], l["persona"]) for l in lines),
+                         sorted((t["slug"], p) for t in tools
+                                for p in DEFAULT_PANEL))
+        with open(os.path.join(self.out, "summary.json")) as f:
+            summ = json.load(f)
+        self.assertEqual([r["slug"] for r in summ["tools"]],
+                         sorted(t["slug"] for t in tools))
+        self.assertEqual((summ["totals"]["tools"],
+                          summ["totals"]["reviews_ok"],
+                          summ["totals"]["requests"]), (3, 12, 12))
         self.assertNotIn(API_KEY, res.stderr + res.stdout)
-        for name in tree(self.out):
+        for name in tree(self.out, run_files=True):
             with open(os.path.join(self.out, name), encoding="utf-8") as f:
                 self.assertNotIn(API_KEY, f.read(), name)
 
@@ -468,8 +491,8 @@ class TestSlugs(E2ETestCase):
                          "../../etc/passwd")
         after = set(tree(self.tmp))
         new = sorted(after - set(before))
-        allowed = {"p.json", "out"} | {os.path.join("out", n)
-                                       for n in tree(self.out)}
+        allowed = {"p.json", "out"} | {os.path.join("out", n) for n in
+                                       tree(self.out, run_files=True)}
         self.assertEqual([n for n in new if n not in allowed
                           and not n.startswith("server")], [])
 

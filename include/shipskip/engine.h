@@ -17,9 +17,11 @@
 #define SHIPSKIP_ENGINE_H
 
 #include "shipskip/error.h"
+#include "shipskip/journal.h"
 #include "shipskip/persona.h"
 #include "shipskip/prompt.h"
 #include "shipskip/provider.h"
+#include "shipskip/summary.h"
 #include "shipskip/toolsrc.h"
 #include "shipskip/validate.h"
 
@@ -49,6 +51,17 @@ struct sk_engine_opts {
   const char *generated_at; /* stamp scorecards with this time, or NULL */
   int progress;             /* draw a progress line on stderr */
   const char *user_agent;
+  struct sk_journal *journal; /* ended reviews are appended here, or NULL */
+  int resume;                 /* reuse journaled reviews of the same inputs */
+  struct sk_summary *summary; /* rows and totals are added here, or NULL */
+  FILE *log_json;             /* one JSON event per line, or NULL */
+  double rpm;                 /* requests per minute, 0 = unlimited */
+  double tpm;                 /* tokens per minute, 0 = unlimited */
+  long deadline_ms;   /* stop starting work after this long; 0 = none */
+  long grace_ms;      /* after a stop, how long in-flight work may run */
+  int shard_index;    /* review only tools whose slug hashes here... */
+  int shard_count;    /* ...out of this many shards (<= 1: all) */
+  int handle_signals; /* SIGINT/SIGTERM stop the batch gracefully */
 };
 
 struct sk_engine_stats {
@@ -63,17 +76,25 @@ struct sk_engine_stats {
   unsigned long retries;
   unsigned long connections;
   unsigned long record_failures; /* fixtures that could not be written */
+  unsigned long tools_unfinished; /* started but stopped before the end */
+  unsigned long tools_skipped_shard;
+  unsigned long reviews_resumed; /* taken from the journal */
+  unsigned long retries_by_cause[SK_RETRY__COUNT];
+  int stopped_by; /* 0, SIGINT, SIGTERM, or -1: deadline */
+  int input_done; /* every input record was read */
   long prompt_tokens;
   long completion_tokens;
 };
 
 /* Sets opts to the defaults (concurrency 8, 3 attempts, 4 retries, 120 s
- * timeout, 500 ms..30 s backoff, 60 s longest Retry-After). */
+ * timeout, 500 ms..30 s backoff, 60 s longest Retry-After, 30 s grace). */
 void sk_engine_opts_init(struct sk_engine_opts *opts);
 
 /* Reviews every tool src yields, writing scorecards into opts->outdir and
- * reporting bad records and failed reviews on stderr. Returns 0 when the
- * batch ran (look at stats for failures), or a negative code with err set
+ * reporting bad records and failed reviews on stderr. A stop (signal,
+ * deadline) ends the run early: stats->stopped_by says which, the reviews
+ * that ended are journaled, unfinished tools are not written. Returns 0 when
+ * the batch ran (look at stats for failures), or a negative code with err set
  * when it could not run at all or had to stop (SK_ENOMEM, SK_EHTTP, SK_EIO,
  * SK_ECONFIG for an unusable fixture directory, SK_ENOENT for a replay miss:
  * nothing more is written after it). */
