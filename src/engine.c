@@ -919,13 +919,43 @@ static void progress_close_cb(uv_handle_t *h) {
   (void)h;
 }
 
+/* Formats a duration as "1h02m", "3m05s" or "42s". */
+static void fmt_duration(char *buf, size_t size, double secs) {
+  long s = secs < 0 ? 0 : secs > 359999 ? 359999 : (long)(secs + 0.5);
+  if (s >= 3600)
+    snprintf(buf, size, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
+  else if (s >= 60)
+    snprintf(buf, size, "%ldm%02lds", s / 60, s % 60);
+  else
+    snprintf(buf, size, "%lds", s);
+}
+
 static void draw_progress(struct engine *e) {
   const struct sk_engine_stats *st = e->st;
+  double secs = (double)(uv_now(&e->loop) - e->start_ms) / 1000.0;
+  unsigned long done = st->tools_ok + st->tools_failed + st->records_bad +
+                       st->tools_skipped_shard;
+  long tokens = st->prompt_tokens + st->completion_tokens;
+  char total[32] = "";
+  char eta[48] = "";
+
+  if (e->o->total_estimate >= 0) {
+    snprintf(total, sizeof(total), "/%ld", e->o->total_estimate);
+    if (done > 0 && (long)done < e->o->total_estimate && secs > 1) {
+      char d[32];
+      fmt_duration(d, sizeof(d),
+                   secs / (double)done *
+                       (double)(e->o->total_estimate - (long)done));
+      snprintf(eta, sizeof(eta), " · ETA %s", d);
+    }
+  }
   fprintf(stderr,
-          "\r\033[Kshipskip: %lu reviewed, %lu with failures, %lu bad "
-          "records · %zu in flight, %zu waiting to retry",
-          st->tools_ok, st->tools_failed, st->records_bad, e->inflight,
-          e->timers);
+          "\r\033[Kshipskip: %lu%s tools (%lu with failures, %lu bad) · "
+          "%zu in flight · %zu retrying · %.0f req/s · %ld%s tokens%s",
+          done, total, st->tools_failed, st->records_bad, e->inflight,
+          e->timers, secs > 0 ? (double)st->requests / secs : 0.0,
+          tokens >= 10000 ? tokens / 1000 : tokens, tokens >= 10000 ? "k" : "",
+          eta);
   e->progress_drawn = 1;
 }
 

@@ -18,6 +18,10 @@
 #include "shipskip/toolsrc.h"
 #include "shipskip/transport.h"
 #include "shipskip/validate.h"
+#include "shipskip/card.h"
+#include "shipskip/compare.h"
+#include "shipskip/site.h"
+#include "shipskip/votes.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -699,6 +703,8 @@ static int run_review(const struct cli *c) {
   o.shard_index = c->shard_index;
   o.shard_count = c->shard_count;
   o.handle_signals = 1;
+  o.total_estimate = o.progress ? sk_toolsrc_estimate(c->inputs, c->ninputs)
+                                : -1;
   o.fixture_mode = c->fixture_mode;
   o.fixture_dir = c->fixture_dir;
   o.stamp_fixtures = c->stamp_fixtures;
@@ -794,11 +800,286 @@ static int run_merge(const struct cli *c) {
   return EXIT_ALL_OK;
 }
 
+/* ---- compare and site: publishing from scorecard files ---- */
+
+static const char PUBLISH_USAGE[] =
+    "usage: shipskip compare A B [--format html|md|json] [-o FILE]\n"
+    "                        [--dir OUTDIR] [--votes FILE]\n"
+    "       shipskip site OUTDIR [--pairs FILE] [--compare A:B ...]\n"
+    "                        [-o SITEDIR] [--votes FILE] [-q]\n"
+    "\n"
+    "compare: A and B are scorecard JSON files, slugs of scorecards in\n"
+    "--dir (default: the current directory), or tool names (any case).\n"
+    "Prints the comparison as HTML (default), Markdown or JSON on standard\n"
+    "output, or writes it to FILE.\n"
+    "\n"
+    "site: builds SITEDIR (default OUTDIR/site) from OUTDIR's scorecards:\n"
+    "index.html (by panel ship %), by-score.html, by-name.html, index.csv,\n"
+    "tools/<slug>.html and compare/<a>-vs-<b>.html for each pair given in\n"
+    "--pairs FILE (\"slugA slugB\" per line, # comments) or --compare A:B.\n"
+    "\n"
+    "--votes FILE: community votes, JSON {\"slug\": {\"ship\": N, \"skip\": "
+    "M}}\n"
+    "or [{\"slug\", \"ship\", \"skip\"}], or CSV with the header "
+    "slug,ship,skip.\n"
+    "\n"
+    "Exit status: 0 done, 1 a page could not be written or a scorecard was\n"
+    "skipped as broken, 2 usage or configuration error.\n";
+
+struct publish_cli {
+  const char *args[2]; /* compare: A B; site: OUTDIR */
+  size_t nargs;
+  const char *format;
+  const char *output;
+  const char *dir;
+  const char *votes;
+  const char *pairs_file;
+  const char **compare; /* site --compare values */
+  size_t ncompare;
+  int quiet;
+};
+
+/* Parses the options of compare (site = 0) or site (site = 1). */
+static void parse_publish_args(int argc, char **argv, int site,
+                               struct publish_cli *p) {
+  size_t want = site ? 1 : 2;
+  int i;
+
+  memset(p, 0, sizeof(*p));
+  p->format = "html";
+  p->dir = ".";
+  p->compare = calloc((size_t)argc, sizeof(*p->compare));
+  if (p->compare == NULL) {
+    fprintf(stderr, "shipskip: out of memory\n");
+    exit(EXIT_USAGE);
+  }
+  for (i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = NULL;
+    const char *eq = strchr(a, '=');
+    char opt[64];
+
+    if (a[0] != '-' || strcmp(a, "-") == 0) {
+      if (p->nargs == want)
+        die_usage("%s takes %s; \"%s\" is one too many",
+                  site ? "site" : "compare",
+                  site ? "one OUTDIR" : "two tools", a);
+      p->args[p->nargs++] = a;
+      continue;
+    }
+    if (eq != NULL && a[1] == '-') {
+      snprintf(opt, sizeof(opt), "%.*s", (int)(eq - a), a);
+      v = eq + 1;
+    } else {
+      snprintf(opt, sizeof(opt), "%s", a);
+    }
+#define FLAG(name) (strcmp(opt, name) == 0)
+#define VALUE()                                                                \
+  (v != NULL      ? v                                                          \
+   : i + 1 < argc ? argv[++i]                                                  \
+                  : (die_usage("%s needs a value", opt), (const char *)NULL))
+    if (FLAG("-h") || FLAG("--help")) {
+      fputs(PUBLISH_USAGE, stdout);
+      exit(fclose(stdout) == 0 ? EXIT_ALL_OK : EXIT_USAGE);
+    } else if (FLAG("-o") || FLAG("--output"))
+      p->output = VALUE();
+    else if (FLAG("--votes"))
+      p->votes = VALUE();
+    else if (!site && FLAG("--format"))
+      p->format = VALUE();
+    else if (!site && FLAG("--dir"))
+      p->dir = VALUE();
+    else if (site && FLAG("--pairs"))
+      p->pairs_file = VALUE();
+    else if (site && FLAG("--compare"))
+      p->compare[p->ncompare++] = VALUE();
+    else if (FLAG("-q") || FLAG("--quiet"))
+      p->quiet = 1;
+    else
+      die_usage("unknown %s option \"%s\"", site ? "site" : "compare", opt);
+#undef FLAG
+#undef VALUE
+  }
+  if (p->nargs != want)
+    die_usage("%s", site ? "usage: shipskip site OUTDIR [--pairs FILE] "
+                           "[--compare A:B ...] [-o SITEDIR]"
+                         : "usage: shipskip compare A B [--format "
+                           "html|md|json] [-o FILE] [--dir OUTDIR]");
+  if (strcmp(p->format, "html") != 0 && strcmp(p->format, "md") != 0 &&
+      strcmp(p->format, "json") != 0)
+    die_usage("--format takes html, md or json, not \"%s\"", p->format);
+}
+
+/* Writes len bytes to path atomically (temporary file beside it, then
+ * rename), or to standard output when path is NULL or "-". */
+static int write_output(const char *path, const char *data, size_t len,
+                        struct sk_error *err) {
+  char dir[PATH_MAX];
+  const char *slash;
+
+  if (path == NULL || strcmp(path, "-") == 0) {
+    if (fwrite(data, 1, len, stdout) != len)
+      return sk_error_set(err, SK_EIO, "error writing standard output");
+    return 0;
+  }
+  slash = strrchr(path, '/');
+  if (slash == NULL)
+    return sk_fs_write_atomic(".", path, data, len, err);
+  if ((size_t)(slash - path) + 1 > sizeof(dir))
+    return sk_error_set(err, SK_EINVAL, "%s: path too long", path);
+  snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+  return sk_fs_write_atomic(slash == path ? "/" : dir, slash + 1, data, len,
+                            err);
+}
+
+static void report_skipped_cb(void *ctx, const char *msg) {
+  (void)ctx;
+  fprintf(stderr, "shipskip: %s\n", msg);
+}
+
+static int run_compare(const struct publish_cli *p) {
+  struct sk_votes *votes = NULL;
+  struct sk_card *a = NULL;
+  struct sk_card *b = NULL;
+  struct sk_compare cmp;
+  struct sk_error err;
+  struct sk_buf out;
+  int status = EXIT_USAGE;
+  int rc;
+
+  memset(&cmp, 0, sizeof(cmp));
+  sk_error_clear(&err);
+  sk_buf_init(&out, 64 * 1024 * 1024);
+  rc = p->votes != NULL ? sk_votes_load(p->votes, &votes, &err) : 0;
+  if (rc == 0)
+    rc = sk_card_resolve(p->args[0], p->dir, &a, &err);
+  if (rc == 0)
+    rc = sk_card_resolve(p->args[1], p->dir, &b, &err);
+  if (rc == 0 && strcmp(a->slug, b->slug) == 0)
+    rc = sk_error_set(&err, SK_EINVAL,
+                      "both sides are \"%s\"; compare two tools", a->slug);
+  if (rc != 0) {
+    fprintf(stderr, "shipskip: compare: %s\n", err.msg);
+    goto out;
+  }
+  sk_card_apply_votes(a, votes);
+  sk_card_apply_votes(b, votes);
+  status = EXIT_SOME_FAILED;
+  rc = sk_compare_build(a, b, &cmp, &err);
+  if (rc == 0)
+    rc = strcmp(p->format, "json") == 0 ? sk_compare_json(&cmp, &out, &err)
+         : strcmp(p->format, "md") == 0 ? sk_compare_markdown(&cmp, &out, &err)
+                                        : sk_compare_html(&cmp, NULL, &out,
+                                                          &err);
+  if (rc == 0)
+    rc = write_output(p->output, sk_buf_str(&out), out.len, &err);
+  if (rc != 0) {
+    fprintf(stderr, "shipskip: compare: %s\n", err.msg);
+    goto out;
+  }
+  status = EXIT_ALL_OK;
+out:
+  sk_compare_cleanup(&cmp);
+  sk_card_free(a);
+  sk_card_free(b);
+  sk_votes_free(votes);
+  sk_buf_cleanup(&out);
+  return status;
+}
+
+static int run_site(const struct publish_cli *p) {
+  struct sk_votes *votes = NULL;
+  struct sk_site_pairs pairs = {0};
+  struct sk_site_opts o;
+  struct sk_site_stats st;
+  struct sk_error err;
+  char sitedir[PATH_MAX];
+  char *text = NULL;
+  size_t len = 0;
+  size_t i;
+  int status = EXIT_USAGE;
+  int rc = 0;
+
+  sk_error_clear(&err);
+  memset(&st, 0, sizeof(st));
+  if (p->output != NULL)
+    snprintf(sitedir, sizeof(sitedir), "%s", p->output);
+  else if (join3(sitedir, sizeof(sitedir), p->args[0], "/", "site") != 0)
+    die_usage("OUTDIR path too long");
+  if (!sk_fs_is_dir(p->args[0])) {
+    fprintf(stderr,
+            "shipskip: site: %s is not a directory of scorecards (run "
+            "shipskip review ... -o %s first)\n",
+            p->args[0], p->args[0]);
+    return EXIT_USAGE;
+  }
+  if (p->votes != NULL)
+    rc = sk_votes_load(p->votes, &votes, &err);
+  if (rc == 0 && p->pairs_file != NULL) {
+    rc = sk_fs_read_file(p->pairs_file, 16 * 1024 * 1024, &text, &len, &err);
+    if (rc == 0)
+      rc = sk_site_pairs_parse(&pairs, text, len, p->pairs_file, &err);
+  }
+  for (i = 0; rc == 0 && i < p->ncompare; i++)
+    rc = sk_site_pairs_add_arg(&pairs, p->compare[i], &err);
+  if (rc != 0) {
+    fprintf(stderr, "shipskip: site: %s\n", err.msg);
+    goto out;
+  }
+  memset(&o, 0, sizeof(o));
+  o.indir = p->args[0];
+  o.sitedir = sitedir;
+  o.votes = votes;
+  o.pairs = &pairs;
+  o.report = report_skipped_cb;
+  rc = sk_site_build(&o, &st, &err);
+  if (rc != 0) {
+    fprintf(stderr, "shipskip: site: %s\n", err.msg);
+    status = rc == SK_ECONFIG || rc == SK_ENOENT ? EXIT_USAGE
+                                                 : EXIT_SOME_FAILED;
+    goto out;
+  }
+  status = st.bad > 0 ? EXIT_SOME_FAILED : EXIT_ALL_OK;
+  if (!p->quiet)
+    fprintf(stderr,
+            "shipskip: site in %s: %zu tool page%s, %zu comparison%s, "
+            "index.html (by-score.html, by-name.html), index.csv%s\n",
+            sitedir, st.tools, st.tools == 1 ? "" : "s", st.comparisons,
+            st.comparisons == 1 ? "" : "s",
+            st.bad > 0 ? "; some scorecards were skipped (above)" : "");
+out:
+  free(text);
+  sk_site_pairs_cleanup(&pairs);
+  sk_votes_free(votes);
+  return status;
+}
+
+/* Runs `shipskip compare` or `shipskip site`: no network, no panel, only
+ * scorecard files in and pages out. */
+static int run_publish(int argc, char **argv) {
+  struct publish_cli p;
+  int site = strcmp(argv[1], "site") == 0;
+  int status;
+
+  parse_publish_args(argc, argv, site, &p);
+  status = site ? run_site(&p) : run_compare(&p);
+  free(p.compare);
+  if (ferror(stdout) || fclose(stdout) != 0) {
+    fprintf(stderr, "shipskip: error writing standard output\n");
+    if (status == EXIT_ALL_OK)
+      status = EXIT_SOME_FAILED;
+  }
+  return status;
+}
+
 int main(int argc, char **argv) {
   struct cli c;
   struct sk_error err;
   int status;
 
+  if (argc >= 2 && (strcmp(argv[1], "compare") == 0 ||
+                    strcmp(argv[1], "site") == 0))
+    return run_publish(argc, argv);
   parse_args(argc, argv, &c);
   sk_error_clear(&err);
   if (sk_http_global_init(&err) != 0) {

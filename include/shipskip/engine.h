@@ -62,6 +62,7 @@ struct sk_engine_opts {
   int shard_index;    /* review only tools whose slug hashes here... */
   int shard_count;    /* ...out of this many shards (<= 1: all) */
   int handle_signals; /* SIGINT/SIGTERM stop the batch gracefully */
+  long total_estimate; /* records in the input, for progress; -1 unknown */
 };
 
 struct sk_engine_stats {

@@ -40,6 +40,13 @@ int sk_toolsrc_open(const char *const *inputs, size_t n,
 int sk_toolsrc_next(struct sk_toolsrc *s, struct sk_tool **tool,
                     struct sk_error *err);
 
+/* Estimates how many records the inputs hold, for a progress display: JSON
+ * Lines files count their non-blank lines, JSON files their top-level
+ * objects (an array's items), directories their files'. Returns -1 when it
+ * cannot tell (standard input, an unreadable file). Reads the files once,
+ * holding one line at a time. */
+long sk_toolsrc_estimate(const char *const *inputs, size_t n);
+
 /* Closes the reader. NULL-safe. */
 void sk_toolsrc_free(struct sk_toolsrc *s);
 
