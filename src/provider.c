@@ -1,20 +1,28 @@
 /* provider.c: the provider registry and what all wire formats share: the
- * retry policy for HTTP statuses and Retry-After parsing (see provider.h). */
+ * retry policy for HTTP statuses, reading retry and rate-limit headers into
+ * a result, and the small builders every provider uses for URLs, headers
+ * and one-line error text (see provider.h). */
 #include "shipskip/provider.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 extern const struct sk_provider sk_provider_openai;
+extern const struct sk_provider sk_provider_mistral;
+extern const struct sk_provider sk_provider_anthropic;
+extern const struct sk_provider sk_provider_gemini;
+extern const struct sk_provider sk_provider_ollama;
 
-static const struct sk_provider *const PROVIDERS[] = {&sk_provider_openai};
+static const struct sk_provider *const PROVIDERS[] = {
+    &sk_provider_openai, &sk_provider_anthropic, &sk_provider_gemini,
+    &sk_provider_ollama, &sk_provider_mistral};
 
 const struct sk_provider *sk_provider_find(const char *name) {
   size_t i;
+  if (name == NULL)
+    return NULL;
   for (i = 0; i < sizeof(PROVIDERS) / sizeof(PROVIDERS[0]); i++)
     if (strcmp(PROVIDERS[i]->name, name) == 0)
       return PROVIDERS[i];
@@ -26,8 +34,12 @@ void sk_wire_request_cleanup(struct sk_wire_request *w) {
   if (w == NULL)
     return;
   free(w->url);
-  for (i = 0; i < w->nheaders; i++)
+  for (i = 0; i < w->nheaders; i++) {
+    /* The credential header holds the key: wipe it before freeing. */
+    if ((int)i == w->secret_header && w->headers[i] != NULL)
+      memset(w->headers[i], 0, strlen(w->headers[i]));
     free(w->headers[i]);
+  }
   free(w->body);
   memset(w, 0, sizeof(*w));
   w->secret_header = -1;
@@ -40,68 +52,21 @@ void sk_chat_result_cleanup(struct sk_chat_result *r) {
   r->content = NULL;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian), without timegm(). */
-static long long days_from_civil(int y, unsigned m, unsigned d) {
-  long long era;
-  unsigned yoe, doy, doe;
-  y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = (unsigned)(y - era * 400);
-  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (long long)doe - 719468;
+void sk_chat_result_init(struct sk_chat_result *out) {
+  memset(out, 0, sizeof(*out));
+  out->retry_after_ms = -1;
+  sk_ratelimit_init(&out->ratelimit);
 }
 
 long sk_retry_after_ms(const char *value, long long now_unix) {
-  static const char *const MONTHS[] = {"Jan", "Feb", "Mar", "Apr",
-                                       "May", "Jun", "Jul", "Aug",
-                                       "Sep", "Oct", "Nov", "Dec"};
-  char mon[4];
-  int day, year, hh, mm, ss;
-  unsigned m;
-  long long when;
-  const char *p = value;
-
-  while (*p == ' ')
-    p++;
-  if (isdigit((unsigned char)*p)) {
-    char *end;
-    double secs = strtod(p, &end);
-    while (*end == ' ')
-      end++;
-    if (*end != '\0' || secs < 0 || secs > 86400.0 * 7)
-      return -1;
-    return (long)(secs * 1000.0);
-  }
-  /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT". */
-  if (sscanf(p, "%*3s, %d %3s %d %d:%d:%d GMT", &day, mon, &year, &hh, &mm,
-             &ss) != 6)
-    return -1;
-  for (m = 0; m < 12; m++)
-    if (strcmp(mon, MONTHS[m]) == 0)
-      break;
-  if (m == 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
-    return -1;
-  when = days_from_civil(year, m + 1, (unsigned)day) * 86400 + hh * 3600 +
-         mm * 60 + ss;
-  return when <= now_unix ? 0 : (long)((when - now_unix) * 1000);
+  return sk_ratelimit_retry_after_ms(value, now_unix * 1000);
 }
 
 void sk_provider_classify(long status, sk_header_fn header, void *hctx,
                           struct sk_chat_result *out) {
-  const char *v;
-
-  out->retry_after_ms = -1;
-  v = header != NULL ? header(hctx, "retry-after-ms") : NULL;
-  if (v != NULL) {
-    char *end;
-    double ms = strtod(v, &end);
-    if (end != v && ms >= 0 && ms < 7 * 86400e3)
-      out->retry_after_ms = (long)ms;
-  }
-  v = header != NULL ? header(hctx, "retry-after") : NULL;
-  if (v != NULL && out->retry_after_ms < 0)
-    out->retry_after_ms = sk_retry_after_ms(v, (long long)time(NULL));
+  if (header != NULL)
+    out->retry_after_ms =
+        sk_ratelimit_retry_ms(header, hctx, sk_ratelimit_now_ms());
 
   if (status == 429) {
     out->outcome = SK_OUTCOME_RETRY;
@@ -116,4 +81,85 @@ void sk_provider_classify(long status, sk_header_fn header, void *hctx,
     out->outcome = SK_OUTCOME_FINAL;
     snprintf(out->cause, sizeof(out->cause), "%ld", status);
   }
+}
+
+void sk_provider_read_headers(long status, enum sk_ratelimit_style style,
+                              sk_header_fn header, void *hctx,
+                              struct sk_chat_result *out) {
+  long long now = sk_ratelimit_now_ms();
+  long exhausted;
+
+  out->retry_after_ms = sk_ratelimit_retry_ms(header, hctx, now);
+  exhausted = sk_ratelimit_read(style, header, hctx, now, &out->ratelimit);
+  /* A 429 that names no wait but shows an empty bucket: wait for the
+   * bucket, not for a guess. Only on a 429: a success can report an empty
+   * bucket and still have been served. */
+  if (status == 429 && out->retry_after_ms < 0)
+    out->retry_after_ms = exhausted;
+}
+
+void sk_provider_malformed(struct sk_chat_result *out, const char *why) {
+  out->outcome = SK_OUTCOME_RETRY;
+  snprintf(out->cause, sizeof(out->cause), "malformed");
+  snprintf(out->error, sizeof(out->error), "malformed reply: %s", why);
+}
+
+void sk_provider_one_line(char *dst, size_t size, const char *s) {
+  size_t i;
+  if (size == 0)
+    return;
+  for (i = 0; s != NULL && s[i] != '\0' && i + 1 < size && i < 200; i++)
+    dst[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? ' ' : s[i];
+  dst[i] = '\0';
+}
+
+int sk_wire_request_add_header(struct sk_wire_request *w, const char *name,
+                               const char *value) {
+  size_t len;
+  char *h;
+  if (w->nheaders >= SK_MAX_HEADERS)
+    return SK_EINVAL;
+  len = strlen(name) + strlen(value) + 3;
+  h = malloc(len);
+  if (h == NULL)
+    return SK_ENOMEM;
+  snprintf(h, len, "%s: %s", name, value);
+  w->headers[w->nheaders++] = h;
+  return 0;
+}
+
+int sk_wire_request_add_secret(struct sk_wire_request *w, const char *name,
+                               const char *prefix, const char *value) {
+  size_t len = strlen(prefix) + strlen(value) + 1;
+  char *v;
+  int rc;
+
+  v = malloc(len);
+  if (v == NULL)
+    return SK_ENOMEM;
+  snprintf(v, len, "%s%s", prefix, value);
+  rc = sk_wire_request_add_header(w, name, v);
+  if (rc == 0)
+    w->secret_header = (int)w->nheaders - 1;
+  /* The key should live in one place: wipe this copy before freeing. */
+  memset(v, 0, len);
+  free(v);
+  return rc;
+}
+
+int sk_wire_request_set_url(struct sk_wire_request *w, const char *base,
+                            const char *path) {
+  size_t blen = strlen(base);
+  size_t len;
+
+  if (blen > 0 && base[blen - 1] == '/')
+    blen--;
+  len = blen + strlen(path) + 1;
+  free(w->url);
+  w->url = malloc(len);
+  if (w->url == NULL)
+    return SK_ENOMEM;
+  memcpy(w->url, base, blen);
+  memcpy(w->url + blen, path, strlen(path) + 1);
+  return 0;
 }

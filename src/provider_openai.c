@@ -7,6 +7,14 @@
  * names a parse error, or the same request would fail forever); a 429 of
  * type insufficient_quota will not clear by waiting (final); a refusal can
  * stand where the content should be; extra keys (timings) are ignored.
+ * Rate limits: Retry-After / retry-after-ms, and OpenAI's
+ * x-ratelimit-{limit,remaining,reset}-{requests,tokens}, whose reset is the
+ * wait on a 429 that names none.
+ *
+ * The "mistral" provider at the end is this wire format at api.mistral.ai;
+ * Mistral's errors put message and type at the top level
+ * ({"message":"Requests rate limit exceeded"}, {"object":"error",
+ * "message","type","code"}), which parse_error_body() reads too.
  */
 #include "shipskip/provider.h"
 
@@ -15,29 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int add_header(struct sk_wire_request *w, const char *name,
-                      const char *value) {
-  size_t len;
-  char *h;
-  if (w->nheaders >= SK_MAX_HEADERS)
-    return SK_EINVAL;
-  len = strlen(name) + strlen(value) + 3;
-  h = malloc(len);
-  if (h == NULL)
-    return SK_ENOMEM;
-  snprintf(h, len, "%s: %s", name, value);
-  w->headers[w->nheaders++] = h;
-  return 0;
-}
-
 static int build(const struct sk_provider_conf *conf,
                  const struct sk_chat_request *req, struct sk_wire_request *out,
                  struct sk_error *err) {
   cJSON *root = NULL;
   cJSON *msgs;
   size_t i;
-  size_t len;
-  char *auth = NULL;
   int rc = SK_ENOMEM;
 
   memset(out, 0, sizeof(*out));
@@ -73,50 +64,21 @@ static int build(const struct sk_provider_conf *conf,
     goto out;
   out->body_len = strlen(out->body);
 
-  len = strlen(conf->base_url) + sizeof("/chat/completions");
-  out->url = malloc(len);
-  if (out->url == NULL)
-    goto out;
   /* The base URL includes the version path, as in OpenAI's SDKs; a trailing
    * slash is forgiven. */
-  snprintf(out->url, len, "%.*s/chat/completions",
-           (int)(strlen(conf->base_url) -
-                 (conf->base_url[0] != '\0' &&
-                  conf->base_url[strlen(conf->base_url) - 1] == '/')),
-           conf->base_url);
-  if (add_header(out, "Content-Type", "application/json") != 0)
-    goto out;
-  if (conf->api_key != NULL && conf->api_key[0] != '\0') {
-    len = strlen(conf->api_key) + sizeof("Bearer ");
-    auth = malloc(len);
-    if (auth == NULL)
-      goto out;
-    snprintf(auth, len, "Bearer %s", conf->api_key);
-    out->secret_header = (int)out->nheaders;
-    if (add_header(out, "Authorization", auth) != 0)
-      goto out;
-  }
-  rc = 0;
+  rc = sk_wire_request_set_url(out, conf->base_url, "/chat/completions");
+  if (rc == 0)
+    rc = sk_wire_request_add_header(out, "Content-Type", "application/json");
+  if (rc == 0 && conf->api_key != NULL && conf->api_key[0] != '\0')
+    rc = sk_wire_request_add_secret(out, "Authorization", "Bearer ",
+                                    conf->api_key);
 out:
-  if (auth != NULL) {
-    /* Wipe the key's copy before freeing: it should live in one place. */
-    memset(auth, 0, strlen(auth));
-    free(auth);
-  }
   cJSON_Delete(root);
   if (rc != 0) {
     sk_wire_request_cleanup(out);
     return sk_error_set(err, rc, "building the request: %s", sk_strerror(rc));
   }
   return 0;
-}
-
-/* Copies at most 200 bytes of s into dst, replacing newlines by spaces. */
-static void one_line(char *dst, size_t size, const char *s) {
-  size_t i;
-  for (i = 0; s[i] != '\0' && i + 1 < size && i < 200; i++)
-    dst[i] = (s[i] == '\n' || s[i] == '\r') ? ' ' : s[i];
-  dst[i] = '\0';
 }
 
 static void parse_error_body(long status, const cJSON *root,
@@ -134,13 +96,20 @@ static void parse_error_body(long status, const cJSON *root,
     code = cJSON_GetObjectItemCaseSensitive(e, "code");
   } else if (cJSON_IsString(e)) {
     msg = e; /* some compatible servers send {"error":"text"} */
+  } else if (e == NULL) {
+    /* Mistral: {"message":"...","type":"rate_limited","code":"1300"}. */
+    msg = cJSON_GetObjectItemCaseSensitive(root, "message");
+    type = cJSON_GetObjectItemCaseSensitive(root, "type");
+    code = cJSON_GetObjectItemCaseSensitive(root, "code");
   }
+  if (!cJSON_IsString(msg) && e == NULL)
+    msg = cJSON_GetObjectItemCaseSensitive(root, "detail"); /* FastAPI */
   if (cJSON_IsString(msg))
-    one_line(m, sizeof(m), msg->valuestring);
+    sk_provider_one_line(m, sizeof(m), msg->valuestring);
   if (cJSON_IsString(type))
-    one_line(t, sizeof(t), type->valuestring);
+    sk_provider_one_line(t, sizeof(t), type->valuestring);
   else if (cJSON_IsString(code))
-    one_line(t, sizeof(t), code->valuestring);
+    sk_provider_one_line(t, sizeof(t), code->valuestring);
   snprintf(out->error, sizeof(out->error), "HTTP %ld%s%s%s%s", status,
            t[0] ? " " : "", t, m[0] ? ": " : "", m);
 
@@ -165,13 +134,11 @@ static void parse_error_body(long status, const cJSON *root,
 
 static long get_long(const cJSON *obj, const char *key) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-  return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : 0;
-}
-
-static void malformed(struct sk_chat_result *out, const char *why) {
-  out->outcome = SK_OUTCOME_RETRY;
-  snprintf(out->cause, sizeof(out->cause), "malformed");
-  snprintf(out->error, sizeof(out->error), "malformed reply: %s", why);
+  /* A count past 1e15 is garbage, and converting a double beyond LONG_MAX
+   * to long is undefined behaviour (found by fuzzing): treat it as absent. */
+  return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15
+             ? (long)v->valuedouble
+             : 0;
 }
 
 static void parse(long status, const char *body, size_t len,
@@ -184,11 +151,11 @@ static void parse(long status, const char *body, size_t len,
   const cJSON *v;
   const cJSON *usage;
 
-  memset(out, 0, sizeof(*out));
-  out->retry_after_ms = -1;
+  sk_chat_result_init(out);
+  sk_provider_read_headers(status, SK_RATELIMIT_OPENAI, header, hctx, out);
   root = body != NULL ? cJSON_ParseWithLengthOpts(body, len, NULL, 0) : NULL;
   if (status != 200) {
-    sk_provider_classify(status, header, hctx, out);
+    sk_provider_classify(status, NULL, NULL, out);
     if (root != NULL)
       parse_error_body(status, root, out);
     else
@@ -197,13 +164,13 @@ static void parse(long status, const char *body, size_t len,
     goto out;
   }
   if (root == NULL) {
-    malformed(out, "the body is not JSON");
+    sk_provider_malformed(out, "the body is not JSON");
     goto out;
   }
   choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
   c0 = cJSON_IsArray(choices) ? cJSON_GetArrayItem(choices, 0) : NULL;
   if (c0 == NULL) {
-    malformed(out, "no choices[0]");
+    sk_provider_malformed(out, "no choices[0]");
     goto out;
   }
   v = cJSON_GetObjectItemCaseSensitive(c0, "finish_reason");
@@ -225,18 +192,18 @@ static void parse(long status, const char *body, size_t len,
                             : NULL;
     if (cJSON_IsString(refusal)) {
       char r[208];
-      one_line(r, sizeof(r), refusal->valuestring);
+      sk_provider_one_line(r, sizeof(r), refusal->valuestring);
       out->outcome = SK_OUTCOME_FINAL;
       snprintf(out->cause, sizeof(out->cause), "refusal");
       snprintf(out->error, sizeof(out->error), "the model refused: %s", r);
     } else {
-      malformed(out, "choices[0].message.content is not a string");
+      sk_provider_malformed(out, "choices[0].message.content is not a string");
     }
     goto out;
   }
   out->content = strdup(content->valuestring);
   if (out->content == NULL) {
-    malformed(out, "out of memory");
+    sk_provider_malformed(out, "out of memory");
     goto out;
   }
   out->outcome = SK_OUTCOME_OK;
@@ -244,10 +211,27 @@ out:
   cJSON_Delete(root);
 }
 
-const struct sk_provider sk_provider_openai = {"openai",
-                                               "OPENAI_API_KEY",
-                                               "OPENAI_BASE_URL",
-                                               "https://api.openai.com/v1",
-                                               "gpt-4o-mini",
-                                               build,
-                                               parse};
+const struct sk_provider sk_provider_openai = {
+    .name = "openai",
+    .key_env = "OPENAI_API_KEY",
+    .key_env_fallback = NULL,
+    .base_url_env = "OPENAI_BASE_URL",
+    .default_base_url = "https://api.openai.com/v1",
+    .default_model = "gpt-4o-mini",
+    .build = build,
+    .parse = parse,
+};
+
+/* Mistral's chat completions are OpenAI-compatible: same request, same
+ * reply, Bearer key. The default model is an example; any model name the
+ * account can use works. */
+const struct sk_provider sk_provider_mistral = {
+    .name = "mistral",
+    .key_env = "MISTRAL_API_KEY",
+    .key_env_fallback = NULL,
+    .base_url_env = "MISTRAL_BASE_URL",
+    .default_base_url = "https://api.mistral.ai/v1",
+    .default_model = "mistral-small-latest",
+    .build = build,
+    .parse = parse,
+};

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Fake OpenAI-compatible chat-completions server for shipskip's tests.
+"""Fake LLM server for shipskip's tests: OpenAI-compatible chat completions,
+Anthropic Messages, Gemini generateContent and Ollama /api/chat.
 
 This is a small, deterministic stand-in for a real LLM server (llama.cpp's
-`llama-server` or the OpenAI API). It speaks their wire shapes, quirks included
-(see /work/shared/INTEROP.md), so the C client can be tested offline: replies,
-error bodies, rate-limit headers, keep-alive behaviour, dropped connections.
-Python 3 standard library only.
+`llama-server`, the OpenAI, Anthropic and Gemini APIs, Ollama). It speaks
+their wire shapes, quirks included (see /work/shared/INTEROP.md), so the C
+client can be tested offline: replies, error bodies, rate-limit headers,
+keep-alive behaviour, dropped connections. Python 3 standard library only.
 
 Command line
 ------------
@@ -21,7 +22,11 @@ stderr only gets real problems (a handler crash, an unknown fault marker).
 
 Endpoints
 ---------
-    POST /v1/chat/completions, POST /chat/completions   the chat API
+    POST /v1/chat/completions, POST /chat/completions   OpenAI chat API
+    POST /v1/messages                                   Anthropic Messages
+    POST /v1beta/models/{model}:generateContent         Gemini (also
+                                                        tunedModels/{model})
+    POST /api/chat                                      Ollama chat
     GET  /health                                        {"status":"ok"}
     anything else                                       404 not_found_error
 
@@ -31,6 +36,48 @@ server_error, not a 400. Rate-limit and quota errors use OpenAI's body
 `{"error":{"message","type","param","code"}}` and headers.
 With --api-key, chat requests need `Authorization: Bearer KEY` (401 otherwise);
 /health and unknown paths do not.
+
+The other wire formats, each with its own body, credential and errors:
+
+Anthropic (/v1/messages). With --api-key, `x-api-key: KEY` (else 401
+authentication_error "invalid x-api-key"). Errors are
+`{"type":"error","error":{"type","message"}}`, all 400 invalid_request_error
+for a bad request, as the real API checks: no `anthropic-version` header, a
+body that is not JSON, a missing model/max_tokens/messages, a top-level field
+the API does not know (`seed: Extra inputs are not permitted`), a "system"
+role inside messages. System text comes from the top-level `system` (a string
+or text blocks). Success:
+`{"id":"msg_"+24 hex,"type":"message","role":"assistant","model","content":
+[{"type":"text","text":CONTENT}],"stop_reason":"end_turn","stop_sequence":
+null,"usage":{"input_tokens","output_tokens"}}`.
+
+Gemini (/v1beta/models/{model}:generateContent; the model comes from the
+path). With --api-key, `x-goog-api-key: KEY` (a ?key= query parameter is not
+read): missing is 403 PERMISSION_DENIED, wrong is 400 INVALID_ARGUMENT "API
+key not valid", as Google answers. Errors are `{"error":{"code","message",
+"status"[,"details"]}}`, pretty-printed as Google's front ends do (so is the
+success body); an unknown top-level or generationConfig field, a role other
+than user/model, no contents are 400 INVALID_ARGUMENT. System text comes from
+`systemInstruction.parts` (or system_instruction). Success:
+`{"candidates":[{"content":{"parts":[{"text":CONTENT}],"role":"model"},
+"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount",
+"candidatesTokenCount","totalTokenCount"},"modelVersion","responseId"}`.
+
+Ollama (/api/chat). No auth (--api-key is not checked). Errors are
+`{"error":"text"}`: a body that is not JSON or has no model is a 400; no
+messages is Ollama's 200 "load" reply (done_reason "load", empty content,
+not counted as an attempt). Without `"stream": false` the reply is streamed
+as NDJSON (a content chunk, then a closing object), as Ollama does. System
+text comes from the "system" messages. Success: `{"model","created_at",
+"message":{"role":"assistant","content":CONTENT},"done_reason":"stop",
+"done":true,"total_duration","load_duration","prompt_eval_count",
+"prompt_eval_duration","eval_count","eval_duration"}` with durations in
+nanoseconds (1 ms per prompt token, 20 ms per generated token, 1 ms load).
+
+Persona detection, the conversation key, the reply and the fault markers
+(below) work the same in every format; token counts are over the same texts
+(system text included), so one conversation gets the same CONTENT and counts
+whichever format asks.
 
 Transport: HTTP/1.1, one daemon thread per connection, keep-alive with
 `Connection: Keep-Alive` and `Keep-Alive: timeout=5, max=100` on every kept
@@ -54,7 +101,8 @@ h = int(last 8 hex digits of the key). Content:
     VERDICT: {verdict}
     REVIEW: {paragraph}
 
-A re-ask (messages holding an "assistant" turn) gets the same reply.
+A re-ask (messages holding an "assistant" turn; Gemini's "model") gets the
+same reply.
 The response id is "chatcmpl-" + the first 24 hex digits of sha256(request
 body); `created` is fixed at 1700000000, so the same request always gets the
 same bytes.
@@ -67,17 +115,40 @@ NAME is KIND-once, KIND-twice or KIND-always. Attempts are counted per
 conversation key: n = requests with this key seen before this one (only
 requests that pass the auth and body checks count).
 
-Transport/HTTP kinds (once: n == 0, twice: n < 2, always: every request):
+Transport/HTTP kinds (once: n == 0, twice: n < 2, always: every request),
+as OpenAI-compatible / Anthropic / Gemini / Ollama answer them:
     429        429 rate_limit_exceeded, Retry-After: 1, x-ratelimit-* headers
+               / 429 rate_limit_error, retry-after: 1,
+                 anthropic-ratelimit-requests-{limit,remaining: 0,reset}
+                 (reset an RFC 3339 time about a second ahead)
+               / 429 RESOURCE_EXHAUSTED with QuotaFailure (per minute) and
+                 RetryInfo retryDelay "1s" in details, no headers
+               / 429 {"error":"too many requests"}, Retry-After: 1
     quota      429 insufficient_quota (waiting does not help)
-    500        500 server_error "Internal server error"
-    503        503 unavailable_error "Loading model"
-    400        400 invalid_request_error (context size exceeded)
-    401        401 authentication_error
+               / 400 "Your credit balance is too low"
+               / 429 RESOURCE_EXHAUSTED, a per-day QuotaFailure
+               / as 429 (Ollama has no quota)
+    500        500 server_error / 500 api_error / 500 INTERNAL
+               / 500 "llama runner process has terminated"
+    503        503 unavailable_error "Loading model" / 529 overloaded_error
+               / 503 UNAVAILABLE "The model is overloaded" / 503 "server busy"
+    400        400 invalid_request_error (context size exceeded) / 400
+               invalid_request_error "prompt is too long" / 400
+               INVALID_ARGUMENT (input token count) / 400 (context length)
+    401        401 authentication_error / 401 authentication_error / 400
+               INVALID_ARGUMENT "API key not valid" / 401 "unauthorized"
+    404        404 model_not_found / 404 not_found_error "model: M" / 404
+               NOT_FOUND "models/M is not found" / 404 'model "M" not found,
+               try pulling it first'
     drop       read the request, then close without sending a byte
     malformed  200 application/json whose body is cut after 40 bytes
     stall      sleep --stall-ms (default 10000) first, then answer normally
-    empty      200 with "choices": []
+    empty      200 with "choices": [] / "content": [] / a candidate with no
+               parts / "content": ""
+    blocked    200 with a refusal: "content": null and "refusal" / "content":
+               [], "stop_reason": "refusal" / no candidates and
+               "promptFeedback": {"blockReason": "SAFETY"} / (Ollama has no
+               refusal: answered normally)
 Several transport markers form a schedule in the order written: with
 "fake:429-once fake:500-once", attempt 0 gets the 429, attempt 1 the 500,
 attempt 2 succeeds.
@@ -100,9 +171,12 @@ Request log
 With --log PATH, one JSON line per request is appended and flushed:
 {"n","method","path","persona","conv_key","attempt","messages",
 "assistant_turns","auth","fault","status","model","temperature","max_tokens",
-"seed","user_agent"}. "n" counts from 1 in the order lines are written;
+"seed","user_agent"}, the same keys for every wire format ("messages" counts
+the system text as one message; "max_tokens" is Anthropic's max_tokens,
+Gemini's maxOutputTokens or Ollama's num_predict; "auth" reads the format's
+own credential header). "n" counts from 1 in the order lines are written;
 "fault" is the applied marker (several joined by ","), or null; "status" is the
-HTTP status or "dropped". The Authorization value is never written.
+HTTP status or "dropped". No credential value is ever written.
 """
 
 import argparse
@@ -125,7 +199,15 @@ import urllib.parse
 CREATED = 1700000000
 FINGERPRINT = "b0000-fake"
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
+ANTHROPIC_PATH = "/v1/messages"
+GEMINI_PATH_RE = re.compile(
+    r"^/v1beta/((?:models|tunedModels)/[^/:]+):generateContent$")
+OLLAMA_PATH = "/api/chat"
 JSON_TYPE = "application/json; charset=utf-8"
+NDJSON_TYPE = "application/x-ndjson"
+# Ollama's created_at for CREATED.
+CREATED_AT = "2023-11-14T22:13:20Z"
+REFUSAL = "I'm sorry, but I can't help with that."
 
 MARKER_RE = re.compile(r"fake:([a-z0-9-]+)(?:@([a-z]+))?")
 PERSONA_RE = re.compile(r"You are the ([A-Za-z]+)")
@@ -133,8 +215,32 @@ REVIEW_FILE_RE = re.compile(r"^(ship|skip)-.*\.txt$")
 
 # How many attempts (n = 0, 1, ...) a multiplicity covers; None is unbounded.
 MULTIPLICITY = {"once": 1, "twice": 2, "always": None}
-TRANSPORT_KINDS = {"429", "quota", "500", "503", "400", "401", "drop",
-                   "malformed", "stall", "empty"}
+TRANSPORT_KINDS = {"429", "quota", "500", "503", "400", "401", "404",
+                   "drop", "malformed", "stall", "empty", "blocked"}
+# Transport kinds that are a 200 with an odd body rather than an error.
+ODD_200_KINDS = (None, "empty", "blocked")
+
+# Top-level fields the real APIs accept; anything else is a 400 there, so a
+# client that sends a field of another vendor (a seed to Anthropic, a
+# max_tokens to Gemini) fails here too.
+ANTHROPIC_FIELDS = {"model", "messages", "max_tokens", "system",
+                    "temperature", "top_p", "top_k", "stop_sequences",
+                    "stream", "metadata", "tools", "tool_choice", "thinking",
+                    "service_tier", "container", "mcp_servers"}
+GEMINI_FIELDS = {"contents", "systemInstruction", "system_instruction",
+                 "generationConfig", "generation_config", "safetySettings",
+                 "safety_settings", "tools", "toolConfig", "tool_config",
+                 "cachedContent", "cached_content", "labels"}
+GEMINI_CONFIG_FIELDS = {
+    "temperature", "topP", "top_p", "topK", "top_k", "candidateCount",
+    "candidate_count", "maxOutputTokens", "max_output_tokens",
+    "stopSequences", "stop_sequences", "seed", "responseMimeType",
+    "response_mime_type", "responseSchema", "response_schema",
+    "responseJsonSchema", "response_json_schema", "presencePenalty",
+    "presence_penalty", "frequencyPenalty", "frequency_penalty",
+    "responseLogprobs", "response_logprobs", "logprobs", "thinkingConfig",
+    "thinking_config", "responseModalities", "response_modalities",
+    "mediaResolution", "media_resolution", "speechConfig", "speech_config"}
 CONTRACT_KINDS = {"no-score", "score-140", "bad-verdict", "no-rubric",
                   "short", "chatty"}
 
@@ -199,6 +305,35 @@ def openai_error(message, etype, code):
     """An error body in OpenAI's shape."""
     return dumps({"error": {"message": message, "type": etype,
                             "param": None, "code": code}})
+
+
+def anthropic_error(etype, message):
+    """An error body in Anthropic's shape."""
+    return dumps({"type": "error",
+                  "error": {"type": etype, "message": message}})
+
+
+def google_dumps(obj):
+    """JSON as Google's front ends send it: pretty-printed, 2 spaces."""
+    return json.dumps(obj, indent=2, ensure_ascii=False).encode()
+
+
+def gemini_error(code, status, message, details=None):
+    """An error body in Google's shape (google.rpc.Status)."""
+    error = {"code": code, "message": message, "status": status}
+    if details is not None:
+        error["details"] = details
+    return google_dumps({"error": error})
+
+
+def ollama_error(message):
+    """An error body in Ollama's shape: a plain string."""
+    return dumps({"error": message})
+
+
+def rfc3339(t):
+    """Unix time t as an RFC 3339 UTC time, whole seconds."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
 def message_text(content):
@@ -354,8 +489,9 @@ def pick_transport_fault(transport, n):
     return None
 
 
-def transport_reply(kind, success_body):
-    """The reply for a transport fault (not stall, which answers normally)."""
+def transport_reply(kind, success_body, model=None):
+    """The OpenAI/llama.cpp reply for a transport fault (not stall, which
+    answers normally, nor empty and blocked, which are 200s)."""
     if kind == "429":
         return Reply(429, openai_error("Rate limit reached for requests",
                                        "requests", "rate_limit_exceeded"),
@@ -380,11 +516,147 @@ def transport_reply(kind, success_body):
     if kind == "401":
         return Reply(401, llama_error(401, "Invalid API Key",
                                       "authentication_error"))
+    if kind == "404":
+        return Reply(404, openai_error(
+            f"The model `{model}` does not exist or you do not have access "
+            f"to it.", "invalid_request_error", "model_not_found"))
+    return common_fault(kind, success_body)
+
+
+def common_fault(kind, success_body, content_type=JSON_TYPE):
+    """The faults every wire format answers alike."""
     if kind == "drop":
         return Reply(0, drop=True)
     if kind == "malformed":
-        return Reply(200, success_body[:40])
+        return Reply(200, success_body[:40], content_type=content_type)
     raise ValueError(kind)
+
+
+def anthropic_fault(kind, success_body, model=None):
+    """Anthropic's reply for a transport fault: its own error bodies, and
+    on a 429 its retry-after and anthropic-ratelimit-* headers (the reset as
+    an RFC 3339 time)."""
+    if kind == "429":
+        return Reply(429, anthropic_error(
+            "rate_limit_error",
+            "This request would exceed the rate limit for your organization "
+            "of 60 requests per minute. For details, refer to: "
+            "https://docs.claude.com/en/api/rate-limits."),
+            headers=[("retry-after", "1"),
+                     ("anthropic-ratelimit-requests-limit", "60"),
+                     ("anthropic-ratelimit-requests-remaining", "0"),
+                     ("anthropic-ratelimit-requests-reset",
+                      rfc3339(math.ceil(time.time()) + 1))])
+    if kind == "quota":
+        return Reply(400, anthropic_error(
+            "invalid_request_error",
+            "Your credit balance is too low to access the Anthropic API. "
+            "Please go to Plans & Billing to upgrade or purchase credits."))
+    if kind == "500":
+        return Reply(500, anthropic_error("api_error",
+                                          "Internal server error"))
+    if kind == "503":
+        return Reply(529, anthropic_error("overloaded_error", "Overloaded"))
+    if kind == "400":
+        return Reply(400, anthropic_error(
+            "invalid_request_error",
+            "prompt is too long: 215000 tokens > 200000 maximum"))
+    if kind == "401":
+        return Reply(401, anthropic_error("authentication_error",
+                                          "invalid x-api-key"))
+    if kind == "404":
+        return Reply(404, anthropic_error("not_found_error",
+                                          f"model: {model}"))
+    return common_fault(kind, success_body)
+
+
+def gemini_retry_details(model, quota_id, delay):
+    """google.rpc details of a 429: the quota that ran out, and when to
+    come back."""
+    return [{"@type": "type.googleapis.com/google.rpc.QuotaFailure",
+             "violations": [{
+                 "quotaMetric": "generativelanguage.googleapis.com/"
+                                "generate_content_free_tier_requests",
+                 "quotaId": quota_id,
+                 "quotaDimensions": {"location": "global", "model": model},
+                 "quotaValue": "15"}]},
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo",
+             "retryDelay": delay}]
+
+
+def gemini_fault(kind, success_body, model=None):
+    """Gemini's reply for a transport fault. Google sends no rate-limit
+    headers: a 429 says when to come back in its RetryInfo detail."""
+    name = model or ""
+    if kind == "429":
+        return Reply(429, gemini_error(
+            429, "RESOURCE_EXHAUSTED",
+            "You exceeded your current quota, please check your plan and "
+            "billing details.",
+            gemini_retry_details(
+                name, "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+                "1s")))
+    if kind == "quota":
+        return Reply(429, gemini_error(
+            429, "RESOURCE_EXHAUSTED",
+            "You exceeded your current quota, please check your plan and "
+            "billing details.",
+            gemini_retry_details(
+                name, "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+                "43200s")))
+    if kind == "500":
+        return Reply(500, gemini_error(
+            500, "INTERNAL", "An internal error has occurred. Please retry "
+            "or report in https://developers.generativeai.google/guide/"
+            "troubleshooting"))
+    if kind == "503":
+        return Reply(503, gemini_error(
+            503, "UNAVAILABLE",
+            "The model is overloaded. Please try again later."))
+    if kind == "400":
+        return Reply(400, gemini_error(
+            400, "INVALID_ARGUMENT", "The input token count (1200000) "
+            "exceeds the maximum number of tokens allowed (1048576)."))
+    if kind == "401":
+        # Google answers a bad key with 400, not 401.
+        return Reply(400, gemini_error(
+            400, "INVALID_ARGUMENT",
+            "API key not valid. Please pass a valid API key.",
+            [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+              "reason": "API_KEY_INVALID",
+              "domain": "googleapis.com"}]))
+    if kind == "404":
+        return Reply(404, gemini_error(
+            404, "NOT_FOUND",
+            f"{name if '/' in name else 'models/' + name} is not found for "
+            "API version v1beta, or is not supported for generateContent. "
+            "Call ListModels to see the list of available models and their "
+            "supported methods."))
+    return common_fault(kind, success_body)
+
+
+def ollama_fault(kind, success_body, model=None):
+    """Ollama's reply for a transport fault: {"error": "text"}. Ollama has
+    no quota, so quota answers as 429 does."""
+    if kind in ("429", "quota"):
+        return Reply(429, ollama_error("too many requests"),
+                     headers=[("Retry-After", "1")])
+    if kind == "500":
+        return Reply(500, ollama_error(
+            "llama runner process has terminated: signal: killed"))
+    if kind == "503":
+        return Reply(503, ollama_error(
+            "server busy, please try again.  maximum pending requests "
+            "exceeded"))
+    if kind == "400":
+        return Reply(400, ollama_error(
+            "the input length exceeds the context length"))
+    if kind == "401":
+        return Reply(401, ollama_error("unauthorized"))
+    if kind == "404":
+        return Reply(404, ollama_error(
+            f'model "{model}" not found, try pulling it first'))
+    return common_fault(kind, success_body)
 
 
 def build_content(score, verdict, review, kinds):
@@ -414,6 +686,37 @@ def build_content(score, verdict, review, kinds):
 # --------------------------------------------------------------------------
 # HTTP
 # --------------------------------------------------------------------------
+
+def api_of(path):
+    """(wire format, model named in the path) for a request path. Unknown
+    paths count as OpenAI's, whose 404 they get."""
+    if path == ANTHROPIC_PATH:
+        return "anthropic", None
+    if path == OLLAMA_PATH:
+        return "ollama", None
+    found = GEMINI_PATH_RE.match(path)
+    if found:
+        # "models/NAME" is NAME, as in the other formats; a tuned model
+        # keeps its "tunedModels/" prefix.
+        model = urllib.parse.unquote(found.group(1))
+        return "gemini", model.removeprefix("models/")
+    return "openai", None
+
+
+class Turn:
+    """One answered conversation turn, whatever the wire format: the reply
+    content, the transport fault to apply (None, or a kind; stall is already
+    turned into delay) and the token counts."""
+
+    def __init__(self, content, fault_kind, delay, prompt_n, predicted_n,
+                 request_key):
+        self.content = content
+        self.fault_kind = fault_kind
+        self.delay = delay
+        self.prompt_n = prompt_n
+        self.predicted_n = predicted_n
+        self.request_key = request_key
+
 
 class Handler(http.server.BaseHTTPRequestHandler):
     """One instance per connection; handles its keep-alive requests in turn."""
@@ -447,10 +750,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def dispatch(self):
         cfg = self.server.cfg
         path = urllib.parse.urlsplit(self.path).path
+        api, path_model = api_of(path)
         record = {
             "method": self.command, "path": self.path, "persona": None,
             "conv_key": None, "attempt": None, "messages": None,
-            "assistant_turns": None, "auth": self.auth_state(), "fault": None,
+            "assistant_turns": None, "auth": self.auth_state(api),
+            "fault": None,
             "status": None, "model": None, "temperature": None,
             "max_tokens": None, "seed": None,
             "user_agent": self.headers.get("User-Agent"),
@@ -464,6 +769,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             if path in CHAT_PATHS and self.command == "POST":
                 reply = self.chat(body, record)
+            elif api == "anthropic" and self.command == "POST":
+                reply = self.chat_anthropic(body, record)
+            elif api == "gemini" and self.command == "POST":
+                reply = self.chat_gemini(body, record, path_model)
+            elif api == "ollama" and self.command == "POST":
+                reply = self.chat_ollama(body, record)
             elif path == "/health" and self.command == "GET":
                 reply = Reply(200, dumps({"status": "ok"}))
             else:
@@ -482,11 +793,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.server.log.write(record)
         self.send(reply)
 
-    def auth_state(self):
-        """"ok", "missing", "wrong" or "none-required" for this request."""
+    def auth_state(self, api="openai"):
+        """"ok", "missing", "wrong" or "none-required" for this request,
+        from the API's own credential header: Authorization: Bearer
+        (OpenAI), x-api-key (Anthropic), x-goog-api-key (Gemini). Ollama
+        takes no key."""
         key = self.server.cfg.api_key
-        if key is None:
+        if key is None or api == "ollama":
             return "none-required"
+        if api in ("anthropic", "gemini"):
+            token = self.headers.get(
+                "x-api-key" if api == "anthropic" else "x-goog-api-key")
+            if token is None:
+                return "missing"
+            return "ok" if hmac.compare_digest(
+                token.strip().encode(), key.encode()) else "wrong"
         header = self.headers.get("Authorization")
         if header is None:
             return "missing"
@@ -603,6 +924,44 @@ class Handler(http.server.BaseHTTPRequestHandler):
                       messages=len(messages))
         roles = [m["role"] for m in messages]
         texts = [message_text(m.get("content")) for m in messages]
+        turn = self.converse(model, roles, texts, body, record)
+
+        predicted_n = turn.predicted_n
+        choices = [{"finish_reason": "stop", "index": 0,
+                    "message": {"role": "assistant",
+                                "content": turn.content}}]
+        if turn.fault_kind == "empty":
+            choices, predicted_n = [], 0
+        elif turn.fault_kind == "blocked":
+            # OpenAI's refusal: no content, the refusal beside it.
+            predicted_n = tokens(len(REFUSAL))
+            choices = [{"finish_reason": "stop", "index": 0,
+                        "message": {"role": "assistant", "content": None,
+                                    "refusal": REFUSAL}}]
+        success = dumps({
+            "choices": choices,
+            "created": CREATED,
+            "model": model if model is not None else "fake-model",
+            "system_fingerprint": FINGERPRINT,
+            "object": "chat.completion",
+            "usage": {"completion_tokens": predicted_n,
+                      "prompt_tokens": turn.prompt_n,
+                      "total_tokens": turn.prompt_n + predicted_n},
+            "id": "chatcmpl-" + turn.request_key[:24],
+            "timings": {"prompt_n": turn.prompt_n,
+                        "predicted_n": predicted_n},
+        })
+        if turn.fault_kind not in ODD_200_KINDS:
+            return transport_reply(turn.fault_kind, success, model)
+        return Reply(200, success, delay=turn.delay)
+
+    def converse(self, model, roles, texts, body, record):
+        """The turn every wire format shares, once its request is read into
+        roles ("system", "user", "assistant") and texts: the persona, the
+        conversation key and attempt, the faults, the deterministic reply.
+        Fills in record's persona, conv_key, attempt, assistant_turns and
+        fault. Returns a Turn."""
+        server = self.server
         assistant_turns = roles.count("assistant")
         record["assistant_turns"] = assistant_turns
 
@@ -653,27 +1012,247 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if scripted is not None:
             content = scripted
             record["fault"] = record["fault"] or "scripted"
-        prompt_n = tokens(sum(len(t) for t in texts))
-        predicted_n = tokens(len(content))
-        choices = [{"finish_reason": "stop", "index": 0,
-                    "message": {"role": "assistant", "content": content}}]
-        if fault_kind == "empty":
-            choices, predicted_n = [], 0
+        return Turn(content, fault_kind, delay,
+                    tokens(sum(len(t) for t in texts)), tokens(len(content)),
+                    request_key)
+
+    # ----------------------------------------------------------- anthropic
+
+    def chat_anthropic(self, body, record):
+        """Answer one Anthropic Messages request (POST /v1/messages)."""
+        def invalid(message):
+            return Reply(400, anthropic_error("invalid_request_error",
+                                              message))
+
+        if record["auth"] in ("missing", "wrong"):
+            return anthropic_fault("401", b"")
+        if not self.headers.get("anthropic-version"):
+            return invalid("anthropic-version: header is required")
+        try:
+            req = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return invalid("There was an error parsing the body of your "
+                           "request. Please make sure it is valid JSON.")
+        if not isinstance(req, dict):
+            return invalid("Input should be a valid dictionary")
+        for field in req:
+            if field not in ANTHROPIC_FIELDS:
+                return invalid(f"{field}: Extra inputs are not permitted")
+        for field in ("model", "max_tokens", "messages"):
+            if field not in req:
+                return invalid(f"{field}: Field required")
+        messages = req["messages"]
+        if not isinstance(messages, list) or not messages:
+            return invalid("messages: Input should be a non-empty list")
+        for i, m in enumerate(messages):
+            role = m.get("role") if isinstance(m, dict) else None
+            if role == "system":
+                return invalid(
+                    'messages: Unexpected role "system". The Messages API '
+                    'accepts a top-level `system` parameter, not "system" '
+                    'as an input message role.')
+            if role not in ("user", "assistant"):
+                return invalid(f"messages.{i}.role: Input should be 'user' "
+                               f"or 'assistant'")
+        if not isinstance(req["max_tokens"], int) or req["max_tokens"] < 1:
+            return invalid("max_tokens: Input should be a positive integer")
+
+        model = req["model"]
+        system = message_text(req.get("system"))
+        roles = (["system"] if system else []) + [m["role"] for m in messages]
+        texts = (([system] if system else []) +
+                 [message_text(m.get("content")) for m in messages])
+        record.update(model=model, temperature=req.get("temperature"),
+                      max_tokens=req["max_tokens"], seed=None,
+                      messages=len(roles))
+        turn = self.converse(model, roles, texts, body, record)
+
+        content = [{"type": "text", "text": turn.content}]
+        stop_reason = "end_turn"
+        output_n = turn.predicted_n
+        if turn.fault_kind == "empty":
+            content, output_n = [], 0
+        elif turn.fault_kind == "blocked":
+            content, output_n, stop_reason = [], 0, "refusal"
         success = dumps({
-            "choices": choices,
-            "created": CREATED,
-            "model": model if model is not None else "fake-model",
-            "system_fingerprint": FINGERPRINT,
-            "object": "chat.completion",
-            "usage": {"completion_tokens": predicted_n,
-                      "prompt_tokens": prompt_n,
-                      "total_tokens": prompt_n + predicted_n},
-            "id": "chatcmpl-" + request_key[:24],
-            "timings": {"prompt_n": prompt_n, "predicted_n": predicted_n},
+            "id": "msg_" + turn.request_key[:24],
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": content,
+            "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": {"input_tokens": turn.prompt_n,
+                      "output_tokens": output_n},
         })
-        if fault_kind not in (None, "empty"):
-            return transport_reply(fault_kind, success)
-        return Reply(200, success, delay=delay)
+        if turn.fault_kind not in ODD_200_KINDS:
+            return anthropic_fault(turn.fault_kind, success, model)
+        return Reply(200, success, delay=turn.delay)
+
+    # -------------------------------------------------------------- gemini
+
+    def chat_gemini(self, body, record, model):
+        """Answer one Gemini generateContent request; model is the one
+        named in the path ("models/" dropped)."""
+        def invalid(message):
+            return Reply(400, gemini_error(400, "INVALID_ARGUMENT", message))
+
+        if record["auth"] == "missing":
+            return Reply(403, gemini_error(
+                403, "PERMISSION_DENIED",
+                "Method doesn't allow unregistered callers (callers without "
+                "established identity). Please use API Key or other form of "
+                "API consumer identity to call this API."))
+        if record["auth"] == "wrong":
+            return gemini_fault("401", b"")
+        try:
+            req = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return invalid("Invalid JSON payload received. Unexpected token.")
+        if not isinstance(req, dict):
+            return invalid("Invalid JSON payload received. Expected an "
+                           "object.")
+        for field in req:
+            if field not in GEMINI_FIELDS:
+                return invalid(f'Invalid JSON payload received. Unknown name '
+                               f'"{field}": Cannot find field.')
+        config = req.get("generationConfig", req.get("generation_config"))
+        config = {} if config is None else config
+        if not isinstance(config, dict):
+            return invalid("Invalid JSON payload received. Expected an "
+                           "object for generation_config.")
+        for field in config:
+            if field not in GEMINI_CONFIG_FIELDS:
+                return invalid(f'Invalid JSON payload received. Unknown name '
+                               f'"{field}" at \'generation_config\': Cannot '
+                               f'find field.')
+        contents = req.get("contents")
+        if not isinstance(contents, list) or not contents:
+            return invalid("* GenerateContentRequest.contents: contents is "
+                           "not specified\n")
+        roles, texts = [], []
+        system = req.get("systemInstruction", req.get("system_instruction"))
+        if isinstance(system, dict):
+            roles.append("system")
+            texts.append(message_text(system.get("parts")))
+        for c in contents:
+            role = c.get("role", "user") if isinstance(c, dict) else None
+            if role not in ("user", "model"):
+                return invalid("Please use a valid role: user, model.")
+            roles.append("assistant" if role == "model" else "user")
+            texts.append(message_text(c.get("parts")))
+
+        record.update(model=model, temperature=config.get("temperature"),
+                      max_tokens=config.get("maxOutputTokens",
+                                            config.get("max_output_tokens")),
+                      seed=config.get("seed"), messages=len(roles))
+        turn = self.converse(model, roles, texts, body, record)
+
+        usage = {"promptTokenCount": turn.prompt_n,
+                 "candidatesTokenCount": turn.predicted_n,
+                 "totalTokenCount": turn.prompt_n + turn.predicted_n}
+        reply = {
+            "candidates": [{
+                "content": {"parts": [{"text": turn.content}],
+                            "role": "model"},
+                "finishReason": "STOP",
+                "index": 0}],
+            "usageMetadata": usage,
+            "modelVersion": model,
+            "responseId": turn.request_key[:24],
+        }
+        if turn.fault_kind == "empty":
+            # Seen from real servers now and then: a candidate with no parts.
+            reply["candidates"] = [{"content": {"role": "model"},
+                                    "finishReason": "STOP", "index": 0}]
+            usage.update(candidatesTokenCount=0,
+                         totalTokenCount=turn.prompt_n)
+        elif turn.fault_kind == "blocked":
+            del reply["candidates"]
+            reply = {"promptFeedback": {
+                "blockReason": "SAFETY",
+                "safetyRatings": [
+                    {"category": "HARM_CATEGORY_DANGEROUS_CONTENT",
+                     "probability": "HIGH"}]}, **reply}
+            usage.pop("candidatesTokenCount")
+            usage["totalTokenCount"] = turn.prompt_n
+        success = google_dumps(reply)
+        if turn.fault_kind not in ODD_200_KINDS:
+            return gemini_fault(turn.fault_kind, success, model)
+        return Reply(200, success, delay=turn.delay)
+
+    # -------------------------------------------------------------- ollama
+
+    def chat_ollama(self, body, record):
+        """Answer one Ollama /api/chat request."""
+        def invalid(message):
+            return Reply(400, ollama_error(message))
+
+        try:
+            req = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as e:
+            return invalid(f"invalid character in request body: "
+                           f"{getattr(e, 'msg', e)}")
+        if not isinstance(req, dict):
+            return invalid("json: cannot unmarshal array into Go value of "
+                           "type api.ChatRequest")
+        model = req.get("model")
+        if not isinstance(model, str) or not model:
+            return invalid("model is required")
+        messages = req.get("messages")
+        options = req.get("options")
+        options = {} if options is None else options
+        if not isinstance(options, dict):
+            return invalid("json: cannot unmarshal options")
+        if messages in (None, []):
+            # Ollama loads the model and says so.
+            return Reply(200, dumps({
+                "model": model, "created_at": CREATED_AT,
+                "message": {"role": "assistant", "content": ""},
+                "done_reason": "load", "done": True}))
+        if not isinstance(messages, list) or not all(
+                isinstance(m, dict) and isinstance(m.get("role"), str)
+                for m in messages):
+            return invalid("json: cannot unmarshal messages into Go struct "
+                           "field ChatRequest.messages of type api.Message")
+
+        roles = [m["role"] for m in messages]
+        texts = [message_text(m.get("content")) for m in messages]
+        record.update(model=model, temperature=options.get("temperature"),
+                      max_tokens=options.get("num_predict"),
+                      seed=options.get("seed"), messages=len(roles))
+        turn = self.converse(model, roles, texts, body, record)
+
+        content, eval_n = turn.content, turn.predicted_n
+        if turn.fault_kind == "empty":
+            content, eval_n = "", 0
+        # Durations in nanoseconds, deterministic: 1 ms per prompt token,
+        # 20 ms per generated token, 1 ms to load.
+        prompt_ns, eval_ns = turn.prompt_n * 1000000, eval_n * 20000000
+        final = {
+            "model": model, "created_at": CREATED_AT,
+            "message": {"role": "assistant", "content": content},
+            "done_reason": "stop", "done": True,
+            "total_duration": 1000000 + prompt_ns + eval_ns,
+            "load_duration": 1000000,
+            "prompt_eval_count": turn.prompt_n,
+            "prompt_eval_duration": prompt_ns,
+            "eval_count": eval_n,
+            "eval_duration": eval_ns,
+        }
+        success = dumps(final)
+        if turn.fault_kind not in ODD_200_KINDS:
+            return ollama_fault(turn.fault_kind, success, model)
+        if req.get("stream", True) is not False:
+            # Without "stream": false Ollama streams NDJSON: the content,
+            # then a closing object with the counts and empty content.
+            chunk = {"model": model, "created_at": CREATED_AT,
+                     "message": {"role": "assistant", "content": content},
+                     "done": False}
+            final["message"]["content"] = ""
+            return Reply(200, dumps(chunk) + b"\n" + dumps(final) + b"\n",
+                         delay=turn.delay, content_type=NDJSON_TYPE)
+        return Reply(200, success, delay=turn.delay)
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -712,7 +1291,8 @@ def parse_args(argv):
     default_reviews = os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "data", "reviews")
     p = argparse.ArgumentParser(
-        description="Deterministic fake OpenAI-compatible LLM server.")
+        description="Deterministic fake LLM server (OpenAI-compatible, "
+                    "Anthropic, Gemini and Ollama wire formats).")
     p.add_argument("--port", type=int, default=0,
                    help="port to listen on; 0 picks a free one (default 0)")
     p.add_argument("--port-file", required=True,
@@ -722,7 +1302,9 @@ def parse_args(argv):
     p.add_argument("--log", help="append one JSON line per request here")
     p.add_argument("--latency-ms", type=float, default=0,
                    help="sleep this long before every response")
-    p.add_argument("--api-key", help="require Authorization: Bearer KEY")
+    p.add_argument("--api-key",
+                   help="require KEY in each format's credential header "
+                        "(Authorization: Bearer, x-api-key, x-goog-api-key)")
     p.add_argument("--reviews-dir", default=default_reviews,
                    help="review paragraphs: DIR/<persona>/pass/{ship,skip}-*"
                         ".txt (default: tests/data/reviews)")

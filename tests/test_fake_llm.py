@@ -590,6 +590,486 @@ class TestLogAndConnections(SharedServer):
             conn.close()
 
 
+# --------------------------------------------------------------------------
+# The other wire formats: the same conversation as chat_body(), in each
+# vendor's request shape.
+# --------------------------------------------------------------------------
+
+def first_user_text(desc):
+    return f"Review this tool.\n<tool>{desc}</tool>"
+
+
+def anthropic_body(desc, persona="Builder", model="fake-1", reask=False,
+                   max_tokens=1024, **extra):
+    """An Anthropic Messages request for one tool description, as bytes."""
+    req = {"model": model, "max_tokens": max_tokens}
+    if persona:
+        req["system"] = f"You are the {persona}: a reviewer."
+    req["messages"] = [{"role": "user", "content": first_user_text(desc)}]
+    if reask:
+        req["messages"] += [
+            {"role": "assistant", "content": "VERDICT: ship"},
+            {"role": "user", "content": "no SCORE line; answer again"}]
+    req.update(extra)
+    return json.dumps(req).encode()
+
+
+def gemini_body(desc, persona="Builder", reask=False, config=None, **extra):
+    """A Gemini generateContent request (the model goes in the path)."""
+    req = {"contents": [{"role": "user",
+                         "parts": [{"text": first_user_text(desc)}]}]}
+    if reask:
+        req["contents"] += [
+            {"role": "model", "parts": [{"text": "VERDICT: ship"}]},
+            {"role": "user",
+             "parts": [{"text": "no SCORE line; answer again"}]}]
+    if persona:
+        req["systemInstruction"] = {
+            "parts": [{"text": f"You are the {persona}: a reviewer."}]}
+    if config is not None:
+        req["generationConfig"] = config
+    req.update(extra)
+    return json.dumps(req).encode()
+
+
+def gemini_path(model="fake-1"):
+    return f"/v1beta/models/{model}:generateContent"
+
+
+def ollama_body(desc, persona="Builder", model="fake-1", reask=False,
+                stream=False, **extra):
+    """An Ollama /api/chat request; stream=None leaves "stream" out."""
+    messages = []
+    if persona:
+        messages.append({"role": "system",
+                         "content": f"You are the {persona}: a reviewer."})
+    messages.append({"role": "user", "content": first_user_text(desc)})
+    if reask:
+        messages += [
+            {"role": "assistant", "content": "VERDICT: ship"},
+            {"role": "user", "content": "no SCORE line; answer again"}]
+    req = {"model": model, "messages": messages}
+    if stream is not None:
+        req["stream"] = stream
+    req.update(extra)
+    return json.dumps(req).encode()
+
+
+ANTHROPIC_HEADERS = {"anthropic-version": "2023-06-01"}
+RFC3339_RE = re.compile(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+
+
+def anthropic_post(port, body, headers=None, **kw):
+    h = dict(ANTHROPIC_HEADERS)
+    h.update(headers or {})
+    return request(port, "POST", "/v1/messages", body, headers=h, **kw)
+
+
+def gemini_post(port, body, model="fake-1", headers=None, **kw):
+    return request(port, "POST", gemini_path(model), body, headers=headers,
+                   **kw)
+
+
+def ollama_post(port, body, **kw):
+    return request(port, "POST", "/api/chat", body, **kw)
+
+
+def anthropic_text(data):
+    reply = json.loads(data)
+    return "".join(b["text"] for b in reply["content"]
+                   if b["type"] == "text")
+
+
+def gemini_text(data):
+    reply = json.loads(data)
+    return "".join(p["text"] for p in
+                   reply["candidates"][0]["content"]["parts"])
+
+
+def ollama_text(data):
+    return json.loads(data)["message"]["content"]
+
+
+class TestWireFormats(SharedServer):
+    """Anthropic, Gemini and Ollama: same replies, their own shapes."""
+
+    def openai_reference(self, desc, persona="Builder", model="fake-1"):
+        """The OpenAI-format reply for the same conversation: (content,
+        prompt tokens, completion tokens)."""
+        status, _, data = self.post(chat_body(desc, persona=persona,
+                                              model=model))
+        self.assertEqual(status, 200, data)
+        reply = json.loads(data)
+        return (content_of(data), reply["usage"]["prompt_tokens"],
+                reply["usage"]["completion_tokens"])
+
+    def test_anthropic_success_shape(self):
+        desc = self.desc()
+        body = anthropic_body(desc, temperature=0.2, max_tokens=300)
+        status, resp, first = anthropic_post(self.port, body)
+        self.assertEqual(status, 200, first)
+        self.assertTrue(resp.getheader("Content-Type").startswith(
+            "application/json"))
+        self.assertEqual(anthropic_post(self.port, body)[2], first)
+        reply = json.loads(first)
+        self.assertEqual(list(reply), [
+            "id", "type", "role", "model", "content", "stop_reason",
+            "stop_sequence", "usage"])
+        self.assertEqual(reply["id"],
+                         "msg_" + hashlib.sha256(body).hexdigest()[:24])
+        self.assertEqual((reply["type"], reply["role"], reply["model"],
+                          reply["stop_reason"], reply["stop_sequence"]),
+                         ("message", "assistant", "fake-1", "end_turn", None))
+        self.assertEqual(len(reply["content"]), 1)
+        self.assertEqual(reply["content"][0]["type"], "text")
+        # The same conversation gets the same content and counts as in the
+        # OpenAI format (persona from the top-level system).
+        content, p, c = self.openai_reference(desc)
+        self.assertEqual(reply["content"][0]["text"], content)
+        self.assertEqual(reply["usage"], {"input_tokens": p,
+                                          "output_tokens": c})
+        line = self.server.log_lines()[-2]
+        self.assertEqual(
+            {k: line[k] for k in ("path", "persona", "messages", "model",
+                                  "temperature", "max_tokens", "seed",
+                                  "assistant_turns", "auth", "status")},
+            {"path": "/v1/messages", "persona": "builder", "messages": 2,
+             "model": "fake-1", "temperature": 0.2, "max_tokens": 300,
+             "seed": None, "assistant_turns": 0, "auth": "none-required",
+             "status": 200})
+
+    def test_anthropic_system_blocks_and_reask(self):
+        desc = self.desc()
+        blocks = anthropic_body(desc, persona=None, system=[
+            {"type": "text", "text": "You are the Skeptic: a reviewer."}])
+        first = anthropic_text(anthropic_post(self.port, blocks)[2])
+        self.assertEqual(self.server.log_lines()[-1]["persona"], "skeptic")
+        again = anthropic_text(anthropic_post(self.port, anthropic_body(
+            desc, persona="Skeptic", reask=True))[2])
+        self.assertEqual(first, again)
+        self.assertRegex(first, CONTENT_RE)
+
+    def test_anthropic_rejects_what_the_real_api_rejects(self):
+        desc = self.desc()
+        cases = [
+            ({}, anthropic_body(desc, seed=7),
+             "seed: Extra inputs are not permitted"),
+            ({}, json.dumps({"model": "m", "messages": [
+                {"role": "user", "content": "x"}]}).encode(),
+             "max_tokens: Field required"),
+            ({}, json.dumps({"model": "m", "max_tokens": 5, "messages": [
+                {"role": "system", "content": "You are the Builder"},
+                {"role": "user", "content": "x"}]}).encode(),
+             'Unexpected role "system"'),
+            ({}, b"not json", "valid JSON"),
+            ({"anthropic-version": ""}, anthropic_body(desc),
+             "anthropic-version: header is required"),
+        ]
+        before = len(self.server.log_lines())
+        for headers, body, needle in cases:
+            with self.subTest(needle):
+                status, _, data = anthropic_post(self.port, body,
+                                                 headers=headers)
+                self.assertEqual(status, 400)
+                error = json.loads(data)
+                self.assertEqual(error["type"], "error")
+                self.assertEqual(error["error"]["type"],
+                                 "invalid_request_error")
+                self.assertIn(needle, error["error"]["message"])
+        lines = self.server.log_lines()[before:]
+        self.assertEqual([line["attempt"] for line in lines],
+                         [None] * len(cases))
+
+    def test_anthropic_faults(self):
+        cases = [
+            ("500-once", 500, "api_error", "Internal server error"),
+            ("503-once", 529, "overloaded_error", "Overloaded"),
+            ("400-once", 400, "invalid_request_error", "prompt is too long"),
+            ("401-once", 401, "authentication_error", "invalid x-api-key"),
+            ("404-once", 404, "not_found_error", "model: fake-1"),
+            ("quota-once", 400, "invalid_request_error",
+             "credit balance is too low"),
+        ]
+        for marker, code, etype, needle in cases:
+            with self.subTest(marker):
+                body = anthropic_body(self.desc(f"fake:{marker}"))
+                status, _, data = anthropic_post(self.port, body)
+                self.assertEqual(status, code)
+                error = json.loads(data)
+                self.assertEqual(list(error), ["type", "error"])
+                self.assertEqual(error["error"]["type"], etype)
+                self.assertIn(needle, error["error"]["message"])
+                self.assertEqual(anthropic_post(self.port, body)[0], 200)
+
+    def test_anthropic_429_headers(self):
+        body = anthropic_body(self.desc("fake:429-once"))
+        status, resp, data = anthropic_post(self.port, body)
+        self.assertEqual(status, 429)
+        self.assertEqual(json.loads(data)["error"]["type"],
+                         "rate_limit_error")
+        self.assertEqual(resp.getheader("retry-after"), "1")
+        self.assertEqual(
+            resp.getheader("anthropic-ratelimit-requests-limit"), "60")
+        self.assertEqual(
+            resp.getheader("anthropic-ratelimit-requests-remaining"), "0")
+        reset = resp.getheader("anthropic-ratelimit-requests-reset")
+        self.assertRegex(reset, RFC3339_RE)
+        when = time.mktime(time.strptime(reset, "%Y-%m-%dT%H:%M:%SZ")) \
+            - time.timezone
+        self.assertTrue(time.time() < when <= time.time() + 3, reset)
+        self.assertIsNone(resp.getheader("x-ratelimit-remaining-requests"))
+        self.assertEqual(anthropic_post(self.port, body)[0], 200)
+
+    def test_anthropic_empty_blocked_malformed(self):
+        body = anthropic_body(self.desc("fake:empty-once"))
+        reply = json.loads(anthropic_post(self.port, body)[2])
+        self.assertEqual((reply["content"], reply["usage"]["output_tokens"]),
+                         ([], 0))
+        body = anthropic_body(self.desc("fake:blocked-once"))
+        reply = json.loads(anthropic_post(self.port, body)[2])
+        self.assertEqual((reply["content"], reply["stop_reason"]),
+                         ([], "refusal"))
+        self.assertRegex(anthropic_text(anthropic_post(self.port, body)[2]),
+                         CONTENT_RE)
+        body = anthropic_body(self.desc("fake:malformed-once"))
+        status, _, cut = anthropic_post(self.port, body)
+        self.assertEqual((status, len(cut)), (200, 40))
+        self.assertTrue(anthropic_post(self.port, body)[2].startswith(cut))
+
+    def test_gemini_success_shape(self):
+        desc = self.desc()
+        body = gemini_body(desc, config={"temperature": 0.2,
+                                         "maxOutputTokens": 300, "seed": 7})
+        status, resp, first = gemini_post(self.port, body)
+        self.assertEqual(status, 200, first)
+        self.assertIn(b'\n  "candidates": [', first)  # Google pretty-prints
+        self.assertEqual(gemini_post(self.port, body)[2], first)
+        reply = json.loads(first)
+        self.assertEqual(list(reply), ["candidates", "usageMetadata",
+                                       "modelVersion", "responseId"])
+        cand = reply["candidates"][0]
+        self.assertEqual((cand["finishReason"], cand["index"],
+                          cand["content"]["role"]), ("STOP", 0, "model"))
+        self.assertEqual(reply["modelVersion"], "fake-1")
+        self.assertEqual(reply["responseId"],
+                         hashlib.sha256(body).hexdigest()[:24])
+        content, p, c = self.openai_reference(desc)
+        self.assertEqual(gemini_text(first), content)
+        self.assertEqual(reply["usageMetadata"], {
+            "promptTokenCount": p, "candidatesTokenCount": c,
+            "totalTokenCount": p + c})
+        line = self.server.log_lines()[-2]
+        self.assertEqual(
+            {k: line[k] for k in ("path", "persona", "messages", "model",
+                                  "temperature", "max_tokens", "seed")},
+            {"path": gemini_path(), "persona": "builder", "messages": 2,
+             "model": "fake-1", "temperature": 0.2,
+             "max_tokens": 300, "seed": 7})
+        # A re-ask (role "model") gets the same reply.
+        again = gemini_text(gemini_post(self.port, gemini_body(
+            desc, reask=True))[2])
+        self.assertEqual(again, content)
+        self.assertEqual(self.server.log_lines()[-1]["assistant_turns"], 1)
+
+    def test_gemini_rejects_what_the_real_api_rejects(self):
+        desc = self.desc()
+        cases = [
+            (gemini_body(desc, config={"max_tokens": 5}),
+             'Unknown name "max_tokens" at \'generation_config\''),
+            (gemini_body(desc, model="x"), 'Unknown name "model"'),
+            (json.dumps({"contents": [{"role": "assistant", "parts": [
+                {"text": "x"}]}]}).encode(), "valid role: user, model"),
+            (json.dumps({"contents": []}).encode(), "contents is not"),
+            (b"{", "Invalid JSON payload"),
+        ]
+        for body, needle in cases:
+            with self.subTest(needle):
+                status, _, data = gemini_post(self.port, body)
+                self.assertEqual(status, 400)
+                error = json.loads(data)["error"]
+                self.assertEqual((error["code"], error["status"]),
+                                 (400, "INVALID_ARGUMENT"))
+                self.assertIn(needle, error["message"])
+
+    def test_gemini_faults(self):
+        cases = [
+            ("500-once", 500, "INTERNAL", "internal error"),
+            ("503-once", 503, "UNAVAILABLE", "overloaded"),
+            ("400-once", 400, "INVALID_ARGUMENT", "input token count"),
+            ("401-once", 400, "INVALID_ARGUMENT", "API key not valid"),
+            ("404-once", 404, "NOT_FOUND", "models/fake-1 is not found"),
+        ]
+        for marker, code, gstatus, needle in cases:
+            with self.subTest(marker):
+                body = gemini_body(self.desc(f"fake:{marker}"))
+                status, _, data = gemini_post(self.port, body)
+                self.assertEqual(status, code)
+                error = json.loads(data)["error"]
+                self.assertEqual((error["code"], error["status"]),
+                                 (code, gstatus))
+                self.assertIn(needle, error["message"])
+                self.assertEqual(gemini_post(self.port, body)[0], 200)
+
+    def test_gemini_429_and_quota_say_when_in_the_body(self):
+        for marker, quota_id, delay in (
+                ("429-once", "GenerateRequestsPerMinutePerProjectPerModel-"
+                             "FreeTier", "1s"),
+                ("quota-once", "GenerateRequestsPerDayPerProjectPerModel-"
+                               "FreeTier", "43200s")):
+            with self.subTest(marker):
+                body = gemini_body(self.desc(f"fake:{marker}"))
+                status, resp, data = gemini_post(self.port, body)
+                self.assertEqual(status, 429)
+                self.assertIsNone(resp.getheader("Retry-After"))
+                error = json.loads(data)["error"]
+                self.assertEqual(error["status"], "RESOURCE_EXHAUSTED")
+                types = {d["@type"].rsplit(".", 1)[-1]: d
+                         for d in error["details"]}
+                self.assertEqual(types["RetryInfo"]["retryDelay"], delay)
+                self.assertEqual(
+                    types["QuotaFailure"]["violations"][0]["quotaId"],
+                    quota_id)
+
+    def test_gemini_blocked_and_empty(self):
+        body = gemini_body(self.desc("fake:blocked-once"))
+        status, _, data = gemini_post(self.port, body)
+        self.assertEqual(status, 200)
+        reply = json.loads(data)
+        self.assertNotIn("candidates", reply)
+        self.assertEqual(reply["promptFeedback"]["blockReason"], "SAFETY")
+        self.assertNotIn("candidatesTokenCount", reply["usageMetadata"])
+        self.assertRegex(gemini_text(gemini_post(self.port, body)[2]),
+                         CONTENT_RE)
+        body = gemini_body(self.desc("fake:empty-once"))
+        reply = json.loads(gemini_post(self.port, body)[2])
+        self.assertEqual(reply["candidates"], [{
+            "content": {"role": "model"}, "finishReason": "STOP",
+            "index": 0}])
+        self.assertEqual(reply["usageMetadata"]["candidatesTokenCount"], 0)
+
+    def test_ollama_success_shape(self):
+        desc = self.desc()
+        body = ollama_body(desc, options={"temperature": 0.2,
+                                          "num_predict": 300, "seed": 7})
+        status, _, first = ollama_post(self.port, body)
+        self.assertEqual(status, 200, first)
+        self.assertEqual(ollama_post(self.port, body)[2], first)
+        reply = json.loads(first)
+        self.assertEqual(list(reply), [
+            "model", "created_at", "message", "done_reason", "done",
+            "total_duration", "load_duration", "prompt_eval_count",
+            "prompt_eval_duration", "eval_count", "eval_duration"])
+        self.assertEqual((reply["model"], reply["created_at"],
+                          reply["done_reason"], reply["done"],
+                          reply["message"]["role"]),
+                         ("fake-1", "2023-11-14T22:13:20Z", "stop", True,
+                          "assistant"))
+        content, p, c = self.openai_reference(desc)
+        self.assertEqual(reply["message"]["content"], content)
+        self.assertEqual((reply["prompt_eval_count"], reply["eval_count"]),
+                         (p, c))
+        self.assertEqual(reply["prompt_eval_duration"], p * 1000000)
+        self.assertEqual(reply["eval_duration"], c * 20000000)
+        self.assertEqual(reply["total_duration"],
+                         1000000 + p * 1000000 + c * 20000000)
+        line = self.server.log_lines()[-2]
+        self.assertEqual(
+            {k: line[k] for k in ("path", "persona", "messages", "model",
+                                  "temperature", "max_tokens", "seed")},
+            {"path": "/api/chat", "persona": "builder", "messages": 2,
+             "model": "fake-1", "temperature": 0.2, "max_tokens": 300,
+             "seed": 7})
+
+    def test_ollama_streams_unless_told_not_to(self):
+        desc = self.desc()
+        status, resp, data = ollama_post(self.port,
+                                         ollama_body(desc, stream=None))
+        self.assertEqual(status, 200)
+        self.assertEqual(resp.getheader("Content-Type"),
+                         "application/x-ndjson")
+        lines = [json.loads(line) for line in data.decode().splitlines()]
+        self.assertEqual([line["done"] for line in lines], [False, True])
+        self.assertEqual(lines[1]["message"]["content"], "")
+        self.assertEqual(lines[0]["message"]["content"],
+                         ollama_text(ollama_post(self.port,
+                                                 ollama_body(desc))[2]))
+
+    def test_ollama_requests_and_faults(self):
+        # No messages: Ollama loads the model and says so.
+        status, _, data = ollama_post(self.port, json.dumps(
+            {"model": "fake-1"}).encode())
+        self.assertEqual(status, 200)
+        reply = json.loads(data)
+        self.assertEqual((reply["done_reason"], reply["message"]["content"]),
+                         ("load", ""))
+        for body, needle in ((json.dumps({"messages": []}).encode(),
+                              "model is required"),
+                             (b"nope", "invalid character")):
+            status, _, data = ollama_post(self.port, body)
+            self.assertEqual(status, 400)
+            self.assertIn(needle, json.loads(data)["error"])
+        cases = [
+            ("404-once", 404, 'model "fake-1" not found, try pulling it'),
+            ("503-once", 503, "server busy"),
+            ("500-once", 500, "llama runner process has terminated"),
+            ("400-once", 400, "context length"),
+            ("429-once", 429, "too many requests"),
+        ]
+        for marker, code, needle in cases:
+            with self.subTest(marker):
+                body = ollama_body(self.desc(f"fake:{marker}"))
+                status, resp, data = ollama_post(self.port, body)
+                self.assertEqual(status, code)
+                error = json.loads(data)
+                self.assertEqual(list(error), ["error"])
+                self.assertIn(needle, error["error"])
+                if code == 429:
+                    self.assertEqual(resp.getheader("Retry-After"), "1")
+                self.assertEqual(ollama_post(self.port, body)[0], 200)
+        body = ollama_body(self.desc("fake:empty-once"))
+        reply = json.loads(ollama_post(self.port, body)[2])
+        self.assertEqual((reply["message"]["content"], reply["eval_count"]),
+                         ("", 0))
+        # Ollama has no refusal shape: blocked answers normally.
+        body = ollama_body(self.desc("fake:blocked-once"))
+        self.assertRegex(ollama_text(ollama_post(self.port, body)[2]),
+                         CONTENT_RE)
+
+    def test_markers_schedule_and_scope_in_every_format(self):
+        posts = {
+            "anthropic": lambda d, p: anthropic_post(
+                self.port, anthropic_body(d, persona=p)),
+            "gemini": lambda d, p: gemini_post(
+                self.port, gemini_body(d, persona=p)),
+            "ollama": lambda d, p: ollama_post(
+                self.port, ollama_body(d, persona=p)),
+        }
+        for api, send in posts.items():
+            with self.subTest(api):
+                desc = self.desc(f"{api} fake:429-once fake:500-once "
+                                 f"fake:no-score-once@skeptic")
+                self.assertEqual([send(desc, "Builder")[0]
+                                  for _ in range(3)], [429, 500, 200])
+                status, _, data = send(desc, "Skeptic")
+                self.assertEqual(status, 429)
+                send(desc, "Skeptic")
+                status, _, data = send(desc, "Skeptic")
+                self.assertEqual(status, 200)
+                text = {"anthropic": anthropic_text, "gemini": gemini_text,
+                        "ollama": ollama_text}[api](data)
+                self.assertNotIn("SCORE", text)
+
+    def test_fake_404_in_openai_format(self):
+        body = chat_body(self.desc("fake:404-once"))
+        status, _, data = self.post(body)
+        self.assertEqual(status, 404)
+        self.assertEqual(json.loads(data)["error"]["code"], "model_not_found")
+        body = chat_body(self.desc("fake:blocked-once"))
+        message = json.loads(self.post(body)[2])["choices"][0]["message"]
+        self.assertEqual((message["content"], message["refusal"]),
+                         (None, fake_llm.REFUSAL))
+
+
 class TestOwnServers(unittest.TestCase):
     """Tests that need a server with particular options."""
 
@@ -644,6 +1124,52 @@ class TestOwnServers(unittest.TestCase):
                          [None, None, 0])
         with open(server.log_path) as f:
             self.assertNotIn("sekrit-123", f.read())
+
+    def test_api_keys_in_each_formats_header(self):
+        server = start_server(self.addCleanup, "--api-key", "sekrit-123")
+        desc = "auth tool formats"
+        cases = [
+            ("anthropic", {}, 401, "missing"),
+            ("anthropic", {"Authorization": "Bearer sekrit-123"}, 401,
+             "missing"),
+            ("anthropic", {"x-api-key": "wrong"}, 401, "wrong"),
+            ("anthropic", {"x-api-key": "sekrit-123"}, 200, "ok"),
+            ("gemini", {}, 403, "missing"),
+            ("gemini", {"x-goog-api-key": "wrong"}, 400, "wrong"),
+            ("gemini", {"x-goog-api-key": "sekrit-123"}, 200, "ok"),
+            ("ollama", {}, 200, "none-required"),
+        ]
+        for api, headers, code, _ in cases:
+            with self.subTest(api=api, headers=headers):
+                if api == "anthropic":
+                    status, _, data = anthropic_post(
+                        server.port, anthropic_body(desc), headers=headers)
+                elif api == "gemini":
+                    status, _, data = gemini_post(
+                        server.port, gemini_body(desc), headers=headers)
+                else:
+                    status, _, data = ollama_post(server.port,
+                                                  ollama_body(desc))
+                self.assertEqual(status, code, data)
+                if api == "anthropic" and code == 401:
+                    self.assertEqual(json.loads(data), {
+                        "type": "error", "error": {
+                            "type": "authentication_error",
+                            "message": "invalid x-api-key"}})
+                if api == "gemini" and code != 200:
+                    self.assertIn(json.loads(data)["error"]["status"],
+                                  ("PERMISSION_DENIED", "INVALID_ARGUMENT"))
+        # The key in a ?key= query parameter is not read.
+        status, _, _ = request(server.port, "POST",
+                               gemini_path() + "?key=sekrit-123",
+                               gemini_body(desc))
+        self.assertEqual(status, 403)
+        lines = server.log_lines()
+        self.assertEqual([line["auth"] for line in lines[:len(cases)]],
+                         [want for _, _, _, want in cases])
+        with open(server.log_path) as f:
+            log = f.read()
+        self.assertEqual(log.count("sekrit-123"), 1)  # only the ?key= path
 
     def test_latency_overlaps_across_256_connections(self):
         server = start_server(self.addCleanup, "--latency-ms", 300)

@@ -1,21 +1,10 @@
 /* test_provider_openai.c: the OpenAI-compatible wire format: the exact
- * request built, and every kind of response parsed and classified. */
+ * request built, and every kind of response parsed and classified; OpenAI's
+ * x-ratelimit-* headers; the "mistral" provider on the same format; and the
+ * registry of every provider. */
 #include "harness.h"
+#include "hdrs.h"
 #include "shipskip/provider.h"
-
-struct hdrs {
-  const char *names[4];
-  const char *values[4];
-};
-
-static const char *lookup(void *ctx, const char *name) {
-  struct hdrs *h = ctx;
-  size_t i;
-  for (i = 0; i < 4 && h->names[i] != NULL; i++)
-    if (strcmp(h->names[i], name) == 0)
-      return h->values[i];
-  return NULL;
-}
 
 static const struct sk_provider *openai(void) {
   return sk_provider_find("openai");
@@ -66,12 +55,12 @@ TEST(builds_the_exact_request) {
 
 static void parse(long status, const char *body, struct hdrs *h,
                   struct sk_chat_result *r) {
-  openai()->parse(status, body, body ? strlen(body) : 0, lookup, h, r);
+  openai()->parse(status, body, body ? strlen(body) : 0, hdrs_lookup, h, r);
 }
 
 TEST(success_with_llama_cpp_extras) {
   struct sk_chat_result r;
-  struct hdrs h = {{NULL}, {NULL}};
+  struct hdrs h = {{NULL}, {NULL}, ""};
   parse(200,
         "{\"choices\":[{\"finish_reason\":\"stop\",\"index\":0,\"message\":{"
         "\"role\":\"assistant\",\"content\":\"SCORE: 78/100\\uFFFD\"}}],"
@@ -90,9 +79,9 @@ TEST(success_with_llama_cpp_extras) {
 
 TEST(errors_become_one_line_with_a_decision) {
   struct sk_chat_result r;
-  struct hdrs none = {{NULL}, {NULL}};
-  struct hdrs ra = {{"retry-after", NULL}, {"7", NULL}};
-  struct hdrs ms = {{"retry-after-ms", "retry-after"}, {"250", "9"}};
+  struct hdrs none = {{NULL}, {NULL}, ""};
+  struct hdrs ra = {{"retry-after", NULL}, {"7", NULL}, ""};
+  struct hdrs ms = {{"retry-after-ms", "retry-after"}, {"250", "9"}, ""};
   parse(429,
         "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\","
         "\"param\":null,\"code\":\"rate_limit_exceeded\"}}",
@@ -138,7 +127,7 @@ TEST(errors_become_one_line_with_a_decision) {
 
 TEST(malformed_bodies_are_retried_never_crash) {
   struct sk_chat_result r;
-  struct hdrs none = {{NULL}, {NULL}};
+  struct hdrs none = {{NULL}, {NULL}, ""};
   static const char *const bodies[] = {
       "{\"choices\":[{\"finish_reason\":\"st",
       "",
@@ -179,10 +168,119 @@ TEST(retry_after_forms) {
   ASSERT_INT_EQ(sk_retry_after_ms("Wed, 21 Foo 2015 07:28:00 GMT", 0), -1);
 }
 
+TEST(openai_rate_limit_headers) {
+  struct sk_chat_result r;
+  static const char *const BODY =
+      "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\","
+      "\"param\":null,\"code\":\"rate_limit_exceeded\"}}";
+  struct hdrs h = {{"x-ratelimit-limit-requests",
+                    "x-ratelimit-remaining-"
+                    "requests",
+                    "x-ratelimit-reset-requests", "x-ratelimit-limit-tokens",
+                    "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens",
+                    "x-request-id"},
+                   {"60", "0", "6m0s", "150000", "149000", "400ms", "req_1"},
+                   ""};
+  /* A 429 with no Retry-After: wait for the empty bucket to reset. */
+  parse(429, BODY, &h, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_RETRY);
+  ASSERT_INT_EQ(r.retry_after_ms, 360000);
+  ASSERT_INT_EQ(r.ratelimit.requests_limit, 60);
+  ASSERT_INT_EQ(r.ratelimit.requests_remaining, 0);
+  ASSERT_INT_EQ(r.ratelimit.requests_reset_ms, 360000);
+  ASSERT_INT_EQ(r.ratelimit.tokens_limit, 150000);
+  ASSERT_INT_EQ(r.ratelimit.tokens_remaining, 149000);
+  ASSERT_INT_EQ(r.ratelimit.tokens_reset_ms, 400);
+  /* Retry-After, when given, wins over the reset. */
+  h.names[6] = "retry-after";
+  h.values[6] = "2";
+  parse(429, BODY, &h, &r);
+  ASSERT_INT_EQ(r.retry_after_ms, 2000);
+  /* A success reports the budget and asks for no wait. */
+  h.names[6] = NULL;
+  parse(200,
+        "{\"choices\":[{\"message\":{\"content\":\"x\"},\"finish_reason\":"
+        "\"stop\"}]}",
+        &h, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_OK);
+  ASSERT_INT_EQ(r.retry_after_ms, -1);
+  ASSERT_INT_EQ(r.ratelimit.requests_remaining, 0);
+  sk_chat_result_cleanup(&r);
+}
+
+TEST(mistral_is_openai_compatible) {
+  const struct sk_provider *p = sk_provider_find("mistral");
+  struct sk_provider_conf conf = {NULL, "https://api.mistral.ai/v1",
+                                  "mistral-secret"};
+  struct sk_message m[1] = {{"user", "hi"}};
+  struct sk_chat_request req;
+  struct sk_wire_request w;
+  struct sk_chat_result r;
+  struct hdrs none = {{NULL}, {NULL}, ""};
+  struct sk_error e;
+  static const char *const RATE = "{\"message\":\"Requests rate limit "
+                                  "exceeded\"}";
+  static const char *const TYPED =
+      "{\"object\":\"error\",\"message\":\"Rate limit exceeded\",\"type\":"
+      "\"rate_limited\",\"param\":null,\"code\":\"1300\"}";
+
+  ASSERT(p != NULL);
+  ASSERT_STR_EQ(p->key_env, "MISTRAL_API_KEY");
+  ASSERT_STR_EQ(p->base_url_env, "MISTRAL_BASE_URL");
+  ASSERT_STR_EQ(p->default_base_url, "https://api.mistral.ai/v1");
+  ASSERT_STR_EQ(p->default_model, "mistral-small-latest");
+  conf.impl = p;
+  memset(&req, 0, sizeof(req));
+  req.model = "mistral-small-latest";
+  req.messages = m;
+  req.nmessages = 1;
+  req.temperature = -1;
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(p->build(&conf, &req, &w, &e), 0);
+  ASSERT_STR_EQ(w.url, "https://api.mistral.ai/v1/chat/completions");
+  ASSERT_STR_EQ(w.body, "{\"model\":\"mistral-small-latest\",\"messages\":"
+                        "[{\"role\":\"user\",\"content\":\"hi\"}]}");
+  ASSERT_INT_EQ(w.secret_header, 1);
+  ASSERT_STR_EQ(w.headers[1], "Authorization: Bearer mistral-secret");
+  sk_wire_request_cleanup(&w);
+  /* Mistral's errors put message and type at the top level. */
+  p->parse(429, RATE, strlen(RATE), hdrs_lookup, &none, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_RETRY);
+  ASSERT_STR_EQ(r.error, "HTTP 429: Requests rate limit exceeded");
+  p->parse(429, TYPED, strlen(TYPED), hdrs_lookup, &none, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_RETRY);
+  ASSERT_STR_EQ(r.error, "HTTP 429 rate_limited: Rate limit exceeded");
+  /* FastAPI-style servers (vLLM) say {"detail": "..."}. */
+  parse(404, "{\"detail\":\"Not Found\"}", &none, &r);
+  ASSERT_STR_EQ(r.error, "HTTP 404: Not Found");
+}
+
 TEST(registry) {
+  static const struct {
+    const char *name;
+    const char *key_env;
+  } ALL[] = {{"openai", "OPENAI_API_KEY"},
+             {"anthropic", "ANTHROPIC_API_KEY"},
+             {"gemini", "GEMINI_API_KEY"},
+             {"ollama", NULL},
+             {"mistral", "MISTRAL_API_KEY"}};
+  size_t i;
   ASSERT(openai() != NULL);
   ASSERT_STR_EQ(openai()->key_env, "OPENAI_API_KEY");
+  ASSERT(openai()->key_env_fallback == NULL);
+  for (i = 0; i < sizeof(ALL) / sizeof(ALL[0]); i++) {
+    const struct sk_provider *p = sk_provider_find(ALL[i].name);
+    ASSERT(p != NULL);
+    ASSERT_STR_EQ(p->name, ALL[i].name);
+    if (ALL[i].key_env == NULL)
+      ASSERT(p->key_env == NULL);
+    else
+      ASSERT_STR_EQ(p->key_env, ALL[i].key_env);
+    ASSERT(p->build != NULL && p->parse != NULL);
+    ASSERT(p->default_base_url != NULL && p->default_model != NULL);
+  }
   ASSERT(sk_provider_find("nope") == NULL);
+  ASSERT(sk_provider_find(NULL) == NULL);
 }
 
 int main(void) {
@@ -191,6 +289,8 @@ int main(void) {
   RUN(errors_become_one_line_with_a_decision);
   RUN(malformed_bodies_are_retried_never_crash);
   RUN(retry_after_forms);
+  RUN(openai_rate_limit_headers);
+  RUN(mistral_is_openai_compatible);
   RUN(registry);
   return TEST_REPORT();
 }
