@@ -533,6 +533,12 @@ static const char *check_one(const char *name, const char *text, size_t len,
       snprintf(why, size, "missing key, occurrence, provider, method or path");
       goto out;
     }
+    /* Converting a double past INT_MAX to int is undefined behaviour (found
+     * by fuzzing): a count of sends is a small whole number or nothing. */
+    if (!(occ->valuedouble >= 0 && occ->valuedouble <= 1e6)) {
+      snprintf(why, size, "\"occurrence\" is not a count of sends");
+      goto out;
+    }
     if (strchr(path->valuestring, '?') != NULL) {
       snprintf(why, size, "the path has a query string (it may carry a key)");
       goto out;
@@ -621,7 +627,7 @@ int sk_fixture_list_dir(const char *dir, FILE *out, struct sk_error *err) {
 
   if (rc != 0)
     return rc;
-  fprintf(out, "%-36s %-24s %-10s %7s %5s %s\n", "FILE", "TOOL", "PERSONA",
+  fprintf(out, "%-40s %-24s %-10s %7s %5s %s\n", "FILE", "TOOL", "PERSONA",
           "ATTEMPT", "RETRY", "STATUS");
   for (i = 0; i < n; i++) {
     char path[4096];
@@ -637,13 +643,13 @@ int sk_fixture_list_dir(const char *dir, FILE *out, struct sk_error *err) {
     sk_error_clear(&e);
     snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
     if (sk_fs_read_file(path, FIXTURE_CAP, &text, &len, &e) != 0) {
-      fprintf(out, "%-36s (unreadable: %s)\n", names[i], e.msg);
+      fprintf(out, "%-40s (unreadable: %s)\n", names[i], e.msg);
       continue;
     }
     root = parse_exact(text, len);
     free(text);
     if (root == NULL) {
-      fprintf(out, "%-36s (corrupt: not valid JSON)\n", names[i]);
+      fprintf(out, "%-40s (corrupt: not valid JSON)\n", names[i]);
       continue;
     }
     meta = cJSON_GetObjectItemCaseSensitive(root, "meta");
@@ -664,7 +670,7 @@ int sk_fixture_list_dir(const char *dir, FILE *out, struct sk_error *err) {
   (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(meta, k))                   \
        ? cJSON_GetObjectItemCaseSensitive(meta, k)->valueint                   \
        : -1)
-    fprintf(out, "%-36s %-24s %-10s %7d %5d %s\n", names[i], META_S("tool"),
+    fprintf(out, "%-40s %-24s %-10s %7d %5d %s\n", names[i], META_S("tool"),
             META_S("persona"), META_N("attempt"), META_N("retry"), status);
 #undef META_S
 #undef META_N

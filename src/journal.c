@@ -68,7 +68,11 @@ static const char *get_str(const cJSON *o, const char *k) {
 
 static long get_num(const cJSON *o, const char *k, long dflt) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  return cJSON_IsNumber(v) ? (long)v->valuedouble : dflt;
+  /* Converting a double past LONG_MAX to long is undefined behaviour (found
+   * by fuzzing); no field of a review is that large, so treat it as absent. */
+  return cJSON_IsNumber(v) && v->valuedouble > -1e15 && v->valuedouble < 1e15
+             ? (long)v->valuedouble
+             : dflt;
 }
 
 int sk_journal_parse_line(const char *line, size_t len, char **slug,
@@ -117,6 +121,10 @@ int sk_journal_parse_line(const char *line, size_t len, char **slug,
   r->retries = (int)get_num(root, "retries", 0);
   r->prompt_tokens = get_num(root, "prompt_tokens", 0);
   r->completion_tokens = get_num(root, "completion_tokens", 0);
+  {
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "cost_usd");
+    r->cost_usd = cJSON_IsNumber(c) ? c->valuedouble : -1;
+  }
   if (get_str(root, "provider") != NULL &&
       (r->provider = strdup(get_str(root, "provider"))) == NULL)
     goto nomem;
@@ -305,6 +313,8 @@ int sk_journal_append(struct sk_journal *j, const char *slug,
       !cJSON_AddNumberToObject(o, "prompt_tokens", (double)r->prompt_tokens) ||
       !cJSON_AddNumberToObject(o, "completion_tokens",
                                (double)r->completion_tokens) ||
+      (r->cost_usd >= 0 ? !cJSON_AddNumberToObject(o, "cost_usd", r->cost_usd)
+                        : !cJSON_AddNullToObject(o, "cost_usd")) ||
       (errs = cJSON_AddArrayToObject(o, "errors")) == NULL)
     goto nomem;
   for (i = 0; i < r->nerrors; i++) {
@@ -385,8 +395,7 @@ int sk_journal_lookup(struct sk_journal *j, const char *slug,
   if (strcmp(e->inputs, inputs) != 0)
     return 0;
   if (e->len > LINE_CAP)
-    return sk_error_set(err, SK_ETOOBIG, "%s: journal line too long",
-                        j->path);
+    return sk_error_set(err, SK_ETOOBIG, "%s: journal line too long", j->path);
   buf = malloc(e->len + 1);
   if (buf == NULL)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
@@ -402,8 +411,7 @@ int sk_journal_lookup(struct sk_journal *j, const char *slug,
   free(s);
   free(p);
   if (rc != 0)
-    return sk_error_set(err, rc, "%s: journal line changed under us",
-                        j->path);
+    return sk_error_set(err, rc, "%s: journal line changed under us", j->path);
   r->persona = persona;
   return 1;
 }

@@ -19,6 +19,23 @@
 
 enum shape { SHAPE_UNKNOWN, SHAPE_LINES, SHAPE_DOCUMENT };
 
+/* cJSON refuses deeper nesting (CJSON_NESTING_LIMIT) anyway. */
+#define MAX_NESTING 1000
+
+/* The brackets a record being gathered has open, outside strings (which,
+ * as cJSON reads them, may span lines). A multi-line document is handed to
+ * cJSON once its brackets close or cannot close (a closer that matches
+ * nothing: cJSON then says where), never after every line: parsing the
+ * whole record again per line made a 1 MiB document of short lines cost
+ * minutes of CPU. */
+struct nesting {
+  char open[MAX_NESTING]; /* the closer each open bracket expects */
+  int depth;
+  int in_string;
+  int escaped;
+  int broken; /* a closer that matches nothing, or too deep */
+};
+
 struct sk_toolsrc {
   char **paths; /* inputs still to read, directories expanded in place */
   size_t npaths;
@@ -32,7 +49,9 @@ struct sk_toolsrc {
   size_t rec_line;   /* the line it started on */
   struct sk_buf linebuf;
 
-  cJSON *array; /* an array whose items are being handed out */
+  struct nesting nest; /* brackets open in rec, outside strings */
+
+  cJSON *array;      /* an array whose items are being handed out */
   cJSON *array_item; /* the next item to hand out, NULL at the end */
   int array_next;
   size_t array_line;
@@ -254,6 +273,40 @@ static int only_space(const char *p, const char *end) {
   return 1;
 }
 
+/* Feeds len more bytes of the record to n. Returns 1 when the record may
+ * now be a whole value (so it is worth parsing), 0 when it certainly is
+ * not yet. */
+static int nesting_feed(struct nesting *n, const char *p, size_t len) {
+  size_t i;
+
+  for (i = 0; i < len && !n->broken; i++) {
+    char c = p[i];
+    if (n->in_string) {
+      if (n->escaped)
+        n->escaped = 0;
+      else if (c == '\\')
+        n->escaped = 1;
+      else if (c == '"')
+        n->in_string = 0;
+      continue;
+    }
+    if (c == '"') {
+      n->in_string = 1;
+    } else if (c == '{' || c == '[') {
+      if (n->depth == MAX_NESTING)
+        n->broken = 1;
+      else
+        n->open[n->depth++] = c == '{' ? '}' : ']';
+    } else if (c == '}' || c == ']') {
+      if (n->depth == 0 || n->open[n->depth - 1] != c)
+        n->broken = 1;
+      else
+        n->depth--;
+    }
+  }
+  return n->broken || (n->depth == 0 && !n->in_string);
+}
+
 /* Hands out the next item of a pending array. */
 static int next_array_item(struct sk_toolsrc *s, struct sk_tool **tool,
                            struct sk_error *err) {
@@ -349,6 +402,7 @@ int sk_toolsrc_next(struct sk_toolsrc *s, struct sk_tool **tool,
       if (only_space(s->linebuf.data, s->linebuf.data + s->linebuf.len))
         continue;
       s->rec_line = s->line;
+      memset(&s->nest, 0, sizeof(s->nest));
     }
     if (sk_buf_add(&s->rec, s->linebuf.data, s->linebuf.len) != 0) {
       size_t start = s->rec_line;
@@ -356,6 +410,13 @@ int sk_toolsrc_next(struct sk_toolsrc *s, struct sk_tool **tool,
       return sk_error_set(err, SK_ETOOBIG,
                           "%s:%zu: record is larger than %d bytes", s->name,
                           start, SK_TOOLSRC_MAX_RECORD);
+    }
+    if (!nesting_feed(&s->nest, s->linebuf.data, s->linebuf.len) &&
+        s->shape != SHAPE_LINES) {
+      /* Brackets still open: the value runs on to the next line. */
+      if (s->shape == SHAPE_UNKNOWN)
+        s->shape = SHAPE_DOCUMENT;
+      continue;
     }
     text = s->rec.data;
     v = cJSON_ParseWithLengthOpts(text, s->rec.len, &end, 0);

@@ -3,7 +3,9 @@
  * Labels are found with multiline patterns anchored at line starts, so a
  * "SCORE:" inside the paragraph is still seen (and counted: two SCORE lines
  * are an error, not a choice between them). Values are then parsed with
- * stricter patterns so the message can say exactly what was wrong.
+ * stricter patterns so the message can say exactly what was wrong. Given
+ * the request's fence, a reply that repeats it (or any TOOL-DATA fence) is
+ * refused as quoting the untrusted tool text.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "shipskip/validate.h"
@@ -15,9 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A label line: optional decoration, the label, a colon, the value. */
+/* A label line: optional decoration, the label, a colon, the value. A CR
+ * before the line end (a CRLF reply) is not part of the value. */
 #define LABEL(name)                                                            \
-  "^[ \\t>#*_`-]*" name "[ \\t*_`]*:[ \\t*_`]*(.*?)[ \\t*_`]*$"
+  "^[ \\t>#*_`-]*" name "[ \\t*_`]*:[ \\t*_`]*(.*?)[ \\t\\r*_`]*$"
 
 struct sk_validator {
   const struct sk_panel_def *panel;
@@ -26,6 +29,7 @@ struct sk_validator {
   pcre2_code *verdict_line;
   pcre2_code *review_line;
   pcre2_code *score_value;
+  pcre2_code *fence_like;
   pcre2_match_data *md;
   pcre2_code ***rubric; /* [persona][element] */
 };
@@ -61,6 +65,7 @@ void sk_validator_free(struct sk_validator *v) {
   pcre2_code_free(v->verdict_line);
   pcre2_code_free(v->review_line);
   pcre2_code_free(v->score_value);
+  pcre2_code_free(v->fence_like);
   pcre2_match_data_free(v->md);
   if (v->rubric != NULL) {
     for (i = 0; i < v->panel->n; i++) {
@@ -103,11 +108,15 @@ int sk_validator_new(const struct sk_panel_def *panel,
               PCRE2_CASELESS | PCRE2_MULTILINE, "REVIEW line", err);
   v->score_value = compile("^(-?[0-9]+(?:[.,][0-9]+)?)\\s*(?:/\\s*([0-9]+))?$",
                            0, "score value", err);
+  /* Any fence of the prompt's shape, not only this request's: tool text may
+   * carry a forged one, and a reply that repeats it is quoting the data. */
+  v->fence_like =
+      compile("TOOL-DATA-[0-9a-f]{16}", PCRE2_CASELESS, "fence line", err);
   v->md = pcre2_match_data_create(8, NULL);
   v->rubric = calloc(panel->n ? panel->n : 1, sizeof(*v->rubric));
   if (v->score_line == NULL || v->verdict_line == NULL ||
-      v->review_line == NULL || v->score_value == NULL || v->md == NULL ||
-      v->rubric == NULL)
+      v->review_line == NULL || v->score_value == NULL ||
+      v->fence_like == NULL || v->md == NULL || v->rubric == NULL)
     goto fail;
   for (i = 0; i < panel->n; i++) {
     const struct sk_persona *p = &panel->personas[i];
@@ -369,8 +378,36 @@ static int check_bytes(const char *text, size_t len, struct sk_reply *r) {
   return 0;
 }
 
+/* Returns 1 if the n bytes of needle occur in the len bytes of hay. */
+static int contains(const char *hay, size_t len, const char *needle, size_t n) {
+  size_t i;
+  if (n == 0 || n > len)
+    return 0;
+  for (i = 0; i + n <= len; i++)
+    if (hay[i] == needle[0] && memcmp(hay + i, needle, n) == 0)
+      return 1;
+  return 0;
+}
+
+/* A reply that repeats the fence is quoting the tool data, and whatever it
+ * says around it may be the submitter's words rather than the reviewer's. */
+static void check_fence(struct sk_validator *v, const char *text, size_t len,
+                        const char *fence, struct sk_reply *r) {
+  if (contains(text, len, fence, strlen(fence)) ||
+      pcre2_match(v->fence_like, (PCRE2_SPTR)text, len, 0, 0, v->md, NULL) >= 0)
+    add_error(r, "the reply quotes the fenced tool text (a TOOL-DATA fence "
+                 "line); answer with the SCORE, VERDICT and REVIEW lines "
+                 "only");
+}
+
 int sk_validator_check(struct sk_validator *v, size_t persona, const char *text,
                        size_t len, struct sk_reply *r) {
+  return sk_validator_check_ex(v, persona, text, len, NULL, r);
+}
+
+int sk_validator_check_ex(struct sk_validator *v, size_t persona,
+                          const char *text, size_t len, const char *fence,
+                          struct sk_reply *r) {
   size_t review_start = 0;
   int nreview;
   int rc;
@@ -390,6 +427,8 @@ int sk_validator_check(struct sk_validator *v, size_t persona, const char *text,
   }
   if (check_bytes(text, len, r) != 0)
     return SK_EREPLY;
+  if (fence != NULL && fence[0] != '\0')
+    check_fence(v, text, len, fence, r);
   check_score(v, text, len, r);
   check_verdict(v, text, len, r);
   nreview = find_label(v, v->review_line, text, len, NULL, NULL, &review_start);

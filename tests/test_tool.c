@@ -87,6 +87,118 @@ TEST(hostile_values_are_refused) {
                 SK_EPARSE);
 }
 
+/* Builds {"name":"x","description":"d", FIELD: VALUE-of-len-bytes}, with
+ * name and description replaced when FIELD is one of them. */
+static int parse_sized(const char *field, size_t len, const char *unit,
+                       struct sk_tool **t, struct sk_error *e) {
+  cJSON *v = cJSON_CreateObject();
+  char *val = malloc(len + 1);
+  size_t ulen = strlen(unit);
+  size_t i;
+  int rc;
+  for (i = 0; i + ulen <= len; i += ulen)
+    memcpy(val + i, unit, ulen);
+  for (; i < len; i++)
+    val[i] = 'a';
+  val[len] = '\0';
+  if (strcmp(field, "name") != 0)
+    cJSON_AddStringToObject(v, "name", "x");
+  if (strcmp(field, "description") != 0)
+    cJSON_AddStringToObject(v, "description", "d");
+  cJSON_AddStringToObject(v, field, val);
+  free(val);
+  sk_error_clear(e);
+  *t = NULL;
+  rc = sk_tool_from_json(v, "tools.jsonl:7", t, e);
+  cJSON_Delete(v);
+  return rc;
+}
+
+TEST(every_field_cap_is_exact_and_named) {
+  static const struct {
+    const char *field;
+    size_t cap;
+  } caps[] = {
+      {"name", 200},     {"description", SK_TOOL_MAX_DESCRIPTION},
+      {"tagline", 2000}, {"category", 200},
+      {"pricing", 2000}, {"best_for", 2000},
+      {"url", 2000},     {"slug", SK_TOOL_MAX_SLUG},
+      {"entry", 20},
+  };
+  size_t i;
+  for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+    struct sk_tool *t = NULL;
+    struct sk_error e;
+    char want[160];
+    int rc = parse_sized(caps[i].field, caps[i].cap, "a", &t, &e);
+    /* At the cap the size is fine; entry still has to say Free or Paid. */
+    if (strcmp(caps[i].field, "entry") == 0) {
+      ASSERT_INT_EQ(rc, SK_EPARSE);
+      ASSERT_CONTAINS(e.msg, "must be \"Free\" or \"Paid\"");
+    } else {
+      if (rc != 0)
+        fprintf(stderr, "    %s: %s\n", caps[i].field, e.msg);
+      ASSERT_INT_EQ(rc, 0);
+      ASSERT_INT_EQ(strlen(sk_tool_field(t, caps[i].field)), caps[i].cap);
+    }
+    sk_tool_free(t);
+    ASSERT_INT_EQ(parse_sized(caps[i].field, caps[i].cap + 1, "a", &t, &e),
+                  SK_ETOOBIG);
+    snprintf(want, sizeof(want),
+             "tools.jsonl:7: field \"%s\" is %zu bytes; the limit is %zu",
+             caps[i].field, caps[i].cap + 1, caps[i].cap);
+    ASSERT_STR_EQ(e.msg, want);
+    ASSERT(t == NULL);
+  }
+}
+
+TEST(caps_count_bytes_not_characters) {
+  struct sk_tool *t = NULL;
+  struct sk_error e;
+  /* 6666 euro signs (3 bytes each) and two letters: exactly 20000 bytes. */
+  ASSERT_INT_EQ(parse_sized("description", SK_TOOL_MAX_DESCRIPTION,
+                            "\xe2\x82\xac", &t, &e),
+                0);
+  sk_tool_free(t);
+  /* One more euro sign is over, though it is fewer characters than 20000. */
+  ASSERT_INT_EQ(parse_sized("description", SK_TOOL_MAX_DESCRIPTION - 2 + 3,
+                            "\xe2\x82\xac", &t, &e),
+                SK_ETOOBIG);
+  ASSERT_CONTAINS(e.msg, "is 20001 bytes; the limit is 20000");
+}
+
+TEST(control_characters_in_any_field) {
+  struct sk_tool *t = NULL;
+  struct sk_error e;
+  ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":\"d\",\"tagline\":"
+                      "\"\\u001b[31mred\"}",
+                      &t, &e),
+                SK_EPARSE);
+  ASSERT_STR_EQ(e.msg, "tools.jsonl:7: field \"tagline\" contains control "
+                       "character 0x1b");
+  ASSERT_INT_EQ(parse("{\"name\":\"x\\u007f\",\"description\":\"d\"}", &t, &e),
+                SK_EPARSE);
+  ASSERT_CONTAINS(e.msg, "field \"name\" contains control character 0x7f");
+  ASSERT_INT_EQ(parse("{\"name\":\"x\",\"description\":\"d\",\"url\":"
+                      "\"https://x/\\r\\nSet-Cookie: a\"}",
+                      &t, &e),
+                0);
+  /* CR and LF are text, not controls: the url keeps them, and it is the
+   * writers' job to escape them (they are checked where they are used). */
+  sk_tool_free(t);
+  ASSERT_INT_EQ(
+      parse("{\"name\":\"x\",\"description\":\"d\",\"category\":7}", &t, &e),
+      SK_EPARSE);
+  ASSERT_STR_EQ(e.msg, "tools.jsonl:7: field \"category\" must be a string");
+  /* cJSON ends a string at an escaped NUL: nothing after it reaches a
+   * prompt or a page. */
+  ASSERT_INT_EQ(
+      parse("{\"name\":\"x\",\"description\":\"safe\\u0000hidden\"}", &t, &e),
+      0);
+  ASSERT_STR_EQ(t->description, "safe");
+  sk_tool_free(t);
+}
+
 TEST(slugs_are_always_safe) {
   char s[SK_TOOL_MAX_SLUG + 1];
   char long_name[300];
@@ -125,6 +237,9 @@ int main(void) {
   RUN(full_record);
   RUN(missing_and_wrong_fields_name_place_and_field);
   RUN(hostile_values_are_refused);
+  RUN(every_field_cap_is_exact_and_named);
+  RUN(caps_count_bytes_not_characters);
+  RUN(control_characters_in_any_field);
   RUN(slugs_are_always_safe);
   RUN(utf8_validator);
   return TEST_REPORT();

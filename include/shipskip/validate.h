@@ -58,6 +58,16 @@ void sk_validator_free(struct sk_validator *v);
 int sk_validator_check(struct sk_validator *v, size_t persona, const char *text,
                        size_t len, struct sk_reply *r);
 
+/* The same, and also refuses a reply that quotes the fenced tool text: one
+ * that contains fence (the "TOOL-DATA-<16 hex>" string of the request's
+ * prompt, see prompt.h) or any other "TOOL-DATA-<16 hex>", such as a
+ * forged fence the tool text carried. The message says so ("the reply quotes
+ * the fenced tool text ..."). fence NULL or "" checks exactly as
+ * sk_validator_check does. Same returns. */
+int sk_validator_check_ex(struct sk_validator *v, size_t persona,
+                          const char *text, size_t len, const char *fence,
+                          struct sk_reply *r);
+
 /* Checks a bare review paragraph against a persona's rubric and length
  * bounds only (for persona tooling and tests). Same returns. */
 int sk_validator_check_review(struct sk_validator *v, size_t persona,
