@@ -4,6 +4,7 @@
 #
 #   scripts/setup.sh              Release build in build/
 #   scripts/setup.sh --sanitize   Debug build with ASan+UBSan in build-asan/
+#   scripts/setup.sh --with-browser   also install Chromium (scripts/check-site.sh)
 #
 # Safe to run again: installed packages are skipped, the build is incremental.
 set -euo pipefail
@@ -12,8 +13,11 @@ cd "$(dirname "$0")/.."
 
 build_dir=build
 cmake_args=(-DCMAKE_BUILD_TYPE=Release)
+with_browser=0
 for arg in "$@"; do
   case "$arg" in
+    --with-browser)
+      with_browser=1 ;;
     --sanitize)
       build_dir=build-asan
       cmake_args=(-DCMAKE_BUILD_TYPE=Debug -DSHIPSKIP_SANITIZE=ON)
@@ -27,6 +31,9 @@ done
 
 packages=(gcc make cmake pkg-config python3 libuv1-dev libcurl4-openssl-dev
           libcjson-dev libpcre2-dev)
+if [ "$with_browser" -eq 1 ]; then
+  packages+=(chromium)
+fi
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

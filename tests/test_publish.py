@@ -1,0 +1,369 @@
+#!/usr/bin/env python3
+"""End-to-end tests of publishing: `shipskip compare` and `shipskip site`.
+
+The sample tools are reviewed once by replaying the recorded exchanges
+(fixtures/exchanges: no network, no key); the tests then run the binary on
+those scorecards and check exit codes, stderr and the files written —
+including the done-when check: the two published pairs come out as 4/0 100%
+against 3/1 75%.
+
+    SHIPSKIP_BIN   the binary (default: <repo>/build/shipskip)
+    SK_SOURCE_DIR  the repository (default: the parent of this directory)
+
+Run: python3 tests/test_publish.py [-v] [TestClass.test_name]
+Python 3 standard library only.
+"""
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.environ.get("SK_SOURCE_DIR")
+                       or os.path.dirname(HERE))
+BIN = os.path.abspath(os.environ.get("SHIPSKIP_BIN")
+                      or os.path.join(REPO, "build", "shipskip"))
+EVIL = os.path.join(REPO, "tests", "data", "publish", "evil-tool.json")
+
+GEMINI = "gemini-2-5-flash-lite"
+LLAMA = "code-llama-4"
+MISTRAL = "mistral-medium-3-2"
+SLUGS = ["code-llama-4", "flintest", "gemini-2-5-flash-lite", "gradewright",
+         "mistral-medium-3-2", "offshoot"]
+CSV_HEADER = ("slug,name,category,entry,panel_verdict,ships,skips,"
+              "ship_percent,mean_score,community_ship_percent,"
+              "community_votes")
+
+
+def run(*args, cwd=None):
+    return subprocess.run([BIN] + list(args), cwd=cwd or REPO,
+                          capture_output=True, text=True, timeout=60)
+
+
+class Publish(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="sk-publish-")
+        cls.out = os.path.join(cls.tmp, "out")
+        r = run("review", "fixtures/tools", "-o", cls.out, "--replay",
+                "fixtures/exchanges", "-q", "--no-progress")
+        if r.returncode != 0:
+            raise RuntimeError("replay failed: %s" % r.stderr)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def scratch(self):
+        d = tempfile.mkdtemp(dir=self.tmp)
+        return d
+
+    def copy_out(self):
+        d = self.scratch()
+        for s in SLUGS:
+            shutil.copy(os.path.join(self.out, s + ".json"), d)
+        return d
+
+    def compare(self, a, b, *extra, ok=True):
+        r = run("compare", a, b, "--dir", self.out, *extra)
+        if ok:
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stderr, "")
+        return r
+
+
+class DoneWhen(Publish):
+    """The two published pairs: 4/0 100% against 3/1 75%."""
+
+    def check_pair(self, other, other_name):
+        js = json.loads(self.compare(GEMINI, other, "--format",
+                                     "json").stdout)
+        a, b = js["tools"]
+        self.assertEqual(a["name"], "Gemini 2.5 Flash Lite")
+        self.assertEqual(b["name"], other_name)
+        self.assertEqual((a["panel"]["ships"], a["panel"]["skips"],
+                          a["panel"]["ship_percent"]), (4, 0, 100))
+        self.assertEqual((b["panel"]["ships"], b["panel"]["skips"],
+                          b["panel"]["ship_percent"]), (3, 1, 75))
+        self.assertEqual(a["panel"]["label"], "Ship · 4 ship / 0 skip")
+        self.assertEqual(b["panel"]["label"], "Ship · 3 ship / 1 skip")
+        read = ("Both ship; Gemini 2.5 Flash Lite carries the stronger "
+                "panel, 4/0 against 3/1.")
+        self.assertEqual(js["read"], read)
+        self.assertEqual(js["stronger"], "a")
+        self.assertEqual(js["split"], ["founder"])
+        self.assertEqual([r["persona"] for r in js["reviewers"]],
+                         ["builder", "skeptic", "futurist", "founder"])
+
+        md = self.compare(GEMINI, other, "--format", "md").stdout
+        self.assertIn("| Panel verdict | Ship · 4 ship / 0 skip | Ship · 3 "
+                      "ship / 1 skip |\n| Panel ship | 100% | 75% |\n", md)
+        self.assertIn("**The read:** " + read, md)
+        self.assertIn("| Community | No community votes yet | No community "
+                      "votes yet |", md)
+
+        html = self.compare(GEMINI, other).stdout
+        self.assertTrue(html.startswith("<!DOCTYPE html>"))
+        self.assertIn("<th scope=\"row\">Panel ship</th><td>100%</td>"
+                      "<td>75%</td>", html)
+        self.assertIn("Ship · 4 ship / 0 skip", html)
+        self.assertIn("Ship · 3 ship / 1 skip", html)
+        self.assertIn(read, html)
+
+    def test_gemini_vs_code_llama(self):
+        self.check_pair(LLAMA, "Code Llama 4")
+        js = json.loads(self.compare(GEMINI, LLAMA, "--format",
+                                     "json").stdout)
+        scores = [(r["a"]["score"], r["b"]["score"], r["higher"])
+                  for r in js["reviewers"]]
+        self.assertEqual(scores, [(78, 84, "b"), (74, 78, "b"),
+                                  (80, 81, "b"), (72, 55, "a")])
+
+    def test_gemini_vs_mistral(self):
+        self.check_pair(MISTRAL, "Mistral Medium 3.2")
+
+
+class Compare(Publish):
+    def test_names_paths_and_cwd(self):
+        by_slug = self.compare(GEMINI, LLAMA, "--format", "json").stdout
+        by_name = self.compare("gemini 2.5 FLASH lite", "Code Llama 4",
+                               "--format", "json").stdout
+        self.assertEqual(by_slug, by_name)
+        r = run("compare", os.path.join(self.out, GEMINI + ".json"),
+                os.path.join(self.out, LLAMA + ".json"), "--format=json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, by_slug)
+        # The default directory is the current one.
+        r = run("compare", GEMINI, LLAMA, "--format", "json", cwd=self.out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, by_slug)
+
+    def test_output_file(self):
+        d = self.scratch()
+        path = os.path.join(d, "cmp.md")
+        r = self.compare(GEMINI, MISTRAL, "--format", "md", "-o", path)
+        self.assertEqual(r.stdout, "")
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        self.assertTrue(text.startswith(
+            "# Gemini 2.5 Flash Lite vs Mistral Medium 3.2\n"))
+        self.assertEqual(os.listdir(d), ["cmp.md"])  # no temporary left
+
+    def test_errors(self):
+        r = self.compare(GEMINI, "Nope", ok=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no scorecard has the slug or tool name \"Nope\"",
+                      r.stderr)
+        self.assertIn("code-llama-4", r.stderr)
+        self.assertEqual(r.stdout, "")
+        r = self.compare(GEMINI, "Gemini 2.5 Flash Lite", ok=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("compare two tools", r.stderr)
+        r = self.compare(GEMINI, LLAMA, "--format", "pdf", ok=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--format takes html, md or json", r.stderr)
+        r = run("compare", GEMINI)
+        self.assertEqual(r.returncode, 2)
+        r = run("compare", GEMINI, LLAMA, "--bogus")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown compare option \"--bogus\"", r.stderr)
+        r = self.compare(GEMINI, LLAMA, "-o", "/nonexistent/dir/x.html",
+                         ok=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("/nonexistent/dir", r.stderr)
+        r = run("compare", "--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("shipskip compare A B", r.stdout)
+
+    def test_votes(self):
+        d = self.scratch()
+        vj = os.path.join(d, "votes.json")
+        with open(vj, "w") as f:
+            json.dump({GEMINI: {"ship": 255, "skip": 157}}, f)
+        md = self.compare(GEMINI, LLAMA, "--format", "md", "--votes",
+                          vj).stdout
+        self.assertIn("| Community | 62% ship · 412 votes | No community "
+                      "votes yet |", md)
+        vc = os.path.join(d, "votes.csv")
+        with open(vc, "w") as f:
+            f.write("slug,ship,skip\ncode-llama-4,1,0\n%s,3,-1\n" % GEMINI)
+        r = self.compare(GEMINI, LLAMA, "--votes", vc, ok=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("votes.csv:3: \"%s\": skip is -1; a count is a whole "
+                      "number from 0" % GEMINI, r.stderr)
+        self.assertEqual(r.stdout, "")
+        with open(vc, "w") as f:
+            f.write("slug,ship,skip,extra\n")
+        r = self.compare(GEMINI, LLAMA, "--votes", vc, ok=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("votes.csv:1: unknown column \"extra\"", r.stderr)
+
+
+class Site(Publish):
+    def test_site(self):
+        d = self.copy_out()
+        pairs = os.path.join(d, "pairs.txt")
+        with open(pairs, "w") as f:
+            f.write("# the seed pages\n%s %s\n\n%s %s  # second\n"
+                    % (GEMINI, LLAMA, GEMINI, MISTRAL))
+        with open(os.path.join(d, "votes.csv"), "w") as f:
+            f.write("slug,ship,skip\n%s,255,157\n" % LLAMA)
+        r = run("site", d, "--pairs", pairs, "--compare", "Offshoot:Flintest",
+                "--votes", os.path.join(d, "votes.csv"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("6 tool pages, 3 comparisons", r.stderr)
+        site = os.path.join(d, "site")
+        self.assertEqual(sorted(os.listdir(site)),
+                         ["by-name.html", "by-score.html", "compare",
+                          "index.csv", "index.html", "tools"])
+        self.assertEqual(sorted(os.listdir(os.path.join(site, "tools"))),
+                         [s + ".html" for s in SLUGS])
+        self.assertEqual(sorted(os.listdir(os.path.join(site, "compare"))),
+                         ["gemini-2-5-flash-lite-vs-code-llama-4.html",
+                          "gemini-2-5-flash-lite-vs-mistral-medium-3-2.html",
+                          "offshoot-vs-flintest.html"])
+
+        with open(os.path.join(site, "index.csv"), newline="",
+                  encoding="utf-8") as f:
+            raw = f.read()
+        self.assertTrue(raw.startswith(CSV_HEADER + "\r\n"))
+        rows = list(csv.DictReader(io.StringIO(raw)))
+        self.assertEqual([r["slug"] for r in rows], SLUGS)
+        byslug = {r["slug"]: r for r in rows}
+        self.assertEqual(
+            (byslug[GEMINI]["panel_verdict"], byslug[GEMINI]["ships"],
+             byslug[GEMINI]["skips"], byslug[GEMINI]["ship_percent"],
+             byslug[GEMINI]["mean_score"]), ("Ship", "4", "0", "100", "76.0"))
+        self.assertEqual((byslug[LLAMA]["community_ship_percent"],
+                          byslug[LLAMA]["community_votes"]), ("62", "412"))
+        self.assertEqual((byslug[GEMINI]["community_ship_percent"],
+                          byslug[GEMINI]["community_votes"]), ("", "0"))
+
+        def order(page):
+            with open(os.path.join(site, page), encoding="utf-8") as f:
+                html = f.read()
+            return sorted(SLUGS, key=lambda s: html.index(
+                "tools/%s.html" % s))
+
+        self.assertEqual(order("index.html"),
+                         [GEMINI, LLAMA, "offshoot", MISTRAL, "flintest",
+                          "gradewright"])
+        self.assertEqual(order("by-score.html"),
+                         [GEMINI, LLAMA, "offshoot", MISTRAL, "flintest",
+                          "gradewright"])
+        self.assertEqual(order("by-name.html"),
+                         [LLAMA, "flintest", GEMINI, "gradewright", MISTRAL,
+                          "offshoot"])
+
+        with open(os.path.join(site, "tools", LLAMA + ".html"),
+                  encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("62% ship · 412 votes", page)
+        self.assertIn("Ship · 3 ship / 1 skip", page)
+        self.assertIn("84/100 · ship", page)
+        self.assertIn("55/100 · skip", page)
+        self.assertIn("../compare/gemini-2-5-flash-lite-vs-code-llama-4.html",
+                      page)
+        with open(os.path.join(site, "compare",
+                               "offshoot-vs-flintest.html"),
+                  encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("Offshoot ships, Flintest is split; Offshoot carries "
+                      "the stronger panel, 3/1 against 2/2.", page)
+
+        # Rebuilding gives the same bytes: nothing time-dependent.
+        before = {}
+        for root, _, files in os.walk(site):
+            for n in files:
+                with open(os.path.join(root, n), "rb") as f:
+                    before[os.path.join(root, n)] = f.read()
+        r = run("site", d, "--pairs", pairs, "--compare", "Offshoot:Flintest",
+                "--votes", os.path.join(d, "votes.csv"), "-q")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "")
+        for path, data in before.items():
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), data, path)
+
+    def test_other_outputs_are_skipped_and_broken_reported(self):
+        d = self.copy_out()
+        with open(os.path.join(d, "summary.json"), "w") as f:
+            json.dump({"schema": "shipskip.summary/1", "tools": []}, f)
+        r = run("site", d, "-o", os.path.join(d, "pub"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(d, "broken.json"), "w") as f:
+            f.write('{"schema": "shipskip.scorecard/1", "tool": {}}')
+        r = run("site", d, "-o", os.path.join(d, "pub"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("broken.json: tool.slug is missing", r.stderr)
+        self.assertEqual(len(os.listdir(os.path.join(d, "pub", "tools"))), 6)
+
+    def test_errors(self):
+        d = self.copy_out()
+        pairs = os.path.join(d, "pairs.txt")
+        with open(pairs, "w") as f:
+            f.write("%s %s\n%s nope\n" % (GEMINI, LLAMA, GEMINI))
+        r = run("site", d, "--pairs", pairs)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("pairs.txt:2: no scorecard has the slug or tool name "
+                      "\"nope\"", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(d, "site")))
+        with open(pairs, "w") as f:
+            f.write("%s\n" % GEMINI)
+        r = run("site", d, "--pairs", pairs)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("pairs.txt:1: expected two slugs", r.stderr)
+        r = run("site", d, "--compare", "nocolon")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--compare takes A:B", r.stderr)
+        r = run("site", os.path.join(d, "missing"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("is not a directory of scorecards", r.stderr)
+        r = run("site", d, "--votes", os.path.join(d, "none.json"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("none.json: cannot open", r.stderr)
+        r = run("site")
+        self.assertEqual(r.returncode, 2)
+        self.assertFalse(os.path.exists(os.path.join(d, "site")))
+
+    def test_hostile_tool(self):
+        d = self.scratch()
+        shutil.copy(EVIL, d)
+        shutil.copy(os.path.join(self.out, GEMINI + ".json"), d)
+        r = run("site", d, "--compare", "evil-tool:" + GEMINI, "-q")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        site = os.path.join(d, "site")
+        for root, _, files in os.walk(site):
+            for n in files:
+                with open(os.path.join(root, n), encoding="utf-8") as f:
+                    text = f.read()
+                if n.endswith(".html"):
+                    for bad in ("<script", "<img", "<svg", "href=\"javascript",
+                                " onerror=\"", "<!--"):
+                        self.assertNotIn(bad, text, os.path.join(root, n))
+                    self.assertEqual(text.count("<style>"), 1)
+        with open(os.path.join(site, "index.csv"), encoding="utf-8",
+                  newline="") as f:
+            rows = list(csv.reader(f))
+        for row in rows:
+            for cell in row:
+                self.assertFalse(cell[:1] in ("=", "+", "-", "@", "\t", "\r"),
+                                 cell)
+        r = run("compare", "evil-tool", GEMINI, "--dir", d, "--format", "md")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # Every '<' is escaped or opens an http(s) autolink; no ']' opens a
+        # link.
+        self.assertIsNone(re.search(r"(?<!\\)<(?!https?://)", r.stdout))
+        self.assertIsNone(re.search(r"(?<!\\)\]\(", r.stdout))
+        self.assertIn("javascript:window.\\_\\_pwned=7", r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
