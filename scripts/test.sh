@@ -3,10 +3,13 @@
 #
 #   scripts/test.sh               Release build, ctest
 #   scripts/test.sh --sanitize    the same suite under ASan+UBSan
+#
+# Debian's Chromium is installed too (setup.sh --with-browser), so the
+# browser check of the published pages runs with the rest of the suite.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh "$@"
+bash scripts/setup.sh --with-browser "$@"
 build_dir=build
 for arg in "$@"; do
   [ "$arg" = "--sanitize" ] && build_dir=build-asan

@@ -41,9 +41,10 @@ struct review_run {
   char *user;
   char **turns; /* then assistant reply, re-ask, assistant reply... */
   size_t nturns;
-  int occurrence; /* sends of the current request so far (fixture key) */
+  int occurrence;  /* sends of the current request so far (fixture key) */
   char inputs[65]; /* digest of what the review is made from ("" if none) */
   long estimate;   /* tokens charged to --tpm for the request in flight */
+  double est_cost; /* its estimated cost, counted against --budget */
   struct review_run *next; /* ready-queue link */
 };
 
@@ -54,6 +55,8 @@ struct tool_run {
   size_t n;
   size_t pending; /* reviews not yet ended */
   int abandoned;  /* stopped before every review ended: not written */
+  char fence[27]; /* the fence around its text: a reply must not quote it */
+  struct sk_inject_result *injection; /* detector findings, NULL if none ran */
 };
 
 /* A review waiting to be retried; listed so a stop can cancel it. */
@@ -89,7 +92,7 @@ struct engine {
   struct delay *delays;   /* retries waiting on their timers */
   /* Stopping early: a signal or the deadline. New work stops; work in
    * flight may finish within the grace period, then is canceled. */
-  int stopping;           /* 0, SIGINT, SIGTERM, or -1 for the deadline */
+  int stopping; /* 0, SIGINT, SIGTERM, or -1 for the deadline */
   int hard_stop;
   uv_signal_t sigint;
   uv_signal_t sigterm;
@@ -99,13 +102,21 @@ struct engine {
   int grace_on;
   int deadline_on;
   /* Rate limits and the adaptive in-flight window. */
-  struct sk_bucket rpm;
-  struct sk_bucket tpm;
+  /* Rate limits per provider: personas on one provider share its buckets;
+   * limit_of[i] is persona i's index into limits. */
+  struct limit {
+    struct sk_bucket rpm;
+    struct sk_bucket tpm;
+    uint64_t paused_until_ms; /* the server said its budget is spent */
+  } * limits;
+  size_t *limit_of;
+  double spent_usd;     /* cost of the answers so far */
+  double committed_usd; /* estimated cost of the requests in flight */
   uv_timer_t rate_timer;
   int rate_on;
   int rate_waiting;
-  double cwnd;            /* in-flight target, 1..concurrency */
-  uint64_t last_cut_ms;   /* when the window was last halved */
+  double cwnd;          /* in-flight target, 1..concurrency */
+  uint64_t last_cut_ms; /* when the window was last halved */
   uint64_t start_ms;
 };
 
@@ -225,6 +236,7 @@ static void free_tool_run(struct tool_run *tr) {
     sk_review_cleanup(&tr->reviews[i]);
   free(tr->runs);
   free(tr->reviews);
+  free(tr->injection);
   sk_tool_free(tr->tool);
   free(tr);
 }
@@ -244,6 +256,8 @@ static void finish_tool(struct engine *e, struct tool_run *tr) {
       e->st->reviews_ok++;
       continue;
     }
+    if (r->status == SK_REVIEW_PENDING)
+      continue; /* never ended (the run stopped): not a failure */
     e->st->reviews_failed++;
     if (e->fatal)
       continue; /* the stop was reported once; these are its echoes */
@@ -264,8 +278,15 @@ static void finish_tool(struct engine *e, struct tool_run *tr) {
     free_tool_run(tr);
     return;
   }
-  rc = sk_scorecard_write(e->o->outdir, tr->tool, tr->reviews, tr->n, &err,
-                          e->o->generated_at);
+  {
+    struct sk_scorecard_meta meta;
+    meta.community =
+        e->o->votes != NULL ? sk_votes_find(e->o->votes, tr->tool->slug) : NULL;
+    meta.injection = tr->injection;
+    meta.generated_at = e->o->generated_at;
+    rc = sk_scorecard_write(e->o->outdir, tr->tool, tr->reviews, tr->n, &meta,
+                            &err);
+  }
   if (rc != 0) {
     e->st->tools_unwritten++;
     report(e, "%s: cannot write scorecard: %s", tr->tool->slug, err.msg);
@@ -359,13 +380,9 @@ static cJSON *review_event(const struct review_run *rr) {
   return o;
 }
 
-static const char *model_for(const struct engine *e,
-                             const struct sk_persona *p) {
-  if (e->o->model != NULL)
-    return e->o->model;
-  if (p->model != NULL)
-    return p->model;
-  return e->o->provider.impl->default_model;
+/* The provider, model and price persona i uses. */
+static const struct sk_route *route_of(const struct engine *e, size_t i) {
+  return &e->o->routes[i];
 }
 
 /* Digests what a review is made from: provider, model, sampling
@@ -383,8 +400,12 @@ static void inputs_digest(const struct engine *e, const struct sk_persona *p,
 
   sk_sha256_init(&s);
   sk_sha256_update(&s, "shipskip-review-inputs/1\n", 25);
-  sk_sha256_update(&s, e->o->provider.impl->name,
-                   strlen(e->o->provider.impl->name) + 1);
+  sk_sha256_update(
+      &s,
+      route_of(e, (size_t)(p - e->o->panel->personas))->provider->impl->name,
+      strlen(route_of(e, (size_t)(p - e->o->panel->personas))
+                 ->provider->impl->name) +
+          1);
   sk_sha256_update(&s, model, strlen(model) + 1);
   snprintf(num, sizeof(num), "%.6f/%ld/%d/%ld/%d/%d", temp, maxtok,
            e->o->has_seed, e->o->seed, e->o->prompts->min_words,
@@ -401,6 +422,62 @@ static void inputs_digest(const struct engine *e, const struct sk_persona *p,
     out[2 * i + 1] = hex[d[i] & 15];
   }
   out[64] = '\0';
+}
+
+/* Computes the tool's fence and runs the injection detector on it. Returns
+ * 0 to review the tool, 1 when it is refused (reported), or SK_ENOMEM. */
+static int scan_tool(struct engine *e, struct tool_run *tr) {
+  struct sk_buf card;
+  size_t i;
+
+  sk_buf_init(&card, SK_PROMPT_MAX);
+  if (sk_prompt_tool_card(tr->tool, &card) == 0)
+    sk_prompt_fence(sk_buf_str(&card), card.len, tr->fence);
+  sk_buf_cleanup(&card);
+  if (e->o->detector == NULL)
+    return 0;
+  tr->injection = calloc(1, sizeof(*tr->injection));
+  if (tr->injection == NULL) {
+    set_fatal(e, SK_ENOMEM, "out of memory");
+    return SK_ENOMEM;
+  }
+  if (sk_inject_scan(e->o->detector, tr->tool, tr->injection) <= 0)
+    return 0;
+  {
+    char rules[200] = "";
+    size_t used = 0;
+    cJSON *ev = cJSON_CreateObject();
+    for (i = 0; i < tr->injection->nhits && used + 1 < sizeof(rules); i++) {
+      int w = snprintf(rules + used, sizeof(rules) - used, "%s%s in %s",
+                       i ? ", " : "", tr->injection->hits[i].rule,
+                       tr->injection->hits[i].field);
+      if (w < 0)
+        break;
+      used += (size_t)w;
+    }
+    if (used >= sizeof(rules))
+      memcpy(rules + sizeof(rules) - 4, "...", 4);
+    if (ev != NULL) {
+      cJSON_AddStringToObject(ev, "tool", tr->tool->slug);
+      cJSON_AddStringToObject(ev, "rules", rules);
+      cJSON_AddBoolToObject(ev, "refused", e->o->refuse_flagged);
+    }
+    log_event(e, "flagged", ev);
+    if (e->o->refuse_flagged) {
+      e->st->tools_refused++;
+      report(e,
+             "%s: %s: not reviewed: the submission looks like a prompt "
+             "injection (%s); --refuse-flagged is on",
+             tr->tool->origin, tr->tool->slug, rules);
+      return 1;
+    }
+    e->st->tools_flagged++;
+    report(e,
+           "%s: %s: flagged as a possible prompt injection (%s); reviewed "
+           "anyway, the scorecard carries the findings",
+           tr->tool->origin, tr->tool->slug, rules);
+  }
+  return 0;
 }
 
 /* Reads the next good tool and queues its reviews. Returns 1 if a tool was
@@ -448,7 +525,7 @@ static int admit_tool(struct engine *e) {
     {
       int added = 0;
       rc = sk_strmap_put(&e->slugs, tool->slug, &added) == NULL ? SK_ENOMEM
-                                                                 : added;
+                                                                : added;
     }
     if (rc == 0) {
       e->st->records_bad++;
@@ -479,6 +556,14 @@ static int admit_tool(struct engine *e) {
     tr->tool = tool;
     tr->n = panel->n;
     tr->pending = panel->n;
+    rc = scan_tool(e, tr);
+    if (rc != 0) {
+      /* Refused (flagged, and --refuse-flagged is on), or out of memory. */
+      free_tool_run(tr);
+      if (rc < 0)
+        return 0;
+      continue;
+    }
     break;
   }
   e->active_tools++;
@@ -497,8 +582,9 @@ static int admit_tool(struct engine *e) {
     rr->tool = tr;
     rr->idx = i;
     r->persona = p;
-    r->provider = strdup(e->o->provider.impl->name);
-    r->model = strdup(model_for(e, p));
+    r->provider = strdup(route_of(e, i)->provider->name);
+    r->model = strdup(route_of(e, i)->model);
+    r->cost_usd = route_of(e, i)->price != NULL ? 0 : -1;
     if (r->provider == NULL || r->model == NULL) {
       fail_review(e, rr, "out of memory");
       continue;
@@ -558,6 +644,21 @@ static long estimate_tokens(const struct engine *e, const struct review_run *rr,
   return (long)(chars / 4) + (max_tokens > 0 ? max_tokens : 400);
 }
 
+/* What the next request of rr may cost: the prompt as estimated, and the
+ * whole reply limit (or a typical review) as output; 0 with no price. */
+static double estimate_cost(const struct engine *e,
+                            const struct review_run *rr) {
+  const struct sk_route *route = route_of(e, rr->idx);
+  const struct sk_persona *p = &e->o->panel->personas[rr->idx];
+  long maxtok = e->o->max_tokens > 0 ? e->o->max_tokens : p->max_tokens;
+  long out = maxtok > 0 ? maxtok : 400;
+  if (route->price == NULL)
+    return 0;
+  return sk_price_cost(route->price, estimate_tokens(e, rr, maxtok) - out, out);
+}
+
+static void begin_stop(struct engine *e, int why);
+
 static void send_review(struct engine *e, struct review_run *rr) {
   const struct sk_persona *p = &e->o->panel->personas[rr->idx];
   if (e->tr == NULL) {
@@ -593,17 +694,23 @@ static void send_review(struct engine *e, struct review_run *rr) {
   if (r->attempts == 0)
     r->attempts = 1;
   sk_error_clear(&err);
-  rc = e->o->provider.impl->build(&e->o->provider, &req, &wire, &err);
+  rc = route_of(e, rr->idx)
+           ->provider->impl->build(&route_of(e, rr->idx)->provider->conf, &req,
+                                   &wire, &err);
   if (rc == 0) {
     /* Charge the rate limits now; --tpm is corrected by the real usage
      * when the answer comes. */
     uint64_t now = uv_now(&e->loop);
-    sk_bucket_take(&e->rpm, 1, now);
+    struct limit *lim = &e->limits[e->limit_of[rr->idx]];
+    sk_bucket_take(&lim->rpm, 1, now);
     rr->estimate = estimate_tokens(e, rr, req.max_tokens);
-    sk_bucket_take(&e->tpm, (double)rr->estimate, now);
+    sk_bucket_take(&lim->tpm, (double)rr->estimate, now);
+    rr->est_cost = estimate_cost(e, rr);
+    e->committed_usd += rr->est_cost;
   }
   if (rc == 0) {
     struct sk_exchange_info info;
+    info.provider = route_of(e, rr->idx)->provider->impl->name;
     info.tool = rr->tool->tool->slug;
     info.persona = p->name;
     info.attempt = r->attempts;
@@ -757,8 +864,8 @@ static void judge_reply(struct engine *e, struct review_run *rr,
   int rc;
   size_t i;
 
-  rc = sk_validator_check(e->o->validator, rr->idx, content, strlen(content),
-                          &reply);
+  rc = sk_validator_check_ex(e->o->validator, rr->idx, content, strlen(content),
+                             rr->tool->fence, &reply);
   if (rc == 0) {
     r->status = SK_REVIEW_OK;
     r->score = reply.score;
@@ -865,21 +972,46 @@ static void on_response(struct sk_http_response *res, void *arg) {
       /* A stale keep-alive connection says nothing about the server's load:
        * retry at once (still counted against --max-retries). */
       retry_later(e, rr, why, res->stale_connection ? 0 : -1,
-                  res->stale_connection  ? SK_RETRY_STALE_CONNECTION
+                  res->stale_connection        ? SK_RETRY_STALE_CONNECTION
                   : res->error == SK_ETIMEDOUT ? SK_RETRY_TIMEOUT
                                                : SK_RETRY_CONNECTION);
     goto out;
   }
-  e->o->provider.impl->parse(res->status, res->body, res->body_len,
-                             header_lookup, res, &cr);
+  route_of(e, rr->idx)
+      ->provider->impl->parse(res->status, res->body, res->body_len,
+                              header_lookup, res, &cr);
   r->prompt_tokens += cr.prompt_tokens;
   r->completion_tokens += cr.completion_tokens;
+  e->committed_usd -= rr->est_cost;
+  rr->est_cost = 0;
+  if (route_of(e, rr->idx)->price != NULL) {
+    double c = sk_price_cost(route_of(e, rr->idx)->price, cr.prompt_tokens,
+                             cr.completion_tokens);
+    r->cost_usd += c;
+    e->spent_usd += c;
+  }
   /* Correct the --tpm charge with what the server counted. */
   if (cr.prompt_tokens + cr.completion_tokens > 0)
-    sk_bucket_adjust(&e->tpm,
-                     (double)(cr.prompt_tokens + cr.completion_tokens -
-                              rr->estimate),
-                     uv_now(&e->loop));
+    sk_bucket_adjust(
+        &e->limits[e->limit_of[rr->idx]].tpm,
+        (double)(cr.prompt_tokens + cr.completion_tokens - rr->estimate),
+        uv_now(&e->loop));
+  {
+    /* The server's own count wins over our estimate: when it says nothing
+     * is left, hold this provider's requests until its reset. */
+    const struct sk_ratelimit *rl = &cr.ratelimit;
+    long reset = -1;
+    if (rl->requests_remaining == 0 && rl->requests_reset_ms > reset)
+      reset = rl->requests_reset_ms;
+    if (rl->tokens_remaining == 0 && rl->tokens_reset_ms > reset)
+      reset = rl->tokens_reset_ms;
+    if (reset > 0 && reset <= e->o->max_retry_wait_ms) {
+      struct limit *lim = &e->limits[e->limit_of[rr->idx]];
+      uint64_t until = uv_now(&e->loop) + (uint64_t)reset;
+      if (until > lim->paused_until_ms)
+        lim->paused_until_ms = until;
+    }
+  }
   if (res->status == 429 && cr.outcome == SK_OUTCOME_RETRY) {
     /* Congestion: halve the in-flight target, at most once a second so a
      * burst of 429s from one round counts once. */
@@ -963,7 +1095,9 @@ static void progress_cb(uv_timer_t *t) {
   draw_progress(container_of(t, struct engine, progress));
 }
 
-static void noop_close_cb(uv_handle_t *h) { (void)h; }
+static void noop_close_cb(uv_handle_t *h) {
+  (void)h;
+}
 
 static void maybe_finish(struct engine *e) {
   if (e->closing || e->inflight > 0 || e->timers > 0 || e->ready_head != NULL ||
@@ -1003,15 +1137,18 @@ static void rate_cb(uv_timer_t *t) {
  * arms the rate timer for when they will, and returns 0. */
 static int rate_allows(struct engine *e, const struct review_run *rr) {
   uint64_t now = uv_now(&e->loop);
-  uint64_t wait = sk_bucket_wait_ms(&e->rpm, 1, now);
+  struct limit *lim = &e->limits[e->limit_of[rr->idx]];
+  uint64_t wait = sk_bucket_wait_ms(&lim->rpm, 1, now);
   uint64_t wait_t;
   const struct sk_persona *p = &e->o->panel->personas[rr->idx];
   long maxtok = e->o->max_tokens > 0 ? e->o->max_tokens : p->max_tokens;
 
-  wait_t = sk_bucket_wait_ms(&e->tpm, (double)estimate_tokens(e, rr, maxtok),
-                             now);
+  wait_t =
+      sk_bucket_wait_ms(&lim->tpm, (double)estimate_tokens(e, rr, maxtok), now);
   if (wait_t > wait)
     wait = wait_t;
+  if (lim->paused_until_ms > now && lim->paused_until_ms - now > wait)
+    wait = lim->paused_until_ms - now;
   if (wait == 0)
     return 1;
   if (!e->rate_waiting && e->rate_on) {
@@ -1046,6 +1183,15 @@ static void pump_engine(struct engine *e) {
     }
     if (!rate_allows(e, rr)) {
       push_front(e, rr);
+      break;
+    }
+    if (e->o->budget_usd > 0 &&
+        e->spent_usd + e->committed_usd + estimate_cost(e, rr) >
+            e->o->budget_usd) {
+      /* The next request could pass the budget: stop starting work, let
+       * what is in flight finish, and report what is left. */
+      push_front(e, rr);
+      begin_stop(e, SK_STOP_BUDGET);
       break;
     }
     send_review(e, rr);
@@ -1094,15 +1240,19 @@ static void begin_stop(struct engine *e, int why) {
   e->st->stopped_by = why;
   ev = cJSON_CreateObject();
   if (ev != NULL)
-    cJSON_AddStringToObject(ev, "reason", why == SIGINT    ? "SIGINT"
-                                          : why == SIGTERM ? "SIGTERM"
-                                                           : "deadline");
+    cJSON_AddStringToObject(ev, "reason",
+                            why == SIGINT           ? "SIGINT"
+                            : why == SIGTERM        ? "SIGTERM"
+                            : why == SK_STOP_BUDGET ? "budget"
+                                                    : "deadline");
   log_event(e, "stop", ev);
-  report(e, "%s: starting no new requests; %zu in flight may finish within "
-            "%ld s (%s cancels them)",
-         why == SIGINT    ? "interrupted (SIGINT)"
-         : why == SIGTERM ? "terminated (SIGTERM)"
-                          : "deadline reached",
+  report(e,
+         "%s: starting no new requests; %zu in flight may finish within "
+         "%ld s (%s cancels them)",
+         why == SIGINT           ? "interrupted (SIGINT)"
+         : why == SIGTERM        ? "terminated (SIGTERM)"
+         : why == SK_STOP_BUDGET ? "budget reached"
+                                 : "deadline reached",
          e->inflight, e->o->grace_ms / 1000,
          why > 0 ? "a second signal" : "SIGINT");
   if (e->grace_on)
@@ -1139,6 +1289,7 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
   struct sk_transport_opts topts;
   int rc;
   size_t per_tool;
+  uint64_t wall_ms;
 
   memset(st, 0, sizeof(*st));
   e = calloc(1, sizeof(*e));
@@ -1164,7 +1315,7 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
   topts.http.user_agent = o->user_agent;
   topts.mode = o->fixture_mode;
   topts.dir = o->fixture_dir;
-  topts.provider = o->provider.impl->name;
+  topts.provider = NULL; /* every request names its own */
   topts.stamp = o->stamp_fixtures;
   rc = sk_transport_new(&e->loop, &topts, &e->tr, err);
   if (rc != 0) {
@@ -1178,8 +1329,37 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
   }
   e->start_ms = uv_now(&e->loop);
   e->cwnd = (double)o->concurrency;
-  sk_bucket_init(&e->rpm, o->rpm, e->start_ms);
-  sk_bucket_init(&e->tpm, o->tpm, e->start_ms);
+  {
+    size_t i;
+    size_t j;
+    size_t nl = 0;
+    e->limits = calloc(o->panel->n ? o->panel->n : 1, sizeof(*e->limits));
+    e->limit_of = calloc(o->panel->n ? o->panel->n : 1, sizeof(size_t));
+    if (e->limits == NULL || e->limit_of == NULL) {
+      free(e->limits);
+      free(e->limit_of);
+      e->limits = NULL;
+      e->limit_of = NULL;
+      set_fatal(e, SK_ENOMEM, "out of memory");
+    }
+    for (i = 0; e->limits != NULL && i < o->panel->n; i++) {
+      const struct sk_provider_def *d = o->routes[i].provider;
+      for (j = 0; j < i; j++)
+        if (o->routes[j].provider == d)
+          break;
+      if (j < i) {
+        e->limit_of[i] = e->limit_of[j];
+        continue;
+      }
+      /* The provider's own limits from the config win over the command
+       * line's, which apply to each provider. */
+      sk_bucket_init(&e->limits[nl].rpm, d->rpm > 0 ? d->rpm : o->rpm,
+                     e->start_ms);
+      sk_bucket_init(&e->limits[nl].tpm, d->tpm > 0 ? d->tpm : o->tpm,
+                     e->start_ms);
+      e->limit_of[i] = nl++;
+    }
+  }
   e->rate_on = uv_timer_init(&e->loop, &e->rate_timer) == 0;
   e->grace_on = uv_timer_init(&e->loop, &e->grace) == 0;
   if (o->deadline_ms > 0 && uv_timer_init(&e->loop, &e->deadline) == 0) {
@@ -1194,6 +1374,9 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
   }
   pump_engine(e);
   uv_run(&e->loop, UV_RUN_DEFAULT);
+  /* Read the clock while the loop still exists: a closed loop is poisoned. */
+  uv_update_time(&e->loop);
+  wall_ms = uv_now(&e->loop) - e->start_ms;
   rc = uv_loop_close(&e->loop);
   if (rc != 0)
     sk_error_set(err, SK_EIO, "event loop still busy at exit: %s",
@@ -1203,6 +1386,14 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
     sk_error_set(err, rc, "%s", e->fatal_err.msg);
   }
   st->input_done = e->eof;
+  {
+    /* A total cost only when every persona's model has a price. */
+    size_t i;
+    st->cost_usd = e->spent_usd;
+    for (i = 0; i < o->panel->n; i++)
+      if (o->routes[i].price == NULL)
+        st->cost_usd = -1;
+  }
   if (o->summary != NULL) {
     struct sk_summary_totals *t = &o->summary->totals;
     int i;
@@ -1211,6 +1402,8 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
     t->records_bad = st->records_bad;
     t->tools_unfinished = st->tools_unfinished;
     t->tools_skipped_shard = st->tools_skipped_shard;
+    t->tools_flagged = st->tools_flagged;
+    t->tools_refused = st->tools_refused;
     t->reviews_ok = st->reviews_ok;
     t->reviews_failed = st->reviews_failed;
     t->reviews_resumed = st->reviews_resumed;
@@ -1222,15 +1415,19 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
       t->retries_by_cause[i] = st->retries_by_cause[i];
     t->prompt_tokens = st->prompt_tokens;
     t->completion_tokens = st->completion_tokens;
-    t->wall_seconds = (double)(uv_now(&e->loop) - e->start_ms) / 1000.0;
-    t->stopped = st->stopped_by == SIGINT    ? "SIGINT"
-                 : st->stopped_by == SIGTERM ? "SIGTERM"
-                 : st->stopped_by == -1      ? "deadline"
-                 : e->fatal                  ? "error"
-                                             : NULL;
+    t->wall_seconds = (double)wall_ms / 1000.0;
+    t->cost_usd = st->cost_usd;
+    t->stopped = st->stopped_by == SIGINT           ? "SIGINT"
+                 : st->stopped_by == SIGTERM        ? "SIGTERM"
+                 : st->stopped_by == SK_STOP_BUDGET ? "budget"
+                 : st->stopped_by == -1             ? "deadline"
+                 : e->fatal                         ? "error"
+                                                    : NULL;
     t->input_done = e->eof;
   }
   sk_strmap_cleanup(&e->slugs, NULL);
+  free(e->limits);
+  free(e->limit_of);
   free(e);
   return rc;
 }

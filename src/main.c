@@ -5,10 +5,12 @@
  * Exit codes: 0 every tool reviewed; 1 some tools failed (the rest written);
  * 2 usage or configuration error.
  */
+#include "shipskip/config.h"
 #include "shipskip/engine.h"
 #include "shipskip/fixture.h"
 #include "shipskip/fsutil.h"
 #include "shipskip/http.h"
+#include "shipskip/inject.h"
 #include "shipskip/journal.h"
 #include "shipskip/merge.h"
 #include "shipskip/persona.h"
@@ -41,20 +43,39 @@ static const char USAGE[] =
     "       shipskip prompts INPUT... [--persona NAME] [options]\n"
     "       shipskip fixtures check DIR | fixtures list DIR\n"
     "       shipskip merge OUTDIR... -o MERGED\n"
+    "       shipskip config check [--config FILE] [--personas a,b]\n"
+    "       shipskip compare A B [--format html|md|json] [-o FILE]\n"
+    "       shipskip site OUTDIR [--pairs FILE] [--compare A:B] [-o SITEDIR]\n"
     "       shipskip --help | --version\n"
     "\n"
     "INPUT is a JSON file (one tool or an array), a JSON Lines file, a\n"
     "directory of them, or - for standard input.\n"
-    "\n"
+    "\n";
+
+/* Split in two: C11 only promises string literals of 4095 bytes. */
+static const char USAGE_REVIEW[] =
     "review options:\n"
     "  -o, --output DIR       write <slug>.json and <slug>.md here\n"
-    "  --provider NAME        API wire format (default openai)\n"
+    "  --config FILE          panel configuration (default ./shipskip.json\n"
+    "                         when present): providers, per-persona provider\n"
+    "                         and model, prices\n"
+    "  --provider NAME        provider for every persona: a configured name\n"
+    "                         or a type (openai, anthropic, gemini, ollama,\n"
+    "                         mistral); default: the config's, else openai\n"
     "  --model M              model for every persona (overrides persona "
     "files)\n"
     "  --base-url URL         API base URL (default $OPENAI_BASE_URL or\n"
     "                         https://api.openai.com/v1)\n"
-    "  --api-key-env VAR      read the API key from VAR (default "
-    "OPENAI_API_KEY)\n"
+    "  --api-key-env VAR      read the API key from VAR (default: the\n"
+    "                         provider's, e.g. OPENAI_API_KEY)\n"
+    "  --refuse-flagged       do not review a tool the prompt-injection\n"
+    "                         detector flags (default: review it, flag it)\n"
+    "  --injection-rules FILE detector rules (default:\n"
+    "                         PROMPTS_DIR/injection-patterns.txt)\n"
+    "  --votes FILE           community votes (JSON or CSV: slug, ship, skip)\n"
+    "                         merged into the scorecards\n"
+    "  --budget USD           stop starting requests before the estimated\n"
+    "                         cost would pass USD (needs prices)\n"
     "  --concurrency N        requests in flight (default 8)\n"
     "  --personas a,b         review with these personas only\n"
     "  --max-attempts N       replies asked per review, re-asks included "
@@ -125,6 +146,8 @@ struct cli {
   int progress; /* -1 auto */
   int quiet;
   int fixture_mode;
+  int fixture_flag;       /* which of --record/--replay/--fixtures (-1) */
+  int fixture_mode_given; /* --fixture-mode was given */
   const char *fixture_dir;
   int stamp_fixtures;
   int generated_at;
@@ -136,8 +159,12 @@ struct cli {
   int shard_index;
   int shard_count;
   const char *log_json;
+  const char *config;
+  double budget;
+  const char *votes;
+  int refuse_flagged;
+  const char *injection_rules;
 };
-
 
 static void die_usage(const char *fmt, ...)
 #if defined(__GNUC__)
@@ -225,8 +252,8 @@ static long parse_deadline(const char *v) {
   errno = 0;
   n = strtod(v, &end);
   if (errno == 0 && end != v && n >= 0 &&
-      (strcmp(end, "") == 0 || strcmp(end, "s") == 0 ||
-       strcmp(end, "m") == 0 || strcmp(end, "h") == 0)) {
+      (strcmp(end, "") == 0 || strcmp(end, "s") == 0 || strcmp(end, "m") == 0 ||
+       strcmp(end, "h") == 0)) {
     double mult = *end == 'h' ? 3600e3 : *end == 'm' ? 60e3 : 1e3;
     if (n * mult > 7 * 86400e3)
       die_usage("--deadline %s is more than a week away", v);
@@ -269,9 +296,9 @@ static long parse_deadline(const char *v) {
 
 static void parse_args(int argc, char **argv, struct cli *c) {
   int i;
+  int first = 2;
 
   memset(c, 0, sizeof(*c));
-  c->provider = "openai";
   c->concurrency = 8;
   c->max_attempts = 3;
   c->max_retries = 4;
@@ -291,6 +318,7 @@ static void parse_args(int argc, char **argv, struct cli *c) {
     die_usage("no command given");
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     fputs(USAGE, stdout);
+    fputs(USAGE_REVIEW, stdout);
     exit(fclose(stdout) == 0 ? EXIT_ALL_OK : EXIT_USAGE);
   }
   if (strcmp(argv[1], "--version") == 0) {
@@ -306,11 +334,16 @@ static void parse_args(int argc, char **argv, struct cli *c) {
     c->inputs[c->ninputs++] = argv[3];
     return;
   }
-  if (strcmp(c->command, "review") != 0 &&
-      strcmp(c->command, "prompts") != 0 && strcmp(c->command, "merge") != 0)
+  if (strcmp(c->command, "config") == 0) {
+    if (argc < 3 || strcmp(argv[2], "check") != 0)
+      die_usage("usage: shipskip config check [--config FILE] [options]");
+    first = 3; /* options follow "check"; there is no input */
+  }
+  if (strcmp(c->command, "review") != 0 && strcmp(c->command, "prompts") != 0 &&
+      strcmp(c->command, "merge") != 0 && strcmp(c->command, "config") != 0)
     die_usage("unknown command \"%s\"", c->command);
 
-  for (i = 2; i < argc; i++) {
+  for (i = first; i < argc; i++) {
     const char *a = argv[i];
     const char *v = NULL;
     char opt[64];
@@ -340,6 +373,7 @@ static void parse_args(int argc, char **argv, struct cli *c) {
                   : (die_usage("%s needs a value", opt), (const char *)NULL))
     if (FLAG("-h") || FLAG("--help")) {
       fputs(USAGE, stdout);
+      fputs(USAGE_REVIEW, stdout);
       exit(fclose(stdout) == 0 ? EXIT_ALL_OK : EXIT_USAGE);
     } else if (FLAG("-o") || FLAG("--output"))
       c->outdir = VALUE();
@@ -386,18 +420,13 @@ static void parse_args(int argc, char **argv, struct cli *c) {
       c->progress = 0;
     else if (FLAG("-q") || FLAG("--quiet"))
       c->quiet = 1;
-    else if (FLAG("--record") || FLAG("--replay")) {
-      int mode = FLAG("--record") ? SK_FIXTURES_RECORD : SK_FIXTURES_REPLAY;
+    else if (FLAG("--record") || FLAG("--replay") || FLAG("--fixtures")) {
       if (c->fixture_dir != NULL)
         die_usage("give one of --record, --replay or --fixtures");
+      c->fixture_flag = FLAG("--record")   ? SK_FIXTURES_RECORD
+                        : FLAG("--replay") ? SK_FIXTURES_REPLAY
+                                           : -1; /* --fixtures */
       c->fixture_dir = VALUE();
-      c->fixture_mode = mode;
-    } else if (FLAG("--fixtures")) {
-      if (c->fixture_dir != NULL)
-        die_usage("give one of --record, --replay or --fixtures");
-      c->fixture_dir = VALUE();
-      if (c->fixture_mode == SK_FIXTURES_OFF)
-        c->fixture_mode = -1; /* mode still to come */
     } else if (FLAG("--fixture-mode")) {
       const char *m = VALUE();
       int mode = strcmp(m, "record") == 0   ? SK_FIXTURES_RECORD
@@ -406,6 +435,9 @@ static void parse_args(int argc, char **argv, struct cli *c) {
                                             : -2;
       if (mode == -2)
         die_usage("--fixture-mode takes record, replay or new, not \"%s\"", m);
+      if (c->fixture_mode_given)
+        die_usage("--fixture-mode given twice");
+      c->fixture_mode_given = 1;
       c->fixture_mode = mode;
     } else if (FLAG("--stamp-fixtures"))
       c->stamp_fixtures = 1;
@@ -433,10 +465,25 @@ static void parse_args(int argc, char **argv, struct cli *c) {
       c->shard_count = n1;
     } else if (FLAG("--log-json"))
       c->log_json = VALUE();
+    else if (FLAG("--config"))
+      c->config = VALUE();
+    else if (FLAG("--votes") && strcmp(c->command, "review") == 0)
+      c->votes = VALUE();
+    else if (FLAG("--refuse-flagged"))
+      c->refuse_flagged = 1;
+    else if (FLAG("--injection-rules"))
+      c->injection_rules = VALUE();
+    else if (FLAG("--budget"))
+      c->budget = parse_double(opt, VALUE(), 0.000001, 1e9);
     else
       die_usage("unknown option \"%s\"", opt);
 #undef FLAG
 #undef VALUE
+  }
+  if (strcmp(c->command, "config") == 0) {
+    if (c->ninputs > 0)
+      die_usage("config check takes no INPUT");
+    return;
   }
   if (c->ninputs == 0)
     die_usage("no INPUT given (a tool JSON file, a JSON Lines file, a "
@@ -446,10 +493,18 @@ static void parse_args(int argc, char **argv, struct cli *c) {
       die_usage("usage: shipskip merge OUTDIR... -o MERGED");
     return;
   }
-  if (c->fixture_mode == -1)
+  /* --record and --replay name their mode; only --fixtures takes one, and
+   * it must: a mode that silently overrode --replay could send (and pay
+   * for) requests the user meant to replay. */
+  if (c->fixture_mode_given && c->fixture_flag != -1)
+    die_usage(c->fixture_dir != NULL
+                  ? "--fixture-mode goes with --fixtures DIR, not with "
+                    "--record or --replay (they name their own mode)"
+                  : "--fixture-mode needs --fixtures DIR");
+  if (c->fixture_flag == -1 && !c->fixture_mode_given)
     die_usage("--fixtures DIR needs --fixture-mode record, replay or new");
-  if (c->fixture_mode != SK_FIXTURES_OFF && c->fixture_dir == NULL)
-    die_usage("--fixture-mode needs --fixtures DIR");
+  if (c->fixture_flag > 0)
+    c->fixture_mode = c->fixture_flag;
   if (c->min_words > c->max_words)
     die_usage("--min-words %ld is more than --max-words %ld", c->min_words,
               c->max_words);
@@ -592,6 +647,166 @@ static int run_fixtures(const struct cli *c) {
   return EXIT_ALL_OK;
 }
 
+/* Loads the configuration (c->config, else ./shipskip.json when present),
+ * applies --provider, --base-url and --api-key-env, and resolves every
+ * persona's provider, model and price into routes. With need_keys, a
+ * provider without its key is an error too. Reports every problem on
+ * stderr; returns 0 or SK_ECONFIG. */
+static int resolve_routes(const struct cli *c, struct sk_config *cfg,
+                          const struct sk_panel_def *panel,
+                          struct sk_route *routes, int need_keys) {
+  const char *path = c->config;
+  struct sk_error err;
+  struct sk_panel_def all = {0};
+  struct sk_provider_def *primary;
+  char pbuf[PATH_MAX];
+  const char *pdir = c->personas_dir ? c->personas_dir
+                                     : data_dir("personas", pbuf, sizeof(pbuf));
+  size_t i;
+  int rc;
+
+  sk_error_clear(&err);
+  if (path == NULL && access("shipskip.json", R_OK) == 0)
+    path = "shipskip.json";
+  rc = sk_config_load(path, cfg, &err);
+  if (rc != 0) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    return SK_ECONFIG;
+  }
+  primary =
+      sk_config_provider(cfg, c->provider             ? c->provider
+                              : cfg->default_provider ? cfg->default_provider
+                                                      : "openai");
+  if (primary == NULL) {
+    fprintf(stderr,
+            "shipskip: unknown provider \"%s\": use a type (openai, "
+            "anthropic, gemini, ollama, mistral) or a name defined under "
+            "\"providers\" in %s\n",
+            c->provider ? c->provider : cfg->default_provider, cfg->source);
+    return SK_ECONFIG;
+  }
+  if (c->base_url != NULL) {
+    if (strncmp(c->base_url, "http://", 7) != 0 &&
+        strncmp(c->base_url, "https://", 8) != 0) {
+      fprintf(stderr,
+              "shipskip: base URL \"%s\" must start with http:// or "
+              "https://\n",
+              c->base_url);
+      return SK_ECONFIG;
+    }
+    if (sk_provider_def_set_base_url(primary, c->base_url) != 0)
+      return SK_ECONFIG;
+  }
+  if (c->api_key_env != NULL &&
+      sk_provider_def_set_key_env(primary, c->api_key_env) != 0)
+    return SK_ECONFIG;
+  for (i = 0; i < cfg->nproviders; i++) {
+    const char *u = cfg->providers[i].base_url;
+    if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0) {
+      fprintf(stderr,
+              "shipskip: provider \"%s\": base URL \"%s\" must start with "
+              "http:// or https://\n",
+              cfg->providers[i].name, u);
+      return SK_ECONFIG;
+    }
+  }
+  /* The config may name any persona of the directory, not only those
+   * selected with --personas. */
+  if (sk_panel_def_load(pdir, NULL, &all, &err) != 0) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    return SK_ECONFIG;
+  }
+  rc = sk_config_resolve(cfg, panel, &all, c->provider, c->model, routes,
+                         stderr);
+  sk_panel_def_cleanup(&all);
+  if (rc == 0 && need_keys)
+    rc = sk_config_check_keys(routes, panel->n, stderr);
+  return rc;
+}
+
+/* shipskip config check: validates the configuration against the panel
+ * and prints the effective panel. */
+static int run_config_check(const struct cli *c) {
+  struct sk_panel_def panel = {0};
+  struct sk_validator *v = NULL;
+  struct sk_prompts prompts;
+  struct sk_config cfg;
+  struct sk_route *routes = NULL;
+  struct sk_error err;
+  int status = EXIT_ALL_OK;
+  size_t i;
+
+  memset(&prompts, 0, sizeof(prompts));
+  memset(&cfg, 0, sizeof(cfg));
+  sk_error_clear(&err);
+  if (load_panel(c, &panel, &v, &prompts, &err) != 0 ||
+      check_templates(&prompts, &panel, &err) != 0) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    status = EXIT_USAGE;
+    goto out;
+  }
+  routes = calloc(panel.n, sizeof(*routes));
+  if (routes == NULL || resolve_routes(c, &cfg, &panel, routes, 1) != 0)
+    status = EXIT_USAGE;
+  if (routes == NULL || cfg.source == NULL)
+    goto out;
+  printf("configuration: %s\n", cfg.source);
+  printf("%-10s %-10s %-9s %-28s %-40s %-22s %s\n", "PERSONA", "PROVIDER",
+         "TYPE", "MODEL", "BASE URL", "KEY", "PRICE IN/OUT PER 1M");
+  for (i = 0; i < panel.n; i++) {
+    const struct sk_route *r = &routes[i];
+    char key[64];
+    char price[48];
+    if (r->provider == NULL) {
+      printf("%-10s (unresolved)\n", panel.personas[i].name);
+      continue;
+    }
+    if (r->provider->key_env == NULL)
+      snprintf(key, sizeof(key), "none needed");
+    else
+      snprintf(key, sizeof(key), "%.40s %s", r->provider->key_env,
+               r->provider->api_key ? "set" : "MISSING");
+    if (r->price != NULL)
+      snprintf(price, sizeof(price), "$%.2f / $%.2f", r->price->input_per_m,
+               r->price->output_per_m);
+    else
+      snprintf(price, sizeof(price), "unknown");
+    printf("%-10s %-10s %-9s %-28s %-40s %-22s %s\n", panel.personas[i].name,
+           r->provider->name, r->provider->impl->name, r->model,
+           r->provider->base_url, key, price);
+  }
+  if (status == EXIT_ALL_OK)
+    printf("ok: %zu personas, every provider has its key\n", panel.n);
+out:
+  free(routes);
+  sk_config_cleanup(&cfg);
+  sk_prompts_cleanup(&prompts);
+  sk_validator_free(v);
+  sk_panel_def_cleanup(&panel);
+  return status;
+}
+
+/* Loads the prompt-injection rules: --injection-rules, else the prompts
+ * directory's injection-patterns.txt. A missing or broken file is a
+ * configuration error: reviewing hostile submissions unscreened by
+ * accident is worse than not starting. */
+static int load_detector(const struct cli *c, struct sk_inject **out,
+                         struct sk_error *err) {
+  char tbuf[PATH_MAX];
+  char path[PATH_MAX + 32];
+  const char *tdir =
+      c->prompts_dir ? c->prompts_dir : data_dir("prompts", tbuf, sizeof(tbuf));
+  int rc;
+  if (c->injection_rules != NULL)
+    snprintf(path, sizeof(path), "%s", c->injection_rules);
+  else
+    snprintf(path, sizeof(path), "%s/injection-patterns.txt", tdir);
+  rc = sk_inject_load(path, out, err);
+  if (rc != 0 && err != NULL)
+    err->code = SK_ECONFIG;
+  return rc != 0 ? SK_ECONFIG : 0;
+}
+
 static int run_review(const struct cli *c) {
   struct sk_panel_def panel = {0};
   struct sk_validator *v = NULL;
@@ -603,10 +818,10 @@ static int run_review(const struct cli *c) {
   struct sk_journal *journal = NULL;
   struct sk_summary summary;
   FILE *log_json = NULL;
-  const struct sk_provider *prov;
-  const char *key_env;
-  const char *key;
-  const char *base;
+  struct sk_config cfg;
+  struct sk_route *routes = NULL;
+  struct sk_votes *votes = NULL;
+  struct sk_inject *detector = NULL;
   char ua[64];
   char stamp[32];
   int status = EXIT_ALL_OK;
@@ -614,41 +829,52 @@ static int run_review(const struct cli *c) {
 
   memset(&prompts, 0, sizeof(prompts));
   memset(&st, 0, sizeof(st));
+  memset(&cfg, 0, sizeof(cfg));
   sk_summary_init(&summary);
   sk_error_clear(&err);
   if (c->outdir == NULL)
     die_usage("review needs an output directory: -o OUTDIR");
-  prov = sk_provider_find(c->provider);
-  if (prov == NULL)
-    die_usage("unknown provider \"%s\" (known: openai)", c->provider);
-  key_env = c->api_key_env ? c->api_key_env : prov->key_env;
-  key = getenv(key_env);
-  if (c->fixture_mode == SK_FIXTURES_REPLAY) {
-    /* Replay never sends: no key is needed, and none is used. */
-    key = NULL;
-  } else if (key == NULL || key[0] == '\0') {
-    fprintf(stderr,
-            "shipskip: %s is not set: the %s provider needs an API key. "
-            "Export %s (any value for a local server that takes none), or "
-            "name another variable with --api-key-env.\n",
-            key_env, prov->name, key_env);
-    return EXIT_USAGE;
-  }
-  base = c->base_url;
-  if (base == NULL && prov->base_url_env != NULL)
-    base = getenv(prov->base_url_env);
-  if (base == NULL || base[0] == '\0')
-    base = prov->default_base_url;
-  if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) {
-    fprintf(stderr,
-            "shipskip: base URL \"%s\" must start with http:// or https://\n",
-            base);
-    return EXIT_USAGE;
-  }
-
   rc = load_panel(c, &panel, &v, &prompts, &err);
   if (rc == 0)
     rc = check_templates(&prompts, &panel, &err);
+  if (rc != 0) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    status = EXIT_USAGE;
+    goto out;
+  }
+  routes = calloc(panel.n, sizeof(*routes));
+  if (routes == NULL ||
+      resolve_routes(c, &cfg, &panel, routes,
+                     c->fixture_mode != SK_FIXTURES_REPLAY) != 0) {
+    status = EXIT_USAGE;
+    goto out;
+  }
+  if (c->budget > 0) {
+    size_t i;
+    for (i = 0; i < panel.n; i++) {
+      if (routes[i].price == NULL) {
+        fprintf(stderr,
+                "shipskip: --budget needs a price for model \"%s\" (persona "
+                "%s): add it under \"prices\" in the config\n",
+                routes[i].model, panel.personas[i].name);
+        status = EXIT_USAGE;
+      }
+    }
+    if (status != EXIT_ALL_OK)
+      goto out;
+  }
+  if (c->fixture_mode == SK_FIXTURES_REPLAY && !sk_fs_is_dir(c->fixture_dir)) {
+    /* Say so before touching OUTDIR (and moving its journal aside). */
+    fprintf(stderr,
+            "shipskip: %s: fixture directory does not exist (record one with "
+            "--record DIR)\n",
+            c->fixture_dir);
+    status = EXIT_USAGE;
+    goto out;
+  }
+  rc = load_detector(c, &detector, &err);
+  if (rc == 0 && c->votes != NULL)
+    rc = sk_votes_load(c->votes, &votes, &err);
   if (rc == 0)
     rc = sk_toolsrc_open(c->inputs, c->ninputs, &src, &err);
   if (rc == 0)
@@ -656,8 +882,7 @@ static int run_review(const struct cli *c) {
   if (rc == 0)
     rc = sk_journal_open(c->outdir, c->resume, stderr, &journal, &err);
   if (rc == 0 && c->log_json != NULL) {
-    log_json = strcmp(c->log_json, "-") == 0 ? stderr
-                                              : fopen(c->log_json, "a");
+    log_json = strcmp(c->log_json, "-") == 0 ? stderr : fopen(c->log_json, "a");
     if (log_json == NULL)
       rc = sk_error_set(&err, SK_EIO, "%s: cannot open --log-json file: %s",
                         c->log_json, strerror(errno));
@@ -675,10 +900,11 @@ static int run_review(const struct cli *c) {
   o.panel = &panel;
   o.validator = v;
   o.prompts = &prompts;
-  o.provider.impl = prov;
-  o.provider.base_url = base;
-  o.provider.api_key = key;
-  o.model = c->model;
+  o.routes = routes;
+  o.budget_usd = c->budget;
+  o.votes = votes;
+  o.detector = detector;
+  o.refuse_flagged = c->refuse_flagged;
   o.temperature = c->temperature;
   o.max_tokens = c->max_tokens;
   o.has_seed = c->has_seed;
@@ -703,8 +929,8 @@ static int run_review(const struct cli *c) {
   o.shard_index = c->shard_index;
   o.shard_count = c->shard_count;
   o.handle_signals = 1;
-  o.total_estimate = o.progress ? sk_toolsrc_estimate(c->inputs, c->ninputs)
-                                : -1;
+  o.total_estimate =
+      o.progress ? sk_toolsrc_estimate(c->inputs, c->ninputs) : -1;
   o.fixture_mode = c->fixture_mode;
   o.fixture_dir = c->fixture_dir;
   o.stamp_fixtures = c->stamp_fixtures;
@@ -718,10 +944,12 @@ static int run_review(const struct cli *c) {
 
   rc = sk_engine_run(src, &o, &st, &err);
   if (st.records_bad > 0 || st.tools_failed > 0 || st.tools_unwritten > 0 ||
-      st.record_failures > 0 || st.tools_unfinished > 0 || !st.input_done)
+      st.record_failures > 0 || st.tools_unfinished > 0 || !st.input_done ||
+      st.tools_refused > 0)
     status = EXIT_SOME_FAILED;
-  {
-    /* The summary is written however the run ended: it says what is left. */
+  if (rc != SK_ECONFIG) {
+    /* The summary is written however the run ended, but for a run that
+     * never started: it says what is left. */
     struct sk_error serr;
     sk_error_clear(&serr);
     if (sk_summary_write(&summary, c->outdir, &serr) != 0) {
@@ -750,9 +978,17 @@ static int run_review(const struct cli *c) {
             st.records_bad, st.records_bad == 1 ? "" : "s", st.requests,
             st.reasks, st.retries, st.connections, st.prompt_tokens,
             st.completion_tokens, c->outdir);
+    if (st.tools_flagged + st.tools_refused > 0)
+      fprintf(stderr,
+              "shipskip: %lu tool%s flagged as possible prompt injection "
+              "(%lu reviewed with the flag, %lu refused)\n",
+              st.tools_flagged + st.tools_refused,
+              st.tools_flagged + st.tools_refused == 1 ? "" : "s",
+              st.tools_flagged, st.tools_refused);
     if (st.reviews_resumed > 0)
-      fprintf(stderr, "shipskip: %lu reviews taken from the journal, not "
-                      "requested again\n",
+      fprintf(stderr,
+              "shipskip: %lu reviews taken from the journal, not "
+              "requested again\n",
               st.reviews_resumed);
   }
   if (st.stopped_by != 0) {
@@ -760,9 +996,10 @@ static int run_review(const struct cli *c) {
             "shipskip: %s before the batch was done: %lu tool%s unfinished%s. "
             "Finished reviews are in %s/journal.jsonl; run the same command "
             "with --resume to review only the rest.\n",
-            st.stopped_by == SIGINT    ? "interrupted (SIGINT)"
-            : st.stopped_by == SIGTERM ? "terminated (SIGTERM)"
-                                       : "deadline reached",
+            st.stopped_by == SIGINT           ? "interrupted (SIGINT)"
+            : st.stopped_by == SIGTERM        ? "terminated (SIGTERM)"
+            : st.stopped_by == SK_STOP_BUDGET ? "budget reached"
+                                              : "deadline reached",
             st.tools_unfinished, st.tools_unfinished == 1 ? "" : "s",
             st.input_done ? "" : " and more input unread", c->outdir);
     status = st.stopped_by == SIGINT    ? 130
@@ -777,6 +1014,10 @@ out:
   }
   sk_journal_close(journal);
   sk_summary_cleanup(&summary);
+  free(routes);
+  sk_votes_free(votes);
+  sk_inject_free(detector);
+  sk_config_cleanup(&cfg);
   sk_toolsrc_free(src);
   sk_prompts_cleanup(&prompts);
   sk_validator_free(v);
@@ -788,14 +1029,14 @@ static int run_merge(const struct cli *c) {
   struct sk_error err;
   size_t copied = 0;
   sk_error_clear(&err);
-  if (sk_merge_outputs(c->inputs, c->ninputs, c->outdir, &copied, &err) !=
-      0) {
+  if (sk_merge_outputs(c->inputs, c->ninputs, c->outdir, &copied, &err) != 0) {
     fprintf(stderr, "shipskip: merge: %s\n", err.msg);
     return EXIT_SOME_FAILED;
   }
   if (!c->quiet)
-    fprintf(stderr, "shipskip: merged %zu directories (%zu scorecard files) "
-                    "into %s\n",
+    fprintf(stderr,
+            "shipskip: merged %zu directories (%zu scorecard files) "
+            "into %s\n",
             c->ninputs, copied, c->outdir);
   return EXIT_ALL_OK;
 }
@@ -862,8 +1103,8 @@ static void parse_publish_args(int argc, char **argv, int site,
     if (a[0] != '-' || strcmp(a, "-") == 0) {
       if (p->nargs == want)
         die_usage("%s takes %s; \"%s\" is one too many",
-                  site ? "site" : "compare",
-                  site ? "one OUTDIR" : "two tools", a);
+                  site ? "site" : "compare", site ? "one OUTDIR" : "two tools",
+                  a);
       p->args[p->nargs++] = a;
       continue;
     }
@@ -968,9 +1209,9 @@ static int run_compare(const struct publish_cli *p) {
   rc = sk_compare_build(a, b, &cmp, &err);
   if (rc == 0)
     rc = strcmp(p->format, "json") == 0 ? sk_compare_json(&cmp, &out, &err)
-         : strcmp(p->format, "md") == 0 ? sk_compare_markdown(&cmp, &out, &err)
-                                        : sk_compare_html(&cmp, NULL, &out,
-                                                          &err);
+         : strcmp(p->format, "md") == 0
+             ? sk_compare_markdown(&cmp, &out, &err)
+             : sk_compare_html(&cmp, NULL, &out, &err);
   if (rc == 0)
     rc = write_output(p->output, sk_buf_str(&out), out.len, &err);
   if (rc != 0) {
@@ -1035,8 +1276,8 @@ static int run_site(const struct publish_cli *p) {
   rc = sk_site_build(&o, &st, &err);
   if (rc != 0) {
     fprintf(stderr, "shipskip: site: %s\n", err.msg);
-    status = rc == SK_ECONFIG || rc == SK_ENOENT ? EXIT_USAGE
-                                                 : EXIT_SOME_FAILED;
+    status =
+        rc == SK_ECONFIG || rc == SK_ENOENT ? EXIT_USAGE : EXIT_SOME_FAILED;
     goto out;
   }
   status = st.bad > 0 ? EXIT_SOME_FAILED : EXIT_ALL_OK;
@@ -1077,8 +1318,8 @@ int main(int argc, char **argv) {
   struct sk_error err;
   int status;
 
-  if (argc >= 2 && (strcmp(argv[1], "compare") == 0 ||
-                    strcmp(argv[1], "site") == 0))
+  if (argc >= 2 &&
+      (strcmp(argv[1], "compare") == 0 || strcmp(argv[1], "site") == 0))
     return run_publish(argc, argv);
   parse_args(argc, argv, &c);
   sk_error_clear(&err);
@@ -1093,6 +1334,8 @@ int main(int argc, char **argv) {
     status = run_fixtures(&c);
   else if (strcmp(c.command, "merge") == 0)
     status = run_merge(&c);
+  else if (strcmp(c.command, "config") == 0)
+    status = run_config_check(&c);
   else
     status = run_review(&c);
   sk_http_global_cleanup();

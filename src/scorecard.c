@@ -3,6 +3,8 @@
 #include "shipskip/scorecard.h"
 #include "shipskip/fsutil.h"
 #include "shipskip/jsonfmt.h"
+#include "shipskip/markdown.h"
+#include "shipskip/votes.h"
 
 #include <cJSON.h>
 #include <math.h>
@@ -82,6 +84,26 @@ static int add_num(cJSON *obj, const char *key, double v) {
   return cJSON_AddNumberToObject(obj, key, v) == NULL ? SK_ENOMEM : 0;
 }
 
+/* A cost in USD, to the micro-dollar (so float noise never reaches a
+ * file), or null when no price is known. */
+static int add_cost(cJSON *obj, const char *key, double cost) {
+  if (cost < 0)
+    return add_str_or_null(obj, key, NULL);
+  return add_num(obj, key, floor(cost * 1e6 + 0.5) / 1e6);
+}
+
+/* The sum of the reviews' costs, or -1 when any is unknown. */
+static double total_cost(const struct sk_review *r, size_t n) {
+  double sum = 0;
+  size_t i;
+  for (i = 0; i < n; i++) {
+    if (r[i].cost_usd < 0)
+      return -1;
+    sum += r[i].cost_usd;
+  }
+  return sum;
+}
+
 static const char *const TOOL_KEYS[] = {"slug",     "name",    "tagline",
                                         "category", "pricing", "entry",
                                         "best_for", "url",     "description"};
@@ -125,6 +147,7 @@ static cJSON *review_json(const struct sk_review *r) {
   else {
     rc |= add_num(usage, "prompt_tokens", (double)r->prompt_tokens);
     rc |= add_num(usage, "completion_tokens", (double)r->completion_tokens);
+    rc |= add_cost(usage, "cost_usd", r->cost_usd);
   }
   if (rc != 0) {
     cJSON_Delete(o);
@@ -133,9 +156,37 @@ static cJSON *review_json(const struct sk_review *r) {
   return o;
 }
 
+/* The injection findings as JSON, or null when no detector ran. */
+static int add_injection(cJSON *root, const struct sk_inject_result *inj) {
+  cJSON *o;
+  cJSON *list;
+  size_t i;
+  int rc = 0;
+  if (inj == NULL)
+    return add_str_or_null(root, "injection", NULL);
+  o = cJSON_AddObjectToObject(root, "injection");
+  if (o == NULL || cJSON_AddBoolToObject(o, "flagged", inj->nhits > 0) == NULL)
+    return SK_ENOMEM;
+  list = cJSON_AddArrayToObject(o, "findings");
+  if (list == NULL)
+    return SK_ENOMEM;
+  for (i = 0; i < inj->nhits && rc == 0; i++) {
+    cJSON *h = cJSON_CreateObject();
+    if (h == NULL)
+      return SK_ENOMEM;
+    cJSON_AddItemToArray(list, h);
+    rc |= add_str_or_null(h, "rule", inj->hits[i].rule);
+    rc |= add_str_or_null(h, "field", inj->hits[i].field);
+    rc |= add_str_or_null(h, "excerpt", inj->hits[i].excerpt);
+  }
+  return rc;
+}
+
 int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
-                      size_t n, struct sk_buf *out, struct sk_error *err,
-                      const char *generated_at) {
+                      size_t n, const struct sk_scorecard_meta *meta,
+                      struct sk_buf *out, struct sk_error *err) {
+  const struct sk_vote *community = meta != NULL ? meta->community : NULL;
+  const char *generated_at = meta != NULL ? meta->generated_at : NULL;
   struct sk_panel_result p;
   cJSON *root = cJSON_CreateObject();
   cJSON *tool;
@@ -176,7 +227,16 @@ int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
   }
   if (cJSON_AddBoolToObject(panel, "complete", p.complete) == NULL)
     goto nomem;
-  rc |= add_str_or_null(root, "community", NULL);
+  rc |= add_injection(root, meta != NULL ? meta->injection : NULL);
+  if (community != NULL) {
+    cJSON *cm = cJSON_AddObjectToObject(root, "community");
+    if (cm == NULL)
+      goto nomem;
+    rc |= add_num(cm, "ship", (double)community->ship);
+    rc |= add_num(cm, "skip", (double)community->skip);
+  } else {
+    rc |= add_str_or_null(root, "community", NULL);
+  }
   for (i = 0; i < n; i++) {
     pin += r[i].prompt_tokens;
     pout += r[i].completion_tokens;
@@ -186,6 +246,7 @@ int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
     goto nomem;
   rc |= add_num(usage, "prompt_tokens", (double)pin);
   rc |= add_num(usage, "completion_tokens", (double)pout);
+  rc |= add_cost(usage, "cost_usd", total_cost(r, n));
   reviews = cJSON_AddArrayToObject(root, "reviews");
   if (reviews == NULL)
     goto nomem;
@@ -209,54 +270,23 @@ nomem:
                       t->slug);
 }
 
-int sk_md_escape(struct sk_buf *out, const char *s) {
-  const char *p;
-  int rc = 0;
-  int line_start = 1;
-
-  for (p = s; *p != '\0' && rc == 0; p++) {
-    char c = *p;
-    /* Characters that open inline markup anywhere. */
-    if (strchr("\\`*_[]<>|!~#&", c) != NULL ||
-        /* List and block markers only matter at a line's start. */
-        (line_start &&
-         (c == '-' || c == '+' || c == '=' || (c >= '0' && c <= '9'))))
-      rc = sk_buf_add(out, "\\", 1);
-    if (rc == 0)
-      rc = sk_buf_add(out, &c, 1);
-    line_start = c == '\n';
-  }
-  return rc;
-}
-
-/* A table cell: escaped, and kept on one line. */
-static int md_cell(struct sk_buf *out, const char *s) {
-  const char *p;
-  int rc = 0;
-  for (p = s; *p != '\0' && rc == 0; p++) {
-    char c[2] = {*p == '\n' || *p == '\r' ? ' ' : *p, '\0'};
-    if (strchr("\\`*_[]<>|!~#&", c[0]) != NULL)
-      rc = sk_buf_add(out, "\\", 1);
-    if (rc == 0)
-      rc = sk_buf_add(out, c, 1);
-  }
-  return rc;
-}
-
 static int md_row(struct sk_buf *out, const char *label, const char *value) {
   int rc;
   if (value == NULL)
     return 0;
   rc = sk_buf_printf(out, "| %s | ", label);
   if (rc == 0)
-    rc = md_cell(out, value);
+    rc = sk_markdown_cell(out, value);
   if (rc == 0)
     rc = sk_buf_adds(out, " |\n");
   return rc;
 }
 
 int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
-                          size_t n, struct sk_buf *out, struct sk_error *err) {
+                          size_t n, const struct sk_scorecard_meta *meta,
+                          struct sk_buf *out, struct sk_error *err) {
+  const struct sk_vote *community = meta != NULL ? meta->community : NULL;
+  const struct sk_inject_result *inj = meta != NULL ? meta->injection : NULL;
   struct sk_panel_result p;
   char pct[32];
   char mean[32];
@@ -267,11 +297,29 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
 
   sk_scorecard_merge(r, n, &p);
   rc |= sk_buf_adds(out, "# ");
-  rc |= md_cell(out, t->name);
+  rc |= sk_markdown_cell(out, t->name);
   rc |= sk_buf_adds(out, "\n\n");
+  if (inj != NULL && inj->nhits > 0) {
+    /* The editor must see this before reading the reviews. */
+    size_t k;
+    rc |= sk_buf_adds(out, "> **Flagged for the editor:** the submission "
+                           "looks like it addresses the model. It was "
+                           "reviewed anyway; read the reviews with that in "
+                           "mind.\n");
+    for (k = 0; k < inj->nhits; k++) {
+      rc |= sk_buf_adds(out, "> - ");
+      rc |= sk_markdown_cell(out, inj->hits[k].rule);
+      rc |= sk_buf_adds(out, " in ");
+      rc |= sk_markdown_cell(out, inj->hits[k].field);
+      rc |= sk_buf_adds(out, ": ");
+      rc |= sk_markdown_cell(out, inj->hits[k].excerpt);
+      rc |= sk_buf_adds(out, "\n");
+    }
+    rc |= sk_buf_adds(out, "\n");
+  }
   if (t->tagline != NULL) {
     rc |= sk_buf_adds(out, "*");
-    rc |= md_cell(out, t->tagline);
+    rc |= sk_markdown_cell(out, t->tagline);
     rc |= sk_buf_adds(out, "*\n\n");
   }
   if (p.reviewers > 0) {
@@ -285,23 +333,28 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
   rc |= md_row(out, "Panel verdict", p.label);
   rc |= md_row(out, "Panel ship", pct);
   rc |= md_row(out, "Mean score", mean);
-  rc |= md_row(out, "Community", "No community votes yet");
+  {
+    char votes[96] = "No community votes yet";
+    if (community != NULL)
+      sk_votes_format(community->ship, community->skip, votes, sizeof(votes));
+    rc |= md_row(out, "Community", votes);
+  }
   rc |= md_row(out, "Entry", t->entry);
   rc |= md_row(out, "Pricing", t->pricing);
   rc |= md_row(out, "Best for", t->best_for);
   rc |= md_row(out, "Category", t->category);
   rc |= md_row(out, "URL", t->url);
   rc |= sk_buf_adds(out, "\n");
-  rc |= sk_md_escape(out, t->description);
+  rc |= sk_markdown_text(out, t->description);
   rc |= sk_buf_adds(out, "\n\n## Reviewer scorecard\n");
   for (i = 0; i < n && rc == 0; i++) {
     const struct sk_review *rv = &r[i];
     rc |= sk_buf_adds(out, "\n### ");
-    rc |= md_cell(out, rv->persona->display_name);
+    rc |= sk_markdown_cell(out, rv->persona->display_name);
     rc |= sk_buf_adds(out, "\n\n");
     if (rv->status == SK_REVIEW_OK) {
       rc |= sk_buf_printf(out, "%d/100 · %s\n\n", rv->score, rv->verdict);
-      rc |= sk_md_escape(out, rv->text);
+      rc |= sk_markdown_text(out, rv->text);
       rc |= sk_buf_adds(out, "\n");
     } else {
       size_t j;
@@ -309,7 +362,7 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
                           rv->attempts, rv->attempts == 1 ? "" : "s");
       for (j = 0; j < rv->nerrors; j++) {
         rc |= sk_buf_adds(out, "- ");
-        rc |= md_cell(out, rv->errors[j]);
+        rc |= sk_markdown_cell(out, rv->errors[j]);
         rc |= sk_buf_adds(out, "\n");
       }
     }
@@ -319,11 +372,14 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
   rc |= sk_buf_adds(out, "\n---\n\n");
   for (i = 0; i < n && rc == 0; i++) {
     rc |= sk_buf_adds(out, i == 0 ? "*Models: " : "; ");
-    rc |= md_cell(out, r[i].persona->display_name);
+    rc |= sk_markdown_cell(out, r[i].persona->display_name);
     rc |= sk_buf_adds(out, " ");
-    rc |= md_cell(out, r[i].model != NULL ? r[i].model : "unknown");
+    rc |= sk_markdown_cell(out, r[i].model != NULL ? r[i].model : "unknown");
   }
-  rc |= sk_buf_printf(out, ". Tokens: %ld in, %ld out.*\n", pin, pout);
+  rc |= sk_buf_printf(out, ". Tokens: %ld in, %ld out", pin, pout);
+  if (total_cost(r, n) >= 0)
+    rc |= sk_buf_printf(out, "; estimated cost $%.4f", total_cost(r, n));
+  rc |= sk_buf_adds(out, ".*\n");
   if (rc != 0)
     return sk_error_set(err, SK_ENOMEM, "%s: Markdown: out of memory", t->slug);
   return 0;
@@ -331,7 +387,8 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
 
 int sk_scorecard_write(const char *outdir, const struct sk_tool *t,
                        const struct sk_review *r, size_t n,
-                       struct sk_error *err, const char *generated_at) {
+                       const struct sk_scorecard_meta *meta,
+                       struct sk_error *err) {
   struct sk_buf b;
   char name[SK_TOOL_MAX_SLUG + 8];
   int rc;
@@ -339,14 +396,14 @@ int sk_scorecard_write(const char *outdir, const struct sk_tool *t,
   if (!sk_slug_is_safe(t->slug))
     return sk_error_set(err, SK_EINVAL, "refusing unsafe slug \"%s\"", t->slug);
   sk_buf_init(&b, 64 * 1024 * 1024);
-  rc = sk_scorecard_json(t, r, n, &b, err, generated_at);
+  rc = sk_scorecard_json(t, r, n, meta, &b, err);
   if (rc == 0) {
     snprintf(name, sizeof(name), "%s.json", t->slug);
     rc = sk_fs_write_atomic(outdir, name, b.data, b.len, err);
   }
   if (rc == 0) {
     sk_buf_reset(&b);
-    rc = sk_scorecard_markdown(t, r, n, &b, err);
+    rc = sk_scorecard_markdown(t, r, n, meta, &b, err);
   }
   if (rc == 0) {
     snprintf(name, sizeof(name), "%s.md", t->slug);

@@ -2,6 +2,7 @@
  * (see summary.h). */
 #include "shipskip/summary.h"
 #include "shipskip/buf.h"
+#include "shipskip/csv.h"
 #include "shipskip/fsutil.h"
 #include "shipskip/jsonfmt.h"
 #include "shipskip/strmap.h"
@@ -29,7 +30,9 @@ enum sk_retry_cause sk_retry_cause_of(const char *cause) {
   return SK_RETRY_OTHER;
 }
 
-void sk_summary_init(struct sk_summary *s) { memset(s, 0, sizeof(*s)); }
+void sk_summary_init(struct sk_summary *s) {
+  memset(s, 0, sizeof(*s));
+}
 
 static void free_row(struct sk_summary_row *r) {
   free(r->slug);
@@ -84,11 +87,14 @@ int sk_summary_add(struct sk_summary *s, const struct sk_tool *t,
   for (i = 0; i < n; i++) {
     row->prompt_tokens += r[i].prompt_tokens;
     row->completion_tokens += r[i].completion_tokens;
+    if (r[i].cost_usd < 0 || row->cost_usd < 0)
+      row->cost_usd = -1;
+    else
+      row->cost_usd += r[i].cost_usd;
     if (r[i].status == SK_REVIEW_OK)
       continue;
     /* One line per failed review, its reasons joined: "persona: a; b". */
-    sk_buf_printf(&fails, "%s%s: ", fails.len ? "\n" : "",
-                  r[i].persona->name);
+    sk_buf_printf(&fails, "%s%s: ", fails.len ? "\n" : "", r[i].persona->name);
     for (j = 0; j < r[i].nerrors; j++)
       sk_buf_printf(&fails, "%s%s", j ? "; " : "", r[i].errors[j]);
   }
@@ -104,22 +110,6 @@ static int cmp_row(const void *a, const void *b) {
                 ((const struct sk_summary_row *)b)->slug);
 }
 
-/* A CSV cell: quoted, quotes doubled, and text a spreadsheet would run as a
- * formula (=, +, -, @, tab, CR first) defused with a leading quote. */
-static int csv_cell(struct sk_buf *b, const char *s) {
-  const char *p;
-  int rc = sk_buf_add(b, "\"", 1);
-  if (s == NULL)
-    s = "";
-  if (rc == 0 && strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0')
-    rc = sk_buf_add(b, "'", 1);
-  for (p = s; *p != '\0' && rc == 0; p++)
-    rc = *p == '"' ? sk_buf_add(b, "\"\"", 2) : sk_buf_add(b, p, 1);
-  if (rc == 0)
-    rc = sk_buf_add(b, "\"", 1);
-  return rc;
-}
-
 static cJSON *totals_json(const struct sk_summary_totals *t) {
   cJSON *o = cJSON_CreateObject();
   cJSON *causes;
@@ -132,6 +122,8 @@ static cJSON *totals_json(const struct sk_summary_totals *t) {
   NUM("records_bad", t->records_bad);
   NUM("tools_unfinished", t->tools_unfinished);
   NUM("tools_skipped_by_shard", t->tools_skipped_shard);
+  NUM("tools_flagged", t->tools_flagged);
+  NUM("tools_refused", t->tools_refused);
   NUM("reviews_ok", t->reviews_ok);
   NUM("reviews_failed", t->reviews_failed);
   NUM("reviews_resumed", t->reviews_resumed);
@@ -145,16 +137,21 @@ static cJSON *totals_json(const struct sk_summary_totals *t) {
   for (i = 0; ok && i < SK_RETRY__COUNT; i++)
     ok = cJSON_AddNumberToObject(causes, CAUSE_NAMES[i],
                                  (double)t->retries_by_cause[i]) != NULL;
-  ok = ok &&
-       cJSON_AddNumberToObject(o, "prompt_tokens", (double)t->prompt_tokens) &&
-       cJSON_AddNumberToObject(o, "completion_tokens",
-                               (double)t->completion_tokens) &&
-       cJSON_AddNumberToObject(o, "wall_seconds",
-                               (double)(long)(t->wall_seconds * 1000) /
-                                   1000.0) &&
-       (t->stopped != NULL ? cJSON_AddStringToObject(o, "stopped", t->stopped)
-                           : cJSON_AddNullToObject(o, "stopped")) &&
-       cJSON_AddBoolToObject(o, "input_done", t->input_done);
+  ok =
+      ok &&
+      cJSON_AddNumberToObject(o, "prompt_tokens", (double)t->prompt_tokens) &&
+      cJSON_AddNumberToObject(o, "completion_tokens",
+                              (double)t->completion_tokens) &&
+      cJSON_AddNumberToObject(
+          o, "wall_seconds", (double)(long)(t->wall_seconds * 1000) / 1000.0) &&
+      (t->cost_usd >= 0
+           ? cJSON_AddNumberToObject(
+                 o, "cost_usd",
+                 (double)(long long)(t->cost_usd * 1e6 + 0.5) / 1e6)
+           : cJSON_AddNullToObject(o, "cost_usd")) &&
+      (t->stopped != NULL ? cJSON_AddStringToObject(o, "stopped", t->stopped)
+                          : cJSON_AddNullToObject(o, "stopped")) &&
+      cJSON_AddBoolToObject(o, "input_done", t->input_done);
   if (!ok) {
     cJSON_Delete(o);
     return NULL;
@@ -179,10 +176,15 @@ static cJSON *row_json(const struct sk_summary_row *r) {
     ok = ok && cJSON_AddNullToObject(o, "ship_percent");
     ok = ok && cJSON_AddNullToObject(o, "mean_score");
   }
-  ok = ok && cJSON_AddNumberToObject(o, "prompt_tokens",
-                                     (double)r->prompt_tokens);
+  ok = ok &&
+       cJSON_AddNumberToObject(o, "prompt_tokens", (double)r->prompt_tokens);
   ok = ok && cJSON_AddNumberToObject(o, "completion_tokens",
                                      (double)r->completion_tokens);
+  ok = ok && (r->cost_usd >= 0
+                  ? cJSON_AddNumberToObject(
+                        o, "cost_usd",
+                        (double)(long long)(r->cost_usd * 1e6 + 0.5) / 1e6)
+                  : cJSON_AddNullToObject(o, "cost_usd"));
   fails = ok ? cJSON_AddArrayToObject(o, "failures") : NULL;
   if (ok && fails != NULL && r->failures != NULL) {
     const char *p = r->failures;
@@ -250,7 +252,8 @@ int sk_summary_write(struct sk_summary *s, const char *outdir,
     goto out;
   sk_buf_reset(&b);
   rc = sk_buf_adds(&b, "slug,verdict,ships,skips,failed,ship_percent,"
-                       "mean_score,prompt_tokens,completion_tokens,failures\n");
+                       "mean_score,prompt_tokens,completion_tokens,cost_usd,"
+                       "failures\n");
   for (i = 0; i < s->n && rc == 0; i++) {
     const struct sk_summary_row *r = &s->rows[i];
     char *fails = r->failures ? strdup(r->failures) : NULL;
@@ -258,17 +261,20 @@ int sk_summary_write(struct sk_summary *s, const char *outdir,
     for (p = fails; p != NULL && *p != '\0'; p++)
       if (*p == '\n')
         *p = '|';
-    rc |= csv_cell(&b, r->slug);
+    rc |= sk_csv_field(&b, r->slug);
     rc |= sk_buf_add(&b, ",", 1);
-    rc |= csv_cell(&b, r->verdict);
+    rc |= sk_csv_field(&b, r->verdict);
     if (r->reviewers > 0)
-      rc |= sk_buf_printf(&b, ",%d,%d,%d,%d,%.1f,%ld,%ld,", r->ships,
-                          r->skips, r->failed, r->ship_percent, r->mean_score,
+      rc |= sk_buf_printf(&b, ",%d,%d,%d,%d,%.1f,%ld,%ld,", r->ships, r->skips,
+                          r->failed, r->ship_percent, r->mean_score,
                           r->prompt_tokens, r->completion_tokens);
     else
       rc |= sk_buf_printf(&b, ",%d,%d,%d,,,%ld,%ld,", r->ships, r->skips,
                           r->failed, r->prompt_tokens, r->completion_tokens);
-    rc |= csv_cell(&b, fails);
+    if (r->cost_usd >= 0)
+      rc |= sk_buf_printf(&b, "%.6f", r->cost_usd);
+    rc |= sk_buf_add(&b, ",", 1);
+    rc |= sk_csv_field(&b, fails);
     rc |= sk_buf_add(&b, "\n", 1);
     free(fails);
   }
@@ -284,10 +290,13 @@ out:
   return rc;
 }
 
+/* A count from a summary file; out-of-range values (a hand-edited or
+ * corrupt file) read as 0 rather than as an undefined cast. */
 static unsigned long get_ul(const cJSON *o, const char *k) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  return cJSON_IsNumber(v) && v->valuedouble > 0 ? (unsigned long)v->valuedouble
-                                                 : 0;
+  return cJSON_IsNumber(v) && v->valuedouble > 0 && v->valuedouble < 1e15
+             ? (unsigned long)v->valuedouble
+             : 0;
 }
 
 int sk_summary_read(const char *path, struct sk_summary *s,
@@ -316,6 +325,8 @@ int sk_summary_read(const char *path, struct sk_summary *s,
   s->totals.records_bad += get_ul(t, "records_bad");
   s->totals.tools_unfinished += get_ul(t, "tools_unfinished");
   s->totals.tools_skipped_shard += get_ul(t, "tools_skipped_by_shard");
+  s->totals.tools_flagged += get_ul(t, "tools_flagged");
+  s->totals.tools_refused += get_ul(t, "tools_refused");
   s->totals.reviews_ok += get_ul(t, "reviews_ok");
   s->totals.reviews_failed += get_ul(t, "reviews_failed");
   s->totals.reviews_resumed += get_ul(t, "reviews_resumed");
@@ -326,6 +337,13 @@ int sk_summary_read(const char *path, struct sk_summary *s,
   causes = cJSON_GetObjectItemCaseSensitive(t, "retries_by_cause");
   for (i = 0; i < SK_RETRY__COUNT; i++)
     s->totals.retries_by_cause[i] += get_ul(causes, CAUSE_NAMES[i]);
+  {
+    const cJSON *cst = cJSON_GetObjectItemCaseSensitive(t, "cost_usd");
+    if (!cJSON_IsNumber(cst) || s->totals.cost_usd < 0)
+      s->totals.cost_usd = -1;
+    else
+      s->totals.cost_usd += cst->valuedouble;
+  }
   s->totals.prompt_tokens += (long)get_ul(t, "prompt_tokens");
   s->totals.completion_tokens += (long)get_ul(t, "completion_tokens");
   {
@@ -333,8 +351,8 @@ int sk_summary_read(const char *path, struct sk_summary *s,
     if (cJSON_IsNumber(w) && w->valuedouble > s->totals.wall_seconds)
       s->totals.wall_seconds = w->valuedouble;
   }
-  s->totals.input_done = cJSON_IsTrue(
-      cJSON_GetObjectItemCaseSensitive(t, "input_done"));
+  s->totals.input_done =
+      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "input_done"));
   cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "tools")) {
     struct sk_summary_row *r = new_row(s);
     const cJSON *v;
@@ -357,6 +375,8 @@ int sk_summary_read(const char *path, struct sk_summary *s,
     r->mean_score = cJSON_IsNumber(v) ? v->valuedouble : 0;
     r->prompt_tokens = (long)get_ul(row, "prompt_tokens");
     r->completion_tokens = (long)get_ul(row, "completion_tokens");
+    v = cJSON_GetObjectItemCaseSensitive(row, "cost_usd");
+    r->cost_usd = cJSON_IsNumber(v) ? v->valuedouble : -1;
     sk_buf_init(&fails, 1 << 20);
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(row, "failures")) {
       if (cJSON_IsString(f))
@@ -389,11 +409,11 @@ int sk_summary_merge(const char *const *dirs, size_t n, struct sk_summary *out,
       if (slot == NULL) {
         rc = sk_error_set(err, SK_ENOMEM, "out of memory");
       } else if (!added) {
-        rc = sk_error_set(err, SK_EINVAL,
-                          "tool \"%s\" is in both %s and %s: shards must not "
-                          "overlap",
-                          out->rows[k].slug, (const char *)slot->value,
-                          dirs[i]);
+        rc =
+            sk_error_set(err, SK_EINVAL,
+                         "tool \"%s\" is in both %s and %s: shards must not "
+                         "overlap",
+                         out->rows[k].slug, (const char *)slot->value, dirs[i]);
       } else {
         slot->value = (void *)(uintptr_t)dirs[i];
       }

@@ -35,6 +35,7 @@ struct replay {
 /* A request being recorded: what the fixture needs once it is answered. */
 struct recording {
   struct sk_transport *t;
+  char *provider;
   char key[65];
   char *url;
   char *body;
@@ -143,6 +144,7 @@ static void replay_cb(uv_timer_t *timer) {
 }
 
 static void free_recording(struct recording *rec) {
+  free(rec->provider);
   free(rec->url);
   free(rec->body);
   free(rec->tool);
@@ -167,7 +169,7 @@ static void recorded_cb(struct sk_http_response *res, void *arg) {
       recorded_at = stamp;
     }
     sk_error_clear(&err);
-    if (sk_fixture_write(t->dir, t->provider, "POST", rec->url, rec->body,
+    if (sk_fixture_write(t->dir, rec->provider, "POST", rec->url, rec->body,
                          rec->body_len, rec->key, &rec->info, res->status,
                          res->headers, res->body, res->body_len, res->error,
                          res->errmsg, recorded_at, &err) != 0) {
@@ -188,6 +190,7 @@ int sk_transport_submit(struct sk_transport *t, const struct sk_wire_request *w,
                         const struct sk_exchange_info *info, sk_http_done_cb cb,
                         void *arg, struct sk_error *err) {
   char key[65];
+  const char *provider = info->provider != NULL ? info->provider : t->provider;
   int rc;
 
   if (t->closing)
@@ -195,8 +198,7 @@ int sk_transport_submit(struct sk_transport *t, const struct sk_wire_request *w,
   if (t->opts.mode == SK_FIXTURES_OFF)
     return sk_http_submit(t->http, w->url, (const char *const *)w->headers,
                           w->nheaders, w->body, w->body_len, cb, arg, err);
-  if (sk_fixture_key(t->provider, "POST", w->url, w->body, w->body_len, key) !=
-      0)
+  if (sk_fixture_key(provider, "POST", w->url, w->body, w->body_len, key) != 0)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
 
   if (t->opts.mode == SK_FIXTURES_REPLAY || t->opts.mode == SK_FIXTURES_NEW) {
@@ -240,11 +242,12 @@ int sk_transport_submit(struct sk_transport *t, const struct sk_wire_request *w,
     rec->t = t;
     memcpy(rec->key, key, sizeof(key));
     rec->url = dup_or_empty(w->url);
+    rec->provider = dup_or_empty(provider);
     rec->body = malloc(w->body_len + 1);
     rec->tool = dup_or_empty(info->tool);
     rec->persona = dup_or_empty(info->persona);
-    if (rec->url == NULL || rec->body == NULL || rec->tool == NULL ||
-        rec->persona == NULL) {
+    if (rec->url == NULL || rec->provider == NULL || rec->body == NULL ||
+        rec->tool == NULL || rec->persona == NULL) {
       free_recording(rec);
       return sk_error_set(err, SK_ENOMEM, "out of memory");
     }

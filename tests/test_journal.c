@@ -23,8 +23,8 @@ static void make_review(struct sk_review *r, struct sk_persona *p, int ok) {
   r->status = ok ? SK_REVIEW_OK : SK_REVIEW_FAILED;
   r->score = 55;
   memcpy(r->verdict, "skip", 5);
-  r->text = ok ? strdup("A paragraph with \"quotes\" and \u2014 dashes.")
-               : NULL;
+  r->text =
+      ok ? strdup("A paragraph with \"quotes\" and \u2014 dashes.") : NULL;
   r->provider = strdup("openai");
   r->model = strdup("gpt-4o-mini");
   r->attempts = 2;
@@ -87,8 +87,7 @@ TEST(append_then_resume_lookup) {
   /* Changed inputs (a new tool text or persona prompt): not reused. */
   ASSERT_INT_EQ(sk_journal_lookup(j, "code-llama-4", &founder, IN2, &got, &e),
                 0);
-  ASSERT_INT_EQ(sk_journal_lookup(j, "other-tool", &founder, IN1, &got, &e),
-                0);
+  ASSERT_INT_EQ(sk_journal_lookup(j, "other-tool", &founder, IN1, &got, &e), 0);
   /* A later line for the same review wins. */
   make_review(&r, &founder, 1);
   r.score = 90;
@@ -193,7 +192,8 @@ TEST(parse_rejects_bad_lines) {
   char in[65];
   struct sk_review r;
   static const char *const bad[] = {
-      "{}", "not json", "{\"tool\":\"t\",\"persona\":\"p\",\"inputs\":\"x\","
+      "{}", "not json",
+      "{\"tool\":\"t\",\"persona\":\"p\",\"inputs\":\"x\","
       "\"status\":\"ok\"}",
       "{\"tool\":\"t\",\"persona\":\"p\",\"inputs\":"
       "\"1111111111111111111111111111111111111111111111111111111111111111\","
@@ -201,9 +201,8 @@ TEST(parse_rejects_bad_lines) {
       NULL};
   size_t i;
   for (i = 0; bad[i] != NULL; i++)
-    ASSERT_INT_EQ(
-        sk_journal_parse_line(bad[i], strlen(bad[i]), &s, &p, in, &r),
-        SK_EPARSE);
+    ASSERT_INT_EQ(sk_journal_parse_line(bad[i], strlen(bad[i]), &s, &p, in, &r),
+                  SK_EPARSE);
 }
 
 int main(void) {

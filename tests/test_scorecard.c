@@ -27,6 +27,7 @@ static void set(struct sk_review *r, int i, int score, const char *verdict) {
   r->attempts = 1;
   r->prompt_tokens = 100;
   r->completion_tokens = 50;
+  r->cost_usd = -1; /* no price known */
 }
 
 static void cleanup(struct sk_review *r, size_t n) {
@@ -120,7 +121,7 @@ TEST(json_has_the_stable_keys) {
   sk_review_add_error(&r[1], "no VERDICT line");
   sk_buf_init(&b, 1 << 20);
   sk_error_clear(&e);
-  ASSERT_INT_EQ(sk_scorecard_json(t, r, 2, &b, &e, NULL), 0);
+  ASSERT_INT_EQ(sk_scorecard_json(t, r, 2, NULL, &b, &e), 0);
   root = cJSON_Parse(sk_buf_str(&b));
   ASSERT(root != NULL);
   ASSERT_STR_EQ(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "tool"), "slug")
@@ -144,6 +145,11 @@ TEST(json_has_the_stable_keys) {
       "no VERDICT line");
   ASSERT(cJSON_IsNumber(cJSON_GetObjectItem(rev, "attempts")));
   ASSERT_STR_EQ(cJSON_GetObjectItem(rev, "model")->valuestring, "fake-1");
+  /* No price: the cost is null, never a guessed 0. */
+  ASSERT(cJSON_IsNull(
+      cJSON_GetObjectItem(cJSON_GetObjectItem(rev, "usage"), "cost_usd")));
+  ASSERT(cJSON_IsNull(
+      cJSON_GetObjectItem(cJSON_GetObjectItem(root, "usage"), "cost_usd")));
   /* Two-space pretty printing, newline at the end. */
   ASSERT_CONTAINS(sk_buf_str(&b), "{\n  \"schema\": \"shipskip.scorecard/1\"");
   ASSERT_INT_EQ(b.data[b.len - 1], '\n');
@@ -167,7 +173,7 @@ TEST(markdown_reads_like_the_page_and_escapes_untrusted_text) {
   r[3].text = strdup("## Injected heading <img src=x onerror=alert(1)>");
   sk_buf_init(&b, 1 << 20);
   sk_error_clear(&e);
-  ASSERT_INT_EQ(sk_scorecard_markdown(t, r, 4, &b, &e), 0);
+  ASSERT_INT_EQ(sk_scorecard_markdown(t, r, 4, NULL, &b, &e), 0);
   md = sk_buf_str(&b);
   ASSERT_CONTAINS(md, "# Code Llama 4\n");
   ASSERT_CONTAINS(md, "| Panel verdict | Ship · 3 ship / 1 skip |");
@@ -179,6 +185,13 @@ TEST(markdown_reads_like_the_page_and_escapes_untrusted_text) {
   ASSERT_CONTAINS(md, "\\[x\\](javascript:alert(1))");
   ASSERT_NOT_CONTAINS(md, "\n## Injected");
   ASSERT_CONTAINS(md, "Tokens: 400 in, 200 out.");
+  ASSERT_NOT_CONTAINS(md, "cost");
+  /* With prices, the footer shows the estimated cost. */
+  r[0].cost_usd = r[1].cost_usd = r[2].cost_usd = r[3].cost_usd = 0.000125;
+  sk_buf_reset(&b);
+  ASSERT_INT_EQ(sk_scorecard_markdown(t, r, 4, NULL, &b, &e), 0);
+  ASSERT_CONTAINS(sk_buf_str(&b),
+                  "Tokens: 400 in, 200 out; estimated cost $0.0005.");
   sk_buf_cleanup(&b);
   sk_tool_free(t);
   cleanup(r, 4);
@@ -195,7 +208,7 @@ TEST(write_is_atomic_and_refuses_escape) {
   ASSERT(mkdtemp(dir) != NULL);
   set(&r[0], 0, 84, "ship");
   sk_error_clear(&e);
-  ASSERT_INT_EQ(sk_scorecard_write(dir, t, r, 1, &e, NULL), 0);
+  ASSERT_INT_EQ(sk_scorecard_write(dir, t, r, 1, NULL, &e), 0);
   snprintf(path, sizeof(path), "%s/code-llama-4.json", dir);
   ASSERT_INT_EQ(sk_fs_read_file(path, 1 << 20, &text, &len, &e), 0);
   ASSERT_CONTAINS(text, "\"score\": 84");
@@ -206,7 +219,7 @@ TEST(write_is_atomic_and_refuses_escape) {
   free(t->slug);
   t->slug = strdup("../escape");
   sk_error_clear(&e);
-  ASSERT_INT_EQ(sk_scorecard_write(dir, t, r, 1, &e, NULL), SK_EINVAL);
+  ASSERT_INT_EQ(sk_scorecard_write(dir, t, r, 1, NULL, &e), SK_EINVAL);
   ASSERT_INT_EQ(sk_fs_write_atomic(dir, "../x", "a", 1, &e), SK_EINVAL);
   ASSERT_INT_EQ(sk_fs_write_atomic(dir, ".hidden", "a", 1, &e), SK_EINVAL);
   /* An unwritable directory is a clear error naming the path. */

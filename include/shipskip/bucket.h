@@ -12,9 +12,9 @@
 #include <stdint.h>
 
 struct sk_bucket {
-  double per_ms;   /* refill rate; 0 = unlimited */
+  double per_ms; /* refill rate; 0 = unlimited */
   double capacity;
-  double level;    /* may go below 0 after a correction */
+  double level; /* may go below 0 after a correction */
   uint64_t last_ms;
 };
 
@@ -23,8 +23,7 @@ void sk_bucket_init(struct sk_bucket *b, double per_minute, uint64_t now_ms);
 
 /* Returns how many ms until amount can be taken (0 = now). An amount larger
  * than the capacity is allowed once the bucket is full. */
-uint64_t sk_bucket_wait_ms(struct sk_bucket *b, double amount,
-                           uint64_t now_ms);
+uint64_t sk_bucket_wait_ms(struct sk_bucket *b, double amount, uint64_t now_ms);
 
 /* Takes amount (call when sk_bucket_wait_ms said 0). */
 void sk_bucket_take(struct sk_bucket *b, double amount, uint64_t now_ms);

@@ -16,7 +16,9 @@
 #ifndef SHIPSKIP_ENGINE_H
 #define SHIPSKIP_ENGINE_H
 
+#include "shipskip/config.h"
 #include "shipskip/error.h"
+#include "shipskip/inject.h"
 #include "shipskip/journal.h"
 #include "shipskip/persona.h"
 #include "shipskip/prompt.h"
@@ -24,6 +26,7 @@
 #include "shipskip/summary.h"
 #include "shipskip/toolsrc.h"
 #include "shipskip/validate.h"
+#include "shipskip/votes.h"
 
 #include <stdio.h>
 
@@ -31,10 +34,10 @@ struct sk_engine_opts {
   const struct sk_panel_def *panel;
   struct sk_validator *validator;
   const struct sk_prompts *prompts;
-  struct sk_provider_conf provider;
-  const char *model;  /* overrides every persona's model when set */
-  double temperature; /* < 0: the persona's, else not sent */
-  long max_tokens;    /* 0: the persona's, else not sent */
+  const struct sk_route *routes; /* per persona (panel order): provider,
+                                    model and price (config.h) */
+  double temperature;            /* < 0: the persona's, else not sent */
+  long max_tokens;               /* 0: the persona's, else not sent */
   int has_seed;
   long seed;
   int concurrency;        /* requests in flight, >= 1 */
@@ -57,13 +60,21 @@ struct sk_engine_opts {
   FILE *log_json;             /* one JSON event per line, or NULL */
   double rpm;                 /* requests per minute, 0 = unlimited */
   double tpm;                 /* tokens per minute, 0 = unlimited */
-  long deadline_ms;   /* stop starting work after this long; 0 = none */
-  long grace_ms;      /* after a stop, how long in-flight work may run */
-  int shard_index;    /* review only tools whose slug hashes here... */
-  int shard_count;    /* ...out of this many shards (<= 1: all) */
-  int handle_signals; /* SIGINT/SIGTERM stop the batch gracefully */
+  long deadline_ms;           /* stop starting work after this long; 0 = none */
+  long grace_ms;       /* after a stop, how long in-flight work may run */
+  int shard_index;     /* review only tools whose slug hashes here... */
+  int shard_count;     /* ...out of this many shards (<= 1: all) */
+  int handle_signals;  /* SIGINT/SIGTERM stop the batch gracefully */
   long total_estimate; /* records in the input, for progress; -1 unknown */
+  double budget_usd;   /* stop starting requests before passing it; 0 = none */
+  const struct sk_votes *votes; /* community votes merged into scorecards */
+  struct sk_inject *detector;   /* prompt-injection rules, or NULL */
+  int refuse_flagged;           /* do not review a tool the detector flags */
 };
+
+/* Why a run stopped early, besides a signal number. */
+#define SK_STOP_DEADLINE (-1)
+#define SK_STOP_BUDGET (-2)
 
 struct sk_engine_stats {
   unsigned long tools_ok;        /* every review accepted */
@@ -76,13 +87,16 @@ struct sk_engine_stats {
   unsigned long reasks;
   unsigned long retries;
   unsigned long connections;
-  unsigned long record_failures; /* fixtures that could not be written */
+  unsigned long record_failures;  /* fixtures that could not be written */
   unsigned long tools_unfinished; /* started but stopped before the end */
   unsigned long tools_skipped_shard;
+  unsigned long tools_flagged; /* the detector matched (reviewed anyway) */
+  unsigned long tools_refused; /* flagged and not reviewed (--refuse-flagged) */
   unsigned long reviews_resumed; /* taken from the journal */
   unsigned long retries_by_cause[SK_RETRY__COUNT];
-  int stopped_by; /* 0, SIGINT, SIGTERM, or -1: deadline */
-  int input_done; /* every input record was read */
+  int stopped_by;  /* 0, SIGINT, SIGTERM, SK_STOP_DEADLINE or SK_STOP_BUDGET */
+  double cost_usd; /* estimated spend; < 0 when some model had no price */
+  int input_done;  /* every input record was read */
   long prompt_tokens;
   long completion_tokens;
 };

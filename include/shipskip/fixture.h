@@ -28,11 +28,12 @@
 
 /* Who made a request, for file metadata and for miss messages. */
 struct sk_exchange_info {
-  const char *tool;    /* slug */
-  const char *persona; /* name */
-  int attempt;         /* 1-based reply attempt */
-  int retry;           /* HTTP retries so far in the review */
-  int occurrence;      /* sends of this same request before this one */
+  const char *provider; /* wire format ("openai"), part of the key */
+  const char *tool;     /* slug */
+  const char *persona;  /* name */
+  int attempt;          /* 1-based reply attempt */
+  int retry;            /* HTTP retries so far in the review */
+  int occurrence;       /* sends of this same request before this one */
 };
 
 /* A recorded response, ready to hand back to the caller. */

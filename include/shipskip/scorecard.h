@@ -17,6 +17,8 @@
 #include "shipskip/error.h"
 #include "shipskip/persona.h"
 #include "shipskip/tool.h"
+#include "shipskip/inject.h"
+#include "shipskip/votes.h"
 
 #include <stddef.h>
 
@@ -35,7 +37,8 @@ struct sk_review {
   int retries;  /* HTTP-level retries */
   long prompt_tokens;
   long completion_tokens;
-  char **errors; /* why it failed (or what earlier attempts got wrong) */
+  double cost_usd; /* estimated from the price table; < 0: no price known */
+  char **errors;   /* why it failed (or what earlier attempts got wrong) */
   size_t nerrors;
 };
 
@@ -61,25 +64,38 @@ struct sk_panel_result {
 void sk_scorecard_merge(const struct sk_review *r, size_t n,
                         struct sk_panel_result *out);
 
-/* Renders the scorecard JSON (pretty-printed, trailing newline) into out.
- * generated_at, when not NULL, is added as "generated_at"; by default
- * nothing time-dependent is written, so replays reproduce files exactly. */
+/* What a scorecard carries besides the tool and its reviews; every member
+ * may be NULL, and so may the struct itself.
+ *   community:    the community vote tally: "community" becomes {"ship": N,
+ *                 "skip": M} and the draft says "62% ship · 412 votes";
+ *                 NULL writes null and "No community votes yet".
+ *   injection:    what the prompt-injection detector found in the tool's
+ *                 text: "injection": {"flagged", "findings": [...]} and a
+ *                 warning for the editor at the top of the draft; NULL
+ *                 (no detector ran) writes null.
+ *   generated_at: a timestamp for "generated_at"; NULL (the default) writes
+ *                 none, so a replay reproduces the files byte for byte. */
+struct sk_scorecard_meta {
+  const struct sk_vote *community;
+  const struct sk_inject_result *injection;
+  const char *generated_at;
+};
+
+/* Renders the scorecard JSON (pretty-printed, trailing newline) into out. */
 int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
-                      size_t n, struct sk_buf *out, struct sk_error *err,
-                      const char *generated_at);
+                      size_t n, const struct sk_scorecard_meta *meta,
+                      struct sk_buf *out, struct sk_error *err);
 
 /* Renders the Markdown draft into out. */
 int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
-                          size_t n, struct sk_buf *out, struct sk_error *err);
+                          size_t n, const struct sk_scorecard_meta *meta,
+                          struct sk_buf *out, struct sk_error *err);
 
 /* Writes OUTDIR/<slug>.json and OUTDIR/<slug>.md atomically. The slug must
  * be safe (sk_slug_is_safe); anything else is refused. */
 int sk_scorecard_write(const char *outdir, const struct sk_tool *t,
                        const struct sk_review *r, size_t n,
-                       struct sk_error *err, const char *generated_at);
-
-/* Appends s to out escaped for Markdown text: punctuation that could start
- * markup (headings, links, emphasis, raw HTML, tables) is backslashed. */
-int sk_md_escape(struct sk_buf *out, const char *s);
+                       const struct sk_scorecard_meta *meta,
+                       struct sk_error *err);
 
 #endif

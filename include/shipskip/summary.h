@@ -49,6 +49,8 @@ struct sk_summary_totals {
   unsigned long records_bad;
   unsigned long tools_unfinished; /* started, not written (stopped early) */
   unsigned long tools_skipped_shard;
+  unsigned long tools_flagged; /* possible prompt injection, reviewed */
+  unsigned long tools_refused; /* possible prompt injection, not reviewed */
   unsigned long reviews_ok;
   unsigned long reviews_failed;
   unsigned long reviews_resumed; /* taken from the journal, not requested */
@@ -60,7 +62,9 @@ struct sk_summary_totals {
   long prompt_tokens;
   long completion_tokens;
   double wall_seconds;
-  const char *stopped; /* NULL, "SIGINT", "SIGTERM", "deadline", "error" */
+  double cost_usd;     /* estimated; < 0 when some model had no price */
+  const char *stopped; /* NULL, "SIGINT", "SIGTERM", "deadline", "budget",
+                          "error" */
   int input_done;      /* the whole input was read */
 };
 
@@ -75,7 +79,8 @@ struct sk_summary_row {
   double mean_score;
   long prompt_tokens;
   long completion_tokens;
-  char *failures; /* "founder: no VERDICT line; ..." or NULL */
+  double cost_usd; /* < 0 when some review's model had no price */
+  char *failures;  /* "founder: no VERDICT line; ..." or NULL */
 };
 
 struct sk_summary {

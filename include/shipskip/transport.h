@@ -31,7 +31,7 @@ struct sk_transport_opts {
   struct sk_http_opts http;
   enum sk_fixture_mode mode;
   const char *dir;      /* fixture directory (modes other than OFF) */
-  const char *provider; /* provider name, part of every key */
+  const char *provider; /* default wire format, when a request names none */
   int stamp;            /* write recorded_at into new fixtures */
 };
 
