@@ -12,6 +12,7 @@
 #include "shipskip/engine.h"
 #include "shipskip/bucket.h"
 #include "shipskip/journal.h"
+#include "shipskip/prior.h"
 #include "shipskip/scorecard.h"
 #include "shipskip/sha256.h"
 #include "shipskip/summary.h"
@@ -56,6 +57,7 @@ struct tool_run {
   size_t pending; /* reviews not yet ended */
   int abandoned;  /* stopped before every review ended: not written */
   char fence[27]; /* the fence around its text: a reply must not quote it */
+  cJSON *history; /* replaced reviews (from the scorecard, plus --redo) */
   struct sk_inject_result *injection; /* detector findings, NULL if none ran */
 };
 
@@ -237,6 +239,7 @@ static void free_tool_run(struct tool_run *tr) {
   free(tr->runs);
   free(tr->reviews);
   free(tr->injection);
+  cJSON_Delete(tr->history);
   sk_tool_free(tr->tool);
   free(tr);
 }
@@ -284,6 +287,7 @@ static void finish_tool(struct engine *e, struct tool_run *tr) {
         e->o->votes != NULL ? sk_votes_find(e->o->votes, tr->tool->slug) : NULL;
     meta.injection = tr->injection;
     meta.generated_at = e->o->generated_at;
+    meta.history = tr->history;
     rc = sk_scorecard_write(e->o->outdir, tr->tool, tr->reviews, tr->n, &meta,
                             &err);
   }
@@ -347,6 +351,9 @@ static void conclude_review(struct engine *e, struct review_run *rr) {
     cJSON_AddNumberToObject(ev, "retries", r->retries);
   }
   log_event(e, "review", ev);
+  if (e->o->on_review != NULL)
+    e->o->on_review(e->o->on_review_ctx, rr->tool->tool, rr->tool->reviews,
+                    rr->tool->n, rr->idx);
   end_review(e, rr);
 }
 
@@ -383,6 +390,22 @@ static cJSON *review_event(const struct review_run *rr) {
 /* The provider, model and price persona i uses. */
 static const struct sk_route *route_of(const struct engine *e, size_t i) {
   return &e->o->routes[i];
+}
+
+/* Returns 1 if name is in the comma-separated list. */
+static int in_list(const char *list, const char *name) {
+  size_t n = strlen(name);
+  const char *p = list;
+  while (*p != '\0') {
+    const char *comma = strchr(p, ',');
+    size_t len = comma ? (size_t)(comma - p) : strlen(p);
+    if (len == n && strncmp(p, name, n) == 0)
+      return 1;
+    if (comma == NULL)
+      break;
+    p = comma + 1;
+  }
+  return 0;
 }
 
 /* Digests what a review is made from: provider, model, sampling
@@ -485,7 +508,11 @@ static int scan_tool(struct engine *e, struct tool_run *tr) {
 static int admit_tool(struct engine *e) {
   const struct sk_panel_def *panel = e->o->panel;
   struct tool_run *tr;
+  struct sk_prior prior;
+  int *ok;
   size_t i;
+
+  memset(&prior, 0, sizeof(prior));
 
   if (e->eof || e->fatal || e->stopping || e->active_tools >= e->window)
     return 0;
@@ -566,10 +593,14 @@ static int admit_tool(struct engine *e) {
     }
     break;
   }
-  e->active_tools++;
-  /* Hold the tool open while its reviews are queued, so that one failing
-   * at once cannot finish (and free) the tool under this loop. */
-  tr->pending++;
+  /* First pass: render every persona's prompt and digest its inputs; a
+   * persona that cannot even be rendered fails here and now. */
+  ok = calloc(tr->n, sizeof(*ok));
+  if (ok == NULL) {
+    free_tool_run(tr);
+    set_fatal(e, SK_ENOMEM, "out of memory");
+    return 0;
+  }
   for (i = 0; i < tr->n; i++) {
     struct review_run *rr = &tr->runs[i];
     struct sk_review *r = &tr->reviews[i];
@@ -585,30 +616,115 @@ static int admit_tool(struct engine *e) {
     r->provider = strdup(route_of(e, i)->provider->name);
     r->model = strdup(route_of(e, i)->model);
     r->cost_usd = route_of(e, i)->price != NULL ? 0 : -1;
-    if (r->provider == NULL || r->model == NULL) {
-      fail_review(e, rr, "out of memory");
-      continue;
-    }
     sk_buf_init(&sys, SK_PROMPT_MAX);
     sk_buf_init(&user, SK_PROMPT_MAX);
     sk_error_clear(&err);
-    if (sk_prompt_render(e->o->prompts, tr->tool, p, &sys, &user, &err) != 0) {
-      sk_buf_cleanup(&sys);
-      sk_buf_cleanup(&user);
-      fail_review(e, rr, err.msg);
+    if (r->provider == NULL || r->model == NULL) {
+      sk_review_add_error(r, "out of memory");
+    } else if (sk_prompt_render(e->o->prompts, tr->tool, p, &sys, &user,
+                                &err) != 0) {
+      sk_review_add_error(r, err.msg);
+    } else {
+      rr->system = sk_buf_take(&sys);
+      rr->user = sk_buf_take(&user);
+      if (rr->system != NULL && rr->user != NULL) {
+        inputs_digest(e, p, r->model, rr, rr->inputs);
+        memcpy(r->inputs, rr->inputs, sizeof(r->inputs));
+        ok[i] = 1;
+      } else {
+        sk_review_add_error(r, "out of memory");
+      }
+    }
+    sk_buf_cleanup(&sys);
+    sk_buf_cleanup(&user);
+  }
+  /* The scorecard the tool already has decides what is still needed. */
+  if (e->o->redo != NULL || (!e->o->force && !e->o->resume)) {
+    struct sk_error err;
+    int rc;
+    char(*inputs)[65] = calloc(tr->n, sizeof(*inputs));
+    sk_error_clear(&err);
+    rc = inputs == NULL
+             ? SK_ENOMEM
+             : sk_prior_load(e->o->outdir, tr->tool->slug, panel, &prior, &err);
+    if (rc == 0 && e->o->redo == NULL) {
+      for (i = 0; i < tr->n; i++)
+        memcpy(inputs[i], tr->runs[i].inputs, 65);
+      if (sk_prior_up_to_date(&prior, inputs)) {
+        /* Complete and made from the same inputs: nothing to buy. */
+        e->st->tools_uptodate++;
+        free(inputs);
+        free(ok);
+        sk_prior_cleanup(&prior);
+        free_tool_run(tr);
+        return 1;
+      }
+    }
+    free(inputs);
+    if (e->o->redo != NULL && rc != 0) {
+      /* --redo replaces reviews of an existing scorecard; without one there
+       * is nothing to keep, and reviewing everything would spend more than
+       * asked. */
+      char msg[400];
+      snprintf(msg, sizeof(msg),
+               "%s: --redo needs the scorecard %s/%s.json: %s; review the "
+               "tool without --redo first",
+               tr->tool->origin, e->o->outdir, tr->tool->slug,
+               rc == SK_ENOENT ? "there is none" : err.msg);
+      report(e, "%s", msg);
+      set_fatal(e, SK_ECONFIG, msg);
+      free(ok);
+      sk_prior_cleanup(&prior);
+      free_tool_run(tr);
+      return 0;
+    }
+    if (rc != 0 && rc != SK_ENOENT)
+      report(e, "%s (reviewing the tool afresh)", err.msg);
+    if (rc == 0) {
+      tr->history = prior.history;
+      prior.history = NULL;
+    }
+  }
+  e->active_tools++;
+  /* Hold the tool open while its reviews are queued, so that one failing
+   * at once cannot finish (and free) the tool under this loop. */
+  tr->pending++;
+  for (i = 0; i < tr->n; i++) {
+    struct review_run *rr = &tr->runs[i];
+    struct sk_review *r = &tr->reviews[i];
+    const struct sk_persona *p = &panel->personas[i];
+    struct sk_error err;
+
+    if (!ok[i]) {
+      r->status = SK_REVIEW_FAILED;
+      conclude_review(e, rr);
       continue;
     }
-    rr->system = sk_buf_take(&sys);
-    rr->user = sk_buf_take(&user);
-    if (rr->system == NULL || rr->user == NULL) {
-      fail_review(e, rr, "out of memory");
-      continue;
+    if (e->o->redo != NULL && prior.reviews != NULL) {
+      struct sk_review *old = &prior.reviews[i];
+      if (!in_list(e->o->redo, p->name) && old->status != SK_REVIEW_PENDING) {
+        /* Not redone: keep the review exactly as the scorecard has it. */
+        sk_review_cleanup(r);
+        *r = *old;
+        memset(old, 0, sizeof(*old));
+        end_review(e, rr);
+        continue;
+      }
+      if (old->status != SK_REVIEW_PENDING) {
+        /* Redone: what the editor saw goes into the history. */
+        if (tr->history == NULL)
+          tr->history = cJSON_CreateArray();
+        if (tr->history == NULL ||
+            sk_prior_add_history(tr->history, old, e->o->now_utc, "redo"))
+          set_fatal(e, SK_ENOMEM, "out of memory");
+      }
     }
-    inputs_digest(e, p, r->model, rr, rr->inputs);
     if (e->o->journal != NULL && e->o->resume) {
       struct sk_review done;
-      int found = sk_journal_lookup(e->o->journal, tr->tool->slug, p,
-                                    rr->inputs, &done, &err);
+      int found;
+      sk_error_clear(&err);
+      found = sk_journal_lookup(e->o->journal, tr->tool->slug, p, rr->inputs,
+                                &done, &err);
       if (found < 0) {
         report(e, "%s", err.msg);
         set_fatal(e, SK_EIO, err.msg);
@@ -616,6 +732,7 @@ static int admit_tool(struct engine *e) {
         /* Journaled from the same inputs: reuse it, send nothing. */
         sk_review_cleanup(r);
         *r = done;
+        memcpy(r->inputs, rr->inputs, sizeof(r->inputs));
         e->st->reviews_resumed++;
         end_review(e, rr);
         continue;
@@ -623,6 +740,8 @@ static int admit_tool(struct engine *e) {
     }
     push_back(e, rr);
   }
+  free(ok);
+  sk_prior_cleanup(&prior);
   end_review(e, &tr->runs[0]); /* drops the hold taken above */
   return 1;
 }

@@ -12,6 +12,7 @@
 #include "shipskip/http.h"
 #include "shipskip/inject.h"
 #include "shipskip/journal.h"
+#include "shipskip/markdown.h"
 #include "shipskip/merge.h"
 #include "shipskip/persona.h"
 #include "shipskip/prompt.h"
@@ -41,6 +42,9 @@ enum { EXIT_ALL_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
 static const char USAGE[] =
     "usage: shipskip review INPUT... -o OUTDIR [options]\n"
     "       shipskip prompts INPUT... [--persona NAME] [options]\n"
+    "       shipskip draft TOOL.json [-o OUTDIR] [options]\n"
+    "       shipskip draft --name NAME --description TEXT [--tagline T]\n"
+    "                      [--category C] [--url U] [-o OUTDIR] [options]\n"
     "       shipskip fixtures check DIR | fixtures list DIR\n"
     "       shipskip merge OUTDIR... -o MERGED\n"
     "       shipskip config check [--config FILE] [--personas a,b]\n"
@@ -68,6 +72,13 @@ static const char USAGE_REVIEW[] =
     "                         https://api.openai.com/v1)\n"
     "  --api-key-env VAR      read the API key from VAR (default: the\n"
     "                         provider's, e.g. OPENAI_API_KEY)\n"
+    "  --redo a,b             ask only these personas again for the tools\n"
+    "                         given; keep the other reviews of each\n"
+    "                         scorecard in OUTDIR; keep replaced ones in its\n"
+    "                         history\n"
+    "  --force                review again tools whose scorecard in OUTDIR\n"
+    "                         is complete and made from the same inputs\n"
+    "                         (skipped by default: no accidental spend)\n"
     "  --refuse-flagged       do not review a tool the prompt-injection\n"
     "                         detector flags (default: review it, flag it)\n"
     "  --injection-rules FILE detector rules (default:\n"
@@ -99,7 +110,8 @@ static const char USAGE_REVIEW[] =
     "                         has, send and record the rest)\n"
     "  --stamp-fixtures       write the recording time into new fixtures\n"
     "  --generated-at         add the current UTC time to scorecards (off by\n"
-    "                         default so a replay reproduces them exactly)\n"
+    "                         default so a replay reproduces them exactly)\n";
+static const char USAGE_BATCH[] =
     "  --resume               reuse every review OUTDIR/journal.jsonl holds\n"
     "                         (same inputs only); request only the rest\n"
     "  --rpm N, --tpm N       requests / tokens per minute (token buckets)\n"
@@ -164,6 +176,13 @@ struct cli {
   const char *votes;
   int refuse_flagged;
   const char *injection_rules;
+  const char *redo;
+  int force;
+  const char *d_name; /* draft: a tool given on the command line */
+  const char *d_description;
+  const char *d_tagline;
+  const char *d_category;
+  const char *d_url;
 };
 
 static void die_usage(const char *fmt, ...)
@@ -319,6 +338,7 @@ static void parse_args(int argc, char **argv, struct cli *c) {
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     fputs(USAGE, stdout);
     fputs(USAGE_REVIEW, stdout);
+    fputs(USAGE_BATCH, stdout);
     exit(fclose(stdout) == 0 ? EXIT_ALL_OK : EXIT_USAGE);
   }
   if (strcmp(argv[1], "--version") == 0) {
@@ -340,7 +360,8 @@ static void parse_args(int argc, char **argv, struct cli *c) {
     first = 3; /* options follow "check"; there is no input */
   }
   if (strcmp(c->command, "review") != 0 && strcmp(c->command, "prompts") != 0 &&
-      strcmp(c->command, "merge") != 0 && strcmp(c->command, "config") != 0)
+      strcmp(c->command, "merge") != 0 && strcmp(c->command, "config") != 0 &&
+      strcmp(c->command, "draft") != 0)
     die_usage("unknown command \"%s\"", c->command);
 
   for (i = first; i < argc; i++) {
@@ -374,6 +395,7 @@ static void parse_args(int argc, char **argv, struct cli *c) {
     if (FLAG("-h") || FLAG("--help")) {
       fputs(USAGE, stdout);
       fputs(USAGE_REVIEW, stdout);
+      fputs(USAGE_BATCH, stdout);
       exit(fclose(stdout) == 0 ? EXIT_ALL_OK : EXIT_USAGE);
     } else if (FLAG("-o") || FLAG("--output"))
       c->outdir = VALUE();
@@ -471,6 +493,20 @@ static void parse_args(int argc, char **argv, struct cli *c) {
       c->votes = VALUE();
     else if (FLAG("--refuse-flagged"))
       c->refuse_flagged = 1;
+    else if (FLAG("--redo"))
+      c->redo = VALUE();
+    else if (FLAG("--name") && strcmp(c->command, "draft") == 0)
+      c->d_name = VALUE();
+    else if (FLAG("--description") && strcmp(c->command, "draft") == 0)
+      c->d_description = VALUE();
+    else if (FLAG("--tagline") && strcmp(c->command, "draft") == 0)
+      c->d_tagline = VALUE();
+    else if (FLAG("--category") && strcmp(c->command, "draft") == 0)
+      c->d_category = VALUE();
+    else if (FLAG("--url") && strcmp(c->command, "draft") == 0)
+      c->d_url = VALUE();
+    else if (FLAG("--force"))
+      c->force = 1;
     else if (FLAG("--injection-rules"))
       c->injection_rules = VALUE();
     else if (FLAG("--budget"))
@@ -480,14 +516,21 @@ static void parse_args(int argc, char **argv, struct cli *c) {
 #undef FLAG
 #undef VALUE
   }
-  if (strcmp(c->command, "config") == 0) {
+  if (strcmp(c->command, "draft") == 0) {
+    if ((c->d_name != NULL) != (c->d_description != NULL))
+      die_usage("draft: give --name and --description together");
+    if ((c->d_name != NULL) == (c->ninputs > 0))
+      die_usage("draft takes one TOOL.json, or --name and --description");
+    if (c->ninputs > 1)
+      die_usage("draft reviews one tool; use review for several");
+  } else if (strcmp(c->command, "config") == 0) {
     if (c->ninputs > 0)
       die_usage("config check takes no INPUT");
     return;
-  }
-  if (c->ninputs == 0)
+  } else if (c->ninputs == 0) {
     die_usage("no INPUT given (a tool JSON file, a JSON Lines file, a "
               "directory, or - for stdin)");
+  }
   if (strcmp(c->command, "merge") == 0) {
     if (c->outdir == NULL || c->ninputs == 0)
       die_usage("usage: shipskip merge OUTDIR... -o MERGED");
@@ -807,7 +850,147 @@ static int load_detector(const struct cli *c, struct sk_inject **out,
   return rc != 0 ? SK_ECONFIG : 0;
 }
 
+/* What `draft` shows while the panel answers: on a terminal, each
+ * reviewer's section on stderr the moment it arrives, and who is still
+ * thinking; the finished draft goes to stdout. */
+struct draft_view {
+  int tty;
+  char slug[SK_TOOL_MAX_SLUG + 1];
+};
+
+static void draft_review_cb(void *ctx, const struct sk_tool *t,
+                            const struct sk_review *r, size_t n, size_t which) {
+  struct draft_view *v = ctx;
+  const struct sk_review *rv = &r[which];
+  struct sk_buf b;
+  size_t i;
+  int pending = 0;
+
+  snprintf(v->slug, sizeof(v->slug), "%s", t->slug);
+  if (!v->tty)
+    return;
+  sk_buf_init(&b, 1 << 20);
+  if (rv->status == SK_REVIEW_OK) {
+    sk_buf_printf(&b, "### %s\n\n%d/100 · %s\n\n", rv->persona->display_name,
+                  rv->score, rv->verdict);
+    sk_markdown_text(&b, rv->text);
+    sk_buf_adds(&b, "\n\n");
+  } else {
+    sk_buf_printf(&b, "### %s\n\nNo review: %s\n\n", rv->persona->display_name,
+                  rv->nerrors > 0 ? rv->errors[0] : "failed");
+  }
+  fprintf(stderr, "\r\033[K%s", sk_buf_str(&b));
+  sk_buf_cleanup(&b);
+  for (i = 0; i < n; i++) {
+    if (i != which && r[i].status == SK_REVIEW_PENDING) {
+      fprintf(stderr, "%s%s",
+              pending ? ", " : "still thinking: ", r[i].persona->display_name);
+      pending = 1;
+    }
+  }
+  fflush(stderr);
+}
+
+static int run_review_with(const struct cli *c, struct draft_view *draft);
+
 static int run_review(const struct cli *c) {
+  return run_review_with(c, NULL);
+}
+
+/* shipskip draft: one tool, the panel's answers shown as they arrive, the
+ * Markdown draft on stdout; the scorecard kept under -o OUTDIR when given. */
+static int run_draft(const struct cli *c) {
+  struct cli dc = *c;
+  struct draft_view view;
+  char tmp[] = "/tmp/shipskip-draft-XXXXXX";
+  char tool_path[64];
+  char out_path[64];
+  const char *input[1];
+  int status;
+
+  memset(&view, 0, sizeof(view));
+  view.tty = isatty(STDERR_FILENO);
+  if (mkdtemp(tmp) == NULL) {
+    fprintf(stderr, "shipskip: cannot create a temporary directory: %s\n",
+            strerror(errno));
+    return EXIT_USAGE;
+  }
+  snprintf(tool_path, sizeof(tool_path), "%s/tool.json", tmp);
+  snprintf(out_path, sizeof(out_path), "%s/out", tmp);
+  if (c->d_name != NULL) {
+    /* A tool given on the command line goes through the same loader (and
+     * the same checks) as a file. */
+    cJSON *o = cJSON_CreateObject();
+    char *text = NULL;
+    struct sk_error err;
+    int rc = SK_ENOMEM;
+    sk_error_clear(&err);
+    if (o != NULL && cJSON_AddStringToObject(o, "name", c->d_name) &&
+        cJSON_AddStringToObject(o, "description", c->d_description) &&
+        (c->d_tagline == NULL ||
+         cJSON_AddStringToObject(o, "tagline", c->d_tagline)) &&
+        (c->d_category == NULL ||
+         cJSON_AddStringToObject(o, "category", c->d_category)) &&
+        (c->d_url == NULL || cJSON_AddStringToObject(o, "url", c->d_url)) &&
+        (text = cJSON_PrintUnformatted(o)) != NULL)
+      rc = sk_fs_write_atomic(tmp, "tool.json", text, strlen(text), &err);
+    cJSON_free(text);
+    cJSON_Delete(o);
+    if (rc != 0) {
+      fprintf(stderr, "shipskip: draft: %s\n",
+              err.msg[0] ? err.msg : "out of memory");
+      status = EXIT_USAGE;
+      goto out;
+    }
+    input[0] = tool_path;
+    dc.inputs = input;
+    dc.ninputs = 1;
+  } else if (sk_toolsrc_estimate(c->inputs, 1) > 1) {
+    fprintf(stderr,
+            "shipskip: draft reviews one tool and %s holds several; "
+            "use review for a batch\n",
+            c->inputs[0]);
+    status = EXIT_USAGE;
+    goto out;
+  }
+  if (dc.outdir == NULL)
+    dc.outdir = out_path;
+  dc.progress = 0;
+  dc.quiet = 1;
+  if (view.tty)
+    fprintf(stderr, "asking the panel...\n");
+  status = run_review_with(&dc, &view);
+  if (view.tty)
+    fputs("\r\033[K", stderr);
+  if (view.slug[0] != '\0') {
+    char md[4096];
+    char *text = NULL;
+    size_t len;
+    struct sk_error err;
+    sk_error_clear(&err);
+    snprintf(md, sizeof(md), "%s/%s.md", dc.outdir, view.slug);
+    if (sk_fs_read_file(md, 64 * 1024 * 1024, &text, &len, &err) == 0) {
+      fwrite(text, 1, len, stdout);
+      free(text);
+    } else if (status == EXIT_ALL_OK) {
+      fprintf(stderr, "shipskip: %s\n", err.msg);
+      status = EXIT_SOME_FAILED;
+    }
+    if (c->outdir != NULL && view.tty)
+      fprintf(stderr, "shipskip: scorecard saved in %s/%s.json\n", c->outdir,
+              view.slug);
+  }
+out : {
+  /* The temporary tree holds only what this command wrote. */
+  char cmd[128];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+  if (system(cmd) != 0)
+    fprintf(stderr, "shipskip: could not remove %s\n", tmp);
+}
+  return status;
+}
+
+static int run_review_with(const struct cli *c, struct draft_view *draft) {
   struct sk_panel_def panel = {0};
   struct sk_validator *v = NULL;
   struct sk_prompts prompts;
@@ -822,6 +1005,7 @@ static int run_review(const struct cli *c) {
   struct sk_route *routes = NULL;
   struct sk_votes *votes = NULL;
   struct sk_inject *detector = NULL;
+  char now_utc[32];
   char ua[64];
   char stamp[32];
   int status = EXIT_ALL_OK;
@@ -848,6 +1032,29 @@ static int run_review(const struct cli *c) {
                      c->fixture_mode != SK_FIXTURES_REPLAY) != 0) {
     status = EXIT_USAGE;
     goto out;
+  }
+  if (c->redo != NULL) {
+    /* Every name must be a persona of this panel. */
+    const char *p = c->redo;
+    while (*p != '\0') {
+      const char *comma = strchr(p, ',');
+      size_t len = comma ? (size_t)(comma - p) : strlen(p);
+      size_t i;
+      int found = 0;
+      for (i = 0; i < panel.n; i++)
+        if (strlen(panel.personas[i].name) == len &&
+            strncmp(panel.personas[i].name, p, len) == 0)
+          found = 1;
+      if (!found) {
+        fprintf(stderr, "shipskip: --redo: the panel has no persona \"%.*s\"\n",
+                (int)len, p);
+        status = EXIT_USAGE;
+        goto out;
+      }
+      if (comma == NULL)
+        break;
+      p = comma + 1;
+    }
   }
   if (c->budget > 0) {
     size_t i;
@@ -905,6 +1112,19 @@ static int run_review(const struct cli *c) {
   o.votes = votes;
   o.detector = detector;
   o.refuse_flagged = c->refuse_flagged;
+  o.redo = c->redo;
+  o.force = c->force || draft != NULL; /* a draft always asks the panel */
+  if (draft != NULL) {
+    o.on_review = draft_review_cb;
+    o.on_review_ctx = draft;
+  }
+  {
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(now_utc, sizeof(now_utc), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    o.now_utc = now_utc;
+  }
   o.temperature = c->temperature;
   o.max_tokens = c->max_tokens;
   o.has_seed = c->has_seed;
@@ -978,6 +1198,11 @@ static int run_review(const struct cli *c) {
             st.records_bad, st.records_bad == 1 ? "" : "s", st.requests,
             st.reasks, st.retries, st.connections, st.prompt_tokens,
             st.completion_tokens, c->outdir);
+    if (st.tools_uptodate > 0)
+      fprintf(stderr,
+              "shipskip: %lu tool%s already had a complete scorecard made "
+              "from the same inputs: not requested again (--force to redo)\n",
+              st.tools_uptodate, st.tools_uptodate == 1 ? "" : "s");
     if (st.tools_flagged + st.tools_refused > 0)
       fprintf(stderr,
               "shipskip: %lu tool%s flagged as possible prompt injection "
@@ -1336,6 +1561,8 @@ int main(int argc, char **argv) {
     status = run_merge(&c);
   else if (strcmp(c.command, "config") == 0)
     status = run_config_check(&c);
+  else if (strcmp(c.command, "draft") == 0)
+    status = run_draft(&c);
   else
     status = run_review(&c);
   sk_http_global_cleanup();

@@ -131,6 +131,10 @@ static cJSON *review_json(const struct sk_review *r) {
   rc |= add_num(o, "attempts", r->attempts);
   rc |= add_num(o, "retries", r->retries);
   rc |= add_str_or_null(o, "status", ok ? "ok" : "failed");
+  if (r->inputs[0] != '\0')
+    rc |= add_str_or_null(o, "inputs", r->inputs);
+  if (r->edited && cJSON_AddBoolToObject(o, "edited", 1) == NULL)
+    rc = SK_ENOMEM;
   errs = cJSON_AddArrayToObject(o, "errors");
   if (errs == NULL)
     rc = SK_ENOMEM;
@@ -255,6 +259,13 @@ int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
     if (o == NULL)
       goto nomem;
     cJSON_AddItemToArray(reviews, o);
+  }
+  if (meta != NULL && meta->history != NULL &&
+      cJSON_GetArraySize(meta->history) > 0) {
+    cJSON *h = cJSON_Duplicate(meta->history, 1);
+    if (h == NULL)
+      goto nomem;
+    cJSON_AddItemToObject(root, "history", h);
   }
   if (rc != 0)
     goto nomem;

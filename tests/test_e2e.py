@@ -1265,6 +1265,80 @@ class TestInjection(E2ETestCase):
         self.assertEqual(self.log(), [])
 
 
+class TestEditorDesk(E2ETestCase):
+    """No accidental spend, --redo with history, and draft."""
+
+    def test_up_to_date_scorecard_is_not_requested_again(self):
+        path = self.write_jsonl("t.jsonl", [make_tool("Again Tool",
+                                                      slug="again")])
+        self.assertExit(self.review([path]), 0)
+        before = self.scorecard("again")
+        res = self.review([path])
+        self.assertExit(res, 0)
+        self.assertIn("not requested again", res.stderr)
+        self.assertEqual(len(self.log()), 4)          # the first run only
+        self.assertEqual(self.scorecard("again"), before)
+        # A changed description is a different review: asked again.
+        path2 = self.write_jsonl("t2.jsonl", [make_tool(
+            "Again Tool", slug="again", description="A different text.")])
+        self.assertExit(self.review([path2]), 0)
+        self.assertEqual(len(self.log()), 8)
+        # --force asks even when nothing changed.
+        self.assertExit(self.review([path2, "--force"]), 0)
+        self.assertEqual(len(self.log()), 12)
+
+    def test_redo_one_persona_keeps_the_rest_and_the_history(self):
+        path = self.write_jsonl("t.jsonl", [make_tool("Redo Tool",
+                                                      slug="redo")])
+        self.assertExit(self.review([path]), 0)
+        before = self.scorecard("redo")
+        res = self.review([path, "--redo", "skeptic"])
+        self.assertExit(res, 0)
+        log = self.log()
+        self.assertEqual([e["persona"] for e in log[4:]], ["skeptic"])
+        after = self.scorecard("redo")
+        for b, a in zip(before["reviews"], after["reviews"]):
+            if b["persona"] != "skeptic":
+                self.assertEqual(a, b)
+        hist = after["history"]
+        self.assertEqual(len(hist), 1)
+        old = self.review_of(before, "skeptic")
+        self.assertEqual(
+            {k: hist[0][k] for k in ("persona", "score", "verdict", "review",
+                                     "model", "reason")},
+            {"persona": "skeptic", "score": old["score"],
+             "verdict": old["verdict"], "review": old["review"],
+             "model": old["model"], "reason": "redo"})
+        self.assertRegex(hist[0]["replaced_at"],
+                         r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertPanelConsistent(after)
+
+    def test_redo_errors(self):
+        path = self.write_jsonl("t.jsonl", [make_tool("Redo Tool",
+                                                      slug="redo")])
+        res = self.review([path, "--redo", "critic"])
+        self.assertExit(res, 2)
+        self.assertIn('no persona "critic"', res.stderr)
+        res = self.review([path, "--redo", "skeptic"])
+        self.assertExit(res, 2)
+        self.assertIn("--redo needs the scorecard", res.stderr)
+        self.assertEqual(self.log(), [])
+
+    def test_draft_prints_the_markdown_and_keeps_the_scorecard(self):
+        path = self.write_json("d.json", make_tool("Draft Tool",
+                                                   slug="drafty"))
+        res = self.run_cli(["draft", path, "-o", self.out])
+        self.assertExit(res, 0)
+        with open(os.path.join(self.out, "drafty.md"), encoding="utf-8") as f:
+            self.assertEqual(res.stdout, f.read())
+        self.assertIn("## Reviewer scorecard", res.stdout)
+        self.assertEqual(len(self.log()), 4)
+        two = self.write_jsonl("two.jsonl", [make_tool("A"), make_tool("B")])
+        res = self.run_cli(["draft", two])
+        self.assertExit(res, 2)
+        self.assertIn("draft reviews one tool", res.stderr)
+
+
 class TestProgress(E2ETestCase):
 
     server_opts = {"latency_ms": 300}

@@ -69,7 +69,17 @@ struct sk_engine_opts {
   double budget_usd;   /* stop starting requests before passing it; 0 = none */
   const struct sk_votes *votes; /* community votes merged into scorecards */
   struct sk_inject *detector;   /* prompt-injection rules, or NULL */
-  int refuse_flagged;           /* do not review a tool the detector flags */
+  const char *redo;    /* "skeptic,founder": ask only these again, keep the
+                          rest of each tool's scorecard, record history */
+  int force;           /* re-review tools whose scorecard is up to date */
+  const char *now_utc; /* "2026-11-21T07:30:00Z", for history entries */
+  /* Called each time a review of a tool ends (accepted or failed), with
+   * the tool and its reviews so far (r[i].status says which have ended);
+   * `draft` uses it to show reviewers as they answer. May be NULL. */
+  void (*on_review)(void *ctx, const struct sk_tool *t,
+                    const struct sk_review *r, size_t n, size_t which);
+  void *on_review_ctx;
+  int refuse_flagged; /* do not review a tool the detector flags */
 };
 
 /* Why a run stopped early, besides a signal number. */
@@ -90,7 +100,8 @@ struct sk_engine_stats {
   unsigned long record_failures;  /* fixtures that could not be written */
   unsigned long tools_unfinished; /* started but stopped before the end */
   unsigned long tools_skipped_shard;
-  unsigned long tools_flagged; /* the detector matched (reviewed anyway) */
+  unsigned long tools_flagged;  /* the detector matched (reviewed anyway) */
+  unsigned long tools_uptodate; /* scorecard complete, same inputs: skipped */
   unsigned long tools_refused; /* flagged and not reviewed (--refuse-flagged) */
   unsigned long reviews_resumed; /* taken from the journal */
   unsigned long retries_by_cause[SK_RETRY__COUNT];

@@ -20,6 +20,7 @@
 #include "shipskip/inject.h"
 #include "shipskip/votes.h"
 
+#include <cJSON.h>
 #include <stddef.h>
 
 enum sk_review_status { SK_REVIEW_PENDING = 0, SK_REVIEW_OK, SK_REVIEW_FAILED };
@@ -40,6 +41,9 @@ struct sk_review {
   double cost_usd; /* estimated from the price table; < 0: no price known */
   char **errors;   /* why it failed (or what earlier attempts got wrong) */
   size_t nerrors;
+  char inputs[65]; /* digest of what it was made from ("" unknown); the
+                      journal's, so an unchanged review is never re-bought */
+  int edited;      /* changed by hand (shipskip apply) */
 };
 
 /* Adds a copy of msg to r's errors. Returns 0 or SK_ENOMEM. */
@@ -74,11 +78,16 @@ void sk_scorecard_merge(const struct sk_review *r, size_t n,
  *                 warning for the editor at the top of the draft; NULL
  *                 (no detector ran) writes null.
  *   generated_at: a timestamp for "generated_at"; NULL (the default) writes
- *                 none, so a replay reproduces the files byte for byte. */
+ *                 none, so a replay reproduces the files byte for byte.
+ *   history:      the reviews this scorecard's reviews replaced (--redo,
+ *                 shipskip apply), oldest first, so nothing an editor saw is
+ *                 lost. */
 struct sk_scorecard_meta {
   const struct sk_vote *community;
   const struct sk_inject_result *injection;
   const char *generated_at;
+  const cJSON *history; /* replaced reviews, written as "history" when not
+                           NULL and not empty (see prior.h) */
 };
 
 /* Renders the scorecard JSON (pretty-printed, trailing newline) into out. */
