@@ -34,6 +34,14 @@ void sk_card_strip(struct sk_card *c) {
       free(r->errors[j]);
     free(r->errors);
   }
+  for (i = 0; i < c->nfindings; i++) {
+    free(c->findings[i].rule);
+    free(c->findings[i].field);
+    free(c->findings[i].excerpt);
+  }
+  free(c->findings);
+  c->findings = NULL;
+  c->nfindings = 0;
   free(c->reviews);
   free(c->pricing);
   free(c->best_for);
@@ -305,6 +313,79 @@ static int parse_panel(const cJSON *panel, const char *path, struct sk_card *c,
   return 0;
 }
 
+/* "injection": null or absent (no detector ran), or {"flagged": bool,
+ * "findings": [{"rule", "field", "excerpt"}, ...]}. flagged must agree with
+ * the findings, so a hand-edited file cannot hide them or flag nothing. */
+static int parse_injection(const cJSON *v, const char *path, struct sk_card *c,
+                           struct sk_error *err) {
+  const cJSON *flagged;
+  const cJSON *list;
+  const cJSON *f;
+  char field[64];
+  int n;
+  int rc = 0;
+
+  if (v == NULL || cJSON_IsNull(v))
+    return 0;
+  if (!cJSON_IsObject(v))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: injection must be null or {\"flagged\": "
+                        "true|false, \"findings\": [...]}",
+                        path);
+  flagged = cJSON_GetObjectItemCaseSensitive(v, "flagged");
+  if (!cJSON_IsBool(flagged))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: injection.flagged must be true or false", path);
+  list = cJSON_GetObjectItemCaseSensitive(v, "findings");
+  n = cJSON_GetArraySize(list);
+  if (list != NULL && !cJSON_IsNull(list) &&
+      (!cJSON_IsArray(list) || n > MAX_COUNT))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: injection.findings must be an array of "
+                        "{\"rule\", \"field\", \"excerpt\"}",
+                        path);
+  if (!cJSON_IsArray(list))
+    n = 0;
+  if (cJSON_IsTrue(flagged) && n == 0)
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: injection.flagged is true but there are no "
+                        "findings",
+                        path);
+  if (!cJSON_IsTrue(flagged) && n > 0)
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: injection.flagged is false but there %s %d "
+                        "finding%s",
+                        path, n == 1 ? "is" : "are", n, n == 1 ? "" : "s");
+  c->scanned = 1;
+  c->flagged = cJSON_IsTrue(flagged);
+  if (n == 0)
+    return 0;
+  c->findings = calloc((size_t)n + 1, sizeof(*c->findings));
+  if (c->findings == NULL)
+    return sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
+#define FIELD(k)                                                               \
+  (snprintf(field, sizeof(field), "injection.findings[%zu].%s", i, k), field)
+  cJSON_ArrayForEach(f, list) {
+    size_t i = c->nfindings;
+    struct sk_card_finding *d = &c->findings[i];
+    if (!cJSON_IsObject(f))
+      return sk_error_set(err, SK_EPARSE,
+                          "%s: injection.findings[%zu] must be an object", path,
+                          i);
+    /* Counted before reading, so a half-filled finding is freed too. */
+    c->nfindings++;
+    rc = get_str(f, "rule", 1, path, FIELD("rule"), &d->rule, err);
+    if (rc == 0)
+      rc = get_str(f, "field", 1, path, FIELD("field"), &d->field, err);
+    if (rc == 0)
+      rc = get_str(f, "excerpt", 1, path, FIELD("excerpt"), &d->excerpt, err);
+    if (rc != 0)
+      return rc;
+  }
+#undef FIELD
+  return 0;
+}
+
 int sk_card_parse(const char *text, size_t len, const char *path,
                   struct sk_card **out, struct sk_error *err) {
   cJSON *root;
@@ -353,6 +434,10 @@ int sk_card_parse(const char *text, size_t len, const char *path,
       goto out;
     c->has_community = 1;
   }
+  rc = parse_injection(cJSON_GetObjectItemCaseSensitive(root, "injection"),
+                       path, c, err);
+  if (rc != 0)
+    goto out;
   v = cJSON_GetObjectItemCaseSensitive(root, "usage");
   if (cJSON_IsObject(v)) {
     const cJSON *cost = cJSON_GetObjectItemCaseSensitive(v, "cost_usd");

@@ -6,6 +6,7 @@
 #include "shipskip/html.h"
 #include "shipskip/jsonfmt.h"
 #include "shipskip/markdown.h"
+#include "shipskip/toolpage.h"
 
 #include <cJSON.h>
 #include <math.h>
@@ -249,6 +250,7 @@ static int html_summary(struct sk_buf *out, const struct sk_card *c,
   }
   ADD(sk_buf_printf(out, "<h2 id=\"%s\">", id));
   ADD(html_name(out, c, href));
+  ADD(sk_toolpage_flag_marker(out, c));
   ADD(sk_buf_adds(out, "</h2>\n"));
   if (c->tagline != NULL) {
     ADD(sk_buf_adds(out, "<p class=\"lede\">"));
@@ -416,8 +418,11 @@ int sk_compare_html(const struct sk_compare *cmp,
   ADD(sk_html_escape(out, b->name));
   ADD(sk_buf_adds(out, "</h1>\n<p class=\"lede\">Which one should you ship "
                        "with? The panel verdicts, pricing, reviewer split "
-                       "and community votes, side by side.</p>\n</header>\n"
-                       "<p class=\"read\"><span class=\"eyebrow\">The "
+                       "and community votes, side by side.</p>\n</header>\n"));
+  /* A flagged side is said before the read, which weighs its reviews. */
+  ADD(sk_toolpage_flag_notice(out, a, 1));
+  ADD(sk_toolpage_flag_notice(out, b, 1));
+  ADD(sk_buf_adds(out, "<p class=\"read\"><span class=\"eyebrow\">The "
                        "read</span>"));
   ADD(sk_html_escape(out, cmp->read));
   ADD(sk_buf_adds(out, "</p>\n<div class=\"pair\">\n"));
@@ -540,6 +545,30 @@ static int md_row(struct sk_buf *out, const char *label, const char *a,
   return rc;
 }
 
+/* The editor's notice for a flagged side, as a block quote. */
+static int md_flag(struct sk_buf *out, const struct sk_card *c) {
+  size_t i;
+  int rc = 0;
+
+  if (!c->flagged)
+    return 0;
+  ADD(sk_buf_adds(out, "> **Flagged for the editor:** the submission of "));
+  ADD(sk_markdown_cell(out, c->name));
+  ADD(sk_buf_adds(out, " looks like it addresses the model; it was reviewed "
+                       "anyway.\n"));
+  for (i = 0; i < c->nfindings; i++) {
+    ADD(sk_buf_adds(out, "> - "));
+    ADD(sk_markdown_cell(out, c->findings[i].rule));
+    ADD(sk_buf_adds(out, " in "));
+    ADD(sk_markdown_cell(out, c->findings[i].field));
+    ADD(sk_buf_adds(out, ": "));
+    ADD(sk_markdown_cell(out, c->findings[i].excerpt));
+    ADD(sk_buf_adds(out, "\n"));
+  }
+  ADD(sk_buf_adds(out, "\n"));
+  return rc;
+}
+
 static int md_side(struct sk_buf *out, const struct sk_card *c,
                    const struct sk_card_review *r) {
   int rc = sk_buf_adds(out, "**");
@@ -578,8 +607,10 @@ int sk_compare_markdown(const struct sk_compare *cmp, struct sk_buf *out,
   ADD(sk_markdown_cell(out, a->name));
   ADD(sk_buf_adds(out, " vs "));
   ADD(sk_markdown_cell(out, b->name));
-  ADD(sk_buf_adds(out, "\n\nWhich one should you ship with?\n\n**The "
-                       "read:** "));
+  ADD(sk_buf_adds(out, "\n\n"));
+  ADD(md_flag(out, a));
+  ADD(md_flag(out, b));
+  ADD(sk_buf_adds(out, "Which one should you ship with?\n\n**The read:** "));
   ADD(sk_markdown_cell(out, cmp->read));
   ADD(sk_buf_adds(out, "\n\n| Decision | "));
   ADD(sk_markdown_cell(out, a->name));
@@ -736,6 +767,30 @@ static cJSON *json_tool(const struct sk_card *c) {
     ADD(jstr(p, "label", text));
   } else {
     ADD(jstr(o, "community", NULL));
+  }
+  /* As the scorecard has it: null when no detector ran. */
+  if (rc == 0 && c->scanned) {
+    cJSON *list;
+    size_t i;
+    p = cJSON_AddObjectToObject(o, "injection");
+    if (p == NULL || cJSON_AddBoolToObject(p, "flagged", c->flagged) == NULL)
+      rc = SK_ENOMEM;
+    list = rc == 0 ? cJSON_AddArrayToObject(p, "findings") : NULL;
+    if (rc == 0 && list == NULL)
+      rc = SK_ENOMEM;
+    for (i = 0; i < c->nfindings && rc == 0; i++) {
+      cJSON *f = cJSON_CreateObject();
+      if (f == NULL) {
+        rc = SK_ENOMEM;
+        break;
+      }
+      cJSON_AddItemToArray(list, f);
+      ADD(jstr(f, "rule", c->findings[i].rule));
+      ADD(jstr(f, "field", c->findings[i].field));
+      ADD(jstr(f, "excerpt", c->findings[i].excerpt));
+    }
+  } else {
+    ADD(jstr(o, "injection", NULL));
   }
   if (rc != 0) {
     cJSON_Delete(o);

@@ -212,6 +212,7 @@ static int index_row(struct sk_buf *out, const struct sk_card *c) {
                     c->slug));
   ADD(sk_html_escape(out, c->name));
   ADD(sk_buf_adds(out, "</a>"));
+  ADD(sk_toolpage_flag_marker(out, c));
   if (c->tagline != NULL) {
     ADD(sk_buf_adds(out, "<span class=\"sub hide-sm\">"));
     ADD(sk_html_escape(out, c->tagline));
@@ -317,7 +318,7 @@ int sk_site_index_csv(const struct sk_card_set *set, struct sk_buf *out,
   size_t i;
   int rc = sk_buf_adds(out, "slug,name,category,entry,panel_verdict,ships,"
                             "skips,ship_percent,mean_score,community_ship_"
-                            "percent,community_votes\r\n");
+                            "percent,community_votes,flagged\r\n");
 
   for (i = 0; i < set->n; i++) {
     const struct sk_card *c = set->cards[i];
@@ -343,7 +344,10 @@ int sk_site_index_csv(const struct sk_card_set *set, struct sk_buf *out,
     ADD(sk_buf_adds(out, ","));
     if (c->has_community)
       ADD(sk_buf_printf(out, "%lld", votes));
-    ADD(sk_buf_adds(out, "\r\n"));
+    /* Empty when no detector ran: not scanned is not the same as clean. */
+    ADD(sk_buf_adds(out, !c->scanned  ? ",\r\n"
+                         : c->flagged ? ",yes\r\n"
+                                      : ",no\r\n"));
   }
   if (rc != 0)
     return sk_error_set(err, rc, "index.csv: %s", sk_strerror(rc));

@@ -34,6 +34,77 @@ int sk_toolpage_grouped(struct sk_buf *out, long long n) {
   return sk_buf_adds(out, grouped);
 }
 
+/* The flag's look, inline: html.c's style sheet has no rule for it. The
+ * Split colours are variables the sheet already swaps for the dark scheme
+ * and for print (black on white), so the box stands out in all three. */
+#define FLAG_BOX_STYLE                                                         \
+  "border:2px solid var(--split);border-left-width:8px;"                       \
+  "background:var(--split-bg);color:var(--fg);border-radius:12px;"             \
+  "padding:14px 18px;margin:1.25em 0;max-width:75ch;break-inside:avoid;"       \
+  "overflow-wrap:anywhere"
+#define FLAG_MONO                                                              \
+  "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;"          \
+  "font-size:.875em"
+#define FLAG_EXCERPT_STYLE FLAG_MONO ";display:block;margin:.1em 0 .35em"
+
+int sk_toolpage_flag_notice(struct sk_buf *out, const struct sk_card *c,
+                            int name_tool) {
+  size_t i;
+  int rc = 0;
+
+  if (!c->flagged)
+    return 0;
+  ADD(sk_buf_adds(out, "<div class=\"flag\" role=\"note\" "
+                       "style=\"" FLAG_BOX_STYLE "\">\n"
+                       "<p style=\"margin:0;font-size:1.05rem\"><strong "
+                       "style=\"color:var(--split)\">Flagged for the "
+                       "editor:</strong> "));
+  if (name_tool) {
+    ADD(sk_buf_adds(out, "the submission of <strong>"));
+    ADD(sk_html_escape(out, c->name));
+    ADD(sk_buf_adds(out, "</strong>"));
+  } else {
+    ADD(sk_buf_adds(out, "this submission"));
+  }
+  ADD(sk_buf_adds(out, " looks like it addresses the model; it was reviewed "
+                       "anyway.</p>\n"));
+  if (c->nfindings > 0) {
+    ADD(sk_buf_printf(out,
+                      "<p style=\"margin:.5em 0 0\">What the "
+                      "prompt-injection detector matched (%zu):</p>\n"
+                      "<ul style=\"margin:.25em 0 0;padding-left:1.2em\">\n",
+                      c->nfindings));
+    for (i = 0; i < c->nfindings; i++) {
+      const struct sk_card_finding *f = &c->findings[i];
+      /* "rule in field:", then the excerpt on a line of its own. */
+      ADD(sk_buf_adds(out, "<li><code style=\"" FLAG_MONO "\">"));
+      ADD(sk_html_escape(out, f->rule));
+      ADD(sk_buf_adds(out, "</code> in "));
+      ADD(sk_html_escape(out, f->field));
+      ADD(sk_buf_adds(out, ":<code style=\"" FLAG_EXCERPT_STYLE "\">"));
+      ADD(sk_html_escape(out, f->excerpt));
+      ADD(sk_buf_adds(out, "</code></li>\n"));
+    }
+    ADD(sk_buf_adds(out, "</ul>\n"));
+  }
+  ADD(sk_buf_adds(out, "</div>\n"));
+  return rc;
+}
+
+int sk_toolpage_flag_marker(struct sk_buf *out, const struct sk_card *c) {
+  if (!c->flagged)
+    return 0;
+  /* Outlined, unlike the filled verdict badges it may sit beside. */
+  return sk_buf_adds(
+      out, " <span class=\"flag\" title=\"Flagged for the editor: the "
+           "submission looks like it addresses the model\" "
+           "style=\"display:inline-block;border:1.5px solid var(--split);"
+           "color:var(--split);border-radius:999px;padding:0 .5em;"
+           "font-size:.75rem;font-weight:700;letter-spacing:.04em;"
+           "text-transform:uppercase;line-height:1.5;vertical-align:middle;"
+           "white-space:nowrap\">flagged</span>");
+}
+
 /* One stat tile: <div><dt>label</dt><dd>value</dd></div>, value escaped. */
 static int stat(struct sk_buf *out, const char *label, const char *value,
                 int text) {
@@ -191,7 +262,10 @@ int sk_toolpage_html(const struct sk_card *c, const struct sk_toolpage_opts *o,
   ADD(sk_buf_adds(out, sk_html_verdict_class(c->verdict)));
   ADD(sk_buf_adds(out, "\">"));
   ADD(sk_html_escape(out, c->label));
-  ADD(sk_buf_adds(out, "</span></p>\n</header>\n<dl class=\"stats\">\n"));
+  ADD(sk_buf_adds(out, "</span></p>\n</header>\n"));
+  /* Before any figure: the editor reads the flag before the scores. */
+  ADD(sk_toolpage_flag_notice(out, c, 0));
+  ADD(sk_buf_adds(out, "<dl class=\"stats\">\n"));
   ADD(stat(out, "Panel ship", pct, 0));
   ADD(stat(out, "Mean score", mean, 0));
   ADD(stat(out, "Community", community, 1));

@@ -10,7 +10,9 @@
  * never validated (with the error "no VERDICT line"). Display names are the
  * persona id capitalized; every review is "A paragraph by <persona>." and
  * used model "gpt-4o-mini". Tool fields other than slug and name are fixed
- * sample values. Returns a heap string (free it) or NULL.
+ * sample values. Returns a heap string (free it) or NULL. Its "injection"
+ * is null (no detector ran); card_json_inj() writes the findings of inj
+ * instead (cardgen_hit() adds one), as the review path does.
  */
 #ifndef SHIPSKIP_TEST_CARDGEN_H
 #define SHIPSKIP_TEST_CARDGEN_H
@@ -23,12 +25,27 @@
 
 #define CARDGEN_MAX 16
 
-static char *card_json(const char *slug, const char *name, const char *spec) {
+/* Adds a finding to r (zeroed by the caller first). */
+static inline void cardgen_hit(struct sk_inject_result *r, const char *rule,
+                               const char *field, const char *excerpt) {
+  struct sk_inject_hit *h;
+  if (r->nhits >= SK_INJECT_MAX_HITS)
+    return;
+  h = &r->hits[r->nhits++];
+  snprintf(h->rule, sizeof(h->rule), "%s", rule);
+  snprintf(h->field, sizeof(h->field), "%s", field);
+  snprintf(h->excerpt, sizeof(h->excerpt), "%s", excerpt);
+}
+
+static inline char *card_json_inj(const char *slug, const char *name,
+                                  const char *spec,
+                                  const struct sk_inject_result *inj) {
   static struct sk_persona personas[CARDGEN_MAX];
   static char names[CARDGEN_MAX][64];
   static char display[CARDGEN_MAX][64];
   struct sk_review r[CARDGEN_MAX];
   struct sk_tool t;
+  struct sk_scorecard_meta meta;
   struct sk_buf b;
   struct sk_error e;
   char text[CARDGEN_MAX][96];
@@ -88,14 +105,20 @@ static char *card_json(const char *slug, const char *name, const char *spec) {
   t.entry = (char *)(uintptr_t) "Free";
   t.best_for = (char *)(uintptr_t) "Teams trying things out";
   t.url = (char *)(uintptr_t) "https://example.com/";
+  memset(&meta, 0, sizeof(meta));
+  meta.injection = inj;
   sk_buf_init(&b, 1 << 22);
   sk_error_clear(&e);
-  if (sk_scorecard_json(&t, r, n, NULL, &b, &e) == 0)
+  if (sk_scorecard_json(&t, r, n, &meta, &b, &e) == 0)
     out = sk_buf_take(&b);
   sk_buf_cleanup(&b);
   for (i = 0; i < n; i++)
     sk_review_cleanup(&r[i]);
   return out;
+}
+
+static char *card_json(const char *slug, const char *name, const char *spec) {
+  return card_json_inj(slug, name, spec, NULL);
 }
 
 /* The two published panels of the seeds. */

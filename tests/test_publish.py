@@ -39,7 +39,7 @@ SLUGS = ["code-llama-4", "flintest", "gemini-2-5-flash-lite", "gradewright",
          "mistral-medium-3-2", "offshoot"]
 CSV_HEADER = ("slug,name,category,entry,panel_verdict,ships,skips,"
               "ship_percent,mean_score,community_ship_percent,"
-              "community_votes")
+              "community_votes,flagged")
 
 
 def run(*args, cwd=None):
@@ -245,6 +245,8 @@ class Site(Publish):
                           byslug[LLAMA]["community_votes"]), ("62", "412"))
         self.assertEqual((byslug[GEMINI]["community_ship_percent"],
                           byslug[GEMINI]["community_votes"]), ("", "0"))
+        # The samples were scanned by the injection detector and are clean.
+        self.assertEqual({r["flagged"] for r in rows}, {"no"})
 
         def order(page):
             with open(os.path.join(site, page), encoding="utf-8") as f:
@@ -349,6 +351,20 @@ class Site(Publish):
                                 " onerror=\"", "<!--"):
                         self.assertNotIn(bad, text, os.path.join(root, n))
                     self.assertEqual(text.count("<style>"), 1)
+        with open(os.path.join(site, "tools", "evil-tool.html"),
+                  encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("Flagged for the editor:</strong> this submission "
+                      "looks like it addresses the model; it was reviewed "
+                      "anyway.", page)
+        self.assertIn("&lt;script&gt;window.__pwned=11&lt;/script&gt;", page)
+        with open(os.path.join(site, "tools", GEMINI + ".html"),
+                  encoding="utf-8") as f:
+            self.assertNotIn("Flagged", f.read())
+        with open(os.path.join(site, "index.csv"), encoding="utf-8",
+                  newline="") as f:
+            flags = {r["slug"]: r["flagged"] for r in csv.DictReader(f)}
+        self.assertEqual(flags, {"evil-tool": "yes", GEMINI: "no"})
         with open(os.path.join(site, "index.csv"), encoding="utf-8",
                   newline="") as f:
             rows = list(csv.reader(f))

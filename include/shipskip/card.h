@@ -13,6 +13,12 @@
  * Community votes: a scorecard's "community" object ({"ship": N, "skip":
  * M}), when present, is read; sk_card_apply_votes() sets them from a votes
  * file instead.
+ *
+ * Injection findings: a scorecard's "injection" key is null (or absent)
+ * when no prompt-injection detector ran, else {"flagged": true|false,
+ * "findings": [{"rule", "field", "excerpt"}, ...]} (inject.h). A flagged
+ * card is shown with a notice for the editor; the findings are untrusted
+ * text like every other field and are escaped wherever they are shown.
  */
 #ifndef SHIPSKIP_CARD_H
 #define SHIPSKIP_CARD_H
@@ -37,6 +43,14 @@ struct sk_card_review {
   int attempts;
   char **errors; /* why it failed */
   size_t nerrors;
+};
+
+/* One finding of the prompt-injection detector, as the scorecard has it. */
+struct sk_card_finding {
+  char *rule;    /* "instr.ignore-previous" */
+  char *field;   /* the tool field it was found in: "description" */
+  char *excerpt; /* the text around the match, escaped for a terminal by
+                    the detector; still untrusted markup-wise */
 };
 
 struct sk_card {
@@ -69,6 +83,11 @@ struct sk_card {
   double cost_usd;
   struct sk_card_review *reviews; /* in panel order */
   size_t nreviews;
+  /* The prompt-injection detector ("injection"). */
+  int scanned; /* a detector ran: "injection" was an object, not null */
+  int flagged; /* injection.flagged: it found something */
+  struct sk_card_finding *findings; /* what it found; none when !flagged */
+  size_t nfindings;
 };
 
 struct sk_card_set {
@@ -79,8 +98,10 @@ struct sk_card_set {
 /* Builds a card from scorecard JSON text (len bytes); path names it in
  * messages. Returns 0 and *out (free with sk_card_free), SK_EPARSE naming
  * the path and field ("a.json: panel.ship_percent must be a number from 0
- * to 100"), SK_EINVAL when the schema is not "shipskip.scorecard/1", or
- * SK_ENOMEM. */
+ * to 100", "a.json: injection.findings[0].rule must be a string"),
+ * SK_EINVAL when the schema is not "shipskip.scorecard/1", or SK_ENOMEM.
+ * injection.flagged must be true exactly when there are findings
+ * ("a.json: injection.flagged is false but there are 2 findings"). */
 int sk_card_parse(const char *text, size_t len, const char *path,
                   struct sk_card **out, struct sk_error *err);
 
@@ -111,9 +132,10 @@ int sk_card_set_load(const char *dir, unsigned flags, struct sk_card_set *set,
                      size_t *nbad, void (*report)(void *ctx, const char *msg),
                      void *ctx, struct sk_error *err);
 
-/* Frees what only a page needs — the reviews, description, pricing, best
- * for and url — keeping the tool's slug, name, tagline, category and entry,
- * the panel figures, community votes and usage. */
+/* Frees what only a page needs — the reviews, injection findings,
+ * description, pricing, best for and url — keeping the tool's slug, name,
+ * tagline, category and entry, the panel figures, community votes, usage
+ * and whether it was scanned and flagged. */
 void sk_card_strip(struct sk_card *c);
 
 /* Frees the cards of set. NULL-safe. */

@@ -3,7 +3,9 @@
  * From every scorecard in OUTDIR (no API call, nothing fetched), the site
  * directory gets:
  *   index.html      every tool, sorted by panel ship % (then mean score,
- *                   then name), with verdict, ship %, mean score, community
+ *                   then name), with verdict, ship %, mean score, community,
+ *                   and a "flagged" marker by the name of a tool the
+ *                   prompt-injection detector flagged
  *   by-score.html   the same table sorted by mean score
  *   by-name.html    the same table sorted by name
  *                   (the three are linked from the column headers, so the
@@ -13,7 +15,8 @@
  *   index.csv       one row per tool for spreadsheets: slug, name,
  *                   category, entry, panel_verdict, ships, skips,
  *                   ship_percent, mean_score, community_ship_percent,
- *                   community_votes (csv.h quoting and formula defusing)
+ *                   community_votes, flagged ("yes", "no", or empty when
+ *                   no detector ran) (csv.h quoting and formula defusing)
  * Every page is self-contained (html.h). Pages are written atomically.
  *
  * Pairs come from a file — one "A B" pair per line, '#' starts a comment —
