@@ -262,6 +262,19 @@ static const char *data_dir(const char *name, char *buf, size_t size) {
   return name;
 }
 
+/* Splits "--opt=value" (eq points at the '=', or is NULL) into opt and a
+ * returned value; a plain "--opt" or "-o" copies into opt and returns NULL,
+ * the value then being the next argument. */
+static const char *split_opt(const char *a, const char *eq, char *opt,
+                             size_t size) {
+  if (eq != NULL && a[1] == '-') {
+    snprintf(opt, size, "%.*s", (int)(eq - a), a);
+    return eq + 1;
+  }
+  snprintf(opt, size, "%s", a);
+  return NULL;
+}
+
 /* Parses --deadline: a duration ("90m", "2h", "3600s", "45") or a UTC time
  * ("2026-11-22T06:00:00Z"). Returns milliseconds from now. */
 static long parse_deadline(const char *v) {
@@ -381,12 +394,7 @@ static void parse_args(int argc, char **argv, struct cli *c) {
     }
     /* "--opt=value" and "--opt value" both work. */
     eq = strchr(a, '=');
-    if (eq != NULL && a[1] == '-') {
-      snprintf(opt, sizeof(opt), "%.*s", (int)(eq - a), a);
-      v = eq + 1;
-    } else {
-      snprintf(opt, sizeof(opt), "%s", a);
-    }
+    v = split_opt(a, eq, opt, sizeof(opt));
 #define FLAG(name) (strcmp(opt, name) == 0)
 #define VALUE()                                                                \
   (v != NULL      ? v                                                          \
@@ -1333,12 +1341,7 @@ static void parse_publish_args(int argc, char **argv, int site,
       p->args[p->nargs++] = a;
       continue;
     }
-    if (eq != NULL && a[1] == '-') {
-      snprintf(opt, sizeof(opt), "%.*s", (int)(eq - a), a);
-      v = eq + 1;
-    } else {
-      snprintf(opt, sizeof(opt), "%s", a);
-    }
+    v = split_opt(a, eq, opt, sizeof(opt));
 #define FLAG(name) (strcmp(opt, name) == 0)
 #define VALUE()                                                                \
   (v != NULL      ? v                                                          \

@@ -4,6 +4,8 @@
  * and one-line error text (see provider.h). */
 #include "shipskip/provider.h"
 
+#include <cJSON.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,5 +163,23 @@ int sk_wire_request_set_url(struct sk_wire_request *w, const char *base,
     return SK_ENOMEM;
   memcpy(w->url, base, blen);
   memcpy(w->url + blen, path, strlen(path) + 1);
+  return 0;
+}
+
+int sk_provider_add_messages(cJSON *root, const struct sk_chat_request *req) {
+  cJSON *msgs = cJSON_AddArrayToObject(root, "messages");
+  size_t i;
+  if (msgs == NULL)
+    return SK_ENOMEM;
+  for (i = 0; i < req->nmessages; i++) {
+    cJSON *m = cJSON_CreateObject();
+    if (m == NULL)
+      return SK_ENOMEM;
+    cJSON_AddItemToArray(msgs, m);
+    if (cJSON_AddStringToObject(m, "role", req->messages[i].role) == NULL ||
+        cJSON_AddStringToObject(m, "content", req->messages[i].content) ==
+            NULL)
+      return SK_ENOMEM;
+  }
   return 0;
 }

@@ -56,9 +56,7 @@ static int build(const struct sk_provider_conf *conf,
                  const struct sk_chat_request *req, struct sk_wire_request *out,
                  struct sk_error *err) {
   cJSON *root = NULL;
-  cJSON *msgs;
   char *base = NULL;
-  size_t i;
   int rc = SK_ENOMEM;
 
   memset(out, 0, sizeof(*out));
@@ -67,18 +65,8 @@ static int build(const struct sk_provider_conf *conf,
   if (root == NULL ||
       cJSON_AddStringToObject(root, "model", req->model) == NULL)
     goto out;
-  msgs = cJSON_AddArrayToObject(root, "messages");
-  if (msgs == NULL)
+  if (sk_provider_add_messages(root, req) != 0)
     goto out;
-  for (i = 0; i < req->nmessages; i++) {
-    cJSON *m = cJSON_CreateObject();
-    if (m == NULL)
-      goto out;
-    cJSON_AddItemToArray(msgs, m);
-    if (cJSON_AddStringToObject(m, "role", req->messages[i].role) == NULL ||
-        cJSON_AddStringToObject(m, "content", req->messages[i].content) == NULL)
-      goto out;
-  }
   if (cJSON_AddFalseToObject(root, "stream") == NULL)
     goto out;
   if (req->temperature >= 0 || req->max_tokens > 0 || req->has_seed) {

@@ -24,6 +24,7 @@
 #include "shipskip/error.h"
 #include "shipskip/ratelimit.h"
 
+#include <cJSON.h>
 #include <stddef.h>
 
 struct sk_message {
@@ -109,6 +110,11 @@ struct sk_provider {
 
 /* Returns the provider called name, or NULL. */
 const struct sk_provider *sk_provider_find(const char *name);
+
+/* Adds "messages": [{"role", "content"}...] for every message of req to
+ * root, the shape OpenAI-compatible APIs and Ollama share. Returns 0 or
+ * SK_ENOMEM. */
+int sk_provider_add_messages(cJSON *root, const struct sk_chat_request *req);
 
 /* Frees the strings of a wire request, wiping the credential header
  * first. NULL-safe. */
