@@ -22,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 all_targets=(toolsrc template prompt provider_openai provider validate fixture
-             inject journal)
+             inject journal draft)
 seconds=30
 if [ $# -gt 0 ]; then
   case "$1" in

@@ -25,6 +25,10 @@
 #include "shipskip/compare.h"
 #include "shipskip/site.h"
 #include "shipskip/votes.h"
+#include "shipskip/apply.h"
+#include "shipskip/diff.h"
+#include "shipskip/roster.h"
+#include "shipskip/scorefile.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -48,6 +52,9 @@ static const char USAGE[] =
     "       shipskip fixtures check DIR | fixtures list DIR\n"
     "       shipskip merge OUTDIR... -o MERGED\n"
     "       shipskip config check [--config FILE] [--personas a,b]\n"
+    "       shipskip apply OUTDIR/SLUG.md... [--no-rubric] [--dry-run]\n"
+    "       shipskip diff A.json B.json | diff A.json --history [N]\n"
+    "       shipskip personas list | personas check FILE\n"
     "       shipskip compare A B [--format html|md|json] [-o FILE]\n"
     "       shipskip site OUTDIR [--pairs FILE] [--compare A:B] [-o SITEDIR]\n"
     "       shipskip --help | --version\n"
@@ -1541,6 +1548,394 @@ static int run_publish(int argc, char **argv) {
   return status;
 }
 
+/* ---- apply, diff, personas: the editor's desk, on scorecard files ---- */
+
+static const char EDITOR_USAGE[] =
+    "usage: shipskip apply OUTDIR/SLUG.md... [--no-rubric] [--dry-run]\n"
+    "                      [--personas-dir DIR] [--min-words N] "
+    "[--max-words N] [-q]\n"
+    "       shipskip diff A.json B.json [--format text|json]\n"
+    "                     [--color auto|always|never]\n"
+    "       shipskip diff A.json --history [N] [--format ...] [--color ...]\n"
+    "       shipskip personas list [--personas-dir DIR]\n"
+    "       shipskip personas check FILE [--samples DIR]...\n"
+    "\n"
+    "apply: takes an edited draft back into the scorecard beside it\n"
+    "(SLUG.json): scores, verdicts and paragraphs, each checked as a model's\n"
+    "reply is (--no-rubric: score, verdict and length only). Every problem\n"
+    "is printed as FILE:LINE: message and nothing is written. Exit 0\n"
+    "applied (or nothing to apply), 1 problems found, 2 usage or a file\n"
+    "that cannot be read.\n"
+    "\n"
+    "diff: what changed from A to B: the panel, each reviewer's score and\n"
+    "verdict, the words of changed paragraphs ([-deleted-] {+inserted+}).\n"
+    "--history N compares A before its history entry N (1 = the oldest;\n"
+    "default the last) with A now.\n"
+    "\n"
+    "personas list: the panel in order. personas check: parses a persona\n"
+    "file, compiles its rubric, and runs it over sample reviews (default:\n"
+    "tests/data/reviews and fixtures/reviews); exit 2 if the file is bad.\n";
+
+static const char *editor_command = "apply"; /* for usage messages */
+
+static void editor_usage(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2), noreturn))
+#endif
+    ;
+
+static void editor_usage(const char *fmt, ...) {
+  va_list ap;
+  fputs("shipskip: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nTry 'shipskip %s --help'.\n", editor_command);
+  exit(EXIT_USAGE);
+}
+
+/* One editor option: "--opt value" or "--opt=value". Returns 1 and sets
+ * *v when argv[*i] is the option name, advancing *i past a separate value;
+ * a missing value is a usage error. */
+static int editor_opt(int argc, char **argv, int *i, const char *name,
+                      const char **v) {
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(a, name, n) != 0)
+    return 0;
+  if (a[n] == '=') {
+    *v = a + n + 1;
+    return 1;
+  }
+  if (a[n] != '\0')
+    return 0;
+  if (*i + 1 >= argc)
+    editor_usage("%s needs a value", name);
+  *v = argv[++*i];
+  return 1;
+}
+
+static void editor_now(char *buf, size_t size) {
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void print_apply_result(const char *path,
+                               const struct sk_apply_result *res, int dry) {
+  size_t i;
+  for (i = 0; i < res->nchanges; i++) {
+    const struct sk_apply_change *ch = &res->changes[i];
+    char was[32];
+    int moved = !ch->old_ok || ch->old_score != ch->score ||
+                strcmp(ch->old_verdict, ch->verdict) != 0;
+    if (ch->old_ok)
+      snprintf(was, sizeof(was), "%d/100 %s", ch->old_score, ch->old_verdict);
+    else
+      snprintf(was, sizeof(was), "failed");
+    if (moved)
+      printf("%s: %s %s → %d/100 %s%s\n", path, ch->persona, was, ch->score,
+             ch->verdict, ch->review_changed ? ", paragraph edited" : "");
+    else
+      printf("%s: %s %s, paragraph edited\n", path, ch->persona, was);
+  }
+  if (res->nchanges == 0) {
+    printf("%s: no changes; nothing written\n", path);
+    return;
+  }
+  printf("%s: panel %s → %s%s\n", path, res->before.label, res->after.label,
+         dry ? " (--dry-run: nothing written)"
+             : "; scorecard and draft rewritten");
+}
+
+static int run_apply(int argc, char **argv) {
+  struct sk_panel_def panel = {NULL, 0};
+  struct sk_apply_opts o;
+  struct sk_error err;
+  const char **files = calloc((size_t)argc, sizeof(*files));
+  const char *personas_dir = NULL;
+  char dirbuf[PATH_MAX];
+  char now[32];
+  size_t nfiles = 0;
+  size_t k;
+  int quiet = 0;
+  int status = EXIT_ALL_OK;
+  int i;
+
+  if (files == NULL)
+    editor_usage("out of memory");
+  memset(&o, 0, sizeof(o));
+  for (i = 2; i < argc; i++) {
+    const char *v = NULL;
+    if (argv[i][0] != '-') {
+      files[nfiles++] = argv[i];
+    } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      fputs(EDITOR_USAGE, stdout);
+      free(files);
+      return EXIT_ALL_OK;
+    } else if (strcmp(argv[i], "--no-rubric") == 0) {
+      o.no_rubric = 1;
+    } else if (strcmp(argv[i], "--dry-run") == 0) {
+      o.dry_run = 1;
+    } else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
+      quiet = 1;
+    } else if (editor_opt(argc, argv, &i, "--personas-dir", &v)) {
+      personas_dir = v;
+    } else if (editor_opt(argc, argv, &i, "--min-words", &v)) {
+      o.min_words = (int)parse_long("--min-words", v, 1, 100000);
+    } else if (editor_opt(argc, argv, &i, "--max-words", &v)) {
+      o.max_words = (int)parse_long("--max-words", v, 1, 100000);
+    } else {
+      editor_usage("unknown apply option \"%s\"", argv[i]);
+    }
+  }
+  if (nfiles == 0)
+    editor_usage("usage: shipskip apply OUTDIR/SLUG.md... [--no-rubric]");
+  if (personas_dir == NULL)
+    personas_dir = data_dir("personas", dirbuf, sizeof(dirbuf));
+  sk_error_clear(&err);
+  if (sk_panel_def_load(personas_dir, NULL, &panel, &err) != 0) {
+    if (!o.no_rubric) {
+      fprintf(stderr, "shipskip: apply: %s\n", err.msg);
+      free(files);
+      return EXIT_USAGE;
+    }
+    /* Lengths, scores and verdicts need no persona file. */
+    sk_panel_def_cleanup(&panel);
+  }
+  editor_now(now, sizeof(now));
+  o.panel = panel.n > 0 ? &panel : NULL;
+  o.now_utc = now;
+  for (k = 0; k < nfiles; k++) {
+    struct sk_apply_result res;
+    size_t j;
+    int rc;
+    sk_error_clear(&err);
+    rc = sk_apply_file(files[k], &o, &res, &err);
+    for (j = 0; j < res.nproblems; j++)
+      fprintf(stderr, "%s\n", res.problems[j]);
+    if (rc == 0 && !quiet) {
+      print_apply_result(files[k], &res, o.dry_run);
+    } else if (rc == SK_EREPLY) {
+      fprintf(stderr, "shipskip: apply: %s not applied: nothing changed\n",
+              files[k]);
+      if (status == EXIT_ALL_OK)
+        status = EXIT_SOME_FAILED;
+    } else if (rc != 0) {
+      fprintf(stderr, "shipskip: apply: %s\n", err.msg);
+      /* Changes in hand mean the files were read and checked: the write
+       * failed. Anything else is a file that could not be read. */
+      if (res.nchanges > 0) {
+        if (status == EXIT_ALL_OK)
+          status = EXIT_SOME_FAILED;
+      } else {
+        status = EXIT_USAGE;
+      }
+    }
+    sk_apply_result_cleanup(&res);
+  }
+  sk_panel_def_cleanup(&panel);
+  free(files);
+  return status;
+}
+
+static int run_diff(int argc, char **argv) {
+  struct sk_scorefile a;
+  struct sk_scorefile b;
+  struct sk_diff_opts o;
+  struct sk_error err;
+  struct sk_buf out;
+  const char *files[2] = {NULL, NULL};
+  const char *color = "auto";
+  const char *format = "text";
+  char label[PATH_MAX + 160];
+  size_t nfiles = 0;
+  long history = -1; /* -1: not asked; 0: the last entry; else 1-based */
+  int status = EXIT_USAGE;
+  int i;
+  int rc;
+
+  for (i = 2; i < argc; i++) {
+    const char *v = NULL;
+    if (argv[i][0] != '-') {
+      if (nfiles == 2)
+        editor_usage("diff takes two scorecards, or one and --history");
+      files[nfiles++] = argv[i];
+    } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      fputs(EDITOR_USAGE, stdout);
+      return EXIT_ALL_OK;
+    } else if (strncmp(argv[i], "--history=", 10) == 0) {
+      history = parse_long("--history", argv[i] + 10, 1, 1000000);
+    } else if (strcmp(argv[i], "--history") == 0) {
+      /* The entry number is optional: take the next argument only when it
+       * is a number. */
+      history = 0;
+      if (i + 1 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9')
+        history = parse_long("--history", argv[++i], 1, 1000000);
+    } else if (editor_opt(argc, argv, &i, "--format", &v)) {
+      format = v;
+    } else if (editor_opt(argc, argv, &i, "--color", &v)) {
+      color = v;
+    } else {
+      editor_usage("unknown diff option \"%s\"", argv[i]);
+    }
+  }
+  if ((history < 0 && nfiles != 2) || (history >= 0 && nfiles != 1))
+    editor_usage("usage: shipskip diff A.json B.json, or shipskip diff "
+                 "A.json --history [N]");
+  if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+    editor_usage("--format takes text or json, not \"%s\"", format);
+  if (strcmp(color, "auto") != 0 && strcmp(color, "always") != 0 &&
+      strcmp(color, "never") != 0)
+    editor_usage("--color takes auto, always or never, not \"%s\"", color);
+  memset(&o, 0, sizeof(o));
+  o.format = strcmp(format, "json") == 0 ? SK_DIFF_JSON : SK_DIFF_TEXT;
+  o.color = strcmp(color, "always") == 0 ||
+            (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO) &&
+             getenv("NO_COLOR") == NULL &&
+             (getenv("TERM") == NULL || strcmp(getenv("TERM"), "dumb") != 0));
+  sk_error_clear(&err);
+  sk_buf_init(&out, 256u * 1024 * 1024);
+  memset(&b, 0, sizeof(b));
+  rc = sk_scorefile_load(files[0], &a, &err);
+  if (rc == 0 && history < 0) {
+    rc = sk_scorefile_load(files[1], &b, &err);
+    o.label_a = files[0];
+    o.label_b = files[1];
+  } else if (rc == 0) {
+    /* A is the file rewound to before the entry; B the file as it is. */
+    size_t count = sk_scorefile_history_count(&a);
+    size_t entry = history == 0 && count > 0 ? count - 1 : (size_t)history - 1;
+    const cJSON *e;
+    if (count == 0) {
+      rc = sk_error_set(&err, SK_EINVAL, "%s has no history to compare with",
+                        files[0]);
+    } else if (history > 0 && (size_t)history > count) {
+      rc = sk_error_set(&err, SK_EINVAL,
+                        "%s has %zu history entr%s; --history takes 1 to %zu",
+                        files[0], count, count == 1 ? "y" : "ies", count);
+    } else {
+      const cJSON *p;
+      const cJSON *w;
+      const cJSON *r;
+      e = sk_scorefile_history_entry(&a, entry);
+      p = cJSON_GetObjectItemCaseSensitive(e, "persona");
+      w = cJSON_GetObjectItemCaseSensitive(e, "replaced_at");
+      r = cJSON_GetObjectItemCaseSensitive(e, "reason");
+      snprintf(label, sizeof(label),
+               "%s before history entry %zu (%s, %s at %s)", files[0],
+               entry + 1, cJSON_IsString(p) ? p->valuestring : "?",
+               cJSON_IsString(r) ? r->valuestring : "changed",
+               cJSON_IsString(w) ? w->valuestring : "?");
+      rc = sk_scorefile_load(files[0], &b, &err);
+      if (rc == 0)
+        rc = sk_scorefile_rewind(&a, entry, &err);
+      o.label_a = label;
+      o.label_b = files[0];
+    }
+  }
+  if (rc == 0)
+    rc = sk_diff_render(&a, &b, &o, &out, &err);
+  if (rc == 0 && fwrite(sk_buf_str(&out), 1, out.len, stdout) != out.len)
+    rc = sk_error_set(&err, SK_EIO, "error writing standard output");
+  if (rc != 0)
+    fprintf(stderr, "shipskip: diff: %s\n", err.msg);
+  else
+    status = EXIT_ALL_OK;
+  sk_buf_cleanup(&out);
+  sk_scorefile_cleanup(&a);
+  sk_scorefile_cleanup(&b);
+  return status;
+}
+
+static int run_personas(int argc, char **argv) {
+  const char *personas_dir = NULL;
+  const char **samples = calloc((size_t)argc + 2, sizeof(*samples));
+  const char *file = NULL;
+  char dirbuf[PATH_MAX];
+  char sbuf[2][PATH_MAX];
+  struct sk_error err;
+  struct sk_buf out;
+  size_t nsamples = 0;
+  int check;
+  int status = EXIT_USAGE;
+  int rc;
+  int i;
+
+  if (samples == NULL)
+    editor_usage("out of memory");
+  if (argc < 3 ||
+      (strcmp(argv[2], "list") != 0 && strcmp(argv[2], "check") != 0)) {
+    free(samples);
+    if (argc >= 3 &&
+        (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+      fputs(EDITOR_USAGE, stdout);
+      return EXIT_ALL_OK;
+    }
+    editor_usage("usage: shipskip personas list | personas check FILE");
+  }
+  check = strcmp(argv[2], "check") == 0;
+  for (i = 3; i < argc; i++) {
+    const char *v = NULL;
+    if (argv[i][0] != '-' && check && file == NULL)
+      file = argv[i];
+    else if (!check && editor_opt(argc, argv, &i, "--personas-dir", &v))
+      personas_dir = v;
+    else if (check && editor_opt(argc, argv, &i, "--samples", &v))
+      samples[nsamples++] = v;
+    else
+      editor_usage("unexpected personas %s argument \"%s\"", argv[2], argv[i]);
+  }
+  if (check && file == NULL)
+    editor_usage("usage: shipskip personas check FILE [--samples DIR]");
+  sk_error_clear(&err);
+  sk_buf_init(&out, 64u * 1024 * 1024);
+  if (check) {
+    struct sk_roster_stats st;
+    if (nsamples == 0) {
+      samples[nsamples++] =
+          data_dir("tests/data/reviews", sbuf[0], sizeof(sbuf[0]));
+      samples[nsamples++] =
+          data_dir("fixtures/reviews", sbuf[1], sizeof(sbuf[1]));
+    }
+    rc = sk_roster_check(file, samples, nsamples, &out, &st, &err);
+  } else {
+    struct sk_panel_def panel = {NULL, 0};
+    if (personas_dir == NULL)
+      personas_dir = data_dir("personas", dirbuf, sizeof(dirbuf));
+    rc = sk_panel_def_load(personas_dir, NULL, &panel, &err);
+    if (rc == 0 && sk_roster_list(&panel, &out) != 0)
+      rc = sk_error_set(&err, SK_ENOMEM, "out of memory");
+    sk_panel_def_cleanup(&panel);
+  }
+  if (rc == 0 && fwrite(sk_buf_str(&out), 1, out.len, stdout) != out.len)
+    rc = sk_error_set(&err, SK_EIO, "error writing standard output");
+  if (rc != 0)
+    fprintf(stderr, "shipskip: personas %s: %s\n", argv[2], err.msg);
+  else
+    status = EXIT_ALL_OK;
+  sk_buf_cleanup(&out);
+  free(samples);
+  return status;
+}
+
+/* Runs `shipskip apply`, `diff` or `personas`: files in, files or a report
+ * out; no network. */
+static int run_editor(int argc, char **argv) {
+  int status;
+  editor_command = argv[1];
+  status = strcmp(argv[1], "apply") == 0  ? run_apply(argc, argv)
+           : strcmp(argv[1], "diff") == 0 ? run_diff(argc, argv)
+                                          : run_personas(argc, argv);
+  if (ferror(stdout) || fclose(stdout) != 0) {
+    fprintf(stderr, "shipskip: error writing standard output\n");
+    if (status == EXIT_ALL_OK)
+      status = EXIT_SOME_FAILED;
+  }
+  return status;
+}
+
 int main(int argc, char **argv) {
   struct cli c;
   struct sk_error err;
@@ -1549,6 +1944,10 @@ int main(int argc, char **argv) {
   if (argc >= 2 &&
       (strcmp(argv[1], "compare") == 0 || strcmp(argv[1], "site") == 0))
     return run_publish(argc, argv);
+  if (argc >= 2 &&
+      (strcmp(argv[1], "apply") == 0 || strcmp(argv[1], "diff") == 0 ||
+       strcmp(argv[1], "personas") == 0))
+    return run_editor(argc, argv);
   parse_args(argc, argv, &c);
   sk_error_clear(&err);
   if (sk_http_global_init(&err) != 0) {

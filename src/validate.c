@@ -22,6 +22,11 @@
 #define LABEL(name)                                                            \
   "^[ \\t>#*_`-]*" name "[ \\t*_`]*:[ \\t*_`]*(.*?)[ \\t\\r*_`]*$"
 
+/* Options for matching text already checked as UTF-8 (every public entry
+ * point checks first): PCRE2 would otherwise check the whole subject again
+ * on every call, and a reply is matched about a dozen times. */
+#define CHECKED PCRE2_NO_UTF_CHECK
+
 struct sk_validator {
   const struct sk_panel_def *panel;
   struct sk_validate_opts opts;
@@ -174,7 +179,8 @@ static int find_label(struct sk_validator *v, pcre2_code *code,
   int count = 0;
 
   while (start <= len) {
-    int rc = pcre2_match(code, (PCRE2_SPTR)text, len, start, 0, v->md, NULL);
+    int rc =
+        pcre2_match(code, (PCRE2_SPTR)text, len, start, CHECKED, v->md, NULL);
     PCRE2_SIZE *ov;
     if (rc < 0)
       break;
@@ -188,7 +194,14 @@ static int find_label(struct sk_validator *v, pcre2_code *code,
         *line_end = ov[1];
     }
     count++;
-    start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+    start = ov[1];
+    if (ov[1] == ov[0]) {
+      /* An empty match: step on one character, not into one (the subject
+       * is not checked again, so the offset must stay on a boundary). */
+      start++;
+      while (start < len && ((unsigned char)text[start] & 0xC0) == 0x80)
+        start++;
+    }
   }
   return count;
 }
@@ -218,7 +231,8 @@ static void check_score(struct sk_validator *v, const char *text, size_t len,
     add_error(r, "%d SCORE lines; give exactly one", n);
     return;
   }
-  rc = pcre2_match(v->score_value, (PCRE2_SPTR)val, vlen, 0, 0, v->md, NULL);
+  rc = pcre2_match(v->score_value, (PCRE2_SPTR)val, vlen, 0, CHECKED, v->md,
+                   NULL);
   if (rc < 0) {
     add_error(r, "SCORE \"%.*s\" is not a number out of 100 (write NN/100)",
               shown(val, vlen), val);
@@ -350,7 +364,7 @@ static int check_paragraph(struct sk_validator *v, size_t persona,
               v->opts.min_words, v->opts.max_words);
   for (j = 0; j < p->nrubric; j++) {
     int rc = pcre2_match(v->rubric[persona][j], (PCRE2_SPTR)folded,
-                         strlen(folded), 0, 0, v->md, NULL);
+                         strlen(folded), 0, CHECKED, v->md, NULL);
     if (rc == PCRE2_ERROR_NOMATCH)
       add_error(r, "rubric: %s", p->rubric[j].missing);
     else if (rc < 0)
@@ -394,7 +408,8 @@ static int contains(const char *hay, size_t len, const char *needle, size_t n) {
 static void check_fence(struct sk_validator *v, const char *text, size_t len,
                         const char *fence, struct sk_reply *r) {
   if (contains(text, len, fence, strlen(fence)) ||
-      pcre2_match(v->fence_like, (PCRE2_SPTR)text, len, 0, 0, v->md, NULL) >= 0)
+      pcre2_match(v->fence_like, (PCRE2_SPTR)text, len, 0, CHECKED, v->md,
+                  NULL) >= 0)
     add_error(r, "the reply quotes the fenced tool text (a TOOL-DATA fence "
                  "line); answer with the SCORE, VERDICT and REVIEW lines "
                  "only");
@@ -484,4 +499,28 @@ int sk_validator_check_review(struct sk_validator *v, size_t persona,
   if (rc != 0)
     return rc;
   return r->nerrors > 0 ? SK_EREPLY : 0;
+}
+
+int sk_validator_rubric_hits(struct sk_validator *v, size_t persona,
+                             const char *review, size_t len, int *hits) {
+  const struct sk_persona *p;
+  char *folded;
+  size_t j;
+  int n = 0;
+
+  if (persona >= v->panel->n)
+    return SK_EINVAL;
+  p = &v->panel->personas[persona];
+  folded = malloc(len + 1);
+  if (folded == NULL)
+    return SK_ENOMEM;
+  fold_words(review, len, folded);
+  for (j = 0; j < p->nrubric; j++) {
+    int rc = pcre2_match(v->rubric[persona][j], (PCRE2_SPTR)folded,
+                         strlen(folded), 0, 0, v->md, NULL);
+    hits[j] = rc >= 0 ? 1 : rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+    n += hits[j] == 1;
+  }
+  free(folded);
+  return n;
 }

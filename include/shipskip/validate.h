@@ -74,6 +74,16 @@ int sk_validator_check_review(struct sk_validator *v, size_t persona,
                               const char *review, size_t len,
                               struct sk_reply *r);
 
+/* Matches each rubric element of the persona at index persona against the
+ * len bytes of review, its white space folded as the check folds it: sets
+ * hits[j] to 1 when element j's pattern matches, 0 when it does not, -1 when
+ * it could not be checked (a PCRE2 matching error, such as a match limit).
+ * hits has room for the persona's nrubric elements. For persona tooling:
+ * which elements a sample covers. Returns the number of elements hit,
+ * SK_EINVAL for a bad persona index, or SK_ENOMEM. */
+int sk_validator_rubric_hits(struct sk_validator *v, size_t persona,
+                             const char *review, size_t len, int *hits);
+
 /* Frees r->review. NULL-safe. */
 void sk_reply_cleanup(struct sk_reply *r);
 

@@ -12,6 +12,7 @@ corpus in build-fuzz/corpus/ (scripts/fuzz.sh), which is not checked in.
   fixtures/exchanges (whole files)        fixtures       -> fixture
   injection samples' text fields          tool text      -> inject
   a journal written from the fixture reviews             -> journal
+  edits of the sample draft, README.md, a bare draft     -> draft
 """
 import glob
 import hashlib
@@ -165,6 +166,26 @@ def main():
     put("journal", "failed", failed + "\n")
     put("journal", "journal", "\n".join(lines) + "\n" + failed + "\n")
     put("journal", "journal-torn", "\n".join(lines) + "\n" + failed[:50])
+
+    draft_corpus()
+
+
+def draft_corpus():
+    """draft: edits of the scorecard's own draft (byte 0 bit 1: offset,
+    deletion, insertion; bit 0: without the rubric) and whole files."""
+    edits = [(0, 0, b""), (700, 0, b"140"), (1400, 4, b"maybe"),
+             (1200, 0, b"\n\n### Critic\n\n"), (900, 1, b"\\*"),
+             (2000, 0, b"\r\n"), (2600, 20, "65/100 · ship\n\n".encode()),
+             (2400, 0, b"No review: failed after 2 attempts.\n\n- x\n"),
+             (300, 0, b"| Panel ship | 80% |\n"), (5000, 200, b"")]
+    for i, (at, cut, text) in enumerate(edits):
+        head = bytes([2, at >> 8 & 0xff, at & 0xff, cut])
+        put("draft", "edit-%02d" % i, head + text)
+        put("draft", "edit-norubric-%02d" % i, bytes([3]) + head[1:] + text)
+    put("draft", "readme", b"\0" + read(os.path.join(ROOT, "README.md")))
+    put("draft", "bare", b"\0" + "# Code Llama 4\n\n## Reviewer scorecard\n"
+        "\n### Builder\n\n90/100 · ship\n\nshort\n\n---\n".encode())
+    put("draft", "empty", b"\0")
 
 
 if __name__ == "__main__":
