@@ -5,9 +5,11 @@
  * ready reviews while fewer than `concurrency` requests are in flight. Every
  * response comes back to on_response(), which accepts the review, re-asks,
  * schedules a retry on a uv timer, or fails it, and calls pump() again. When
- * the last review of a tool ends, its scorecard is written and the tool is
- * freed. When nothing is queued, in flight, waiting or unread, the HTTP
- * client and the progress timer are closed and the loop runs dry.
+ * the last review of a tool ends, its scorecard is written on libuv's thread
+ * pool (after an fsync of the journal that covers its reviews), so the disk
+ * never holds up the network, and the tool is freed once it is on disk. When
+ * nothing is queued, in flight, waiting or unread, the HTTP client and the
+ * progress timer are closed and the loop runs dry.
  */
 #include "shipskip/engine.h"
 #include "shipskip/bucket.h"
@@ -244,13 +246,80 @@ static void free_tool_run(struct tool_run *tr) {
   free(tr);
 }
 
-static void finish_tool(struct engine *e, struct tool_run *tr) {
-  struct sk_error err;
+/* A finished tool's scorecard: rendered on the loop, written (two fsyncs,
+ * and one of the journal) on a thread-pool thread, so the disk never holds
+ * responses up. */
+struct card_write {
+  uv_work_t req;
+  struct engine *e;
+  struct tool_run *tr;
   struct sk_panel_result p;
-  size_t i;
+  struct sk_scorecard_files files;
+  struct sk_journal *journal;
+  const char *outdir;
+  struct sk_error err;
   int rc;
+};
 
-  sk_error_clear(&err);
+/* Runs off the loop: makes the journal lines of the tool's reviews durable
+ * (group commit: one fsync covers every line written so far), then writes
+ * the scorecard. It touches only w and the files. */
+static void write_work_cb(uv_work_t *req) {
+  struct card_write *w = container_of(req, struct card_write, req);
+  if (w->journal != NULL)
+    w->rc = sk_journal_sync(w->journal, &w->err);
+  if (w->rc == 0)
+    w->rc = sk_scorecard_files_write(w->outdir, &w->files, &w->err);
+}
+
+/* Back on the loop: counts the written tool and frees it and w. */
+static void tool_written(struct card_write *w) {
+  struct engine *e = w->e;
+  struct tool_run *tr = w->tr;
+  if (w->rc != 0) {
+    e->st->tools_unwritten++;
+    report(e, "%s: cannot write scorecard: %s", tr->tool->slug, w->err.msg);
+    /* An output directory that cannot take one scorecard will not take the
+     * next: stop starting work rather than spend on reviews that are lost. */
+    set_fatal(e, w->rc, w->err.msg);
+  } else {
+    cJSON *ev = cJSON_CreateObject();
+    if (w->p.complete)
+      e->st->tools_ok++;
+    else
+      e->st->tools_failed++;
+    if (e->o->summary != NULL &&
+        sk_summary_add(e->o->summary, tr->tool, tr->reviews, tr->n) != 0)
+      set_fatal(e, SK_ENOMEM, "out of memory");
+    if (ev != NULL) {
+      cJSON_AddStringToObject(ev, "tool", tr->tool->slug);
+      cJSON_AddStringToObject(ev, "label", w->p.label);
+      cJSON_AddBoolToObject(ev, "complete", w->p.complete);
+    }
+    log_event(e, "tool", ev);
+  }
+  e->active_tools--;
+  free_tool_run(tr);
+  sk_scorecard_files_cleanup(&w->files);
+  free(w);
+}
+
+static void pump_engine(struct engine *e);
+
+static void write_done_cb(uv_work_t *req, int status) {
+  struct card_write *w = container_of(req, struct card_write, req);
+  struct engine *e = w->e;
+  (void)status; /* never canceled */
+  tool_written(w);
+  /* A slot in the window opened. */
+  pump_engine(e);
+}
+
+static void finish_tool(struct engine *e, struct tool_run *tr) {
+  struct sk_panel_result p;
+  struct card_write *w;
+  size_t i;
+
   for (i = 0; i < tr->n; i++) {
     struct sk_review *r = &tr->reviews[i];
     e->st->prompt_tokens += r->prompt_tokens;
@@ -281,6 +350,22 @@ static void finish_tool(struct engine *e, struct tool_run *tr) {
     free_tool_run(tr);
     return;
   }
+  w = calloc(1, sizeof(*w));
+  if (w == NULL) {
+    e->st->tools_unwritten++;
+    report(e, "%s: cannot write scorecard: out of memory", tr->tool->slug);
+    set_fatal(e, SK_ENOMEM, "out of memory");
+    e->active_tools--;
+    free_tool_run(tr);
+    return;
+  }
+  w->e = e;
+  w->tr = tr;
+  w->p = p;
+  w->journal = e->o->journal;
+  w->outdir = e->o->outdir;
+  sk_error_clear(&w->err);
+  sk_scorecard_files_init(&w->files);
   {
     struct sk_scorecard_meta meta;
     meta.community =
@@ -288,33 +373,17 @@ static void finish_tool(struct engine *e, struct tool_run *tr) {
     meta.injection = tr->injection;
     meta.generated_at = e->o->generated_at;
     meta.history = tr->history;
-    rc = sk_scorecard_write(e->o->outdir, tr->tool, tr->reviews, tr->n, &meta,
-                            &err);
+    w->rc = sk_scorecard_render(tr->tool, tr->reviews, tr->n, &meta, &w->files,
+                                &w->err);
   }
-  if (rc != 0) {
-    e->st->tools_unwritten++;
-    report(e, "%s: cannot write scorecard: %s", tr->tool->slug, err.msg);
-    /* An output directory that cannot take one scorecard will not take the
-     * next: stop starting work rather than spend on reviews that are lost. */
-    set_fatal(e, rc, err.msg);
-  } else {
-    cJSON *ev = cJSON_CreateObject();
-    if (p.complete)
-      e->st->tools_ok++;
-    else
-      e->st->tools_failed++;
-    if (e->o->summary != NULL &&
-        sk_summary_add(e->o->summary, tr->tool, tr->reviews, tr->n) != 0)
-      set_fatal(e, SK_ENOMEM, "out of memory");
-    if (ev != NULL) {
-      cJSON_AddStringToObject(ev, "tool", tr->tool->slug);
-      cJSON_AddStringToObject(ev, "label", p.label);
-      cJSON_AddBoolToObject(ev, "complete", p.complete);
-    }
-    log_event(e, "tool", ev);
+  /* The tool stays active (in the window, holding the loop open) until its
+   * scorecard is on disk. */
+  if (w->rc != 0 ||
+      uv_queue_work(&e->loop, &w->req, write_work_cb, write_done_cb) != 0) {
+    if (w->rc == 0)
+      write_work_cb(&w->req);
+    tool_written(w);
   }
-  e->active_tools--;
-  free_tool_run(tr);
 }
 
 static void end_review(struct engine *e, struct review_run *rr) {
@@ -324,7 +393,8 @@ static void end_review(struct engine *e, struct review_run *rr) {
 }
 
 /* A review ended for good (accepted, or failed for reasons that would not
- * change): journal it, then end it. The journal line is fsync'd first, so a
+ * change): journal it, then end it. The journal line is written at once and
+ * fsync'd before the tool's scorecard is written (write_work_cb), so a
  * review counts as done only once it cannot be lost. */
 static void conclude_review(struct engine *e, struct review_run *rr) {
   struct sk_review *r = &rr->tool->reviews[rr->idx];
@@ -1491,8 +1561,25 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
     uv_signal_start(&e->sigint, signal_cb, SIGINT);
     uv_signal_start(&e->sigterm, signal_cb, SIGTERM);
   }
+  /* By default every journal line is fsync'd before its review counts as
+   * done. With --journal-sync tool, lines are written at once (a killed
+   * process loses nothing) but fsync'd in groups, off the loop, before the
+   * scorecard that depends on them (write_work_cb) and at the end: faster
+   * on slow disks; an OS crash may then cost the in-progress tools' reviews,
+   * which --resume requests again. */
+  if (o->journal != NULL && o->journal_group_sync)
+    sk_journal_defer_sync(o->journal, 1);
   pump_engine(e);
   uv_run(&e->loop, UV_RUN_DEFAULT);
+  if (o->journal != NULL) {
+    struct sk_error jerr;
+    sk_error_clear(&jerr);
+    sk_journal_defer_sync(o->journal, 0);
+    if (sk_journal_sync(o->journal, &jerr) != 0 && !e->fatal) {
+      report(e, "%s", jerr.msg);
+      set_fatal(e, jerr.code, jerr.msg);
+    }
+  }
   /* Read the clock while the loop still exists: a closed loop is poisoned. */
   uv_update_time(&e->loop);
   wall_ms = uv_now(&e->loop) - e->start_ms;

@@ -96,61 +96,100 @@ out:
   return rc;
 }
 
-int sk_fs_write_atomic(const char *dir, const char *name, const void *data,
-                       size_t len, struct sk_error *err) {
-  char final[4096];
-  char tmp[4096];
-  const char *p = data;
-  int fd = -1;
-  int rc = 0;
+int sk_fs_atomic_open(struct sk_fs_atomic *a, const char *dir, const char *name,
+                      struct sk_error *err) {
   int n;
 
+  a->fd = -1;
+  a->tmp[0] = '\0';
   if (name[0] == '\0' || name[0] == '.' || strchr(name, '/') != NULL)
     return sk_error_set(err, SK_EINVAL, "refusing unsafe file name \"%s\"",
                         name);
-  n = snprintf(final, sizeof(final), "%s/%s", dir, name);
-  if (n < 0 || (size_t)n >= sizeof(final))
+  n = snprintf(a->final, sizeof(a->final), "%s/%s", dir, name);
+  if (n < 0 || (size_t)n >= sizeof(a->final))
     return sk_error_set(err, SK_EINVAL, "%s/%s: path too long", dir, name);
-  n = snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%ld", dir, name, (long)getpid());
-  if (n < 0 || (size_t)n >= sizeof(tmp))
+  n = snprintf(a->tmp, sizeof(a->tmp), "%s/.%s.tmp.%ld", dir, name,
+               (long)getpid());
+  if (n < 0 || (size_t)n >= sizeof(a->tmp)) {
+    a->tmp[0] = '\0';
     return sk_error_set(err, SK_EINVAL, "%s/%s: path too long", dir, name);
+  }
+  a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  if (a->fd < 0) {
+    int rc = sk_error_set(err, SK_EIO, "%s: cannot create: %s", a->tmp,
+                          strerror(errno));
+    a->tmp[0] = '\0';
+    return rc;
+  }
+  return 0;
+}
 
-  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-  if (fd < 0)
-    return sk_error_set(err, SK_EIO, "%s: cannot create: %s", tmp,
-                        strerror(errno));
+int sk_fs_atomic_write(struct sk_fs_atomic *a, const void *data, size_t len,
+                       struct sk_error *err) {
+  const char *p = data;
+
   while (len > 0) {
-    ssize_t w = write(fd, p, len);
+    ssize_t w = write(a->fd, p, len);
     if (w < 0 && errno == EINTR)
       continue;
     if (w < 0) {
-      rc = sk_error_set(err, SK_EIO, "%s: write failed: %s", final,
-                        strerror(errno));
-      goto out;
+      int rc = sk_error_set(err, SK_EIO, "%s: write failed: %s", a->final,
+                            strerror(errno));
+      sk_fs_atomic_abort(a);
+      return rc;
     }
     p += w;
     len -= (size_t)w;
   }
+  return 0;
+}
+
+int sk_fs_atomic_commit(struct sk_fs_atomic *a, struct sk_error *err) {
+  int rc = 0;
+
   /* fsync before rename: after a crash the name points at whole contents. */
-  if (fsync(fd) != 0) {
-    rc = sk_error_set(err, SK_EIO, "%s: fsync failed: %s", final,
+  if (fsync(a->fd) != 0) {
+    rc = sk_error_set(err, SK_EIO, "%s: fsync failed: %s", a->final,
                       strerror(errno));
-    goto out;
+    goto fail;
   }
-  if (close(fd) != 0) {
-    fd = -1;
-    rc = sk_error_set(err, SK_EIO, "%s: close failed: %s", final,
+  if (close(a->fd) != 0) {
+    a->fd = -1;
+    rc = sk_error_set(err, SK_EIO, "%s: close failed: %s", a->final,
                       strerror(errno));
-    goto out;
+    goto fail;
   }
-  fd = -1;
-  if (rename(tmp, final) != 0)
-    rc = sk_error_set(err, SK_EIO, "%s: rename failed: %s", final,
+  a->fd = -1;
+  if (rename(a->tmp, a->final) != 0) {
+    rc = sk_error_set(err, SK_EIO, "%s: rename failed: %s", a->final,
                       strerror(errno));
-out:
-  if (fd >= 0)
-    close(fd);
-  if (rc != 0)
-    unlink(tmp);
+    goto fail;
+  }
+  a->tmp[0] = '\0';
+  return 0;
+fail:
+  sk_fs_atomic_abort(a);
+  return rc;
+}
+
+void sk_fs_atomic_abort(struct sk_fs_atomic *a) {
+  if (a == NULL)
+    return;
+  if (a->fd >= 0)
+    close(a->fd);
+  a->fd = -1;
+  if (a->tmp[0] != '\0')
+    unlink(a->tmp);
+  a->tmp[0] = '\0';
+}
+
+int sk_fs_write_atomic(const char *dir, const char *name, const void *data,
+                       size_t len, struct sk_error *err) {
+  struct sk_fs_atomic a;
+  int rc = sk_fs_atomic_open(&a, dir, name, err);
+  if (rc == 0)
+    rc = sk_fs_atomic_write(&a, data, len, err);
+  if (rc == 0)
+    rc = sk_fs_atomic_commit(&a, err);
   return rc;
 }

@@ -25,6 +25,7 @@ struct sk_journal {
   char *path;
   struct sk_strmap index; /* "slug\npersona" -> struct entry */
   unsigned long entries;
+  int deferred; /* appends leave the fsync to sk_journal_sync() */
 };
 
 static char *make_key(const char *slug, const char *persona) {
@@ -273,8 +274,12 @@ int sk_journal_open(const char *outdir, int resume, FILE *warn,
 void sk_journal_close(struct sk_journal *j) {
   if (j == NULL)
     return;
-  if (j->fd >= 0)
+  if (j->fd >= 0) {
+    /* Best effort: a caller that must know syncs first. */
+    if (j->deferred)
+      (void)fsync(j->fd);
     close(j->fd);
+  }
   sk_strmap_cleanup(&j->index, free);
   free(j->path);
   free(j);
@@ -282,6 +287,17 @@ void sk_journal_close(struct sk_journal *j) {
 
 unsigned long sk_journal_entries(const struct sk_journal *j) {
   return j->entries;
+}
+
+void sk_journal_defer_sync(struct sk_journal *j, int on) {
+  j->deferred = on;
+}
+
+int sk_journal_sync(struct sk_journal *j, struct sk_error *err) {
+  if (fsync(j->fd) != 0)
+    return sk_error_set(err, SK_EIO, "%s: fsync failed: %s", j->path,
+                        strerror(errno));
+  return 0;
 }
 
 int sk_journal_append(struct sk_journal *j, const char *slug,
@@ -354,7 +370,7 @@ int sk_journal_append(struct sk_journal *j, const char *slug,
     }
     free(line);
   }
-  if (rc == 0 && fsync(j->fd) != 0)
+  if (rc == 0 && !j->deferred && fsync(j->fd) != 0)
     rc = sk_error_set(err, SK_EIO, "%s: fsync failed: %s", j->path,
                       strerror(errno));
   if (rc != 0 && ftruncate(j->fd, st.st_size) != 0) {

@@ -124,6 +124,9 @@ static const char USAGE_BATCH[] =
     "  --rpm N, --tpm N       requests / tokens per minute (token buckets)\n"
     "  --deadline WHEN        stop starting work after WHEN: 90m, 2h, 3600s,\n"
     "                         or a UTC time 2026-11-22T06:00:00Z\n"
+    "  --journal-sync review|tool  fsync the journal per review (default)\n"
+    "                         or per tool (group commit: faster on slow\n"
+    "                         disks; an OS crash may cost in-progress tools)\n"
     "  --grace SEC            after a stop, how long requests in flight may\n"
     "                         finish before they are canceled (default 30)\n"
     "  --shard I/N            review only shard I of N (by slug hash)\n"
@@ -185,6 +188,7 @@ struct cli {
   const char *injection_rules;
   const char *redo;
   int force;
+  int journal_group_sync;
   const char *d_name; /* draft: a tool given on the command line */
   const char *d_description;
   const char *d_tagline;
@@ -522,7 +526,12 @@ static void parse_args(int argc, char **argv, struct cli *c) {
       c->d_url = VALUE();
     else if (FLAG("--force"))
       c->force = 1;
-    else if (FLAG("--injection-rules"))
+    else if (FLAG("--journal-sync")) {
+      const char *m = VALUE();
+      if (strcmp(m, "review") != 0 && strcmp(m, "tool") != 0)
+        die_usage("--journal-sync takes review or tool, not \"%s\"", m);
+      c->journal_group_sync = strcmp(m, "tool") == 0;
+    } else if (FLAG("--injection-rules"))
       c->injection_rules = VALUE();
     else if (FLAG("--budget"))
       c->budget = parse_double(opt, VALUE(), 0.000001, 1e9);
@@ -1128,6 +1137,7 @@ static int run_review_with(const struct cli *c, struct draft_view *draft) {
   o.detector = detector;
   o.refuse_flagged = c->refuse_flagged;
   o.redo = c->redo;
+  o.journal_group_sync = c->journal_group_sync;
   o.force = c->force || draft != NULL; /* a draft always asks the panel */
   if (draft != NULL) {
     o.on_review = draft_review_cb;

@@ -9,6 +9,10 @@
  * links, images, autolinks and raw HTML, entities, tables, strikethrough,
  * and the backslash itself. */
 static const char INLINE[] = "\\`*_[]<>|!~#&";
+/* INLINE plus what ends a line (text) or becomes a space (cell): every
+ * other byte is copied as it is, a run at a time. */
+static const char TEXT_STOP[] = "\\`*_[]<>|!~#&\n\r";
+static const char CELL_STOP[] = "\\`*_[]<>|!~#&\n\r\t";
 
 static int is_space(char c) {
   return c == ' ' || c == '\t';
@@ -24,7 +28,16 @@ static int escape(struct sk_buf *out, const char *s, int cell) {
   if (s == NULL)
     return 0;
   for (p = s; *p != '\0' && rc == 0; p++) {
-    char c = *p;
+    char c;
+    if (cell || !line_start) {
+      size_t n = strcspn(p, cell ? CELL_STOP : TEXT_STOP);
+      if (n > 0) {
+        rc = sk_buf_add(out, p, n);
+        p += n - 1; /* the loop steps past the run */
+        continue;
+      }
+    }
+    c = *p;
     if (cell && (c == '\n' || c == '\r' || c == '\t'))
       c = ' ';
     if (!cell && line_start && is_space(c)) {

@@ -177,8 +177,7 @@ int sk_provider_add_messages(cJSON *root, const struct sk_chat_request *req) {
       return SK_ENOMEM;
     cJSON_AddItemToArray(msgs, m);
     if (cJSON_AddStringToObject(m, "role", req->messages[i].role) == NULL ||
-        cJSON_AddStringToObject(m, "content", req->messages[i].content) ==
-            NULL)
+        cJSON_AddStringToObject(m, "content", req->messages[i].content) == NULL)
       return SK_ENOMEM;
   }
   return 0;

@@ -396,30 +396,58 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
   return 0;
 }
 
-int sk_scorecard_write(const char *outdir, const struct sk_tool *t,
-                       const struct sk_review *r, size_t n,
-                       const struct sk_scorecard_meta *meta,
-                       struct sk_error *err) {
-  struct sk_buf b;
-  char name[SK_TOOL_MAX_SLUG + 8];
+void sk_scorecard_files_init(struct sk_scorecard_files *f) {
+  f->json_name[0] = '\0';
+  f->md_name[0] = '\0';
+  sk_buf_init(&f->json, 64 * 1024 * 1024);
+  sk_buf_init(&f->md, 64 * 1024 * 1024);
+}
+
+void sk_scorecard_files_cleanup(struct sk_scorecard_files *f) {
+  if (f == NULL)
+    return;
+  sk_buf_cleanup(&f->json);
+  sk_buf_cleanup(&f->md);
+}
+
+int sk_scorecard_render(const struct sk_tool *t, const struct sk_review *r,
+                        size_t n, const struct sk_scorecard_meta *meta,
+                        struct sk_scorecard_files *f, struct sk_error *err) {
   int rc;
 
   if (!sk_slug_is_safe(t->slug))
     return sk_error_set(err, SK_EINVAL, "refusing unsafe slug \"%s\"", t->slug);
-  sk_buf_init(&b, 64 * 1024 * 1024);
-  rc = sk_scorecard_json(t, r, n, meta, &b, err);
-  if (rc == 0) {
-    snprintf(name, sizeof(name), "%s.json", t->slug);
-    rc = sk_fs_write_atomic(outdir, name, b.data, b.len, err);
-  }
-  if (rc == 0) {
-    sk_buf_reset(&b);
-    rc = sk_scorecard_markdown(t, r, n, meta, &b, err);
-  }
-  if (rc == 0) {
-    snprintf(name, sizeof(name), "%s.md", t->slug);
-    rc = sk_fs_write_atomic(outdir, name, b.data, b.len, err);
-  }
-  sk_buf_cleanup(&b);
+  snprintf(f->json_name, sizeof(f->json_name), "%s.json", t->slug);
+  snprintf(f->md_name, sizeof(f->md_name), "%s.md", t->slug);
+  sk_buf_reset(&f->json);
+  sk_buf_reset(&f->md);
+  rc = sk_scorecard_json(t, r, n, meta, &f->json, err);
+  if (rc == 0)
+    rc = sk_scorecard_markdown(t, r, n, meta, &f->md, err);
+  return rc;
+}
+
+int sk_scorecard_files_write(const char *outdir,
+                             const struct sk_scorecard_files *f,
+                             struct sk_error *err) {
+  int rc =
+      sk_fs_write_atomic(outdir, f->json_name, f->json.data, f->json.len, err);
+  if (rc == 0)
+    rc = sk_fs_write_atomic(outdir, f->md_name, f->md.data, f->md.len, err);
+  return rc;
+}
+
+int sk_scorecard_write(const char *outdir, const struct sk_tool *t,
+                       const struct sk_review *r, size_t n,
+                       const struct sk_scorecard_meta *meta,
+                       struct sk_error *err) {
+  struct sk_scorecard_files f;
+  int rc;
+
+  sk_scorecard_files_init(&f);
+  rc = sk_scorecard_render(t, r, n, meta, &f, err);
+  if (rc == 0)
+    rc = sk_scorecard_files_write(outdir, &f, err);
+  sk_scorecard_files_cleanup(&f);
   return rc;
 }

@@ -215,77 +215,126 @@ static cJSON *row_json(const struct sk_summary_row *r) {
   return o;
 }
 
-int sk_summary_write(struct sk_summary *s, const char *outdir,
-                     struct sk_error *err) {
-  cJSON *root = cJSON_CreateObject();
-  cJSON *tools;
-  cJSON *totals;
-  struct sk_buf b;
-  size_t i;
+/* Appends b to the file and empties b, once b holds enough to be worth a
+ * write (or always, with force). */
+static int flush(struct sk_fs_atomic *a, struct sk_buf *b, int force,
+                 struct sk_error *err) {
   int rc = 0;
+  if (b->len > 0 && (force || b->len >= 64 * 1024)) {
+    rc = sk_fs_atomic_write(a, b->data, b->len, err);
+    sk_buf_reset(b);
+  }
+  return rc;
+}
 
-  if (s->n > 1)
-    qsort(s->rows, s->n, sizeof(*s->rows), cmp_row);
-  sk_buf_init(&b, (size_t)1 << 30);
-  totals = totals_json(&s->totals);
-  if (root == NULL || totals == NULL ||
-      !cJSON_AddStringToObject(root, "schema", "shipskip.summary/1")) {
+/* summary.json, a row at a time: the same bytes as sk_json_pretty() of the
+ * whole document, without holding a tree of every row. */
+static int write_json(struct sk_summary *s, const char *outdir,
+                      struct sk_buf *b, struct sk_error *err) {
+  struct sk_fs_atomic a;
+  cJSON *totals = totals_json(&s->totals);
+  size_t i;
+  int rc;
+
+  if (totals == NULL)
+    return sk_error_set(err, SK_ENOMEM, "summary: out of memory");
+  rc = sk_fs_atomic_open(&a, outdir, "summary.json", err);
+  if (rc != 0) {
     cJSON_Delete(totals);
-    goto nomem;
+    return rc;
   }
-  cJSON_AddItemToObject(root, "totals", totals);
-  tools = cJSON_AddArrayToObject(root, "tools");
-  if (tools == NULL)
-    goto nomem;
-  for (i = 0; i < s->n; i++) {
+  if (sk_buf_adds(b, "{\n  \"schema\": \"shipskip.summary/1\",\n  "
+                     "\"totals\": ") != 0 ||
+      sk_json_pretty_at(totals, 1, b) != 0 ||
+      sk_buf_adds(b, s->n > 0 ? ",\n  \"tools\": [\n" : ",\n  \"tools\": []"))
+    rc = SK_ENOMEM;
+  cJSON_Delete(totals);
+  for (i = 0; i < s->n && rc == 0; i++) {
     cJSON *row = row_json(&s->rows[i]);
-    if (row == NULL)
-      goto nomem;
-    cJSON_AddItemToArray(tools, row);
+    if (row == NULL || sk_buf_adds(b, "    ") != 0 ||
+        sk_json_pretty_at(row, 2, b) != 0 ||
+        sk_buf_adds(b, i + 1 < s->n ? ",\n" : "\n  ]") != 0)
+      rc = SK_ENOMEM;
+    cJSON_Delete(row);
+    if (rc == 0)
+      rc = flush(&a, b, 0, err);
   }
-  if (sk_json_pretty(root, &b) != 0)
-    goto nomem;
-  cJSON_Delete(root);
-  root = NULL;
-  rc = sk_fs_write_atomic(outdir, "summary.json", b.data, b.len, err);
+  if (rc == 0 && sk_buf_adds(b, "\n}\n") != 0)
+    rc = SK_ENOMEM;
+  if (rc == SK_ENOMEM)
+    rc = sk_error_set(err, SK_ENOMEM, "summary: out of memory");
+  if (rc == 0)
+    rc = flush(&a, b, 1, err);
+  if (rc == 0)
+    rc = sk_fs_atomic_commit(&a, err);
+  sk_fs_atomic_abort(&a);
+  return rc;
+}
+
+/* summary.csv, a row at a time. */
+static int write_csv(struct sk_summary *s, const char *outdir, struct sk_buf *b,
+                     struct sk_error *err) {
+  struct sk_fs_atomic a;
+  size_t i;
+  int rc = sk_fs_atomic_open(&a, outdir, "summary.csv", err);
+
   if (rc != 0)
-    goto out;
-  sk_buf_reset(&b);
-  rc = sk_buf_adds(&b, "slug,verdict,ships,skips,failed,ship_percent,"
-                       "mean_score,prompt_tokens,completion_tokens,cost_usd,"
-                       "failures\n");
+    return rc;
+  rc = sk_buf_adds(b, "slug,verdict,ships,skips,failed,ship_percent,"
+                      "mean_score,prompt_tokens,completion_tokens,cost_usd,"
+                      "failures\n");
   for (i = 0; i < s->n && rc == 0; i++) {
     const struct sk_summary_row *r = &s->rows[i];
     char *fails = r->failures ? strdup(r->failures) : NULL;
     char *p;
+    if (r->failures != NULL && fails == NULL)
+      rc = SK_ENOMEM;
     for (p = fails; p != NULL && *p != '\0'; p++)
       if (*p == '\n')
         *p = '|';
-    rc |= sk_csv_field(&b, r->slug);
-    rc |= sk_buf_add(&b, ",", 1);
-    rc |= sk_csv_field(&b, r->verdict);
+    rc |= sk_csv_field(b, r->slug);
+    rc |= sk_buf_add(b, ",", 1);
+    rc |= sk_csv_field(b, r->verdict);
     if (r->reviewers > 0)
-      rc |= sk_buf_printf(&b, ",%d,%d,%d,%d,%.1f,%ld,%ld,", r->ships, r->skips,
+      rc |= sk_buf_printf(b, ",%d,%d,%d,%d,%.1f,%ld,%ld,", r->ships, r->skips,
                           r->failed, r->ship_percent, r->mean_score,
                           r->prompt_tokens, r->completion_tokens);
     else
-      rc |= sk_buf_printf(&b, ",%d,%d,%d,,,%ld,%ld,", r->ships, r->skips,
+      rc |= sk_buf_printf(b, ",%d,%d,%d,,,%ld,%ld,", r->ships, r->skips,
                           r->failed, r->prompt_tokens, r->completion_tokens);
     if (r->cost_usd >= 0)
-      rc |= sk_buf_printf(&b, "%.6f", r->cost_usd);
-    rc |= sk_buf_add(&b, ",", 1);
-    rc |= sk_csv_field(&b, fails);
-    rc |= sk_buf_add(&b, "\n", 1);
+      rc |= sk_buf_printf(b, "%.6f", r->cost_usd);
+    rc |= sk_buf_add(b, ",", 1);
+    rc |= sk_csv_field(b, fails);
+    rc |= sk_buf_add(b, "\n", 1);
     free(fails);
+    if (rc != 0)
+      rc = sk_error_set(err, SK_ENOMEM, "summary: out of memory");
+    else
+      rc = flush(&a, b, 0, err);
   }
-  if (rc != 0)
-    goto nomem;
-  rc = sk_fs_write_atomic(outdir, "summary.csv", b.data, b.len, err);
-  goto out;
-nomem:
-  rc = sk_error_set(err, SK_ENOMEM, "summary: out of memory");
-out:
-  cJSON_Delete(root);
+  if (rc == 0)
+    rc = flush(&a, b, 1, err);
+  if (rc == 0)
+    rc = sk_fs_atomic_commit(&a, err);
+  sk_fs_atomic_abort(&a);
+  return rc;
+}
+
+int sk_summary_write(struct sk_summary *s, const char *outdir,
+                     struct sk_error *err) {
+  struct sk_buf b;
+  int rc;
+
+  if (s->n > 1)
+    qsort(s->rows, s->n, sizeof(*s->rows), cmp_row);
+  /* Rows go out as they are printed: memory stays a buffer's worth, not
+   * the whole document, however long the batch. */
+  sk_buf_init(&b, (size_t)1 << 30);
+  rc = write_json(s, outdir, &b, err);
+  sk_buf_reset(&b);
+  if (rc == 0)
+    rc = write_csv(s, outdir, &b, err);
   sk_buf_cleanup(&b);
   return rc;
 }

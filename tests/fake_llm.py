@@ -13,6 +13,7 @@ Command line
     python3 tests/fake_llm.py --port 0 --port-file PATH [--host 127.0.0.1]
         [--log PATH] [--latency-ms N] [--api-key KEY] [--reviews-dir DIR]
         [--stall-ms N] [--keepalive-max 100] [--idle-timeout-s 5]
+        [--reuse-port]
 
 It listens on a loopback address only. With --port 0 the kernel picks a free
 port; once listening, the port number (digits + newline) is written to
@@ -85,6 +86,11 @@ response, Content-Length on every response; the --keepalive-max'th response on
 a connection says `Connection: close` and the server closes it; an idle
 connection is closed after --idle-timeout-s (5 s, as llama.cpp does).
 --latency-ms N sleeps N ms before every response (concurrent requests overlap).
+--reuse-port sets SO_REUSEPORT before binding, so several server processes
+can listen on one --port and the kernel spreads connections among them: a
+load generator's way past one Python process's GIL (scripts/bench.sh). Each
+process keeps its own attempt counters and --log, so fault markers and the
+request log are per process; tests that count attempts use one process.
 
 Deterministic replies
 ---------------------
@@ -1272,6 +1278,8 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     def server_bind(self):
         # HTTPServer.server_bind() would call socket.getfqdn(), a DNS lookup
         # that can be slow; we only need the port.
+        if self.cfg.reuse_port:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = self.server_address[:2]
 
@@ -1318,6 +1326,9 @@ def parse_args(argv):
                    help="responses per connection before Connection: close")
     p.add_argument("--idle-timeout-s", type=float, default=5,
                    help="close a keep-alive connection idle this long")
+    p.add_argument("--reuse-port", action="store_true",
+                   help="set SO_REUSEPORT, so several processes can share "
+                        "one --port (load testing)")
     args = p.parse_args(argv)
     if args.host not in ("localhost",) and not args.host.startswith("127."):
         p.error(f"--host {args.host}: only loopback addresses are allowed")

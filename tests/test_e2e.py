@@ -1324,6 +1324,19 @@ class TestEditorDesk(E2ETestCase):
         self.assertIn("--redo needs the scorecard", res.stderr)
         self.assertEqual(self.log(), [])
 
+    def test_journal_sync_modes(self):
+        path = self.write_jsonl("t.jsonl", [make_tool("Sync Tool",
+                                                      slug="sync")])
+        res = self.review([path, "--journal-sync", "tool"])
+        self.assertExit(res, 0)
+        with open(os.path.join(self.out, "journal.jsonl")) as f:
+            lines = [json.loads(l) for l in f]
+        self.assertEqual(sorted(l["persona"] for l in lines),
+                         sorted(DEFAULT_PANEL))
+        res = self.review([path, "--journal-sync", "sometimes"])
+        self.assertExit(res, 2)
+        self.assertIn("--journal-sync takes review or tool", res.stderr)
+
     def test_draft_prints_the_markdown_and_keeps_the_scorecard(self):
         path = self.write_json("d.json", make_tool("Draft Tool",
                                                    slug="drafty"))

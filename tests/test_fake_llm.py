@@ -1233,6 +1233,24 @@ class TestOwnServers(unittest.TestCase):
         server.stop()
         self.assertEqual(server.stderr().count("fake:bogus-once"), 1)
 
+    def test_reuse_port_shares_one_port(self):
+        first = start_server(self.addCleanup, "--reuse-port")
+        second = start_server(self.addCleanup, "--reuse-port",
+                              "--port", first.port)
+        self.assertEqual(second.port, first.port)
+        for _ in range(4):
+            conn = http.client.HTTPConnection("127.0.0.1", first.port,
+                                              timeout=10)
+            conn.request("GET", "/health")
+            self.assertEqual(conn.getresponse().status, 200)
+            conn.close()
+        # Without the flag the port is taken.
+        proc = subprocess.run(
+            [sys.executable, SCRIPT, "--port", str(first.port),
+             "--port-file", os.devnull], capture_output=True, timeout=10)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn(b"cannot listen", proc.stderr)
+
     def test_rejects_non_loopback_host(self):
         proc = subprocess.run(
             [sys.executable, SCRIPT, "--port", "0", "--host", "0.0.0.0",

@@ -38,8 +38,40 @@ TEST(incremental_equals_one_shot) {
   ASSERT_STR_EQ(hex, one);
 }
 
+/* The same digests with the CPU's SHA instructions and without, for every
+ * length around the block boundaries and split at every point. */
+TEST(accelerated_equals_portable) {
+  static unsigned char data[300];
+  char a[65];
+  char b[65];
+  size_t len;
+  size_t i;
+  for (i = 0; i < sizeof(data); i++)
+    data[i] = (unsigned char)(i * 131 + 7);
+  for (len = 0; len <= sizeof(data); len++) {
+    struct sk_sha256 s;
+    unsigned char d[32];
+    size_t cut = len / 3;
+    sk_sha256_accel(0);
+    sk_sha256_hex(data, len, a);
+    sk_sha256_accel(1);
+    sk_sha256_init(&s);
+    sk_sha256_update(&s, data, cut);
+    sk_sha256_update(&s, data + cut, len - cut);
+    sk_sha256_final(&s, d);
+    for (i = 0; i < 32; i++)
+      snprintf(b + 2 * i, 3, "%02x", d[i]);
+    ASSERT_STR_EQ(b, a);
+  }
+}
+
 int main(void) {
   RUN(known_vectors);
   RUN(incremental_equals_one_shot);
+  RUN(accelerated_equals_portable);
+  sk_sha256_accel(0);
+  RUN(known_vectors);
+  RUN(incremental_equals_one_shot);
+  sk_sha256_accel(1);
   return TEST_REPORT();
 }

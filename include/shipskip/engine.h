@@ -69,10 +69,11 @@ struct sk_engine_opts {
   double budget_usd;   /* stop starting requests before passing it; 0 = none */
   const struct sk_votes *votes; /* community votes merged into scorecards */
   struct sk_inject *detector;   /* prompt-injection rules, or NULL */
-  const char *redo;    /* "skeptic,founder": ask only these again, keep the
-                          rest of each tool's scorecard, record history */
-  int force;           /* re-review tools whose scorecard is up to date */
-  const char *now_utc; /* "2026-11-21T07:30:00Z", for history entries */
+  const char *redo;       /* "skeptic,founder": ask only these again, keep the
+                             rest of each tool's scorecard, record history */
+  int force;              /* re-review tools whose scorecard is up to date */
+  int journal_group_sync; /* fsync the journal per tool, not per review */
+  const char *now_utc;    /* "2026-11-21T07:30:00Z", for history entries */
   /* Called each time a review of a tool ends (accepted or failed), with
    * the tool and its reviews so far (r[i].status says which have ended);
    * `draft` uses it to show reviewers as they answer. May be NULL. */

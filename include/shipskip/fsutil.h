@@ -29,6 +29,23 @@ int sk_fs_mkdirs(const char *path, struct sk_error *err);
 int sk_fs_write_atomic(const char *dir, const char *name, const void *data,
                        size_t len, struct sk_error *err);
 
+/* The same, a piece at a time, for files too large to build in memory
+ * first (the summary of a long batch): _open creates the temporary file,
+ * _write appends, _commit fsyncs, closes and renames it into place, and
+ * _abort (NULL-safe, harmless after a failed call) removes it. Every call
+ * that fails leaves the previous file intact and has already aborted. */
+struct sk_fs_atomic {
+  int fd;
+  char final[4096];
+  char tmp[4096];
+};
+int sk_fs_atomic_open(struct sk_fs_atomic *a, const char *dir, const char *name,
+                      struct sk_error *err);
+int sk_fs_atomic_write(struct sk_fs_atomic *a, const void *data, size_t len,
+                       struct sk_error *err);
+int sk_fs_atomic_commit(struct sk_fs_atomic *a, struct sk_error *err);
+void sk_fs_atomic_abort(struct sk_fs_atomic *a);
+
 /* Returns 1 if path is an existing directory, else 0. */
 int sk_fs_is_dir(const char *path);
 

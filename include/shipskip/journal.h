@@ -2,10 +2,12 @@
  *
  * Each accepted or finally failed review is appended as one JSON line and
  * fsync'd before it counts as done, so a crash (even kill -9) loses at most
- * the reviews in flight. A line records what the review was made from (an
- * "inputs" digest over provider, model, parameters, the rendered prompts
- * and the persona's rubric), so a journaled review is reused only for the
- * very same inputs: change the tool text or a persona and it is redone.
+ * the reviews in flight. A batch defers the fsync and syncs many lines at
+ * once, before the scorecard that depends on them is written. A line records
+ * what the review was made from (an "inputs" digest over provider, model,
+ * parameters, the rendered prompts and the persona's rubric), so a journaled
+ * review is reused only for the very same inputs: change the tool text or a
+ * persona and it is redone.
  *
  *   {"tool":"code-llama-4","persona":"founder","inputs":"<64 hex>",
  *    "status":"ok","score":55,"verdict":"skip","review":"...",
@@ -42,12 +44,24 @@ void sk_journal_close(struct sk_journal *j);
 /* Number of reviews the opened journal already held. */
 unsigned long sk_journal_entries(const struct sk_journal *j);
 
-/* Appends the ended review r of tool slug, made from inputs, and fsyncs.
- * Returns 0, or SK_EIO naming the file (a full disk): the journal is left
- * as it was before the call. */
+/* Appends the ended review r of tool slug, made from inputs, and fsyncs
+ * (unless syncing is deferred, below). Returns 0, or SK_EIO naming the file
+ * (a full disk): the journal is left as it was before the call. */
 int sk_journal_append(struct sk_journal *j, const char *slug,
                       const char *inputs, const struct sk_review *r,
                       struct sk_error *err);
+
+/* With on, sk_journal_append() writes each line but no longer fsyncs it: a
+ * killed process still loses nothing written, and the caller makes the
+ * lines durable with sk_journal_sync() before anything depends on them, one
+ * fsync for many lines (group commit). Off, the default, fsyncs each line.
+ * sk_journal_close() syncs whatever is left. */
+void sk_journal_defer_sync(struct sk_journal *j, int on);
+
+/* fsyncs the journal: when it returns 0, every line appended before the
+ * call is on disk; otherwise SK_EIO naming the file. It only touches the
+ * open file, so another thread may call it while lines are appended. */
+int sk_journal_sync(struct sk_journal *j, struct sk_error *err);
 
 /* Looks up the last journaled review of (slug, persona). Returns 1 and fills
  * *r (persona set to persona; release with sk_review_cleanup) when it exists

@@ -101,10 +101,35 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
                           struct sk_buf *out, struct sk_error *err);
 
 /* Writes OUTDIR/<slug>.json and OUTDIR/<slug>.md atomically. The slug must
- * be safe (sk_slug_is_safe); anything else is refused. */
+ * be safe (sk_slug_is_safe); anything else is refused. Both files are
+ * rendered before either is written. */
 int sk_scorecard_write(const char *outdir, const struct sk_tool *t,
                        const struct sk_review *r, size_t n,
                        const struct sk_scorecard_meta *meta,
                        struct sk_error *err);
+
+/* The same in two steps, so the writing (fsyncs) can leave the thread that
+ * renders: a tool's two files, rendered and named, ready to be written.
+ * Caller-owned: _init, then _cleanup frees the contents. */
+struct sk_scorecard_files {
+  char json_name[SK_TOOL_MAX_SLUG + 8]; /* "<slug>.json" */
+  char md_name[SK_TOOL_MAX_SLUG + 8];   /* "<slug>.md" */
+  struct sk_buf json;
+  struct sk_buf md;
+};
+void sk_scorecard_files_init(struct sk_scorecard_files *f);
+void sk_scorecard_files_cleanup(struct sk_scorecard_files *f);
+
+/* Renders the tool's JSON and Markdown into f (initialised). Returns 0, or
+ * SK_EINVAL for an unsafe slug, SK_ENOMEM, SK_ETOOBIG, with err set. */
+int sk_scorecard_render(const struct sk_tool *t, const struct sk_review *r,
+                        size_t n, const struct sk_scorecard_meta *meta,
+                        struct sk_scorecard_files *f, struct sk_error *err);
+
+/* Writes f's two files into outdir atomically, the JSON first. Touches only
+ * f and the files, so another thread may run it. Returns 0 or SK_EIO. */
+int sk_scorecard_files_write(const char *outdir,
+                             const struct sk_scorecard_files *f,
+                             struct sk_error *err);
 
 #endif

@@ -23,5 +23,9 @@ void sk_sha256_update(struct sk_sha256 *s, const void *data, size_t len);
 void sk_sha256_final(struct sk_sha256 *s, unsigned char out[32]);
 /* Writes the lowercase hex digest of data into hex[65] (NUL-terminated). */
 void sk_sha256_hex(const void *data, size_t len, char hex[65]);
+/* Uses (on = 1) or stops using (0) the CPU's SHA instructions, where it
+ * has them; they are used by default. Returns 1 if they are now in use.
+ * For tests and benchmarks; the digest is the same either way. */
+int sk_sha256_accel(int on);
 
 #endif
