@@ -80,9 +80,14 @@ for t in "${targets[@]}"; do
   log=build-fuzz/logs/$t.log
   mkdir -p "$corpus" "$crashes"
   echo "fuzz.sh: fuzz_$t for ${seconds}s" >&2
+  # Seed and crash directories that exist: git keeps no empty directory,
+  # and libFuzzer stops on a missing one.
+  inputs=("$corpus")
+  for d in "tests/fuzz/corpus/$t" "tests/fuzz/regressions/$t"; do
+    [ -d "$d" ] && inputs+=("$d")
+  done
   set +e
-  "build-fuzz/tests/fuzz/fuzz_$t" "$corpus" "tests/fuzz/corpus/$t" \
-    "tests/fuzz/regressions/$t" -max_total_time="$seconds" -timeout=10 \
+  "build-fuzz/tests/fuzz/fuzz_$t" "${inputs[@]}" -max_total_time="$seconds" -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$crashes/" >"$log" 2>&1
   rc=$?
