@@ -17,7 +17,7 @@
 #ifndef SHIPSKIP_TEST_CARDGEN_H
 #define SHIPSKIP_TEST_CARDGEN_H
 
-#include "shipskip/scorecard.h"
+#include "shipskip/model/scorecard.h"
 
 #include <cJSON.h>
 #include <ctype.h>

@@ -13,8 +13,8 @@
 #ifndef SHIPSKIP_TEST_EDITGEN_H
 #define SHIPSKIP_TEST_EDITGEN_H
 
-#include "shipskip/persona.h"
-#include "shipskip/scorecard.h"
+#include "shipskip/model/persona.h"
+#include "shipskip/model/scorecard.h"
 
 #include <stdint.h>
 #include <stdio.h>

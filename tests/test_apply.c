@@ -4,8 +4,8 @@
  * reported as FILE:LINE: message with the scorecard left as it was. */
 #include "editgen.h"
 #include "harness.h"
-#include "shipskip/apply.h"
-#include "shipskip/fsutil.h"
+#include "shipskip/desk/apply.h"
+#include "shipskip/util/fsutil.h"
 
 #include <signal.h>
 #include <sys/resource.h>

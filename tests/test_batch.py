@@ -671,7 +671,7 @@ class TestStops(BatchCase):
     def test_stop_does_not_count_unsent_reviews_as_failed(self):
         # Reviews a stop abandons unsent (queued, waiting on --rpm or a
         # retry, or canceled in flight) did not fail: --resume redoes them.
-        # (Regression: finish_tool() in src/engine.c once counted them in
+        # (Regression: finish_tool() in src/review/engine.c once counted them in
         # reviews_failed and reported each as "review failed after 0
         # attempts, 0 retries: unknown error"; SK_REVIEW_PENDING fixed it.)
         path = self.write_json("q.json", make_tool("Queued Tool",
@@ -1159,7 +1159,7 @@ class TestSummary(BatchCase):
         self.assertIs(t["input_done"], True)
 
     def test_wall_seconds_is_the_run_time(self):
-        # Regression: sk_engine_run (src/engine.c) once read uv_now() for
+        # Regression: sk_engine_run (src/review/engine.c) once read uv_now() for
         # totals.wall_seconds after uv_loop_close(); Debian's libuv (built
         # without NDEBUG) fills a closed loop with 0xff, so every summary
         # said "wall_seconds": -9223372036854776 (the (long) cast in

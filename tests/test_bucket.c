@@ -1,6 +1,6 @@
 /* test_bucket.c: token bucket arithmetic behind --rpm and --tpm. */
 #include "harness.h"
-#include "shipskip/bucket.h"
+#include "shipskip/util/bucket.h"
 
 TEST(unlimited_never_waits) {
   struct sk_bucket b;

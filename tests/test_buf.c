@@ -1,7 +1,7 @@
 /* test_buf.c: the capped growable buffer. */
 #include "harness.h"
-#include "shipskip/buf.h"
-#include "shipskip/error.h"
+#include "shipskip/util/buf.h"
+#include "shipskip/util/error.h"
 
 TEST(grows_and_stays_terminated) {
   struct sk_buf b;

@@ -3,8 +3,8 @@
  * resolution by path, slug and name, and the display helpers. */
 #include "harness.h"
 #include "cardgen.h"
-#include "shipskip/card.h"
-#include "shipskip/fsutil.h"
+#include "shipskip/model/card.h"
+#include "shipskip/util/fsutil.h"
 
 #include <dirent.h>
 #include <unistd.h>

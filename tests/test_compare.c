@@ -4,7 +4,7 @@
  * notice for a side the prompt-injection detector flagged. */
 #include "harness.h"
 #include "cardgen.h"
-#include "shipskip/compare.h"
+#include "shipskip/publish/compare.h"
 
 static struct sk_card *card(const char *slug, const char *name,
                             const char *panel) {

@@ -2,7 +2,7 @@
  * record reader (quotes, CRLF, BOM, blank lines, errors with lines) on the
  * way in. */
 #include "harness.h"
-#include "shipskip/csv.h"
+#include "shipskip/util/csv.h"
 
 static char *field(const char *s) {
   struct sk_buf b;

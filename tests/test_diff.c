@@ -3,8 +3,8 @@
  * the scorecard diff report in text, colour and JSON. */
 #include "editgen.h"
 #include "harness.h"
-#include "shipskip/diff.h"
-#include "shipskip/draft.h"
+#include "shipskip/desk/diff.h"
+#include "shipskip/desk/draft.h"
 
 /* Rebuilds side a (SAME and DEL chunks) or b (SAME and INS) into buf. */
 static void rebuild(const struct sk_diff_chunk *c, size_t n, int side_b,

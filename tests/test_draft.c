@@ -4,8 +4,8 @@
  * problem with its line. */
 #include "editgen.h"
 #include "harness.h"
-#include "shipskip/draft.h"
-#include "shipskip/markdown.h"
+#include "shipskip/desk/draft.h"
+#include "shipskip/util/markdown.h"
 
 static char *unescape(const char *s) {
   struct sk_buf b;

@@ -2,7 +2,7 @@
  * become links), verdict badges, and the page frame's promises: viewport,
  * Content-Security-Policy, dark scheme, print, and nothing external. */
 #include "harness.h"
-#include "shipskip/html.h"
+#include "shipskip/util/html.h"
 
 static char *esc(const char *s) {
   struct sk_buf b;

@@ -15,8 +15,8 @@
  */
 #include "harness.h"
 
-#include "shipskip/error.h"
-#include "shipskip/http.h"
+#include "shipskip/util/error.h"
+#include "shipskip/net/http.h"
 
 #include <stddef.h>
 #include <stdio.h>

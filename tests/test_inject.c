@@ -4,9 +4,9 @@
  * not; plus the rules-file loader's messages, excerpt escaping, the mention
  * exclusions, the invisible-character rescan and the match limit. */
 #include "harness.h"
-#include "shipskip/buf.h"
-#include "shipskip/fsutil.h"
-#include "shipskip/inject.h"
+#include "shipskip/util/buf.h"
+#include "shipskip/util/fsutil.h"
+#include "shipskip/review/inject.h"
 
 #include <dirent.h>
 

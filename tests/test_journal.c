@@ -1,8 +1,8 @@
 /* test_journal.c: the review journal: append, resume lookups keyed by what
  * a review was made from, a torn last line, and a full disk. */
 #include "harness.h"
-#include "shipskip/fsutil.h"
-#include "shipskip/journal.h"
+#include "shipskip/util/fsutil.h"
+#include "shipskip/review/journal.h"
 
 #include <signal.h>
 #include <sys/resource.h>

@@ -1,7 +1,7 @@
 /* test_jsonfmt.c: the two-space printer against cJSON's own printing. */
 #include "harness.h"
-#include "shipskip/error.h"
-#include "shipskip/jsonfmt.h"
+#include "shipskip/util/error.h"
+#include "shipskip/util/jsonfmt.h"
 
 #include <cJSON.h>
 

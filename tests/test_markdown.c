@@ -1,7 +1,7 @@
 /* test_markdown.c: Markdown escaping of paragraphs and inline text, and the
  * link rule: markup, raw HTML and javascript: links never survive. */
 #include "harness.h"
-#include "shipskip/markdown.h"
+#include "shipskip/util/markdown.h"
 
 static char *md(int (*fn)(struct sk_buf *, const char *), const char *s) {
   struct sk_buf b;

@@ -1,7 +1,7 @@
 /* test_prompt.c: the bundled prompt templates rendered for a tool and a
  * persona, the fence around untrusted text, and the re-ask. */
 #include "harness.h"
-#include "shipskip/prompt.h"
+#include "shipskip/review/prompt.h"
 
 static char src_dir[1024];
 

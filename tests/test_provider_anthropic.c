@@ -4,7 +4,7 @@
  * taken from Retry-After and the RFC 3339 rate-limit resets. */
 #include "harness.h"
 #include "hdrs.h"
-#include "shipskip/provider.h"
+#include "shipskip/providers/provider.h"
 
 #include <time.h>
 

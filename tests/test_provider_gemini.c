@@ -5,7 +5,7 @@
  * RetryInfo delays and per-day quotas. */
 #include "harness.h"
 #include "hdrs.h"
-#include "shipskip/provider.h"
+#include "shipskip/providers/provider.h"
 
 static const struct sk_provider *gemini(void) {
   return sk_provider_find("gemini");

@@ -4,7 +4,7 @@
  * classified. */
 #include "harness.h"
 #include "hdrs.h"
-#include "shipskip/provider.h"
+#include "shipskip/providers/provider.h"
 
 static const struct sk_provider *ollama(void) {
   return sk_provider_find("ollama");

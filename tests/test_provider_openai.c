@@ -4,7 +4,7 @@
  * registry of every provider. */
 #include "harness.h"
 #include "hdrs.h"
-#include "shipskip/provider.h"
+#include "shipskip/providers/provider.h"
 
 static const struct sk_provider *openai(void) {
   return sk_provider_find("openai");

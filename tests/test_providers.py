@@ -582,7 +582,7 @@ class TestConfigCheck(ProvidersCase):
     def test_api_key_anywhere_in_the_file_is_refused(self):
         # KNOWN BUG: only providers.NAME.api_key is refused. An "api_key"
         # in the "default" section or in a "personas" entry is accepted
-        # without a word (config check says "ok", review runs): src/config.c
+        # without a word (config check says "ok", review runs): src/model/config.c
         # load_json checks for "api_key" in the providers loop only; the
         # default and personas sections read "provider" and "model" with
         # opt_str and ignore every other key (only the top level rejects

@@ -3,7 +3,7 @@
  * OpenAI- and Anthropic-style rate-limit headers into a budget and a wait. */
 #include "harness.h"
 #include "hdrs.h"
-#include "shipskip/ratelimit.h"
+#include "shipskip/providers/ratelimit.h"
 
 /* 2015-10-21T07:28:00Z */
 #define T2015 1445412480LL

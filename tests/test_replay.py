@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Record and replay tests of the shipskip CLI (fixtures, see
-include/shipskip/fixture.h and include/shipskip/transport.h).
+include/shipskip/net/fixture.h and include/shipskip/net/transport.h).
 
 Recordings are made against tests/fake_llm.py, a FRESH server for each
 recording (its per-conversation attempt counters live as long as the server,

@@ -3,8 +3,8 @@
  * elements no sample hits, reply-format samples, skipped "fail"
  * directories, and every way a file can be invalid. */
 #include "harness.h"
-#include "shipskip/fsutil.h"
-#include "shipskip/roster.h"
+#include "shipskip/util/fsutil.h"
+#include "shipskip/desk/roster.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,8 +1,8 @@
 /* test_scorecard.c: panel merge (the published figures), the JSON keys, the
  * Markdown draft, escaping, and atomic writes. */
 #include "harness.h"
-#include "shipskip/fsutil.h"
-#include "shipskip/scorecard.h"
+#include "shipskip/util/fsutil.h"
+#include "shipskip/model/scorecard.h"
 
 #include <dirent.h>
 #include <stdint.h>

@@ -4,8 +4,8 @@
  * history, failed reviews, files that are not scorecards, and saving. */
 #include "editgen.h"
 #include "harness.h"
-#include "shipskip/fsutil.h"
-#include "shipskip/scorefile.h"
+#include "shipskip/util/fsutil.h"
+#include "shipskip/model/scorefile.h"
 
 #include <unistd.h>
 

@@ -1,6 +1,6 @@
 /* test_sha256.c: SHA-256 against the FIPS 180-4 example vectors. */
 #include "harness.h"
-#include "shipskip/sha256.h"
+#include "shipskip/util/sha256.h"
 
 TEST(known_vectors) {
   char hex[65];

@@ -7,9 +7,9 @@
  */
 #include "harness.h"
 #include "cardgen.h"
-#include "shipskip/csv.h"
-#include "shipskip/fsutil.h"
-#include "shipskip/site.h"
+#include "shipskip/util/csv.h"
+#include "shipskip/util/fsutil.h"
+#include "shipskip/publish/site.h"
 
 #include <dirent.h>
 #include <sys/stat.h>

@@ -1,6 +1,6 @@
 /* test_template.c: placeholder substitution and its errors. */
 #include "harness.h"
-#include "shipskip/template.h"
+#include "shipskip/util/template.h"
 
 static int lookup(void *ctx, const char *key, size_t len, struct sk_buf *out) {
   (void)ctx;

@@ -1,7 +1,7 @@
 /* test_tool.c: tool records: required fields, types, caps, UTF-8, entry
  * normalisation and slugs. */
 #include "harness.h"
-#include "shipskip/tool.h"
+#include "shipskip/model/tool.h"
 
 static int parse(const char *json, struct sk_tool **t, struct sk_error *e) {
   cJSON *v = cJSON_Parse(json);

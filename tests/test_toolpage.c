@@ -6,8 +6,8 @@
  * detector flagged the submission. */
 #include "harness.h"
 #include "cardgen.h"
-#include "shipskip/card.h"
-#include "shipskip/toolpage.h"
+#include "shipskip/model/card.h"
+#include "shipskip/publish/toolpage.h"
 
 static struct sk_card *card(const char *slug, const char *name,
                             const char *panel) {

@@ -1,7 +1,7 @@
 /* test_toolsrc.c: reading tools from files, JSON Lines, arrays and
  * directories, with bad records reported by file and line. */
 #include "harness.h"
-#include "shipskip/toolsrc.h"
+#include "shipskip/model/toolsrc.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

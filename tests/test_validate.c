@@ -2,8 +2,8 @@
  * the sample reviews in tests/data/reviews (which must pass or fail exactly
  * as their names say) and the bundled fixture replies. */
 #include "harness.h"
-#include "shipskip/fsutil.h"
-#include "shipskip/validate.h"
+#include "shipskip/util/fsutil.h"
+#include "shipskip/review/validate.h"
 
 #include <dirent.h>
 

@@ -1,8 +1,8 @@
 /* test_votes.c: community votes from JSON (object and array) and CSV, the
  * FILE:LINE errors for bad entries, lookup, and the display form. */
 #include "harness.h"
-#include "shipskip/fsutil.h"
-#include "shipskip/votes.h"
+#include "shipskip/util/fsutil.h"
+#include "shipskip/model/votes.h"
 
 #include <unistd.h>
 

@@ -12,7 +12,7 @@
 #ifndef SHIPSKIP_FUZZ_H
 #define SHIPSKIP_FUZZ_H
 
-#include "shipskip/provider.h"
+#include "shipskip/providers/provider.h"
 
 #include <stddef.h>
 #include <stdint.h>

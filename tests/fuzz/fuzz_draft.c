@@ -16,11 +16,11 @@
  * to it again as unchanged.
  */
 #include "fuzz.h"
-#include "shipskip/apply.h"
-#include "shipskip/draft.h"
-#include "shipskip/fsutil.h"
-#include "shipskip/markdown.h"
-#include "shipskip/scorefile.h"
+#include "shipskip/desk/apply.h"
+#include "shipskip/desk/draft.h"
+#include "shipskip/util/fsutil.h"
+#include "shipskip/util/markdown.h"
+#include "shipskip/model/scorefile.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,7 @@
  * left allocated on failure.
  */
 #include "fuzz.h"
-#include "shipskip/fixture.h"
+#include "shipskip/net/fixture.h"
 
 #include <stdlib.h>
 #include <string.h>

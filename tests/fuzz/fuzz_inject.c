@@ -7,7 +7,7 @@
  * that is safe to print (no control bytes).
  */
 #include "fuzz.h"
-#include "shipskip/inject.h"
+#include "shipskip/review/inject.h"
 
 #include <stdlib.h>
 #include <string.h>

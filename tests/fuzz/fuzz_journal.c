@@ -8,7 +8,7 @@
  * verdict.
  */
 #include "fuzz.h"
-#include "shipskip/journal.h"
+#include "shipskip/review/journal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -8,8 +8,8 @@
  * no tool text, however crafted, adds one.
  */
 #include "fuzz.h"
-#include "shipskip/persona.h"
-#include "shipskip/prompt.h"
+#include "shipskip/model/persona.h"
+#include "shipskip/review/prompt.h"
 
 #include <stdlib.h>
 #include <string.h>

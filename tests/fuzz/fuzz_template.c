@@ -7,7 +7,7 @@
  * output buffer is capped small enough to be reached.
  */
 #include "fuzz.h"
-#include "shipskip/template.h"
+#include "shipskip/util/template.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,7 @@
  * estimate reads the same files and must not crash either.
  */
 #include "fuzz.h"
-#include "shipskip/toolsrc.h"
+#include "shipskip/model/toolsrc.h"
 
 #include <string.h>
 

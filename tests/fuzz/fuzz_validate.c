@@ -8,7 +8,7 @@
  * as a bare review paragraph.
  */
 #include "fuzz.h"
-#include "shipskip/validate.h"
+#include "shipskip/review/validate.h"
 
 #include <stdlib.h>
 #include <string.h>

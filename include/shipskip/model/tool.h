@@ -1,0 +1,64 @@
+/* tool.h: one tool description, the unit shipskip reviews.
+ *
+ * A tool has a required name and description, optional tagline, category,
+ * pricing, entry (normalized to "Free" or "Paid"), best_for and url, and a
+ * slug that is always safe as a file name: taken from the record when it is
+ * already safe, derived from the name when absent. Records come from
+ * submitters and are untrusted: every field is type-checked, length-capped
+ * and checked to be valid UTF-8 before it reaches a prompt or a page.
+ */
+#ifndef SHIPSKIP_TOOL_H
+#define SHIPSKIP_TOOL_H
+
+#include "shipskip/util/error.h"
+
+#include <cJSON.h>
+#include <stddef.h>
+
+/* Caps on what a record may hold; a record over a cap is rejected whole. */
+#define SK_TOOL_MAX_DESCRIPTION 20000
+#define SK_TOOL_MAX_FIELD 2000
+#define SK_TOOL_MAX_SLUG 64
+
+struct sk_tool {
+  char *slug;
+  char *name;
+  char *description;
+  char *tagline; /* optional fields are NULL when absent */
+  char *category;
+  char *pricing;
+  char *entry; /* "Free" or "Paid" */
+  char *best_for;
+  char *url;
+  char *origin; /* "FILE:LINE" where the record started, for messages */
+};
+
+/* Builds a tool from a parsed JSON object. origin ("FILE:LINE") is copied and
+ * prefixed to error messages: `FILE:LINE: field "description" is missing`.
+ * Returns 0 and *out (free with sk_tool_free), or SK_EPARSE / SK_EMISSING /
+ * SK_ETOOBIG / SK_ENOMEM with err set. */
+int sk_tool_from_json(const cJSON *obj, const char *origin,
+                      struct sk_tool **out, struct sk_error *err);
+
+/* Frees a tool and its strings. NULL-safe. */
+void sk_tool_free(struct sk_tool *t);
+
+/* Returns the value of a field by JSON name ("name", "best_for", "slug"...),
+ * or NULL when the field is absent or unknown. */
+const char *sk_tool_field(const struct sk_tool *t, const char *field);
+
+/* Derives a file-name-safe slug from a name into out[SK_TOOL_MAX_SLUG + 1]:
+ * lowercase ASCII letters and digits, runs of anything else become one '-',
+ * no leading or trailing '-'. A name with no ASCII letter or digit gets
+ * "tool-" and 12 hex digits of its SHA-256. Cannot fail. */
+void sk_slug_from_name(const char *name, char out[SK_TOOL_MAX_SLUG + 1]);
+
+/* Returns 1 if s is a safe slug: 1..64 chars of [a-z0-9-], starting with a
+ * letter or digit. Such a slug cannot name a path outside a directory. */
+int sk_slug_is_safe(const char *s);
+
+/* Returns 1 if the len bytes at s are valid UTF-8 (no overlongs, no
+ * surrogates, nothing past U+10FFFF) with no NUL byte, else 0. */
+int sk_utf8_valid(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,88 @@
+/* fixture.h: recorded HTTP exchanges, one readable JSON file each.
+ *
+ * A fixture is keyed by a SHA-256 of the canonical request: the provider,
+ * the method, the URL path (no host, no query string: a query can carry a
+ * key) and the request body re-printed compactly. Credentials never enter
+ * the key or the file: request headers are not stored at all, and of the
+ * response headers only content type, retry and rate-limit headers are.
+ *
+ * The same request can be sent more than once in a run (a 429, then a 200);
+ * each sending is an occurrence, numbered from 0 within its review, and the
+ * file is KEY32-OCCURRENCE.json (KEY32: the first 32 hex digits of the key).
+ *
+ *   {"schema": "shipskip.fixture/1", "key": "<64 hex>", "occurrence": 0,
+ *    "meta": {"tool", "persona", "attempt", "retry", "recorded_at"},
+ *    "request": {"provider", "method", "path", "body": <JSON>},
+ *    "response": {"status", "headers": {...}, "body": <JSON>}
+ *             or {"status", "headers", "body_text": "<not JSON>"}
+ *             or {"error": "timeout"|"connection", "message": "..."}}
+ */
+#ifndef SHIPSKIP_FIXTURE_H
+#define SHIPSKIP_FIXTURE_H
+
+#include "shipskip/util/buf.h"
+#include "shipskip/util/error.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Who made a request, for file metadata and for miss messages. */
+struct sk_exchange_info {
+  const char *provider; /* wire format ("openai"), part of the key */
+  const char *tool;     /* slug */
+  const char *persona;  /* name */
+  int attempt;          /* 1-based reply attempt */
+  int retry;            /* HTTP retries so far in the review */
+  int occurrence;       /* sends of this same request before this one */
+};
+
+/* A recorded response, ready to hand back to the caller. */
+struct sk_fixture_response {
+  int error;         /* 0, SK_ETIMEDOUT or SK_ECONN */
+  char message[256]; /* transport error text */
+  long status;
+  char *headers; /* raw "name: value\r\n" lines */
+  char *body;
+  size_t body_len;
+};
+
+/* Computes the key of a request into key[65]. url may be absolute; only
+ * its path counts. Returns 0 or SK_ENOMEM. */
+int sk_fixture_key(const char *provider, const char *method, const char *url,
+                   const char *body, size_t body_len, char key[65]);
+
+/* Writes the fixture file name for key and occurrence into name[48]. */
+void sk_fixture_name(const char *key, int occurrence, char name[48]);
+
+/* Records one exchange atomically into dir. status, headers (raw lines) and
+ * body describe the response; or error/message a transport failure.
+ * recorded_at (ISO 8601) may be NULL. Returns 0 or an error naming the file. */
+int sk_fixture_write(const char *dir, const char *provider, const char *method,
+                     const char *url, const char *req_body, size_t req_len,
+                     const char *key, const struct sk_exchange_info *info,
+                     long status, const char *headers, const char *body,
+                     size_t body_len, int error, const char *message,
+                     const char *recorded_at, struct sk_error *err);
+
+/* Loads the response of fixture key/occurrence from dir. Returns 0 and *out
+ * (release with sk_fixture_response_cleanup), SK_ENOENT when there is no
+ * such file (a miss), or SK_EPARSE naming the file for a corrupt one. */
+int sk_fixture_read(const char *dir, const char *key, int occurrence,
+                    struct sk_fixture_response *out, struct sk_error *err);
+
+void sk_fixture_response_cleanup(struct sk_fixture_response *r);
+
+/* Checks every *.json in dir: it parses, has the schema, its key matches
+ * its request and its file name, and it holds no credential (no
+ * authorization or API-key header or parameter, no "Bearer " token, and
+ * none of the values of the secret variables named in secret_envs). Prints
+ * "FILE: problem" lines to out. Returns the number of bad files, or a
+ * negative code when dir cannot be read. */
+int sk_fixture_check_dir(const char *dir, const char *const *secret_envs,
+                         FILE *out, struct sk_error *err);
+
+/* Prints one line per fixture in dir: file, tool, persona, attempt, retry,
+ * occurrence and status. Returns the number of fixtures or a negative code. */
+int sk_fixture_list_dir(const char *dir, FILE *out, struct sk_error *err);
+
+#endif

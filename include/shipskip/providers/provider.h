@@ -1,0 +1,180 @@
+/* provider.h: the wire format of an LLM API, kept apart from the transport.
+ *
+ * A provider turns a chat request (model, messages, sampling parameters)
+ * into an HTTP request (URL, headers, body), and an HTTP response (status,
+ * headers, body) into a result: the reply text, finish reason and token
+ * usage, or a one-line error message with a decision: retry or give up.
+ * Only JSON-facing code lives here; sending is the http module's job.
+ *
+ * Providers, each with its own wire format, credential header, usage
+ * accounting and error body (docs/PROVIDERS.md has the table):
+ *   "openai"    OpenAI-compatible chat completions (OpenAI, Groq, OpenRouter,
+ *               vLLM, llama.cpp's server, LM Studio, Ollama's /v1)
+ *   "mistral"   the same wire format at api.mistral.ai
+ *   "anthropic" Anthropic Messages (POST /v1/messages)
+ *   "gemini"    Google Gemini generateContent
+ *   "ollama"    Ollama's native /api/chat
+ *
+ * Shared helpers for provider implementations (building URLs and headers,
+ * reading rate-limit headers, one-line error text) are declared at the end.
+ */
+#ifndef SHIPSKIP_PROVIDER_H
+#define SHIPSKIP_PROVIDER_H
+
+#include "shipskip/util/error.h"
+#include "shipskip/providers/ratelimit.h"
+
+#include <cJSON.h>
+#include <stddef.h>
+
+struct sk_message {
+  const char *role; /* "system", "user" or "assistant" */
+  const char *content;
+};
+
+struct sk_chat_request {
+  const char *model;
+  const struct sk_message *messages;
+  size_t nmessages;
+  double temperature; /* < 0: not sent */
+  long max_tokens;    /* 0: not sent */
+  int has_seed;
+  long seed;
+};
+
+/* An HTTP request built by a provider. headers are "Name: value" lines; the
+ * credential header is the one at index secret_header (-1 if none), so
+ * anything that logs or records a request can leave it out. */
+#define SK_MAX_HEADERS 8
+struct sk_wire_request {
+  char *url;
+  char *headers[SK_MAX_HEADERS];
+  size_t nheaders;
+  int secret_header;
+  char *body;
+  size_t body_len;
+};
+
+/* What to do after a response. */
+enum sk_outcome {
+  SK_OUTCOME_OK = 0, /* content is the reply */
+  SK_OUTCOME_RETRY,  /* transient: try the same request again later */
+  SK_OUTCOME_FINAL   /* will not get better by retrying */
+};
+
+struct sk_chat_result {
+  enum sk_outcome outcome;
+  char *content; /* heap, OK only */
+  char finish_reason[32];
+  long prompt_tokens;
+  long completion_tokens;
+  /* How long the server asked us to wait: retry-after-ms, Retry-After, a
+   * provider's own retry hint (Gemini's RetryInfo), or on a 429 the reset
+   * of the exhausted rate-limit bucket; -1 when not given. */
+  long retry_after_ms;
+  struct sk_ratelimit ratelimit; /* the budget the response reported */
+  char cause[24];  /* short cause: "429", "5xx", "malformed", "quota"... */
+  char error[320]; /* one line, for reports; "" when OK */
+};
+
+struct sk_provider_conf {
+  const struct sk_provider *impl;
+  const char *base_url; /* vendor convention: "https://api.openai.com/v1" */
+  const char *api_key;  /* never logged, recorded or written */
+};
+
+/* A provider. Define one with designated initializers: fields are added
+ * over time. */
+struct sk_provider {
+  const char *name;
+  /* The variable holding the API key ("OPENAI_API_KEY"), or NULL when the
+   * API takes no key (ollama): then a missing key is not an error, and a key
+   * given anyway is still sent in the provider's credential header. */
+  const char *key_env;
+  /* Read when key_env is unset or empty ("GOOGLE_API_KEY" for gemini), or
+   * NULL. */
+  const char *key_env_fallback;
+  const char *base_url_env;     /* "OPENAI_BASE_URL", or NULL */
+  const char *default_base_url; /* "https://api.openai.com/v1" */
+  const char *default_model;
+  /* Builds the HTTP request. Returns 0 or SK_ENOMEM. */
+  int (*build)(const struct sk_provider_conf *conf,
+               const struct sk_chat_request *req, struct sk_wire_request *out,
+               struct sk_error *err);
+  /* Interprets a response. Never fails: a body it cannot read becomes an
+   * error result with a retry decision. Fills every field of out (content
+   * is heap, OK only; free with sk_chat_result_cleanup()). */
+  void (*parse)(long status, const char *body, size_t len, sk_header_fn header,
+                void *hctx, struct sk_chat_result *out);
+};
+
+/* Returns the provider called name, or NULL. */
+const struct sk_provider *sk_provider_find(const char *name);
+
+/* Adds "messages": [{"role", "content"}...] for every message of req to
+ * root, the shape OpenAI-compatible APIs and Ollama share. Returns 0 or
+ * SK_ENOMEM. */
+int sk_provider_add_messages(cJSON *root, const struct sk_chat_request *req);
+
+/* Frees the strings of a wire request, wiping the credential header
+ * first. NULL-safe. */
+void sk_wire_request_cleanup(struct sk_wire_request *w);
+
+/* Frees the content of a result. NULL-safe. */
+void sk_chat_result_cleanup(struct sk_chat_result *r);
+
+/* Parses a Retry-After value: delay-seconds or an HTTP-date (relative to
+ * now_unix). Returns milliseconds, or -1 when value is not a valid form.
+ * The same as sk_ratelimit_retry_after_ms() with the time in seconds. */
+long sk_retry_after_ms(const char *value, long long now_unix);
+
+/* Decides the retry policy for an HTTP error status: 429, 408 and 5xx retry
+ * (529, Anthropic's "overloaded", is a 5xx); other statuses are final. Fills
+ * out->outcome and cause and, when header is not NULL, retry_after_ms (from
+ * retry-after-ms / Retry-After); with header NULL retry_after_ms is left as
+ * it is, for a caller that read it with sk_provider_read_headers().
+ * Providers refine the decision from the error body. */
+void sk_provider_classify(long status, sk_header_fn header, void *hctx,
+                          struct sk_chat_result *out);
+
+/* ---- helpers for provider implementations ---------------------------- */
+
+/* Starts a result: zeroes out, sets retry_after_ms to -1 and every
+ * ratelimit field to -1. */
+void sk_chat_result_init(struct sk_chat_result *out);
+
+/* Reads the headers every response may carry, for any status: style's
+ * rate-limit headers into out->ratelimit, and out->retry_after_ms from
+ * retry-after-ms, else Retry-After, else (on a 429 only) the latest reset of
+ * an exhausted bucket. header may be NULL. Uses the real clock. */
+void sk_provider_read_headers(long status, enum sk_ratelimit_style style,
+                              sk_header_fn header, void *hctx,
+                              struct sk_chat_result *out);
+
+/* Marks out as a reply that could not be read: RETRY, cause "malformed",
+ * error "malformed reply: WHY". */
+void sk_provider_malformed(struct sk_chat_result *out, const char *why);
+
+/* Copies at most 200 bytes of s into dst (size bytes), newlines and other
+ * control characters replaced by spaces, so server text fits one report
+ * line. s may be NULL (dst becomes ""). */
+void sk_provider_one_line(char *dst, size_t size, const char *s);
+
+/* Appends "name: value" to w's headers. Returns 0, SK_EINVAL when all
+ * SK_MAX_HEADERS are used, or SK_ENOMEM. */
+int sk_wire_request_add_header(struct sk_wire_request *w, const char *name,
+                               const char *value);
+
+/* Appends the credential header "name: prefix value" and records its index
+ * in w->secret_header. The temporary copy is wiped before it is freed.
+ * Returns as sk_wire_request_add_header(). */
+int sk_wire_request_add_secret(struct sk_wire_request *w, const char *name,
+                               const char *prefix, const char *value);
+
+/* Sets w->url to base + path; one trailing slash of base is dropped, so
+ * "http://h/v1/" and "http://h/v1" give the same URL. Returns 0 or
+ * SK_ENOMEM. */
+int sk_wire_request_set_url(struct sk_wire_request *w, const char *base,
+                            const char *path);
+
+#endif

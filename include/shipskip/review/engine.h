@@ -1,0 +1,131 @@
+/* engine.h: runs a review batch: every tool × persona, on one libuv loop.
+ *
+ * Tools are read from a toolsrc as a stream, and only a bounded window of
+ * tools is in progress at once; a tool's memory is freed as soon as its
+ * scorecard is written, so memory follows the requests in flight, not the
+ * size of the batch. At most `concurrency` requests are in flight.
+ *
+ * Per review: render the prompt, send it, then
+ *   - transport error, 429, 408 or 5xx: retry after an exponential backoff
+ *     with jitter (or the server's Retry-After), up to max_retries;
+ *   - other HTTP errors: the review fails with the server's message;
+ *   - a reply that breaks the contract: re-ask with the failures quoted, up
+ *     to max_attempts replies; then the review fails with its reasons.
+ * A failed review is recorded as failed, never given a default score.
+ */
+#ifndef SHIPSKIP_ENGINE_H
+#define SHIPSKIP_ENGINE_H
+
+#include "shipskip/model/config.h"
+#include "shipskip/util/error.h"
+#include "shipskip/review/inject.h"
+#include "shipskip/review/journal.h"
+#include "shipskip/model/persona.h"
+#include "shipskip/review/prompt.h"
+#include "shipskip/providers/provider.h"
+#include "shipskip/review/summary.h"
+#include "shipskip/model/toolsrc.h"
+#include "shipskip/review/validate.h"
+#include "shipskip/model/votes.h"
+
+#include <stdio.h>
+
+struct sk_engine_opts {
+  const struct sk_panel_def *panel;
+  struct sk_validator *validator;
+  const struct sk_prompts *prompts;
+  const struct sk_route *routes; /* per persona (panel order): provider,
+                                    model and price (config.h) */
+  double temperature;            /* < 0: the persona's, else not sent */
+  long max_tokens;               /* 0: the persona's, else not sent */
+  int has_seed;
+  long seed;
+  int concurrency;        /* requests in flight, >= 1 */
+  int max_attempts;       /* model replies per review (1 + re-asks) */
+  int max_retries;        /* HTTP-level retries per review */
+  long timeout_ms;        /* per request */
+  long retry_base_ms;     /* first backoff step */
+  long retry_cap_ms;      /* longest backoff step */
+  long max_retry_wait_ms; /* longest Retry-After honoured */
+  const char *outdir;
+  int fixture_mode; /* enum sk_fixture_mode (transport.h) */
+  const char *fixture_dir;
+  int stamp_fixtures;       /* write recorded_at into new fixtures */
+  const char *generated_at; /* stamp scorecards with this time, or NULL */
+  int progress;             /* draw a progress line on stderr */
+  const char *user_agent;
+  struct sk_journal *journal; /* ended reviews are appended here, or NULL */
+  int resume;                 /* reuse journaled reviews of the same inputs */
+  struct sk_summary *summary; /* rows and totals are added here, or NULL */
+  FILE *log_json;             /* one JSON event per line, or NULL */
+  double rpm;                 /* requests per minute, 0 = unlimited */
+  double tpm;                 /* tokens per minute, 0 = unlimited */
+  long deadline_ms;           /* stop starting work after this long; 0 = none */
+  long grace_ms;       /* after a stop, how long in-flight work may run */
+  int shard_index;     /* review only tools whose slug hashes here... */
+  int shard_count;     /* ...out of this many shards (<= 1: all) */
+  int handle_signals;  /* SIGINT/SIGTERM stop the batch gracefully */
+  long total_estimate; /* records in the input, for progress; -1 unknown */
+  double budget_usd;   /* stop starting requests before passing it; 0 = none */
+  const struct sk_votes *votes; /* community votes merged into scorecards */
+  struct sk_inject *detector;   /* prompt-injection rules, or NULL */
+  const char *redo;       /* "skeptic,founder": ask only these again, keep the
+                             rest of each tool's scorecard, record history */
+  int force;              /* re-review tools whose scorecard is up to date */
+  int journal_group_sync; /* fsync the journal per tool, not per review */
+  const char *now_utc;    /* "2026-11-21T07:30:00Z", for history entries */
+  /* Called each time a review of a tool ends (accepted or failed), with
+   * the tool and its reviews so far (r[i].status says which have ended);
+   * `draft` uses it to show reviewers as they answer. May be NULL. */
+  void (*on_review)(void *ctx, const struct sk_tool *t,
+                    const struct sk_review *r, size_t n, size_t which);
+  void *on_review_ctx;
+  int refuse_flagged; /* do not review a tool the detector flags */
+};
+
+/* Why a run stopped early, besides a signal number. */
+#define SK_STOP_DEADLINE (-1)
+#define SK_STOP_BUDGET (-2)
+
+struct sk_engine_stats {
+  unsigned long tools_ok;        /* every review accepted */
+  unsigned long tools_failed;    /* written, with at least one failed review */
+  unsigned long records_bad;     /* input records rejected */
+  unsigned long tools_unwritten; /* scorecard could not be written */
+  unsigned long reviews_ok;
+  unsigned long reviews_failed;
+  unsigned long requests; /* HTTP requests sent */
+  unsigned long reasks;
+  unsigned long retries;
+  unsigned long connections;
+  unsigned long record_failures;  /* fixtures that could not be written */
+  unsigned long tools_unfinished; /* started but stopped before the end */
+  unsigned long tools_skipped_shard;
+  unsigned long tools_flagged;  /* the detector matched (reviewed anyway) */
+  unsigned long tools_uptodate; /* scorecard complete, same inputs: skipped */
+  unsigned long tools_refused; /* flagged and not reviewed (--refuse-flagged) */
+  unsigned long reviews_resumed; /* taken from the journal */
+  unsigned long retries_by_cause[SK_RETRY__COUNT];
+  int stopped_by;  /* 0, SIGINT, SIGTERM, SK_STOP_DEADLINE or SK_STOP_BUDGET */
+  double cost_usd; /* estimated spend; < 0 when some model had no price */
+  int input_done;  /* every input record was read */
+  long prompt_tokens;
+  long completion_tokens;
+};
+
+/* Sets opts to the defaults (concurrency 8, 3 attempts, 4 retries, 120 s
+ * timeout, 500 ms..30 s backoff, 60 s longest Retry-After, 30 s grace). */
+void sk_engine_opts_init(struct sk_engine_opts *opts);
+
+/* Reviews every tool src yields, writing scorecards into opts->outdir and
+ * reporting bad records and failed reviews on stderr. A stop (signal,
+ * deadline) ends the run early: stats->stopped_by says which, the reviews
+ * that ended are journaled, unfinished tools are not written. Returns 0 when
+ * the batch ran (look at stats for failures), or a negative code with err set
+ * when it could not run at all or had to stop (SK_ENOMEM, SK_EHTTP, SK_EIO,
+ * SK_ECONFIG for an unusable fixture directory, SK_ENOENT for a replay miss:
+ * nothing more is written after it). */
+int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *opts,
+                  struct sk_engine_stats *stats, struct sk_error *err);
+
+#endif

@@ -1,0 +1,117 @@
+/* summary.h: the run summary, OUTDIR/summary.json and OUTDIR/summary.csv.
+ *
+ * One row per tool whose scorecard was written (slug, panel verdict, ships,
+ * skips, ship %, mean score, tokens, failed reviews with their reasons), in
+ * slug order, plus totals for the run: tools, reviews, attempts, re-asks,
+ * requests, retries by cause, wall time, tokens, and what was left
+ * unreviewed when the run stopped early. Rows hold no review text, so the
+ * summary's memory is a few dozen bytes per tool.
+ *
+ * `shipskip merge` combines the outputs of shards: rows are united (a slug
+ * in two shards is an error) and totals summed, wall time the longest.
+ */
+#ifndef SHIPSKIP_SUMMARY_H
+#define SHIPSKIP_SUMMARY_H
+
+#include "shipskip/util/error.h"
+#include "shipskip/model/scorecard.h"
+#include "shipskip/model/tool.h"
+
+#include <stddef.h>
+
+/* Retry causes counted in the totals. */
+#define SK_RETRY_CAUSES(X)                                                     \
+  X(RATE_LIMITED, "429")                                                       \
+  X(SERVER, "5xx")                                                             \
+  X(REQUEST_TIMEOUT, "408")                                                    \
+  X(TIMEOUT, "timeout")                                                        \
+  X(CONNECTION, "connection")                                                  \
+  X(STALE_CONNECTION, "stale-connection")                                      \
+  X(MALFORMED, "malformed")                                                    \
+  X(OTHER, "other")
+
+enum sk_retry_cause {
+#define SK_RETRY_CAUSE_ENUM(name, text) SK_RETRY_##name,
+  SK_RETRY_CAUSES(SK_RETRY_CAUSE_ENUM)
+#undef SK_RETRY_CAUSE_ENUM
+      SK_RETRY__COUNT
+};
+
+/* Returns the cause's name as written in summaries ("429", "timeout"...). */
+const char *sk_retry_cause_name(enum sk_retry_cause c);
+
+/* Maps a provider's cause string or a transport error to a cause. */
+enum sk_retry_cause sk_retry_cause_of(const char *cause);
+
+struct sk_summary_totals {
+  unsigned long tools;          /* scorecards written */
+  unsigned long tools_complete; /* every review accepted */
+  unsigned long records_bad;
+  unsigned long tools_unfinished; /* started, not written (stopped early) */
+  unsigned long tools_skipped_shard;
+  unsigned long tools_flagged; /* possible prompt injection, reviewed */
+  unsigned long tools_refused; /* possible prompt injection, not reviewed */
+  unsigned long reviews_ok;
+  unsigned long reviews_failed;
+  unsigned long reviews_resumed; /* taken from the journal, not requested */
+  unsigned long attempts;
+  unsigned long reasks;
+  unsigned long requests;
+  unsigned long retries;
+  unsigned long retries_by_cause[SK_RETRY__COUNT];
+  long prompt_tokens;
+  long completion_tokens;
+  double wall_seconds;
+  double cost_usd;     /* estimated; < 0 when some model had no price */
+  const char *stopped; /* NULL, "SIGINT", "SIGTERM", "deadline", "budget",
+                          "error" */
+  int input_done;      /* the whole input was read */
+};
+
+struct sk_summary_row {
+  char *slug;
+  char *verdict; /* "Ship", "Skip", "Split" or NULL */
+  int ships;
+  int skips;
+  int failed;
+  int reviewers;
+  int ship_percent;
+  double mean_score;
+  long prompt_tokens;
+  long completion_tokens;
+  double cost_usd; /* < 0 when some review's model had no price */
+  char *failures;  /* "founder: no VERDICT line; ..." or NULL */
+};
+
+struct sk_summary {
+  struct sk_summary_row *rows;
+  size_t n;
+  size_t cap;
+  struct sk_summary_totals totals;
+};
+
+/* Initializes an empty summary. Cannot fail. */
+void sk_summary_init(struct sk_summary *s);
+
+/* Frees the rows. NULL-safe. */
+void sk_summary_cleanup(struct sk_summary *s);
+
+/* Adds the row of a written scorecard. Returns 0 or SK_ENOMEM. */
+int sk_summary_add(struct sk_summary *s, const struct sk_tool *t,
+                   const struct sk_review *r, size_t n);
+
+/* Writes summary.json and summary.csv into outdir atomically, rows sorted by
+ * slug. CSV cells are quoted and neutralised against formula injection. */
+int sk_summary_write(struct sk_summary *s, const char *outdir,
+                     struct sk_error *err);
+
+/* Reads a summary.json back (for merge). Returns 0 or an error naming it. */
+int sk_summary_read(const char *path, struct sk_summary *s,
+                    struct sk_error *err);
+
+/* Merges the summaries in dirs[0..n) into out (rows united, totals summed).
+ * A slug present in two of them is SK_EINVAL naming both. */
+int sk_summary_merge(const char *const *dirs, size_t n, struct sk_summary *out,
+                     struct sk_error *err);
+
+#endif

@@ -1,0 +1,52 @@
+/* fsutil.h: the few file-system operations shipskip needs, each with errors
+ * that name the path: reading a whole file under a size cap, creating an
+ * output directory, and writing a file atomically (temporary name in the same
+ * directory, every write and close checked, fsync, then rename), so a reader
+ * never sees a half-written scorecard and a full disk is an error, not a
+ * truncated file.
+ */
+#ifndef SHIPSKIP_FSUTIL_H
+#define SHIPSKIP_FSUTIL_H
+
+#include "shipskip/util/error.h"
+
+#include <stddef.h>
+
+/* Reads all of path into a new NUL-terminated heap buffer (*out, free() it)
+ * of *len bytes. Fails with SK_ENOENT, SK_EIO, SK_ETOOBIG past cap bytes, or
+ * SK_ENOMEM; err names the path. */
+int sk_fs_read_file(const char *path, size_t cap, char **out, size_t *len,
+                    struct sk_error *err);
+
+/* Creates directory path and its missing parents (mode 0777 less umask).
+ * Succeeds if it already exists as a directory. */
+int sk_fs_mkdirs(const char *path, struct sk_error *err);
+
+/* Writes len bytes to dir/name atomically. name must be a plain file name
+ * (no '/', not starting with '.'); anything else is SK_EINVAL, so a crafted
+ * name cannot escape dir. On failure the previous file, if any, is intact and
+ * the temporary file is removed. */
+int sk_fs_write_atomic(const char *dir, const char *name, const void *data,
+                       size_t len, struct sk_error *err);
+
+/* The same, a piece at a time, for files too large to build in memory
+ * first (the summary of a long batch): _open creates the temporary file,
+ * _write appends, _commit fsyncs, closes and renames it into place, and
+ * _abort (NULL-safe, harmless after a failed call) removes it. Every call
+ * that fails leaves the previous file intact and has already aborted. */
+struct sk_fs_atomic {
+  int fd;
+  char final[4096];
+  char tmp[4096];
+};
+int sk_fs_atomic_open(struct sk_fs_atomic *a, const char *dir, const char *name,
+                      struct sk_error *err);
+int sk_fs_atomic_write(struct sk_fs_atomic *a, const void *data, size_t len,
+                       struct sk_error *err);
+int sk_fs_atomic_commit(struct sk_fs_atomic *a, struct sk_error *err);
+void sk_fs_atomic_abort(struct sk_fs_atomic *a);
+
+/* Returns 1 if path is an existing directory, else 0. */
+int sk_fs_is_dir(const char *path);
+
+#endif

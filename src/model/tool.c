@@ -1,0 +1,282 @@
+/* tool.c: building, checking and freeing tool records (see tool.h). */
+#include "shipskip/model/tool.h"
+#include "shipskip/util/sha256.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The fields a record may carry, in the order they are checked. */
+static const struct field_spec {
+  const char *name;
+  size_t offset;
+  int required;
+  size_t cap;
+} FIELDS[] = {
+    {"name", offsetof(struct sk_tool, name), 1, 200},
+    {"description", offsetof(struct sk_tool, description), 1,
+     SK_TOOL_MAX_DESCRIPTION},
+    {"slug", offsetof(struct sk_tool, slug), 0, SK_TOOL_MAX_SLUG},
+    {"tagline", offsetof(struct sk_tool, tagline), 0, SK_TOOL_MAX_FIELD},
+    {"category", offsetof(struct sk_tool, category), 0, 200},
+    {"pricing", offsetof(struct sk_tool, pricing), 0, SK_TOOL_MAX_FIELD},
+    {"entry", offsetof(struct sk_tool, entry), 0, 20},
+    {"best_for", offsetof(struct sk_tool, best_for), 0, SK_TOOL_MAX_FIELD},
+    {"url", offsetof(struct sk_tool, url), 0, SK_TOOL_MAX_FIELD},
+};
+
+#define NFIELDS (sizeof(FIELDS) / sizeof(FIELDS[0]))
+
+static char **field_slot(struct sk_tool *t, const struct field_spec *f) {
+  return (char **)(void *)((char *)t + f->offset);
+}
+
+int sk_utf8_valid(const char *str, size_t len) {
+  const unsigned char *s = (const unsigned char *)str;
+  size_t i = 0;
+
+  while (i < len) {
+    unsigned char c = s[i];
+    unsigned cp;
+    size_t n;
+    size_t k;
+    if (c == 0)
+      return 0;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return 0;
+    }
+    if (len - i <= n)
+      return 0;
+    for (k = 1; k <= n; k++) {
+      if ((s[i + k] & 0xC0) != 0x80)
+        return 0;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    /* Reject overlong forms, UTF-16 surrogates and values past U+10FFFF. */
+    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+      return 0;
+    i += n + 1;
+  }
+  return 1;
+}
+
+/* Returns the first C0 control character other than tab, LF and CR, or 0. */
+static int find_control(const char *s) {
+  for (; *s != '\0'; s++) {
+    unsigned char c = (unsigned char)*s;
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
+      return c;
+  }
+  return 0;
+}
+
+int sk_slug_is_safe(const char *s) {
+  size_t i;
+
+  if (s == NULL || s[0] == '\0' || s[0] == '-')
+    return 0;
+  for (i = 0; s[i] != '\0'; i++) {
+    char c = s[i];
+    if (i >= SK_TOOL_MAX_SLUG)
+      return 0;
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+      return 0;
+  }
+  return 1;
+}
+
+void sk_slug_from_name(const char *name, char out[SK_TOOL_MAX_SLUG + 1]) {
+  size_t n = 0;
+  int dash = 0;
+  const char *p;
+
+  for (p = name; *p != '\0' && n < SK_TOOL_MAX_SLUG; p++) {
+    char c = *p;
+    if (c >= 'A' && c <= 'Z')
+      c = (char)(c - 'A' + 'a');
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      if (dash && n > 0 && n < SK_TOOL_MAX_SLUG - 1)
+        out[n++] = '-';
+      dash = 0;
+      out[n++] = c;
+    } else {
+      dash = 1;
+    }
+  }
+  out[n] = '\0';
+  if (n == 0) {
+    /* A name with no ASCII letters (say, all CJK) still needs a stable,
+     * distinct file name; a digest of the name gives one. */
+    char hex[65];
+    sk_sha256_hex(name, strlen(name), hex);
+    memcpy(out, "tool-", 5);
+    memcpy(out + 5, hex, 12);
+    out[17] = '\0';
+  }
+}
+
+void sk_tool_free(struct sk_tool *t) {
+  size_t i;
+
+  if (t == NULL)
+    return;
+  for (i = 0; i < NFIELDS; i++)
+    free(*field_slot(t, &FIELDS[i]));
+  free(t->origin);
+  free(t);
+}
+
+const char *sk_tool_field(const struct sk_tool *t, const char *field) {
+  size_t i;
+
+  for (i = 0; i < NFIELDS; i++)
+    if (strcmp(FIELDS[i].name, field) == 0)
+      return *field_slot((struct sk_tool *)(void *)t, &FIELDS[i]);
+  return NULL;
+}
+
+/* Trims leading and trailing ASCII whitespace in place. */
+static void trim(char *s) {
+  size_t len = strlen(s);
+  size_t start = 0;
+
+  while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
+                     s[len - 1] == '\n' || s[len - 1] == '\r'))
+    s[--len] = '\0';
+  while (s[start] == ' ' || s[start] == '\t' || s[start] == '\n' ||
+         s[start] == '\r')
+    start++;
+  if (start > 0)
+    memmove(s, s + start, len - start + 1);
+}
+
+int sk_tool_from_json(const cJSON *obj, const char *origin,
+                      struct sk_tool **out, struct sk_error *err) {
+  struct sk_tool *t;
+  size_t i;
+  int rc = 0;
+
+  *out = NULL;
+  if (!cJSON_IsObject(obj))
+    return sk_error_set(err, SK_EPARSE, "%s: record is not a JSON object",
+                        origin);
+  t = calloc(1, sizeof(*t));
+  if (t == NULL)
+    return sk_error_set(err, SK_ENOMEM, "%s: out of memory", origin);
+  t->origin = strdup(origin);
+  if (t->origin == NULL) {
+    rc = sk_error_set(err, SK_ENOMEM, "%s: out of memory", origin);
+    goto out;
+  }
+  for (i = 0; i < NFIELDS; i++) {
+    const struct field_spec *f = &FIELDS[i];
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, f->name);
+    char *copy;
+    int ctl;
+    size_t len;
+
+    if (v == NULL || cJSON_IsNull(v)) {
+      if (f->required) {
+        rc = sk_error_set(err, SK_EMISSING, "%s: field \"%s\" is missing",
+                          origin, f->name);
+        goto out;
+      }
+      continue;
+    }
+    if (!cJSON_IsString(v)) {
+      rc = sk_error_set(err, SK_EPARSE, "%s: field \"%s\" must be a string",
+                        origin, f->name);
+      goto out;
+    }
+    len = strlen(v->valuestring);
+    if (!sk_utf8_valid(v->valuestring, len)) {
+      rc = sk_error_set(err, SK_EPARSE, "%s: field \"%s\" is not valid UTF-8",
+                        origin, f->name);
+      goto out;
+    }
+    if (len > f->cap) {
+      rc = sk_error_set(err, SK_ETOOBIG,
+                        "%s: field \"%s\" is %zu bytes; the limit is %zu",
+                        origin, f->name, len, f->cap);
+      goto out;
+    }
+    ctl = find_control(v->valuestring);
+    if (ctl != 0) {
+      rc = sk_error_set(err, SK_EPARSE,
+                        "%s: field \"%s\" contains control character 0x%02x",
+                        origin, f->name, ctl);
+      goto out;
+    }
+    copy = strdup(v->valuestring);
+    if (copy == NULL) {
+      rc = sk_error_set(err, SK_ENOMEM, "%s: out of memory", origin);
+      goto out;
+    }
+    trim(copy);
+    *field_slot(t, f) = copy;
+    if (copy[0] == '\0') {
+      if (f->required) {
+        rc = sk_error_set(err, SK_EMISSING, "%s: field \"%s\" is empty", origin,
+                          f->name);
+        goto out;
+      }
+      free(copy);
+      *field_slot(t, f) = NULL;
+    }
+  }
+
+  if (t->entry != NULL) {
+    /* Entry is a two-valued fact on the page; accept any case, store one. */
+    const char *norm = NULL;
+    if (strcmp(t->entry, "free") == 0 || strcmp(t->entry, "Free") == 0 ||
+        strcmp(t->entry, "FREE") == 0)
+      norm = "Free";
+    else if (strcmp(t->entry, "paid") == 0 || strcmp(t->entry, "Paid") == 0 ||
+             strcmp(t->entry, "PAID") == 0)
+      norm = "Paid";
+    if (norm == NULL) {
+      rc = sk_error_set(err, SK_EPARSE,
+                        "%s: field \"entry\" must be \"Free\" or \"Paid\", "
+                        "not \"%s\"",
+                        origin, t->entry);
+      goto out;
+    }
+    strcpy(t->entry, norm);
+  }
+
+  if (t->slug != NULL) {
+    if (!sk_slug_is_safe(t->slug)) {
+      rc = sk_error_set(err, SK_EPARSE,
+                        "%s: field \"slug\" must be 1-64 characters of a-z, "
+                        "0-9 and '-', starting with a letter or digit",
+                        origin);
+      goto out;
+    }
+  } else {
+    char slug[SK_TOOL_MAX_SLUG + 1];
+    sk_slug_from_name(t->name, slug);
+    t->slug = strdup(slug);
+    if (t->slug == NULL) {
+      rc = sk_error_set(err, SK_ENOMEM, "%s: out of memory", origin);
+      goto out;
+    }
+  }
+  *out = t;
+  t = NULL;
+out:
+  sk_tool_free(t);
+  return rc;
+}

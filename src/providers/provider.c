@@ -1,0 +1,184 @@
+/* provider.c: the provider registry and what all wire formats share: the
+ * retry policy for HTTP statuses, reading retry and rate-limit headers into
+ * a result, and the small builders every provider uses for URLs, headers
+ * and one-line error text (see provider.h). */
+#include "shipskip/providers/provider.h"
+
+#include <cJSON.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+extern const struct sk_provider sk_provider_openai;
+extern const struct sk_provider sk_provider_mistral;
+extern const struct sk_provider sk_provider_anthropic;
+extern const struct sk_provider sk_provider_gemini;
+extern const struct sk_provider sk_provider_ollama;
+
+static const struct sk_provider *const PROVIDERS[] = {
+    &sk_provider_openai, &sk_provider_anthropic, &sk_provider_gemini,
+    &sk_provider_ollama, &sk_provider_mistral};
+
+const struct sk_provider *sk_provider_find(const char *name) {
+  size_t i;
+  if (name == NULL)
+    return NULL;
+  for (i = 0; i < sizeof(PROVIDERS) / sizeof(PROVIDERS[0]); i++)
+    if (strcmp(PROVIDERS[i]->name, name) == 0)
+      return PROVIDERS[i];
+  return NULL;
+}
+
+void sk_wire_request_cleanup(struct sk_wire_request *w) {
+  size_t i;
+  if (w == NULL)
+    return;
+  free(w->url);
+  for (i = 0; i < w->nheaders; i++) {
+    /* The credential header holds the key: wipe it before freeing. */
+    if ((int)i == w->secret_header && w->headers[i] != NULL)
+      memset(w->headers[i], 0, strlen(w->headers[i]));
+    free(w->headers[i]);
+  }
+  free(w->body);
+  memset(w, 0, sizeof(*w));
+  w->secret_header = -1;
+}
+
+void sk_chat_result_cleanup(struct sk_chat_result *r) {
+  if (r == NULL)
+    return;
+  free(r->content);
+  r->content = NULL;
+}
+
+void sk_chat_result_init(struct sk_chat_result *out) {
+  memset(out, 0, sizeof(*out));
+  out->retry_after_ms = -1;
+  sk_ratelimit_init(&out->ratelimit);
+}
+
+long sk_retry_after_ms(const char *value, long long now_unix) {
+  return sk_ratelimit_retry_after_ms(value, now_unix * 1000);
+}
+
+void sk_provider_classify(long status, sk_header_fn header, void *hctx,
+                          struct sk_chat_result *out) {
+  if (header != NULL)
+    out->retry_after_ms =
+        sk_ratelimit_retry_ms(header, hctx, sk_ratelimit_now_ms());
+
+  if (status == 429) {
+    out->outcome = SK_OUTCOME_RETRY;
+    snprintf(out->cause, sizeof(out->cause), "429");
+  } else if (status == 408) {
+    out->outcome = SK_OUTCOME_RETRY;
+    snprintf(out->cause, sizeof(out->cause), "408");
+  } else if (status >= 500 && status <= 599) {
+    out->outcome = SK_OUTCOME_RETRY;
+    snprintf(out->cause, sizeof(out->cause), "5xx");
+  } else {
+    out->outcome = SK_OUTCOME_FINAL;
+    snprintf(out->cause, sizeof(out->cause), "%ld", status);
+  }
+}
+
+void sk_provider_read_headers(long status, enum sk_ratelimit_style style,
+                              sk_header_fn header, void *hctx,
+                              struct sk_chat_result *out) {
+  long long now = sk_ratelimit_now_ms();
+  long exhausted;
+
+  out->retry_after_ms = sk_ratelimit_retry_ms(header, hctx, now);
+  exhausted = sk_ratelimit_read(style, header, hctx, now, &out->ratelimit);
+  /* A 429 that names no wait but shows an empty bucket: wait for the
+   * bucket, not for a guess. Only on a 429: a success can report an empty
+   * bucket and still have been served. */
+  if (status == 429 && out->retry_after_ms < 0)
+    out->retry_after_ms = exhausted;
+}
+
+void sk_provider_malformed(struct sk_chat_result *out, const char *why) {
+  out->outcome = SK_OUTCOME_RETRY;
+  snprintf(out->cause, sizeof(out->cause), "malformed");
+  snprintf(out->error, sizeof(out->error), "malformed reply: %s", why);
+}
+
+void sk_provider_one_line(char *dst, size_t size, const char *s) {
+  size_t i;
+  if (size == 0)
+    return;
+  for (i = 0; s != NULL && s[i] != '\0' && i + 1 < size && i < 200; i++)
+    dst[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? ' ' : s[i];
+  dst[i] = '\0';
+}
+
+int sk_wire_request_add_header(struct sk_wire_request *w, const char *name,
+                               const char *value) {
+  size_t len;
+  char *h;
+  if (w->nheaders >= SK_MAX_HEADERS)
+    return SK_EINVAL;
+  len = strlen(name) + strlen(value) + 3;
+  h = malloc(len);
+  if (h == NULL)
+    return SK_ENOMEM;
+  snprintf(h, len, "%s: %s", name, value);
+  w->headers[w->nheaders++] = h;
+  return 0;
+}
+
+int sk_wire_request_add_secret(struct sk_wire_request *w, const char *name,
+                               const char *prefix, const char *value) {
+  size_t len = strlen(prefix) + strlen(value) + 1;
+  char *v;
+  int rc;
+
+  v = malloc(len);
+  if (v == NULL)
+    return SK_ENOMEM;
+  snprintf(v, len, "%s%s", prefix, value);
+  rc = sk_wire_request_add_header(w, name, v);
+  if (rc == 0)
+    w->secret_header = (int)w->nheaders - 1;
+  /* The key should live in one place: wipe this copy before freeing. */
+  memset(v, 0, len);
+  free(v);
+  return rc;
+}
+
+int sk_wire_request_set_url(struct sk_wire_request *w, const char *base,
+                            const char *path) {
+  size_t blen = strlen(base);
+  size_t len;
+
+  if (blen > 0 && base[blen - 1] == '/')
+    blen--;
+  len = blen + strlen(path) + 1;
+  free(w->url);
+  w->url = malloc(len);
+  if (w->url == NULL)
+    return SK_ENOMEM;
+  memcpy(w->url, base, blen);
+  memcpy(w->url + blen, path, strlen(path) + 1);
+  return 0;
+}
+
+int sk_provider_add_messages(cJSON *root, const struct sk_chat_request *req) {
+  cJSON *msgs = cJSON_AddArrayToObject(root, "messages");
+  size_t i;
+  if (msgs == NULL)
+    return SK_ENOMEM;
+  for (i = 0; i < req->nmessages; i++) {
+    cJSON *m = cJSON_CreateObject();
+    if (m == NULL)
+      return SK_ENOMEM;
+    cJSON_AddItemToArray(msgs, m);
+    if (cJSON_AddStringToObject(m, "role", req->messages[i].role) == NULL ||
+        cJSON_AddStringToObject(m, "content", req->messages[i].content) == NULL)
+      return SK_ENOMEM;
+  }
+  return 0;
+}

@@ -1,0 +1,297 @@
+/* provider_anthropic.c: Anthropic's Messages API.
+ *
+ * POST {base}/v1/messages with "x-api-key: KEY" and "anthropic-version:
+ * 2023-06-01". System messages go to the top-level "system" string (the API
+ * rejects a "system" role in messages[]); the rest become messages[] with
+ * role user or assistant. max_tokens is required by the API: the request's,
+ * else 1024. The API takes temperatures from 0 to 1 and rejects more, so a
+ * higher temperature is sent as 1; it has no seed, so none is sent.
+ *
+ * The reply is content[]: the text of every {"type":"text"} block, joined;
+ * stop_reason is the finish reason ("refusal" is a final failure); usage
+ * counts input_tokens (plus cache reads and writes) and output_tokens.
+ * Errors are {"type":"error","error":{"type","message"}}: 429
+ * rate_limit_error, 500 api_error and 529 overloaded_error are retried; 400,
+ * 401, 403, 404 and 413 are final. Waits come from Retry-After, else on a
+ * 429 from the anthropic-ratelimit-*-reset time of the exhausted bucket.
+ */
+#include "shipskip/providers/provider.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_TOKENS 1024
+
+/* Joins the content of every system message, blank-line separated, into a
+ * heap string; *out is NULL when there is none. Returns 0 or SK_ENOMEM. */
+static int join_system(const struct sk_chat_request *req, char **out) {
+  size_t len = 0;
+  size_t i;
+  char *s;
+  char *p;
+
+  *out = NULL;
+  for (i = 0; i < req->nmessages; i++)
+    if (strcmp(req->messages[i].role, "system") == 0)
+      len += strlen(req->messages[i].content) + 2;
+  if (len == 0)
+    return 0;
+  s = malloc(len + 1);
+  if (s == NULL)
+    return SK_ENOMEM;
+  p = s;
+  for (i = 0; i < req->nmessages; i++) {
+    size_t n;
+    if (strcmp(req->messages[i].role, "system") != 0)
+      continue;
+    if (p != s) {
+      memcpy(p, "\n\n", 2);
+      p += 2;
+    }
+    n = strlen(req->messages[i].content);
+    memcpy(p, req->messages[i].content, n);
+    p += n;
+  }
+  *p = '\0';
+  *out = s;
+  return 0;
+}
+
+static int build(const struct sk_provider_conf *conf,
+                 const struct sk_chat_request *req, struct sk_wire_request *out,
+                 struct sk_error *err) {
+  cJSON *root = NULL;
+  cJSON *msgs;
+  char *system = NULL;
+  size_t i;
+  int rc = SK_ENOMEM;
+
+  memset(out, 0, sizeof(*out));
+  out->secret_header = -1;
+  for (i = 0; i < req->nmessages; i++) {
+    const char *role = req->messages[i].role;
+    if (strcmp(role, "system") != 0 && strcmp(role, "user") != 0 &&
+        strcmp(role, "assistant") != 0) {
+      rc = sk_error_set(err, SK_EINVAL,
+                        "building the request: role \"%s\" has no "
+                        "equivalent in Anthropic's Messages API",
+                        role);
+      goto out;
+    }
+  }
+  if (join_system(req, &system) != 0)
+    goto out;
+  root = cJSON_CreateObject();
+  if (root == NULL ||
+      cJSON_AddStringToObject(root, "model", req->model) == NULL)
+    goto out;
+  if (system != NULL && cJSON_AddStringToObject(root, "system", system) == NULL)
+    goto out;
+  msgs = cJSON_AddArrayToObject(root, "messages");
+  if (msgs == NULL)
+    goto out;
+  for (i = 0; i < req->nmessages; i++) {
+    cJSON *m;
+    if (strcmp(req->messages[i].role, "system") == 0)
+      continue;
+    m = cJSON_CreateObject();
+    if (m == NULL)
+      goto out;
+    cJSON_AddItemToArray(msgs, m);
+    if (cJSON_AddStringToObject(m, "role", req->messages[i].role) == NULL ||
+        cJSON_AddStringToObject(m, "content", req->messages[i].content) == NULL)
+      goto out;
+  }
+  if (cJSON_AddNumberToObject(root, "max_tokens",
+                              req->max_tokens > 0 ? (double)req->max_tokens
+                                                  : DEFAULT_MAX_TOKENS) == NULL)
+    goto out;
+  if (req->temperature >= 0 &&
+      cJSON_AddNumberToObject(root, "temperature",
+                              req->temperature > 1 ? 1 : req->temperature) ==
+          NULL)
+    goto out;
+  out->body = cJSON_PrintUnformatted(root);
+  if (out->body == NULL)
+    goto out;
+  out->body_len = strlen(out->body);
+
+  /* The base URL is the API root, as in Anthropic's SDKs. */
+  rc = sk_wire_request_set_url(out, conf->base_url, "/v1/messages");
+  if (rc == 0)
+    rc = sk_wire_request_add_header(out, "Content-Type", "application/json");
+  if (rc == 0)
+    rc = sk_wire_request_add_header(out, "anthropic-version", "2023-06-01");
+  if (rc == 0 && conf->api_key != NULL && conf->api_key[0] != '\0')
+    rc = sk_wire_request_add_secret(out, "x-api-key", "", conf->api_key);
+out:
+  free(system);
+  cJSON_Delete(root);
+  if (rc != 0) {
+    sk_wire_request_cleanup(out);
+    return sk_error_set(err, rc, "building the request: %s", sk_strerror(rc));
+  }
+  return 0;
+}
+
+/* Fills out->error from {"type":"error","error":{"type","message"}} and
+ * refines the status's retry decision. */
+static void parse_error_body(long status, const cJSON *root,
+                             struct sk_chat_result *out) {
+  const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+  const cJSON *type = cJSON_GetObjectItemCaseSensitive(e, "type");
+  const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
+  char m[208] = "";
+  char t[64] = "";
+
+  if (cJSON_IsString(msg))
+    sk_provider_one_line(m, sizeof(m), msg->valuestring);
+  if (cJSON_IsString(type))
+    sk_provider_one_line(t, sizeof(t), type->valuestring);
+  snprintf(out->error, sizeof(out->error), "HTTP %ld%s%s%s%s", status,
+           t[0] ? " " : "", t, m[0] ? ": " : "", m);
+  /* An empty account answers 400 "Your credit balance is too low": final
+   * already, but say why in the cause. */
+  if (status == 400 && strstr(m, "credit balance") != NULL)
+    snprintf(out->cause, sizeof(out->cause), "quota");
+}
+
+static long get_long(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  /* A count past 1e15 is garbage, and converting a double beyond LONG_MAX
+   * to long is undefined behaviour (found by fuzzing): treat it as absent. */
+  return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15
+             ? (long)v->valuedouble
+             : 0;
+}
+
+/* Joins the text of content[]'s {"type":"text"} blocks into out->content.
+ * Returns 0 (content may be ""), -1 when content is not an array, or
+ * SK_ENOMEM. */
+static int join_text(const cJSON *content, struct sk_chat_result *out) {
+  const cJSON *block;
+  size_t len = 0;
+  char *s;
+
+  if (!cJSON_IsArray(content))
+    return -1;
+  cJSON_ArrayForEach(block, content) {
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(block, "type");
+    const cJSON *text = cJSON_GetObjectItemCaseSensitive(block, "text");
+    if (cJSON_IsString(type) && strcmp(type->valuestring, "text") == 0 &&
+        cJSON_IsString(text))
+      len += strlen(text->valuestring);
+  }
+  s = malloc(len + 1);
+  if (s == NULL)
+    return SK_ENOMEM;
+  len = 0;
+  cJSON_ArrayForEach(block, content) {
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(block, "type");
+    const cJSON *text = cJSON_GetObjectItemCaseSensitive(block, "text");
+    if (cJSON_IsString(type) && strcmp(type->valuestring, "text") == 0 &&
+        cJSON_IsString(text)) {
+      size_t n = strlen(text->valuestring);
+      memcpy(s + len, text->valuestring, n);
+      len += n;
+    }
+  }
+  s[len] = '\0';
+  out->content = s;
+  return 0;
+}
+
+static void parse(long status, const char *body, size_t len,
+                  sk_header_fn header, void *hctx, struct sk_chat_result *out) {
+  cJSON *root;
+  const cJSON *v;
+  const cJSON *usage;
+  int rc;
+
+  sk_chat_result_init(out);
+  sk_provider_read_headers(status, SK_RATELIMIT_ANTHROPIC, header, hctx, out);
+  root = body != NULL ? cJSON_ParseWithLengthOpts(body, len, NULL, 0) : NULL;
+  if (status != 200) {
+    sk_provider_classify(status, NULL, NULL, out);
+    if (cJSON_IsObject(root))
+      parse_error_body(status, root, out);
+    else
+      snprintf(out->error, sizeof(out->error), "HTTP %ld (no JSON error body)",
+               status);
+    goto out;
+  }
+  if (!cJSON_IsObject(root)) {
+    sk_provider_malformed(out, "the body is not a JSON object");
+    goto out;
+  }
+  v = cJSON_GetObjectItemCaseSensitive(root, "type");
+  if (cJSON_IsString(v) && strcmp(v->valuestring, "error") == 0) {
+    /* An error event where a message belongs (as in a stream): the
+     * request was fine, the server was not. */
+    parse_error_body(status, root, out);
+    out->outcome = SK_OUTCOME_RETRY;
+    snprintf(out->cause, sizeof(out->cause), "error");
+    goto out;
+  }
+  v = cJSON_GetObjectItemCaseSensitive(root, "stop_reason");
+  if (cJSON_IsString(v))
+    snprintf(out->finish_reason, sizeof(out->finish_reason), "%s",
+             v->valuestring);
+  usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
+  if (cJSON_IsObject(usage)) {
+    /* Cached prompt tokens are billed too, at their own rates. */
+    out->prompt_tokens = get_long(usage, "input_tokens") +
+                         get_long(usage, "cache_creation_input_tokens") +
+                         get_long(usage, "cache_read_input_tokens");
+    out->completion_tokens = get_long(usage, "output_tokens");
+  }
+  if (strcmp(out->finish_reason, "refusal") == 0) {
+    /* The safety classifier stopped the model: what text there is, is not
+     * an answer, and asking again gets the same. */
+    out->outcome = SK_OUTCOME_FINAL;
+    snprintf(out->cause, sizeof(out->cause), "refusal");
+    snprintf(out->error, sizeof(out->error),
+             "the model refused (stop_reason \"refusal\")");
+    goto out;
+  }
+  rc = join_text(cJSON_GetObjectItemCaseSensitive(root, "content"), out);
+  if (rc == SK_ENOMEM) {
+    sk_provider_malformed(out, "out of memory");
+    goto out;
+  }
+  if (rc != 0) {
+    sk_provider_malformed(out, "content is not an array");
+    goto out;
+  }
+  if (out->content[0] == '\0') {
+    free(out->content);
+    out->content = NULL;
+    if (strcmp(out->finish_reason, "max_tokens") == 0) {
+      out->outcome = SK_OUTCOME_FINAL;
+      snprintf(out->cause, sizeof(out->cause), "max_tokens");
+      snprintf(out->error, sizeof(out->error),
+               "the reply hit max_tokens before any text; raise --max-tokens");
+    } else {
+      sk_provider_malformed(out, "no text block in content");
+    }
+    goto out;
+  }
+  out->outcome = SK_OUTCOME_OK;
+out:
+  cJSON_Delete(root);
+}
+
+/* The default model is an example; any model name the account can use
+ * works. */
+const struct sk_provider sk_provider_anthropic = {
+    .name = "anthropic",
+    .key_env = "ANTHROPIC_API_KEY",
+    .key_env_fallback = NULL,
+    .base_url_env = "ANTHROPIC_BASE_URL",
+    .default_base_url = "https://api.anthropic.com",
+    .default_model = "claude-3-5-haiku-latest",
+    .build = build,
+    .parse = parse,
+};

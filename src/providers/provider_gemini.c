@@ -1,0 +1,373 @@
+/* provider_gemini.c: Google's Gemini API (generateContent).
+ *
+ * POST {base}/v1beta/models/{model}:generateContent with the key in the
+ * "x-goog-api-key" header — never in a ?key= query parameter, where proxies
+ * and logs would keep it. A model given as "models/NAME" or
+ * "tunedModels/NAME" keeps its prefix; other characters than letters,
+ * digits, '.', '_' and '-' in the name are percent-escaped. System messages
+ * become systemInstruction.parts; the others contents[] with role "user" or
+ * "model"; temperature, max_tokens and seed go to generationConfig
+ * (temperature, maxOutputTokens, seed).
+ *
+ * The reply is candidates[0].content.parts[].text joined (thought parts are
+ * skipped); finishReason is the finish reason; usageMetadata gives
+ * promptTokenCount and candidatesTokenCount (plus thoughtsTokenCount, billed
+ * as output). A blocked prompt (no candidates, promptFeedback.blockReason)
+ * and a candidate stopped by SAFETY, RECITATION, OTHER or another filter
+ * with no text are final failures naming the reason; a thinking model that
+ * spends maxOutputTokens before any text is final too. Errors are
+ * {"error":{"code","message","status","details"}}: 429 RESOURCE_EXHAUSTED,
+ * 500 INTERNAL, 503 UNAVAILABLE and 504 DEADLINE_EXCEEDED are retried, after
+ * the RetryInfo.retryDelay in details when the headers name no wait; a 429
+ * whose QuotaFailure is a per-day quota is final; 400 INVALID_ARGUMENT
+ * (an invalid key included), FAILED_PRECONDITION, 403 and 404 are final.
+ */
+#include "shipskip/providers/provider.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Appends {"parts":[{"text":text}]} pieces: adds a part to parts. */
+static int add_text_part(cJSON *parts, const char *text) {
+  cJSON *part = cJSON_CreateObject();
+  if (part == NULL)
+    return SK_ENOMEM;
+  cJSON_AddItemToArray(parts, part);
+  return cJSON_AddStringToObject(part, "text", text) == NULL ? SK_ENOMEM : 0;
+}
+
+/* The URL path for model: "/v1beta/models/NAME:generateContent", NAME
+ * percent-escaped. Returns a heap string or NULL. */
+static char *model_path(const char *model) {
+  static const char HEX[] = "0123456789ABCDEF";
+  const char *prefix = "models/";
+  const char *name = model;
+  size_t len;
+  char *path;
+  char *p;
+
+  if (strncmp(model, "models/", 7) == 0) {
+    name = model + 7;
+  } else if (strncmp(model, "tunedModels/", 12) == 0) {
+    prefix = "tunedModels/";
+    name = model + 12;
+  }
+  len = sizeof("/v1beta/") + strlen(prefix) + 3 * strlen(name) +
+        sizeof(":generateContent");
+  path = malloc(len);
+  if (path == NULL)
+    return NULL;
+  p = path + snprintf(path, len, "/v1beta/%s", prefix);
+  for (; *name != '\0'; name++) {
+    unsigned char c = (unsigned char)*name;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-') {
+      *p++ = (char)c;
+    } else {
+      *p++ = '%';
+      *p++ = HEX[c >> 4];
+      *p++ = HEX[c & 15];
+    }
+  }
+  memcpy(p, ":generateContent", sizeof(":generateContent"));
+  return path;
+}
+
+static int build(const struct sk_provider_conf *conf,
+                 const struct sk_chat_request *req, struct sk_wire_request *out,
+                 struct sk_error *err) {
+  cJSON *root = NULL;
+  cJSON *contents;
+  cJSON *sys_parts = NULL;
+  char *path = NULL;
+  size_t i;
+  int rc = SK_ENOMEM;
+
+  memset(out, 0, sizeof(*out));
+  out->secret_header = -1;
+  root = cJSON_CreateObject();
+  if (root == NULL)
+    goto out;
+  contents = cJSON_AddArrayToObject(root, "contents");
+  if (contents == NULL)
+    goto out;
+  for (i = 0; i < req->nmessages; i++) {
+    const char *role = req->messages[i].role;
+    cJSON *c;
+    cJSON *parts;
+    if (strcmp(role, "system") == 0) {
+      if (sys_parts == NULL) {
+        cJSON *si = cJSON_AddObjectToObject(root, "systemInstruction");
+        sys_parts = si != NULL ? cJSON_AddArrayToObject(si, "parts") : NULL;
+        if (sys_parts == NULL)
+          goto out;
+      }
+      if (add_text_part(sys_parts, req->messages[i].content) != 0)
+        goto out;
+      continue;
+    }
+    if (strcmp(role, "assistant") == 0) {
+      role = "model";
+    } else if (strcmp(role, "user") != 0) {
+      rc = sk_error_set(err, SK_EINVAL,
+                        "building the request: role \"%s\" has no "
+                        "equivalent in Gemini's API",
+                        role);
+      goto out;
+    }
+    c = cJSON_CreateObject();
+    if (c == NULL)
+      goto out;
+    cJSON_AddItemToArray(contents, c);
+    if (cJSON_AddStringToObject(c, "role", role) == NULL)
+      goto out;
+    parts = cJSON_AddArrayToObject(c, "parts");
+    if (parts == NULL || add_text_part(parts, req->messages[i].content) != 0)
+      goto out;
+  }
+  if (req->temperature >= 0 || req->max_tokens > 0 || req->has_seed) {
+    cJSON *gc = cJSON_AddObjectToObject(root, "generationConfig");
+    if (gc == NULL)
+      goto out;
+    if (req->temperature >= 0 &&
+        cJSON_AddNumberToObject(gc, "temperature", req->temperature) == NULL)
+      goto out;
+    if (req->max_tokens > 0 &&
+        cJSON_AddNumberToObject(gc, "maxOutputTokens",
+                                (double)req->max_tokens) == NULL)
+      goto out;
+    if (req->has_seed &&
+        cJSON_AddNumberToObject(gc, "seed", (double)req->seed) == NULL)
+      goto out;
+  }
+  out->body = cJSON_PrintUnformatted(root);
+  if (out->body == NULL)
+    goto out;
+  out->body_len = strlen(out->body);
+
+  /* The base URL is the API root, as in Google's SDKs. */
+  path = model_path(req->model);
+  if (path == NULL)
+    goto out;
+  rc = sk_wire_request_set_url(out, conf->base_url, path);
+  if (rc == 0)
+    rc = sk_wire_request_add_header(out, "Content-Type", "application/json");
+  if (rc == 0 && conf->api_key != NULL && conf->api_key[0] != '\0')
+    rc = sk_wire_request_add_secret(out, "x-goog-api-key", "", conf->api_key);
+out:
+  free(path);
+  cJSON_Delete(root);
+  if (rc != 0) {
+    sk_wire_request_cleanup(out);
+    return sk_error_set(err, rc, "building the request: %s", sk_strerror(rc));
+  }
+  return 0;
+}
+
+/* Reads google.rpc details: RetryInfo's retryDelay ("37s") as the wait when
+ * the headers named none, and whether a QuotaFailure is a per-day quota. */
+static void read_details(const cJSON *details, struct sk_chat_result *out,
+                         int *per_day) {
+  const cJSON *d;
+  cJSON_ArrayForEach(d, details) {
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(d, "@type");
+    const char *t = cJSON_IsString(type) ? type->valuestring : "";
+    if (strstr(t, "google.rpc.RetryInfo") != NULL) {
+      const cJSON *delay = cJSON_GetObjectItemCaseSensitive(d, "retryDelay");
+      if (cJSON_IsString(delay) && out->retry_after_ms < 0)
+        out->retry_after_ms = sk_ratelimit_duration_ms(delay->valuestring);
+    } else if (strstr(t, "google.rpc.QuotaFailure") != NULL) {
+      const cJSON *violations =
+          cJSON_GetObjectItemCaseSensitive(d, "violations");
+      const cJSON *v;
+      cJSON_ArrayForEach(v, violations) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(v, "quotaId");
+        if (cJSON_IsString(id) && strstr(id->valuestring, "PerDay") != NULL)
+          *per_day = 1;
+      }
+    }
+  }
+}
+
+/* Fills out->error from {"error":{"code","message","status","details"}}
+ * and refines the status's retry decision. */
+static void parse_error_body(long status, const cJSON *root,
+                             struct sk_chat_result *out) {
+  const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+  const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
+  const cJSON *st = cJSON_GetObjectItemCaseSensitive(e, "status");
+  char m[208] = "";
+  char s[64] = "";
+  int per_day = 0;
+
+  if (cJSON_IsString(msg))
+    sk_provider_one_line(m, sizeof(m), msg->valuestring);
+  if (cJSON_IsString(st))
+    sk_provider_one_line(s, sizeof(s), st->valuestring);
+  snprintf(out->error, sizeof(out->error), "HTTP %ld%s%s%s%s", status,
+           s[0] ? " " : "", s, m[0] ? ": " : "", m);
+  read_details(cJSON_GetObjectItemCaseSensitive(e, "details"), out, &per_day);
+  /* A spent daily quota comes back tomorrow: do not wait for it. */
+  if (status == 429 && per_day) {
+    out->outcome = SK_OUTCOME_FINAL;
+    snprintf(out->cause, sizeof(out->cause), "quota");
+  }
+}
+
+static long get_long(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  /* A count past 1e15 is garbage, and converting a double beyond LONG_MAX
+   * to long is undefined behaviour (found by fuzzing): treat it as absent. */
+  return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15
+             ? (long)v->valuedouble
+             : 0;
+}
+
+/* Joins the text of parts[] (skipping thought parts) into out->content.
+ * Returns 0 (content may be "") or SK_ENOMEM. */
+static int join_text(const cJSON *parts, struct sk_chat_result *out) {
+  const cJSON *part;
+  size_t len = 0;
+  int pass;
+  char *s = NULL;
+
+  /* Two passes over the same parts: measure, then copy. */
+  for (pass = 0; pass < 2; pass++) {
+    if (pass == 1) {
+      s = malloc(len + 1);
+      if (s == NULL)
+        return SK_ENOMEM;
+      len = 0;
+    }
+    cJSON_ArrayForEach(part, parts) {
+      const cJSON *text = cJSON_GetObjectItemCaseSensitive(part, "text");
+      size_t n;
+      if (!cJSON_IsString(text) ||
+          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(part, "thought")))
+        continue;
+      n = strlen(text->valuestring);
+      if (pass == 1)
+        memcpy(s + len, text->valuestring, n);
+      len += n;
+    }
+  }
+  s[len] = '\0';
+  out->content = s;
+  return 0;
+}
+
+/* A final failure: "WHAT was blocked (FIELD REASON): DETAIL". */
+static void blocked(struct sk_chat_result *out, const char *what,
+                    const char *field, const char *reason, const char *detail) {
+  char r[64];
+  char d[208];
+  sk_provider_one_line(r, sizeof(r), reason);
+  sk_provider_one_line(d, sizeof(d), detail);
+  out->outcome = SK_OUTCOME_FINAL;
+  snprintf(out->cause, sizeof(out->cause), "blocked");
+  snprintf(out->error, sizeof(out->error), "%s was blocked (%s %s)%s%s", what,
+           field, r, d[0] ? ": " : "", d);
+}
+
+/* Interprets a 200 reply. */
+static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
+  const cJSON *cands = cJSON_GetObjectItemCaseSensitive(root, "candidates");
+  const cJSON *c0 = cJSON_IsArray(cands) ? cJSON_GetArrayItem(cands, 0) : NULL;
+  const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usageMetadata");
+  const cJSON *v;
+  const cJSON *content;
+
+  if (cJSON_IsObject(usage)) {
+    out->prompt_tokens = get_long(usage, "promptTokenCount");
+    /* Thinking tokens are billed as output. */
+    out->completion_tokens = get_long(usage, "candidatesTokenCount") +
+                             get_long(usage, "thoughtsTokenCount");
+  }
+  if (!cJSON_IsObject(c0)) {
+    const cJSON *fb = cJSON_GetObjectItemCaseSensitive(root, "promptFeedback");
+    const cJSON *why = cJSON_GetObjectItemCaseSensitive(fb, "blockReason");
+    const cJSON *msg =
+        cJSON_GetObjectItemCaseSensitive(fb, "blockReasonMessage");
+    if (cJSON_IsString(why))
+      blocked(out, "the prompt", "blockReason", why->valuestring,
+              cJSON_IsString(msg) ? msg->valuestring : NULL);
+    else
+      sk_provider_malformed(out, "no candidates");
+    return;
+  }
+  v = cJSON_GetObjectItemCaseSensitive(c0, "finishReason");
+  if (cJSON_IsString(v))
+    snprintf(out->finish_reason, sizeof(out->finish_reason), "%s",
+             v->valuestring);
+  content = cJSON_GetObjectItemCaseSensitive(c0, "content");
+  if (join_text(cJSON_GetObjectItemCaseSensitive(content, "parts"), out) != 0) {
+    sk_provider_malformed(out, "out of memory");
+    return;
+  }
+  if (out->content[0] != '\0') {
+    out->outcome = SK_OUTCOME_OK;
+    return;
+  }
+  free(out->content);
+  out->content = NULL;
+  if (out->finish_reason[0] == '\0' ||
+      strcmp(out->finish_reason, "STOP") == 0 ||
+      strcmp(out->finish_reason, "FINISH_REASON_UNSPECIFIED") == 0) {
+    sk_provider_malformed(out, "candidates[0] has no text");
+  } else if (strcmp(out->finish_reason, "MAX_TOKENS") == 0) {
+    /* Thinking models spend maxOutputTokens on thoughts first. */
+    out->outcome = SK_OUTCOME_FINAL;
+    snprintf(out->cause, sizeof(out->cause), "max_tokens");
+    snprintf(out->error, sizeof(out->error),
+             "the reply hit maxOutputTokens before any text (thinking "
+             "models count their thoughts); raise --max-tokens");
+  } else {
+    /* SAFETY, RECITATION, OTHER, BLOCKLIST, PROHIBITED_CONTENT, SPII...: a
+     * filter, which asking again will meet again. */
+    blocked(out, "the reply", "finishReason", out->finish_reason, NULL);
+  }
+}
+
+static void parse(long status, const char *body, size_t len,
+                  sk_header_fn header, void *hctx, struct sk_chat_result *out) {
+  cJSON *root;
+  const cJSON *obj;
+
+  sk_chat_result_init(out);
+  sk_provider_read_headers(status, SK_RATELIMIT_NONE, header, hctx, out);
+  root = body != NULL ? cJSON_ParseWithLengthOpts(body, len, NULL, 0) : NULL;
+  /* Some Google front ends wrap the error object in an array. */
+  obj = cJSON_IsArray(root) ? cJSON_GetArrayItem(root, 0) : root;
+  if (status != 200) {
+    sk_provider_classify(status, NULL, NULL, out);
+    if (cJSON_IsObject(obj))
+      parse_error_body(status, obj, out);
+    else
+      snprintf(out->error, sizeof(out->error), "HTTP %ld (no JSON error body)",
+               status);
+    goto out;
+  }
+  if (!cJSON_IsObject(root)) {
+    sk_provider_malformed(out, "the body is not a JSON object");
+    goto out;
+  }
+  parse_reply(root, out);
+out:
+  cJSON_Delete(root);
+}
+
+/* The key is read from GEMINI_API_KEY, else GOOGLE_API_KEY (Google's SDKs
+ * read both). The default model is an example; any model name the key can
+ * use works. */
+const struct sk_provider sk_provider_gemini = {
+    .name = "gemini",
+    .key_env = "GEMINI_API_KEY",
+    .key_env_fallback = "GOOGLE_API_KEY",
+    .base_url_env = "GEMINI_BASE_URL",
+    .default_base_url = "https://generativelanguage.googleapis.com",
+    .default_model = "gemini-2.5-flash-lite",
+    .build = build,
+    .parse = parse,
+};

@@ -1,0 +1,225 @@
+/* provider_openai.c: OpenAI-compatible chat completions.
+ *
+ * POST {base}/chat/completions with "Authorization: Bearer KEY". The reply
+ * is choices[0].message.content with finish_reason and usage; errors are
+ * {"error":{"message","type","code"}}. Quirks handled, from real servers:
+ * llama.cpp answers malformed requests with 500 (final when the message
+ * names a parse error, or the same request would fail forever); a 429 of
+ * type insufficient_quota will not clear by waiting (final); a refusal can
+ * stand where the content should be; extra keys (timings) are ignored.
+ * Rate limits: Retry-After / retry-after-ms, and OpenAI's
+ * x-ratelimit-{limit,remaining,reset}-{requests,tokens}, whose reset is the
+ * wait on a 429 that names none.
+ *
+ * The "mistral" provider at the end is this wire format at api.mistral.ai;
+ * Mistral's errors put message and type at the top level
+ * ({"message":"Requests rate limit exceeded"}, {"object":"error",
+ * "message","type","code"}), which parse_error_body() reads too.
+ */
+#include "shipskip/providers/provider.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int build(const struct sk_provider_conf *conf,
+                 const struct sk_chat_request *req, struct sk_wire_request *out,
+                 struct sk_error *err) {
+  cJSON *root = NULL;
+  int rc = SK_ENOMEM;
+
+  memset(out, 0, sizeof(*out));
+  out->secret_header = -1;
+  root = cJSON_CreateObject();
+  if (root == NULL ||
+      cJSON_AddStringToObject(root, "model", req->model) == NULL)
+    goto out;
+  if (sk_provider_add_messages(root, req) != 0)
+    goto out;
+  if (req->temperature >= 0 &&
+      cJSON_AddNumberToObject(root, "temperature", req->temperature) == NULL)
+    goto out;
+  if (req->max_tokens > 0 &&
+      cJSON_AddNumberToObject(root, "max_tokens", (double)req->max_tokens) ==
+          NULL)
+    goto out;
+  if (req->has_seed &&
+      cJSON_AddNumberToObject(root, "seed", (double)req->seed) == NULL)
+    goto out;
+  out->body = cJSON_PrintUnformatted(root);
+  if (out->body == NULL)
+    goto out;
+  out->body_len = strlen(out->body);
+
+  /* The base URL includes the version path, as in OpenAI's SDKs; a trailing
+   * slash is forgiven. */
+  rc = sk_wire_request_set_url(out, conf->base_url, "/chat/completions");
+  if (rc == 0)
+    rc = sk_wire_request_add_header(out, "Content-Type", "application/json");
+  if (rc == 0 && conf->api_key != NULL && conf->api_key[0] != '\0')
+    rc = sk_wire_request_add_secret(out, "Authorization", "Bearer ",
+                                    conf->api_key);
+out:
+  cJSON_Delete(root);
+  if (rc != 0) {
+    sk_wire_request_cleanup(out);
+    return sk_error_set(err, rc, "building the request: %s", sk_strerror(rc));
+  }
+  return 0;
+}
+
+static void parse_error_body(long status, const cJSON *root,
+                             struct sk_chat_result *out) {
+  const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+  const cJSON *msg = NULL;
+  const cJSON *type = NULL;
+  const cJSON *code = NULL;
+  char m[208] = "";
+  char t[64] = "";
+
+  if (cJSON_IsObject(e)) {
+    msg = cJSON_GetObjectItemCaseSensitive(e, "message");
+    type = cJSON_GetObjectItemCaseSensitive(e, "type");
+    code = cJSON_GetObjectItemCaseSensitive(e, "code");
+  } else if (cJSON_IsString(e)) {
+    msg = e; /* some compatible servers send {"error":"text"} */
+  } else if (e == NULL) {
+    /* Mistral: {"message":"...","type":"rate_limited","code":"1300"}. */
+    msg = cJSON_GetObjectItemCaseSensitive(root, "message");
+    type = cJSON_GetObjectItemCaseSensitive(root, "type");
+    code = cJSON_GetObjectItemCaseSensitive(root, "code");
+  }
+  if (!cJSON_IsString(msg) && e == NULL)
+    msg = cJSON_GetObjectItemCaseSensitive(root, "detail"); /* FastAPI */
+  if (cJSON_IsString(msg))
+    sk_provider_one_line(m, sizeof(m), msg->valuestring);
+  if (cJSON_IsString(type))
+    sk_provider_one_line(t, sizeof(t), type->valuestring);
+  else if (cJSON_IsString(code))
+    sk_provider_one_line(t, sizeof(t), code->valuestring);
+  snprintf(out->error, sizeof(out->error), "HTTP %ld%s%s%s%s", status,
+           t[0] ? " " : "", t, m[0] ? ": " : "", m);
+
+  /* A quota error will not clear by waiting. */
+  if (status == 429 &&
+      ((cJSON_IsString(type) &&
+        strcmp(type->valuestring, "insufficient_quota") == 0) ||
+       (cJSON_IsString(code) &&
+        strcmp(code->valuestring, "insufficient_quota") == 0))) {
+    out->outcome = SK_OUTCOME_FINAL;
+    snprintf(out->cause, sizeof(out->cause), "quota");
+  }
+  /* llama.cpp reports request-validation errors as 500: retrying the same
+   * bytes cannot help. */
+  if (status == 500 &&
+      (strstr(m, "parse_error") != NULL || strstr(m, "parse error") != NULL ||
+       strstr(m, "is required") != NULL)) {
+    out->outcome = SK_OUTCOME_FINAL;
+    snprintf(out->cause, sizeof(out->cause), "500-invalid");
+  }
+}
+
+static long get_long(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  /* A count past 1e15 is garbage, and converting a double beyond LONG_MAX
+   * to long is undefined behaviour (found by fuzzing): treat it as absent. */
+  return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15
+             ? (long)v->valuedouble
+             : 0;
+}
+
+static void parse(long status, const char *body, size_t len,
+                  sk_header_fn header, void *hctx, struct sk_chat_result *out) {
+  cJSON *root;
+  const cJSON *choices;
+  const cJSON *c0;
+  const cJSON *msg;
+  const cJSON *content;
+  const cJSON *v;
+  const cJSON *usage;
+
+  sk_chat_result_init(out);
+  sk_provider_read_headers(status, SK_RATELIMIT_OPENAI, header, hctx, out);
+  root = body != NULL ? cJSON_ParseWithLengthOpts(body, len, NULL, 0) : NULL;
+  if (status != 200) {
+    sk_provider_classify(status, NULL, NULL, out);
+    if (root != NULL)
+      parse_error_body(status, root, out);
+    else
+      snprintf(out->error, sizeof(out->error), "HTTP %ld (no JSON error body)",
+               status);
+    goto out;
+  }
+  if (root == NULL) {
+    sk_provider_malformed(out, "the body is not JSON");
+    goto out;
+  }
+  choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
+  c0 = cJSON_IsArray(choices) ? cJSON_GetArrayItem(choices, 0) : NULL;
+  if (c0 == NULL) {
+    sk_provider_malformed(out, "no choices[0]");
+    goto out;
+  }
+  v = cJSON_GetObjectItemCaseSensitive(c0, "finish_reason");
+  if (cJSON_IsString(v))
+    snprintf(out->finish_reason, sizeof(out->finish_reason), "%s",
+             v->valuestring);
+  usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
+  if (cJSON_IsObject(usage)) {
+    out->prompt_tokens = get_long(usage, "prompt_tokens");
+    out->completion_tokens = get_long(usage, "completion_tokens");
+  }
+  msg = cJSON_GetObjectItemCaseSensitive(c0, "message");
+  content = cJSON_IsObject(msg)
+                ? cJSON_GetObjectItemCaseSensitive(msg, "content")
+                : NULL;
+  if (!cJSON_IsString(content)) {
+    const cJSON *refusal =
+        cJSON_IsObject(msg) ? cJSON_GetObjectItemCaseSensitive(msg, "refusal")
+                            : NULL;
+    if (cJSON_IsString(refusal)) {
+      char r[208];
+      sk_provider_one_line(r, sizeof(r), refusal->valuestring);
+      out->outcome = SK_OUTCOME_FINAL;
+      snprintf(out->cause, sizeof(out->cause), "refusal");
+      snprintf(out->error, sizeof(out->error), "the model refused: %s", r);
+    } else {
+      sk_provider_malformed(out, "choices[0].message.content is not a string");
+    }
+    goto out;
+  }
+  out->content = strdup(content->valuestring);
+  if (out->content == NULL) {
+    sk_provider_malformed(out, "out of memory");
+    goto out;
+  }
+  out->outcome = SK_OUTCOME_OK;
+out:
+  cJSON_Delete(root);
+}
+
+const struct sk_provider sk_provider_openai = {
+    .name = "openai",
+    .key_env = "OPENAI_API_KEY",
+    .key_env_fallback = NULL,
+    .base_url_env = "OPENAI_BASE_URL",
+    .default_base_url = "https://api.openai.com/v1",
+    .default_model = "gpt-4o-mini",
+    .build = build,
+    .parse = parse,
+};
+
+/* Mistral's chat completions are OpenAI-compatible: same request, same
+ * reply, Bearer key. The default model is an example; any model name the
+ * account can use works. */
+const struct sk_provider sk_provider_mistral = {
+    .name = "mistral",
+    .key_env = "MISTRAL_API_KEY",
+    .key_env_fallback = NULL,
+    .base_url_env = "MISTRAL_BASE_URL",
+    .default_base_url = "https://api.mistral.ai/v1",
+    .default_model = "mistral-small-latest",
+    .build = build,
+    .parse = parse,
+};

@@ -1,0 +1,433 @@
+/* journal.c: the append-only review journal (see journal.h). */
+#include "shipskip/review/journal.h"
+#include "shipskip/util/strmap.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define JOURNAL_NAME "journal.jsonl"
+#define LINE_CAP (8 * 1024 * 1024)
+
+/* Where a journaled review's line is, and what it was made from. */
+struct entry {
+  off_t off;
+  size_t len;
+  char inputs[65];
+};
+
+struct sk_journal {
+  int fd;
+  char *path;
+  struct sk_strmap index; /* "slug\npersona" -> struct entry */
+  unsigned long entries;
+  int deferred; /* appends leave the fsync to sk_journal_sync() */
+};
+
+static char *make_key(const char *slug, const char *persona) {
+  size_t a = strlen(slug);
+  size_t b = strlen(persona);
+  char *k = malloc(a + b + 2);
+  if (k == NULL)
+    return NULL;
+  memcpy(k, slug, a);
+  k[a] = '\n';
+  memcpy(k + a + 1, persona, b + 1);
+  return k;
+}
+
+/* Records where (a later line replaces an earlier one); frees key. */
+static int index_put(struct sk_journal *j, char *key, off_t off, size_t len,
+                     const char *inputs) {
+  int added;
+  struct sk_strmap_slot *slot = sk_strmap_put(&j->index, key, &added);
+  struct entry *e;
+  free(key);
+  if (slot == NULL)
+    return SK_ENOMEM;
+  e = slot->value;
+  if (e == NULL) {
+    e = malloc(sizeof(*e));
+    if (e == NULL)
+      return SK_ENOMEM;
+    slot->value = e;
+  }
+  e->off = off;
+  e->len = len;
+  memcpy(e->inputs, inputs, 65);
+  return 0;
+}
+
+static const char *get_str(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static long get_num(const cJSON *o, const char *k, long dflt) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  /* Converting a double past LONG_MAX to long is undefined behaviour (found
+   * by fuzzing); no field of a review is that large, so treat it as absent. */
+  return cJSON_IsNumber(v) && v->valuedouble > -1e15 && v->valuedouble < 1e15
+             ? (long)v->valuedouble
+             : dflt;
+}
+
+int sk_journal_parse_line(const char *line, size_t len, char **slug,
+                          char **persona_name, char inputs[65],
+                          struct sk_review *r) {
+  cJSON *root = cJSON_ParseWithLengthOpts(line, len, NULL, 0);
+  const char *tool;
+  const char *persona;
+  const char *in;
+  const char *status;
+  const cJSON *errs;
+  const cJSON *item;
+  int rc = SK_EPARSE;
+
+  memset(r, 0, sizeof(*r));
+  *slug = NULL;
+  *persona_name = NULL;
+  if (root == NULL)
+    return SK_EPARSE;
+  tool = get_str(root, "tool");
+  persona = get_str(root, "persona");
+  in = get_str(root, "inputs");
+  status = get_str(root, "status");
+  if (tool == NULL || persona == NULL || in == NULL || strlen(in) != 64 ||
+      status == NULL)
+    goto out;
+  if (strcmp(status, "ok") == 0) {
+    const char *verdict = get_str(root, "verdict");
+    const char *review = get_str(root, "review");
+    long score = get_num(root, "score", -1);
+    if (verdict == NULL || review == NULL || score < 0 || score > 100 ||
+        (strcmp(verdict, "ship") != 0 && strcmp(verdict, "skip") != 0))
+      goto out;
+    r->status = SK_REVIEW_OK;
+    r->score = (int)score;
+    memcpy(r->verdict, verdict, 5);
+    r->text = strdup(review);
+    if (r->text == NULL)
+      goto nomem;
+  } else if (strcmp(status, "failed") == 0) {
+    r->status = SK_REVIEW_FAILED;
+  } else {
+    goto out;
+  }
+  r->attempts = (int)get_num(root, "attempts", 0);
+  r->retries = (int)get_num(root, "retries", 0);
+  r->prompt_tokens = get_num(root, "prompt_tokens", 0);
+  r->completion_tokens = get_num(root, "completion_tokens", 0);
+  {
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "cost_usd");
+    r->cost_usd = cJSON_IsNumber(c) ? c->valuedouble : -1;
+  }
+  if (get_str(root, "provider") != NULL &&
+      (r->provider = strdup(get_str(root, "provider"))) == NULL)
+    goto nomem;
+  if (get_str(root, "model") != NULL &&
+      (r->model = strdup(get_str(root, "model"))) == NULL)
+    goto nomem;
+  errs = cJSON_GetObjectItemCaseSensitive(root, "errors");
+  cJSON_ArrayForEach(item, errs) {
+    if (cJSON_IsString(item) && sk_review_add_error(r, item->valuestring))
+      goto nomem;
+  }
+  *slug = strdup(tool);
+  *persona_name = strdup(persona);
+  if (*slug == NULL || *persona_name == NULL)
+    goto nomem;
+  memcpy(inputs, in, 65);
+  rc = 0;
+  goto out;
+nomem:
+  rc = SK_ENOMEM;
+out:
+  cJSON_Delete(root);
+  if (rc != 0) {
+    sk_review_cleanup(r);
+    free(*slug);
+    free(*persona_name);
+    *slug = NULL;
+    *persona_name = NULL;
+  }
+  return rc;
+}
+
+/* Reads the journal into the index; cuts a torn last line off. */
+static int load(struct sk_journal *j, FILE *warn, struct sk_error *err) {
+  FILE *f = fopen(j->path, "rb");
+  char *line = NULL;
+  size_t cap = 0;
+  off_t off = 0;
+  size_t lineno = 0;
+  int rc = 0;
+
+  if (f == NULL)
+    return errno == ENOENT ? 0
+                           : sk_error_set(err, SK_EIO, "%s: cannot read: %s",
+                                          j->path, strerror(errno));
+  for (;;) {
+    ssize_t n = getline(&line, &cap, f);
+    char *slug = NULL;
+    char *persona = NULL;
+    char inputs[65];
+    struct sk_review r;
+    if (n < 0)
+      break;
+    lineno++;
+    if (line[n - 1] != '\n') {
+      /* A crash mid-write leaves a last line without its newline. It was
+       * never fsync'd as done, so it is not a review: drop it. */
+      if (warn != NULL)
+        fprintf(warn,
+                "shipskip: %s:%zu: torn last line (an interrupted write) "
+                "ignored\n",
+                j->path, lineno);
+      if (truncate(j->path, off) != 0) {
+        rc = sk_error_set(err, SK_EIO, "%s: cannot cut the torn line: %s",
+                          j->path, strerror(errno));
+        goto out;
+      }
+      break;
+    }
+    if (sk_journal_parse_line(line, (size_t)n, &slug, &persona, inputs, &r) ==
+        0) {
+      char *key = make_key(slug, persona);
+      if (key == NULL || index_put(j, key, off, (size_t)n, inputs) != 0) {
+        free(slug);
+        free(persona);
+        sk_review_cleanup(&r);
+        rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+        goto out;
+      }
+      j->entries++;
+      free(slug);
+      free(persona);
+      sk_review_cleanup(&r);
+    } else if (warn != NULL && !(n == 1 && line[0] == '\n')) {
+      fprintf(warn, "shipskip: %s:%zu: unreadable journal line ignored\n",
+              j->path, lineno);
+    }
+    off += (off_t)n;
+  }
+  if (ferror(f))
+    rc = sk_error_set(err, SK_EIO, "%s: read error", j->path);
+out:
+  free(line);
+  fclose(f);
+  return rc;
+}
+
+int sk_journal_open(const char *outdir, int resume, FILE *warn,
+                    struct sk_journal **out, struct sk_error *err) {
+  struct sk_journal *j;
+  size_t len = strlen(outdir) + sizeof("/" JOURNAL_NAME);
+  int rc = 0;
+
+  *out = NULL;
+  j = calloc(1, sizeof(*j));
+  if (j == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  j->fd = -1;
+  sk_strmap_init(&j->index);
+  j->path = malloc(len);
+  if (j->path == NULL) {
+    free(j);
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  }
+  snprintf(j->path, len, "%s/" JOURNAL_NAME, outdir);
+  if (resume) {
+    rc = load(j, warn, err);
+  } else if (access(j->path, F_OK) == 0) {
+    /* A fresh run keeps the previous journal beside it, not inside. */
+    size_t olen = strlen(j->path) + 5;
+    char *old = malloc(olen);
+    if (old == NULL) {
+      rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+    } else {
+      snprintf(old, olen, "%s.old", j->path);
+      if (rename(j->path, old) != 0)
+        rc = sk_error_set(err, SK_EIO, "%s: cannot move aside: %s", j->path,
+                          strerror(errno));
+      free(old);
+    }
+  }
+  if (rc == 0) {
+    j->fd = open(j->path, O_RDWR | O_APPEND | O_CREAT, 0666);
+    if (j->fd < 0)
+      rc = sk_error_set(err, SK_EIO, "%s: cannot open: %s", j->path,
+                        strerror(errno));
+  }
+  if (rc != 0) {
+    sk_journal_close(j);
+    return rc;
+  }
+  *out = j;
+  return 0;
+}
+
+void sk_journal_close(struct sk_journal *j) {
+  if (j == NULL)
+    return;
+  if (j->fd >= 0) {
+    /* Best effort: a caller that must know syncs first. */
+    if (j->deferred)
+      (void)fsync(j->fd);
+    close(j->fd);
+  }
+  sk_strmap_cleanup(&j->index, free);
+  free(j->path);
+  free(j);
+}
+
+unsigned long sk_journal_entries(const struct sk_journal *j) {
+  return j->entries;
+}
+
+void sk_journal_defer_sync(struct sk_journal *j, int on) {
+  j->deferred = on;
+}
+
+int sk_journal_sync(struct sk_journal *j, struct sk_error *err) {
+  if (fsync(j->fd) != 0)
+    return sk_error_set(err, SK_EIO, "%s: fsync failed: %s", j->path,
+                        strerror(errno));
+  return 0;
+}
+
+int sk_journal_append(struct sk_journal *j, const char *slug,
+                      const char *inputs, const struct sk_review *r,
+                      struct sk_error *err) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON *errs;
+  char *text = NULL;
+  struct stat st;
+  size_t len;
+  size_t done = 0;
+  size_t i;
+  int ok = r->status == SK_REVIEW_OK;
+  int rc = 0;
+
+  if (o == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  if (!cJSON_AddStringToObject(o, "tool", slug) ||
+      !cJSON_AddStringToObject(o, "persona", r->persona->name) ||
+      !cJSON_AddStringToObject(o, "inputs", inputs) ||
+      !cJSON_AddStringToObject(o, "status", ok ? "ok" : "failed") ||
+      (ok && (!cJSON_AddNumberToObject(o, "score", r->score) ||
+              !cJSON_AddStringToObject(o, "verdict", r->verdict) ||
+              !cJSON_AddStringToObject(o, "review", r->text))) ||
+      !cJSON_AddStringToObject(o, "provider", r->provider ? r->provider : "") ||
+      !cJSON_AddStringToObject(o, "model", r->model ? r->model : "") ||
+      !cJSON_AddNumberToObject(o, "attempts", r->attempts) ||
+      !cJSON_AddNumberToObject(o, "retries", r->retries) ||
+      !cJSON_AddNumberToObject(o, "prompt_tokens", (double)r->prompt_tokens) ||
+      !cJSON_AddNumberToObject(o, "completion_tokens",
+                               (double)r->completion_tokens) ||
+      (r->cost_usd >= 0 ? !cJSON_AddNumberToObject(o, "cost_usd", r->cost_usd)
+                        : !cJSON_AddNullToObject(o, "cost_usd")) ||
+      (errs = cJSON_AddArrayToObject(o, "errors")) == NULL)
+    goto nomem;
+  for (i = 0; i < r->nerrors; i++) {
+    cJSON *s = cJSON_CreateString(r->errors[i]);
+    if (s == NULL)
+      goto nomem;
+    cJSON_AddItemToArray(errs, s);
+  }
+  text = cJSON_PrintUnformatted(o);
+  if (text == NULL)
+    goto nomem;
+  len = strlen(text);
+  text[len] = '\0';
+  if (fstat(j->fd, &st) != 0) {
+    rc = sk_error_set(err, SK_EIO, "%s: %s", j->path, strerror(errno));
+    goto out;
+  }
+  {
+    /* One write of the line and its newline; O_APPEND keeps concurrent
+     * writers (there are none, but a second shipskip by mistake) from
+     * interleaving inside a line. */
+    char *line = malloc(len + 1);
+    if (line == NULL)
+      goto nomem;
+    memcpy(line, text, len);
+    line[len] = '\n';
+    while (done < len + 1) {
+      ssize_t w = write(j->fd, line + done, len + 1 - done);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0) {
+        rc = sk_error_set(err, SK_EIO, "%s: write failed: %s", j->path,
+                          w < 0 ? strerror(errno) : "no progress");
+        break;
+      }
+      done += (size_t)w;
+    }
+    free(line);
+  }
+  if (rc == 0 && !j->deferred && fsync(j->fd) != 0)
+    rc = sk_error_set(err, SK_EIO, "%s: fsync failed: %s", j->path,
+                      strerror(errno));
+  if (rc != 0 && ftruncate(j->fd, st.st_size) != 0) {
+    /* Could not even cut the partial line back off: the next resume will
+     * see it as torn and ignore it, which is still consistent. */
+  }
+  goto out;
+nomem:
+  rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+out:
+  cJSON_free(text);
+  cJSON_Delete(o);
+  return rc;
+}
+
+int sk_journal_lookup(struct sk_journal *j, const char *slug,
+                      const struct sk_persona *persona, const char *inputs,
+                      struct sk_review *r, struct sk_error *err) {
+  char *key;
+  struct sk_strmap_slot *slot;
+  struct entry *e;
+  char *buf;
+  char *s = NULL;
+  char *p = NULL;
+  char in[65];
+  ssize_t n;
+  int rc;
+
+  memset(r, 0, sizeof(*r));
+  key = make_key(slug, persona->name);
+  if (key == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  slot = sk_strmap_find(&j->index, key);
+  free(key);
+  if (slot == NULL)
+    return 0;
+  e = slot->value;
+  if (strcmp(e->inputs, inputs) != 0)
+    return 0;
+  if (e->len > LINE_CAP)
+    return sk_error_set(err, SK_ETOOBIG, "%s: journal line too long", j->path);
+  buf = malloc(e->len + 1);
+  if (buf == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  n = pread(j->fd, buf, e->len, e->off);
+  if (n != (ssize_t)e->len) {
+    free(buf);
+    return sk_error_set(err, SK_EIO, "%s: cannot read back a journal line",
+                        j->path);
+  }
+  buf[e->len] = '\0';
+  rc = sk_journal_parse_line(buf, e->len, &s, &p, in, r);
+  free(buf);
+  free(s);
+  free(p);
+  if (rc != 0)
+    return sk_error_set(err, rc, "%s: journal line changed under us", j->path);
+  r->persona = persona;
+  return 1;
+}

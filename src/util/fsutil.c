@@ -1,0 +1,195 @@
+/* fsutil.c: capped file reads, mkdir -p and atomic writes (see fsutil.h). */
+#include "shipskip/util/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int sk_fs_read_file(const char *path, size_t cap, char **out, size_t *len,
+                    struct sk_error *err) {
+  FILE *f;
+  char *data = NULL;
+  size_t size = 0;
+  size_t used = 0;
+  int rc = 0;
+
+  *out = NULL;
+  *len = 0;
+  f = fopen(path, "rb");
+  if (f == NULL)
+    return sk_error_set(err, errno == ENOENT ? SK_ENOENT : SK_EIO,
+                        "%s: cannot open: %s", path, strerror(errno));
+  for (;;) {
+    size_t n;
+    if (size - used < 4096 + 1) {
+      size_t nsize = size ? size * 2 : 8192;
+      char *p = realloc(data, nsize);
+      if (p == NULL) {
+        rc = sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
+        goto out;
+      }
+      data = p;
+      size = nsize;
+    }
+    n = fread(data + used, 1, size - used - 1, f);
+    used += n;
+    if (used > cap) {
+      rc = sk_error_set(err, SK_ETOOBIG, "%s: larger than the %zu-byte limit",
+                        path, cap);
+      goto out;
+    }
+    if (n == 0)
+      break;
+  }
+  if (ferror(f)) {
+    rc = sk_error_set(err, SK_EIO, "%s: read error", path);
+    goto out;
+  }
+  data[used] = '\0';
+  *out = data;
+  *len = used;
+  data = NULL;
+out:
+  free(data);
+  fclose(f);
+  return rc;
+}
+
+int sk_fs_is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int sk_fs_mkdirs(const char *path, struct sk_error *err) {
+  char *copy;
+  char *p;
+  int rc = 0;
+
+  if (path[0] == '\0')
+    return sk_error_set(err, SK_EINVAL, "output directory name is empty");
+  copy = strdup(path);
+  if (copy == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  /* Create each prefix in turn; EEXIST on a directory is success. */
+  for (p = copy + 1;; p++) {
+    char c = *p;
+    if (c != '/' && c != '\0')
+      continue;
+    *p = '\0';
+    if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
+      rc = sk_error_set(err, SK_EIO, "%s: cannot create directory: %s", copy,
+                        strerror(errno));
+      goto out;
+    }
+    *p = c;
+    if (c == '\0')
+      break;
+  }
+  if (!sk_fs_is_dir(path))
+    rc = sk_error_set(err, SK_EIO, "%s: exists and is not a directory", path);
+out:
+  free(copy);
+  return rc;
+}
+
+int sk_fs_atomic_open(struct sk_fs_atomic *a, const char *dir, const char *name,
+                      struct sk_error *err) {
+  int n;
+
+  a->fd = -1;
+  a->tmp[0] = '\0';
+  if (name[0] == '\0' || name[0] == '.' || strchr(name, '/') != NULL)
+    return sk_error_set(err, SK_EINVAL, "refusing unsafe file name \"%s\"",
+                        name);
+  n = snprintf(a->final, sizeof(a->final), "%s/%s", dir, name);
+  if (n < 0 || (size_t)n >= sizeof(a->final))
+    return sk_error_set(err, SK_EINVAL, "%s/%s: path too long", dir, name);
+  n = snprintf(a->tmp, sizeof(a->tmp), "%s/.%s.tmp.%ld", dir, name,
+               (long)getpid());
+  if (n < 0 || (size_t)n >= sizeof(a->tmp)) {
+    a->tmp[0] = '\0';
+    return sk_error_set(err, SK_EINVAL, "%s/%s: path too long", dir, name);
+  }
+  a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  if (a->fd < 0) {
+    int rc = sk_error_set(err, SK_EIO, "%s: cannot create: %s", a->tmp,
+                          strerror(errno));
+    a->tmp[0] = '\0';
+    return rc;
+  }
+  return 0;
+}
+
+int sk_fs_atomic_write(struct sk_fs_atomic *a, const void *data, size_t len,
+                       struct sk_error *err) {
+  const char *p = data;
+
+  while (len > 0) {
+    ssize_t w = write(a->fd, p, len);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0) {
+      int rc = sk_error_set(err, SK_EIO, "%s: write failed: %s", a->final,
+                            strerror(errno));
+      sk_fs_atomic_abort(a);
+      return rc;
+    }
+    p += w;
+    len -= (size_t)w;
+  }
+  return 0;
+}
+
+int sk_fs_atomic_commit(struct sk_fs_atomic *a, struct sk_error *err) {
+  int rc = 0;
+
+  /* fsync before rename: after a crash the name points at whole contents. */
+  if (fsync(a->fd) != 0) {
+    rc = sk_error_set(err, SK_EIO, "%s: fsync failed: %s", a->final,
+                      strerror(errno));
+    goto fail;
+  }
+  if (close(a->fd) != 0) {
+    a->fd = -1;
+    rc = sk_error_set(err, SK_EIO, "%s: close failed: %s", a->final,
+                      strerror(errno));
+    goto fail;
+  }
+  a->fd = -1;
+  if (rename(a->tmp, a->final) != 0) {
+    rc = sk_error_set(err, SK_EIO, "%s: rename failed: %s", a->final,
+                      strerror(errno));
+    goto fail;
+  }
+  a->tmp[0] = '\0';
+  return 0;
+fail:
+  sk_fs_atomic_abort(a);
+  return rc;
+}
+
+void sk_fs_atomic_abort(struct sk_fs_atomic *a) {
+  if (a == NULL)
+    return;
+  if (a->fd >= 0)
+    close(a->fd);
+  a->fd = -1;
+  if (a->tmp[0] != '\0')
+    unlink(a->tmp);
+  a->tmp[0] = '\0';
+}
+
+int sk_fs_write_atomic(const char *dir, const char *name, const void *data,
+                       size_t len, struct sk_error *err) {
+  struct sk_fs_atomic a;
+  int rc = sk_fs_atomic_open(&a, dir, name, err);
+  if (rc == 0)
+    rc = sk_fs_atomic_write(&a, data, len, err);
+  if (rc == 0)
+    rc = sk_fs_atomic_commit(&a, err);
+  return rc;
+}

@@ -1,0 +1,158 @@
+/* jsonfmt.c: the two-space JSON printer (see jsonfmt.h). */
+#include "shipskip/util/jsonfmt.h"
+#include "shipskip/util/error.h"
+
+#include <math.h>
+#include <string.h>
+
+static int indent(struct sk_buf *out, int depth) {
+  static const char spaces[] = "                                ";
+  int rc = 0;
+  while (depth > 0 && rc == 0) {
+    int n = depth > 16 ? 16 : depth;
+    rc = sk_buf_add(out, spaces, (size_t)n * 2);
+    depth -= n;
+  }
+  return rc;
+}
+
+/* A string as cJSON prints it: in quotes, with the two-character escapes
+ * for " \\ \b \f \n \r \t, \u00xx (lowercase) for the other bytes below
+ * 0x20, and every other byte as it is; NULL prints as "". Printed here, not
+ * by cJSON, because a scorecard is mostly strings and cJSON would allocate
+ * and scan each twice. */
+static int string(const char *s, struct sk_buf *out) {
+  static const char hex[] = "0123456789abcdef";
+  const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+  const unsigned char *run = p;
+  int rc = sk_buf_add(out, "\"", 1);
+
+  for (; rc == 0 && *p != '\0'; p++) {
+    char esc[6] = {'\\', 0, '0', '0', 0, 0};
+    size_t n = 2;
+    if (*p >= 0x20 && *p != '"' && *p != '\\')
+      continue;
+    switch (*p) {
+    case '"':
+    case '\\':
+      esc[1] = (char)*p;
+      break;
+    case '\b':
+      esc[1] = 'b';
+      break;
+    case '\f':
+      esc[1] = 'f';
+      break;
+    case '\n':
+      esc[1] = 'n';
+      break;
+    case '\r':
+      esc[1] = 'r';
+      break;
+    case '\t':
+      esc[1] = 't';
+      break;
+    default:
+      esc[1] = 'u';
+      esc[4] = hex[*p >> 4];
+      esc[5] = hex[*p & 15];
+      n = 6;
+      break;
+    }
+    rc = sk_buf_add(out, run, (size_t)(p - run));
+    if (rc == 0)
+      rc = sk_buf_add(out, esc, n);
+    run = p + 1;
+  }
+  if (rc == 0)
+    rc = sk_buf_add(out, run, (size_t)(p - run));
+  if (rc == 0)
+    rc = sk_buf_add(out, "\"", 1);
+  return rc;
+}
+
+/* A leaf as cJSON prints it unformatted. */
+static int leaf(const cJSON *item, struct sk_buf *out) {
+  cJSON tmp = *item;
+  char *s;
+  int rc;
+
+  if (cJSON_IsString(item))
+    return string(item->valuestring, out);
+  if (cJSON_IsTrue(item))
+    return sk_buf_add(out, "true", 4);
+  if (cJSON_IsFalse(item))
+    return sk_buf_add(out, "false", 5);
+  if (cJSON_IsNull(item))
+    return sk_buf_add(out, "null", 4);
+  if (cJSON_IsNumber(item) && item->valuedouble == (double)item->valueint &&
+      !signbit(item->valuedouble)) {
+    /* cJSON prints numbers with "%1.15g"; for a whole number from 0 to
+     * INT_MAX that is just its digits, which are cheaper than a printf.
+     * Negative ones (and -0, printed "-0") are left to cJSON. */
+    char digits[16];
+    size_t n = sizeof(digits);
+    unsigned u = (unsigned)item->valueint;
+    do {
+      digits[--n] = (char)('0' + u % 10);
+      u /= 10;
+    } while (u > 0);
+    return sk_buf_add(out, digits + n, sizeof(digits) - n);
+  }
+  /* Numbers (and raw text) as cJSON prints them. Print a detached shallow
+   * copy: a leaf has no children, and without its siblings and key cJSON
+   * prints the value alone. */
+  tmp.next = tmp.prev = NULL;
+  tmp.string = NULL;
+  s = cJSON_PrintUnformatted(&tmp);
+  if (s == NULL)
+    return SK_ENOMEM;
+  rc = sk_buf_adds(out, s);
+  cJSON_free(s);
+  return rc;
+}
+
+static int key(const char *k, struct sk_buf *out) {
+  int rc = string(k, out);
+  if (rc == 0)
+    rc = sk_buf_add(out, ": ", 2);
+  return rc;
+}
+
+static int print(const cJSON *item, int depth, struct sk_buf *out) {
+  const cJSON *child;
+  int rc = 0;
+  int obj = cJSON_IsObject(item);
+
+  if (!obj && !cJSON_IsArray(item))
+    return leaf(item, out);
+  child = item->child;
+  if (child == NULL)
+    return sk_buf_adds(out, obj ? "{}" : "[]");
+  rc = sk_buf_adds(out, obj ? "{\n" : "[\n");
+  for (; child != NULL && rc == 0; child = child->next) {
+    rc = indent(out, depth + 1);
+    if (rc == 0 && obj)
+      rc = key(child->string != NULL ? child->string : "", out);
+    if (rc == 0)
+      rc = print(child, depth + 1, out);
+    if (rc == 0)
+      rc = sk_buf_adds(out, child->next != NULL ? ",\n" : "\n");
+  }
+  if (rc == 0)
+    rc = indent(out, depth);
+  if (rc == 0)
+    rc = sk_buf_adds(out, obj ? "}" : "]");
+  return rc;
+}
+
+int sk_json_pretty_at(const cJSON *item, int depth, struct sk_buf *out) {
+  return print(item, depth, out);
+}
+
+int sk_json_pretty(const cJSON *item, struct sk_buf *out) {
+  int rc = print(item, 0, out);
+  if (rc == 0)
+    rc = sk_buf_add(out, "\n", 1);
+  return rc;
+}
