@@ -96,6 +96,30 @@ out:
   return rc;
 }
 
+int sk_path_join(char *buf, size_t size, const char *dir, const char *name,
+                 struct sk_error *err) {
+  size_t dlen = strlen(dir);
+  const char *sep = "/";
+  int n;
+
+  if (dlen == 0 || strcmp(dir, ".") == 0) {
+    dir = "";
+    sep = "";
+  } else if (dir[dlen - 1] == '/') {
+    sep = "";
+  }
+  n = snprintf(buf, size, "%s%s%s", dir, sep, name);
+  if (n < 0 || (size_t)n >= size) {
+    if (size > 0)
+      buf[0] = '\0';
+    return sk_error_set(err, SK_ETOOBIG,
+                        "%s%s%s: path too long (%zu bytes "
+                        "at most)",
+                        dir, sep, name, size - 1);
+  }
+  return 0;
+}
+
 int sk_fs_atomic_open(struct sk_fs_atomic *a, const char *dir, const char *name,
                       struct sk_error *err) {
   int n;

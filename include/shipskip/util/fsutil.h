@@ -12,6 +12,13 @@
 
 #include <stddef.h>
 
+/* Writes "dir/name" into buf (size bytes). Returns 0, or SK_ETOOBIG with
+ * err naming both parts when it does not fit: a path is never cut short. A
+ * dir of "" or "." gives name alone; a dir that ends in '/' gets no second
+ * one. */
+int sk_path_join(char *buf, size_t size, const char *dir, const char *name,
+                 struct sk_error *err);
+
 /* Reads all of path into a new NUL-terminated heap buffer (*out, free() it)
  * of *len bytes. Fails with SK_ENOENT, SK_EIO, SK_ETOOBIG past cap bytes, or
  * SK_ENOMEM; err names the path. */
