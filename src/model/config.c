@@ -2,12 +2,19 @@
  * model and price (see config.h). */
 #include "shipskip/model/config.h"
 #include "shipskip/util/fsutil.h"
+#include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CONFIG_CAP (1024 * 1024)
+
+/* A provider's own rate limits take the bounds --rpm and --tpm take. */
+#define RATE_MIN 0.01
+#define RATE_MAX 1e9
+/* A price past a million USD per million tokens is a typo, not a model. */
+#define PRICE_MAX 1e6
 
 static const char *const BUILTIN[] = {"openai", "anthropic", "gemini", "ollama",
                                       "mistral"};
@@ -196,6 +203,43 @@ static int only_keys(const cJSON *obj, const char *const *allowed,
   return 0;
 }
 
+/* Reads the optional rate limit key of providers.NAME into *out: absent,
+ * null or 0 is none (0); otherwise a number from RATE_MIN to RATE_MAX.
+ * Returns 0 or SK_ECONFIG naming the key. */
+static int opt_rate(const cJSON *item, const char *key, const char *path,
+                    double *out, struct sk_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, key);
+  double d;
+
+  *out = 0;
+  if (v == NULL || cJSON_IsNull(v))
+    return 0;
+  if (sk_json_num(v, 0, 0, &d))
+    return 0;
+  if (!sk_json_num(v, RATE_MIN, RATE_MAX, &d))
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: providers.%s.%s: must be a number from %g to %g "
+                        "(per minute), or 0 for none",
+                        path, item->string, key, RATE_MIN, RATE_MAX);
+  *out = d;
+  return 0;
+}
+
+/* Reads prices.MODEL: {"input", "output"} in USD per million tokens. Returns
+ * 0 or SK_ECONFIG naming the model. */
+static int read_price(const cJSON *item, const char *path, double *in,
+                      double *out, struct sk_error *err) {
+  if (!sk_json_num(cJSON_GetObjectItemCaseSensitive(item, "input"), 0,
+                   PRICE_MAX, in) ||
+      !sk_json_num(cJSON_GetObjectItemCaseSensitive(item, "output"), 0,
+                   PRICE_MAX, out))
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: prices.%s: needs \"input\" and \"output\", USD "
+                        "per million tokens, >= 0 and <= %g",
+                        path, item->string, PRICE_MAX);
+  return 0;
+}
+
 static int load_json(struct sk_config *c, const char *path, const char *text,
                      size_t len, struct sk_error *err) {
   static const char *const PROVIDER_KEYS[] = {"type", "base_url", "api_key_env",
@@ -233,7 +277,6 @@ static int load_json(struct sk_config *c, const char *path, const char *text,
     const char *key = opt_str(item, "api_key_env", &bad);
     const struct sk_provider *impl;
     struct sk_provider_def *d;
-    const cJSON *v;
     char where[160];
     snprintf(where, sizeof(where), "providers.%s", item->string);
     if (cJSON_IsObject(item) &&
@@ -267,10 +310,9 @@ static int load_json(struct sk_config *c, const char *path, const char *text,
       rc = sk_error_set(err, SK_ENOMEM, "out of memory");
       goto out;
     }
-    v = cJSON_GetObjectItemCaseSensitive(item, "rpm");
-    d->rpm = cJSON_IsNumber(v) && v->valuedouble > 0 ? v->valuedouble : 0;
-    v = cJSON_GetObjectItemCaseSensitive(item, "tpm");
-    d->tpm = cJSON_IsNumber(v) && v->valuedouble > 0 ? v->valuedouble : 0;
+    if ((rc = opt_rate(item, "rpm", path, &d->rpm, err)) != 0 ||
+        (rc = opt_rate(item, "tpm", path, &d->tpm, err)) != 0)
+      goto out;
   }
   sec = cJSON_GetObjectItemCaseSensitive(root, "default");
   if (sec != NULL) {
@@ -325,24 +367,18 @@ static int load_json(struct sk_config *c, const char *path, const char *text,
   }
   sec = cJSON_GetObjectItemCaseSensitive(root, "prices");
   cJSON_ArrayForEach(item, sec) {
-    const cJSON *in = cJSON_GetObjectItemCaseSensitive(item, "input");
-    const cJSON *outp = cJSON_GetObjectItemCaseSensitive(item, "output");
+    double in;
+    double outp;
     struct sk_price *p;
-    if (!cJSON_IsNumber(in) || !cJSON_IsNumber(outp) || in->valuedouble < 0 ||
-        outp->valuedouble < 0) {
-      rc = sk_error_set(err, SK_ECONFIG,
-                        "%s: prices.%s: needs \"input\" and \"output\", USD "
-                        "per million tokens, >= 0",
-                        path, item->string);
+    if ((rc = read_price(item, path, &in, &outp, err)) != 0)
       goto out;
-    }
     p = realloc(c->prices, (c->nprices + 1) * sizeof(*p));
     if (p == NULL)
       goto nomem;
     c->prices = p;
     p[c->nprices].model = strdup(item->string);
-    p[c->nprices].input_per_m = in->valuedouble;
-    p[c->nprices].output_per_m = outp->valuedouble;
+    p[c->nprices].input_per_m = in;
+    p[c->nprices].output_per_m = outp;
     if (p[c->nprices++].model == NULL)
       goto nomem;
   }
