@@ -305,3 +305,34 @@ int sk_provider_join_text(const cJSON *array, int (*keep)(const cJSON *item),
   *out = s;
   return 0;
 }
+
+void sk_wire_request_init(struct sk_wire_request *w) {
+  memset(w, 0, sizeof(*w));
+  w->secret_header = -1;
+}
+
+int sk_wire_request_set_json(struct sk_wire_request *w, const cJSON *root) {
+  char *body = cJSON_PrintUnformatted(root);
+  if (body == NULL)
+    return SK_ENOMEM;
+  free(w->body);
+  w->body = body;
+  w->body_len = strlen(body);
+  return 0;
+}
+
+int sk_wire_request_add_key(struct sk_wire_request *w,
+                            const struct sk_provider_conf *conf,
+                            const char *name, const char *prefix) {
+  if (conf->api_key == NULL || conf->api_key[0] == '\0')
+    return 0;
+  return sk_wire_request_add_secret(w, name, prefix, conf->api_key);
+}
+
+int sk_wire_request_built(struct sk_wire_request *w, int rc,
+                          struct sk_error *err) {
+  if (rc == 0)
+    return 0;
+  sk_wire_request_cleanup(w);
+  return sk_error_set(err, rc, "building the request: %s", sk_strerror(rc));
+}

@@ -68,8 +68,7 @@ static int build(const struct sk_provider_conf *conf,
   size_t i;
   int rc = SK_ENOMEM;
 
-  memset(out, 0, sizeof(*out));
-  out->secret_header = -1;
+  sk_wire_request_init(out);
   for (i = 0; i < req->nmessages; i++) {
     const char *role = req->messages[i].role;
     if (strcmp(role, "system") != 0 && strcmp(role, "user") != 0 &&
@@ -113,10 +112,8 @@ static int build(const struct sk_provider_conf *conf,
                               req->temperature > 1 ? 1 : req->temperature) ==
           NULL)
     goto out;
-  out->body = cJSON_PrintUnformatted(root);
-  if (out->body == NULL)
+  if (sk_wire_request_set_json(out, root) != 0)
     goto out;
-  out->body_len = strlen(out->body);
 
   /* The base URL is the API root, as in Anthropic's SDKs. */
   rc = sk_wire_request_set_url(out, conf->base_url, "/v1/messages");
@@ -124,16 +121,12 @@ static int build(const struct sk_provider_conf *conf,
     rc = sk_wire_request_add_header(out, "Content-Type", "application/json");
   if (rc == 0)
     rc = sk_wire_request_add_header(out, "anthropic-version", "2023-06-01");
-  if (rc == 0 && conf->api_key != NULL && conf->api_key[0] != '\0')
-    rc = sk_wire_request_add_secret(out, "x-api-key", "", conf->api_key);
+  if (rc == 0)
+    rc = sk_wire_request_add_key(out, conf, "x-api-key", "");
 out:
   free(system);
   cJSON_Delete(root);
-  if (rc != 0) {
-    sk_wire_request_cleanup(out);
-    return sk_error_set(err, rc, "building the request: %s", sk_strerror(rc));
-  }
-  return 0;
+  return sk_wire_request_built(out, rc, err);
 }
 
 /* Fills out->error from {"type":"error","error":{"type","message"}} and

@@ -85,8 +85,7 @@ static int build(const struct sk_provider_conf *conf,
   size_t i;
   int rc = SK_ENOMEM;
 
-  memset(out, 0, sizeof(*out));
-  out->secret_header = -1;
+  sk_wire_request_init(out);
   root = cJSON_CreateObject();
   if (root == NULL)
     goto out;
@@ -142,10 +141,8 @@ static int build(const struct sk_provider_conf *conf,
         cJSON_AddNumberToObject(gc, "seed", (double)req->seed) == NULL)
       goto out;
   }
-  out->body = cJSON_PrintUnformatted(root);
-  if (out->body == NULL)
+  if (sk_wire_request_set_json(out, root) != 0)
     goto out;
-  out->body_len = strlen(out->body);
 
   /* The base URL is the API root, as in Google's SDKs. */
   path = model_path(req->model);
@@ -154,16 +151,12 @@ static int build(const struct sk_provider_conf *conf,
   rc = sk_wire_request_set_url(out, conf->base_url, path);
   if (rc == 0)
     rc = sk_wire_request_add_header(out, "Content-Type", "application/json");
-  if (rc == 0 && conf->api_key != NULL && conf->api_key[0] != '\0')
-    rc = sk_wire_request_add_secret(out, "x-goog-api-key", "", conf->api_key);
+  if (rc == 0)
+    rc = sk_wire_request_add_key(out, conf, "x-goog-api-key", "");
 out:
   free(path);
   cJSON_Delete(root);
-  if (rc != 0) {
-    sk_wire_request_cleanup(out);
-    return sk_error_set(err, rc, "building the request: %s", sk_strerror(rc));
-  }
-  return 0;
+  return sk_wire_request_built(out, rc, err);
 }
 
 /* Reads google.rpc details: RetryInfo's retryDelay ("37s") as the wait when

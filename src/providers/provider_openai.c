@@ -29,8 +29,7 @@ static int build(const struct sk_provider_conf *conf,
   cJSON *root = NULL;
   int rc = SK_ENOMEM;
 
-  memset(out, 0, sizeof(*out));
-  out->secret_header = -1;
+  sk_wire_request_init(out);
   root = cJSON_CreateObject();
   if (root == NULL ||
       cJSON_AddStringToObject(root, "model", req->model) == NULL)
@@ -47,26 +46,19 @@ static int build(const struct sk_provider_conf *conf,
   if (req->has_seed &&
       cJSON_AddNumberToObject(root, "seed", (double)req->seed) == NULL)
     goto out;
-  out->body = cJSON_PrintUnformatted(root);
-  if (out->body == NULL)
+  if (sk_wire_request_set_json(out, root) != 0)
     goto out;
-  out->body_len = strlen(out->body);
 
   /* The base URL includes the version path, as in OpenAI's SDKs; a trailing
    * slash is forgiven. */
   rc = sk_wire_request_set_url(out, conf->base_url, "/chat/completions");
   if (rc == 0)
     rc = sk_wire_request_add_header(out, "Content-Type", "application/json");
-  if (rc == 0 && conf->api_key != NULL && conf->api_key[0] != '\0')
-    rc = sk_wire_request_add_secret(out, "Authorization", "Bearer ",
-                                    conf->api_key);
+  if (rc == 0)
+    rc = sk_wire_request_add_key(out, conf, "Authorization", "Bearer ");
 out:
   cJSON_Delete(root);
-  if (rc != 0) {
-    sk_wire_request_cleanup(out);
-    return sk_error_set(err, rc, "building the request: %s", sk_strerror(rc));
-  }
-  return 0;
+  return sk_wire_request_built(out, rc, err);
 }
 
 /* Reads {"error":{"message","type","code"}}, {"error":"text"}, Mistral's

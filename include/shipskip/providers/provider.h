@@ -241,6 +241,28 @@ void sk_provider_accept_take(struct sk_chat_result *out, char *text);
 int sk_provider_join_text(const cJSON *array, int (*keep)(const cJSON *item),
                           char **out);
 
+/* ---- the build path every provider shares ---------------------------- */
+
+/* Starts w: no URL, headers or body, and no credential header. */
+void sk_wire_request_init(struct sk_wire_request *w);
+
+/* Sets w's body to root printed without white space. Returns 0 or
+ * SK_ENOMEM. */
+int sk_wire_request_set_json(struct sk_wire_request *w, const cJSON *root);
+
+/* Appends the credential header "name: prefix KEY" when conf has a
+ * non-empty api_key; without one, adds nothing (a local server that takes
+ * no key). Returns 0 or as sk_wire_request_add_secret(). */
+int sk_wire_request_add_key(struct sk_wire_request *w,
+                            const struct sk_provider_conf *conf,
+                            const char *name, const char *prefix);
+
+/* Ends a provider's build(): returns 0 when rc is 0; otherwise frees w and
+ * returns rc with err set to "building the request: REASON" (a message the
+ * build already set wins, as the first error always does). */
+int sk_wire_request_built(struct sk_wire_request *w, int rc,
+                          struct sk_error *err);
+
 /* Appends "name: value" to w's headers. Returns 0, SK_EINVAL when all
  * SK_MAX_HEADERS are used, or SK_ENOMEM. */
 int sk_wire_request_add_header(struct sk_wire_request *w, const char *name,
