@@ -283,6 +283,90 @@ TEST(registry) {
   ASSERT(sk_provider_find(NULL) == NULL);
 }
 
+/* Token counts go through one bounded getter: a count that is not a whole
+ * number in [0, SK_PROVIDER_TOKENS_MAX] reads as absent (0), never as a
+ * truncated or undefined value. */
+TEST(token_counts_are_bounded_whole_numbers) {
+  cJSON *o = cJSON_Parse("{\"a\":12,\"b\":12.5,\"c\":1e300,\"d\":-1,"
+                         "\"e\":\"7\",\"f\":999999999999999,"
+                         "\"g\":1000000000000000}");
+  struct sk_chat_result r;
+  struct hdrs none = {{NULL}, {NULL}, ""};
+  ASSERT(o != NULL);
+  ASSERT_INT_EQ(sk_provider_tokens(o, "a"), 12);
+  ASSERT_INT_EQ(sk_provider_tokens(o, "b"), 0);
+  ASSERT_INT_EQ(sk_provider_tokens(o, "c"), 0);
+  ASSERT_INT_EQ(sk_provider_tokens(o, "d"), 0);
+  ASSERT_INT_EQ(sk_provider_tokens(o, "e"), 0);
+  ASSERT(sk_provider_tokens(o, "f") == 999999999999999L);
+  ASSERT_INT_EQ(sk_provider_tokens(o, "g"), 0);
+  ASSERT_INT_EQ(sk_provider_tokens(o, "missing"), 0);
+  ASSERT_INT_EQ(sk_provider_tokens(NULL, "a"), 0);
+  cJSON_Delete(o);
+  /* Through a whole parse: a fractional count is garbage, not 12. */
+  parse(200,
+        "{\"choices\":[{\"message\":{\"content\":\"hi\"}}],"
+        "\"usage\":{\"prompt_tokens\":12.5,\"completion_tokens\":3}}",
+        &none, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_OK);
+  ASSERT_INT_EQ(r.prompt_tokens, 0);
+  ASSERT_INT_EQ(r.completion_tokens, 3);
+  sk_chat_result_cleanup(&r);
+}
+
+/* The shared error line: kind and message cut to one line each, either
+ * left out when it is not a string; the message's line handed back. */
+TEST(shared_error_text) {
+  cJSON *o = cJSON_Parse("{\"k\":\"rate_limit\",\"m\":\"slow\\ndown\","
+                         "\"n\":5}");
+  struct sk_chat_result r;
+  char line[SK_PROVIDER_LINE];
+  ASSERT(o != NULL);
+  sk_chat_result_init(&r);
+  sk_provider_error_text(&r, 429, cJSON_GetObjectItemCaseSensitive(o, "k"),
+                         cJSON_GetObjectItemCaseSensitive(o, "m"), line);
+  ASSERT_STR_EQ(r.error, "HTTP 429 rate_limit: slow down");
+  ASSERT_STR_EQ(line, "slow down");
+  sk_provider_error_text(&r, 500, cJSON_GetObjectItemCaseSensitive(o, "n"),
+                         NULL, NULL);
+  ASSERT_STR_EQ(r.error, "HTTP 500");
+  sk_provider_error_text(&r, 404, NULL,
+                         cJSON_GetObjectItemCaseSensitive(o, "m"), NULL);
+  ASSERT_STR_EQ(r.error, "HTTP 404: slow down");
+  cJSON_Delete(o);
+}
+
+/* Accepting a reply copies it and sets OK; a reply taken over is kept. */
+TEST(shared_accept_and_join) {
+  cJSON *o = cJSON_Parse("[{\"text\":\"a\"},{\"x\":1},{\"text\":\"b\"},"
+                         "{\"text\":7}]");
+  struct sk_chat_result r;
+  char *s = NULL;
+  const char *text = "reply";
+  ASSERT(o != NULL);
+  sk_chat_result_init(&r);
+  sk_provider_accept(&r, text);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_OK);
+  ASSERT_STR_EQ(r.content, "reply");
+  ASSERT(r.content != text);
+  sk_chat_result_cleanup(&r);
+  ASSERT_INT_EQ(sk_provider_join_text(o, NULL, &s), 0);
+  ASSERT_STR_EQ(s, "ab");
+  sk_chat_result_init(&r);
+  sk_provider_accept_take(&r, s);
+  ASSERT(r.content == s);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_OK);
+  sk_chat_result_cleanup(&r);
+  ASSERT_INT_EQ(sk_provider_join_text(NULL, NULL, &s), 0);
+  ASSERT_STR_EQ(s, "");
+  free(s);
+  sk_chat_result_init(&r);
+  sk_provider_accept_take(&r, NULL);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_RETRY);
+  ASSERT_STR_EQ(r.error, "malformed reply: out of memory");
+  cJSON_Delete(o);
+}
+
 int main(void) {
   RUN(builds_the_exact_request);
   RUN(success_with_llama_cpp_extras);
@@ -292,5 +376,8 @@ int main(void) {
   RUN(openai_rate_limit_headers);
   RUN(mistral_is_openai_compatible);
   RUN(registry);
+  RUN(token_counts_are_bounded_whole_numbers);
+  RUN(shared_error_text);
+  RUN(shared_accept_and_join);
   return TEST_REPORT();
 }

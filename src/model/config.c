@@ -2,12 +2,19 @@
  * model and price (see config.h). */
 #include "shipskip/model/config.h"
 #include "shipskip/util/fsutil.h"
+#include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CONFIG_CAP (1024 * 1024)
+
+/* A provider's own rate limits take the bounds --rpm and --tpm take. */
+#define RATE_MIN 0.01
+#define RATE_MAX 1e9
+/* A price past a million USD per million tokens is a typo, not a model. */
+#define PRICE_MAX 1e6
 
 static const char *const BUILTIN[] = {"openai", "anthropic", "gemini", "ollama",
                                       "mistral"};
@@ -196,11 +203,176 @@ static int only_keys(const cJSON *obj, const char *const *allowed,
   return 0;
 }
 
-static int load_json(struct sk_config *c, const char *path, const char *text,
-                     size_t len, struct sk_error *err) {
+/* Reads the optional rate limit key of providers.NAME into *out: absent,
+ * null or 0 is none (0); otherwise a number from RATE_MIN to RATE_MAX.
+ * Returns 0 or SK_ECONFIG naming the key. */
+static int opt_rate(const cJSON *item, const char *key, const char *path,
+                    double *out, struct sk_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, key);
+  double d;
+
+  *out = 0;
+  if (v == NULL || cJSON_IsNull(v))
+    return 0;
+  if (sk_json_num(v, 0, 0, &d))
+    return 0;
+  if (!sk_json_num(v, RATE_MIN, RATE_MAX, &d))
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: providers.%s.%s: must be a number from %g to %g "
+                        "(per minute), or 0 for none",
+                        path, item->string, key, RATE_MIN, RATE_MAX);
+  *out = d;
+  return 0;
+}
+
+/* Reads prices.MODEL: {"input", "output"} in USD per million tokens. Returns
+ * 0 or SK_ECONFIG naming the model. */
+static int read_price(const cJSON *item, const char *path, double *in,
+                      double *out, struct sk_error *err) {
+  if (!sk_json_num(cJSON_GetObjectItemCaseSensitive(item, "input"), 0,
+                   PRICE_MAX, in) ||
+      !sk_json_num(cJSON_GetObjectItemCaseSensitive(item, "output"), 0,
+                   PRICE_MAX, out))
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: prices.%s: needs \"input\" and \"output\", USD "
+                        "per million tokens, >= 0 and <= %g",
+                        path, item->string, PRICE_MAX);
+  return 0;
+}
+
+static const char *const ROUTE_KEYS[] = {"provider", "model", NULL};
+
+/* Reads providers.NAME (item) into a provider definition. types lists the
+ * known types for the message. Returns 0, SK_ECONFIG or SK_ENOMEM. */
+static int read_provider(struct sk_config *c, const cJSON *item,
+                         const char *path, const char *types,
+                         struct sk_error *err) {
   static const char *const PROVIDER_KEYS[] = {"type", "base_url", "api_key_env",
                                               "rpm",  "tpm",      NULL};
-  static const char *const ROUTE_KEYS[] = {"provider", "model", NULL};
+  int bad = 0;
+  const char *type = opt_str(item, "type", &bad);
+  const char *url = opt_str(item, "base_url", &bad);
+  const char *key = opt_str(item, "api_key_env", &bad);
+  const struct sk_provider *impl;
+  struct sk_provider_def *d;
+  char where[160];
+  int rc;
+
+  snprintf(where, sizeof(where), "providers.%s", item->string);
+  if (cJSON_IsObject(item)) {
+    rc = only_keys(item, PROVIDER_KEYS, path, where, err);
+    if (rc != 0)
+      return rc;
+  }
+  if (!cJSON_IsObject(item) || bad)
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: providers.%s: must be an object of non-empty "
+                        "strings (type, base_url, api_key_env) and numbers "
+                        "(rpm, tpm)",
+                        path, item->string);
+  impl = sk_provider_find(type != NULL ? type : item->string);
+  if (impl == NULL)
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: providers.%s.type: unknown provider type \"%s\" "
+                        "(known: %s)",
+                        path, item->string, type ? type : item->string, types);
+  if (url != NULL && strncmp(url, "http://", 7) != 0 &&
+      strncmp(url, "https://", 8) != 0)
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: providers.%s.base_url must start with http:// "
+                        "or https://",
+                        path, item->string);
+  if (put_provider(c, item->string, impl, url, key, &d) != 0)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  rc = opt_rate(item, "rpm", path, &d->rpm, err);
+  if (rc != 0)
+    return rc;
+  return opt_rate(item, "tpm", path, &d->tpm, err);
+}
+
+/* Reads the "default" section. Returns 0 or SK_ECONFIG. */
+static int read_default(struct sk_config *c, const cJSON *sec, const char *path,
+                        struct sk_error *err) {
+  int bad = 0;
+  const char *p = opt_str(sec, "provider", &bad);
+  const char *m = opt_str(sec, "model", &bad);
+  int rc;
+
+  if (!cJSON_IsObject(sec) || bad)
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: default: must be {\"provider\": ..., \"model\": "
+                        "...}",
+                        path);
+  rc = only_keys(sec, ROUTE_KEYS, path, "default", err);
+  if (rc != 0)
+    return rc;
+  c->default_provider = p ? strdup(p) : NULL;
+  c->default_model = m ? strdup(m) : NULL;
+  return 0;
+}
+
+/* Reads personas.NAME (item) into the parallel persona arrays. Returns 0,
+ * SK_ECONFIG or SK_ENOMEM. */
+static int read_persona(struct sk_config *c, const cJSON *item,
+                        const char *path, struct sk_error *err) {
+  int bad = 0;
+  const char *p = opt_str(item, "provider", &bad);
+  const char *m = opt_str(item, "model", &bad);
+  size_t n = c->npersonas + 1;
+  char where[160];
+  char **a;
+  int rc;
+
+  if (!cJSON_IsObject(item) || bad)
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: personas.%s: must be {\"provider\": ..., "
+                        "\"model\": ...}",
+                        path, item->string);
+  snprintf(where, sizeof(where), "personas.%s", item->string);
+  rc = only_keys(item, ROUTE_KEYS, path, where, err);
+  if (rc != 0)
+    return rc;
+  if ((a = realloc(c->persona_names, n * sizeof(*a))) == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  c->persona_names = a;
+  if ((a = realloc(c->persona_providers, n * sizeof(*a))) == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  c->persona_providers = a;
+  if ((a = realloc(c->persona_models, n * sizeof(*a))) == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  c->persona_models = a;
+  c->persona_names[c->npersonas] = strdup(item->string);
+  c->persona_providers[c->npersonas] = p ? strdup(p) : NULL;
+  c->persona_models[c->npersonas] = m ? strdup(m) : NULL;
+  c->npersonas++;
+  return 0;
+}
+
+/* Reads prices.MODEL (item) into the price table. Returns 0, SK_ECONFIG or
+ * SK_ENOMEM. */
+static int add_price(struct sk_config *c, const cJSON *item, const char *path,
+                     struct sk_error *err) {
+  double in;
+  double outp;
+  struct sk_price *p;
+  int rc = read_price(item, path, &in, &outp, err);
+
+  if (rc != 0)
+    return rc;
+  p = realloc(c->prices, (c->nprices + 1) * sizeof(*p));
+  if (p == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  c->prices = p;
+  p[c->nprices].model = strdup(item->string);
+  p[c->nprices].input_per_m = in;
+  p[c->nprices].output_per_m = outp;
+  if (p[c->nprices++].model == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  return 0;
+}
+
+static int load_json(struct sk_config *c, const char *path, const char *text,
+                     size_t len, struct sk_error *err) {
   cJSON *root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
   const cJSON *sec;
   const cJSON *item;
@@ -227,128 +399,28 @@ static int load_json(struct sk_config *c, const char *path, const char *text,
   }
   sec = cJSON_GetObjectItemCaseSensitive(root, "providers");
   cJSON_ArrayForEach(item, sec) {
-    int bad = 0;
-    const char *type = opt_str(item, "type", &bad);
-    const char *url = opt_str(item, "base_url", &bad);
-    const char *key = opt_str(item, "api_key_env", &bad);
-    const struct sk_provider *impl;
-    struct sk_provider_def *d;
-    const cJSON *v;
-    char where[160];
-    snprintf(where, sizeof(where), "providers.%s", item->string);
-    if (cJSON_IsObject(item) &&
-        (rc = only_keys(item, PROVIDER_KEYS, path, where, err)) != 0)
+    rc = read_provider(c, item, path, types, err);
+    if (rc != 0)
       goto out;
-    if (!cJSON_IsObject(item) || bad) {
-      rc = sk_error_set(err, SK_ECONFIG,
-                        "%s: providers.%s: must be an object of non-empty "
-                        "strings (type, base_url, api_key_env) and numbers "
-                        "(rpm, tpm)",
-                        path, item->string);
-      goto out;
-    }
-    impl = sk_provider_find(type != NULL ? type : item->string);
-    if (impl == NULL) {
-      rc = sk_error_set(err, SK_ECONFIG,
-                        "%s: providers.%s.type: unknown provider type \"%s\" "
-                        "(known: %s)",
-                        path, item->string, type ? type : item->string, types);
-      goto out;
-    }
-    if (url != NULL && strncmp(url, "http://", 7) != 0 &&
-        strncmp(url, "https://", 8) != 0) {
-      rc = sk_error_set(err, SK_ECONFIG,
-                        "%s: providers.%s.base_url must start with http:// "
-                        "or https://",
-                        path, item->string);
-      goto out;
-    }
-    if (put_provider(c, item->string, impl, url, key, &d) != 0) {
-      rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-      goto out;
-    }
-    v = cJSON_GetObjectItemCaseSensitive(item, "rpm");
-    d->rpm = cJSON_IsNumber(v) && v->valuedouble > 0 ? v->valuedouble : 0;
-    v = cJSON_GetObjectItemCaseSensitive(item, "tpm");
-    d->tpm = cJSON_IsNumber(v) && v->valuedouble > 0 ? v->valuedouble : 0;
   }
   sec = cJSON_GetObjectItemCaseSensitive(root, "default");
   if (sec != NULL) {
-    int bad = 0;
-    const char *p = opt_str(sec, "provider", &bad);
-    const char *m = opt_str(sec, "model", &bad);
-    if (!cJSON_IsObject(sec) || bad) {
-      rc = sk_error_set(err, SK_ECONFIG,
-                        "%s: default: must be {\"provider\": ..., \"model\": "
-                        "...}",
-                        path);
+    rc = read_default(c, sec, path, err);
+    if (rc != 0)
       goto out;
-    }
-    if ((rc = only_keys(sec, ROUTE_KEYS, path, "default", err)) != 0)
-      goto out;
-    c->default_provider = p ? strdup(p) : NULL;
-    c->default_model = m ? strdup(m) : NULL;
   }
   sec = cJSON_GetObjectItemCaseSensitive(root, "personas");
   cJSON_ArrayForEach(item, sec) {
-    int bad = 0;
-    const char *p = opt_str(item, "provider", &bad);
-    const char *m = opt_str(item, "model", &bad);
-    size_t n = c->npersonas + 1;
-    char **a;
-    if (!cJSON_IsObject(item) || bad) {
-      rc = sk_error_set(err, SK_ECONFIG,
-                        "%s: personas.%s: must be {\"provider\": ..., "
-                        "\"model\": ...}",
-                        path, item->string);
+    rc = read_persona(c, item, path, err);
+    if (rc != 0)
       goto out;
-    }
-    {
-      char where[160];
-      snprintf(where, sizeof(where), "personas.%s", item->string);
-      if ((rc = only_keys(item, ROUTE_KEYS, path, where, err)) != 0)
-        goto out;
-    }
-    if ((a = realloc(c->persona_names, n * sizeof(*a))) == NULL)
-      goto nomem;
-    c->persona_names = a;
-    if ((a = realloc(c->persona_providers, n * sizeof(*a))) == NULL)
-      goto nomem;
-    c->persona_providers = a;
-    if ((a = realloc(c->persona_models, n * sizeof(*a))) == NULL)
-      goto nomem;
-    c->persona_models = a;
-    c->persona_names[c->npersonas] = strdup(item->string);
-    c->persona_providers[c->npersonas] = p ? strdup(p) : NULL;
-    c->persona_models[c->npersonas] = m ? strdup(m) : NULL;
-    c->npersonas++;
   }
   sec = cJSON_GetObjectItemCaseSensitive(root, "prices");
   cJSON_ArrayForEach(item, sec) {
-    const cJSON *in = cJSON_GetObjectItemCaseSensitive(item, "input");
-    const cJSON *outp = cJSON_GetObjectItemCaseSensitive(item, "output");
-    struct sk_price *p;
-    if (!cJSON_IsNumber(in) || !cJSON_IsNumber(outp) || in->valuedouble < 0 ||
-        outp->valuedouble < 0) {
-      rc = sk_error_set(err, SK_ECONFIG,
-                        "%s: prices.%s: needs \"input\" and \"output\", USD "
-                        "per million tokens, >= 0",
-                        path, item->string);
+    rc = add_price(c, item, path, err);
+    if (rc != 0)
       goto out;
-    }
-    p = realloc(c->prices, (c->nprices + 1) * sizeof(*p));
-    if (p == NULL)
-      goto nomem;
-    c->prices = p;
-    p[c->nprices].model = strdup(item->string);
-    p[c->nprices].input_per_m = in->valuedouble;
-    p[c->nprices].output_per_m = outp->valuedouble;
-    if (p[c->nprices++].model == NULL)
-      goto nomem;
   }
-  goto out;
-nomem:
-  rc = sk_error_set(err, SK_ENOMEM, "out of memory");
 out:
   cJSON_Delete(root);
   return rc;

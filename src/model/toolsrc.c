@@ -121,8 +121,8 @@ static int expand_dir(struct sk_toolsrc *s, const char *dir,
       rc = sk_error_set(err, SK_ENOMEM, "out of memory");
       goto out;
     }
-    snprintf(path, len, "%s%s%s", dir, has_suffix(dir, "/") ? "" : "/",
-             e->d_name);
+    /* len fits "dir/name", so the join cannot fail. */
+    (void)sk_path_join(path, len, dir, e->d_name, NULL);
     items[n++] = path;
   }
   qsort(items, n, sizeof(*items), cmp_str);
@@ -529,8 +529,10 @@ long sk_toolsrc_estimate(const char *const *inputs, size_t n) {
         long one;
         if (!is_tool_file(e->d_name))
           continue;
-        snprintf(path, sizeof(path), "%s/%s", inputs[i], e->d_name);
-        one = estimate_file(path);
+        /* A name too long to join is a file this estimate cannot read. */
+        one = sk_path_join(path, sizeof(path), inputs[i], e->d_name, NULL) == 0
+                  ? estimate_file(path)
+                  : -1;
         if (one < 0) {
           k = -1;
           break;

@@ -5,6 +5,7 @@
 #include "shipskip/model/votes.h"
 #include "shipskip/util/csv.h"
 #include "shipskip/util/fsutil.h"
+#include "shipskip/util/jsonget.h"
 #include "shipskip/model/tool.h"
 
 #include <cJSON.h>
@@ -166,6 +167,9 @@ static int json_count(const cJSON *obj, const char *key, const char *slug,
                         : cJSON_IsArray(v)  ? "an array"
                         : cJSON_IsObject(v) ? "an object"
                                             : "this");
+  if (sk_json_int(v, 0, SK_VOTES_MAX, n))
+    return 0;
+  /* Out of bounds or not whole: say which, in a count's terms. */
   d = v->valuedouble;
   if (d < 0)
     return sk_error_set(err, SK_EPARSE,
@@ -176,12 +180,9 @@ static int json_count(const cJSON *obj, const char *key, const char *slug,
     return sk_error_set(err, SK_EPARSE,
                         "%s:%ld: \"%s\": %s is %g, not a whole number", name,
                         line, slug, key, d);
-  if (d > (double)SK_VOTES_MAX)
-    return sk_error_set(err, SK_EPARSE,
-                        "%s:%ld: \"%s\": %s is %g, more than the %lld limit",
-                        name, line, slug, key, d, SK_VOTES_MAX);
-  *n = (long long)d;
-  return 0;
+  return sk_error_set(err, SK_EPARSE,
+                      "%s:%ld: \"%s\": %s is %g, more than the %lld limit",
+                      name, line, slug, key, d, SK_VOTES_MAX);
 }
 
 /* Checks that obj holds only the allowed keys. */

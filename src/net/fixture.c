@@ -3,6 +3,7 @@
 #include "shipskip/net/fixture.h"
 #include "shipskip/util/fsutil.h"
 #include "shipskip/util/jsonfmt.h"
+#include "shipskip/util/jsonget.h"
 #include "shipskip/util/sha256.h"
 #include "shipskip/model/tool.h"
 
@@ -16,6 +17,11 @@
 
 #define FIXTURE_CAP (16 * 1024 * 1024)
 #define SCHEMA "shipskip.fixture/1"
+/* Bounds of the numbers a fixture holds: an HTTP status, and counts of sends
+ * and attempts within one review (small whole numbers that fit an int). */
+#define STATUS_MIN 100
+#define STATUS_MAX 599
+#define COUNT_MAX 1000000
 
 /* Copies the path of url (no scheme, host, query or fragment) into out. */
 static void url_path(const char *url, char *out, size_t size) {
@@ -328,11 +334,14 @@ int sk_fixture_read(const char *dir, const char *key, int occurrence,
   cJSON *root = NULL;
   const cJSON *res;
   const cJSON *v;
+  long long n;
   int rc;
 
   memset(out, 0, sizeof(*out));
   sk_fixture_name(key, occurrence, name);
-  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  rc = sk_path_join(path, sizeof(path), dir, name, err);
+  if (rc != 0)
+    return rc;
   {
     /* A missing file is a miss, for the caller to describe; only other
      * failures are this function's to explain. */
@@ -370,15 +379,15 @@ int sk_fixture_read(const char *dir, const char *key, int occurrence,
              cJSON_IsString(m) ? m->valuestring : v->valuestring);
     goto out;
   }
-  v = cJSON_GetObjectItemCaseSensitive(res, "status");
-  if (!cJSON_IsNumber(v) || v->valuedouble < 100 || v->valuedouble > 599) {
+  if (!sk_json_int(cJSON_GetObjectItemCaseSensitive(res, "status"), STATUS_MIN,
+                   STATUS_MAX, &n)) {
     rc = sk_error_set(err, SK_EPARSE,
                       "%s: response \"status\" is missing or "
                       "not an HTTP status",
                       path);
     goto out;
   }
-  out->status = (long)v->valuedouble;
+  out->status = (long)n;
   {
     struct sk_buf h;
     const cJSON *hs = cJSON_GetObjectItemCaseSensitive(res, "headers");
@@ -527,6 +536,7 @@ static const char *check_one(const char *name, const char *text, size_t len,
     const cJSON *body = cJSON_GetObjectItemCaseSensitive(req, "body");
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(root, "key");
     const cJSON *occ = cJSON_GetObjectItemCaseSensitive(root, "occurrence");
+    long long occurrence;
     char *s;
     if (!cJSON_IsString(prov) || !cJSON_IsString(meth) ||
         !cJSON_IsString(path) || !cJSON_IsString(k) || !cJSON_IsNumber(occ)) {
@@ -535,7 +545,7 @@ static const char *check_one(const char *name, const char *text, size_t len,
     }
     /* Converting a double past INT_MAX to int is undefined behaviour (found
      * by fuzzing): a count of sends is a small whole number or nothing. */
-    if (!(occ->valuedouble >= 0 && occ->valuedouble <= 1e6)) {
+    if (!sk_json_int(occ, 0, COUNT_MAX, &occurrence)) {
       snprintf(why, size, "\"occurrence\" is not a count of sends");
       goto out;
     }
@@ -562,7 +572,7 @@ static const char *check_one(const char *name, const char *text, size_t len,
                "hand?)");
       goto out;
     }
-    sk_fixture_name(key, (int)occ->valuedouble, want);
+    sk_fixture_name(key, (int)occurrence, want);
     if (strcmp(want, name) != 0) {
       snprintf(why, size, "file name should be %s", want);
       goto out;
@@ -602,8 +612,8 @@ int sk_fixture_check_dir(const char *dir, const char *const *secret_envs,
     char why[256];
     struct sk_error e;
     sk_error_clear(&e);
-    snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-    if (sk_fs_read_file(path, FIXTURE_CAP, &text, &len, &e) != 0) {
+    if (sk_path_join(path, sizeof(path), dir, names[i], &e) != 0 ||
+        sk_fs_read_file(path, FIXTURE_CAP, &text, &len, &e) != 0) {
       fprintf(out, "%s\n", e.msg);
       bad++;
       continue;
@@ -617,6 +627,16 @@ int sk_fixture_check_dir(const char *dir, const char *const *secret_envs,
   fprintf(out, "%zu fixture%s checked, %d bad\n", n, n == 1 ? "" : "s", bad);
   free_names(names, n);
   return bad;
+}
+
+/* meta's count key (attempt, retry) for the listing, or -1 when it is
+ * missing or not a count. */
+static int meta_count(const cJSON *meta, const char *key) {
+  long long n;
+  if (!sk_json_int(cJSON_GetObjectItemCaseSensitive(meta, key), 0, COUNT_MAX,
+                   &n))
+    return -1;
+  return (int)n;
 }
 
 int sk_fixture_list_dir(const char *dir, FILE *out, struct sk_error *err) {
@@ -639,10 +659,11 @@ int sk_fixture_list_dir(const char *dir, FILE *out, struct sk_error *err) {
     const cJSON *res;
     const cJSON *st;
     const cJSON *er;
+    long long num;
     char status[32];
     sk_error_clear(&e);
-    snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-    if (sk_fs_read_file(path, FIXTURE_CAP, &text, &len, &e) != 0) {
+    if (sk_path_join(path, sizeof(path), dir, names[i], &e) != 0 ||
+        sk_fs_read_file(path, FIXTURE_CAP, &text, &len, &e) != 0) {
       fprintf(out, "%-40s (unreadable: %s)\n", names[i], e.msg);
       continue;
     }
@@ -658,22 +679,18 @@ int sk_fixture_list_dir(const char *dir, FILE *out, struct sk_error *err) {
     er = cJSON_GetObjectItemCaseSensitive(res, "error");
     if (cJSON_IsString(er))
       snprintf(status, sizeof(status), "%s", er->valuestring);
-    else if (cJSON_IsNumber(st))
-      snprintf(status, sizeof(status), "%d", st->valueint);
+    else if (sk_json_int(st, STATUS_MIN, STATUS_MAX, &num))
+      snprintf(status, sizeof(status), "%lld", num);
     else
       snprintf(status, sizeof(status), "?");
 #define META_S(k)                                                              \
   (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(meta, k))                   \
        ? cJSON_GetObjectItemCaseSensitive(meta, k)->valuestring                \
        : "?")
-#define META_N(k)                                                              \
-  (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(meta, k))                   \
-       ? cJSON_GetObjectItemCaseSensitive(meta, k)->valueint                   \
-       : -1)
     fprintf(out, "%-40s %-24s %-10s %7d %5d %s\n", names[i], META_S("tool"),
-            META_S("persona"), META_N("attempt"), META_N("retry"), status);
+            META_S("persona"), meta_count(meta, "attempt"),
+            meta_count(meta, "retry"), status);
 #undef META_S
-#undef META_N
     cJSON_Delete(root);
   }
   free_names(names, n);

@@ -1,8 +1,12 @@
 /* provider.c: the provider registry and what all wire formats share: the
  * retry policy for HTTP statuses, reading retry and rate-limit headers into
- * a result, and the small builders every provider uses for URLs, headers
- * and one-line error text (see provider.h). */
+ * a result, the one parse path every provider's parse() is (parse the body,
+ * the error-status branch, accepting a reply, bounded token counts), and the
+ * small builders every provider uses for URLs, headers and one-line error
+ * text (see provider.h). */
 #include "shipskip/providers/provider.h"
+
+#include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
 
@@ -181,4 +185,154 @@ int sk_provider_add_messages(cJSON *root, const struct sk_chat_request *req) {
       return SK_ENOMEM;
   }
   return 0;
+}
+
+void sk_provider_parse(const struct sk_provider_wire *wire, long status,
+                       const char *body, size_t len, sk_header_fn header,
+                       void *hctx, struct sk_chat_result *out) {
+  cJSON *root;
+
+  sk_chat_result_init(out);
+  sk_provider_read_headers(status, wire->ratelimit, header, hctx, out);
+  /* The length bounds the parse: a body is not NUL-terminated. */
+  root = body != NULL ? cJSON_ParseWithLengthOpts(body, len, NULL, 0) : NULL;
+  if (status != 200) {
+    sk_provider_classify(status, NULL, NULL, out);
+    if (root == NULL || wire->error_body(status, root, out) != 0)
+      snprintf(out->error, sizeof(out->error), "HTTP %ld (no JSON error body)",
+               status);
+  } else if (root == NULL) {
+    sk_provider_malformed(out, wire->reply_any_json
+                                   ? "the body is not JSON"
+                                   : "the body is not a JSON object");
+  } else if (!wire->reply_any_json && !cJSON_IsObject(root)) {
+    sk_provider_malformed(out, "the body is not a JSON object");
+  } else if (wire->error_in_reply != NULL && wire->error_in_reply(root)) {
+    /* An error where the reply belongs: the request was fine, the server
+     * failed after it had answered 200, so the same request may work. */
+    (void)wire->error_body(status, root, out);
+    out->outcome = SK_OUTCOME_RETRY;
+    snprintf(out->cause, sizeof(out->cause), "error");
+  } else {
+    wire->reply(root, out);
+  }
+  cJSON_Delete(root);
+}
+
+void sk_provider_error_text(struct sk_chat_result *out, long status,
+                            const cJSON *kind, const cJSON *message,
+                            char *line) {
+  char m[SK_PROVIDER_LINE] = "";
+  char k[64] = "";
+
+  if (cJSON_IsString(message))
+    sk_provider_one_line(m, sizeof(m), message->valuestring);
+  if (cJSON_IsString(kind))
+    sk_provider_one_line(k, sizeof(k), kind->valuestring);
+  snprintf(out->error, sizeof(out->error), "HTTP %ld%s%s%s%s", status,
+           k[0] ? " " : "", k, m[0] ? ": " : "", m);
+  if (line != NULL)
+    memcpy(line, m, sizeof(m));
+}
+
+long sk_provider_tokens(const cJSON *obj, const char *key) {
+  long long n;
+  /* cJSON's getter returns NULL for a NULL or non-object obj. */
+  if (!sk_json_int(cJSON_GetObjectItemCaseSensitive(obj, key), 0,
+                   SK_PROVIDER_TOKENS_MAX, &n))
+    return 0;
+  return (long)n;
+}
+
+void sk_provider_finish_reason(struct sk_chat_result *out, const cJSON *v) {
+  if (cJSON_IsString(v))
+    snprintf(out->finish_reason, sizeof(out->finish_reason), "%s",
+             v->valuestring);
+}
+
+void sk_provider_accept_take(struct sk_chat_result *out, char *text) {
+  if (text == NULL) {
+    sk_provider_malformed(out, "out of memory");
+    return;
+  }
+  free(out->content);
+  out->content = text;
+  out->outcome = SK_OUTCOME_OK;
+}
+
+void sk_provider_accept(struct sk_chat_result *out, const char *text) {
+  size_t n = strlen(text) + 1;
+  char *copy = malloc(n);
+  if (copy != NULL)
+    memcpy(copy, text, n);
+  sk_provider_accept_take(out, copy);
+}
+
+/* The text of item when join_text() keeps it, else NULL. */
+static const char *kept_text(const cJSON *item, int (*keep)(const cJSON *)) {
+  const cJSON *text = cJSON_GetObjectItemCaseSensitive(item, "text");
+  if (!cJSON_IsString(text) || (keep != NULL && !keep(item)))
+    return NULL;
+  return text->valuestring;
+}
+
+int sk_provider_join_text(const cJSON *array, int (*keep)(const cJSON *item),
+                          char **out) {
+  const cJSON *item;
+  size_t len = 0;
+  char *s;
+
+  *out = NULL;
+  /* Two passes over the same items: measure, then copy. */
+  cJSON_ArrayForEach(item, array) {
+    const char *t = kept_text(item, keep);
+    if (t != NULL)
+      len += strlen(t);
+  }
+  s = malloc(len + 1);
+  if (s == NULL)
+    return SK_ENOMEM;
+  len = 0;
+  cJSON_ArrayForEach(item, array) {
+    const char *t = kept_text(item, keep);
+    if (t != NULL) {
+      size_t n = strlen(t);
+      memcpy(s + len, t, n);
+      len += n;
+    }
+  }
+  s[len] = '\0';
+  *out = s;
+  return 0;
+}
+
+void sk_wire_request_init(struct sk_wire_request *w) {
+  memset(w, 0, sizeof(*w));
+  w->secret_header = -1;
+}
+
+int sk_wire_request_set_json(struct sk_wire_request *w, const cJSON *root) {
+  char *body = cJSON_PrintUnformatted(root);
+  if (body == NULL)
+    return SK_ENOMEM;
+  free(w->body);
+  w->body = body;
+  w->body_len = strlen(body);
+  return 0;
+}
+
+int sk_wire_request_add_key(struct sk_wire_request *w,
+                            const struct sk_provider_conf *conf,
+                            const char *name, const char *prefix) {
+  if (conf->api_key == NULL || conf->api_key[0] == '\0')
+    return 0;
+  return sk_wire_request_add_secret(w, name, prefix, conf->api_key);
+}
+
+int sk_wire_request_built(struct sk_wire_request *w, int rc,
+                          struct sk_error *err) {
+  if (rc == 0)
+    return 0;
+  sk_wire_request_cleanup(w);
+  return sk_error_set(err, rc, "building the request: %s", sk_strerror(rc));
 }

@@ -68,8 +68,7 @@ static int build(const struct sk_provider_conf *conf,
   size_t i;
   int rc = SK_ENOMEM;
 
-  memset(out, 0, sizeof(*out));
-  out->secret_header = -1;
+  sk_wire_request_init(out);
   for (i = 0; i < req->nmessages; i++) {
     const char *role = req->messages[i].role;
     if (strcmp(role, "system") != 0 && strcmp(role, "user") != 0 &&
@@ -113,10 +112,8 @@ static int build(const struct sk_provider_conf *conf,
                               req->temperature > 1 ? 1 : req->temperature) ==
           NULL)
     goto out;
-  out->body = cJSON_PrintUnformatted(root);
-  if (out->body == NULL)
+  if (sk_wire_request_set_json(out, root) != 0)
     goto out;
-  out->body_len = strlen(out->body);
 
   /* The base URL is the API root, as in Anthropic's SDKs. */
   rc = sk_wire_request_set_url(out, conf->base_url, "/v1/messages");
@@ -124,128 +121,61 @@ static int build(const struct sk_provider_conf *conf,
     rc = sk_wire_request_add_header(out, "Content-Type", "application/json");
   if (rc == 0)
     rc = sk_wire_request_add_header(out, "anthropic-version", "2023-06-01");
-  if (rc == 0 && conf->api_key != NULL && conf->api_key[0] != '\0')
-    rc = sk_wire_request_add_secret(out, "x-api-key", "", conf->api_key);
+  if (rc == 0)
+    rc = sk_wire_request_add_key(out, conf, "x-api-key", "");
 out:
   free(system);
   cJSON_Delete(root);
-  if (rc != 0) {
-    sk_wire_request_cleanup(out);
-    return sk_error_set(err, rc, "building the request: %s", sk_strerror(rc));
-  }
-  return 0;
+  return sk_wire_request_built(out, rc, err);
 }
 
 /* Fills out->error from {"type":"error","error":{"type","message"}} and
- * refines the status's retry decision. */
-static void parse_error_body(long status, const cJSON *root,
-                             struct sk_chat_result *out) {
+ * refines the status's retry decision. Returns -1 when root is not an
+ * object. */
+static int parse_error_body(long status, const cJSON *root,
+                            struct sk_chat_result *out) {
   const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-  const cJSON *type = cJSON_GetObjectItemCaseSensitive(e, "type");
-  const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
-  char m[208] = "";
-  char t[64] = "";
+  char m[SK_PROVIDER_LINE];
 
-  if (cJSON_IsString(msg))
-    sk_provider_one_line(m, sizeof(m), msg->valuestring);
-  if (cJSON_IsString(type))
-    sk_provider_one_line(t, sizeof(t), type->valuestring);
-  snprintf(out->error, sizeof(out->error), "HTTP %ld%s%s%s%s", status,
-           t[0] ? " " : "", t, m[0] ? ": " : "", m);
+  if (!cJSON_IsObject(root))
+    return -1;
+  sk_provider_error_text(out, status,
+                         cJSON_GetObjectItemCaseSensitive(e, "type"),
+                         cJSON_GetObjectItemCaseSensitive(e, "message"), m);
   /* An empty account answers 400 "Your credit balance is too low": final
    * already, but say why in the cause. */
   if (status == 400 && strstr(m, "credit balance") != NULL)
     snprintf(out->cause, sizeof(out->cause), "quota");
-}
-
-static long get_long(const cJSON *obj, const char *key) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-  /* A count past 1e15 is garbage, and converting a double beyond LONG_MAX
-   * to long is undefined behaviour (found by fuzzing): treat it as absent. */
-  return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15
-             ? (long)v->valuedouble
-             : 0;
-}
-
-/* Joins the text of content[]'s {"type":"text"} blocks into out->content.
- * Returns 0 (content may be ""), -1 when content is not an array, or
- * SK_ENOMEM. */
-static int join_text(const cJSON *content, struct sk_chat_result *out) {
-  const cJSON *block;
-  size_t len = 0;
-  char *s;
-
-  if (!cJSON_IsArray(content))
-    return -1;
-  cJSON_ArrayForEach(block, content) {
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(block, "type");
-    const cJSON *text = cJSON_GetObjectItemCaseSensitive(block, "text");
-    if (cJSON_IsString(type) && strcmp(type->valuestring, "text") == 0 &&
-        cJSON_IsString(text))
-      len += strlen(text->valuestring);
-  }
-  s = malloc(len + 1);
-  if (s == NULL)
-    return SK_ENOMEM;
-  len = 0;
-  cJSON_ArrayForEach(block, content) {
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(block, "type");
-    const cJSON *text = cJSON_GetObjectItemCaseSensitive(block, "text");
-    if (cJSON_IsString(type) && strcmp(type->valuestring, "text") == 0 &&
-        cJSON_IsString(text)) {
-      size_t n = strlen(text->valuestring);
-      memcpy(s + len, text->valuestring, n);
-      len += n;
-    }
-  }
-  s[len] = '\0';
-  out->content = s;
   return 0;
 }
 
-static void parse(long status, const char *body, size_t len,
-                  sk_header_fn header, void *hctx, struct sk_chat_result *out) {
-  cJSON *root;
-  const cJSON *v;
-  const cJSON *usage;
-  int rc;
+/* {"type":"error"} where a message belongs, as in a stream. */
+static int error_in_reply(const cJSON *root) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "type");
+  return cJSON_IsString(v) && strcmp(v->valuestring, "error") == 0;
+}
 
-  sk_chat_result_init(out);
-  sk_provider_read_headers(status, SK_RATELIMIT_ANTHROPIC, header, hctx, out);
-  root = body != NULL ? cJSON_ParseWithLengthOpts(body, len, NULL, 0) : NULL;
-  if (status != 200) {
-    sk_provider_classify(status, NULL, NULL, out);
-    if (cJSON_IsObject(root))
-      parse_error_body(status, root, out);
-    else
-      snprintf(out->error, sizeof(out->error), "HTTP %ld (no JSON error body)",
-               status);
-    goto out;
-  }
-  if (!cJSON_IsObject(root)) {
-    sk_provider_malformed(out, "the body is not a JSON object");
-    goto out;
-  }
-  v = cJSON_GetObjectItemCaseSensitive(root, "type");
-  if (cJSON_IsString(v) && strcmp(v->valuestring, "error") == 0) {
-    /* An error event where a message belongs (as in a stream): the
-     * request was fine, the server was not. */
-    parse_error_body(status, root, out);
-    out->outcome = SK_OUTCOME_RETRY;
-    snprintf(out->cause, sizeof(out->cause), "error");
-    goto out;
-  }
-  v = cJSON_GetObjectItemCaseSensitive(root, "stop_reason");
-  if (cJSON_IsString(v))
-    snprintf(out->finish_reason, sizeof(out->finish_reason), "%s",
-             v->valuestring);
-  usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
+/* Only {"type":"text"} blocks of content[] are the reply. */
+static int is_text_block(const cJSON *block) {
+  const cJSON *type = cJSON_GetObjectItemCaseSensitive(block, "type");
+  return cJSON_IsString(type) && strcmp(type->valuestring, "text") == 0;
+}
+
+/* Reads stop_reason, usage and the text blocks of content[]. */
+static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
+  const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
+  const cJSON *content = cJSON_GetObjectItemCaseSensitive(root, "content");
+  char *text;
+
+  sk_provider_finish_reason(
+      out, cJSON_GetObjectItemCaseSensitive(root, "stop_reason"));
   if (cJSON_IsObject(usage)) {
     /* Cached prompt tokens are billed too, at their own rates. */
-    out->prompt_tokens = get_long(usage, "input_tokens") +
-                         get_long(usage, "cache_creation_input_tokens") +
-                         get_long(usage, "cache_read_input_tokens");
-    out->completion_tokens = get_long(usage, "output_tokens");
+    out->prompt_tokens =
+        sk_provider_tokens(usage, "input_tokens") +
+        sk_provider_tokens(usage, "cache_creation_input_tokens") +
+        sk_provider_tokens(usage, "cache_read_input_tokens");
+    out->completion_tokens = sk_provider_tokens(usage, "output_tokens");
   }
   if (strcmp(out->finish_reason, "refusal") == 0) {
     /* The safety classifier stopped the model: what text there is, is not
@@ -254,33 +184,42 @@ static void parse(long status, const char *body, size_t len,
     snprintf(out->cause, sizeof(out->cause), "refusal");
     snprintf(out->error, sizeof(out->error),
              "the model refused (stop_reason \"refusal\")");
-    goto out;
+    return;
   }
-  rc = join_text(cJSON_GetObjectItemCaseSensitive(root, "content"), out);
-  if (rc == SK_ENOMEM) {
-    sk_provider_malformed(out, "out of memory");
-    goto out;
-  }
-  if (rc != 0) {
+  if (!cJSON_IsArray(content)) {
     sk_provider_malformed(out, "content is not an array");
-    goto out;
+    return;
   }
-  if (out->content[0] == '\0') {
-    free(out->content);
-    out->content = NULL;
-    if (strcmp(out->finish_reason, "max_tokens") == 0) {
-      out->outcome = SK_OUTCOME_FINAL;
-      snprintf(out->cause, sizeof(out->cause), "max_tokens");
-      snprintf(out->error, sizeof(out->error),
-               "the reply hit max_tokens before any text; raise --max-tokens");
-    } else {
-      sk_provider_malformed(out, "no text block in content");
-    }
-    goto out;
+  if (sk_provider_join_text(content, is_text_block, &text) != 0) {
+    sk_provider_malformed(out, "out of memory");
+    return;
   }
-  out->outcome = SK_OUTCOME_OK;
-out:
-  cJSON_Delete(root);
+  if (text[0] != '\0') {
+    sk_provider_accept_take(out, text);
+    return;
+  }
+  free(text);
+  if (strcmp(out->finish_reason, "max_tokens") == 0) {
+    out->outcome = SK_OUTCOME_FINAL;
+    snprintf(out->cause, sizeof(out->cause), "max_tokens");
+    snprintf(out->error, sizeof(out->error),
+             "the reply hit max_tokens before any text; raise --max-tokens");
+  } else {
+    sk_provider_malformed(out, "no text block in content");
+  }
+}
+
+static const struct sk_provider_wire WIRE = {
+    .ratelimit = SK_RATELIMIT_ANTHROPIC,
+    .reply_any_json = 0,
+    .error_body = parse_error_body,
+    .error_in_reply = error_in_reply,
+    .reply = parse_reply,
+};
+
+static void parse(long status, const char *body, size_t len,
+                  sk_header_fn header, void *hctx, struct sk_chat_result *out) {
+  sk_provider_parse(&WIRE, status, body, len, header, hctx, out);
 }
 
 /* The default model is an example; any model name the account can use

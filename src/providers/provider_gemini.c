@@ -85,8 +85,7 @@ static int build(const struct sk_provider_conf *conf,
   size_t i;
   int rc = SK_ENOMEM;
 
-  memset(out, 0, sizeof(*out));
-  out->secret_header = -1;
+  sk_wire_request_init(out);
   root = cJSON_CreateObject();
   if (root == NULL)
     goto out;
@@ -142,10 +141,8 @@ static int build(const struct sk_provider_conf *conf,
         cJSON_AddNumberToObject(gc, "seed", (double)req->seed) == NULL)
       goto out;
   }
-  out->body = cJSON_PrintUnformatted(root);
-  if (out->body == NULL)
+  if (sk_wire_request_set_json(out, root) != 0)
     goto out;
-  out->body_len = strlen(out->body);
 
   /* The base URL is the API root, as in Google's SDKs. */
   path = model_path(req->model);
@@ -154,16 +151,12 @@ static int build(const struct sk_provider_conf *conf,
   rc = sk_wire_request_set_url(out, conf->base_url, path);
   if (rc == 0)
     rc = sk_wire_request_add_header(out, "Content-Type", "application/json");
-  if (rc == 0 && conf->api_key != NULL && conf->api_key[0] != '\0')
-    rc = sk_wire_request_add_secret(out, "x-goog-api-key", "", conf->api_key);
+  if (rc == 0)
+    rc = sk_wire_request_add_key(out, conf, "x-goog-api-key", "");
 out:
   free(path);
   cJSON_Delete(root);
-  if (rc != 0) {
-    sk_wire_request_cleanup(out);
-    return sk_error_set(err, rc, "building the request: %s", sk_strerror(rc));
-  }
-  return 0;
+  return sk_wire_request_built(out, rc, err);
 }
 
 /* Reads google.rpc details: RetryInfo's retryDelay ("37s") as the wait when
@@ -192,70 +185,31 @@ static void read_details(const cJSON *details, struct sk_chat_result *out,
 }
 
 /* Fills out->error from {"error":{"code","message","status","details"}}
- * and refines the status's retry decision. */
-static void parse_error_body(long status, const cJSON *root,
-                             struct sk_chat_result *out) {
-  const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-  const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
-  const cJSON *st = cJSON_GetObjectItemCaseSensitive(e, "status");
-  char m[208] = "";
-  char s[64] = "";
+ * and refines the status's retry decision. Some Google front ends wrap the
+ * error object in an array. Returns -1 when there is no object to read. */
+static int parse_error_body(long status, const cJSON *root,
+                            struct sk_chat_result *out) {
+  const cJSON *obj = cJSON_IsArray(root) ? cJSON_GetArrayItem(root, 0) : root;
+  const cJSON *e = cJSON_GetObjectItemCaseSensitive(obj, "error");
   int per_day = 0;
 
-  if (cJSON_IsString(msg))
-    sk_provider_one_line(m, sizeof(m), msg->valuestring);
-  if (cJSON_IsString(st))
-    sk_provider_one_line(s, sizeof(s), st->valuestring);
-  snprintf(out->error, sizeof(out->error), "HTTP %ld%s%s%s%s", status,
-           s[0] ? " " : "", s, m[0] ? ": " : "", m);
+  if (!cJSON_IsObject(obj))
+    return -1;
+  sk_provider_error_text(out, status,
+                         cJSON_GetObjectItemCaseSensitive(e, "status"),
+                         cJSON_GetObjectItemCaseSensitive(e, "message"), NULL);
   read_details(cJSON_GetObjectItemCaseSensitive(e, "details"), out, &per_day);
   /* A spent daily quota comes back tomorrow: do not wait for it. */
   if (status == 429 && per_day) {
     out->outcome = SK_OUTCOME_FINAL;
     snprintf(out->cause, sizeof(out->cause), "quota");
   }
-}
-
-static long get_long(const cJSON *obj, const char *key) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-  /* A count past 1e15 is garbage, and converting a double beyond LONG_MAX
-   * to long is undefined behaviour (found by fuzzing): treat it as absent. */
-  return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15
-             ? (long)v->valuedouble
-             : 0;
-}
-
-/* Joins the text of parts[] (skipping thought parts) into out->content.
- * Returns 0 (content may be "") or SK_ENOMEM. */
-static int join_text(const cJSON *parts, struct sk_chat_result *out) {
-  const cJSON *part;
-  size_t len = 0;
-  int pass;
-  char *s = NULL;
-
-  /* Two passes over the same parts: measure, then copy. */
-  for (pass = 0; pass < 2; pass++) {
-    if (pass == 1) {
-      s = malloc(len + 1);
-      if (s == NULL)
-        return SK_ENOMEM;
-      len = 0;
-    }
-    cJSON_ArrayForEach(part, parts) {
-      const cJSON *text = cJSON_GetObjectItemCaseSensitive(part, "text");
-      size_t n;
-      if (!cJSON_IsString(text) ||
-          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(part, "thought")))
-        continue;
-      n = strlen(text->valuestring);
-      if (pass == 1)
-        memcpy(s + len, text->valuestring, n);
-      len += n;
-    }
-  }
-  s[len] = '\0';
-  out->content = s;
   return 0;
+}
+
+/* Thought parts are the model's working, not its reply. */
+static int is_answer_part(const cJSON *part) {
+  return !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(part, "thought"));
 }
 
 /* A final failure: "WHAT was blocked (FIELD REASON): DETAIL". */
@@ -276,14 +230,14 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
   const cJSON *cands = cJSON_GetObjectItemCaseSensitive(root, "candidates");
   const cJSON *c0 = cJSON_IsArray(cands) ? cJSON_GetArrayItem(cands, 0) : NULL;
   const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usageMetadata");
-  const cJSON *v;
   const cJSON *content;
+  char *text;
 
   if (cJSON_IsObject(usage)) {
-    out->prompt_tokens = get_long(usage, "promptTokenCount");
+    out->prompt_tokens = sk_provider_tokens(usage, "promptTokenCount");
     /* Thinking tokens are billed as output. */
-    out->completion_tokens = get_long(usage, "candidatesTokenCount") +
-                             get_long(usage, "thoughtsTokenCount");
+    out->completion_tokens = sk_provider_tokens(usage, "candidatesTokenCount") +
+                             sk_provider_tokens(usage, "thoughtsTokenCount");
   }
   if (!cJSON_IsObject(c0)) {
     const cJSON *fb = cJSON_GetObjectItemCaseSensitive(root, "promptFeedback");
@@ -297,21 +251,19 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
       sk_provider_malformed(out, "no candidates");
     return;
   }
-  v = cJSON_GetObjectItemCaseSensitive(c0, "finishReason");
-  if (cJSON_IsString(v))
-    snprintf(out->finish_reason, sizeof(out->finish_reason), "%s",
-             v->valuestring);
+  sk_provider_finish_reason(
+      out, cJSON_GetObjectItemCaseSensitive(c0, "finishReason"));
   content = cJSON_GetObjectItemCaseSensitive(c0, "content");
-  if (join_text(cJSON_GetObjectItemCaseSensitive(content, "parts"), out) != 0) {
+  if (sk_provider_join_text(cJSON_GetObjectItemCaseSensitive(content, "parts"),
+                            is_answer_part, &text) != 0) {
     sk_provider_malformed(out, "out of memory");
     return;
   }
-  if (out->content[0] != '\0') {
-    out->outcome = SK_OUTCOME_OK;
+  if (text[0] != '\0') {
+    sk_provider_accept_take(out, text);
     return;
   }
-  free(out->content);
-  out->content = NULL;
+  free(text);
   if (out->finish_reason[0] == '\0' ||
       strcmp(out->finish_reason, "STOP") == 0 ||
       strcmp(out->finish_reason, "FINISH_REASON_UNSPECIFIED") == 0) {
@@ -330,32 +282,17 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
   }
 }
 
+static const struct sk_provider_wire WIRE = {
+    .ratelimit = SK_RATELIMIT_NONE,
+    .reply_any_json = 0,
+    .error_body = parse_error_body,
+    .error_in_reply = NULL,
+    .reply = parse_reply,
+};
+
 static void parse(long status, const char *body, size_t len,
                   sk_header_fn header, void *hctx, struct sk_chat_result *out) {
-  cJSON *root;
-  const cJSON *obj;
-
-  sk_chat_result_init(out);
-  sk_provider_read_headers(status, SK_RATELIMIT_NONE, header, hctx, out);
-  root = body != NULL ? cJSON_ParseWithLengthOpts(body, len, NULL, 0) : NULL;
-  /* Some Google front ends wrap the error object in an array. */
-  obj = cJSON_IsArray(root) ? cJSON_GetArrayItem(root, 0) : root;
-  if (status != 200) {
-    sk_provider_classify(status, NULL, NULL, out);
-    if (cJSON_IsObject(obj))
-      parse_error_body(status, obj, out);
-    else
-      snprintf(out->error, sizeof(out->error), "HTTP %ld (no JSON error body)",
-               status);
-    goto out;
-  }
-  if (!cJSON_IsObject(root)) {
-    sk_provider_malformed(out, "the body is not a JSON object");
-    goto out;
-  }
-  parse_reply(root, out);
-out:
-  cJSON_Delete(root);
+  sk_provider_parse(&WIRE, status, body, len, header, hctx, out);
 }
 
 /* The key is read from GEMINI_API_KEY, else GOOGLE_API_KEY (Google's SDKs

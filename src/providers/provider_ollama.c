@@ -59,8 +59,7 @@ static int build(const struct sk_provider_conf *conf,
   char *base = NULL;
   int rc = SK_ENOMEM;
 
-  memset(out, 0, sizeof(*out));
-  out->secret_header = -1;
+  sk_wire_request_init(out);
   root = cJSON_CreateObject();
   if (root == NULL ||
       cJSON_AddStringToObject(root, "model", req->model) == NULL)
@@ -84,10 +83,8 @@ static int build(const struct sk_provider_conf *conf,
         cJSON_AddNumberToObject(opts, "seed", (double)req->seed) == NULL)
       goto out;
   }
-  out->body = cJSON_PrintUnformatted(root);
-  if (out->body == NULL)
+  if (sk_wire_request_set_json(out, root) != 0)
     goto out;
-  out->body_len = strlen(out->body);
 
   base = full_base(conf->base_url);
   if (base == NULL)
@@ -95,97 +92,67 @@ static int build(const struct sk_provider_conf *conf,
   rc = sk_wire_request_set_url(out, base, "/api/chat");
   if (rc == 0)
     rc = sk_wire_request_add_header(out, "Content-Type", "application/json");
-  if (rc == 0 && conf->api_key != NULL && conf->api_key[0] != '\0')
-    rc = sk_wire_request_add_secret(out, "Authorization", "Bearer ",
-                                    conf->api_key);
+  if (rc == 0)
+    rc = sk_wire_request_add_key(out, conf, "Authorization", "Bearer ");
 out:
   free(base);
   cJSON_Delete(root);
-  if (rc != 0) {
-    sk_wire_request_cleanup(out);
-    return sk_error_set(err, rc, "building the request: %s", sk_strerror(rc));
-  }
+  return sk_wire_request_built(out, rc, err);
+}
+
+/* "HTTP 404: model "x" not found, try pulling it first", from {"error"}.
+ * Returns -1 when root is not an object. */
+static int error_text(long status, const cJSON *root,
+                      struct sk_chat_result *out) {
+  if (!cJSON_IsObject(root))
+    return -1;
+  sk_provider_error_text(out, status, NULL,
+                         cJSON_GetObjectItemCaseSensitive(root, "error"), NULL);
   return 0;
 }
 
-static long get_long(const cJSON *obj, const char *key) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-  /* A count past 1e15 is garbage, and converting a double beyond LONG_MAX
-   * to long is undefined behaviour (found by fuzzing): treat it as absent. */
-  return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15
-             ? (long)v->valuedouble
-             : 0;
+/* {"error":"text"} in a 200: the runner failed after the headers went out. */
+static int error_in_reply(const cJSON *root) {
+  return cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "error"));
 }
 
-/* "HTTP 404: model "x" not found, try pulling it first", from {"error"}. */
-static void error_text(long status, const cJSON *root,
-                       struct sk_chat_result *out) {
-  const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-  char m[208] = "";
-  if (cJSON_IsString(e))
-    sk_provider_one_line(m, sizeof(m), e->valuestring);
-  snprintf(out->error, sizeof(out->error), "HTTP %ld%s%s", status,
-           m[0] ? ": " : "", m);
-}
-
-static void parse(long status, const char *body, size_t len,
-                  sk_header_fn header, void *hctx, struct sk_chat_result *out) {
-  cJSON *root;
+/* Reads done_reason, the eval counts, done and message.content. */
+static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
   const cJSON *msg;
   const cJSON *content;
-  const cJSON *v;
 
-  sk_chat_result_init(out);
-  sk_provider_read_headers(status, SK_RATELIMIT_NONE, header, hctx, out);
-  root = body != NULL ? cJSON_ParseWithLengthOpts(body, len, NULL, 0) : NULL;
-  if (status != 200) {
-    sk_provider_classify(status, NULL, NULL, out);
-    if (cJSON_IsObject(root))
-      error_text(status, root, out);
-    else
-      snprintf(out->error, sizeof(out->error), "HTTP %ld (no JSON error body)",
-               status);
-    goto out;
-  }
-  if (!cJSON_IsObject(root)) {
-    sk_provider_malformed(out, "the body is not a JSON object");
-    goto out;
-  }
-  if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "error"))) {
-    /* An error after the headers went out: the runner failed mid-way. */
-    error_text(status, root, out);
-    out->outcome = SK_OUTCOME_RETRY;
-    snprintf(out->cause, sizeof(out->cause), "error");
-    goto out;
-  }
-  v = cJSON_GetObjectItemCaseSensitive(root, "done_reason");
-  if (cJSON_IsString(v))
-    snprintf(out->finish_reason, sizeof(out->finish_reason), "%s",
-             v->valuestring);
-  out->prompt_tokens = get_long(root, "prompt_eval_count");
-  out->completion_tokens = get_long(root, "eval_count");
+  sk_provider_finish_reason(
+      out, cJSON_GetObjectItemCaseSensitive(root, "done_reason"));
+  out->prompt_tokens = sk_provider_tokens(root, "prompt_eval_count");
+  out->completion_tokens = sk_provider_tokens(root, "eval_count");
   if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "done"))) {
     sk_provider_malformed(out, "done is not true (a streamed reply?)");
-    goto out;
+    return;
   }
   msg = cJSON_GetObjectItemCaseSensitive(root, "message");
   content = cJSON_GetObjectItemCaseSensitive(msg, "content");
   if (!cJSON_IsString(content)) {
     sk_provider_malformed(out, "message.content is not a string");
-    goto out;
+    return;
   }
   if (content->valuestring[0] == '\0') {
     sk_provider_malformed(out, "message.content is empty");
-    goto out;
+    return;
   }
-  out->content = strdup(content->valuestring);
-  if (out->content == NULL) {
-    sk_provider_malformed(out, "out of memory");
-    goto out;
-  }
-  out->outcome = SK_OUTCOME_OK;
-out:
-  cJSON_Delete(root);
+  sk_provider_accept(out, content->valuestring);
+}
+
+static const struct sk_provider_wire WIRE = {
+    .ratelimit = SK_RATELIMIT_NONE,
+    .reply_any_json = 0,
+    .error_body = error_text,
+    .error_in_reply = error_in_reply,
+    .reply = parse_reply,
+};
+
+static void parse(long status, const char *body, size_t len,
+                  sk_header_fn header, void *hctx, struct sk_chat_result *out) {
+  sk_provider_parse(&WIRE, status, body, len, header, hctx, out);
 }
 
 /* No key variable: a local Ollama takes none. The default model is an

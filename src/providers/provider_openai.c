@@ -29,8 +29,7 @@ static int build(const struct sk_provider_conf *conf,
   cJSON *root = NULL;
   int rc = SK_ENOMEM;
 
-  memset(out, 0, sizeof(*out));
-  out->secret_header = -1;
+  sk_wire_request_init(out);
   root = cJSON_CreateObject();
   if (root == NULL ||
       cJSON_AddStringToObject(root, "model", req->model) == NULL)
@@ -47,36 +46,32 @@ static int build(const struct sk_provider_conf *conf,
   if (req->has_seed &&
       cJSON_AddNumberToObject(root, "seed", (double)req->seed) == NULL)
     goto out;
-  out->body = cJSON_PrintUnformatted(root);
-  if (out->body == NULL)
+  if (sk_wire_request_set_json(out, root) != 0)
     goto out;
-  out->body_len = strlen(out->body);
 
   /* The base URL includes the version path, as in OpenAI's SDKs; a trailing
    * slash is forgiven. */
   rc = sk_wire_request_set_url(out, conf->base_url, "/chat/completions");
   if (rc == 0)
     rc = sk_wire_request_add_header(out, "Content-Type", "application/json");
-  if (rc == 0 && conf->api_key != NULL && conf->api_key[0] != '\0')
-    rc = sk_wire_request_add_secret(out, "Authorization", "Bearer ",
-                                    conf->api_key);
+  if (rc == 0)
+    rc = sk_wire_request_add_key(out, conf, "Authorization", "Bearer ");
 out:
   cJSON_Delete(root);
-  if (rc != 0) {
-    sk_wire_request_cleanup(out);
-    return sk_error_set(err, rc, "building the request: %s", sk_strerror(rc));
-  }
-  return 0;
+  return sk_wire_request_built(out, rc, err);
 }
 
-static void parse_error_body(long status, const cJSON *root,
-                             struct sk_chat_result *out) {
+/* Reads {"error":{"message","type","code"}}, {"error":"text"}, Mistral's
+ * top-level {"message","type","code"} and FastAPI's {"detail"}; any JSON
+ * value is an error body here (one with none of these says just "HTTP N").
+ * Refines the status's retry decision. Returns 0. */
+static int parse_error_body(long status, const cJSON *root,
+                            struct sk_chat_result *out) {
   const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
   const cJSON *msg = NULL;
   const cJSON *type = NULL;
   const cJSON *code = NULL;
-  char m[208] = "";
-  char t[64] = "";
+  char m[SK_PROVIDER_LINE];
 
   if (cJSON_IsObject(e)) {
     msg = cJSON_GetObjectItemCaseSensitive(e, "message");
@@ -92,14 +87,9 @@ static void parse_error_body(long status, const cJSON *root,
   }
   if (!cJSON_IsString(msg) && e == NULL)
     msg = cJSON_GetObjectItemCaseSensitive(root, "detail"); /* FastAPI */
-  if (cJSON_IsString(msg))
-    sk_provider_one_line(m, sizeof(m), msg->valuestring);
-  if (cJSON_IsString(type))
-    sk_provider_one_line(t, sizeof(t), type->valuestring);
-  else if (cJSON_IsString(code))
-    sk_provider_one_line(t, sizeof(t), code->valuestring);
-  snprintf(out->error, sizeof(out->error), "HTTP %ld%s%s%s%s", status,
-           t[0] ? " " : "", t, m[0] ? ": " : "", m);
+  /* The kind is the type, else the code. */
+  sk_provider_error_text(out, status, cJSON_IsString(type) ? type : code, msg,
+                         m);
 
   /* A quota error will not clear by waiting. */
   if (status == 429 &&
@@ -118,85 +108,66 @@ static void parse_error_body(long status, const cJSON *root,
     out->outcome = SK_OUTCOME_FINAL;
     snprintf(out->cause, sizeof(out->cause), "500-invalid");
   }
+  return 0;
 }
 
-static long get_long(const cJSON *obj, const char *key) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-  /* A count past 1e15 is garbage, and converting a double beyond LONG_MAX
-   * to long is undefined behaviour (found by fuzzing): treat it as absent. */
-  return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15
-             ? (long)v->valuedouble
-             : 0;
-}
-
-static void parse(long status, const char *body, size_t len,
-                  sk_header_fn header, void *hctx, struct sk_chat_result *out) {
-  cJSON *root;
-  const cJSON *choices;
-  const cJSON *c0;
+/* Reads choices[0]: finish_reason, usage, then message.content, or the
+ * refusal that can stand in its place. */
+static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
+  const cJSON *choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
+  const cJSON *c0 =
+      cJSON_IsArray(choices) ? cJSON_GetArrayItem(choices, 0) : NULL;
+  const cJSON *usage;
   const cJSON *msg;
   const cJSON *content;
-  const cJSON *v;
-  const cJSON *usage;
+  const cJSON *refusal;
 
-  sk_chat_result_init(out);
-  sk_provider_read_headers(status, SK_RATELIMIT_OPENAI, header, hctx, out);
-  root = body != NULL ? cJSON_ParseWithLengthOpts(body, len, NULL, 0) : NULL;
-  if (status != 200) {
-    sk_provider_classify(status, NULL, NULL, out);
-    if (root != NULL)
-      parse_error_body(status, root, out);
-    else
-      snprintf(out->error, sizeof(out->error), "HTTP %ld (no JSON error body)",
-               status);
-    goto out;
-  }
-  if (root == NULL) {
-    sk_provider_malformed(out, "the body is not JSON");
-    goto out;
-  }
-  choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
-  c0 = cJSON_IsArray(choices) ? cJSON_GetArrayItem(choices, 0) : NULL;
   if (c0 == NULL) {
     sk_provider_malformed(out, "no choices[0]");
-    goto out;
+    return;
   }
-  v = cJSON_GetObjectItemCaseSensitive(c0, "finish_reason");
-  if (cJSON_IsString(v))
-    snprintf(out->finish_reason, sizeof(out->finish_reason), "%s",
-             v->valuestring);
+  sk_provider_finish_reason(
+      out, cJSON_GetObjectItemCaseSensitive(c0, "finish_reason"));
   usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
   if (cJSON_IsObject(usage)) {
-    out->prompt_tokens = get_long(usage, "prompt_tokens");
-    out->completion_tokens = get_long(usage, "completion_tokens");
+    out->prompt_tokens = sk_provider_tokens(usage, "prompt_tokens");
+    out->completion_tokens = sk_provider_tokens(usage, "completion_tokens");
   }
   msg = cJSON_GetObjectItemCaseSensitive(c0, "message");
   content = cJSON_IsObject(msg)
                 ? cJSON_GetObjectItemCaseSensitive(msg, "content")
                 : NULL;
-  if (!cJSON_IsString(content)) {
-    const cJSON *refusal =
-        cJSON_IsObject(msg) ? cJSON_GetObjectItemCaseSensitive(msg, "refusal")
-                            : NULL;
-    if (cJSON_IsString(refusal)) {
-      char r[208];
-      sk_provider_one_line(r, sizeof(r), refusal->valuestring);
-      out->outcome = SK_OUTCOME_FINAL;
-      snprintf(out->cause, sizeof(out->cause), "refusal");
-      snprintf(out->error, sizeof(out->error), "the model refused: %s", r);
-    } else {
-      sk_provider_malformed(out, "choices[0].message.content is not a string");
-    }
-    goto out;
+  if (cJSON_IsString(content)) {
+    sk_provider_accept(out, content->valuestring);
+    return;
   }
-  out->content = strdup(content->valuestring);
-  if (out->content == NULL) {
-    sk_provider_malformed(out, "out of memory");
-    goto out;
+  refusal = cJSON_IsObject(msg)
+                ? cJSON_GetObjectItemCaseSensitive(msg, "refusal")
+                : NULL;
+  if (cJSON_IsString(refusal)) {
+    char r[SK_PROVIDER_LINE];
+    sk_provider_one_line(r, sizeof(r), refusal->valuestring);
+    out->outcome = SK_OUTCOME_FINAL;
+    snprintf(out->cause, sizeof(out->cause), "refusal");
+    snprintf(out->error, sizeof(out->error), "the model refused: %s", r);
+  } else {
+    sk_provider_malformed(out, "choices[0].message.content is not a string");
   }
-  out->outcome = SK_OUTCOME_OK;
-out:
-  cJSON_Delete(root);
+}
+
+/* A 200 body that is JSON but not an object is read as one without
+ * choices[0], as this provider always has. */
+static const struct sk_provider_wire WIRE = {
+    .ratelimit = SK_RATELIMIT_OPENAI,
+    .reply_any_json = 1,
+    .error_body = parse_error_body,
+    .error_in_reply = NULL,
+    .reply = parse_reply,
+};
+
+static void parse(long status, const char *body, size_t len,
+                  sk_header_fn header, void *hctx, struct sk_chat_result *out) {
+  sk_provider_parse(&WIRE, status, body, len, header, hctx, out);
 }
 
 const struct sk_provider sk_provider_openai = {

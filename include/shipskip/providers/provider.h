@@ -16,7 +16,10 @@
  *   "ollama"    Ollama's native /api/chat
  *
  * Shared helpers for provider implementations (building URLs and headers,
- * reading rate-limit headers, one-line error text) are declared at the end.
+ * reading rate-limit headers, one-line error text) are declared at the end,
+ * with the one parse path all of them use: a provider describes only its
+ * wire format (struct sk_provider_wire) and sk_provider_parse() does the
+ * rest.
  */
 #ifndef SHIPSKIP_PROVIDER_H
 #define SHIPSKIP_PROVIDER_H
@@ -159,6 +162,106 @@ void sk_provider_malformed(struct sk_chat_result *out, const char *why);
  * control characters replaced by spaces, so server text fits one report
  * line. s may be NULL (dst becomes ""). */
 void sk_provider_one_line(char *dst, size_t size, const char *s);
+
+/* ---- the parse path every provider shares ---------------------------- */
+
+/* The most tokens one count may say: a count past it is garbage (and past
+ * LONG_MAX not even representable), so it reads as absent. */
+#define SK_PROVIDER_TOKENS_MAX 999999999999999LL
+
+/* The size of the one-line copy of a server's error message that
+ * sk_provider_error_text() hands back for a provider's own checks. */
+#define SK_PROVIDER_LINE 208
+
+/* What one wire format knows about its responses; everything else about
+ * reading a response is the same for all of them and lives in
+ * sk_provider_parse(). Define one per provider as a static const. */
+struct sk_provider_wire {
+  /* Which rate-limit headers the API sends. */
+  enum sk_ratelimit_style ratelimit;
+  /* 1 when a 200 body may be any JSON value (OpenAI-compatible servers:
+   * one that is not an object simply has no choices[0]); 0 when it must be
+   * an object. */
+  int reply_any_json;
+  /* Reads an error body: root is the parsed body (any JSON value). Fills
+   * out->error, usually with sk_provider_error_text(), and may refine the
+   * retry decision sk_provider_classify() made. Returns 0, or -1 without
+   * touching out when root is not an error body of this format. */
+  int (*error_body)(long status, const cJSON *root, struct sk_chat_result *out);
+  /* Optional (NULL: never): whether a 200 body is an error report instead
+   * of a reply (a failure after the headers went out). Such a body is read
+   * with error_body and retried with cause "error". */
+  int (*error_in_reply)(const cJSON *root);
+  /* Reads a 200 reply (an object unless reply_any_json). Ends with
+   * sk_provider_accept[_take]() or a failure: sk_provider_malformed() or a
+   * FINAL outcome with cause and error. */
+  void (*reply)(const cJSON *root, struct sk_chat_result *out);
+};
+
+/* The whole of a provider's parse(): starts out, reads the rate-limit and
+ * retry headers, parses exactly len bytes of body (which need not end in a
+ * NUL; NULL is no body), then for an error status classifies it and reads
+ * the error body ("HTTP N (no JSON error body)" when there is none), and for
+ * a 200 checks the body is JSON of the right shape and hands it to
+ * wire->reply. Never fails; fills out as struct sk_provider's parse does. */
+void sk_provider_parse(const struct sk_provider_wire *wire, long status,
+                       const char *body, size_t len, sk_header_fn header,
+                       void *hctx, struct sk_chat_result *out);
+
+/* Writes out->error as "HTTP STATUS[ KIND][: MESSAGE]" from a server's
+ * error body, each part cut to one line (kind and message may be NULL or
+ * not strings: then left out). When line is not NULL it receives the
+ * message's one-line copy (SK_PROVIDER_LINE bytes), for a provider's own
+ * checks of its wording. */
+void sk_provider_error_text(struct sk_chat_result *out, long status,
+                            const cJSON *kind, const cJSON *message,
+                            char *line);
+
+/* Returns obj's member key as a token count in [0, SK_PROVIDER_TOKENS_MAX],
+ * or 0 when it is absent, not a whole number or out of bounds. obj may be
+ * NULL or not an object. */
+long sk_provider_tokens(const cJSON *obj, const char *key);
+
+/* Copies v into out->finish_reason (cut to fit) when it is a string. */
+void sk_provider_finish_reason(struct sk_chat_result *out, const cJSON *v);
+
+/* Accepts text as the reply: copies it into out->content and sets the
+ * outcome OK; when the copy fails, marks out malformed ("out of memory"). */
+void sk_provider_accept(struct sk_chat_result *out, const char *text);
+
+/* The same for a heap string the result takes over (free()d by
+ * sk_chat_result_cleanup()); NULL marks out malformed ("out of memory"). */
+void sk_provider_accept_take(struct sk_chat_result *out, char *text);
+
+/* Joins the "text" strings of the items of array for which keep() returns
+ * 1 (every item with a string "text" when keep is NULL) into a new heap
+ * string in *out, "" when there are none. array may be NULL; its children
+ * are walked as cJSON_ArrayForEach walks them, so a caller that needs an
+ * array checks that first. Returns 0 or SK_ENOMEM. */
+int sk_provider_join_text(const cJSON *array, int (*keep)(const cJSON *item),
+                          char **out);
+
+/* ---- the build path every provider shares ---------------------------- */
+
+/* Starts w: no URL, headers or body, and no credential header. */
+void sk_wire_request_init(struct sk_wire_request *w);
+
+/* Sets w's body to root printed without white space. Returns 0 or
+ * SK_ENOMEM. */
+int sk_wire_request_set_json(struct sk_wire_request *w, const cJSON *root);
+
+/* Appends the credential header "name: prefix KEY" when conf has a
+ * non-empty api_key; without one, adds nothing (a local server that takes
+ * no key). Returns 0 or as sk_wire_request_add_secret(). */
+int sk_wire_request_add_key(struct sk_wire_request *w,
+                            const struct sk_provider_conf *conf,
+                            const char *name, const char *prefix);
+
+/* Ends a provider's build(): returns 0 when rc is 0; otherwise frees w and
+ * returns rc with err set to "building the request: REASON" (a message the
+ * build already set wins, as the first error always does). */
+int sk_wire_request_built(struct sk_wire_request *w, int rc,
+                          struct sk_error *err);
 
 /* Appends "name: value" to w's headers. Returns 0, SK_EINVAL when all
  * SK_MAX_HEADERS are used, or SK_ENOMEM. */

@@ -1,0 +1,352 @@
+/* test_config.c: shipskip.json (src/model/config.c): a good config with
+ * named providers, per-persona routes and prices, resolved for a panel;
+ * every way a config is refused (unknown keys, a pasted API key, bad types,
+ * numbers out of bounds) with a message naming the file and the key; the
+ * built-in defaults without a file; and the missing-key report. */
+#include "harness.h"
+#include "shipskip/model/config.h"
+#include "shipskip/util/fsutil.h"
+
+#include <unistd.h>
+
+static char g_dir[] = "/tmp/sk-config-XXXXXX";
+static char g_path[128];
+
+/* The variables config.c reads, cleared so the machine's own settings do not
+ * leak into the tests. */
+static const char *const ENV[] = {
+    "OPENAI_API_KEY",     "OPENAI_BASE_URL",    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_BASE_URL", "GEMINI_API_KEY",     "GOOGLE_API_KEY",
+    "GEMINI_BASE_URL",    "OLLAMA_HOST",        "MISTRAL_API_KEY",
+    "MISTRAL_BASE_URL",   "SK_TEST_CLAUDE_KEY", NULL};
+
+static void clear_env(void) {
+  size_t i;
+  for (i = 0; ENV[i] != NULL; i++)
+    unsetenv(ENV[i]);
+}
+
+/* Writes text as the config file and loads it. Returns sk_config_load()'s
+ * code; *c must be cleaned up when it is 0. */
+static int load_text(const char *text, struct sk_config *c,
+                     struct sk_error *e) {
+  struct sk_error w;
+  sk_error_clear(&w);
+  sk_error_clear(e);
+  if (sk_fs_write_atomic(g_dir, "shipskip.json", text, strlen(text), &w) != 0) {
+    fprintf(stderr, "cannot write the config: %s\n", w.msg);
+    return -1;
+  }
+  return sk_config_load(g_path, c, e);
+}
+
+/* Loads text, which must be refused; returns the message (static). */
+static const char *refused(const char *text) {
+  static struct sk_error e;
+  struct sk_config c;
+  int rc = load_text(text, &c, &e);
+  if (rc == 0) {
+    sk_config_cleanup(&c);
+    return "(loaded)";
+  }
+  if (rc != SK_ECONFIG || e.code != SK_ECONFIG)
+    return "(wrong code)";
+  return e.msg;
+}
+
+static const char *GOOD =
+    "{\"providers\": {"
+    "  \"claude\": {\"type\": \"anthropic\", \"api_key_env\": "
+    "\"SK_TEST_CLAUDE_KEY\"},"
+    "  \"local\": {\"type\": \"ollama\", \"base_url\": "
+    "\"http://127.0.0.1:11434\", \"rpm\": 600, \"tpm\": 0},"
+    "  \"fast\": {\"type\": \"openai\", \"base_url\": "
+    "\"https://example.test/v1/\", \"rpm\": 0.5, \"tpm\": 1e9}},"
+    " \"default\": {\"provider\": \"local\", \"model\": \"llama3.2\"},"
+    " \"personas\": {"
+    "  \"builder\": {\"provider\": \"claude\", \"model\": \"claude-x\"},"
+    "  \"skeptic\": {\"provider\": \"fast\"}},"
+    " \"prices\": {"
+    "  \"claude-x\": {\"input\": 0.8, \"output\": 4},"
+    "  \"llama3.2\": {\"input\": 0, \"output\": 0}}}";
+
+TEST(good_config_loads_providers_and_prices) {
+  struct sk_config c;
+  struct sk_error e;
+  struct sk_provider_def *d;
+  const struct sk_price *p;
+
+  clear_env();
+  setenv("SK_TEST_CLAUDE_KEY", "sk-ant-test", 1);
+  ASSERT_INT_EQ(load_text(GOOD, &c, &e), 0);
+  ASSERT_STR_EQ(c.source, g_path);
+  d = sk_config_provider(&c, "claude");
+  ASSERT(d != NULL);
+  ASSERT_STR_EQ(d->impl->name, "anthropic");
+  ASSERT_STR_EQ(d->key_env, "SK_TEST_CLAUDE_KEY");
+  ASSERT_STR_EQ(d->api_key, "sk-ant-test");
+  ASSERT_STR_EQ(d->conf.api_key, "sk-ant-test");
+  ASSERT_STR_EQ(d->base_url, "https://api.anthropic.com");
+  d = sk_config_provider(&c, "local");
+  ASSERT(d != NULL);
+  ASSERT_STR_EQ(d->impl->name, "ollama");
+  ASSERT_STR_EQ(d->base_url, "http://127.0.0.1:11434");
+  ASSERT(d->key_env == NULL);
+  ASSERT(d->rpm == 600);
+  ASSERT(d->tpm == 0);
+  d = sk_config_provider(&c, "fast");
+  ASSERT(d != NULL);
+  ASSERT(d->rpm == 0.5);
+  ASSERT(d->tpm == 1e9);
+  /* The built-ins stay available under their own names. */
+  d = sk_config_provider(&c, "gemini");
+  ASSERT(d != NULL);
+  ASSERT_STR_EQ(d->impl->name, "gemini");
+  ASSERT(sk_config_provider(&c, "nope") == NULL);
+  ASSERT_STR_EQ(c.default_provider, "local");
+  ASSERT_STR_EQ(c.default_model, "llama3.2");
+  ASSERT_INT_EQ(c.npersonas, 2);
+
+  p = sk_config_price(&c, "claude-x");
+  ASSERT(p != NULL);
+  ASSERT(p->input_per_m == 0.8);
+  ASSERT(p->output_per_m == 4);
+  /* 1M prompt tokens at 0.8 plus 500k completion tokens at 4. */
+  ASSERT(sk_price_cost(p, 1000000, 500000) == 2.8);
+  ASSERT(sk_config_price(&c, "gpt-4o") == NULL);
+  ASSERT(sk_price_cost(NULL, 10, 10) == -1);
+  sk_config_cleanup(&c);
+  unsetenv("SK_TEST_CLAUDE_KEY");
+}
+
+/* Reads the whole of a tmpfile() report. */
+static void read_report(FILE *f, char *buf, size_t size) {
+  size_t n;
+  rewind(f);
+  n = fread(buf, 1, size - 1, f);
+  buf[n] = '\0';
+}
+
+TEST(routes_follow_personas_then_persona_file_then_default) {
+  struct sk_persona ps[3];
+  struct sk_panel_def panel = {ps, 3};
+  struct sk_route routes[3];
+  struct sk_config c;
+  struct sk_error e;
+  char report[1024];
+  char name0[] = "builder";
+  char name1[] = "skeptic";
+  char name2[] = "newcomer";
+  char prov2[] = "gemini";
+  char src2[] = "newcomer.json";
+  FILE *f;
+
+  clear_env();
+  memset(ps, 0, sizeof(ps));
+  /* The persona's fields are heap strings it owns; these are not freed. */
+  ps[0].name = name0;
+  ps[1].name = name1;
+  ps[2].name = name2;
+  ps[2].provider = prov2; /* the persona file's own choice */
+  ps[2].source = src2;
+  ASSERT_INT_EQ(load_text(GOOD, &c, &e), 0);
+  f = tmpfile();
+  ASSERT(f != NULL);
+  ASSERT_INT_EQ(sk_config_resolve(&c, &panel, &panel, NULL, NULL, routes, f),
+                0);
+  ASSERT_STR_EQ(routes[0].provider->name, "claude");
+  ASSERT_STR_EQ(routes[0].model, "claude-x");
+  ASSERT(routes[0].price == sk_config_price(&c, "claude-x"));
+  ASSERT_STR_EQ(routes[1].provider->name, "fast");
+  /* A route with a provider but no model takes the config's default model. */
+  ASSERT_STR_EQ(routes[1].model, "llama3.2");
+  ASSERT_STR_EQ(routes[2].provider->name, "gemini");
+  ASSERT_STR_EQ(routes[2].model, "llama3.2");
+
+  /* --provider overrides every route; the default model is for another
+   * provider, so the provider's own default model is used. */
+  ASSERT_INT_EQ(
+      sk_config_resolve(&c, &panel, &panel, "openai", NULL, routes, f), 0);
+  ASSERT_STR_EQ(routes[0].provider->name, "openai");
+  ASSERT_STR_EQ(routes[0].model, "gpt-4o-mini");
+  ASSERT(routes[0].price == NULL);
+
+  /* Every persona's key is checked, each missing variable reported once. */
+  ASSERT_INT_EQ(sk_config_check_keys(routes, 3, f), SK_ECONFIG);
+  read_report(f, report, sizeof(report));
+  ASSERT_CONTAINS(report, "OPENAI_API_KEY is not set");
+  {
+    const char *first = strstr(report, "OPENAI_API_KEY is not set");
+    ASSERT(strstr(first + 1, "OPENAI_API_KEY is not set") == NULL);
+  }
+  fclose(f);
+
+  /* A persona in the config that the panel directory lacks, and a route to
+   * a provider nobody defined, are both reported. */
+  f = tmpfile();
+  ASSERT(f != NULL);
+  panel.n = 1;
+  ASSERT_INT_EQ(
+      sk_config_resolve(&c, &panel, &panel, "nosuch", NULL, routes, f),
+      SK_ECONFIG);
+  read_report(f, report, sizeof(report));
+  fclose(f);
+  ASSERT_CONTAINS(report, "personas.skeptic: no such persona in the panel "
+                          "directory");
+  ASSERT_CONTAINS(report, "persona builder: unknown provider \"nosuch\" "
+                          "(from --provider)");
+  sk_config_cleanup(&c);
+}
+
+TEST(no_file_gives_the_builtin_providers) {
+  struct sk_config c;
+  struct sk_error e;
+  struct sk_provider_def *d;
+
+  clear_env();
+  setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1", 1);
+  setenv("GOOGLE_API_KEY", "g-key", 1);
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_config_load(NULL, &c, &e), 0);
+  ASSERT_STR_EQ(c.source, "(built-in defaults)");
+  ASSERT_INT_EQ(c.nproviders, 5);
+  d = sk_config_provider(&c, "openai");
+  ASSERT(d != NULL);
+  /* The base URL comes from the provider's variable. */
+  ASSERT_STR_EQ(d->base_url, "http://127.0.0.1:9/v1");
+  ASSERT(d->api_key == NULL);
+  /* Gemini falls back to GOOGLE_API_KEY. */
+  d = sk_config_provider(&c, "gemini");
+  ASSERT(d != NULL);
+  ASSERT_STR_EQ(d->api_key, "g-key");
+  ASSERT_INT_EQ(c.nprices, 0);
+  sk_config_cleanup(&c);
+  clear_env();
+}
+
+TEST(unknown_keys_are_refused_by_name) {
+  clear_env();
+  ASSERT_CONTAINS(refused("{\"provider\": {}}"),
+                  "shipskip.json: unknown key \"provider\" (expected "
+                  "providers, default, personas, prices)");
+  ASSERT_CONTAINS(refused("{\"providers\": {\"x\": {\"type\": \"openai\", "
+                          "\"baseurl\": \"http://h\"}}}"),
+                  "shipskip.json: providers.x: unknown key \"baseurl\"");
+  ASSERT_CONTAINS(
+      refused("{\"personas\": {\"builder\": {\"provider\": \"openai\", "
+              "\"temperature\": 1}}}"),
+      "shipskip.json: personas.builder: unknown key \"temperature\"");
+  ASSERT_CONTAINS(refused("{\"default\": {\"model\": \"m\", \"x\": \"y\"}}"),
+                  "shipskip.json: default: unknown key \"x\"");
+}
+
+TEST(a_pasted_api_key_is_refused) {
+  clear_env();
+  ASSERT_CONTAINS(refused("{\"providers\": {\"oai\": {\"type\": \"openai\", "
+                          "\"api_key\": \"sk-live-123\"}}}"),
+                  "shipskip.json: providers.oai.api_key: keys do not belong "
+                  "in the config; name the variable that holds it with "
+                  "\"api_key_env\"");
+  ASSERT_CONTAINS(
+      refused("{\"personas\": {\"builder\": {\"key\": \"sk-live-123\"}}}"),
+      "personas.builder.key: keys do not belong in the config");
+  /* The message names where, never the key itself. */
+  ASSERT_NOT_CONTAINS(refused("{\"providers\": {\"oai\": {\"api_key\": "
+                              "\"sk-live-123\"}}}"),
+                      "sk-live-123");
+}
+
+TEST(bad_types_are_refused_naming_the_key) {
+  clear_env();
+  ASSERT_CONTAINS(refused("[1, 2]"),
+                  "shipskip.json: not a JSON object (malformed?)");
+  ASSERT_CONTAINS(refused("{\"providers\": {"),
+                  "shipskip.json: not a JSON object (malformed?)");
+  ASSERT_CONTAINS(refused("{\"providers\": {\"x\": {\"type\": 5}}}"),
+                  "shipskip.json: providers.x: must be an object of "
+                  "non-empty strings");
+  ASSERT_CONTAINS(refused("{\"providers\": {\"x\": \"openai\"}}"),
+                  "shipskip.json: providers.x: must be an object");
+  ASSERT_CONTAINS(refused("{\"providers\": {\"x\": {\"type\": \"\"}}}"),
+                  "shipskip.json: providers.x: must be an object");
+  ASSERT_CONTAINS(refused("{\"providers\": {\"x\": {\"type\": \"antropic\"}}}"),
+                  "shipskip.json: providers.x.type: unknown provider type "
+                  "\"antropic\" (known: openai, anthropic, gemini, ollama, "
+                  "mistral)");
+  ASSERT_CONTAINS(refused("{\"providers\": {\"x\": {\"type\": \"openai\", "
+                          "\"base_url\": \"ftp://h\"}}}"),
+                  "shipskip.json: providers.x.base_url must start with "
+                  "http:// or https://");
+  ASSERT_CONTAINS(refused("{\"default\": \"openai\"}"),
+                  "shipskip.json: default: must be {\"provider\"");
+  ASSERT_CONTAINS(refused("{\"personas\": {\"builder\": {\"model\": 4}}}"),
+                  "shipskip.json: personas.builder: must be {\"provider\"");
+}
+
+TEST(rate_limits_take_the_command_line_bounds) {
+  static const char *const BAD[] = {"\"fast\"", "-1",     "0.001",
+                                    "1e10",     "true",   "[600]",
+                                    "1e400",    "-1e400", NULL};
+  size_t i;
+  clear_env();
+  for (i = 0; BAD[i] != NULL; i++) {
+    char text[160];
+    snprintf(text, sizeof(text),
+             "{\"providers\": {\"local\": {\"type\": \"ollama\", "
+             "\"rpm\": %s}}}",
+             BAD[i]);
+    ASSERT_CONTAINS(refused(text),
+                    "shipskip.json: providers.local.rpm: must be a number "
+                    "from 0.01 to 1e+09 (per minute), or 0 for none");
+    snprintf(text, sizeof(text),
+             "{\"providers\": {\"local\": {\"type\": \"ollama\", "
+             "\"tpm\": %s}}}",
+             BAD[i]);
+    ASSERT_CONTAINS(refused(text), "providers.local.tpm: must be a number");
+  }
+  /* null is absent: no limit of the provider's own. */
+  ASSERT_STR_EQ(refused("{\"providers\": {\"local\": {\"type\": \"ollama\", "
+                        "\"rpm\": null, \"tpm\": 0.01}}}"),
+                "(loaded)");
+}
+
+TEST(prices_must_be_bounded_numbers) {
+  static const char *const BAD[] = {"{\"input\": -0.1, \"output\": 1}",
+                                    "{\"input\": 1}",
+                                    "{\"input\": \"0.15\", \"output\": 0.6}",
+                                    "{\"input\": 1, \"output\": 1e7}",
+                                    "{\"input\": 1, \"output\": null}",
+                                    "5",
+                                    NULL};
+  size_t i;
+  clear_env();
+  for (i = 0; BAD[i] != NULL; i++) {
+    char text[160];
+    snprintf(text, sizeof(text), "{\"prices\": {\"gpt-4o-mini\": %s}}", BAD[i]);
+    ASSERT_CONTAINS(refused(text),
+                    "shipskip.json: prices.gpt-4o-mini: needs \"input\" and "
+                    "\"output\", USD per million tokens, >= 0 and <= 1e+06");
+  }
+  ASSERT_STR_EQ(refused("{\"prices\": {\"m\": {\"input\": 1000000, "
+                        "\"output\": 0.6}}}"),
+                "(loaded)");
+}
+
+int main(void) {
+  if (mkdtemp(g_dir) == NULL) {
+    perror("mkdtemp");
+    return 1;
+  }
+  snprintf(g_path, sizeof(g_path), "%s/shipskip.json", g_dir);
+  RUN(good_config_loads_providers_and_prices);
+  RUN(routes_follow_personas_then_persona_file_then_default);
+  RUN(no_file_gives_the_builtin_providers);
+  RUN(unknown_keys_are_refused_by_name);
+  RUN(a_pasted_api_key_is_refused);
+  RUN(bad_types_are_refused_naming_the_key);
+  RUN(rate_limits_take_the_command_line_bounds);
+  RUN(prices_must_be_bounded_numbers);
+  unlink(g_path);
+  rmdir(g_dir);
+  return TEST_REPORT();
+}
