@@ -113,9 +113,10 @@ const char *sk_opts_suggest(const struct sk_opt_set *set, const char *name) {
       }
     }
   }
-  /* Two edits, or a third of the name for long names: close enough to be
-   * a slip of the keyboard, far enough not to suggest nonsense. */
-  if (best == NULL || best_d > 2 + strlen(name) / 6 || best_d >= strlen(name))
+  /* At most two edits and at most a third of the name: a slip of the
+   * keyboard ("concurency", "outptu"), not another word ("budget" is not
+   * "quiet"). */
+  if (best == NULL || best_d > 2 || best_d > strlen(name) / 3)
     return NULL;
   return best;
 }
@@ -335,7 +336,7 @@ static int short_option(struct parse *p, const char *arg) {
   if (o == NULL && arg[1] == 'h' && arg[2] == '\0')
     return SK_OPT_HELP;
   if (o == NULL)
-    return unknown(p, arg, letter);
+    return unknown(p, shown, letter);
   return apply(p, o, shown, arg[2] != '\0' ? arg + 2 : NULL);
 }
 
