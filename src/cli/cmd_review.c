@@ -499,7 +499,7 @@ static int check_draft(struct review_args *a) {
  * Markdown draft on stdout; the scorecard kept under -o OUTDIR when given. */
 static int run_draft(void *args, const struct sk_opt_operands *ops) {
   struct review_args *a = args;
-  struct review_args dc = *a;
+  struct review_args dc;
   char tmp[] = "/tmp/shipskip-draft-XXXXXX";
   char tool_path[64];
   const char *input[1];

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Loads the panel, validator and prompts both commands need. */
 int sk_cli_load_panel(const struct review_args *a, struct sk_panel_def *panel,
                       struct sk_validator **v, struct sk_prompts *prompts,
                       struct sk_error *err) {
@@ -45,9 +44,6 @@ int sk_cli_load_panel(const struct review_args *a, struct sk_panel_def *panel,
   return rc;
 }
 
-/* Renders the templates once against a tool with every field filled, so a
- * placeholder no tool could fill (a typo) is a configuration error now, not
- * a failure of every tool later. */
 int sk_cli_check_templates(const struct sk_prompts *prompts,
                            const struct sk_panel_def *panel,
                            struct sk_error *err) {
@@ -73,23 +69,63 @@ int sk_cli_check_templates(const struct sk_prompts *prompts,
   return rc;
 }
 
-/* Loads the configuration (a->config, else ./shipskip.json when present),
- * applies --provider, --base-url and --api-key-env, and resolves every
- * persona's provider, model and price into routes. With need_keys, a
- * provider without its key is an error too. Reports every problem on
+static int is_http_url(const char *u) {
+  return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
+}
+
+/* Applies --provider, --base-url and --api-key-env to the loaded
+ * configuration and checks every provider's base URL. Reports a problem on
  * stderr; returns 0 or SK_ECONFIG. */
+static int apply_overrides(const struct review_args *a, struct sk_config *cfg) {
+  struct sk_provider_def *primary;
+  const char *name = a->provider             ? a->provider
+                     : cfg->default_provider ? cfg->default_provider
+                                             : "openai";
+  size_t i;
+
+  primary = sk_config_provider(cfg, name);
+  if (primary == NULL) {
+    fprintf(stderr,
+            "shipskip: unknown provider \"%s\": use a type (openai, "
+            "anthropic, gemini, ollama, mistral) or a name defined under "
+            "\"providers\" in %s\n",
+            name, cfg->source);
+    return SK_ECONFIG;
+  }
+  if (a->base_url != NULL && !is_http_url(a->base_url)) {
+    fprintf(stderr,
+            "shipskip: base URL \"%s\" must start with http:// or https://\n",
+            a->base_url);
+    return SK_ECONFIG;
+  }
+  if (a->base_url != NULL &&
+      sk_provider_def_set_base_url(primary, a->base_url) != 0)
+    return SK_ECONFIG;
+  if (a->api_key_env != NULL &&
+      sk_provider_def_set_key_env(primary, a->api_key_env) != 0)
+    return SK_ECONFIG;
+  for (i = 0; i < cfg->nproviders; i++) {
+    if (!is_http_url(cfg->providers[i].base_url)) {
+      fprintf(stderr,
+              "shipskip: provider \"%s\": base URL \"%s\" must start with "
+              "http:// or https://\n",
+              cfg->providers[i].name, cfg->providers[i].base_url);
+      return SK_ECONFIG;
+    }
+  }
+  return 0;
+}
+
 int sk_cli_resolve_routes(const struct review_args *a, struct sk_config *cfg,
                           const struct sk_panel_def *panel,
                           struct sk_route *routes, int need_keys) {
   const char *path = a->config;
   struct sk_error err;
   struct sk_panel_def all = {0};
-  struct sk_provider_def *primary;
   char pbuf[PATH_MAX];
   const char *pdir = a->personas_dir
                          ? a->personas_dir
                          : sk_cli_data_dir("personas", pbuf, sizeof(pbuf));
-  size_t i;
   int rc;
 
   sk_error_clear(&err);
@@ -100,43 +136,8 @@ int sk_cli_resolve_routes(const struct review_args *a, struct sk_config *cfg,
     fprintf(stderr, "shipskip: %s\n", err.msg);
     return SK_ECONFIG;
   }
-  primary =
-      sk_config_provider(cfg, a->provider             ? a->provider
-                              : cfg->default_provider ? cfg->default_provider
-                                                      : "openai");
-  if (primary == NULL) {
-    fprintf(stderr,
-            "shipskip: unknown provider \"%s\": use a type (openai, "
-            "anthropic, gemini, ollama, mistral) or a name defined under "
-            "\"providers\" in %s\n",
-            a->provider ? a->provider : cfg->default_provider, cfg->source);
+  if (apply_overrides(a, cfg) != 0)
     return SK_ECONFIG;
-  }
-  if (a->base_url != NULL) {
-    if (strncmp(a->base_url, "http://", 7) != 0 &&
-        strncmp(a->base_url, "https://", 8) != 0) {
-      fprintf(stderr,
-              "shipskip: base URL \"%s\" must start with http:// or "
-              "https://\n",
-              a->base_url);
-      return SK_ECONFIG;
-    }
-    if (sk_provider_def_set_base_url(primary, a->base_url) != 0)
-      return SK_ECONFIG;
-  }
-  if (a->api_key_env != NULL &&
-      sk_provider_def_set_key_env(primary, a->api_key_env) != 0)
-    return SK_ECONFIG;
-  for (i = 0; i < cfg->nproviders; i++) {
-    const char *u = cfg->providers[i].base_url;
-    if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0) {
-      fprintf(stderr,
-              "shipskip: provider \"%s\": base URL \"%s\" must start with "
-              "http:// or https://\n",
-              cfg->providers[i].name, u);
-      return SK_ECONFIG;
-    }
-  }
   /* The config may name any persona of the directory, not only those
    * selected with --personas. */
   if (sk_panel_def_load(pdir, NULL, &all, &err) != 0) {
