@@ -9,6 +9,7 @@
  */
 #include "harness.h"
 
+#include "cli.h"
 #include "options.h"
 
 #include <stddef.h>
@@ -317,6 +318,86 @@ TEST(help_text_from_the_table) {
   sk_buf_cleanup(&out);
 }
 
+/* Checks one command's option set: every option named, explained and
+ * typed completely enough to print help, a man page or completions from,
+ * and no long name or short letter twice. */
+static void check_set(const char *cmd, const struct sk_opt_set *set) {
+  const struct sk_opt *all[160];
+  size_t n = 0;
+  size_t g;
+  size_t k;
+  size_t j;
+  for (g = 0; g < set->ngroups; g++) {
+    for (k = 0; k < set->groups[g]->n && n < 160; k++)
+      all[n++] = &set->groups[g]->opts[k];
+  }
+  if (n > 128)
+    TH_FAIL("%s: %zu options, more than the parser tracks", cmd, n);
+  for (k = 0; k < n; k++) {
+    const struct sk_opt *o = all[k];
+    if (o->name == NULL || o->name[0] == '\0' || o->name[1] == '\0' ||
+        o->help == NULL || o->help[0] == '\0')
+      TH_FAIL("%s: option %zu has no long name or no help", cmd, k);
+    if (o->type != SK_OPT_FLAG && o->type != SK_OPT_ENUM && o->metavar == NULL)
+      TH_FAIL("%s: --%s takes a value but has no metavar", cmd, o->name);
+    if (o->type == SK_OPT_ENUM && (o->words == NULL || o->words[0] == NULL))
+      TH_FAIL("%s: --%s is an enum without words", cmd, o->name);
+    if (o->type == SK_OPT_CUSTOM && o->set == NULL)
+      TH_FAIL("%s: --%s has no setter", cmd, o->name);
+    if ((o->type == SK_OPT_INT || o->type == SK_OPT_LONG) && o->lmin > o->lmax)
+      TH_FAIL("%s: --%s has bounds the wrong way", cmd, o->name);
+    if (o->type == SK_OPT_DOUBLE && !(o->dmin <= o->dmax))
+      TH_FAIL("%s: --%s has bounds the wrong way", cmd, o->name);
+    if ((o->flags & SK_OPT_VALUE_OPTIONAL) && o->type != SK_OPT_LONG)
+      TH_FAIL("%s: --%s: an optional value must be a long", cmd, o->name);
+    for (j = 0; j < k; j++) {
+      if (strcmp(all[j]->name, o->name) == 0)
+        TH_FAIL("%s: --%s twice", cmd, o->name);
+      if (o->short_name != 0 && all[j]->short_name == o->short_name)
+        TH_FAIL("%s: -%c twice", cmd, o->short_name);
+    }
+  }
+}
+
+TEST(command_tables_are_complete) {
+  size_t i;
+  size_t s;
+  ASSERT(sk_cli_ncommands >= 11);
+  for (i = 0; i < sk_cli_ncommands; i++) {
+    const struct sk_cli_cmd *c = sk_cli_commands[i];
+    ASSERT(c->name != NULL && c->summary != NULL && c->usage != NULL);
+    ASSERT(sk_cli_find(c->name) == c);
+    ASSERT((c->run != NULL) != (c->nsubs > 0));
+    if (c->opts != NULL) {
+      check_set(c->name, c->opts);
+      if (th_failed_now)
+        return;
+    }
+    for (s = 0; s < c->nsubs; s++) {
+      const struct sk_cli_cmd *sub = &c->subs[s];
+      ASSERT(sub->name != NULL && sub->summary != NULL && sub->run != NULL);
+      if (sub->opts != NULL) {
+        check_set(sub->name, sub->opts);
+        if (th_failed_now)
+          return;
+      }
+    }
+  }
+  ASSERT(sk_cli_find("reveiw") == NULL);
+}
+
+TEST(command_help_shows_engine_defaults) {
+  struct sk_buf out;
+  sk_buf_init(&out, 1 << 20);
+  ASSERT_INT_EQ(sk_cli_help(sk_cli_find("review"), "review", &out), 0);
+  ASSERT_CONTAINS(sk_buf_str(&out), "usage: shipskip review INPUT...");
+  /* Read from sk_engine_opts_init, not restated in the CLI. */
+  ASSERT_CONTAINS(sk_buf_str(&out), "requests in flight (default 8)");
+  ASSERT_CONTAINS(sk_buf_str(&out), "(default review)");
+  ASSERT_NOT_CONTAINS(sk_buf_str(&out), "--persona ");
+  sk_buf_cleanup(&out);
+}
+
 int main(void) {
   RUN(every_form_of_a_value);
   RUN(operands_dash_and_double_dash);
@@ -330,6 +411,8 @@ int main(void) {
   RUN(custom_setter);
   RUN(help_is_asked_for);
   RUN(help_text_from_the_table);
+  RUN(command_tables_are_complete);
+  RUN(command_help_shows_engine_defaults);
   sk_opt_strings_cleanup(&args.compare);
   sk_opt_operands_cleanup(&ops);
   return TEST_REPORT();

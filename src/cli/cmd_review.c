@@ -546,7 +546,10 @@ const struct sk_cli_cmd sk_cmd_review = {
     .summary = "review tools with the panel and write their scorecards",
     .usage = "review INPUT... -o OUTDIR [options]",
     .about = "INPUT is a JSON file (one tool or an array), a JSON Lines "
-             "file, a\ndirectory of them, or - for standard input.\n",
+             "file, a\ndirectory of them, or - for standard input.\n\n"
+             "Exit status: 0 all reviewed, 1 some tools failed or left "
+             "unreviewed, 2\nusage or configuration error, 130/143 stopped "
+             "by SIGINT/SIGTERM (rerun\nwith --resume to finish).\n",
     .opts = &REVIEW_OPTS,
     .args_size = sizeof(struct review_args),
     .init = sk_review_args_init,

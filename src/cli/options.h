@@ -40,7 +40,7 @@ enum sk_opt_type {
 
 /* Option flags. */
 #define SK_OPT_SHOW_DEFAULT 1u /* help shows the value in the defaults */
-/* The value may be left out (numbers only): "--history=3" and "--history 3"
+/* The value may be left out (SK_OPT_LONG only): "--history=3", "--history 3"
  * take one; "--history" followed by anything not starting with a digit
  * stores absent. */
 #define SK_OPT_VALUE_OPTIONAL 2u
