@@ -121,12 +121,12 @@ int sk_cli_help(const struct sk_cli_cmd *cmd, const char *path,
 
 static int global_help(struct sk_buf *out) {
   size_t i;
-  int rc = sk_buf_adds(out, "usage: shipskip COMMAND [options] [--] "
-                            "[ARGS...]\n\n");
+  int rc = 0;
+  /* One block of usage lines, as the commands' own help prints them. */
   for (i = 0; rc == 0 && i < sk_cli_ncommands; i++)
-    rc = usage_lines(sk_cli_commands[i], "  ", out);
+    rc = usage_lines(sk_cli_commands[i], i == 0 ? "usage: " : "       ", out);
   if (rc == 0)
-    rc = sk_buf_adds(out, "  shipskip help [COMMAND] | --help | "
+    rc = sk_buf_adds(out, "       shipskip help [COMMAND] | --help | "
                           "--version\n\ncommands:\n");
   for (i = 0; rc == 0 && i < sk_cli_ncommands; i++)
     rc = sk_buf_printf(out, "  %-10s %s\n", sk_cli_commands[i]->name,
