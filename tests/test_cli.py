@@ -127,7 +127,8 @@ class TestOptions(unittest.TestCase):
         res = run("prompts", "t.json", "--budget", "5", "--rpm", "3",
                   "--shard", "1/2", "--force")
         self.assertEqual(res.returncode, 2)
-        self.assertIn('"--budget"', res.stderr)
+        self.assertIn('unknown prompts option "--budget" (an option of '
+                      'shipskip review, draft)', res.stderr)
         self.assertTrue(res.stderr.startswith("shipskip: "))
         self.assertIn("shipskip prompts --help", res.stderr)
         helps = {" ".join(c): options_in_help(run(*c, "--help").stdout)

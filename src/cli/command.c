@@ -154,13 +154,55 @@ static int command_help(const struct sk_cli_cmd *cmd, const char *path) {
   return print_help(&out, sk_cli_help(cmd, path, &out));
 }
 
+/* Appends the commands that take option name to buf ("review, draft"). */
+static void commands_with(const char *name, char *buf, size_t size) {
+  size_t i;
+  size_t s;
+  buf[0] = '\0';
+  for (i = 0; i < sk_cli_ncommands; i++) {
+    const struct sk_cli_cmd *c = sk_cli_commands[i];
+    for (s = 0; s < (c->nsubs > 0 ? c->nsubs : 1); s++) {
+      const struct sk_cli_cmd *sub = c->nsubs > 0 ? &c->subs[s] : c;
+      size_t len = strlen(buf);
+      if (sub->opts == NULL || sk_opts_find(sub->opts, name) == NULL)
+        continue;
+      snprintf(buf + len, size - len, "%s%s%s%s", len ? ", " : "", c->name,
+               c->nsubs > 0 ? " " : "", c->nsubs > 0 ? sub->name : "");
+    }
+  }
+}
+
+/* After "unknown option", finds which commands do take it (an option
+ * given to the wrong command is the likeliest cause) and writes them into
+ * where ("review, draft"), or "" when none does. */
+static void elsewhere(const struct sk_opt_set *set, int argc, char **argv,
+                      const char *msg, char *where, size_t size) {
+  char name[64];
+  char quoted[72];
+  int i;
+  where[0] = '\0';
+  for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
+    size_t len = strcspn(argv[i], "=");
+    if (strncmp(argv[i], "--", 2) != 0 || len - 2 >= sizeof(name) || len < 4)
+      continue;
+    snprintf(name, sizeof(name), "%.*s", (int)(len - 2), argv[i] + 2);
+    snprintf(quoted, sizeof(quoted), "\"--%s\"", name);
+    if (sk_opts_find(set, name) != NULL || strstr(msg, quoted) == NULL)
+      continue;
+    commands_with(name, where, size);
+    return;
+  }
+}
+
 /* Parses argv[0..argc) with cmd's options, then runs it. path names the
  * command for messages ("fixtures check"). */
 static int run_command(const struct sk_cli_cmd *cmd, const char *path, int argc,
                        char **argv) {
-  static const struct sk_opt_set no_options = {NULL, NULL, 0};
+  struct sk_opt_set no_options = {path, NULL, 0};
+  const struct sk_opt_set *set = cmd->opts ? cmd->opts : &no_options;
   struct sk_opt_operands ops = {NULL, 0};
   struct sk_error err;
+  char where[256] = "";
   void *args = calloc(1, cmd->args_size > 0 ? cmd->args_size : 1);
   int status;
   int rc;
@@ -172,10 +214,14 @@ static int run_command(const struct sk_cli_cmd *cmd, const char *path, int argc,
   if (cmd->init != NULL)
     cmd->init(args);
   sk_error_clear(&err);
-  rc = sk_opts_parse(cmd->opts ? cmd->opts : &no_options, argc, argv, args,
-                     &ops, &err);
+  rc = sk_opts_parse(set, argc, argv, args, &ops, &err);
+  if (rc != 0 && rc != SK_OPT_HELP && strncmp(err.msg, "unknown ", 8) == 0)
+    elsewhere(set, argc, argv, err.msg, where, sizeof(where));
   if (rc == SK_OPT_HELP)
     status = command_help(cmd, path);
+  else if (rc != 0 && where[0] != '\0')
+    status = sk_cli_usage_error(path, "%s (an option of shipskip %s)", err.msg,
+                                where);
   else if (rc != 0)
     status = sk_cli_usage_error(path, "%s", err.msg);
   else
