@@ -1,0 +1,580 @@
+/* cmd_review.c: shipskip review and shipskip draft.
+ *
+ * A review runs in five steps, each its own function: check the options
+ * against the panel, acquire every resource (panel, routes, detector, votes,
+ * input, journal, log) with one release path, fill the engine options
+ * (starting from the engine's own defaults in review_args.eng), run the
+ * engine, and report. A draft is a review of one tool whose reviews are
+ * shown as they arrive and whose Markdown draft goes to stdout.
+ */
+#include "review.h"
+
+#include "shipskip/model/toolsrc.h"
+#include "shipskip/model/votes.h"
+#include "shipskip/net/http.h"
+#include "shipskip/net/transport.h"
+#include "shipskip/review/journal.h"
+#include "shipskip/review/summary.h"
+#include "shipskip/util/fsutil.h"
+#include "shipskip/util/markdown.h"
+#include "shipskip/util/names.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* What `draft` shows while the panel answers: on a terminal, each
+ * reviewer's section on stderr the moment it arrives, and who is still
+ * thinking; the finished draft goes to stdout. */
+struct draft_view {
+  int tty;
+  char slug[SK_TOOL_MAX_SLUG + 1];
+};
+
+/* One review run: everything acquired for it, released in one place. */
+struct review_run {
+  const struct review_args *a;
+  struct sk_panel_def panel;
+  struct sk_validator *v;
+  struct sk_prompts prompts;
+  struct sk_config cfg;
+  struct sk_route *routes;
+  struct sk_inject *detector;
+  struct sk_votes *votes;
+  struct sk_toolsrc *src;
+  struct sk_journal *journal;
+  struct sk_summary summary;
+  FILE *log_json;
+  struct sk_engine_opts o;
+  struct sk_engine_stats st;
+  char now_utc[32];
+  char stamp[32];
+  char ua[64];
+};
+
+/* Checks what needs the panel: every --redo name is one of its personas,
+ * and --budget has a price for every model. Prints each problem; returns
+ * 0 or SK_EXIT_USAGE. */
+static int check_against_panel(const struct review_run *r) {
+  const struct review_args *a = r->a;
+  const char *cur = a->eng.redo;
+  const char *item;
+  size_t len;
+  size_t i;
+  int status = SK_EXIT_OK;
+
+  while (cur != NULL && sk_names_next(&cur, &item, &len)) {
+    int found = 0;
+    for (i = 0; i < r->panel.n; i++)
+      if (strlen(r->panel.personas[i].name) == len &&
+          strncmp(r->panel.personas[i].name, item, len) == 0)
+        found = 1;
+    if (!found) {
+      fprintf(stderr, "shipskip: --redo: the panel has no persona \"%.*s\"\n",
+              (int)len, item);
+      return SK_EXIT_USAGE;
+    }
+  }
+  for (i = 0; a->eng.budget_usd > 0 && i < r->panel.n; i++) {
+    if (r->routes[i].price == NULL) {
+      fprintf(stderr,
+              "shipskip: --budget needs a price for model \"%s\" (persona "
+              "%s): add it under \"prices\" in the config\n",
+              r->routes[i].model, r->panel.personas[i].name);
+      status = SK_EXIT_USAGE;
+    }
+  }
+  return status;
+}
+
+/* Loads the panel, prompts and routes, and checks them. Returns the exit
+ * status so far (0, or SK_EXIT_USAGE with the problem printed). */
+static int acquire_panel(struct review_run *r) {
+  const struct review_args *a = r->a;
+  struct sk_error err;
+  int rc;
+
+  sk_error_clear(&err);
+  rc = sk_cli_load_panel(a, &r->panel, &r->v, &r->prompts, &err);
+  if (rc == 0)
+    rc = sk_cli_check_templates(&r->prompts, &r->panel, &err);
+  if (rc != 0) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    return SK_EXIT_USAGE;
+  }
+  r->routes = calloc(r->panel.n, sizeof(*r->routes));
+  if (r->routes == NULL ||
+      sk_cli_resolve_routes(a, &r->cfg, &r->panel, r->routes,
+                            a->eng.fixture_mode != SK_FIXTURES_REPLAY) != 0)
+    return SK_EXIT_USAGE;
+  if (check_against_panel(r) != 0)
+    return SK_EXIT_USAGE;
+  if (a->eng.fixture_mode == SK_FIXTURES_REPLAY &&
+      !sk_fs_is_dir(a->eng.fixture_dir)) {
+    /* Say so before touching OUTDIR (and moving its journal aside). */
+    fprintf(stderr,
+            "shipskip: %s: fixture directory does not exist (record one with "
+            "--record DIR)\n",
+            a->eng.fixture_dir);
+    return SK_EXIT_USAGE;
+  }
+  return SK_EXIT_OK;
+}
+
+/* Acquires everything a run needs, the panel first; returns the exit
+ * status so far. Whatever was acquired is released by release(). */
+static int acquire(struct review_run *r) {
+  const struct review_args *a = r->a;
+  struct sk_error err;
+  int rc;
+
+  if (acquire_panel(r) != SK_EXIT_OK)
+    return SK_EXIT_USAGE;
+  sk_error_clear(&err);
+  rc = sk_cli_load_detector(a, &r->detector, &err);
+  if (rc == 0 && a->votes != NULL)
+    rc = sk_votes_load(a->votes, &r->votes, &err);
+  if (rc == 0)
+    rc = sk_toolsrc_open(a->inputs, a->ninputs, &r->src, &err);
+  if (rc == 0)
+    rc = sk_fs_mkdirs(a->outdir, &err);
+  if (rc == 0)
+    rc = sk_journal_open(a->outdir, a->eng.resume, stderr, &r->journal, &err);
+  if (rc == 0 && a->log_json != NULL) {
+    r->log_json =
+        strcmp(a->log_json, "-") == 0 ? stderr : fopen(a->log_json, "a");
+    if (r->log_json == NULL)
+      rc = sk_error_set(&err, SK_EIO, "%s: cannot open --log-json file: %s",
+                        a->log_json, strerror(errno));
+  }
+  if (rc != 0) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    return SK_EXIT_USAGE;
+  }
+  return SK_EXIT_OK;
+}
+
+/* Releases what acquire() got; a --log-json file that fails to close
+ * turns a success into exit 1. Returns the status. */
+static int release(struct review_run *r, int status) {
+  if (r->log_json != NULL && r->log_json != stderr &&
+      fclose(r->log_json) != 0) {
+    fprintf(stderr, "shipskip: %s: error writing --log-json\n", r->a->log_json);
+    if (status == SK_EXIT_OK)
+      status = SK_EXIT_FAILED;
+  }
+  sk_journal_close(r->journal);
+  sk_summary_cleanup(&r->summary);
+  free(r->routes);
+  sk_votes_free(r->votes);
+  sk_inject_free(r->detector);
+  sk_config_cleanup(&r->cfg);
+  sk_toolsrc_free(r->src);
+  sk_prompts_cleanup(&r->prompts);
+  sk_validator_free(r->v);
+  sk_panel_def_cleanup(&r->panel);
+  return status;
+}
+
+static void draft_review_cb(void *ctx, const struct sk_tool *t,
+                            const struct sk_review *r, size_t n, size_t which);
+
+/* The engine options: the user's settings (already in a->eng, on top of
+ * the engine's defaults) plus what this run acquired. */
+static void fill_engine(struct review_run *r, struct draft_view *draft) {
+  const struct review_args *a = r->a;
+  struct sk_engine_opts *o = &r->o;
+
+  *o = a->eng;
+  o->panel = &r->panel;
+  o->validator = r->v;
+  o->prompts = &r->prompts;
+  o->routes = r->routes;
+  o->votes = r->votes;
+  o->detector = r->detector;
+  o->force = a->eng.force || draft != NULL; /* a draft always asks */
+  if (draft != NULL) {
+    o->on_review = draft_review_cb;
+    o->on_review_ctx = draft;
+  }
+  sk_cli_now_utc(r->now_utc, sizeof(r->now_utc));
+  o->now_utc = r->now_utc;
+  o->outdir = a->outdir;
+  o->progress = a->progress >= 0 ? a->progress : isatty(STDERR_FILENO);
+  snprintf(r->ua, sizeof(r->ua), "shipskip/%s", SK_VERSION);
+  o->user_agent = r->ua;
+  o->journal = r->journal;
+  o->summary = &r->summary;
+  o->log_json = r->log_json;
+  o->handle_signals = 1;
+  o->total_estimate =
+      o->progress ? sk_toolsrc_estimate(a->inputs, a->ninputs) : -1;
+  if (a->generated_at) {
+    sk_cli_now_utc(r->stamp, sizeof(r->stamp));
+    o->generated_at = r->stamp;
+  }
+}
+
+/* Runs the engine and writes the summary; returns the exit status. */
+static int run_engine(struct review_run *r) {
+  const struct sk_engine_stats *st = &r->st;
+  struct sk_error err;
+  int status = SK_EXIT_OK;
+  int rc;
+
+  sk_error_clear(&err);
+  rc = sk_engine_run(r->src, &r->o, &r->st, &err);
+  if (st->records_bad > 0 || st->tools_failed > 0 || st->tools_unwritten > 0 ||
+      st->record_failures > 0 || st->tools_unfinished > 0 || !st->input_done ||
+      st->tools_refused > 0)
+    status = SK_EXIT_FAILED;
+  if (rc != SK_ECONFIG) {
+    /* The summary is written however the run ended, but for a run that
+     * never started: it says what is left. */
+    struct sk_error serr;
+    sk_error_clear(&serr);
+    if (sk_summary_write(&r->summary, r->a->outdir, &serr) != 0) {
+      fprintf(stderr, "shipskip: %s\n", serr.msg);
+      status = SK_EXIT_FAILED;
+    }
+  }
+  if (rc == SK_ECONFIG) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    status = SK_EXIT_USAGE;
+  } else if (rc == SK_ENOENT || rc == SK_EPARSE) {
+    /* A replay miss or a corrupt fixture: the fixtures do not cover these
+     * inputs, which is a configuration problem, not a model's failure. */
+    fprintf(stderr, "shipskip: replay stopped; nothing more was written\n");
+    status = SK_EXIT_USAGE;
+  } else if (rc != 0) {
+    fprintf(stderr, "shipskip: batch stopped: %s\n", err.msg);
+    status = SK_EXIT_FAILED;
+  }
+  return status;
+}
+
+/* The summary lines at the end of a run (not with -q). */
+static void report_totals(const struct sk_engine_stats *st,
+                          const char *outdir) {
+  fprintf(stderr,
+          "shipskip: %lu tool%s reviewed in full, %lu with failed reviews, "
+          "%lu bad record%s; %lu requests, %lu re-asks, %lu retries, %lu "
+          "connections; %ld tokens in, %ld out; scorecards in %s\n",
+          st->tools_ok, st->tools_ok == 1 ? "" : "s", st->tools_failed,
+          st->records_bad, st->records_bad == 1 ? "" : "s", st->requests,
+          st->reasks, st->retries, st->connections, st->prompt_tokens,
+          st->completion_tokens, outdir);
+  if (st->tools_uptodate > 0)
+    fprintf(stderr,
+            "shipskip: %lu tool%s already had a complete scorecard made "
+            "from the same inputs: not requested again (--force to redo)\n",
+            st->tools_uptodate, st->tools_uptodate == 1 ? "" : "s");
+  if (st->tools_flagged + st->tools_refused > 0)
+    fprintf(stderr,
+            "shipskip: %lu tool%s flagged as possible prompt injection "
+            "(%lu reviewed with the flag, %lu refused)\n",
+            st->tools_flagged + st->tools_refused,
+            st->tools_flagged + st->tools_refused == 1 ? "" : "s",
+            st->tools_flagged, st->tools_refused);
+  if (st->reviews_resumed > 0)
+    fprintf(stderr,
+            "shipskip: %lu reviews taken from the journal, not "
+            "requested again\n",
+            st->reviews_resumed);
+}
+
+/* Reports how the run ended; returns the exit status, which a stop
+ * (signal, deadline, budget) overrides. */
+static int report(const struct review_run *r, int status) {
+  const struct sk_engine_stats *st = &r->st;
+  const char *outdir = r->a->outdir;
+
+  if (!r->a->quiet)
+    report_totals(st, outdir);
+  if (st->stopped_by == 0)
+    return status;
+  fprintf(stderr,
+          "shipskip: %s before the batch was done: %lu tool%s unfinished%s. "
+          "Finished reviews are in %s/journal.jsonl; run the same command "
+          "with --resume to review only the rest.\n",
+          st->stopped_by == SIGINT           ? "interrupted (SIGINT)"
+          : st->stopped_by == SIGTERM        ? "terminated (SIGTERM)"
+          : st->stopped_by == SK_STOP_BUDGET ? "budget reached"
+                                             : "deadline reached",
+          st->tools_unfinished, st->tools_unfinished == 1 ? "" : "s",
+          st->input_done ? "" : " and more input unread", outdir);
+  return st->stopped_by == SIGINT    ? 130
+         : st->stopped_by == SIGTERM ? 143
+                                     : SK_EXIT_FAILED;
+}
+
+/* Reviews a->inputs into a->outdir, showing reviews to draft when it is
+ * not NULL. Returns the exit status. */
+static int review_with(const struct review_args *a, struct draft_view *draft) {
+  struct review_run *r = calloc(1, sizeof(*r));
+  struct sk_error err;
+  int status;
+
+  if (r == NULL) {
+    fputs("shipskip: out of memory\n", stderr);
+    return SK_EXIT_USAGE;
+  }
+  r->a = a;
+  sk_summary_init(&r->summary);
+  sk_error_clear(&err);
+  if (sk_http_global_init(&err) != 0) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    status = SK_EXIT_USAGE;
+  } else {
+    status = acquire(r);
+    if (status == SK_EXIT_OK) {
+      fill_engine(r, draft);
+      if (a->eng.resume && !a->quiet)
+        fprintf(stderr, "shipskip: resuming: %lu reviews in %s/journal.jsonl\n",
+                sk_journal_entries(r->journal), a->outdir);
+      status = report(r, run_engine(r));
+    }
+    status = release(r, status);
+    sk_http_global_cleanup();
+  }
+  free(r);
+  return status;
+}
+
+static int run_review(void *args, const struct sk_opt_operands *ops) {
+  struct review_args *a = args;
+  struct sk_error err;
+
+  sk_error_clear(&err);
+  a->inputs = ops->v;
+  a->ninputs = ops->n;
+  if (sk_review_args_check(a, &err) != 0)
+    return sk_cli_usage_error("review", "%s", err.msg);
+  if (a->ninputs == 0)
+    return sk_cli_usage_error("review",
+                              "no INPUT given (a tool JSON file, a JSON Lines "
+                              "file, a directory, or - for stdin)");
+  if (a->outdir == NULL)
+    return sk_cli_usage_error("review",
+                              "review needs an output directory: -o OUTDIR");
+  return review_with(a, NULL);
+}
+
+static void draft_review_cb(void *ctx, const struct sk_tool *t,
+                            const struct sk_review *r, size_t n, size_t which) {
+  struct draft_view *v = ctx;
+  const struct sk_review *rv = &r[which];
+  struct sk_buf b;
+  size_t i;
+  int pending = 0;
+
+  snprintf(v->slug, sizeof(v->slug), "%s", t->slug);
+  if (!v->tty)
+    return;
+  sk_buf_init(&b, 1 << 20);
+  if (rv->status == SK_REVIEW_OK) {
+    sk_buf_printf(&b, "### %s\n\n%d/100 · %s\n\n", rv->persona->display_name,
+                  rv->score, rv->verdict);
+    sk_markdown_text(&b, rv->text);
+    sk_buf_adds(&b, "\n\n");
+  } else {
+    sk_buf_printf(&b, "### %s\n\nNo review: %s\n\n", rv->persona->display_name,
+                  rv->nerrors > 0 ? rv->errors[0] : "failed");
+  }
+  fprintf(stderr, "\r\033[K%s", sk_buf_str(&b));
+  sk_buf_cleanup(&b);
+  for (i = 0; i < n; i++) {
+    if (i != which && r[i].status == SK_REVIEW_PENDING) {
+      fprintf(stderr, "%s%s",
+              pending ? ", " : "still thinking: ", r[i].persona->display_name);
+      pending = 1;
+    }
+  }
+  fflush(stderr);
+}
+
+/* Writes the tool given with --name and --description as tmp/tool.json, so
+ * it goes through the same loader (and the same checks) as a file. */
+static int write_inline_tool(const struct review_args *a, const char *tmp) {
+  cJSON *o = cJSON_CreateObject();
+  char *text = NULL;
+  struct sk_error err;
+  int rc = SK_ENOMEM;
+
+  sk_error_clear(&err);
+  if (o != NULL && cJSON_AddStringToObject(o, "name", a->d_name) &&
+      cJSON_AddStringToObject(o, "description", a->d_description) &&
+      (a->d_tagline == NULL ||
+       cJSON_AddStringToObject(o, "tagline", a->d_tagline)) &&
+      (a->d_category == NULL ||
+       cJSON_AddStringToObject(o, "category", a->d_category)) &&
+      (a->d_url == NULL || cJSON_AddStringToObject(o, "url", a->d_url)) &&
+      (text = cJSON_PrintUnformatted(o)) != NULL)
+    rc = sk_fs_write_atomic(tmp, "tool.json", text, strlen(text), &err);
+  cJSON_free(text);
+  cJSON_Delete(o);
+  if (rc != 0)
+    fprintf(stderr, "shipskip: draft: %s\n",
+            err.msg[0] ? err.msg : "out of memory");
+  return rc;
+}
+
+/* Prints the finished draft OUTDIR/SLUG.md on stdout; returns the status. */
+static int print_draft(const struct review_args *dc, const char *outdir_given,
+                       const struct draft_view *view, int status) {
+  char md[4096];
+  char *text = NULL;
+  size_t len;
+  struct sk_error err;
+
+  sk_error_clear(&err);
+  snprintf(md, sizeof(md), "%s/%s.md", dc->outdir, view->slug);
+  if (sk_fs_read_file(md, 64 * 1024 * 1024, &text, &len, &err) == 0) {
+    fwrite(text, 1, len, stdout);
+    free(text);
+  } else if (status == SK_EXIT_OK) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    status = SK_EXIT_FAILED;
+  }
+  if (outdir_given != NULL && view->tty)
+    fprintf(stderr, "shipskip: scorecard saved in %s/%s.json\n", outdir_given,
+            view->slug);
+  return status;
+}
+
+/* Reviews the one tool of dc in tmp (or dc->outdir) and prints its draft. */
+static int draft_in(struct review_args *dc, const char *tmp,
+                    const char *outdir_given) {
+  struct draft_view view;
+  char out_path[64];
+  int status;
+
+  memset(&view, 0, sizeof(view));
+  view.tty = isatty(STDERR_FILENO);
+  snprintf(out_path, sizeof(out_path), "%s/out", tmp);
+  if (dc->outdir == NULL)
+    dc->outdir = out_path;
+  dc->progress = 0;
+  dc->quiet = 1;
+  if (view.tty)
+    fprintf(stderr, "asking the panel...\n");
+  status = review_with(dc, &view);
+  if (view.tty)
+    fputs("\r\033[K", stderr);
+  if (view.slug[0] != '\0')
+    status = print_draft(dc, outdir_given, &view, status);
+  return status;
+}
+
+/* Checks draft's operands and options; returns 0 or the usage status. */
+static int check_draft(struct review_args *a) {
+  struct sk_error err;
+  sk_error_clear(&err);
+  if (sk_review_args_check(a, &err) != 0)
+    return sk_cli_usage_error("draft", "%s", err.msg);
+  if ((a->d_name != NULL) != (a->d_description != NULL))
+    return sk_cli_usage_error("draft",
+                              "draft: give --name and --description together");
+  if ((a->d_name != NULL) == (a->ninputs > 0))
+    return sk_cli_usage_error(
+        "draft", "draft takes one TOOL.json, or --name and --description");
+  if (a->ninputs > 1)
+    return sk_cli_usage_error("draft",
+                              "draft reviews one tool; use review for several");
+  if (a->ninputs == 1 && sk_toolsrc_estimate(a->inputs, 1) > 1) {
+    fprintf(stderr,
+            "shipskip: draft reviews one tool and %s holds several; use "
+            "review for a batch\n",
+            a->inputs[0]);
+    return SK_EXIT_USAGE;
+  }
+  return SK_EXIT_OK;
+}
+
+/* shipskip draft: one tool, the panel's answers shown as they arrive, the
+ * Markdown draft on stdout; the scorecard kept under -o OUTDIR when given. */
+static int run_draft(void *args, const struct sk_opt_operands *ops) {
+  struct review_args *a = args;
+  struct review_args dc;
+  char tmp[] = "/tmp/shipskip-draft-XXXXXX";
+  char tool_path[64];
+  const char *input[1];
+  char cmd[128];
+  int status;
+
+  a->inputs = ops->v;
+  a->ninputs = ops->n;
+  status = check_draft(a);
+  if (status != SK_EXIT_OK)
+    return status;
+  dc = *a;
+  if (mkdtemp(tmp) == NULL) {
+    fprintf(stderr, "shipskip: cannot create a temporary directory: %s\n",
+            strerror(errno));
+    return SK_EXIT_USAGE;
+  }
+  snprintf(tool_path, sizeof(tool_path), "%s/tool.json", tmp);
+  if (a->d_name != NULL) {
+    input[0] = tool_path;
+    dc.inputs = input;
+    dc.ninputs = 1;
+  }
+  if (a->d_name != NULL && write_inline_tool(a, tmp) != 0)
+    status = SK_EXIT_USAGE;
+  else
+    status = draft_in(&dc, tmp, a->outdir);
+  /* The temporary tree holds only what this command wrote. */
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+  if (system(cmd) != 0)
+    fprintf(stderr, "shipskip: could not remove %s\n", tmp);
+  return status;
+}
+
+static const struct sk_opt_group *const REVIEW_GROUPS[] = {
+    &sk_grp_output, &sk_grp_route, &sk_grp_panel,    &sk_grp_request,
+    &sk_grp_screen, &sk_grp_redo,  &sk_grp_fixtures, &sk_grp_batch};
+static const struct sk_opt_set REVIEW_OPTS = {
+    /* review keeps the message scripts match: "unknown option". */
+    NULL, REVIEW_GROUPS, sizeof(REVIEW_GROUPS) / sizeof(REVIEW_GROUPS[0])};
+
+const struct sk_cli_cmd sk_cmd_review = {
+    .name = "review",
+    .summary = "review tools with the panel and write their scorecards",
+    .usage = "review INPUT... -o OUTDIR [options]",
+    .about = "INPUT is a JSON file (one tool or an array), a JSON Lines "
+             "file, a\ndirectory of them, or - for standard input.\n\n"
+             "Exit status: 0 all reviewed, 1 some tools failed or left "
+             "unreviewed, 2\nusage or configuration error, 130/143 stopped "
+             "by SIGINT/SIGTERM (rerun\nwith --resume to finish).\n",
+    .opts = &REVIEW_OPTS,
+    .args_size = sizeof(struct review_args),
+    .init = sk_review_args_init,
+    .run = run_review,
+};
+
+static const struct sk_opt_group *const DRAFT_GROUPS[] = {
+    &sk_grp_draft_tool, &sk_grp_output, &sk_grp_route,    &sk_grp_panel,
+    &sk_grp_request,    &sk_grp_screen, &sk_grp_fixtures, &sk_grp_draft_compat};
+static const struct sk_opt_set DRAFT_OPTS = {
+    "draft", DRAFT_GROUPS, sizeof(DRAFT_GROUPS) / sizeof(DRAFT_GROUPS[0])};
+
+const struct sk_cli_cmd sk_cmd_draft = {
+    .name = "draft",
+    .summary = "review one tool and print its Markdown draft",
+    .usage = "draft TOOL.json [-o OUTDIR] [options]\n"
+             "       shipskip draft --name NAME --description TEXT "
+             "[--tagline T]\n"
+             "                      [--category C] [--url U] [-o OUTDIR] "
+             "[options]",
+    .about = "Shows each reviewer as it answers (on a terminal) and prints "
+             "the\nfinished draft on standard output; -o keeps the "
+             "scorecard.\n",
+    .opts = &DRAFT_OPTS,
+    .args_size = sizeof(struct review_args),
+    .init = sk_review_args_init,
+    .run = run_draft,
+};
