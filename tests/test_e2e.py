@@ -256,7 +256,9 @@ class E2ETestCase(unittest.TestCase):
     def run_cli(self, args, env=None, stdin=None, common=True):
         """Runs shipskip; returns CompletedProcess (text) plus .seconds."""
         cmd = [BIN] + list(args)
-        if common:
+        # The server options belong to the commands that send requests:
+        # prompts only renders, and refuses options that are not its own.
+        if common and args and args[0] != "prompts":
             cmd += ["--base-url", f"http://127.0.0.1:{self.server.port}/v1",
                     "--model", MODEL, "--no-progress"]
         t0 = time.monotonic()

@@ -238,8 +238,8 @@ static int run_merge(void *args, const struct sk_opt_operands *ops) {
   return SK_EXIT_OK;
 }
 
-static const struct sk_opt_group *const PROMPTS_GROUPS[] = {
-    &sk_grp_prompts, &sk_grp_panel, &sk_grp_prompts_compat};
+static const struct sk_opt_group *const PROMPTS_GROUPS[] = {&sk_grp_prompts,
+                                                            &sk_grp_panel};
 static const struct sk_opt_set PROMPTS_OPTS = {"prompts", PROMPTS_GROUPS,
                                                COUNT(PROMPTS_GROUPS)};
 

@@ -67,7 +67,6 @@ extern const struct sk_opt_group sk_grp_batch;
 extern const struct sk_opt_group sk_grp_draft_tool;
 extern const struct sk_opt_group sk_grp_draft_compat;
 extern const struct sk_opt_group sk_grp_prompts;
-extern const struct sk_opt_group sk_grp_prompts_compat;
 
 /* Fills a zeroed struct review_args with the defaults. */
 void sk_review_args_init(void *args);

@@ -473,27 +473,6 @@ static const struct sk_opt PROMPTS[] = {
      .offset = OFF(persona)},
 };
 
-/* prompts sends nothing, so routing does not change what it prints; these
- * are accepted so a review command line can be turned into a prompts one
- * by changing the command word (scripts and tests do). */
-static const struct sk_opt PROMPTS_COMPAT[] = {
-    {.name = "model",
-     .type = SK_OPT_STRING,
-     .metavar = "M",
-     .help = "accepted as review takes it; prompts do not depend on it",
-     .offset = OFF(model)},
-    {.name = "base-url",
-     .type = SK_OPT_STRING,
-     .metavar = "URL",
-     .help = "accepted as review takes it; prompts do not depend on it",
-     .offset = OFF(base_url)},
-    {.name = "no-progress",
-     .type = SK_OPT_FLAG,
-     .help = "accepted as review takes it; prompts draw no progress line",
-     .offset = OFF(progress),
-     .lmin = 0},
-};
-
 #define GROUP(var, title, arr)                                                 \
   const struct sk_opt_group var = {title, arr, COUNT(arr)}
 
@@ -508,8 +487,6 @@ GROUP(sk_grp_batch, "batch runs", BATCH);
 GROUP(sk_grp_draft_tool, "a tool given on the command line", DRAFT_TOOL);
 GROUP(sk_grp_draft_compat, NULL, DRAFT_COMPAT);
 GROUP(sk_grp_prompts, NULL, PROMPTS);
-GROUP(sk_grp_prompts_compat, "accepted for review command lines",
-      PROMPTS_COMPAT);
 
 void sk_review_args_init(void *args) {
   struct review_args *a = args;
