@@ -9,10 +9,10 @@
 #include <dirent.h>
 #include <unistd.h>
 
-static struct sk_card *parse(const char *text, struct sk_error *e) {
-  struct sk_card *c = NULL;
+static struct sk_scorecard *parse(const char *text, struct sk_error *e) {
+  struct sk_scorecard *c = NULL;
   sk_error_clear(e);
-  if (sk_card_parse(text, strlen(text), "t.json", &c, e) != 0)
+  if (sk_scorecard_parse(text, strlen(text), "t.json", &c, NULL, e) != 0)
     return NULL;
   return c;
 }
@@ -20,25 +20,25 @@ static struct sk_card *parse(const char *text, struct sk_error *e) {
 TEST(reads_a_scorecard) {
   char *json = card_json("code-llama-4", "Code Llama 4", LLAMA_PANEL);
   struct sk_error e;
-  struct sk_card *c = parse(json, &e);
+  struct sk_scorecard *c = parse(json, &e);
   char buf[64];
   ASSERT(c != NULL);
-  ASSERT_STR_EQ(c->slug, "code-llama-4");
-  ASSERT_STR_EQ(c->name, "Code Llama 4");
-  ASSERT_STR_EQ(c->category, "Developer Tools");
-  ASSERT_STR_EQ(c->url, "https://example.com/");
-  ASSERT_STR_EQ(c->verdict, "Ship");
-  ASSERT_STR_EQ(c->label, "Ship · 3 ship / 1 skip");
-  ASSERT_INT_EQ(c->ships, 3);
-  ASSERT_INT_EQ(c->skips, 1);
-  ASSERT_INT_EQ(c->ship_percent, 75);
-  ASSERT(c->mean_score == 74.5);
+  ASSERT_STR_EQ(c->tool->slug, "code-llama-4");
+  ASSERT_STR_EQ(c->tool->name, "Code Llama 4");
+  ASSERT_STR_EQ(c->tool->category, "Developer Tools");
+  ASSERT_STR_EQ(c->tool->url, "https://example.com/");
+  ASSERT_STR_EQ(c->panel.verdict, "Ship");
+  ASSERT_STR_EQ(c->panel.label, "Ship · 3 ship / 1 skip");
+  ASSERT_INT_EQ(c->panel.ships, 3);
+  ASSERT_INT_EQ(c->panel.skips, 1);
+  ASSERT_INT_EQ(c->panel.ship_percent, 75);
+  ASSERT(c->panel.mean_score == 74.5);
   ASSERT_INT_EQ(c->has_community, 0);
   ASSERT_INT_EQ(c->has_cost, 0);
   ASSERT_INT_EQ(c->prompt_tokens, 2400);
   ASSERT_INT_EQ(c->nreviews, 4);
-  ASSERT_STR_EQ(c->reviews[3].persona, "founder");
-  ASSERT_STR_EQ(c->reviews[3].display_name, "Founder");
+  ASSERT_STR_EQ(c->reviews[3].persona->name, "founder");
+  ASSERT_STR_EQ(c->reviews[3].persona->display_name, "Founder");
   ASSERT_INT_EQ(c->reviews[3].score, 55);
   ASSERT_STR_EQ(c->reviews[3].verdict, "skip");
   ASSERT_STR_EQ(c->reviews[3].model, "gpt-4o-mini");
@@ -50,37 +50,37 @@ TEST(reads_a_scorecard) {
   ASSERT_STR_EQ(buf, "No community votes yet");
   sk_card_score_text(&c->reviews[0], buf, sizeof(buf));
   ASSERT_STR_EQ(buf, "84/100 · ship");
-  sk_card_free(c);
+  sk_scorecard_free(c);
   free(json);
 }
 
 TEST(failed_reviews_and_no_verdict) {
   char *json = card_json("x", "X", "builder:fail skeptic:fail");
   struct sk_error e;
-  struct sk_card *c = parse(json, &e);
+  struct sk_scorecard *c = parse(json, &e);
   char buf[64];
   ASSERT(c != NULL);
-  ASSERT(c->verdict == NULL);
-  ASSERT_STR_EQ(c->label, "No verdict · 0 ship / 0 skip");
-  ASSERT_INT_EQ(c->reviewers, 0);
-  ASSERT_INT_EQ(c->failed, 2);
-  ASSERT_INT_EQ(c->reviews[0].ok, 0);
+  ASSERT(c->panel.verdict == NULL);
+  ASSERT_STR_EQ(c->panel.label, "No verdict · 0 ship / 0 skip");
+  ASSERT_INT_EQ(c->panel.reviewers, 0);
+  ASSERT_INT_EQ(c->panel.failed, 2);
+  ASSERT_INT_EQ((c->reviews[0].status == SK_REVIEW_OK), 0);
   ASSERT_INT_EQ(c->reviews[0].nerrors, 1);
   ASSERT_STR_EQ(c->reviews[0].errors[0], "no VERDICT line");
-  ASSERT(c->reviews[0].review == NULL);
+  ASSERT(c->reviews[0].text == NULL);
   sk_card_percent_text(c, buf, sizeof(buf));
   ASSERT_STR_EQ(buf, "—");
   sk_card_mean_text(c, buf, sizeof(buf));
   ASSERT_STR_EQ(buf, "—");
   sk_card_score_text(&c->reviews[0], buf, sizeof(buf));
   ASSERT_STR_EQ(buf, "failed");
-  sk_card_free(c);
+  sk_scorecard_free(c);
   free(json);
 }
 
 TEST(community_and_cost) {
   struct sk_error e;
-  struct sk_card *c;
+  struct sk_scorecard *c;
   char buf[64];
   const char *text =
       "{\"schema\": \"shipskip.scorecard/1\", \"tool\": {\"slug\": \"a\", "
@@ -113,7 +113,7 @@ TEST(community_and_cost) {
   sk_card_apply_votes(c, NULL); /* no file: left as it is */
   ASSERT_INT_EQ(c->has_community, 1);
   sk_votes_free(v);
-  sk_card_free(c);
+  sk_scorecard_free(c);
 }
 
 /* The findings of a hostile submission: markup in every part, since the
@@ -128,7 +128,7 @@ static void hostile_findings(struct sk_inject_result *r) {
 TEST(injection_findings) {
   struct sk_inject_result inj;
   struct sk_error e;
-  struct sk_card *c;
+  struct sk_scorecard *c;
   char *json;
 
   /* Flagged: every finding read, in order. */
@@ -150,12 +150,12 @@ TEST(injection_findings) {
   ASSERT_STR_EQ(c->findings[1].field, "tagline\"x");
   ASSERT_STR_EQ(c->findings[1].excerpt, "it's & <i>");
   /* A summary keeps the flag, not the findings. */
-  sk_card_strip(c);
+  sk_scorecard_strip(c);
   ASSERT_INT_EQ(c->flagged, 1);
   ASSERT_INT_EQ(c->scanned, 1);
   ASSERT_INT_EQ(c->nfindings, 0);
   ASSERT(c->findings == NULL);
-  sk_card_free(c);
+  sk_scorecard_free(c);
 
   /* Scanned and clean. */
   memset(&inj, 0, sizeof(inj));
@@ -168,7 +168,7 @@ TEST(injection_findings) {
   ASSERT_INT_EQ(c->scanned, 1);
   ASSERT_INT_EQ(c->flagged, 0);
   ASSERT_INT_EQ(c->nfindings, 0);
-  sk_card_free(c);
+  sk_scorecard_free(c);
 
   /* Not scanned: null, or no key at all. */
   json = card_json("plain", "Plain", LLAMA_PANEL);
@@ -178,7 +178,7 @@ TEST(injection_findings) {
   ASSERT(c != NULL);
   ASSERT_INT_EQ(c->scanned, 0);
   ASSERT_INT_EQ(c->flagged, 0);
-  sk_card_free(c);
+  sk_scorecard_free(c);
   c = parse("{\"schema\": \"shipskip.scorecard/1\", \"tool\": {\"slug\": "
             "\"a\", \"name\": \"A\"}, \"panel\": {\"verdict\": null, "
             "\"ships\": 0, \"skips\": 0}}",
@@ -186,7 +186,7 @@ TEST(injection_findings) {
   ASSERT(c != NULL);
   ASSERT_INT_EQ(c->scanned, 0);
   ASSERT_INT_EQ(c->flagged, 0);
-  sk_card_free(c);
+  sk_scorecard_free(c);
 }
 
 /* Parses the scorecard of card_json() with one substitution, which must
@@ -196,7 +196,7 @@ static const char *broken(const char *from, const char *to) {
   char *json = card_json("code-llama-4", "Code Llama 4", LLAMA_PANEL);
   char *at = strstr(json, from);
   char *text;
-  struct sk_card *c;
+  struct sk_scorecard *c;
   if (at == NULL) {
     free(json);
     return "(substitution not found)";
@@ -209,7 +209,7 @@ static const char *broken(const char *from, const char *to) {
   free(text);
   free(json);
   if (c != NULL) {
-    sk_card_free(c);
+    sk_scorecard_free(c);
     return "(parsed)";
   }
   return e.msg;
@@ -318,14 +318,16 @@ TEST(refuses_bad_injection) {
 
 TEST(other_schemas_are_einval) {
   struct sk_error e;
-  struct sk_card *c = NULL;
+  struct sk_scorecard *c = NULL;
   const char *text = "{\"schema\": \"shipskip.summary/1\"}";
   sk_error_clear(&e);
-  ASSERT_INT_EQ(sk_card_parse(text, strlen(text), "summary.json", &c, &e),
-                SK_EINVAL);
+  ASSERT_INT_EQ(
+      sk_scorecard_parse(text, strlen(text), "summary.json", &c, NULL, &e),
+      SK_EINVAL);
   ASSERT(c == NULL);
   sk_error_clear(&e);
-  ASSERT_INT_EQ(sk_card_parse("[1]", 3, "a.json", &c, &e), SK_EINVAL);
+  ASSERT_INT_EQ(sk_scorecard_parse("[1]", 3, "a.json", &c, NULL, &e),
+                SK_EINVAL);
 }
 
 static void put(const char *dir, const char *name, const char *text) {
@@ -361,7 +363,7 @@ static void report_cb(void *ctx, const char *msg) {
 TEST(sets_and_resolution) {
   char dir[] = "/tmp/sk-card-XXXXXX";
   struct sk_card_set set;
-  struct sk_card *c = NULL;
+  struct sk_scorecard *c = NULL;
   struct sk_error e;
   size_t nbad = 0;
   char path[128];
@@ -387,7 +389,8 @@ TEST(sets_and_resolution) {
   ASSERT_CONTAINS(last_report, "zz-twin.json: slug \"code-llama-4\" is "
                                "already taken");
   ASSERT(sk_card_set_find(&set, "code-llama-4") != NULL);
-  ASSERT_STR_EQ(sk_card_set_find(&set, "code-llama-4")->name, "Code Llama 4");
+  ASSERT_STR_EQ(sk_card_set_find(&set, "code-llama-4")->tool->name,
+                "Code Llama 4");
   ASSERT(sk_card_set_match(&set, "GEMINI 2.5 flash lite", &e) != NULL);
   sk_error_clear(&e);
   ASSERT(sk_card_set_match(&set, "Gemini", &e) == NULL);
@@ -399,16 +402,16 @@ TEST(sets_and_resolution) {
   snprintf(path, sizeof(path), "%s/code-llama-4.json", dir);
   sk_error_clear(&e);
   ASSERT_INT_EQ(sk_card_resolve(path, "/nonexistent", &c, &e), 0);
-  ASSERT_STR_EQ(c->slug, "code-llama-4");
-  sk_card_free(c);
+  ASSERT_STR_EQ(c->tool->slug, "code-llama-4");
+  sk_scorecard_free(c);
   ASSERT_INT_EQ(sk_card_resolve("code-llama-4", dir, &c, &e), 0);
-  ASSERT_STR_EQ(c->name, "Code Llama 4");
-  sk_card_free(c);
+  ASSERT_STR_EQ(c->tool->name, "Code Llama 4");
+  sk_scorecard_free(c);
   ASSERT_INT_EQ(sk_card_resolve("code-llama-4.json", dir, &c, &e), 0);
-  sk_card_free(c);
+  sk_scorecard_free(c);
   ASSERT_INT_EQ(sk_card_resolve("gemini 2.5 FLASH lite", dir, &c, &e), 0);
-  ASSERT_STR_EQ(c->slug, "gemini-2-5-flash-lite");
-  sk_card_free(c);
+  ASSERT_STR_EQ(c->tool->slug, "gemini-2-5-flash-lite");
+  sk_scorecard_free(c);
   c = NULL;
   ASSERT(sk_card_resolve("Nope", dir, &c, &e) < 0);
   ASSERT(c == NULL);
@@ -426,16 +429,16 @@ TEST(sets_and_resolution) {
   ASSERT_INT_EQ(
       sk_card_set_load(dir, SK_CARD_SUMMARY, &set, &nbad, NULL, NULL, &e), 0);
   ASSERT_INT_EQ(set.n, 3);
-  ASSERT_STR_EQ(set.cards[0]->slug, "code-llama-4");
-  ASSERT_STR_EQ(set.cards[1]->slug, "gemini-2-5-flash-lite");
+  ASSERT_STR_EQ(set.cards[0]->tool->slug, "code-llama-4");
+  ASSERT_STR_EQ(set.cards[1]->tool->slug, "gemini-2-5-flash-lite");
   ASSERT_CONTAINS(set.cards[1]->path, "0-first-file.json");
-  ASSERT_STR_EQ(set.cards[2]->slug, "other-llama");
+  ASSERT_STR_EQ(set.cards[2]->tool->slug, "other-llama");
   ASSERT_INT_EQ(set.cards[0]->nreviews, 0);
-  ASSERT(set.cards[0]->description == NULL);
-  ASSERT(set.cards[0]->pricing == NULL);
-  ASSERT_STR_EQ(set.cards[0]->tagline, "A sample tagline");
-  ASSERT_STR_EQ(set.cards[0]->entry, "Free");
-  ASSERT_INT_EQ(set.cards[0]->ship_percent, 75);
+  ASSERT(set.cards[0]->tool->description == NULL);
+  ASSERT(set.cards[0]->tool->pricing == NULL);
+  ASSERT_STR_EQ(set.cards[0]->tool->tagline, "A sample tagline");
+  ASSERT_STR_EQ(set.cards[0]->tool->entry, "Free");
+  ASSERT_INT_EQ(set.cards[0]->panel.ship_percent, 75);
   sk_card_set_cleanup(&set);
   sk_error_clear(&e);
   ASSERT_INT_EQ(

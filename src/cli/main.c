@@ -1425,8 +1425,8 @@ static void report_skipped_cb(void *ctx, const char *msg) {
 
 static int run_compare(const struct publish_cli *p) {
   struct sk_votes *votes = NULL;
-  struct sk_card *a = NULL;
-  struct sk_card *b = NULL;
+  struct sk_scorecard *a = NULL;
+  struct sk_scorecard *b = NULL;
   struct sk_compare cmp;
   struct sk_error err;
   struct sk_buf out;
@@ -1441,9 +1441,10 @@ static int run_compare(const struct publish_cli *p) {
     rc = sk_card_resolve(p->args[0], p->dir, &a, &err);
   if (rc == 0)
     rc = sk_card_resolve(p->args[1], p->dir, &b, &err);
-  if (rc == 0 && strcmp(a->slug, b->slug) == 0)
-    rc = sk_error_set(&err, SK_EINVAL,
-                      "both sides are \"%s\"; compare two tools", a->slug);
+  if (rc == 0 && strcmp(a->tool->slug, b->tool->slug) == 0)
+    rc =
+        sk_error_set(&err, SK_EINVAL,
+                     "both sides are \"%s\"; compare two tools", a->tool->slug);
   if (rc != 0) {
     fprintf(stderr, "shipskip: compare: %s\n", err.msg);
     goto out;
@@ -1466,8 +1467,8 @@ static int run_compare(const struct publish_cli *p) {
   status = EXIT_ALL_OK;
 out:
   sk_compare_cleanup(&cmp);
-  sk_card_free(a);
-  sk_card_free(b);
+  sk_scorecard_free(a);
+  sk_scorecard_free(b);
   sk_votes_free(votes);
   sk_buf_cleanup(&out);
   return status;
