@@ -88,6 +88,13 @@ static double total_cost(const struct sk_review *r, size_t n) {
   return sum;
 }
 
+/* a + b for token totals, held at SK_JSON_INT_MAX: a count read back from
+ * a file may be that large, and a sum of them must neither overflow nor
+ * write a total the reader would refuse. Real counts never get near. */
+static long add_tokens(long a, long b) {
+  return b > SK_JSON_INT_MAX - a ? (long)SK_JSON_INT_MAX : a + b;
+}
+
 static const char *const TOOL_KEYS[] = {"slug",     "name",    "tagline",
                                         "category", "pricing", "entry",
                                         "best_for", "url",     "description"};
@@ -183,8 +190,8 @@ int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
     rc |= add_str_or_null(root, "community", NULL);
   }
   for (i = 0; i < n; i++) {
-    pin += r[i].prompt_tokens;
-    pout += r[i].completion_tokens;
+    pin = add_tokens(pin, r[i].prompt_tokens);
+    pout = add_tokens(pout, r[i].completion_tokens);
   }
   usage = cJSON_AddObjectToObject(root, "usage");
   if (usage == NULL)
@@ -324,8 +331,8 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
         rc |= sk_buf_adds(out, "\n");
       }
     }
-    pin += rv->prompt_tokens;
-    pout += rv->completion_tokens;
+    pin = add_tokens(pin, rv->prompt_tokens);
+    pout = add_tokens(pout, rv->completion_tokens);
   }
   rc |= sk_buf_adds(out, "\n---\n\n");
   for (i = 0; i < n && rc == 0; i++) {
