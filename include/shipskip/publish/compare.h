@@ -23,7 +23,7 @@
  * extras; a persona on one side only is kept and shown as "Not on this
  * panel". A failed review is shown as failed and never compared.
  *
- * A side the prompt-injection detector flagged (card.h) gets the editor's
+ * A side the prompt-injection detector flagged (scorecard.h) gets the editor's
  * notice naming it, with its findings, before the read (HTML: the box of
  * toolpage.h, and a "flagged" marker by its name; Markdown: a block quote
  * under the title); JSON carries each tool's "injection" as the scorecard

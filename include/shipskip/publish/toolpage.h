@@ -1,6 +1,6 @@
 /* toolpage.h: the published page of one tool, in HTML.
  *
- * From a card (card.h): the tool's name, tagline, category, entry, pricing,
+ * From a scorecard as read back (scorecard.h): the tool's name, tagline, category, entry, pricing,
  * best for, website and description; the panel verdict badge ("Ship · 4
  * ship / 0 skip"), panel ship %, mean score and community votes ("No
  * community votes yet", or "62% ship · 412 votes"); the reviewer scorecard,
@@ -10,7 +10,7 @@
  * is shown only when the scorecard carries usage.cost_usd; none is ever
  * estimated here.
  *
- * A card the prompt-injection detector flagged (card.h) gets a notice for
+ * A card the prompt-injection detector flagged (scorecard.h) gets a notice for
  * the editor between the header and the figures: "Flagged for the editor:
  * this submission looks like it addresses the model; it was reviewed
  * anyway", with each finding's rule, field and excerpt. The notice is a
