@@ -170,11 +170,11 @@ TEST(edit_score_verdict_and_paragraph) {
   ASSERT_STR_EQ(f.res.after.label, "Ship · 4 ship / 0 skip");
   ASSERT_INT_EQ(f.res.after.ship_percent, 100);
   /* Stored as the editor meant it: Markdown escapes undone. */
-  ASSERT_STR_EQ(f.sf.reviews[3].text,
+  ASSERT_STR_EQ(f.sf.sc->reviews[3].text,
                 "12. A number leads because founders count: the buyer is a "
                 "platform team, pricing is free, and the moat is *thin*, "
                 "C:\\x.");
-  ASSERT_INT_EQ(f.sf.reviews[3].edited, 1);
+  ASSERT_INT_EQ(f.sf.sc->reviews[3].edited, 1);
   h = sk_scorefile_history_entry(&f.sf, 0);
   ASSERT(h != NULL);
   ASSERT_STR_EQ(cJSON_GetObjectItemCaseSensitive(h, "replaced_at")->valuestring,
@@ -233,7 +233,7 @@ TEST(failed_review_written_by_the_editor) {
   ASSERT_INT_EQ(f.res.changes[0].old_ok, 0);
   ASSERT_STR_EQ(f.res.before.label, "Ship · 2 ship / 1 skip");
   ASSERT_STR_EQ(f.res.after.label, "Ship · 3 ship / 1 skip");
-  ASSERT_INT_EQ(f.sf.reviews[2].status, SK_REVIEW_OK);
+  ASSERT_INT_EQ(f.sf.sc->reviews[2].status, SK_REVIEW_OK);
   teardown(&f);
 }
 

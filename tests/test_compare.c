@@ -6,14 +6,14 @@
 #include "cardgen.h"
 #include "shipskip/publish/compare.h"
 
-static struct sk_card *card(const char *slug, const char *name,
-                            const char *panel) {
+static struct sk_scorecard *card(const char *slug, const char *name,
+                                 const char *panel) {
   char *json = card_json(slug, name, panel);
-  struct sk_card *c = NULL;
+  struct sk_scorecard *c = NULL;
   struct sk_error e;
   sk_error_clear(&e);
   if (json != NULL)
-    sk_card_parse(json, strlen(json), "t.json", &c, &e);
+    sk_scorecard_parse(json, strlen(json), "t.json", &c, NULL, &e);
   free(json);
   return c;
 }
@@ -22,8 +22,8 @@ static struct sk_card *card(const char *slug, const char *name,
 static const char *read_of(const char *pa, const char *pb, const char *na,
                            const char *nb) {
   static char buf[512];
-  struct sk_card *a = card("a", na, pa);
-  struct sk_card *b = card("b", nb, pb);
+  struct sk_scorecard *a = card("a", na, pa);
+  struct sk_scorecard *b = card("b", nb, pb);
   struct sk_compare cmp;
   struct sk_error e;
   sk_error_clear(&e);
@@ -32,8 +32,8 @@ static const char *read_of(const char *pa, const char *pb, const char *na,
     snprintf(buf, sizeof(buf), "%s", cmp.read);
     sk_compare_cleanup(&cmp);
   }
-  sk_card_free(a);
-  sk_card_free(b);
+  sk_scorecard_free(a);
+  sk_scorecard_free(b);
   return buf;
 }
 
@@ -85,12 +85,12 @@ TEST(read_rules) {
 }
 
 TEST(pairing_and_split) {
-  struct sk_card *a = card("a", "A",
-                           "builder:78:ship skeptic:74:ship futurist:fail "
-                           "founder:72:ship");
-  struct sk_card *b = card("b", "B",
-                           "founder:55:skip builder:84:ship "
-                           "futurist:81:ship oracle:90:ship");
+  struct sk_scorecard *a = card("a", "A",
+                                "builder:78:ship skeptic:74:ship futurist:fail "
+                                "founder:72:ship");
+  struct sk_scorecard *b = card("b", "B",
+                                "founder:55:skip builder:84:ship "
+                                "futurist:81:ship oracle:90:ship");
   struct sk_compare cmp;
   struct sk_error e;
   sk_error_clear(&e);
@@ -104,7 +104,7 @@ TEST(pairing_and_split) {
   ASSERT(cmp.rows[1].b == NULL);
   ASSERT_INT_EQ(cmp.rows[1].higher, SK_COMPARE_NONE);
   ASSERT_STR_EQ(cmp.rows[2].persona, "futurist");
-  ASSERT_INT_EQ(cmp.rows[2].a->ok, 0);
+  ASSERT_INT_EQ((cmp.rows[2].a->status == SK_REVIEW_OK), 0);
   ASSERT_INT_EQ(cmp.rows[2].higher, SK_COMPARE_NONE);
   ASSERT_INT_EQ(cmp.rows[2].split, 0);
   ASSERT_STR_EQ(cmp.rows[3].persona, "founder");
@@ -115,8 +115,8 @@ TEST(pairing_and_split) {
   ASSERT_STR_EQ(cmp.rows[4].display_name, "Oracle");
   ASSERT_INT_EQ(cmp.nsplit, 1);
   sk_compare_cleanup(&cmp);
-  sk_card_free(a);
-  sk_card_free(b);
+  sk_scorecard_free(a);
+  sk_scorecard_free(b);
 }
 
 static char *render(int format, const struct sk_compare *cmp) {
@@ -138,11 +138,12 @@ static char *render(int format, const struct sk_compare *cmp) {
 }
 
 TEST(formats) {
-  struct sk_card *a =
+  struct sk_scorecard *a =
       card("gemini-2-5-flash-lite", "Gemini 2.5 Flash Lite", GEMINI_PANEL);
-  struct sk_card *b = card("code-llama-4", "Code Llama 4",
-                           "builder:84:ship skeptic:78:ship futurist:81:ship "
-                           "founder:55:skip oracle:fail");
+  struct sk_scorecard *b =
+      card("code-llama-4", "Code Llama 4",
+           "builder:84:ship skeptic:78:ship futurist:81:ship "
+           "founder:55:skip oracle:fail");
   struct sk_compare cmp;
   struct sk_error e;
   char *s;
@@ -151,8 +152,8 @@ TEST(formats) {
   sk_error_clear(&e);
   ASSERT(a != NULL && b != NULL);
   b->has_community = 1;
-  b->community_ship = 255;
-  b->community_skip = 157;
+  b->community.ship = 255;
+  b->community.skip = 157;
   ASSERT_INT_EQ(sk_compare_build(a, b, &cmp, &e), 0);
 
   s = render(0, &cmp);
@@ -245,8 +246,8 @@ TEST(formats) {
   cJSON_Delete(j);
   free(s);
   sk_compare_cleanup(&cmp);
-  sk_card_free(a);
-  sk_card_free(b);
+  sk_scorecard_free(a);
+  sk_scorecard_free(b);
 }
 
 /* Returns the position of needle in hay, or -1. */
@@ -266,24 +267,24 @@ static int count(const char *hay, const char *needle) {
   return n;
 }
 
-static struct sk_card *card_inj(const char *slug, const char *name,
-                                const char *panel,
-                                const struct sk_inject_result *inj) {
+static struct sk_scorecard *card_inj(const char *slug, const char *name,
+                                     const char *panel,
+                                     const struct sk_inject_result *inj) {
   char *json = card_json_inj(slug, name, panel, inj);
-  struct sk_card *c = NULL;
+  struct sk_scorecard *c = NULL;
   struct sk_error e;
   sk_error_clear(&e);
   if (json != NULL)
-    sk_card_parse(json, strlen(json), "t.json", &c, &e);
+    sk_scorecard_parse(json, strlen(json), "t.json", &c, NULL, &e);
   free(json);
   return c;
 }
 
 TEST(flagged_side) {
   struct sk_inject_result inj;
-  struct sk_card *a;
-  struct sk_card *b;
-  struct sk_card *u;
+  struct sk_scorecard *a;
+  struct sk_scorecard *b;
+  struct sk_scorecard *u;
   struct sk_compare cmp;
   struct sk_error e;
   const cJSON *x;
@@ -387,14 +388,14 @@ TEST(flagged_side) {
   cJSON_Delete(j);
   free(s);
   sk_compare_cleanup(&cmp);
-  sk_card_free(a);
-  sk_card_free(b);
-  sk_card_free(u);
+  sk_scorecard_free(a);
+  sk_scorecard_free(b);
+  sk_scorecard_free(u);
 }
 
 TEST(full_buffer_is_an_error) {
-  struct sk_card *a = card("a", "A", GEMINI_PANEL);
-  struct sk_card *b = card("b", "B", LLAMA_PANEL);
+  struct sk_scorecard *a = card("a", "A", GEMINI_PANEL);
+  struct sk_scorecard *b = card("b", "B", LLAMA_PANEL);
   struct sk_compare cmp;
   struct sk_error e;
   struct sk_buf out;
@@ -414,8 +415,8 @@ TEST(full_buffer_is_an_error) {
     sk_buf_cleanup(&out);
   }
   sk_compare_cleanup(&cmp);
-  sk_card_free(a);
-  sk_card_free(b);
+  sk_scorecard_free(a);
+  sk_scorecard_free(b);
 }
 
 TEST(page_name) {

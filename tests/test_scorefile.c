@@ -48,11 +48,12 @@ TEST(reads_back_byte_for_byte) {
     eg_cleanup(&g);
     ASSERT(json != NULL && md != NULL);
     ASSERT_INT_EQ(load(json, &sf), 0);
-    ASSERT_INT_EQ(sf.n, 4);
-    ASSERT_STR_EQ(sf.personas[3].name, "founder");
-    ASSERT_STR_EQ(sf.personas[3].display_name, "Founder");
-    ASSERT_STR_EQ(sf.reviews[0].text, EG_TEXTS[0]);
-    ASSERT_INT_EQ(sf.reviews[2].status, fail ? SK_REVIEW_FAILED : SK_REVIEW_OK);
+    ASSERT_INT_EQ(sf.sc->nreviews, 4);
+    ASSERT_STR_EQ(sf.sc->personas[3].name, "founder");
+    ASSERT_STR_EQ(sf.sc->personas[3].display_name, "Founder");
+    ASSERT_STR_EQ(sf.sc->reviews[0].text, EG_TEXTS[0]);
+    ASSERT_INT_EQ(sf.sc->reviews[2].status,
+                  fail ? SK_REVIEW_FAILED : SK_REVIEW_OK);
     ASSERT_INT_EQ(sk_scorefile_find(&sf, "skeptic"), 1);
     ASSERT_INT_EQ(sk_scorefile_find(&sf, "critic"), -1);
     sk_scorefile_panel(&sf, &p);
@@ -148,7 +149,7 @@ TEST(set_review_records_history) {
   ASSERT_INT_EQ(load(before, &sf), 0);
   md = print(&sf, 0);
   ASSERT_STR_EQ(md, before);
-  ASSERT_INT_EQ(sf.reviews[3].edited, 1);
+  ASSERT_INT_EQ(sf.sc->reviews[3].edited, 1);
   free(md);
   free(before);
   sk_scorefile_cleanup(&sf);
@@ -207,7 +208,7 @@ TEST(failed_review_written_by_hand) {
   ASSERT(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "complete")));
   /* Rewinding restores the failure. */
   ASSERT_INT_EQ(sk_scorefile_rewind(&sf, 0, &e), 0);
-  ASSERT_INT_EQ(sf.reviews[2].status, SK_REVIEW_FAILED);
+  ASSERT_INT_EQ(sf.sc->reviews[2].status, SK_REVIEW_FAILED);
   o = cJSON_GetObjectItemCaseSensitive(sf.root, "panel");
   ASSERT(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "complete")));
   sk_scorefile_cleanup(&sf);
@@ -245,15 +246,15 @@ TEST(rewind_history) {
   /* Before entry 3 (index 2): founder back to "Second.". */
   ASSERT_INT_EQ(sk_scorefile_rewind(&sf, 2, &e), 0);
   ASSERT_INT_EQ(sk_scorefile_history_count(&sf), 2);
-  ASSERT_STR_EQ(sf.reviews[3].text, "Second.");
-  ASSERT_INT_EQ(sf.reviews[3].edited, 1); /* "Second." was an edit */
-  ASSERT_INT_EQ(sf.reviews[0].score, 20);
+  ASSERT_STR_EQ(sf.sc->reviews[3].text, "Second.");
+  ASSERT_INT_EQ(sf.sc->reviews[3].edited, 1); /* "Second." was an edit */
+  ASSERT_INT_EQ(sf.sc->reviews[0].score, 20);
   /* Before entry 1: the scorecard as reviewed; its draft as written. */
   ASSERT_INT_EQ(sk_scorefile_rewind(&sf, 0, &e), 0);
   ASSERT_INT_EQ(sk_scorefile_history_count(&sf), 0);
   ASSERT(cJSON_GetObjectItemCaseSensitive(sf.root, "history") == NULL);
-  ASSERT_STR_EQ(sf.reviews[3].text, EG_TEXTS[3]);
-  ASSERT_INT_EQ(sf.reviews[0].score, 84);
+  ASSERT_STR_EQ(sf.sc->reviews[3].text, EG_TEXTS[3]);
+  ASSERT_INT_EQ(sf.sc->reviews[0].score, 84);
   sk_scorefile_panel(&sf, &p);
   ASSERT_STR_EQ(p.label, "Ship · 3 ship / 1 skip");
   md = print(&sf, 1);

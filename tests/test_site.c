@@ -437,8 +437,8 @@ TEST(hostile_tool_in_every_format) {
   struct sk_site_opts o;
   struct sk_site_stats st;
   struct sk_error e;
-  struct sk_card *evil = NULL;
-  struct sk_card *good = NULL;
+  struct sk_scorecard *evil = NULL;
+  struct sk_scorecard *good = NULL;
   struct sk_compare cmp;
   struct sk_buf b;
   char *text;
@@ -565,9 +565,9 @@ TEST(hostile_tool_in_every_format) {
 
   /* Markdown and JSON comparisons. */
   snprintf(path, sizeof(path), "%s/evil-tool.json", dir);
-  ASSERT_INT_EQ(sk_card_load(path, &evil, &e), 0);
+  ASSERT_INT_EQ(sk_scorecard_load(path, &evil, NULL, &e), 0);
   snprintf(path, sizeof(path), "%s/gemini-2-5-flash-lite.json", dir);
-  ASSERT_INT_EQ(sk_card_load(path, &good, &e), 0);
+  ASSERT_INT_EQ(sk_scorecard_load(path, &good, NULL, &e), 0);
   ASSERT_INT_EQ(sk_compare_build(evil, good, &cmp, &e), 0);
   sk_buf_init(&b, 1 << 22);
   ASSERT_INT_EQ(sk_compare_markdown(&cmp, &b, &e), 0);
@@ -622,8 +622,8 @@ TEST(hostile_tool_in_every_format) {
   cJSON_Delete(j);
   sk_buf_cleanup(&b);
   sk_compare_cleanup(&cmp);
-  sk_card_free(evil);
-  sk_card_free(good);
+  sk_scorecard_free(evil);
+  sk_scorecard_free(good);
   sk_site_pairs_cleanup(&pairs);
   rm_tree(dir);
 }

@@ -9,19 +9,20 @@
 #include "shipskip/model/card.h"
 #include "shipskip/publish/toolpage.h"
 
-static struct sk_card *card(const char *slug, const char *name,
-                            const char *panel) {
+static struct sk_scorecard *card(const char *slug, const char *name,
+                                 const char *panel) {
   char *json = card_json(slug, name, panel);
-  struct sk_card *c = NULL;
+  struct sk_scorecard *c = NULL;
   struct sk_error e;
   sk_error_clear(&e);
   if (json != NULL)
-    sk_card_parse(json, strlen(json), "t.json", &c, &e);
+    sk_scorecard_parse(json, strlen(json), "t.json", &c, NULL, &e);
   free(json);
   return c;
 }
 
-static char *page(const struct sk_card *c, const struct sk_toolpage_opts *o) {
+static char *page(const struct sk_scorecard *c,
+                  const struct sk_toolpage_opts *o) {
   struct sk_buf b;
   struct sk_error e;
   sk_buf_init(&b, 1 << 22);
@@ -34,7 +35,7 @@ static char *page(const struct sk_card *c, const struct sk_toolpage_opts *o) {
 }
 
 TEST(holds_the_scorecard) {
-  struct sk_card *c =
+  struct sk_scorecard *c =
       card("gemini-2-5-flash-lite", "Gemini 2.5 Flash Lite", GEMINI_PANEL);
   char *s;
   ASSERT(c != NULL);
@@ -71,11 +72,11 @@ TEST(holds_the_scorecard) {
   ASSERT_NOT_CONTAINS(s, "All tools");
   ASSERT_NOT_CONTAINS(s, "Compared with");
   free(s);
-  sk_card_free(c);
+  sk_scorecard_free(c);
 }
 
 TEST(failed_reviews_votes_cost_links) {
-  struct sk_card *c =
+  struct sk_scorecard *c =
       card("code-llama-4", "Code Llama 4",
            "builder:84:ship skeptic:78:ship futurist:81:ship founder:fail");
   struct sk_page_link links[1] = {
@@ -84,8 +85,8 @@ TEST(failed_reviews_votes_cost_links) {
   char *s;
   ASSERT(c != NULL);
   c->has_community = 1;
-  c->community_ship = 255;
-  c->community_skip = 157;
+  c->community.ship = 255;
+  c->community.skip = 157;
   c->has_cost = 1;
   c->cost_usd = 0.01234;
   c->reviews[1].model[0] = 'G'; /* a second model */
@@ -104,18 +105,18 @@ TEST(failed_reviews_votes_cost_links) {
   ASSERT_CONTAINS(s, "<a href=\"../compare/code-llama-4-vs-x.html\">Code "
                      "Llama 4 vs X &lt;i&gt;</a>");
   free(s);
-  sk_card_free(c);
+  sk_scorecard_free(c);
 }
 
-static struct sk_card *card_inj(const char *slug, const char *name,
-                                const char *panel,
-                                const struct sk_inject_result *inj) {
+static struct sk_scorecard *card_inj(const char *slug, const char *name,
+                                     const char *panel,
+                                     const struct sk_inject_result *inj) {
   char *json = card_json_inj(slug, name, panel, inj);
-  struct sk_card *c = NULL;
+  struct sk_scorecard *c = NULL;
   struct sk_error e;
   sk_error_clear(&e);
   if (json != NULL)
-    sk_card_parse(json, strlen(json), "t.json", &c, &e);
+    sk_scorecard_parse(json, strlen(json), "t.json", &c, NULL, &e);
   free(json);
   return c;
 }
@@ -128,7 +129,7 @@ static long pos(const char *hay, const char *needle) {
 
 TEST(flagged_notice) {
   struct sk_inject_result inj;
-  struct sk_card *c;
+  struct sk_scorecard *c;
   char *s;
 
   memset(&inj, 0, sizeof(inj));
@@ -161,7 +162,7 @@ TEST(flagged_notice) {
   /* The reviews are still all there. */
   ASSERT_CONTAINS(s, "<p>A paragraph by founder.</p>");
   free(s);
-  sk_card_free(c);
+  sk_scorecard_free(c);
 
   /* Scanned and clean, and not scanned at all: no notice. */
   memset(&inj, 0, sizeof(inj));
@@ -173,7 +174,7 @@ TEST(flagged_notice) {
   ASSERT_NOT_CONTAINS(s, "Flagged");
   ASSERT_NOT_CONTAINS(s, "class=\"flag\"");
   free(s);
-  sk_card_free(c);
+  sk_scorecard_free(c);
   c = card("plain", "Plain", LLAMA_PANEL);
   ASSERT(c != NULL);
   s = page(c, NULL);
@@ -181,11 +182,11 @@ TEST(flagged_notice) {
   ASSERT_NOT_CONTAINS(s, "Flagged");
   ASSERT_NOT_CONTAINS(s, "class=\"flag\"");
   free(s);
-  sk_card_free(c);
+  sk_scorecard_free(c);
 }
 
 TEST(no_reviews_and_grouping) {
-  struct sk_card *c = card("x", "X", "");
+  struct sk_scorecard *c = card("x", "X", "");
   struct sk_buf b;
   char *s;
   ASSERT(c != NULL);
@@ -194,7 +195,7 @@ TEST(no_reviews_and_grouping) {
   ASSERT_CONTAINS(s, "<dt>Panel ship</dt><dd>—</dd>");
   ASSERT_CONTAINS(s, "No reviews yet.");
   free(s);
-  sk_card_free(c);
+  sk_scorecard_free(c);
   sk_buf_init(&b, 64);
   sk_toolpage_grouped(&b, 0);
   sk_buf_adds(&b, " ");

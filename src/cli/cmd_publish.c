@@ -43,9 +43,9 @@ static void compare_init(void *args) {
 }
 
 /* Renders the comparison of a and b in the format asked for into out. */
-static int render(const struct compare_args *c, struct sk_card *a,
-                  struct sk_card *b, struct sk_compare *cmp, struct sk_buf *out,
-                  struct sk_error *err) {
+static int render(const struct compare_args *c, struct sk_scorecard *a,
+                  struct sk_scorecard *b, struct sk_compare *cmp,
+                  struct sk_buf *out, struct sk_error *err) {
   int rc = sk_compare_build(a, b, cmp, err);
   if (rc != 0)
     return rc;
@@ -59,8 +59,8 @@ static int render(const struct compare_args *c, struct sk_card *a,
 static int run_compare(void *args, const struct sk_opt_operands *ops) {
   const struct compare_args *c = args;
   struct sk_votes *votes = NULL;
-  struct sk_card *a = NULL;
-  struct sk_card *b = NULL;
+  struct sk_scorecard *a = NULL;
+  struct sk_scorecard *b = NULL;
   struct sk_compare cmp;
   struct sk_error err;
   struct sk_buf out;
@@ -83,9 +83,10 @@ static int run_compare(void *args, const struct sk_opt_operands *ops) {
     rc = sk_card_resolve(ops->v[0], c->dir, &a, &err);
   if (rc == 0)
     rc = sk_card_resolve(ops->v[1], c->dir, &b, &err);
-  if (rc == 0 && strcmp(a->slug, b->slug) == 0)
-    rc = sk_error_set(&err, SK_EINVAL,
-                      "both sides are \"%s\"; compare two tools", a->slug);
+  if (rc == 0 && strcmp(a->tool->slug, b->tool->slug) == 0)
+    rc =
+        sk_error_set(&err, SK_EINVAL,
+                     "both sides are \"%s\"; compare two tools", a->tool->slug);
   if (rc == 0) {
     sk_card_apply_votes(a, votes);
     sk_card_apply_votes(b, votes);
@@ -100,8 +101,8 @@ static int run_compare(void *args, const struct sk_opt_operands *ops) {
   else
     status = SK_EXIT_OK;
   sk_compare_cleanup(&cmp);
-  sk_card_free(a);
-  sk_card_free(b);
+  sk_scorecard_free(a);
+  sk_scorecard_free(b);
   sk_votes_free(votes);
   sk_buf_cleanup(&out);
   return status;

@@ -164,12 +164,12 @@ static void compare_lines(struct ctx *c, const struct sk_draft_line *got,
  * display name or persona name in any case. Returns the index or -1. */
 static long review_for(const struct sk_scorefile *sf, const char *name) {
   size_t i;
-  for (i = 0; i < sf->n; i++)
-    if (strcmp(sf->personas[i].display_name, name) == 0)
+  for (i = 0; i < sf->sc->nreviews; i++)
+    if (strcmp(sf->sc->personas[i].display_name, name) == 0)
       return (long)i;
-  for (i = 0; i < sf->n; i++)
-    if (strcasecmp(sf->personas[i].display_name, name) == 0 ||
-        strcasecmp(sf->personas[i].name, name) == 0)
+  for (i = 0; i < sf->sc->nreviews; i++)
+    if (strcasecmp(sf->sc->personas[i].display_name, name) == 0 ||
+        strcasecmp(sf->sc->personas[i].name, name) == 0)
       return (long)i;
   return -1;
 }
@@ -178,9 +178,9 @@ static void panel_names(const struct sk_scorefile *sf, char *buf, size_t size) {
   size_t i;
   size_t used = 0;
   buf[0] = '\0';
-  for (i = 0; i < sf->n && used + 1 < size; i++) {
+  for (i = 0; i < sf->sc->nreviews && used + 1 < size; i++) {
     int w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
-                     sf->personas[i].display_name);
+                     sf->sc->personas[i].display_name);
     if (w < 0)
       break;
     used += (size_t)w;
@@ -240,26 +240,26 @@ static int validation_panel(const struct sk_scorefile *sf,
                             const struct sk_apply_opts *o,
                             struct sk_panel_def *vp, struct sk_error *err) {
   size_t i;
-  vp->n = sf->n;
-  vp->personas = calloc(sf->n + 1, sizeof(*vp->personas));
+  vp->n = sf->sc->nreviews;
+  vp->personas = calloc(sf->sc->nreviews + 1, sizeof(*vp->personas));
   if (vp->personas == NULL)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
-  for (i = 0; i < sf->n; i++) {
+  for (i = 0; i < sf->sc->nreviews; i++) {
     const struct sk_persona *file =
-        o->panel != NULL ? sk_panel_def_find(o->panel, sf->personas[i].name)
+        o->panel != NULL ? sk_panel_def_find(o->panel, sf->sc->personas[i].name)
                          : NULL;
     if (file != NULL) {
       vp->personas[i] = *file;
     } else if (o->no_rubric) {
-      vp->personas[i].name = sf->personas[i].name;
-      vp->personas[i].display_name = sf->personas[i].display_name;
-      vp->personas[i].source = sf->path;
+      vp->personas[i].name = sf->sc->personas[i].name;
+      vp->personas[i].display_name = sf->sc->personas[i].display_name;
+      vp->personas[i].source = sf->sc->path;
     } else {
       return sk_error_set(err, SK_ECONFIG,
                           "%s: reviewer \"%s\" has no persona file, so its "
                           "rubric cannot be checked (give --personas-dir, "
                           "or --no-rubric to check scores and lengths only)",
-                          sf->path, sf->personas[i].name);
+                          sf->sc->path, sf->sc->personas[i].name);
     }
     if (o->no_rubric)
       vp->personas[i].nrubric = 0;
@@ -273,7 +273,7 @@ static int check_section(struct ctx *c, struct sk_validator *v, size_t i,
                          const struct sk_scorefile *sf,
                          const struct sk_draft_section *s,
                          struct sk_apply_result *res, char **text) {
-  const struct sk_review *r = &sf->reviews[i];
+  const struct sk_review *r = &sf->sc->reviews[i];
   struct sk_reply reply;
   struct sk_apply_change *ch;
   char *reply_text = as_reply(s);
@@ -315,9 +315,9 @@ static int check_section(struct ctx *c, struct sk_validator *v, size_t i,
   res->changes = ch;
   ch = &ch[res->nchanges++];
   memset(ch, 0, sizeof(*ch));
-  snprintf(ch->persona, sizeof(ch->persona), "%s", sf->personas[i].name);
+  snprintf(ch->persona, sizeof(ch->persona), "%s", sf->sc->personas[i].name);
   snprintf(ch->display_name, sizeof(ch->display_name), "%s",
-           sf->personas[i].display_name);
+           sf->sc->personas[i].display_name);
   ch->old_ok = r->status == SK_REVIEW_OK;
   ch->old_score = ch->old_ok ? r->score : 0;
   snprintf(ch->old_verdict, sizeof(ch->old_verdict), "%s",
@@ -375,7 +375,7 @@ int sk_apply_text(const char *text, size_t len, const char *label,
   for (i = 0; i < d.nproblems; i++)
     problem(&c, d.problems[i].line, "%s", d.problems[i].msg);
   if (!d.not_a_draft && d.scorecard_line == 0 &&
-      (d.title == NULL || strcmp(d.title, sf->tool->name) != 0)) {
+      (d.title == NULL || strcmp(d.title, sf->sc->tool->name) != 0)) {
     /* Neither its title nor its shape: not this scorecard's draft, and a
      * list of everything it lacks would only bury that. */
     c.n = 0;
@@ -383,7 +383,7 @@ int sk_apply_text(const char *text, size_t len, const char *label,
             "not a shipskip draft of %s: no \"## Reviewer scorecard\" "
             "heading, and the title is %s%.*s%s%s (drafts are the "
             "OUTDIR/<slug>.md files shipskip review writes)",
-            sf->tool->name, d.title != NULL ? "\"" : "missing",
+            sf->sc->tool->name, d.title != NULL ? "\"" : "missing",
             d.title != NULL ? shown(d.title) : 0, d.title ? d.title : "",
             d.title ? ellipsis(d.title) : "", d.title != NULL ? "\"" : "");
     goto done;
@@ -396,11 +396,11 @@ int sk_apply_text(const char *text, size_t len, const char *label,
     rc = sk_draft_parse(sk_buf_str(&rendered), rendered.len, &want, err);
   if (rc != 0)
     goto out;
-  if (d.title != NULL && strcmp(d.title, sf->tool->name) != 0)
+  if (d.title != NULL && strcmp(d.title, sf->sc->tool->name) != 0)
     problem(&c, d.title_line,
             "the title \"%.*s%s\" is not this scorecard's tool (\"%s\"); is "
             "this the draft of another tool?",
-            shown(d.title), d.title, ellipsis(d.title), sf->tool->name);
+            shown(d.title), d.title, ellipsis(d.title), sf->sc->tool->name);
   if (d.title != NULL && d.scorecard_line > 0)
     compare_lines(&c, d.header, d.nheader, want.header, want.nheader, 1,
                   d.scorecard_line,
@@ -409,9 +409,9 @@ int sk_apply_text(const char *text, size_t len, const char *label,
     compare_lines(&c, d.footer, d.nfooter, want.footer, want.nfooter, 0,
                   d.footer_line, "the footer");
 
-  sec = calloc(sf->n + 1, sizeof(*sec));
-  texts = calloc(sf->n + 1, sizeof(*texts));
-  index = calloc(sf->n + 1, sizeof(*index));
+  sec = calloc(sf->sc->nreviews + 1, sizeof(*sec));
+  texts = calloc(sf->sc->nreviews + 1, sizeof(*texts));
+  index = calloc(sf->sc->nreviews + 1, sizeof(*index));
   if (sec == NULL || texts == NULL || index == NULL) {
     rc = sk_error_set(err, SK_ENOMEM, "out of memory");
     goto out;
@@ -431,12 +431,12 @@ int sk_apply_text(const char *text, size_t len, const char *label,
       sec[k] = s;
     }
   }
-  for (i = 0; i < sf->n; i++)
+  for (i = 0; i < sf->sc->nreviews; i++)
     if (sec[i] == NULL)
-      problem(&c, missing_line(&d, sec, i, sf->n),
+      problem(&c, missing_line(&d, sec, i, sf->sc->nreviews),
               "no \"### %s\" section: every reviewer of the scorecard keeps "
               "one (its score line and paragraph)",
-              sf->personas[i].display_name);
+              sf->sc->personas[i].display_name);
 
   rc = validation_panel(sf, o, &vp, err);
   if (rc != 0)
@@ -451,9 +451,9 @@ int sk_apply_text(const char *text, size_t len, const char *label,
     rc = rc == SK_EREGEX ? SK_ECONFIG : rc;
     goto out;
   }
-  for (i = 0; i < sf->n; i++) {
+  for (i = 0; i < sf->sc->nreviews; i++) {
     const struct sk_draft_section *s = sec[i];
-    const struct sk_review *r = &sf->reviews[i];
+    const struct sk_review *r = &sf->sc->reviews[i];
     size_t before = res->nchanges;
     if (s == NULL)
       continue;
@@ -508,7 +508,7 @@ done:
   }
   sk_scorefile_panel(sf, &res->after);
 out:
-  for (i = 0; texts != NULL && i < sf->n; i++)
+  for (i = 0; texts != NULL && i < sf->sc->nreviews; i++)
     free(texts[i]);
   free(texts);
   free(index);

@@ -267,22 +267,22 @@ static int pair_changed(const struct pair *p) {
 /* Pairs the reviewers: a's order, then those only b has, in b's order. */
 static int pair_up(const struct sk_scorefile *a, const struct sk_scorefile *b,
                    struct pair **out, size_t *n) {
-  struct pair *p = calloc(a->n + b->n + 1, sizeof(*p));
+  struct pair *p = calloc(a->sc->nreviews + b->sc->nreviews + 1, sizeof(*p));
   size_t i;
 
   *out = p;
   *n = 0;
   if (p == NULL)
     return SK_ENOMEM;
-  for (i = 0; i < a->n; i++) {
-    long k = sk_scorefile_find(b, a->personas[i].name);
-    p[*n].a = &a->reviews[i];
-    p[*n].b = k >= 0 ? &b->reviews[k] : NULL;
+  for (i = 0; i < a->sc->nreviews; i++) {
+    long k = sk_scorefile_find(b, a->sc->personas[i].name);
+    p[*n].a = &a->sc->reviews[i];
+    p[*n].b = k >= 0 ? &b->sc->reviews[k] : NULL;
     (*n)++;
   }
-  for (i = 0; i < b->n; i++)
-    if (sk_scorefile_find(a, b->personas[i].name) < 0)
-      p[(*n)++] = (struct pair){NULL, &b->reviews[i]};
+  for (i = 0; i < b->sc->nreviews; i++)
+    if (sk_scorefile_find(a, b->sc->personas[i].name) < 0)
+      p[(*n)++] = (struct pair){NULL, &b->sc->reviews[i]};
   return 0;
 }
 
@@ -413,10 +413,11 @@ static int render_text(const struct sk_scorefile *a,
   sk_scorefile_panel(b, &pb);
   rc |= sk_buf_printf(out, "a: %s\nb: %s\n", o->label_a ? o->label_a : "a",
                       o->label_b ? o->label_b : "b");
-  if (strcmp(a->tool->name, b->tool->name) != 0)
-    rc |= sk_buf_printf(out, "Tool    %s → %s\n", a->tool->name, b->tool->name);
+  if (strcmp(a->sc->tool->name, b->sc->tool->name) != 0)
+    rc |= sk_buf_printf(out, "Tool    %s → %s\n", a->sc->tool->name,
+                        b->sc->tool->name);
   else
-    rc |= sk_buf_printf(out, "Tool    %s\n", a->tool->name);
+    rc |= sk_buf_printf(out, "Tool    %s\n", a->sc->tool->name);
   if (!panels_differ(&pa, &pb)) {
     short_panel(&pa, x, sizeof(x));
     percent_text(&pa, y, sizeof(y));
@@ -487,8 +488,8 @@ static cJSON *side_json(const struct sk_scorefile *s, const char *label) {
   if (o == NULL)
     return NULL;
   if (cJSON_AddStringToObject(o, "label", label ? label : "") == NULL ||
-      cJSON_AddStringToObject(o, "slug", s->tool->slug) == NULL ||
-      cJSON_AddStringToObject(o, "name", s->tool->name) == NULL) {
+      cJSON_AddStringToObject(o, "slug", s->sc->tool->slug) == NULL ||
+      cJSON_AddStringToObject(o, "name", s->sc->tool->name) == NULL) {
     cJSON_Delete(o);
     return NULL;
   }

@@ -1,41 +1,25 @@
-/* scorecard.c: panel merge and the JSON and Markdown scorecards (see
- * scorecard.h). */
+/* scorecard.c: the scorecard codec (see scorecard.h): the panel merge, the
+ * one writer of the JSON (and the Markdown draft rendered from the same
+ * structs), and the one reader every user of a scorecard goes through.
+ *
+ * The writer and the reader share this file so that a key written and the
+ * check that reads it sit side by side; each review inside is left to the
+ * review codec (review.c), which the journal shares. What is not a
+ * scorecard's concern -- whether a prior scorecard may be reused (prior.c),
+ * editing one key in place (scorefile.c), sets of scorecards in a
+ * directory (card.c) -- lives with its user and parses nothing. */
 #include "shipskip/model/scorecard.h"
 #include "shipskip/util/fsutil.h"
 #include "shipskip/util/jsonfmt.h"
 #include "shipskip/util/markdown.h"
 #include "shipskip/model/votes.h"
+#include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int sk_review_add_error(struct sk_review *r, const char *msg) {
-  char **p = realloc(r->errors, (r->nerrors + 1) * sizeof(*p));
-  if (p == NULL)
-    return SK_ENOMEM;
-  r->errors = p;
-  p[r->nerrors] = strdup(msg);
-  if (p[r->nerrors] == NULL)
-    return SK_ENOMEM;
-  r->nerrors++;
-  return 0;
-}
-
-void sk_review_cleanup(struct sk_review *r) {
-  size_t i;
-  if (r == NULL)
-    return;
-  free(r->text);
-  free(r->provider);
-  free(r->model);
-  for (i = 0; i < r->nerrors; i++)
-    free(r->errors[i]);
-  free(r->errors);
-  memset(r, 0, sizeof(*r));
-}
 
 void sk_scorecard_merge(const struct sk_review *r, size_t n,
                         struct sk_panel_result *out) {
@@ -104,56 +88,20 @@ static double total_cost(const struct sk_review *r, size_t n) {
   return sum;
 }
 
+/* a + b for token totals, held at SK_JSON_INT_MAX: a count read back from
+ * a file may be that large, and a sum of them must neither overflow nor
+ * write a total the reader would refuse. Real counts never get near. */
+static long add_tokens(long a, long b) {
+  return b > SK_JSON_INT_MAX - a ? (long)SK_JSON_INT_MAX : a + b;
+}
+
 static const char *const TOOL_KEYS[] = {"slug",     "name",    "tagline",
                                         "category", "pricing", "entry",
                                         "best_for", "url",     "description"};
 
 static cJSON *review_json(const struct sk_review *r) {
   cJSON *o = cJSON_CreateObject();
-  cJSON *errs;
-  cJSON *usage;
-  size_t i;
-  int ok = r->status == SK_REVIEW_OK;
-  int rc = 0;
-
-  if (o == NULL)
-    return NULL;
-  rc |= add_str_or_null(o, "persona", r->persona->name);
-  rc |= add_str_or_null(o, "display_name", r->persona->display_name);
-  if (ok)
-    rc |= add_num(o, "score", r->score);
-  else
-    rc |= add_str_or_null(o, "score", NULL);
-  rc |= add_str_or_null(o, "verdict", ok ? r->verdict : NULL);
-  rc |= add_str_or_null(o, "review", ok ? r->text : NULL);
-  rc |= add_str_or_null(o, "provider", r->provider);
-  rc |= add_str_or_null(o, "model", r->model);
-  rc |= add_num(o, "attempts", r->attempts);
-  rc |= add_num(o, "retries", r->retries);
-  rc |= add_str_or_null(o, "status", ok ? "ok" : "failed");
-  if (r->inputs[0] != '\0')
-    rc |= add_str_or_null(o, "inputs", r->inputs);
-  if (r->edited && cJSON_AddBoolToObject(o, "edited", 1) == NULL)
-    rc = SK_ENOMEM;
-  errs = cJSON_AddArrayToObject(o, "errors");
-  if (errs == NULL)
-    rc = SK_ENOMEM;
-  for (i = 0; errs != NULL && i < r->nerrors; i++) {
-    cJSON *s = cJSON_CreateString(r->errors[i]);
-    if (s == NULL)
-      rc = SK_ENOMEM;
-    else
-      cJSON_AddItemToArray(errs, s);
-  }
-  usage = cJSON_AddObjectToObject(o, "usage");
-  if (usage == NULL)
-    rc = SK_ENOMEM;
-  else {
-    rc |= add_num(usage, "prompt_tokens", (double)r->prompt_tokens);
-    rc |= add_num(usage, "completion_tokens", (double)r->completion_tokens);
-    rc |= add_cost(usage, "cost_usd", r->cost_usd);
-  }
-  if (rc != 0) {
+  if (o != NULL && sk_review_to_json(o, r, r->inputs, SK_REVIEW_IN_SCORECARD)) {
     cJSON_Delete(o);
     return NULL;
   }
@@ -242,8 +190,8 @@ int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
     rc |= add_str_or_null(root, "community", NULL);
   }
   for (i = 0; i < n; i++) {
-    pin += r[i].prompt_tokens;
-    pout += r[i].completion_tokens;
+    pin = add_tokens(pin, r[i].prompt_tokens);
+    pout = add_tokens(pout, r[i].completion_tokens);
   }
   usage = cJSON_AddObjectToObject(root, "usage");
   if (usage == NULL)
@@ -269,7 +217,13 @@ int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
   }
   if (rc != 0)
     goto nomem;
-  rc = sk_json_pretty(root, out);
+  {
+    size_t start = out->len;
+    rc = sk_json_pretty(root, out);
+    /* The one cap: never write what the reader would refuse. */
+    if (rc == 0 && out->len - start > SK_SCORECARD_CAP)
+      rc = SK_ETOOBIG;
+  }
   cJSON_Delete(root);
   if (rc != 0)
     return sk_error_set(err, rc, "%s: scorecard JSON: %s", t->slug,
@@ -377,8 +331,8 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
         rc |= sk_buf_adds(out, "\n");
       }
     }
-    pin += rv->prompt_tokens;
-    pout += rv->completion_tokens;
+    pin = add_tokens(pin, rv->prompt_tokens);
+    pout = add_tokens(pout, rv->completion_tokens);
   }
   rc |= sk_buf_adds(out, "\n---\n\n");
   for (i = 0; i < n && rc == 0; i++) {
@@ -399,8 +353,8 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
 void sk_scorecard_files_init(struct sk_scorecard_files *f) {
   f->json_name[0] = '\0';
   f->md_name[0] = '\0';
-  sk_buf_init(&f->json, 64 * 1024 * 1024);
-  sk_buf_init(&f->md, 64 * 1024 * 1024);
+  sk_buf_init(&f->json, SK_SCORECARD_CAP);
+  sk_buf_init(&f->md, SK_SCORECARD_CAP);
 }
 
 void sk_scorecard_files_cleanup(struct sk_scorecard_files *f) {
@@ -449,5 +403,480 @@ int sk_scorecard_write(const char *outdir, const struct sk_tool *t,
   if (rc == 0)
     rc = sk_scorecard_files_write(outdir, &f, err);
   sk_scorecard_files_cleanup(&f);
+  return rc;
+}
+
+/* ---- Reading ---------------------------------------------------------- */
+
+#define SCHEMA "shipskip.scorecard/1"
+
+void sk_scorecard_strip(struct sk_scorecard *sc) {
+  size_t i;
+  for (i = 0; i < sc->nreviews; i++) {
+    sk_review_cleanup(&sc->reviews[i]);
+    free(sc->personas[i].name);
+    free(sc->personas[i].display_name);
+  }
+  free(sc->reviews);
+  free(sc->personas);
+  sc->reviews = NULL;
+  sc->personas = NULL;
+  sc->nreviews = 0;
+  for (i = 0; i < sc->nfindings; i++) {
+    free(sc->findings[i].rule);
+    free(sc->findings[i].field);
+    free(sc->findings[i].excerpt);
+  }
+  free(sc->findings);
+  sc->findings = NULL;
+  sc->nfindings = 0;
+  if (sc->tool != NULL) {
+    free(sc->tool->pricing);
+    free(sc->tool->best_for);
+    free(sc->tool->url);
+    free(sc->tool->description);
+    sc->tool->pricing = sc->tool->best_for = NULL;
+    sc->tool->url = sc->tool->description = NULL;
+  }
+}
+
+void sk_scorecard_free(struct sk_scorecard *sc) {
+  if (sc == NULL)
+    return;
+  sk_scorecard_strip(sc);
+  sk_tool_free(sc->tool);
+  cJSON_Delete(sc->history);
+  free(sc->generated_at);
+  free(sc->path);
+  free(sc);
+}
+
+void sk_scorecard_meta_of(const struct sk_scorecard *sc,
+                          struct sk_inject_result *inj,
+                          struct sk_scorecard_meta *meta) {
+  size_t i;
+
+  memset(meta, 0, sizeof(*meta));
+  memset(inj, 0, sizeof(*inj));
+  for (i = 0; i < sc->nfindings; i++) {
+    struct sk_inject_hit *h;
+    if (inj->nhits >= SK_INJECT_MAX_HITS) {
+      inj->dropped++;
+      continue;
+    }
+    h = &inj->hits[inj->nhits];
+    snprintf(h->rule, sizeof(h->rule), "%s", sc->findings[i].rule);
+    snprintf(h->field, sizeof(h->field), "%s", sc->findings[i].field);
+    snprintf(h->excerpt, sizeof(h->excerpt), "%s", sc->findings[i].excerpt);
+    inj->nhits++;
+  }
+  meta->community = sc->has_community ? &sc->community : NULL;
+  meta->injection = sc->scanned ? inj : NULL;
+  meta->generated_at = sc->generated_at;
+  meta->history = sc->history;
+}
+
+static int read_tool(const cJSON *o, const char *path, struct sk_tool *t,
+                     struct sk_error *err) {
+  char **slot[] = {&t->slug,     &t->name,    &t->tagline,
+                   &t->category, &t->pricing, &t->entry,
+                   &t->best_for, &t->url,     &t->description};
+  char field[32];
+  size_t i;
+  int rc = 0;
+
+  if (!cJSON_IsObject(o))
+    return sk_error_set(err, SK_EPARSE, "%s: tool must be an object", path);
+  for (i = 0; i < sizeof(TOOL_KEYS) / sizeof(TOOL_KEYS[0]) && rc == 0; i++) {
+    snprintf(field, sizeof(field), "tool.%s", TOOL_KEYS[i]);
+    /* slug and name are required; the rest are optional, as for a tool. */
+    rc = sk_review_get_str(o, TOOL_KEYS[i], i < 2, path, field, slot[i], err);
+    if (rc == 0 && i == 0 && !sk_slug_is_safe(t->slug))
+      rc = sk_error_set(err, SK_EPARSE,
+                        "%s: tool.slug \"%.64s\" is not a safe slug", path,
+                        t->slug);
+  }
+  if (rc == 0) {
+    t->origin = strdup(path);
+    if (t->origin == NULL)
+      rc = sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
+  }
+  return rc;
+}
+
+static int small(const cJSON *o, const char *key, int required,
+                 const char *path, const char *field, int *out,
+                 struct sk_error *err) {
+  long long v = 0;
+  int rc = sk_review_get_int(o, key, required, 0, SK_REVIEW_MAX_COUNT, path,
+                             field, &v, NULL, err);
+  *out = (int)v;
+  return rc;
+}
+
+/* The panel figures, checked against each other; the label is composed
+ * from them as the merge writes it. */
+static int read_panel(const cJSON *o, const char *path,
+                      struct sk_panel_result *p, struct sk_error *err) {
+  const cJSON *verdict = cJSON_GetObjectItemCaseSensitive(o, "verdict");
+  const cJSON *complete = cJSON_GetObjectItemCaseSensitive(o, "complete");
+  long long pct = 0;
+  int has_pct = 0;
+  int rc;
+
+  if (!cJSON_IsObject(o))
+    return sk_error_set(err, SK_EPARSE, "%s: panel must be an object", path);
+  if (verdict != NULL && !cJSON_IsNull(verdict)) {
+    static const char *const names[] = {"Ship", "Skip", "Split"};
+    size_t i;
+    for (i = 0; i < 3 && cJSON_IsString(verdict); i++)
+      if (strcmp(verdict->valuestring, names[i]) == 0)
+        p->verdict = names[i];
+    if (p->verdict == NULL)
+      return sk_error_set(err, SK_EPARSE,
+                          "%s: panel.verdict must be \"Ship\", \"Skip\", "
+                          "\"Split\" or null",
+                          path);
+  }
+  rc = small(o, "ships", 1, path, "panel.ships", &p->ships, err);
+  if (rc == 0)
+    rc = small(o, "skips", 1, path, "panel.skips", &p->skips, err);
+  if (rc == 0)
+    rc = small(o, "failed", 0, path, "panel.failed", &p->failed, err);
+  p->reviewers = p->ships + p->skips;
+  if (rc == 0)
+    rc = small(o, "reviewers", 0, path, "panel.reviewers", &p->reviewers, err);
+  if (rc == 0 && cJSON_GetObjectItemCaseSensitive(o, "reviewers") == NULL)
+    p->reviewers = p->ships + p->skips;
+  if (rc == 0)
+    rc = sk_review_get_int(o, "ship_percent", 0, 0, 100, path,
+                           "panel.ship_percent", &pct, &has_pct, err);
+  if (rc != 0)
+    return rc;
+  if (p->reviewers != p->ships + p->skips)
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: panel.reviewers (%d) is not ships + skips (%d)",
+                        path, p->reviewers, p->ships + p->skips);
+  if ((p->reviewers > 0) != (p->verdict != NULL) ||
+      (p->reviewers > 0) != has_pct)
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: panel.verdict and panel.ship_percent must be "
+                        "given exactly when there are accepted reviews",
+                        path);
+  p->ship_percent = (int)pct;
+  if (p->reviewers > 0 &&
+      !sk_json_num(cJSON_GetObjectItemCaseSensitive(o, "mean_score"), 0, 100,
+                   &p->mean_score))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: panel.mean_score must be a number from 0 to 100",
+                        path);
+  if (complete != NULL && !cJSON_IsBool(complete))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: panel.complete must be true or false", path);
+  p->complete = complete != NULL ? cJSON_IsTrue(complete)
+                                 : p->failed == 0 && p->reviewers > 0;
+  snprintf(p->label, sizeof(p->label), "%s · %d ship / %d skip",
+           p->verdict != NULL ? p->verdict : "No verdict", p->ships, p->skips);
+  return 0;
+}
+
+static int read_finding(const cJSON *f, size_t i, const char *path,
+                        struct sk_scorecard_finding *d, struct sk_error *err) {
+  char field[64];
+  int rc;
+
+  if (!cJSON_IsObject(f))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: injection.findings[%zu] must be an object", path,
+                        i);
+  snprintf(field, sizeof(field), "injection.findings[%zu].rule", i);
+  rc = sk_review_get_str(f, "rule", 1, path, field, &d->rule, err);
+  if (rc == 0) {
+    snprintf(field, sizeof(field), "injection.findings[%zu].field", i);
+    rc = sk_review_get_str(f, "field", 1, path, field, &d->field, err);
+  }
+  if (rc == 0) {
+    snprintf(field, sizeof(field), "injection.findings[%zu].excerpt", i);
+    rc = sk_review_get_str(f, "excerpt", 1, path, field, &d->excerpt, err);
+  }
+  return rc;
+}
+
+/* "injection": null or absent (no detector ran), or {"flagged": bool,
+ * "findings": [{"rule", "field", "excerpt"}, ...]}. flagged must agree with
+ * the findings, so a hand-edited file cannot hide them or flag nothing. */
+static int read_injection(const cJSON *v, const char *path,
+                          struct sk_scorecard *sc, struct sk_error *err) {
+  const cJSON *flagged;
+  const cJSON *list;
+  const cJSON *f;
+  int n;
+  int rc = 0;
+
+  if (v == NULL || cJSON_IsNull(v))
+    return 0;
+  if (!cJSON_IsObject(v))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: injection must be null or {\"flagged\": "
+                        "true|false, \"findings\": [...]}",
+                        path);
+  flagged = cJSON_GetObjectItemCaseSensitive(v, "flagged");
+  if (!cJSON_IsBool(flagged))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: injection.flagged must be true or false", path);
+  list = cJSON_GetObjectItemCaseSensitive(v, "findings");
+  n = cJSON_IsArray(list) ? cJSON_GetArraySize(list) : 0;
+  if (list != NULL && !cJSON_IsNull(list) && !cJSON_IsArray(list))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: injection.findings must be an array of "
+                        "{\"rule\", \"field\", \"excerpt\"}",
+                        path);
+  if (n > SK_REVIEW_MAX_COUNT)
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: injection.findings must be an array of "
+                        "{\"rule\", \"field\", \"excerpt\"}",
+                        path);
+  if (cJSON_IsTrue(flagged) && n == 0)
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: injection.flagged is true but there are no "
+                        "findings",
+                        path);
+  if (!cJSON_IsTrue(flagged) && n > 0)
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: injection.flagged is false but there %s %d "
+                        "finding%s",
+                        path, n == 1 ? "is" : "are", n, n == 1 ? "" : "s");
+  sc->scanned = 1;
+  sc->flagged = cJSON_IsTrue(flagged);
+  if (n == 0)
+    return 0;
+  sc->findings = calloc((size_t)n + 1, sizeof(*sc->findings));
+  if (sc->findings == NULL)
+    return sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
+  cJSON_ArrayForEach(f, list) {
+    size_t i = sc->nfindings++; /* counted first: a half-read one is freed */
+    rc = read_finding(f, i, path, &sc->findings[i], err);
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
+static int read_community(const cJSON *v, const char *path,
+                          struct sk_scorecard *sc, struct sk_error *err) {
+  int rc;
+  if (v == NULL || cJSON_IsNull(v))
+    return 0;
+  if (!cJSON_IsObject(v))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: community must be null or {\"ship\": N, "
+                        "\"skip\": M}",
+                        path);
+  rc = sk_review_get_int(v, "ship", 1, 0, SK_VOTES_MAX, path, "community.ship",
+                         &sc->community.ship, NULL, err);
+  if (rc == 0)
+    rc = sk_review_get_int(v, "skip", 1, 0, SK_VOTES_MAX, path,
+                           "community.skip", &sc->community.skip, NULL, err);
+  sc->has_community = rc == 0;
+  return rc;
+}
+
+static int read_usage(const cJSON *v, const char *path, struct sk_scorecard *sc,
+                      struct sk_error *err) {
+  const cJSON *cost = cJSON_GetObjectItemCaseSensitive(v, "cost_usd");
+  int rc;
+  if (v == NULL || cJSON_IsNull(v))
+    return 0;
+  if (!cJSON_IsObject(v))
+    return sk_error_set(err, SK_EPARSE, "%s: usage must be an object", path);
+  rc = sk_review_get_int(v, "prompt_tokens", 0, 0, SK_JSON_INT_MAX, path,
+                         "usage.prompt_tokens", &sc->prompt_tokens, NULL, err);
+  if (rc == 0)
+    rc = sk_review_get_int(v, "completion_tokens", 0, 0, SK_JSON_INT_MAX, path,
+                           "usage.completion_tokens", &sc->completion_tokens,
+                           NULL, err);
+  if (rc != 0 || cost == NULL || cJSON_IsNull(cost))
+    return rc;
+  if (!sk_json_num(cost, 0, 1e9, &sc->cost_usd))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: usage.cost_usd must be a number from 0", path);
+  sc->has_cost = 1;
+  return 0;
+}
+
+static int read_reviews(const cJSON *v, const char *path,
+                        struct sk_scorecard *sc, struct sk_error *err) {
+  const cJSON *o;
+  char field[32];
+  int n;
+
+  if (v == NULL || cJSON_IsNull(v))
+    return 0;
+  n = cJSON_GetArraySize(v);
+  if (!cJSON_IsArray(v) || n > SK_REVIEW_MAX_COUNT)
+    return sk_error_set(err, SK_EPARSE, "%s: reviews must be an array", path);
+  sc->reviews = calloc((size_t)n + 1, sizeof(*sc->reviews));
+  sc->personas = calloc((size_t)n + 1, sizeof(*sc->personas));
+  if (sc->reviews == NULL || sc->personas == NULL)
+    return sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
+  cJSON_ArrayForEach(o, v) {
+    size_t i = sc->nreviews++; /* counted first: a half-read one is freed */
+    int rc;
+    snprintf(field, sizeof(field), "reviews[%zu]", i);
+    rc = sk_review_from_json(o, SK_REVIEW_IN_SCORECARD, path, field,
+                             &sc->personas[i], &sc->reviews[i], err);
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* "history": an array of replaced reviews, each {"persona", "score",
+ * "verdict", "review", "model", "replaced_at", "reason"} as
+ * sk_prior_add_history() writes them; a failed review's score, verdict and
+ * review are null. */
+static int read_history(const cJSON *v, const char *path,
+                        struct sk_scorecard *sc, struct sk_error *err) {
+  const cJSON *e;
+  size_t i = 0;
+
+  if (v == NULL || cJSON_IsNull(v))
+    return 0;
+  if (!cJSON_IsArray(v))
+    return sk_error_set(err, SK_EPARSE, "%s: history must be an array", path);
+  cJSON_ArrayForEach(e, v) {
+    static const char *const keys[] = {"persona", "replaced_at", "reason",
+                                       "review", "model"};
+    const cJSON *score = cJSON_GetObjectItemCaseSensitive(e, "score");
+    const cJSON *verdict = cJSON_GetObjectItemCaseSensitive(e, "verdict");
+    long long ignored;
+    char field[64];
+    size_t k;
+    if (!cJSON_IsObject(e))
+      return sk_error_set(err, SK_EPARSE, "%s: history[%zu] must be an object",
+                          path, i);
+    for (k = 0; k < 5; k++) {
+      char *s = NULL;
+      int rc;
+      snprintf(field, sizeof(field), "history[%zu].%s", i, keys[k]);
+      /* Only the persona is needed to rewind; the rest may be null. */
+      rc = sk_review_get_str(e, keys[k], k == 0, path, field, &s, err);
+      free(s);
+      if (rc != 0)
+        return rc;
+    }
+    if (score != NULL && !cJSON_IsNull(score) &&
+        !sk_json_int(score, 0, 100, &ignored))
+      return sk_error_set(err, SK_EPARSE,
+                          "%s: history[%zu].score must be a whole number "
+                          "from 0 to 100",
+                          path, i);
+    if (verdict != NULL && !cJSON_IsNull(verdict) &&
+        (!cJSON_IsString(verdict) ||
+         (strcmp(verdict->valuestring, "ship") != 0 &&
+          strcmp(verdict->valuestring, "skip") != 0)))
+      return sk_error_set(err, SK_EPARSE,
+                          "%s: history[%zu].verdict must be \"ship\", "
+                          "\"skip\" or null",
+                          path, i);
+    i++;
+  }
+  sc->history = cJSON_Duplicate(v, 1);
+  if (sc->history == NULL)
+    return sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
+  return 0;
+}
+
+/* Reads every part of the parsed root into sc. */
+static int read_root(const cJSON *root, const char *path,
+                     struct sk_scorecard *sc, struct sk_error *err) {
+  int rc;
+
+  sc->tool = calloc(1, sizeof(*sc->tool));
+  if (sc->tool == NULL)
+    return sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
+  rc = sk_review_get_str(root, "generated_at", 0, path, "generated_at",
+                         &sc->generated_at, err);
+  if (rc == 0)
+    rc = read_tool(cJSON_GetObjectItemCaseSensitive(root, "tool"), path,
+                   sc->tool, err);
+  if (rc == 0)
+    rc = read_panel(cJSON_GetObjectItemCaseSensitive(root, "panel"), path,
+                    &sc->panel, err);
+  if (rc == 0)
+    rc = read_community(cJSON_GetObjectItemCaseSensitive(root, "community"),
+                        path, sc, err);
+  if (rc == 0)
+    rc = read_injection(cJSON_GetObjectItemCaseSensitive(root, "injection"),
+                        path, sc, err);
+  if (rc == 0)
+    rc = read_usage(cJSON_GetObjectItemCaseSensitive(root, "usage"), path, sc,
+                    err);
+  if (rc == 0)
+    rc = read_reviews(cJSON_GetObjectItemCaseSensitive(root, "reviews"), path,
+                      sc, err);
+  if (rc == 0)
+    rc = read_history(cJSON_GetObjectItemCaseSensitive(root, "history"), path,
+                      sc, err);
+  return rc;
+}
+
+int sk_scorecard_parse(const char *text, size_t len, const char *path,
+                       struct sk_scorecard **out, cJSON **tree,
+                       struct sk_error *err) {
+  cJSON *root = NULL;
+  const cJSON *schema;
+  struct sk_scorecard *sc = NULL;
+  int rc = 0;
+
+  *out = NULL;
+  if (tree != NULL)
+    *tree = NULL;
+  if (len > SK_SCORECARD_CAP)
+    return sk_error_set(err, SK_ETOOBIG, "%s: larger than the %zu-byte limit",
+                        path, (size_t)SK_SCORECARD_CAP);
+  root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
+  if (root == NULL)
+    return sk_error_set(err, SK_EPARSE, "%s: malformed JSON", path);
+  schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
+  if (!cJSON_IsObject(root) || !cJSON_IsString(schema) ||
+      strcmp(schema->valuestring, SCHEMA) != 0) {
+    rc = sk_error_set(err, SK_EINVAL, "%s: not a scorecard (schema is not %s)",
+                      path, SCHEMA);
+    goto out;
+  }
+  sc = calloc(1, sizeof(*sc));
+  if (sc == NULL || (sc->path = strdup(path)) == NULL) {
+    rc = sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
+    goto out;
+  }
+  rc = read_root(root, path, sc, err);
+  if (rc != 0)
+    goto out;
+  *out = sc;
+  sc = NULL;
+  if (tree != NULL) {
+    *tree = root;
+    root = NULL;
+  }
+out:
+  sk_scorecard_free(sc);
+  cJSON_Delete(root);
+  return rc;
+}
+
+int sk_scorecard_load(const char *path, struct sk_scorecard **out, cJSON **tree,
+                      struct sk_error *err) {
+  char *text = NULL;
+  size_t len = 0;
+  int rc;
+
+  *out = NULL;
+  if (tree != NULL)
+    *tree = NULL;
+  rc = sk_fs_read_file(path, SK_SCORECARD_CAP, &text, &len, err);
+  if (rc == 0)
+    rc = sk_scorecard_parse(text, len, path, out, tree, err);
+  free(text);
   return rc;
 }

@@ -1,9 +1,10 @@
-/* scorefile.c: a scorecard file held as its JSON tree and as the structs
- * the renderers take, changed review by review (see scorefile.h). */
+/* scorefile.c: a scorecard file opened for editing: read by the scorecard
+ * codec, which hands over its JSON tree too, and changed review by review
+ * in both (see scorefile.h). Nothing here checks a field: the codec has. */
 #include "shipskip/model/scorefile.h"
-#include "shipskip/model/card.h"
 #include "shipskip/util/fsutil.h"
 #include "shipskip/util/jsonfmt.h"
+#include "shipskip/util/jsonget.h"
 #include "shipskip/model/prior.h"
 
 #include <limits.h>
@@ -16,15 +17,6 @@ static const char *str(const cJSON *o, const char *k) {
   return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* A count from the file, or 0; sk_card_parse() has checked the ranges that
- * matter, and out-of-range values never reach a cast. */
-static long num(const cJSON *o, const char *k) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15
-             ? (long)v->valuedouble
-             : 0;
-}
-
 /* Copies s (NULL stays NULL) into *dst; returns 0 or SK_ENOMEM. */
 static int dup_into(char **dst, const char *s) {
   *dst = NULL;
@@ -34,198 +26,38 @@ static int dup_into(char **dst, const char *s) {
   return *dst == NULL ? SK_ENOMEM : 0;
 }
 
-static const char *const TOOL_KEYS[] = {"slug",     "name",    "tagline",
-                                        "category", "pricing", "entry",
-                                        "best_for", "url",     "description"};
-
-static int read_tool(const cJSON *o, struct sk_tool **out) {
-  struct sk_tool *t = calloc(1, sizeof(*t));
-  char **slot[] = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
-  size_t i;
-  int rc = 0;
-
-  *out = NULL;
-  if (t == NULL)
-    return SK_ENOMEM;
-  slot[0] = &t->slug;
-  slot[1] = &t->name;
-  slot[2] = &t->tagline;
-  slot[3] = &t->category;
-  slot[4] = &t->pricing;
-  slot[5] = &t->entry;
-  slot[6] = &t->best_for;
-  slot[7] = &t->url;
-  slot[8] = &t->description;
-  for (i = 0; i < sizeof(TOOL_KEYS) / sizeof(TOOL_KEYS[0]) && rc == 0; i++)
-    rc = dup_into(slot[i], str(o, TOOL_KEYS[i]));
-  *out = t;
-  return rc;
-}
-
-/* Fills r and its persona p from one review object that sk_card_parse()
- * has accepted. */
-static int read_review(const cJSON *o, struct sk_persona *p,
-                       struct sk_review *r) {
-  const char *status = str(o, "status");
-  const cJSON *usage = cJSON_GetObjectItemCaseSensitive(o, "usage");
-  const cJSON *cost = cJSON_GetObjectItemCaseSensitive(usage, "cost_usd");
-  const cJSON *item;
-  const char *display = str(o, "display_name");
-  int rc;
-
-  rc = dup_into(&p->name, str(o, "persona"));
-  if (rc == 0)
-    rc = dup_into(&p->display_name, display != NULL ? display : p->name);
-  if (rc != 0)
-    return rc;
-  r->persona = p;
-  if (status != NULL && strcmp(status, "ok") == 0) {
-    r->status = SK_REVIEW_OK;
-    r->score = (int)num(o, "score");
-    snprintf(r->verdict, sizeof(r->verdict), "%s", str(o, "verdict"));
-    rc = dup_into(&r->text, str(o, "review"));
-  } else {
-    r->status = SK_REVIEW_FAILED;
-  }
-  if (rc == 0)
-    rc = dup_into(&r->provider, str(o, "provider"));
-  if (rc == 0)
-    rc = dup_into(&r->model, str(o, "model"));
-  if (rc != 0)
-    return rc;
-  r->attempts = (int)num(o, "attempts");
-  r->retries = (int)num(o, "retries");
-  r->prompt_tokens = num(usage, "prompt_tokens");
-  r->completion_tokens = num(usage, "completion_tokens");
-  r->cost_usd =
-      cJSON_IsNumber(cost) && cost->valuedouble >= 0 ? cost->valuedouble : -1;
-  r->edited = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "edited"));
-  if (str(o, "inputs") != NULL && strlen(str(o, "inputs")) == 64)
-    memcpy(r->inputs, str(o, "inputs"), 65);
-  cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(o, "errors")) {
-    if (cJSON_IsString(item) && sk_review_add_error(r, item->valuestring) != 0)
-      return SK_ENOMEM;
-  }
-  return 0;
-}
-
-static void read_injection(const cJSON *o, struct sk_inject_result *r) {
-  const cJSON *f;
-  memset(r, 0, sizeof(*r));
-  cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(o, "findings")) {
-    struct sk_inject_hit *h;
-    if (r->nhits >= SK_INJECT_MAX_HITS) {
-      r->dropped++;
-      continue;
-    }
-    h = &r->hits[r->nhits++];
-    snprintf(h->rule, sizeof(h->rule), "%s",
-             str(f, "rule") ? str(f, "rule") : "");
-    snprintf(h->field, sizeof(h->field), "%s",
-             str(f, "field") ? str(f, "field") : "");
-    snprintf(h->excerpt, sizeof(h->excerpt), "%s",
-             str(f, "excerpt") ? str(f, "excerpt") : "");
-  }
-}
-
 int sk_scorefile_parse(const char *text, size_t len, const char *path,
                        struct sk_scorefile *sf, struct sk_error *err) {
-  struct sk_card *card = NULL;
-  const cJSON *reviews;
-  const cJSON *o;
-  const cJSON *v;
-  int rc;
-
   memset(sf, 0, sizeof(*sf));
-  /* The publishing reader checks every field; nothing is read before it
-   * has. */
-  rc = sk_card_parse(text, len, path, &card, err);
-  sk_card_free(card);
-  if (rc != 0)
-    return rc;
-  sf->path = strdup(path);
-  sf->root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
-  if (sf->path == NULL || sf->root == NULL)
-    goto nomem;
-  if (read_tool(cJSON_GetObjectItemCaseSensitive(sf->root, "tool"),
-                &sf->tool) != 0)
-    goto nomem;
-  reviews = cJSON_GetObjectItemCaseSensitive(sf->root, "reviews");
-  sf->n = (size_t)cJSON_GetArraySize(reviews);
-  sf->personas = calloc(sf->n + 1, sizeof(*sf->personas));
-  sf->reviews = calloc(sf->n + 1, sizeof(*sf->reviews));
-  if (sf->personas == NULL || sf->reviews == NULL)
-    goto nomem;
-  {
-    size_t i = 0;
-    cJSON_ArrayForEach(o, reviews) {
-      if (read_review(o, &sf->personas[i], &sf->reviews[i]) != 0)
-        goto nomem;
-      i++;
-    }
-  }
-  v = cJSON_GetObjectItemCaseSensitive(sf->root, "community");
-  if (cJSON_IsObject(v)) {
-    sf->has_community = 1;
-    sf->community.ship =
-        (long long)cJSON_GetObjectItemCaseSensitive(v, "ship")->valuedouble;
-    sf->community.skip =
-        (long long)cJSON_GetObjectItemCaseSensitive(v, "skip")->valuedouble;
-  }
-  v = cJSON_GetObjectItemCaseSensitive(sf->root, "injection");
-  if (cJSON_IsObject(v)) {
-    sf->has_injection = 1;
-    read_injection(v, &sf->injection);
-  }
-  return 0;
-nomem:
-  return sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
+  return sk_scorecard_parse(text, len, path, &sf->sc, &sf->root, err);
 }
 
 int sk_scorefile_load(const char *path, struct sk_scorefile *sf,
                       struct sk_error *err) {
-  char *text = NULL;
-  size_t len = 0;
-  int rc;
-
   memset(sf, 0, sizeof(*sf));
-  rc = sk_fs_read_file(path, SK_SCOREFILE_CAP, &text, &len, err);
-  if (rc == 0)
-    rc = sk_scorefile_parse(text, len, path, sf, err);
-  free(text);
-  return rc;
+  return sk_scorecard_load(path, &sf->sc, &sf->root, err);
 }
 
 void sk_scorefile_cleanup(struct sk_scorefile *sf) {
-  size_t i;
   if (sf == NULL)
     return;
-  for (i = 0; sf->reviews != NULL && i < sf->n; i++)
-    sk_review_cleanup(&sf->reviews[i]);
-  for (i = 0; sf->personas != NULL && i < sf->n; i++) {
-    free(sf->personas[i].name);
-    free(sf->personas[i].display_name);
-  }
-  free(sf->reviews);
-  free(sf->personas);
-  sk_tool_free(sf->tool);
+  sk_scorecard_free(sf->sc);
   cJSON_Delete(sf->root);
-  free(sf->path);
   memset(sf, 0, sizeof(*sf));
 }
 
 long sk_scorefile_find(const struct sk_scorefile *sf, const char *persona) {
   size_t i;
-  for (i = 0; i < sf->n; i++)
-    if (sf->personas[i].name != NULL &&
-        strcmp(sf->personas[i].name, persona) == 0)
+  for (i = 0; i < sf->sc->nreviews; i++)
+    if (sf->sc->personas[i].name != NULL &&
+        strcmp(sf->sc->personas[i].name, persona) == 0)
       return (long)i;
   return -1;
 }
 
 void sk_scorefile_panel(const struct sk_scorefile *sf,
                         struct sk_panel_result *out) {
-  sk_scorecard_merge(sf->reviews, sf->n, out);
+  sk_scorecard_merge(sf->sc->reviews, sf->sc->nreviews, out);
 }
 
 /* Sets obj[key] to item, keeping the key's place; a new key goes after the
@@ -337,17 +169,17 @@ int sk_scorefile_set_review(struct sk_scorefile *sf, size_t i, int score,
   char *copy;
   int rc = 0;
 
-  if (i >= sf->n || score < 0 || score > 100 ||
+  if (i >= sf->sc->nreviews || score < 0 || score > 100 ||
       (strcmp(verdict, "ship") != 0 && strcmp(verdict, "skip") != 0))
     return sk_error_set(err, SK_EINVAL, "%s: no such review or bad values",
-                        sf->path);
-  r = &sf->reviews[i];
+                        sf->sc->path);
+  r = &sf->sc->reviews[i];
   o = review_obj(sf, i);
   h = history(sf);
   copy = strdup(text);
   if (o == NULL || h == NULL || copy == NULL) {
     free(copy);
-    return sk_error_set(err, SK_ENOMEM, "%s: out of memory", sf->path);
+    return sk_error_set(err, SK_ENOMEM, "%s: out of memory", sf->sc->path);
   }
   rc = sk_prior_add_history(h, r, when, reason);
   free(r->text);
@@ -368,7 +200,7 @@ int sk_scorefile_set_review(struct sk_scorefile *sf, size_t i, int score,
   if (rc == 0)
     rc = update_panel(sf);
   if (rc != 0)
-    return sk_error_set(err, SK_ENOMEM, "%s: out of memory", sf->path);
+    return sk_error_set(err, SK_ENOMEM, "%s: out of memory", sf->sc->path);
   return 0;
 }
 
@@ -387,15 +219,16 @@ const cJSON *sk_scorefile_history_entry(const struct sk_scorefile *sf,
 
 /* Restores review i to what history entry e recorded. */
 static int restore(struct sk_scorefile *sf, size_t i, const cJSON *e) {
-  struct sk_review *r = &sf->reviews[i];
+  struct sk_review *r = &sf->sc->reviews[i];
   cJSON *o = review_obj(sf, i);
-  const cJSON *score = cJSON_GetObjectItemCaseSensitive(e, "score");
+  long long score = 0;
   const char *verdict = str(e, "verdict");
   const char *text = str(e, "review");
   const char *model = str(e, "model");
-  int ok = cJSON_IsNumber(score) && score->valuedouble >= 0 &&
-           score->valuedouble <= 100 && verdict != NULL && text != NULL &&
-           (strcmp(verdict, "ship") == 0 || strcmp(verdict, "skip") == 0);
+  /* The codec checked the entry; a null score marks a failed review. */
+  int ok = sk_json_int(cJSON_GetObjectItemCaseSensitive(e, "score"), 0, 100,
+                       &score) &&
+           verdict != NULL && text != NULL;
   int rc = 0;
 
   if (o == NULL)
@@ -408,7 +241,7 @@ static int restore(struct sk_scorefile *sf, size_t i, const cJSON *e) {
     return SK_ENOMEM;
   if (ok) {
     r->status = SK_REVIEW_OK;
-    r->score = (int)score->valuedouble;
+    r->score = (int)score;
     snprintf(r->verdict, sizeof(r->verdict), "%s", verdict);
     if (dup_into(&r->text, text) != 0)
       return SK_ENOMEM;
@@ -439,11 +272,11 @@ static int restore_edited(struct sk_scorefile *sf, size_t i) {
 
   cJSON_ArrayForEach(e, h) {
     const char *p = str(e, "persona");
-    if (p != NULL && strcmp(p, sf->personas[i].name) == 0)
+    if (p != NULL && strcmp(p, sf->sc->personas[i].name) == 0)
       reason = str(e, "reason");
   }
-  sf->reviews[i].edited = reason != NULL && strcmp(reason, "edited") == 0;
-  if (!sf->reviews[i].edited) {
+  sf->sc->reviews[i].edited = reason != NULL && strcmp(reason, "edited") == 0;
+  if (!sf->sc->reviews[i].edited) {
     cJSON_DeleteItemFromObjectCaseSensitive(o, "edited");
     return 0;
   }
@@ -463,10 +296,10 @@ int sk_scorefile_rewind(struct sk_scorefile *sf, size_t entry,
 
   if (entry >= count)
     return sk_error_set(err, SK_EINVAL, "%s: no history entry %zu (it has %zu)",
-                        sf->path, entry + 1, count);
-  touched = calloc(sf->n + 1, 1);
+                        sf->sc->path, entry + 1, count);
+  touched = calloc(sf->sc->nreviews + 1, 1);
   if (touched == NULL)
-    return sk_error_set(err, SK_ENOMEM, "%s: out of memory", sf->path);
+    return sk_error_set(err, SK_ENOMEM, "%s: out of memory", sf->sc->path);
   for (k = count; k-- > entry;) {
     cJSON *e = cJSON_GetArrayItem(h, (int)k);
     const char *persona = str(e, "persona");
@@ -474,14 +307,14 @@ int sk_scorefile_rewind(struct sk_scorefile *sf, size_t entry,
     if (!cJSON_IsObject(e) || persona == NULL) {
       free(touched);
       return sk_error_set(err, SK_EPARSE, "%s: history[%zu] has no \"persona\"",
-                          sf->path, k);
+                          sf->sc->path, k);
     }
     if (i >= 0) {
       rc = restore(sf, (size_t)i, e);
       touched[i] = 1;
       if (rc != 0) {
         free(touched);
-        return sk_error_set(err, rc, "%s: history[%zu]: %s", sf->path, k,
+        return sk_error_set(err, rc, "%s: history[%zu]: %s", sf->sc->path, k,
                             sk_strerror(rc));
       }
     }
@@ -490,14 +323,14 @@ int sk_scorefile_rewind(struct sk_scorefile *sf, size_t entry,
   /* The scorecard had no "history" key before its first entry. */
   if (cJSON_GetArraySize(h) == 0)
     cJSON_DeleteItemFromObjectCaseSensitive(sf->root, "history");
-  for (k = 0; k < sf->n && rc == 0; k++)
+  for (k = 0; k < sf->sc->nreviews && rc == 0; k++)
     if (touched[k])
       rc = restore_edited(sf, k);
   free(touched);
   if (rc == 0)
     rc = update_panel(sf);
   if (rc != 0)
-    return sk_error_set(err, rc, "%s: %s", sf->path, sk_strerror(rc));
+    return sk_error_set(err, rc, "%s: %s", sf->sc->path, sk_strerror(rc));
   return 0;
 }
 
@@ -505,19 +338,19 @@ int sk_scorefile_json(const struct sk_scorefile *sf, struct sk_buf *out,
                       struct sk_error *err) {
   int rc = sk_json_pretty(sf->root, out);
   if (rc != 0)
-    return sk_error_set(err, rc, "%s: %s", sf->path, sk_strerror(rc));
+    return sk_error_set(err, rc, "%s: %s", sf->sc->path, sk_strerror(rc));
   return 0;
 }
 
 int sk_scorefile_markdown(const struct sk_scorefile *sf, struct sk_buf *out,
                           struct sk_error *err) {
   struct sk_scorecard_meta meta;
+  struct sk_inject_result inj;
 
-  memset(&meta, 0, sizeof(meta));
-  meta.community = sf->has_community ? &sf->community : NULL;
-  meta.injection = sf->has_injection ? &sf->injection : NULL;
+  sk_scorecard_meta_of(sf->sc, &inj, &meta);
   meta.history = cJSON_GetObjectItemCaseSensitive(sf->root, "history");
-  return sk_scorecard_markdown(sf->tool, sf->reviews, sf->n, &meta, out, err);
+  return sk_scorecard_markdown(sf->sc->tool, sf->sc->reviews, sf->sc->nreviews,
+                               &meta, out, err);
 }
 
 int sk_scorefile_save(const struct sk_scorefile *sf, const char *dir,
@@ -528,7 +361,7 @@ int sk_scorefile_save(const struct sk_scorefile *sf, const char *dir,
 
   if (strlen(stem) + 6 > sizeof(name))
     return sk_error_set(err, SK_EINVAL, "%s: name too long", stem);
-  sk_buf_init(&b, 64u * 1024 * 1024);
+  sk_buf_init(&b, SK_SCORECARD_CAP);
   rc = sk_scorefile_json(sf, &b, err);
   if (rc == 0) {
     snprintf(name, sizeof(name), "%s.json", stem);

@@ -16,19 +16,13 @@
 
 /* Appends while nothing has failed, so the first error is the one returned.
  */
-#define ADD(expr)                                                              \
-  do {                                                                         \
-    if (rc == 0)                                                               \
-      rc = (expr);                                                             \
-  } while (0)
-
 /* ---- The model ---- */
 
-static const struct sk_card_review *find_review(const struct sk_card *c,
-                                                const char *persona) {
+static const struct sk_review *find_review(const struct sk_scorecard *c,
+                                           const char *persona) {
   size_t i;
   for (i = 0; i < c->nreviews; i++)
-    if (strcmp(c->reviews[i].persona, persona) == 0)
+    if (strcmp(c->reviews[i].persona->name, persona) == 0)
       return &c->reviews[i];
   return NULL;
 }
@@ -39,82 +33,96 @@ static long tenths(double mean) {
   return (long)floor(mean * 10.0 + 0.5);
 }
 
-static const char *verdict_phrase(const struct sk_card *c) {
-  if (c->verdict == NULL)
+static const char *verdict_phrase(const struct sk_scorecard *c) {
+  if (c->panel.verdict == NULL)
     return "has no verdict";
-  if (strcmp(c->verdict, "Ship") == 0)
+  if (strcmp(c->panel.verdict, "Ship") == 0)
     return "ships";
-  if (strcmp(c->verdict, "Skip") == 0)
+  if (strcmp(c->panel.verdict, "Skip") == 0)
     return "skips";
   return "is split";
 }
 
-static int same_verdict(const struct sk_card *a, const struct sk_card *b) {
-  if (a->verdict == NULL || b->verdict == NULL)
-    return a->verdict == b->verdict;
-  return strcmp(a->verdict, b->verdict) == 0;
+static int same_verdict(const struct sk_scorecard *a,
+                        const struct sk_scorecard *b) {
+  if (a->panel.verdict == NULL || b->panel.verdict == NULL)
+    return a->panel.verdict == b->panel.verdict;
+  return strcmp(a->panel.verdict, b->panel.verdict) == 0;
 }
 
 /* Writes the read (see compare.h for the rules) into out. */
 static int make_read(struct sk_compare *cmp, struct sk_buf *out) {
-  const struct sk_card *a = cmp->a;
-  const struct sk_card *b = cmp->b;
-  const struct sk_card *w;
-  const struct sk_card *l;
+  const struct sk_scorecard *a = cmp->a;
+  const struct sk_scorecard *b = cmp->b;
+  const struct sk_scorecard *w;
+  const struct sk_scorecard *l;
   int rc = 0;
 
   if (same_verdict(a, b)) {
-    ADD(sk_buf_adds(out, a->verdict == NULL ? "Neither has a panel verdict"
-                         : strcmp(a->verdict, "Ship") == 0 ? "Both ship"
-                         : strcmp(a->verdict, "Skip") == 0
-                             ? "Both skip"
-                             : "Both panels are split"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, a->panel.verdict == NULL
+                                        ? "Neither has a panel verdict"
+                                    : strcmp(a->panel.verdict, "Ship") == 0
+                                        ? "Both ship"
+                                    : strcmp(a->panel.verdict, "Skip") == 0
+                                        ? "Both skip"
+                                        : "Both panels are split"));
   } else {
-    ADD(sk_buf_printf(out, "%s %s, %s %s", a->name, verdict_phrase(a), b->name,
-                      verdict_phrase(b)));
+    SK_BUF_TRY(rc, sk_buf_printf(out, "%s %s, %s %s", a->tool->name,
+                                 verdict_phrase(a), b->tool->name,
+                                 verdict_phrase(b)));
   }
   cmp->stronger = SK_COMPARE_NONE;
   cmp->by_mean = 0;
-  if (a->reviewers == 0 || b->reviewers == 0) {
-    if (a->reviewers == 0 && b->reviewers == 0)
-      ADD(sk_buf_adds(out, "; neither panel has accepted reviews to weigh."));
+  if (a->panel.reviewers == 0 || b->panel.reviewers == 0) {
+    if (a->panel.reviewers == 0 && b->panel.reviewers == 0)
+      SK_BUF_TRY(
+          rc,
+          sk_buf_adds(out, "; neither panel has accepted reviews to weigh."));
     else
-      ADD(sk_buf_printf(out, "; only %s has accepted reviews to weigh.",
-                        a->reviewers > 0 ? a->name : b->name));
+      SK_BUF_TRY(rc,
+                 sk_buf_printf(out, "; only %s has accepted reviews to weigh.",
+                               a->panel.reviewers > 0 ? a->tool->name
+                                                      : b->tool->name));
     return rc;
   }
-  if (a->ship_percent != b->ship_percent) {
-    cmp->stronger =
-        a->ship_percent > b->ship_percent ? SK_COMPARE_A : SK_COMPARE_B;
-  } else if (tenths(a->mean_score) != tenths(b->mean_score)) {
-    cmp->stronger = tenths(a->mean_score) > tenths(b->mean_score)
+  if (a->panel.ship_percent != b->panel.ship_percent) {
+    cmp->stronger = a->panel.ship_percent > b->panel.ship_percent
+                        ? SK_COMPARE_A
+                        : SK_COMPARE_B;
+  } else if (tenths(a->panel.mean_score) != tenths(b->panel.mean_score)) {
+    cmp->stronger = tenths(a->panel.mean_score) > tenths(b->panel.mean_score)
                         ? SK_COMPARE_A
                         : SK_COMPARE_B;
     cmp->by_mean = 1;
   } else {
     cmp->stronger = SK_COMPARE_TIE;
-    ADD(sk_buf_printf(out,
-                      "; the panels are level at %d%% ship and a %.1f mean "
-                      "score.",
-                      a->ship_percent, a->mean_score));
+    SK_BUF_TRY(
+        rc, sk_buf_printf(out,
+                          "; the panels are level at %d%% ship and a %.1f mean "
+                          "score.",
+                          a->panel.ship_percent, a->panel.mean_score));
     return rc;
   }
   w = cmp->stronger == SK_COMPARE_A ? a : b;
   l = cmp->stronger == SK_COMPARE_A ? b : a;
   if (!cmp->by_mean)
-    ADD(sk_buf_printf(out,
-                      "; %s carries the stronger panel, %d/%d against "
-                      "%d/%d.",
-                      w->name, w->ships, w->skips, l->ships, l->skips));
+    SK_BUF_TRY(rc,
+               sk_buf_printf(out,
+                             "; %s carries the stronger panel, %d/%d against "
+                             "%d/%d.",
+                             w->tool->name, w->panel.ships, w->panel.skips,
+                             l->panel.ships, l->panel.skips));
   else
-    ADD(sk_buf_printf(out,
-                      "; level at %d%% panel ship, %s carries the stronger "
-                      "panel on mean score, %.1f against %.1f.",
-                      w->ship_percent, w->name, w->mean_score, l->mean_score));
+    SK_BUF_TRY(
+        rc, sk_buf_printf(out,
+                          "; level at %d%% panel ship, %s carries the stronger "
+                          "panel on mean score, %.1f against %.1f.",
+                          w->panel.ship_percent, w->tool->name,
+                          w->panel.mean_score, l->panel.mean_score));
   return rc;
 }
 
-int sk_compare_build(const struct sk_card *a, const struct sk_card *b,
+int sk_compare_build(const struct sk_scorecard *a, const struct sk_scorecard *b,
                      struct sk_compare *cmp, struct sk_error *err) {
   struct sk_buf read;
   size_t i;
@@ -129,21 +137,22 @@ int sk_compare_build(const struct sk_card *a, const struct sk_card *b,
   /* A's panel order first, then B's personas that A lacks. A persona listed
    * twice on one side pairs once, with its first review. */
   for (i = 0; i < a->nreviews + b->nreviews; i++) {
-    const struct sk_card_review *r =
+    const struct sk_review *r =
         i < a->nreviews ? &a->reviews[i] : &b->reviews[i - a->nreviews];
     struct sk_compare_row *row;
     size_t k;
     for (k = 0; k < cmp->nrows; k++)
-      if (strcmp(cmp->rows[k].persona, r->persona) == 0)
+      if (strcmp(cmp->rows[k].persona, r->persona->name) == 0)
         break;
     if (k < cmp->nrows)
       continue;
     row = &cmp->rows[cmp->nrows++];
-    row->persona = r->persona;
-    row->display_name = r->display_name;
-    row->a = find_review(a, r->persona);
-    row->b = find_review(b, r->persona);
-    if (row->a != NULL && row->b != NULL && row->a->ok && row->b->ok) {
+    row->persona = r->persona->name;
+    row->display_name = r->persona->display_name;
+    row->a = find_review(a, r->persona->name);
+    row->b = find_review(b, r->persona->name);
+    if (row->a != NULL && row->b != NULL && (row->a->status == SK_REVIEW_OK) &&
+        (row->b->status == SK_REVIEW_OK)) {
       row->higher = row->a->score > row->b->score   ? SK_COMPARE_A
                     : row->b->score > row->a->score ? SK_COMPARE_B
                                                     : SK_COMPARE_TIE;
@@ -191,12 +200,12 @@ static int higher_text(const struct sk_compare *cmp,
     return sk_buf_adds(out, "Level");
   d = row->a->score - row->b->score;
   return sk_buf_printf(out, "%s (+%d)",
-                       row->higher == SK_COMPARE_A ? cmp->a->name
-                                                   : cmp->b->name,
+                       row->higher == SK_COMPARE_A ? cmp->a->tool->name
+                                                   : cmp->b->tool->name,
                        d < 0 ? -d : d);
 }
 
-static void score_cell(const struct sk_card_review *r, char *buf, size_t size) {
+static void score_cell(const struct sk_review *r, char *buf, size_t size) {
   if (r == NULL)
     snprintf(buf, size, "Not on this panel");
   else
@@ -209,29 +218,29 @@ static void score_cell(const struct sk_card_review *r, char *buf, size_t size) {
 static int html_row(struct sk_buf *out, const char *label, const char *a,
                     const char *b) {
   int rc = sk_buf_printf(out, "<tr><th scope=\"row\">%s</th><td>", label);
-  ADD(sk_html_escape(out, a != NULL ? a : "—"));
-  ADD(sk_buf_adds(out, "</td><td>"));
-  ADD(sk_html_escape(out, b != NULL ? b : "—"));
-  ADD(sk_buf_adds(out, "</td></tr>\n"));
+  SK_BUF_TRY(rc, sk_html_escape(out, a != NULL ? a : "—"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</td><td>"));
+  SK_BUF_TRY(rc, sk_html_escape(out, b != NULL ? b : "—"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</td></tr>\n"));
   return rc;
 }
 
 /* The tool's name, linked to its page when the page is known. */
-static int html_name(struct sk_buf *out, const struct sk_card *c,
+static int html_name(struct sk_buf *out, const struct sk_scorecard *c,
                      const char *href) {
   int rc = 0;
   if (href != NULL) {
-    ADD(sk_buf_adds(out, "<a href=\""));
-    ADD(sk_html_escape(out, href));
-    ADD(sk_buf_adds(out, "\">"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<a href=\""));
+    SK_BUF_TRY(rc, sk_html_escape(out, href));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "\">"));
   }
-  ADD(sk_html_escape(out, c->name));
+  SK_BUF_TRY(rc, sk_html_escape(out, c->tool->name));
   if (href != NULL)
-    ADD(sk_buf_adds(out, "</a>"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</a>"));
   return rc;
 }
 
-static int html_summary(struct sk_buf *out, const struct sk_card *c,
+static int html_summary(struct sk_buf *out, const struct sk_scorecard *c,
                         const char *href, const char *id) {
   char pct[64];
   char community[64];
@@ -239,97 +248,106 @@ static int html_summary(struct sk_buf *out, const struct sk_card *c,
 
   sk_card_percent_text(c, pct, sizeof(pct));
   sk_card_community_text(c, community, sizeof(community));
-  ADD(sk_buf_printf(out,
-                    "<section class=\"card tool-sum\" "
-                    "aria-labelledby=\"%s\">\n",
-                    id));
-  if (c->category != NULL) {
-    ADD(sk_buf_adds(out, "<p class=\"eyebrow\">"));
-    ADD(sk_html_escape(out, c->category));
-    ADD(sk_buf_adds(out, "</p>\n"));
+  SK_BUF_TRY(rc, sk_buf_printf(out,
+                               "<section class=\"card tool-sum\" "
+                               "aria-labelledby=\"%s\">\n",
+                               id));
+  if (c->tool->category != NULL) {
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<p class=\"eyebrow\">"));
+    SK_BUF_TRY(rc, sk_html_escape(out, c->tool->category));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</p>\n"));
   }
-  ADD(sk_buf_printf(out, "<h2 id=\"%s\">", id));
-  ADD(html_name(out, c, href));
-  ADD(sk_toolpage_flag_marker(out, c));
-  ADD(sk_buf_adds(out, "</h2>\n"));
-  if (c->tagline != NULL) {
-    ADD(sk_buf_adds(out, "<p class=\"lede\">"));
-    ADD(sk_html_escape(out, c->tagline));
-    ADD(sk_buf_adds(out, "</p>\n"));
+  SK_BUF_TRY(rc, sk_buf_printf(out, "<h2 id=\"%s\">", id));
+  SK_BUF_TRY(rc, html_name(out, c, href));
+  SK_BUF_TRY(rc, sk_toolpage_flag_marker(out, c));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</h2>\n"));
+  if (c->tool->tagline != NULL) {
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<p class=\"lede\">"));
+    SK_BUF_TRY(rc, sk_html_escape(out, c->tool->tagline));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</p>\n"));
   }
-  ADD(sk_buf_adds(out, "<dl class=\"stats\">\n<div><dt>Panel</dt><dd>"));
-  ADD(sk_html_badge(out, c->verdict, c->verdict ? c->verdict : "No verdict"));
-  ADD(sk_buf_adds(out, "</dd></div>\n<div><dt>Panel ship</dt><dd>"));
-  ADD(sk_html_escape(out, pct));
-  ADD(sk_buf_adds(out, "</dd></div>\n<div><dt>Community</dt><dd "
-                       "class=\"text\">"));
-  ADD(sk_html_escape(out, community));
-  ADD(sk_buf_adds(out, "</dd></div>\n<div><dt>Entry</dt><dd>"));
-  ADD(sk_html_escape(out, c->entry != NULL ? c->entry : "—"));
-  ADD(sk_buf_adds(out, "</dd></div>\n</dl>\n"));
-  if (c->description != NULL) {
-    ADD(sk_buf_adds(out, "<p class=\"desc\">"));
-    ADD(sk_html_escape(out, c->description));
-    ADD(sk_buf_adds(out, "</p>\n"));
+  SK_BUF_TRY(rc,
+             sk_buf_adds(out, "<dl class=\"stats\">\n<div><dt>Panel</dt><dd>"));
+  SK_BUF_TRY(rc,
+             sk_html_badge(out, c->panel.verdict,
+                           c->panel.verdict ? c->panel.verdict : "No verdict"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</dd></div>\n<div><dt>Panel ship</dt><dd>"));
+  SK_BUF_TRY(rc, sk_html_escape(out, pct));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</dd></div>\n<div><dt>Community</dt><dd "
+                                  "class=\"text\">"));
+  SK_BUF_TRY(rc, sk_html_escape(out, community));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</dd></div>\n<div><dt>Entry</dt><dd>"));
+  SK_BUF_TRY(
+      rc, sk_html_escape(out, c->tool->entry != NULL ? c->tool->entry : "—"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</dd></div>\n</dl>\n"));
+  if (c->tool->description != NULL) {
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<p class=\"desc\">"));
+    SK_BUF_TRY(rc, sk_html_escape(out, c->tool->description));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</p>\n"));
   }
-  ADD(sk_buf_adds(out, "</section>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</section>\n"));
   return rc;
 }
 
 /* The score cell of the summary table. */
-static int html_score(struct sk_buf *out, const struct sk_card_review *r) {
+static int html_score(struct sk_buf *out, const struct sk_review *r) {
   char score[64];
   int rc = 0;
   score_cell(r, score, sizeof(score));
   if (r == NULL) {
-    ADD(sk_buf_adds(out, "<span class=\"absent\">"));
-    ADD(sk_html_escape(out, score));
-    ADD(sk_buf_adds(out, "</span>"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<span class=\"absent\">"));
+    SK_BUF_TRY(rc, sk_html_escape(out, score));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</span>"));
   } else {
-    ADD(sk_html_badge(out, r->ok ? r->verdict : NULL, score));
+    SK_BUF_TRY(
+        rc, sk_html_badge(out, (r->status == SK_REVIEW_OK) ? r->verdict : NULL,
+                          score));
   }
   return rc;
 }
 
 /* One side of a persona's pair of reviews. */
-static int html_side(struct sk_buf *out, const struct sk_card *c,
-                     const struct sk_card_review *r) {
+static int html_side(struct sk_buf *out, const struct sk_scorecard *c,
+                     const struct sk_review *r) {
   int rc = 0;
   size_t j;
 
-  ADD(sk_buf_adds(out, "<article class=\"review\">\n<header><span "
-                       "class=\"who\">"));
-  ADD(sk_html_escape(out, c->name));
-  ADD(sk_buf_adds(out, "</span>"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<article class=\"review\">\n<header><span "
+                                  "class=\"who\">"));
+  SK_BUF_TRY(rc, sk_html_escape(out, c->tool->name));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</span>"));
   if (r == NULL) {
-    ADD(sk_buf_adds(out, "</header>\n<p class=\"absent\">Not on this "
-                         "panel: no "));
-    ADD(sk_buf_adds(out, "review from this persona.</p>\n"));
-  } else if (!r->ok) {
-    ADD(sk_html_badge(out, NULL, "failed"));
-    ADD(sk_buf_adds(out, "</header>\n<p class=\"failed\">No review: the "
-                         "reply never met the contract.</p>\n"));
+    SK_BUF_TRY(rc,
+               sk_buf_adds(out, "</header>\n<p class=\"absent\">Not on this "
+                                "panel: no "));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "review from this persona.</p>\n"));
+  } else if (!(r->status == SK_REVIEW_OK)) {
+    SK_BUF_TRY(rc, sk_html_badge(out, NULL, "failed"));
+    SK_BUF_TRY(rc,
+               sk_buf_adds(out, "</header>\n<p class=\"failed\">No review: the "
+                                "reply never met the contract.</p>\n"));
     if (r->nerrors > 0) {
-      ADD(sk_buf_adds(out, "<ul>\n"));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "<ul>\n"));
       for (j = 0; j < r->nerrors; j++) {
-        ADD(sk_buf_adds(out, "<li>"));
-        ADD(sk_html_escape(out, r->errors[j]));
-        ADD(sk_buf_adds(out, "</li>\n"));
+        SK_BUF_TRY(rc, sk_buf_adds(out, "<li>"));
+        SK_BUF_TRY(rc, sk_html_escape(out, r->errors[j]));
+        SK_BUF_TRY(rc, sk_buf_adds(out, "</li>\n"));
       }
-      ADD(sk_buf_adds(out, "</ul>\n"));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "</ul>\n"));
     }
   } else {
     char score[64];
     sk_card_score_text(r, score, sizeof(score));
-    ADD(sk_html_badge(out, r->verdict, score));
-    ADD(sk_buf_printf(out,
-                      "</header>\n<div class=\"bar\" aria-hidden=\"true\">"
-                      "<span style=\"width:%d%%\"></span></div>\n<p>",
-                      r->score));
-    ADD(sk_html_escape(out, r->review));
-    ADD(sk_buf_adds(out, "</p>\n"));
+    SK_BUF_TRY(rc, sk_html_badge(out, r->verdict, score));
+    SK_BUF_TRY(
+        rc, sk_buf_printf(out,
+                          "</header>\n<div class=\"bar\" aria-hidden=\"true\">"
+                          "<span style=\"width:%d%%\"></span></div>\n<p>",
+                          r->score));
+    SK_BUF_TRY(rc, sk_html_escape(out, r->text));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</p>\n"));
   }
-  ADD(sk_buf_adds(out, "</article>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</article>\n"));
   return rc;
 }
 
@@ -338,48 +356,51 @@ static int html_split(struct sk_buf *out, const struct sk_compare *cmp) {
   size_t only = 0;
   int rc = 0;
 
-  ADD(sk_buf_adds(out, "<section aria-labelledby=\"split\">\n<h2 "
-                       "id=\"split\">Reviewer split</h2>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<section aria-labelledby=\"split\">\n<h2 "
+                                  "id=\"split\">Reviewer split</h2>\n"));
   if (cmp->nsplit == 0) {
-    ADD(sk_buf_adds(out, "<p>No split: every reviewer who scored both tools "
-                         "gave them the same verdict.</p>\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(
+                       out, "<p>No split: every reviewer who scored both tools "
+                            "gave them the same verdict.</p>\n"));
   } else {
-    ADD(sk_buf_printf(out,
-                      "<p>%zu reviewer%s disagree%s on ship or skip:</p>\n"
-                      "<ul class=\"split-list\">\n",
-                      cmp->nsplit, cmp->nsplit == 1 ? "" : "s",
-                      cmp->nsplit == 1 ? "s" : ""));
+    SK_BUF_TRY(
+        rc, sk_buf_printf(out,
+                          "<p>%zu reviewer%s disagree%s on ship or skip:</p>\n"
+                          "<ul class=\"split-list\">\n",
+                          cmp->nsplit, cmp->nsplit == 1 ? "" : "s",
+                          cmp->nsplit == 1 ? "s" : ""));
     for (i = 0; i < cmp->nrows; i++) {
       const struct sk_compare_row *row = &cmp->rows[i];
       if (!row->split)
         continue;
-      ADD(sk_buf_adds(out, "<li><strong>"));
-      ADD(sk_html_escape(out, row->display_name));
-      ADD(sk_buf_printf(out, "</strong>: %s for ", row->a->verdict));
-      ADD(sk_html_escape(out, cmp->a->name));
-      ADD(sk_buf_printf(out, ", %s for ", row->b->verdict));
-      ADD(sk_html_escape(out, cmp->b->name));
-      ADD(sk_buf_adds(out, ".</li>\n"));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "<li><strong>"));
+      SK_BUF_TRY(rc, sk_html_escape(out, row->display_name));
+      SK_BUF_TRY(rc, sk_buf_printf(out, "</strong>: %s for ", row->a->verdict));
+      SK_BUF_TRY(rc, sk_html_escape(out, cmp->a->tool->name));
+      SK_BUF_TRY(rc, sk_buf_printf(out, ", %s for ", row->b->verdict));
+      SK_BUF_TRY(rc, sk_html_escape(out, cmp->b->tool->name));
+      SK_BUF_TRY(rc, sk_buf_adds(out, ".</li>\n"));
     }
-    ADD(sk_buf_adds(out, "</ul>\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</ul>\n"));
   }
   for (i = 0; i < cmp->nrows; i++)
     only += cmp->rows[i].a == NULL || cmp->rows[i].b == NULL;
   if (only > 0) {
-    ADD(sk_buf_adds(out, "<p class=\"quiet\">On one panel only: "));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<p class=\"quiet\">On one panel only: "));
     for (i = 0; i < cmp->nrows; i++) {
       const struct sk_compare_row *row = &cmp->rows[i];
       if (row->a != NULL && row->b != NULL)
         continue;
-      ADD(sk_html_escape(out, row->display_name));
-      ADD(sk_buf_adds(out, " ("));
-      ADD(sk_html_escape(out, row->a != NULL ? cmp->a->name : cmp->b->name));
-      ADD(sk_buf_adds(out, ")"));
-      ADD(sk_buf_adds(out, --only > 0 ? "; " : "."));
+      SK_BUF_TRY(rc, sk_html_escape(out, row->display_name));
+      SK_BUF_TRY(rc, sk_buf_adds(out, " ("));
+      SK_BUF_TRY(rc, sk_html_escape(out, row->a != NULL ? cmp->a->tool->name
+                                                        : cmp->b->tool->name));
+      SK_BUF_TRY(rc, sk_buf_adds(out, ")"));
+      SK_BUF_TRY(rc, sk_buf_adds(out, --only > 0 ? "; " : "."));
     }
-    ADD(sk_buf_adds(out, "</p>\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</p>\n"));
   }
-  ADD(sk_buf_adds(out, "</section>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</section>\n"));
   return rc;
 }
 
@@ -387,8 +408,8 @@ int sk_compare_html(const struct sk_compare *cmp,
                     const struct sk_compare_opts *o, struct sk_buf *out,
                     struct sk_error *err) {
   static const struct sk_compare_opts none = {NULL, NULL, NULL};
-  const struct sk_card *a = cmp->a;
-  const struct sk_card *b = cmp->b;
+  const struct sk_scorecard *a = cmp->a;
+  const struct sk_scorecard *b = cmp->b;
   struct sk_html_page page;
   struct sk_buf title;
   char pa[64];
@@ -399,137 +420,152 @@ int sk_compare_html(const struct sk_compare *cmp,
   if (o == NULL)
     o = &none;
   sk_buf_init(&title, 8192);
-  ADD(sk_buf_printf(&title, "%s vs %s: panel comparison · shipskip", a->name,
-                    b->name));
+  SK_BUF_TRY(rc, sk_buf_printf(&title, "%s vs %s: panel comparison · shipskip",
+                               a->tool->name, b->tool->name));
   page.title = sk_buf_str(&title);
   page.description = cmp->read;
   page.home_href = o->home_href;
-  ADD(sk_html_page_begin(out, &page));
+  SK_BUF_TRY(rc, sk_html_page_begin(out, &page));
   if (o->home_href != NULL) {
-    ADD(sk_buf_adds(out, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\">"
-                         "<a href=\""));
-    ADD(sk_html_escape(out, o->home_href));
-    ADD(sk_buf_adds(out, "\">All tools</a> / Compare</nav>\n"));
+    SK_BUF_TRY(
+        rc, sk_buf_adds(out, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\">"
+                             "<a href=\""));
+    SK_BUF_TRY(rc, sk_html_escape(out, o->home_href));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "\">All tools</a> / Compare</nav>\n"));
   }
-  ADD(sk_buf_adds(out, "<header>\n<p class=\"eyebrow\">Tool comparison</p>\n"
-                       "<h1>"));
-  ADD(sk_html_escape(out, a->name));
-  ADD(sk_buf_adds(out, " vs "));
-  ADD(sk_html_escape(out, b->name));
-  ADD(sk_buf_adds(out, "</h1>\n<p class=\"lede\">Which one should you ship "
+  SK_BUF_TRY(rc, sk_buf_adds(
+                     out, "<header>\n<p class=\"eyebrow\">Tool comparison</p>\n"
+                          "<h1>"));
+  SK_BUF_TRY(rc, sk_html_escape(out, a->tool->name));
+  SK_BUF_TRY(rc, sk_buf_adds(out, " vs "));
+  SK_BUF_TRY(rc, sk_html_escape(out, b->tool->name));
+  SK_BUF_TRY(
+      rc,
+      sk_buf_adds(out, "</h1>\n<p class=\"lede\">Which one should you ship "
                        "with? The panel verdicts, pricing, reviewer split "
                        "and community votes, side by side.</p>\n</header>\n"));
   /* A flagged side is said before the read, which weighs its reviews. */
-  ADD(sk_toolpage_flag_notice(out, a, 1));
-  ADD(sk_toolpage_flag_notice(out, b, 1));
-  ADD(sk_buf_adds(out, "<p class=\"read\"><span class=\"eyebrow\">The "
-                       "read</span>"));
-  ADD(sk_html_escape(out, cmp->read));
-  ADD(sk_buf_adds(out, "</p>\n<div class=\"pair\">\n"));
-  ADD(html_summary(out, a, o->a_href, "tool-a"));
-  ADD(html_summary(out, b, o->b_href, "tool-b"));
-  ADD(sk_buf_adds(out, "</div>\n"));
+  SK_BUF_TRY(rc, sk_toolpage_flag_notice(out, a, 1));
+  SK_BUF_TRY(rc, sk_toolpage_flag_notice(out, b, 1));
+  SK_BUF_TRY(rc,
+             sk_buf_adds(out, "<p class=\"read\"><span class=\"eyebrow\">The "
+                              "read</span>"));
+  SK_BUF_TRY(rc, sk_html_escape(out, cmp->read));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</p>\n<div class=\"pair\">\n"));
+  SK_BUF_TRY(rc, html_summary(out, a, o->a_href, "tool-a"));
+  SK_BUF_TRY(rc, html_summary(out, b, o->b_href, "tool-b"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</div>\n"));
 
   /* The decision table. */
-  ADD(sk_buf_adds(out, "<section aria-labelledby=\"decision\">\n<h2 "
-                       "id=\"decision\">Decision</h2>\n<div "
-                       "class=\"table-wrap\"><table>\n<caption>Decision "
-                       "table: "));
-  ADD(sk_html_escape(out, a->name));
-  ADD(sk_buf_adds(out, " and "));
-  ADD(sk_html_escape(out, b->name));
-  ADD(sk_buf_adds(out, "</caption>\n<thead><tr><th "
-                       "scope=\"col\">Decision</th><th scope=\"col\">"));
-  ADD(sk_html_escape(out, a->name));
-  ADD(sk_buf_adds(out, "</th><th scope=\"col\">"));
-  ADD(sk_html_escape(out, b->name));
-  ADD(sk_buf_adds(out, "</th></tr></thead>\n<tbody>\n<tr><th "
-                       "scope=\"row\">Panel verdict</th><td>"));
-  ADD(sk_html_badge(out, a->verdict, a->label));
-  ADD(sk_buf_adds(out, "</td><td>"));
-  ADD(sk_html_badge(out, b->verdict, b->label));
-  ADD(sk_buf_adds(out, "</td></tr>\n"));
+  SK_BUF_TRY(rc,
+             sk_buf_adds(out, "<section aria-labelledby=\"decision\">\n<h2 "
+                              "id=\"decision\">Decision</h2>\n<div "
+                              "class=\"table-wrap\"><table>\n<caption>Decision "
+                              "table: "));
+  SK_BUF_TRY(rc, sk_html_escape(out, a->tool->name));
+  SK_BUF_TRY(rc, sk_buf_adds(out, " and "));
+  SK_BUF_TRY(rc, sk_html_escape(out, b->tool->name));
+  SK_BUF_TRY(rc,
+             sk_buf_adds(out, "</caption>\n<thead><tr><th "
+                              "scope=\"col\">Decision</th><th scope=\"col\">"));
+  SK_BUF_TRY(rc, sk_html_escape(out, a->tool->name));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</th><th scope=\"col\">"));
+  SK_BUF_TRY(rc, sk_html_escape(out, b->tool->name));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</th></tr></thead>\n<tbody>\n<tr><th "
+                                  "scope=\"row\">Panel verdict</th><td>"));
+  SK_BUF_TRY(rc, sk_html_badge(out, a->panel.verdict, a->panel.label));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</td><td>"));
+  SK_BUF_TRY(rc, sk_html_badge(out, b->panel.verdict, b->panel.label));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</td></tr>\n"));
   sk_card_percent_text(a, pa, sizeof(pa));
   sk_card_percent_text(b, pb, sizeof(pb));
-  ADD(html_row(out, "Panel ship", pa, pb));
+  SK_BUF_TRY(rc, html_row(out, "Panel ship", pa, pb));
   sk_card_mean_text(a, pa, sizeof(pa));
   sk_card_mean_text(b, pb, sizeof(pb));
-  ADD(html_row(out, "Mean score", pa, pb));
+  SK_BUF_TRY(rc, html_row(out, "Mean score", pa, pb));
   sk_card_community_text(a, pa, sizeof(pa));
   sk_card_community_text(b, pb, sizeof(pb));
-  ADD(html_row(out, "Community", pa, pb));
-  ADD(html_row(out, "Pricing", a->pricing, b->pricing));
-  ADD(html_row(out, "Best for", a->best_for, b->best_for));
-  ADD(html_row(out, "Category", a->category, b->category));
-  ADD(html_row(out, "Entry", a->entry, b->entry));
-  if (a->url != NULL || b->url != NULL) {
-    ADD(sk_buf_adds(out, "<tr><th scope=\"row\">Website</th><td>"));
-    ADD(a->url != NULL ? sk_html_link(out, a->url, NULL)
-                       : sk_buf_adds(out, "—"));
-    ADD(sk_buf_adds(out, "</td><td>"));
-    ADD(b->url != NULL ? sk_html_link(out, b->url, NULL)
-                       : sk_buf_adds(out, "—"));
-    ADD(sk_buf_adds(out, "</td></tr>\n"));
+  SK_BUF_TRY(rc, html_row(out, "Community", pa, pb));
+  SK_BUF_TRY(rc, html_row(out, "Pricing", a->tool->pricing, b->tool->pricing));
+  SK_BUF_TRY(rc,
+             html_row(out, "Best for", a->tool->best_for, b->tool->best_for));
+  SK_BUF_TRY(rc,
+             html_row(out, "Category", a->tool->category, b->tool->category));
+  SK_BUF_TRY(rc, html_row(out, "Entry", a->tool->entry, b->tool->entry));
+  if (a->tool->url != NULL || b->tool->url != NULL) {
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<tr><th scope=\"row\">Website</th><td>"));
+    SK_BUF_TRY(rc, a->tool->url != NULL ? sk_html_link(out, a->tool->url, NULL)
+                                        : sk_buf_adds(out, "—"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</td><td>"));
+    SK_BUF_TRY(rc, b->tool->url != NULL ? sk_html_link(out, b->tool->url, NULL)
+                                        : sk_buf_adds(out, "—"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</td></tr>\n"));
   }
-  ADD(sk_buf_adds(out, "</tbody>\n</table></div>\n</section>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</tbody>\n</table></div>\n</section>\n"));
 
   /* The reviewer scorecard: a summary table, then the paragraphs. */
-  ADD(sk_buf_adds(out, "<section aria-labelledby=\"scorecard\">\n<h2 "
-                       "id=\"scorecard\">Reviewer scorecard</h2>\n<div "
-                       "class=\"table-wrap\"><table>\n<caption>Scores by "
-                       "reviewer</caption>\n<thead><tr><th "
-                       "scope=\"col\">Reviewer</th><th scope=\"col\">"));
-  ADD(sk_html_escape(out, a->name));
-  ADD(sk_buf_adds(out, "</th><th scope=\"col\">"));
-  ADD(sk_html_escape(out, b->name));
-  ADD(sk_buf_adds(out, "</th><th scope=\"col\">Scored higher</th></tr>"
-                       "</thead>\n<tbody>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out,
+                             "<section aria-labelledby=\"scorecard\">\n<h2 "
+                             "id=\"scorecard\">Reviewer scorecard</h2>\n<div "
+                             "class=\"table-wrap\"><table>\n<caption>Scores by "
+                             "reviewer</caption>\n<thead><tr><th "
+                             "scope=\"col\">Reviewer</th><th scope=\"col\">"));
+  SK_BUF_TRY(rc, sk_html_escape(out, a->tool->name));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</th><th scope=\"col\">"));
+  SK_BUF_TRY(rc, sk_html_escape(out, b->tool->name));
+  SK_BUF_TRY(rc,
+             sk_buf_adds(out, "</th><th scope=\"col\">Scored higher</th></tr>"
+                              "</thead>\n<tbody>\n"));
   for (i = 0; i < cmp->nrows; i++) {
     const struct sk_compare_row *row = &cmp->rows[i];
     struct sk_buf h;
-    ADD(sk_buf_adds(out, "<tr><th scope=\"row\">"));
-    ADD(sk_html_escape(out, row->display_name));
-    ADD(sk_buf_adds(out, "</th><td>"));
-    ADD(html_score(out, row->a));
-    ADD(sk_buf_adds(out, "</td><td>"));
-    ADD(html_score(out, row->b));
-    ADD(sk_buf_adds(out, "</td><td>"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<tr><th scope=\"row\">"));
+    SK_BUF_TRY(rc, sk_html_escape(out, row->display_name));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</th><td>"));
+    SK_BUF_TRY(rc, html_score(out, row->a));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</td><td>"));
+    SK_BUF_TRY(rc, html_score(out, row->b));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</td><td>"));
     sk_buf_init(&h, 4096);
-    ADD(higher_text(cmp, row, &h));
-    ADD(sk_html_escape(out, sk_buf_str(&h)));
+    SK_BUF_TRY(rc, higher_text(cmp, row, &h));
+    SK_BUF_TRY(rc, sk_html_escape(out, sk_buf_str(&h)));
     sk_buf_cleanup(&h);
-    ADD(sk_buf_adds(out, "</td></tr>\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</td></tr>\n"));
   }
-  ADD(sk_buf_adds(out, "</tbody>\n</table></div>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</tbody>\n</table></div>\n"));
   for (i = 0; i < cmp->nrows; i++) {
     const struct sk_compare_row *row = &cmp->rows[i];
-    ADD(sk_buf_printf(out,
-                      "<section class=\"persona\" aria-labelledby=\"p%zu\">\n"
-                      "<h3 id=\"p%zu\">",
-                      i, i));
-    ADD(sk_html_escape(out, row->display_name));
+    SK_BUF_TRY(rc, sk_buf_printf(
+                       out,
+                       "<section class=\"persona\" aria-labelledby=\"p%zu\">\n"
+                       "<h3 id=\"p%zu\">",
+                       i, i));
+    SK_BUF_TRY(rc, sk_html_escape(out, row->display_name));
     if (row->higher == SK_COMPARE_A || row->higher == SK_COMPARE_B) {
-      ADD(sk_buf_adds(out, " <span class=\"quiet\">· "));
-      ADD(sk_html_escape(out, row->higher == SK_COMPARE_A ? a->name : b->name));
-      ADD(sk_buf_adds(out, " scored higher</span>"));
+      SK_BUF_TRY(rc, sk_buf_adds(out, " <span class=\"quiet\">· "));
+      SK_BUF_TRY(rc, sk_html_escape(out, row->higher == SK_COMPARE_A
+                                             ? a->tool->name
+                                             : b->tool->name));
+      SK_BUF_TRY(rc, sk_buf_adds(out, " scored higher</span>"));
     } else if (row->higher == SK_COMPARE_TIE) {
-      ADD(sk_buf_adds(out, " <span class=\"quiet\">· level</span>"));
+      SK_BUF_TRY(rc, sk_buf_adds(out, " <span class=\"quiet\">· level</span>"));
     }
-    ADD(sk_buf_adds(out, "</h3>\n<div class=\"pair\">\n"));
-    ADD(html_side(out, a, row->a));
-    ADD(html_side(out, b, row->b));
-    ADD(sk_buf_adds(out, "</div>\n</section>\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</h3>\n<div class=\"pair\">\n"));
+    SK_BUF_TRY(rc, html_side(out, a, row->a));
+    SK_BUF_TRY(rc, html_side(out, b, row->b));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</div>\n</section>\n"));
   }
-  ADD(sk_buf_adds(out, "</section>\n"));
-  ADD(html_split(out, cmp));
-  ADD(sk_buf_adds(out, "<footer class=\"page quiet\"><p>Figures from the "
-                       "two scorecards. The read weighs panel ship first, "
-                       "then the mean score.</p></footer>\n"));
-  ADD(sk_html_page_end(out));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</section>\n"));
+  SK_BUF_TRY(rc, html_split(out, cmp));
+  SK_BUF_TRY(
+      rc, sk_buf_adds(out, "<footer class=\"page quiet\"><p>Figures from the "
+                           "two scorecards. The read weighs panel ship first, "
+                           "then the mean score.</p></footer>\n"));
+  SK_BUF_TRY(rc, sk_html_page_end(out));
   sk_buf_cleanup(&title);
   if (rc != 0)
-    return sk_error_set(err, rc, "%s vs %s: comparison page: %s", a->slug,
-                        b->slug, sk_strerror(rc));
+    return sk_error_set(err, rc, "%s vs %s: comparison page: %s", a->tool->slug,
+                        b->tool->slug, sk_strerror(rc));
   return 0;
 }
 
@@ -538,170 +574,178 @@ int sk_compare_html(const struct sk_compare *cmp,
 static int md_row(struct sk_buf *out, const char *label, const char *a,
                   const char *b) {
   int rc = sk_buf_printf(out, "| %s | ", label);
-  ADD(sk_markdown_cell(out, a != NULL ? a : "—"));
-  ADD(sk_buf_adds(out, " | "));
-  ADD(sk_markdown_cell(out, b != NULL ? b : "—"));
-  ADD(sk_buf_adds(out, " |\n"));
+  SK_BUF_TRY(rc, sk_markdown_cell(out, a != NULL ? a : "—"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, " | "));
+  SK_BUF_TRY(rc, sk_markdown_cell(out, b != NULL ? b : "—"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, " |\n"));
   return rc;
 }
 
 /* The editor's notice for a flagged side, as a block quote. */
-static int md_flag(struct sk_buf *out, const struct sk_card *c) {
+static int md_flag(struct sk_buf *out, const struct sk_scorecard *c) {
   size_t i;
   int rc = 0;
 
   if (!c->flagged)
     return 0;
-  ADD(sk_buf_adds(out, "> **Flagged for the editor:** the submission of "));
-  ADD(sk_markdown_cell(out, c->name));
-  ADD(sk_buf_adds(out, " looks like it addresses the model; it was reviewed "
-                       "anyway.\n"));
+  SK_BUF_TRY(
+      rc, sk_buf_adds(out, "> **Flagged for the editor:** the submission of "));
+  SK_BUF_TRY(rc, sk_markdown_cell(out, c->tool->name));
+  SK_BUF_TRY(rc, sk_buf_adds(
+                     out, " looks like it addresses the model; it was reviewed "
+                          "anyway.\n"));
   for (i = 0; i < c->nfindings; i++) {
-    ADD(sk_buf_adds(out, "> - "));
-    ADD(sk_markdown_cell(out, c->findings[i].rule));
-    ADD(sk_buf_adds(out, " in "));
-    ADD(sk_markdown_cell(out, c->findings[i].field));
-    ADD(sk_buf_adds(out, ": "));
-    ADD(sk_markdown_cell(out, c->findings[i].excerpt));
-    ADD(sk_buf_adds(out, "\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "> - "));
+    SK_BUF_TRY(rc, sk_markdown_cell(out, c->findings[i].rule));
+    SK_BUF_TRY(rc, sk_buf_adds(out, " in "));
+    SK_BUF_TRY(rc, sk_markdown_cell(out, c->findings[i].field));
+    SK_BUF_TRY(rc, sk_buf_adds(out, ": "));
+    SK_BUF_TRY(rc, sk_markdown_cell(out, c->findings[i].excerpt));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "\n"));
   }
-  ADD(sk_buf_adds(out, "\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\n"));
   return rc;
 }
 
-static int md_side(struct sk_buf *out, const struct sk_card *c,
-                   const struct sk_card_review *r) {
+static int md_side(struct sk_buf *out, const struct sk_scorecard *c,
+                   const struct sk_review *r) {
   int rc = sk_buf_adds(out, "**");
   size_t j;
 
-  ADD(sk_markdown_cell(out, c->name));
-  ADD(sk_buf_adds(out, "** — "));
+  SK_BUF_TRY(rc, sk_markdown_cell(out, c->tool->name));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "** — "));
   if (r == NULL) {
-    ADD(sk_buf_adds(out, "not on this panel.\n\n"));
-  } else if (!r->ok) {
-    ADD(sk_buf_adds(out, "failed: no review.\n\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "not on this panel.\n\n"));
+  } else if (!(r->status == SK_REVIEW_OK)) {
+    SK_BUF_TRY(rc, sk_buf_adds(out, "failed: no review.\n\n"));
     for (j = 0; j < r->nerrors; j++) {
-      ADD(sk_buf_adds(out, "- "));
-      ADD(sk_markdown_cell(out, r->errors[j]));
-      ADD(sk_buf_adds(out, "\n"));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "- "));
+      SK_BUF_TRY(rc, sk_markdown_cell(out, r->errors[j]));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "\n"));
     }
     if (r->nerrors > 0)
-      ADD(sk_buf_adds(out, "\n"));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "\n"));
   } else {
-    ADD(sk_buf_printf(out, "%d/100 · %s\n\n", r->score, r->verdict));
-    ADD(sk_markdown_text(out, r->review));
-    ADD(sk_buf_adds(out, "\n\n"));
+    SK_BUF_TRY(rc, sk_buf_printf(out, "%d/100 · %s\n\n", r->score, r->verdict));
+    SK_BUF_TRY(rc, sk_markdown_text(out, r->text));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "\n\n"));
   }
   return rc;
 }
 
 int sk_compare_markdown(const struct sk_compare *cmp, struct sk_buf *out,
                         struct sk_error *err) {
-  const struct sk_card *a = cmp->a;
-  const struct sk_card *b = cmp->b;
+  const struct sk_scorecard *a = cmp->a;
+  const struct sk_scorecard *b = cmp->b;
   char pa[64];
   char pb[64];
   size_t i;
   int rc = sk_buf_adds(out, "# ");
 
-  ADD(sk_markdown_cell(out, a->name));
-  ADD(sk_buf_adds(out, " vs "));
-  ADD(sk_markdown_cell(out, b->name));
-  ADD(sk_buf_adds(out, "\n\n"));
-  ADD(md_flag(out, a));
-  ADD(md_flag(out, b));
-  ADD(sk_buf_adds(out, "Which one should you ship with?\n\n**The read:** "));
-  ADD(sk_markdown_cell(out, cmp->read));
-  ADD(sk_buf_adds(out, "\n\n| Decision | "));
-  ADD(sk_markdown_cell(out, a->name));
-  ADD(sk_buf_adds(out, " | "));
-  ADD(sk_markdown_cell(out, b->name));
-  ADD(sk_buf_adds(out, " |\n| --- | --- | --- |\n"));
-  ADD(md_row(out, "Panel verdict", a->label, b->label));
+  SK_BUF_TRY(rc, sk_markdown_cell(out, a->tool->name));
+  SK_BUF_TRY(rc, sk_buf_adds(out, " vs "));
+  SK_BUF_TRY(rc, sk_markdown_cell(out, b->tool->name));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\n\n"));
+  SK_BUF_TRY(rc, md_flag(out, a));
+  SK_BUF_TRY(rc, md_flag(out, b));
+  SK_BUF_TRY(rc, sk_buf_adds(
+                     out, "Which one should you ship with?\n\n**The read:** "));
+  SK_BUF_TRY(rc, sk_markdown_cell(out, cmp->read));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\n\n| Decision | "));
+  SK_BUF_TRY(rc, sk_markdown_cell(out, a->tool->name));
+  SK_BUF_TRY(rc, sk_buf_adds(out, " | "));
+  SK_BUF_TRY(rc, sk_markdown_cell(out, b->tool->name));
+  SK_BUF_TRY(rc, sk_buf_adds(out, " |\n| --- | --- | --- |\n"));
+  SK_BUF_TRY(rc, md_row(out, "Panel verdict", a->panel.label, b->panel.label));
   sk_card_percent_text(a, pa, sizeof(pa));
   sk_card_percent_text(b, pb, sizeof(pb));
-  ADD(md_row(out, "Panel ship", pa, pb));
+  SK_BUF_TRY(rc, md_row(out, "Panel ship", pa, pb));
   sk_card_mean_text(a, pa, sizeof(pa));
   sk_card_mean_text(b, pb, sizeof(pb));
-  ADD(md_row(out, "Mean score", pa, pb));
+  SK_BUF_TRY(rc, md_row(out, "Mean score", pa, pb));
   sk_card_community_text(a, pa, sizeof(pa));
   sk_card_community_text(b, pb, sizeof(pb));
-  ADD(md_row(out, "Community", pa, pb));
-  ADD(md_row(out, "Pricing", a->pricing, b->pricing));
-  ADD(md_row(out, "Best for", a->best_for, b->best_for));
-  ADD(md_row(out, "Category", a->category, b->category));
-  ADD(md_row(out, "Entry", a->entry, b->entry));
-  if (a->url != NULL || b->url != NULL) {
-    ADD(sk_buf_adds(out, "| Website | "));
-    ADD(a->url != NULL ? sk_markdown_link(out, a->url) : sk_buf_adds(out, "—"));
-    ADD(sk_buf_adds(out, " | "));
-    ADD(b->url != NULL ? sk_markdown_link(out, b->url) : sk_buf_adds(out, "—"));
-    ADD(sk_buf_adds(out, " |\n"));
+  SK_BUF_TRY(rc, md_row(out, "Community", pa, pb));
+  SK_BUF_TRY(rc, md_row(out, "Pricing", a->tool->pricing, b->tool->pricing));
+  SK_BUF_TRY(rc, md_row(out, "Best for", a->tool->best_for, b->tool->best_for));
+  SK_BUF_TRY(rc, md_row(out, "Category", a->tool->category, b->tool->category));
+  SK_BUF_TRY(rc, md_row(out, "Entry", a->tool->entry, b->tool->entry));
+  if (a->tool->url != NULL || b->tool->url != NULL) {
+    SK_BUF_TRY(rc, sk_buf_adds(out, "| Website | "));
+    SK_BUF_TRY(rc, a->tool->url != NULL ? sk_markdown_link(out, a->tool->url)
+                                        : sk_buf_adds(out, "—"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, " | "));
+    SK_BUF_TRY(rc, b->tool->url != NULL ? sk_markdown_link(out, b->tool->url)
+                                        : sk_buf_adds(out, "—"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, " |\n"));
   }
 
-  ADD(sk_buf_adds(out, "\n## Reviewer scorecard\n\n| Reviewer | "));
-  ADD(sk_markdown_cell(out, a->name));
-  ADD(sk_buf_adds(out, " | "));
-  ADD(sk_markdown_cell(out, b->name));
-  ADD(sk_buf_adds(out, " | Scored higher |\n| --- | --- | --- | --- |\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\n## Reviewer scorecard\n\n| Reviewer | "));
+  SK_BUF_TRY(rc, sk_markdown_cell(out, a->tool->name));
+  SK_BUF_TRY(rc, sk_buf_adds(out, " | "));
+  SK_BUF_TRY(rc, sk_markdown_cell(out, b->tool->name));
+  SK_BUF_TRY(
+      rc, sk_buf_adds(out, " | Scored higher |\n| --- | --- | --- | --- |\n"));
   for (i = 0; i < cmp->nrows; i++) {
     const struct sk_compare_row *row = &cmp->rows[i];
     struct sk_buf h;
     score_cell(row->a, pa, sizeof(pa));
     score_cell(row->b, pb, sizeof(pb));
     sk_buf_init(&h, 4096);
-    ADD(higher_text(cmp, row, &h));
-    ADD(sk_buf_adds(out, "| "));
-    ADD(sk_markdown_cell(out, row->display_name));
-    ADD(sk_buf_adds(out, " | "));
-    ADD(sk_markdown_cell(out, pa));
-    ADD(sk_buf_adds(out, " | "));
-    ADD(sk_markdown_cell(out, pb));
-    ADD(sk_buf_adds(out, " | "));
-    ADD(sk_markdown_cell(out, sk_buf_str(&h)));
-    ADD(sk_buf_adds(out, " |\n"));
+    SK_BUF_TRY(rc, higher_text(cmp, row, &h));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "| "));
+    SK_BUF_TRY(rc, sk_markdown_cell(out, row->display_name));
+    SK_BUF_TRY(rc, sk_buf_adds(out, " | "));
+    SK_BUF_TRY(rc, sk_markdown_cell(out, pa));
+    SK_BUF_TRY(rc, sk_buf_adds(out, " | "));
+    SK_BUF_TRY(rc, sk_markdown_cell(out, pb));
+    SK_BUF_TRY(rc, sk_buf_adds(out, " | "));
+    SK_BUF_TRY(rc, sk_markdown_cell(out, sk_buf_str(&h)));
+    SK_BUF_TRY(rc, sk_buf_adds(out, " |\n"));
     sk_buf_cleanup(&h);
   }
   for (i = 0; i < cmp->nrows; i++) {
     const struct sk_compare_row *row = &cmp->rows[i];
     /* Each side ends with a blank line; only the first heading needs one. */
-    ADD(sk_buf_adds(out, i == 0 ? "\n### " : "### "));
-    ADD(sk_markdown_cell(out, row->display_name));
-    ADD(sk_buf_adds(out, "\n\n"));
-    ADD(md_side(out, a, row->a));
-    ADD(md_side(out, b, row->b));
+    SK_BUF_TRY(rc, sk_buf_adds(out, i == 0 ? "\n### " : "### "));
+    SK_BUF_TRY(rc, sk_markdown_cell(out, row->display_name));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "\n\n"));
+    SK_BUF_TRY(rc, md_side(out, a, row->a));
+    SK_BUF_TRY(rc, md_side(out, b, row->b));
   }
-  ADD(sk_buf_adds(out, cmp->nrows == 0 ? "\n## Reviewer split\n\n"
-                                       : "## Reviewer split\n\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, cmp->nrows == 0 ? "\n## Reviewer split\n\n"
+                                                  : "## Reviewer split\n\n"));
   if (cmp->nsplit == 0)
-    ADD(sk_buf_adds(out, "No split: every reviewer who scored both tools "
-                         "gave them the same verdict.\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out,
+                               "No split: every reviewer who scored both tools "
+                               "gave them the same verdict.\n"));
   for (i = 0; i < cmp->nrows; i++) {
     const struct sk_compare_row *row = &cmp->rows[i];
     if (!row->split)
       continue;
-    ADD(sk_buf_adds(out, "- **"));
-    ADD(sk_markdown_cell(out, row->display_name));
-    ADD(sk_buf_printf(out, "**: %s for ", row->a->verdict));
-    ADD(sk_markdown_cell(out, a->name));
-    ADD(sk_buf_printf(out, ", %s for ", row->b->verdict));
-    ADD(sk_markdown_cell(out, b->name));
-    ADD(sk_buf_adds(out, "\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "- **"));
+    SK_BUF_TRY(rc, sk_markdown_cell(out, row->display_name));
+    SK_BUF_TRY(rc, sk_buf_printf(out, "**: %s for ", row->a->verdict));
+    SK_BUF_TRY(rc, sk_markdown_cell(out, a->tool->name));
+    SK_BUF_TRY(rc, sk_buf_printf(out, ", %s for ", row->b->verdict));
+    SK_BUF_TRY(rc, sk_markdown_cell(out, b->tool->name));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "\n"));
   }
   for (i = 0; i < cmp->nrows; i++) {
     const struct sk_compare_row *row = &cmp->rows[i];
     if (row->a != NULL && row->b != NULL)
       continue;
-    ADD(sk_buf_adds(out, "\n"));
-    ADD(sk_buf_adds(out, "*On one panel only:* "));
-    ADD(sk_markdown_cell(out, row->display_name));
-    ADD(sk_buf_adds(out, " ("));
-    ADD(sk_markdown_cell(out, row->a != NULL ? a->name : b->name));
-    ADD(sk_buf_adds(out, ")\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "*On one panel only:* "));
+    SK_BUF_TRY(rc, sk_markdown_cell(out, row->display_name));
+    SK_BUF_TRY(rc, sk_buf_adds(out, " ("));
+    SK_BUF_TRY(rc, sk_markdown_cell(out, row->a != NULL ? a->tool->name
+                                                        : b->tool->name));
+    SK_BUF_TRY(rc, sk_buf_adds(out, ")\n"));
   }
   if (rc != 0)
-    return sk_error_set(err, rc, "%s vs %s: Markdown: %s", a->slug, b->slug,
-                        sk_strerror(rc));
+    return sk_error_set(err, rc, "%s vs %s: Markdown: %s", a->tool->slug,
+                        b->tool->slug, sk_strerror(rc));
   return 0;
 }
 
@@ -726,7 +770,7 @@ static const char *side_name(enum sk_compare_side s) {
                                : NULL;
 }
 
-static cJSON *json_tool(const struct sk_card *c) {
+static cJSON *json_tool(const struct sk_scorecard *c) {
   cJSON *o = cJSON_CreateObject();
   cJSON *p;
   char text[64];
@@ -734,39 +778,39 @@ static cJSON *json_tool(const struct sk_card *c) {
 
   if (o == NULL)
     return NULL;
-  ADD(jstr(o, "slug", c->slug));
-  ADD(jstr(o, "name", c->name));
-  ADD(jstr(o, "tagline", c->tagline));
-  ADD(jstr(o, "category", c->category));
-  ADD(jstr(o, "pricing", c->pricing));
-  ADD(jstr(o, "entry", c->entry));
-  ADD(jstr(o, "best_for", c->best_for));
-  ADD(jstr(o, "url", c->url));
+  SK_BUF_TRY(rc, jstr(o, "slug", c->tool->slug));
+  SK_BUF_TRY(rc, jstr(o, "name", c->tool->name));
+  SK_BUF_TRY(rc, jstr(o, "tagline", c->tool->tagline));
+  SK_BUF_TRY(rc, jstr(o, "category", c->tool->category));
+  SK_BUF_TRY(rc, jstr(o, "pricing", c->tool->pricing));
+  SK_BUF_TRY(rc, jstr(o, "entry", c->tool->entry));
+  SK_BUF_TRY(rc, jstr(o, "best_for", c->tool->best_for));
+  SK_BUF_TRY(rc, jstr(o, "url", c->tool->url));
   p = cJSON_AddObjectToObject(o, "panel");
   if (p == NULL)
     rc = SK_ENOMEM;
-  ADD(jstr(p, "verdict", c->verdict));
-  ADD(jstr(p, "label", c->label));
-  ADD(jnum(p, "ships", c->ships));
-  ADD(jnum(p, "skips", c->skips));
-  ADD(jnum(p, "reviewers", c->reviewers));
-  if (c->reviewers > 0) {
-    ADD(jnum(p, "ship_percent", c->ship_percent));
-    ADD(jnum(p, "mean_score", c->mean_score));
+  SK_BUF_TRY(rc, jstr(p, "verdict", c->panel.verdict));
+  SK_BUF_TRY(rc, jstr(p, "label", c->panel.label));
+  SK_BUF_TRY(rc, jnum(p, "ships", c->panel.ships));
+  SK_BUF_TRY(rc, jnum(p, "skips", c->panel.skips));
+  SK_BUF_TRY(rc, jnum(p, "reviewers", c->panel.reviewers));
+  if (c->panel.reviewers > 0) {
+    SK_BUF_TRY(rc, jnum(p, "ship_percent", c->panel.ship_percent));
+    SK_BUF_TRY(rc, jnum(p, "mean_score", c->panel.mean_score));
   } else {
-    ADD(jstr(p, "ship_percent", NULL));
-    ADD(jstr(p, "mean_score", NULL));
+    SK_BUF_TRY(rc, jstr(p, "ship_percent", NULL));
+    SK_BUF_TRY(rc, jstr(p, "mean_score", NULL));
   }
   sk_card_community_text(c, text, sizeof(text));
   if (rc == 0 && c->has_community) {
     p = cJSON_AddObjectToObject(o, "community");
     if (p == NULL)
       rc = SK_ENOMEM;
-    ADD(jnum(p, "ship", (double)c->community_ship));
-    ADD(jnum(p, "skip", (double)c->community_skip));
-    ADD(jstr(p, "label", text));
+    SK_BUF_TRY(rc, jnum(p, "ship", (double)c->community.ship));
+    SK_BUF_TRY(rc, jnum(p, "skip", (double)c->community.skip));
+    SK_BUF_TRY(rc, jstr(p, "label", text));
   } else {
-    ADD(jstr(o, "community", NULL));
+    SK_BUF_TRY(rc, jstr(o, "community", NULL));
   }
   /* As the scorecard has it: null when no detector ran. */
   if (rc == 0 && c->scanned) {
@@ -785,12 +829,12 @@ static cJSON *json_tool(const struct sk_card *c) {
         break;
       }
       cJSON_AddItemToArray(list, f);
-      ADD(jstr(f, "rule", c->findings[i].rule));
-      ADD(jstr(f, "field", c->findings[i].field));
-      ADD(jstr(f, "excerpt", c->findings[i].excerpt));
+      SK_BUF_TRY(rc, jstr(f, "rule", c->findings[i].rule));
+      SK_BUF_TRY(rc, jstr(f, "field", c->findings[i].field));
+      SK_BUF_TRY(rc, jstr(f, "excerpt", c->findings[i].excerpt));
     }
   } else {
-    ADD(jstr(o, "injection", NULL));
+    SK_BUF_TRY(rc, jstr(o, "injection", NULL));
   }
   if (rc != 0) {
     cJSON_Delete(o);
@@ -799,8 +843,7 @@ static cJSON *json_tool(const struct sk_card *c) {
   return o;
 }
 
-static int json_side(cJSON *row, const char *key,
-                     const struct sk_card_review *r) {
+static int json_side(cJSON *row, const char *key, const struct sk_review *r) {
   cJSON *o;
   int rc = 0;
   if (r == NULL)
@@ -808,17 +851,18 @@ static int json_side(cJSON *row, const char *key,
   o = cJSON_AddObjectToObject(row, key);
   if (o == NULL)
     return SK_ENOMEM;
-  ADD(jstr(o, "status", r->ok ? "ok" : "failed"));
-  if (r->ok) {
-    ADD(jnum(o, "score", r->score));
-    ADD(jstr(o, "verdict", r->verdict));
-    ADD(jstr(o, "review", r->review));
+  SK_BUF_TRY(rc,
+             jstr(o, "status", (r->status == SK_REVIEW_OK) ? "ok" : "failed"));
+  if ((r->status == SK_REVIEW_OK)) {
+    SK_BUF_TRY(rc, jnum(o, "score", r->score));
+    SK_BUF_TRY(rc, jstr(o, "verdict", r->verdict));
+    SK_BUF_TRY(rc, jstr(o, "review", r->text));
   } else {
-    ADD(jstr(o, "score", NULL));
-    ADD(jstr(o, "verdict", NULL));
-    ADD(jstr(o, "review", NULL));
+    SK_BUF_TRY(rc, jstr(o, "score", NULL));
+    SK_BUF_TRY(rc, jstr(o, "verdict", NULL));
+    SK_BUF_TRY(rc, jstr(o, "review", NULL));
   }
-  ADD(jstr(o, "model", r->model));
+  SK_BUF_TRY(rc, jstr(o, "model", r->model));
   return rc;
 }
 
@@ -834,13 +878,14 @@ int sk_compare_json(const struct sk_compare *cmp, struct sk_buf *out,
 
   if (root == NULL)
     return sk_error_set(err, SK_ENOMEM, "comparison JSON: out of memory");
-  ADD(jstr(root, "schema", "shipskip.compare/1"));
-  ADD(jstr(root, "read", cmp->read));
-  ADD(jstr(root, "stronger", side_name(cmp->stronger)));
-  ADD(jstr(root, "stronger_by",
-           cmp->stronger == SK_COMPARE_A || cmp->stronger == SK_COMPARE_B
-               ? (cmp->by_mean ? "mean_score" : "ship_percent")
-               : NULL));
+  SK_BUF_TRY(rc, jstr(root, "schema", "shipskip.compare/1"));
+  SK_BUF_TRY(rc, jstr(root, "read", cmp->read));
+  SK_BUF_TRY(rc, jstr(root, "stronger", side_name(cmp->stronger)));
+  SK_BUF_TRY(rc,
+             jstr(root, "stronger_by",
+                  cmp->stronger == SK_COMPARE_A || cmp->stronger == SK_COMPARE_B
+                      ? (cmp->by_mean ? "mean_score" : "ship_percent")
+                      : NULL));
   tools = cJSON_AddArrayToObject(root, "tools");
   if (tools == NULL)
     rc = SK_ENOMEM;
@@ -865,11 +910,11 @@ int sk_compare_json(const struct sk_compare *cmp, struct sk_buf *out,
       break;
     }
     cJSON_AddItemToArray(rows, o);
-    ADD(jstr(o, "persona", row->persona));
-    ADD(jstr(o, "display_name", row->display_name));
-    ADD(json_side(o, "a", row->a));
-    ADD(json_side(o, "b", row->b));
-    ADD(jstr(o, "higher", side_name(row->higher)));
+    SK_BUF_TRY(rc, jstr(o, "persona", row->persona));
+    SK_BUF_TRY(rc, jstr(o, "display_name", row->display_name));
+    SK_BUF_TRY(rc, json_side(o, "a", row->a));
+    SK_BUF_TRY(rc, json_side(o, "b", row->b));
+    SK_BUF_TRY(rc, jstr(o, "higher", side_name(row->higher)));
     if (rc == 0 && cJSON_AddBoolToObject(o, "split", row->split) == NULL)
       rc = SK_ENOMEM;
   }
@@ -886,10 +931,10 @@ int sk_compare_json(const struct sk_compare *cmp, struct sk_buf *out,
     else
       cJSON_AddItemToArray(split, s);
   }
-  ADD(sk_json_pretty(root, out));
+  SK_BUF_TRY(rc, sk_json_pretty(root, out));
   cJSON_Delete(root);
   if (rc != 0)
-    return sk_error_set(err, rc, "%s vs %s: JSON: %s", cmp->a->slug,
-                        cmp->b->slug, sk_strerror(rc));
+    return sk_error_set(err, rc, "%s vs %s: JSON: %s", cmp->a->tool->slug,
+                        cmp->b->tool->slug, sk_strerror(rc));
   return 0;
 }

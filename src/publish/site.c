@@ -15,12 +15,6 @@
 
 /* Appends while nothing has failed, so the first error is the one returned.
  */
-#define ADD(expr)                                                              \
-  do {                                                                         \
-    if (rc == 0)                                                               \
-      rc = (expr);                                                             \
-  } while (0)
-
 /* Cap on one page or the CSV in memory. */
 #define PAGE_CAP (64u * 1024 * 1024)
 
@@ -138,45 +132,46 @@ static int ascii_casecmp(const char *a, const char *b) {
   }
 }
 
-static int by_name(const struct sk_card *x, const struct sk_card *y) {
-  int c = ascii_casecmp(x->name, y->name);
-  return c != 0 ? c : strcmp(x->slug, y->slug);
+static int by_name(const struct sk_scorecard *x, const struct sk_scorecard *y) {
+  int c = ascii_casecmp(x->tool->name, y->tool->name);
+  return c != 0 ? c : strcmp(x->tool->slug, y->tool->slug);
 }
 
 /* Higher first; a panel without accepted reviews sorts after every other. */
-static int by_ship(const struct sk_card *x, const struct sk_card *y) {
-  if ((x->reviewers > 0) != (y->reviewers > 0))
-    return x->reviewers > 0 ? -1 : 1;
-  if (x->ship_percent != y->ship_percent)
-    return y->ship_percent - x->ship_percent;
-  if (x->mean_score != y->mean_score)
-    return x->mean_score > y->mean_score ? -1 : 1;
+static int by_ship(const struct sk_scorecard *x, const struct sk_scorecard *y) {
+  if ((x->panel.reviewers > 0) != (y->panel.reviewers > 0))
+    return x->panel.reviewers > 0 ? -1 : 1;
+  if (x->panel.ship_percent != y->panel.ship_percent)
+    return y->panel.ship_percent - x->panel.ship_percent;
+  if (x->panel.mean_score != y->panel.mean_score)
+    return x->panel.mean_score > y->panel.mean_score ? -1 : 1;
   return by_name(x, y);
 }
 
-static int by_score(const struct sk_card *x, const struct sk_card *y) {
-  if ((x->reviewers > 0) != (y->reviewers > 0))
-    return x->reviewers > 0 ? -1 : 1;
-  if (x->mean_score != y->mean_score)
-    return x->mean_score > y->mean_score ? -1 : 1;
-  if (x->ship_percent != y->ship_percent)
-    return y->ship_percent - x->ship_percent;
+static int by_score(const struct sk_scorecard *x,
+                    const struct sk_scorecard *y) {
+  if ((x->panel.reviewers > 0) != (y->panel.reviewers > 0))
+    return x->panel.reviewers > 0 ? -1 : 1;
+  if (x->panel.mean_score != y->panel.mean_score)
+    return x->panel.mean_score > y->panel.mean_score ? -1 : 1;
+  if (x->panel.ship_percent != y->panel.ship_percent)
+    return y->panel.ship_percent - x->panel.ship_percent;
   return by_name(x, y);
 }
 
 static int qs_ship(const void *a, const void *b) {
-  return by_ship(*(const struct sk_card *const *)a,
-                 *(const struct sk_card *const *)b);
+  return by_ship(*(const struct sk_scorecard *const *)a,
+                 *(const struct sk_scorecard *const *)b);
 }
 
 static int qs_score(const void *a, const void *b) {
-  return by_score(*(const struct sk_card *const *)a,
-                  *(const struct sk_card *const *)b);
+  return by_score(*(const struct sk_scorecard *const *)a,
+                  *(const struct sk_scorecard *const *)b);
 }
 
 static int qs_name(const void *a, const void *b) {
-  return by_name(*(const struct sk_card *const *)a,
-                 *(const struct sk_card *const *)b);
+  return by_name(*(const struct sk_scorecard *const *)a,
+                 *(const struct sk_scorecard *const *)b);
 }
 
 /* ---- Index ---- */
@@ -192,13 +187,14 @@ static int sort_header(struct sk_buf *out, enum sk_site_sort current,
   int rc = sk_buf_printf(out, "<th scope=\"col\"%s%s%s", cls ? " class=\"" : "",
                          cls ? cls : "", cls ? "\"" : "");
   if (current == col)
-    ADD(sk_buf_printf(out, " aria-sort=\"%s\"", dir));
-  ADD(sk_buf_printf(out, "><a href=\"%s\"%s>%s</a></th>", PAGE_OF[col],
-                    current == col ? " aria-current=\"page\"" : "", label));
+    SK_BUF_TRY(rc, sk_buf_printf(out, " aria-sort=\"%s\"", dir));
+  SK_BUF_TRY(
+      rc, sk_buf_printf(out, "><a href=\"%s\"%s>%s</a></th>", PAGE_OF[col],
+                        current == col ? " aria-current=\"page\"" : "", label));
   return rc;
 }
 
-static int index_row(struct sk_buf *out, const struct sk_card *c) {
+static int index_row(struct sk_buf *out, const struct sk_scorecard *c) {
   char pct[64];
   char mean[64];
   char community[64];
@@ -208,30 +204,35 @@ static int index_row(struct sk_buf *out, const struct sk_card *c) {
   sk_card_mean_text(c, mean, sizeof(mean));
   sk_card_community_text(c, community, sizeof(community));
   /* The slug is safe by construction (checked when the card was read). */
-  ADD(sk_buf_printf(out, "<tr><th scope=\"row\"><a href=\"tools/%s.html\">",
-                    c->slug));
-  ADD(sk_html_escape(out, c->name));
-  ADD(sk_buf_adds(out, "</a>"));
-  ADD(sk_toolpage_flag_marker(out, c));
-  if (c->tagline != NULL) {
-    ADD(sk_buf_adds(out, "<span class=\"sub hide-sm\">"));
-    ADD(sk_html_escape(out, c->tagline));
-    ADD(sk_buf_adds(out, "</span>"));
+  SK_BUF_TRY(
+      rc, sk_buf_printf(out, "<tr><th scope=\"row\"><a href=\"tools/%s.html\">",
+                        c->tool->slug));
+  SK_BUF_TRY(rc, sk_html_escape(out, c->tool->name));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</a>"));
+  SK_BUF_TRY(rc, sk_toolpage_flag_marker(out, c));
+  if (c->tool->tagline != NULL) {
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<span class=\"sub hide-sm\">"));
+    SK_BUF_TRY(rc, sk_html_escape(out, c->tool->tagline));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</span>"));
   }
-  ADD(sk_buf_adds(out, "</th><td class=\"hide-sm\">"));
-  ADD(sk_html_escape(out, c->category != NULL ? c->category : "—"));
-  ADD(sk_buf_adds(out, "</td><td>"));
-  ADD(sk_html_badge(out, c->verdict,
-                    c->verdict != NULL ? c->verdict : "No verdict"));
-  ADD(sk_buf_printf(out, "<span class=\"sub hide-sm\">%d ship / %d skip</span>",
-                    c->ships, c->skips));
-  ADD(sk_buf_adds(out, "</td><td class=\"num\">"));
-  ADD(sk_html_escape(out, pct));
-  ADD(sk_buf_adds(out, "</td><td class=\"num\">"));
-  ADD(sk_html_escape(out, mean));
-  ADD(sk_buf_adds(out, "</td><td class=\"hide-sm\">"));
-  ADD(sk_html_escape(out, community));
-  ADD(sk_buf_adds(out, "</td></tr>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</th><td class=\"hide-sm\">"));
+  SK_BUF_TRY(rc, sk_html_escape(
+                     out, c->tool->category != NULL ? c->tool->category : "—"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</td><td>"));
+  SK_BUF_TRY(rc, sk_html_badge(out, c->panel.verdict,
+                               c->panel.verdict != NULL ? c->panel.verdict
+                                                        : "No verdict"));
+  SK_BUF_TRY(
+      rc,
+      sk_buf_printf(out, "<span class=\"sub hide-sm\">%d ship / %d skip</span>",
+                    c->panel.ships, c->panel.skips));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</td><td class=\"num\">"));
+  SK_BUF_TRY(rc, sk_html_escape(out, pct));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</td><td class=\"num\">"));
+  SK_BUF_TRY(rc, sk_html_escape(out, mean));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</td><td class=\"hide-sm\">"));
+  SK_BUF_TRY(rc, sk_html_escape(out, community));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</td></tr>\n"));
   return rc;
 }
 
@@ -240,7 +241,7 @@ int sk_site_index_html(const struct sk_card_set *set, enum sk_site_sort sort,
                        struct sk_buf *out, struct sk_error *err) {
   static const char *const ORDER[] = {"panel ship %", "mean score", "name"};
   struct sk_html_page page;
-  struct sk_card **order = NULL;
+  struct sk_scorecard **order = NULL;
   size_t i;
   int rc = 0;
 
@@ -260,53 +261,62 @@ int sk_site_index_html(const struct sk_card_set *set, enum sk_site_sort sort,
   page.description = "Panel reviews of new software tools: every tool's "
                      "panel verdict, ship percentage and mean score.";
   page.home_href = sort == SK_SORT_SHIP ? NULL : "index.html";
-  ADD(sk_html_page_begin(out, &page));
-  ADD(sk_buf_printf(out,
-                    "<header>\n<p class=\"eyebrow\">Panel reviews</p>\n"
-                    "<h1>All tools</h1>\n<p class=\"lede\">%zu tool%s, each "
-                    "reviewed by a panel of LLM reviewer personas. Sorted by "
-                    "%s; choose a column heading to sort another way.</p>\n"
-                    "</header>\n",
-                    set->n, set->n == 1 ? "" : "s", ORDER[sort]));
-  ADD(sk_buf_printf(out,
-                    "<div class=\"table-wrap\"><table class=\"index\">\n"
-                    "<caption>All tools, "
-                    "sorted by %s</caption>\n<thead><tr>",
-                    ORDER[sort]));
-  ADD(sort_header(out, sort, SK_SORT_NAME, "Tool", NULL, "ascending"));
-  ADD(sk_buf_adds(out, "<th scope=\"col\" class=\"hide-sm\">Category</th>"
-                       "<th scope=\"col\">Panel verdict</th>"));
-  ADD(sort_header(out, sort, SK_SORT_SHIP, "Panel ship", "num", "descending"));
-  ADD(sort_header(out, sort, SK_SORT_SCORE, "Mean score", "num", "descending"));
-  ADD(sk_buf_adds(out, "<th scope=\"col\" class=\"hide-sm\">Community</th>"
-                       "</tr></thead>\n<tbody>\n"));
+  SK_BUF_TRY(rc, sk_html_page_begin(out, &page));
+  SK_BUF_TRY(rc, sk_buf_printf(
+                     out,
+                     "<header>\n<p class=\"eyebrow\">Panel reviews</p>\n"
+                     "<h1>All tools</h1>\n<p class=\"lede\">%zu tool%s, each "
+                     "reviewed by a panel of LLM reviewer personas. Sorted by "
+                     "%s; choose a column heading to sort another way.</p>\n"
+                     "</header>\n",
+                     set->n, set->n == 1 ? "" : "s", ORDER[sort]));
+  SK_BUF_TRY(rc,
+             sk_buf_printf(out,
+                           "<div class=\"table-wrap\"><table class=\"index\">\n"
+                           "<caption>All tools, "
+                           "sorted by %s</caption>\n<thead><tr>",
+                           ORDER[sort]));
+  SK_BUF_TRY(rc,
+             sort_header(out, sort, SK_SORT_NAME, "Tool", NULL, "ascending"));
+  SK_BUF_TRY(rc, sk_buf_adds(out,
+                             "<th scope=\"col\" class=\"hide-sm\">Category</th>"
+                             "<th scope=\"col\">Panel verdict</th>"));
+  SK_BUF_TRY(rc, sort_header(out, sort, SK_SORT_SHIP, "Panel ship", "num",
+                             "descending"));
+  SK_BUF_TRY(rc, sort_header(out, sort, SK_SORT_SCORE, "Mean score", "num",
+                             "descending"));
+  SK_BUF_TRY(
+      rc, sk_buf_adds(out, "<th scope=\"col\" class=\"hide-sm\">Community</th>"
+                           "</tr></thead>\n<tbody>\n"));
   for (i = 0; i < set->n; i++)
-    ADD(index_row(out, order[i]));
+    SK_BUF_TRY(rc, index_row(out, order[i]));
   if (set->n == 0)
-    ADD(sk_buf_adds(out, "<tr><td colspan=\"6\" class=\"absent\">No "
-                         "scorecards yet.</td></tr>\n"));
-  ADD(sk_buf_adds(out, "</tbody>\n</table></div>\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<tr><td colspan=\"6\" class=\"absent\">No "
+                                    "scorecards yet.</td></tr>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</tbody>\n</table></div>\n"));
   if (ncmps > 0) {
-    ADD(sk_buf_adds(out, "<section aria-labelledby=\"comparisons\">\n<h2 "
-                         "id=\"comparisons\">Comparisons</h2>\n<ul "
-                         "class=\"plain\">\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out,
+                               "<section aria-labelledby=\"comparisons\">\n<h2 "
+                               "id=\"comparisons\">Comparisons</h2>\n<ul "
+                               "class=\"plain\">\n"));
     for (i = 0; i < ncmps; i++) {
       char name[2 * SK_TOOL_MAX_SLUG + 16];
-      sk_compare_page_name(cmps[i].a->slug, cmps[i].b->slug, name,
+      sk_compare_page_name(cmps[i].a->tool->slug, cmps[i].b->tool->slug, name,
                            sizeof(name));
-      ADD(sk_buf_printf(out, "<li><a href=\"compare/%s\">", name));
-      ADD(sk_html_escape(out, cmps[i].a->name));
-      ADD(sk_buf_adds(out, " vs "));
-      ADD(sk_html_escape(out, cmps[i].b->name));
-      ADD(sk_buf_adds(out, "</a><span class=\"sub\">"));
-      ADD(sk_html_escape(out, cmps[i].read));
-      ADD(sk_buf_adds(out, "</span></li>\n"));
+      SK_BUF_TRY(rc, sk_buf_printf(out, "<li><a href=\"compare/%s\">", name));
+      SK_BUF_TRY(rc, sk_html_escape(out, cmps[i].a->tool->name));
+      SK_BUF_TRY(rc, sk_buf_adds(out, " vs "));
+      SK_BUF_TRY(rc, sk_html_escape(out, cmps[i].b->tool->name));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "</a><span class=\"sub\">"));
+      SK_BUF_TRY(rc, sk_html_escape(out, cmps[i].read));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "</span></li>\n"));
     }
-    ADD(sk_buf_adds(out, "</ul>\n</section>\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</ul>\n</section>\n"));
   }
-  ADD(sk_buf_adds(out, "<p class=\"quiet\">Also as a spreadsheet: <a "
-                       "href=\"index.csv\">index.csv</a>.</p>\n"));
-  ADD(sk_html_page_end(out));
+  SK_BUF_TRY(rc,
+             sk_buf_adds(out, "<p class=\"quiet\">Also as a spreadsheet: <a "
+                              "href=\"index.csv\">index.csv</a>.</p>\n"));
+  SK_BUF_TRY(rc, sk_html_page_end(out));
   free(order);
   if (rc != 0)
     return sk_error_set(err, rc, "index: %s", sk_strerror(rc));
@@ -321,33 +331,36 @@ int sk_site_index_csv(const struct sk_card_set *set, struct sk_buf *out,
                             "percent,community_votes,flagged\r\n");
 
   for (i = 0; i < set->n; i++) {
-    const struct sk_card *c = set->cards[i];
-    long long votes = c->community_ship + c->community_skip;
-    ADD(sk_csv_field(out, c->slug));
-    ADD(sk_buf_adds(out, ","));
-    ADD(sk_csv_field(out, c->name));
-    ADD(sk_buf_adds(out, ","));
-    ADD(sk_csv_field(out, c->category));
-    ADD(sk_buf_adds(out, ","));
-    ADD(sk_csv_field(out, c->entry));
-    ADD(sk_buf_adds(out, ","));
-    ADD(sk_csv_field(out, c->verdict));
-    ADD(sk_buf_printf(out, ",%d,%d,", c->ships, c->skips));
-    if (c->reviewers > 0)
-      ADD(sk_buf_printf(out, "%d,%.1f", c->ship_percent, c->mean_score));
+    const struct sk_scorecard *c = set->cards[i];
+    long long votes = c->community.ship + c->community.skip;
+    SK_BUF_TRY(rc, sk_csv_field(out, c->tool->slug));
+    SK_BUF_TRY(rc, sk_buf_adds(out, ","));
+    SK_BUF_TRY(rc, sk_csv_field(out, c->tool->name));
+    SK_BUF_TRY(rc, sk_buf_adds(out, ","));
+    SK_BUF_TRY(rc, sk_csv_field(out, c->tool->category));
+    SK_BUF_TRY(rc, sk_buf_adds(out, ","));
+    SK_BUF_TRY(rc, sk_csv_field(out, c->tool->entry));
+    SK_BUF_TRY(rc, sk_buf_adds(out, ","));
+    SK_BUF_TRY(rc, sk_csv_field(out, c->panel.verdict));
+    SK_BUF_TRY(rc,
+               sk_buf_printf(out, ",%d,%d,", c->panel.ships, c->panel.skips));
+    if (c->panel.reviewers > 0)
+      SK_BUF_TRY(rc, sk_buf_printf(out, "%d,%.1f", c->panel.ship_percent,
+                                   c->panel.mean_score));
     else
-      ADD(sk_buf_adds(out, ","));
-    ADD(sk_buf_adds(out, ","));
+      SK_BUF_TRY(rc, sk_buf_adds(out, ","));
+    SK_BUF_TRY(rc, sk_buf_adds(out, ","));
     if (c->has_community && votes > 0)
-      ADD(sk_buf_printf(
-          out, "%d", sk_votes_percent(c->community_ship, c->community_skip)));
-    ADD(sk_buf_adds(out, ","));
+      SK_BUF_TRY(rc, sk_buf_printf(out, "%d",
+                                   sk_votes_percent(c->community.ship,
+                                                    c->community.skip)));
+    SK_BUF_TRY(rc, sk_buf_adds(out, ","));
     if (c->has_community)
-      ADD(sk_buf_printf(out, "%lld", votes));
+      SK_BUF_TRY(rc, sk_buf_printf(out, "%lld", votes));
     /* Empty when no detector ran: not scanned is not the same as clean. */
-    ADD(sk_buf_adds(out, !c->scanned  ? ",\r\n"
-                         : c->flagged ? ",yes\r\n"
-                                      : ",no\r\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, !c->scanned  ? ",\r\n"
+                                    : c->flagged ? ",yes\r\n"
+                                                 : ",no\r\n"));
   }
   if (rc != 0)
     return sk_error_set(err, rc, "index.csv: %s", sk_strerror(rc));
@@ -377,20 +390,20 @@ static int write_page(const char *dir, const char *name, const struct sk_buf *b,
  * into *out. A file that vanished or changed slug since the index was read
  * is reported and counted as bad, and *out is NULL; only running out of
  * memory stops the site. */
-static int load_full(const struct sk_card *summary,
+static int load_full(const struct sk_scorecard *summary,
                      const struct sk_site_opts *o, struct sk_site_stats *st,
-                     struct sk_card **out, struct sk_error *err) {
+                     struct sk_scorecard **out, struct sk_error *err) {
   struct sk_error e1;
   int rc;
 
   sk_error_clear(&e1);
-  rc = sk_card_load(summary->path, out, &e1);
-  if (rc == 0 && strcmp((*out)->slug, summary->slug) != 0) {
+  rc = sk_scorecard_load(summary->path, out, NULL, &e1);
+  if (rc == 0 && strcmp((*out)->tool->slug, summary->tool->slug) != 0) {
     sk_error_set(&e1, SK_EPARSE,
                  "%s: the slug changed while the site was "
                  "built; skipped",
                  summary->path);
-    sk_card_free(*out);
+    sk_scorecard_free(*out);
     *out = NULL;
     rc = SK_EPARSE;
   }
@@ -448,8 +461,8 @@ int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
   for (i = 0; i < npairs; i++) {
     const struct sk_site_pair *p = &o->pairs->v[i];
     struct sk_error e1;
-    const struct sk_card *a;
-    const struct sk_card *b2;
+    const struct sk_scorecard *a;
+    const struct sk_scorecard *b2;
     int dup = 0;
 
     sk_error_clear(&e1);
@@ -462,7 +475,7 @@ int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
     if (a == b2) {
       rc = sk_error_set(err, SK_ECONFIG,
                         "%s: \"%s\" is compared with itself; name two tools",
-                        p->origin, a->slug);
+                        p->origin, a->tool->slug);
       goto out;
     }
     for (j = 0; j < ncmps; j++)
@@ -498,8 +511,8 @@ int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
 
   /* A page per tool, linking the comparisons it is in. */
   for (i = 0; i < set.n && rc == 0; i++) {
-    const struct sk_card *c = set.cards[i];
-    struct sk_card *full = NULL;
+    const struct sk_scorecard *c = set.cards[i];
+    struct sk_scorecard *full = NULL;
     struct sk_toolpage_opts to;
     char name[SK_TOOL_MAX_SLUG + 8];
     size_t nl = 0;
@@ -509,17 +522,17 @@ int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
       continue;
 
     for (j = 0; j < ncmps; j++) {
-      const struct sk_card *other = cmps[j].a == c   ? cmps[j].b
-                                    : cmps[j].b == c ? cmps[j].a
-                                                     : NULL;
+      const struct sk_scorecard *other = cmps[j].a == c   ? cmps[j].b
+                                         : cmps[j].b == c ? cmps[j].a
+                                                          : NULL;
       char page[2 * SK_TOOL_MAX_SLUG + 16];
       if (other == NULL)
         continue;
-      sk_compare_page_name(cmps[j].a->slug, cmps[j].b->slug, page,
+      sk_compare_page_name(cmps[j].a->tool->slug, cmps[j].b->tool->slug, page,
                            sizeof(page));
       snprintf(hrefs[nl], sizeof(hrefs[nl]), "../compare/%s", page);
       links[nl].href = hrefs[nl];
-      links[nl].text = other->name;
+      links[nl].text = other->tool->name;
       nl++;
     }
     to.home_href = "../index.html";
@@ -527,20 +540,20 @@ int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
     to.ncompared = nl;
     sk_buf_reset(&b);
     rc = sk_toolpage_html(full, &to, &b, err);
-    snprintf(name, sizeof(name), "%s.html", c->slug);
+    snprintf(name, sizeof(name), "%s.html", c->tool->slug);
     if (rc == 0)
       rc = write_page(tools_dir, name, &b, err);
     if (rc == 0)
       st->tools++;
-    sk_card_free(full);
+    sk_scorecard_free(full);
   }
 
   /* A page per comparison. */
   for (i = 0; i < ncmps && rc == 0; i++) {
     struct sk_compare_opts co;
     struct sk_compare full;
-    struct sk_card *fa = NULL;
-    struct sk_card *fb = NULL;
+    struct sk_scorecard *fa = NULL;
+    struct sk_scorecard *fb = NULL;
     char ha[SK_TOOL_MAX_SLUG + 32];
     char hb[SK_TOOL_MAX_SLUG + 32];
     char name[2 * SK_TOOL_MAX_SLUG + 16];
@@ -549,13 +562,13 @@ int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
     if (rc == 0 && fa != NULL)
       rc = load_full(cmps[i].b, o, st, &fb, err);
     if (rc != 0 || fa == NULL || fb == NULL) {
-      sk_card_free(fa);
-      sk_card_free(fb);
+      sk_scorecard_free(fa);
+      sk_scorecard_free(fb);
       continue;
     }
 
-    snprintf(ha, sizeof(ha), "../tools/%s.html", cmps[i].a->slug);
-    snprintf(hb, sizeof(hb), "../tools/%s.html", cmps[i].b->slug);
+    snprintf(ha, sizeof(ha), "../tools/%s.html", cmps[i].a->tool->slug);
+    snprintf(hb, sizeof(hb), "../tools/%s.html", cmps[i].b->tool->slug);
     co.home_href = "../index.html";
     co.a_href = ha;
     co.b_href = hb;
@@ -565,13 +578,14 @@ int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
       rc = sk_compare_html(&full, &co, &b, err);
       sk_compare_cleanup(&full);
     }
-    sk_compare_page_name(cmps[i].a->slug, cmps[i].b->slug, name, sizeof(name));
+    sk_compare_page_name(cmps[i].a->tool->slug, cmps[i].b->tool->slug, name,
+                         sizeof(name));
     if (rc == 0)
       rc = write_page(compare_dir, name, &b, err);
     if (rc == 0)
       st->comparisons++;
-    sk_card_free(fa);
-    sk_card_free(fb);
+    sk_scorecard_free(fa);
+    sk_scorecard_free(fb);
   }
 out:
   for (i = 0; i < ncmps; i++)

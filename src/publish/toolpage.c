@@ -10,12 +10,6 @@
 
 /* Appends while nothing has failed, so the first error is the one returned.
  */
-#define ADD(expr)                                                              \
-  do {                                                                         \
-    if (rc == 0)                                                               \
-      rc = (expr);                                                             \
-  } while (0)
-
 int sk_toolpage_grouped(struct sk_buf *out, long long n) {
   char digits[32];
   char grouped[48];
@@ -47,51 +41,55 @@ int sk_toolpage_grouped(struct sk_buf *out, long long n) {
   "font-size:.875em"
 #define FLAG_EXCERPT_STYLE FLAG_MONO ";display:block;margin:.1em 0 .35em"
 
-int sk_toolpage_flag_notice(struct sk_buf *out, const struct sk_card *c,
+int sk_toolpage_flag_notice(struct sk_buf *out, const struct sk_scorecard *c,
                             int name_tool) {
   size_t i;
   int rc = 0;
 
   if (!c->flagged)
     return 0;
-  ADD(sk_buf_adds(out, "<div class=\"flag\" role=\"note\" "
-                       "style=\"" FLAG_BOX_STYLE "\">\n"
-                       "<p style=\"margin:0;font-size:1.05rem\"><strong "
-                       "style=\"color:var(--split)\">Flagged for the "
-                       "editor:</strong> "));
+  SK_BUF_TRY(rc,
+             sk_buf_adds(out, "<div class=\"flag\" role=\"note\" "
+                              "style=\"" FLAG_BOX_STYLE "\">\n"
+                              "<p style=\"margin:0;font-size:1.05rem\"><strong "
+                              "style=\"color:var(--split)\">Flagged for the "
+                              "editor:</strong> "));
   if (name_tool) {
-    ADD(sk_buf_adds(out, "the submission of <strong>"));
-    ADD(sk_html_escape(out, c->name));
-    ADD(sk_buf_adds(out, "</strong>"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "the submission of <strong>"));
+    SK_BUF_TRY(rc, sk_html_escape(out, c->tool->name));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</strong>"));
   } else {
-    ADD(sk_buf_adds(out, "this submission"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "this submission"));
   }
-  ADD(sk_buf_adds(out, " looks like it addresses the model; it was reviewed "
-                       "anyway.</p>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(
+                     out, " looks like it addresses the model; it was reviewed "
+                          "anyway.</p>\n"));
   if (c->nfindings > 0) {
-    ADD(sk_buf_printf(out,
-                      "<p style=\"margin:.5em 0 0\">What the "
-                      "prompt-injection detector matched (%zu):</p>\n"
-                      "<ul style=\"margin:.25em 0 0;padding-left:1.2em\">\n",
-                      c->nfindings));
+    SK_BUF_TRY(rc, sk_buf_printf(
+                       out,
+                       "<p style=\"margin:.5em 0 0\">What the "
+                       "prompt-injection detector matched (%zu):</p>\n"
+                       "<ul style=\"margin:.25em 0 0;padding-left:1.2em\">\n",
+                       c->nfindings));
     for (i = 0; i < c->nfindings; i++) {
-      const struct sk_card_finding *f = &c->findings[i];
+      const struct sk_scorecard_finding *f = &c->findings[i];
       /* "rule in field:", then the excerpt on a line of its own. */
-      ADD(sk_buf_adds(out, "<li><code style=\"" FLAG_MONO "\">"));
-      ADD(sk_html_escape(out, f->rule));
-      ADD(sk_buf_adds(out, "</code> in "));
-      ADD(sk_html_escape(out, f->field));
-      ADD(sk_buf_adds(out, ":<code style=\"" FLAG_EXCERPT_STYLE "\">"));
-      ADD(sk_html_escape(out, f->excerpt));
-      ADD(sk_buf_adds(out, "</code></li>\n"));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "<li><code style=\"" FLAG_MONO "\">"));
+      SK_BUF_TRY(rc, sk_html_escape(out, f->rule));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "</code> in "));
+      SK_BUF_TRY(rc, sk_html_escape(out, f->field));
+      SK_BUF_TRY(rc,
+                 sk_buf_adds(out, ":<code style=\"" FLAG_EXCERPT_STYLE "\">"));
+      SK_BUF_TRY(rc, sk_html_escape(out, f->excerpt));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "</code></li>\n"));
     }
-    ADD(sk_buf_adds(out, "</ul>\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</ul>\n"));
   }
-  ADD(sk_buf_adds(out, "</div>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</div>\n"));
   return rc;
 }
 
-int sk_toolpage_flag_marker(struct sk_buf *out, const struct sk_card *c) {
+int sk_toolpage_flag_marker(struct sk_buf *out, const struct sk_scorecard *c) {
   if (!c->flagged)
     return 0;
   /* Outlined, unlike the filled verdict badges it may sit beside. */
@@ -110,8 +108,8 @@ static int stat(struct sk_buf *out, const char *label, const char *value,
                 int text) {
   int rc = sk_buf_printf(out, "<div><dt>%s</dt><dd%s>", label,
                          text ? " class=\"text\"" : "");
-  ADD(sk_html_escape(out, value));
-  ADD(sk_buf_adds(out, "</dd></div>\n"));
+  SK_BUF_TRY(rc, sk_html_escape(out, value));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</dd></div>\n"));
   return rc;
 }
 
@@ -121,54 +119,56 @@ static int fact(struct sk_buf *out, const char *label, const char *value) {
   if (value == NULL)
     return 0;
   rc = sk_buf_printf(out, "<tr><th scope=\"row\">%s</th><td>", label);
-  ADD(sk_html_escape(out, value));
-  ADD(sk_buf_adds(out, "</td></tr>\n"));
+  SK_BUF_TRY(rc, sk_html_escape(out, value));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</td></tr>\n"));
   return rc;
 }
 
-static int review(struct sk_buf *out, const struct sk_card_review *r) {
+static int review(struct sk_buf *out, const struct sk_review *r) {
   char score[64];
   int rc = 0;
   size_t j;
 
   sk_card_score_text(r, score, sizeof(score));
-  ADD(sk_buf_adds(out, "<article class=\"review\">\n<header><h3>"));
-  ADD(sk_html_escape(out, r->display_name));
-  ADD(sk_buf_adds(out, "</h3>"));
-  if (r->ok) {
-    ADD(sk_html_badge(out, r->verdict, score));
-    ADD(sk_buf_printf(out,
-                      "</header>\n<div class=\"bar\" aria-hidden=\"true\">"
-                      "<span style=\"width:%d%%\"></span></div>\n<p>",
-                      r->score));
-    ADD(sk_html_escape(out, r->review));
-    ADD(sk_buf_adds(out, "</p>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<article class=\"review\">\n<header><h3>"));
+  SK_BUF_TRY(rc, sk_html_escape(out, r->persona->display_name));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</h3>"));
+  if ((r->status == SK_REVIEW_OK)) {
+    SK_BUF_TRY(rc, sk_html_badge(out, r->verdict, score));
+    SK_BUF_TRY(
+        rc, sk_buf_printf(out,
+                          "</header>\n<div class=\"bar\" aria-hidden=\"true\">"
+                          "<span style=\"width:%d%%\"></span></div>\n<p>",
+                          r->score));
+    SK_BUF_TRY(rc, sk_html_escape(out, r->text));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</p>\n"));
   } else {
-    ADD(sk_html_badge(out, NULL, "failed"));
-    ADD(sk_buf_adds(out, "</header>\n<p class=\"failed\">No review: "));
+    SK_BUF_TRY(rc, sk_html_badge(out, NULL, "failed"));
+    SK_BUF_TRY(rc,
+               sk_buf_adds(out, "</header>\n<p class=\"failed\">No review: "));
     if (r->attempts > 0)
-      ADD(sk_buf_printf(out, "failed after %d attempt%s.", r->attempts,
-                        r->attempts == 1 ? "" : "s"));
+      SK_BUF_TRY(rc, sk_buf_printf(out, "failed after %d attempt%s.",
+                                   r->attempts, r->attempts == 1 ? "" : "s"));
     else
-      ADD(sk_buf_adds(out, "the review failed."));
-    ADD(sk_buf_adds(out, "</p>\n"));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "the review failed."));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</p>\n"));
     if (r->nerrors > 0) {
-      ADD(sk_buf_adds(out, "<ul>\n"));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "<ul>\n"));
       for (j = 0; j < r->nerrors; j++) {
-        ADD(sk_buf_adds(out, "<li>"));
-        ADD(sk_html_escape(out, r->errors[j]));
-        ADD(sk_buf_adds(out, "</li>\n"));
+        SK_BUF_TRY(rc, sk_buf_adds(out, "<li>"));
+        SK_BUF_TRY(rc, sk_html_escape(out, r->errors[j]));
+        SK_BUF_TRY(rc, sk_buf_adds(out, "</li>\n"));
       }
-      ADD(sk_buf_adds(out, "</ul>\n"));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "</ul>\n"));
     }
   }
-  ADD(sk_buf_adds(out, "</article>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</article>\n"));
   return rc;
 }
 
 /* "Reviews written by M1 (Builder, Skeptic) and M2 (Founder)": each model
  * once, in panel order, with the reviewers that used it. */
-static int models_line(struct sk_buf *out, const struct sk_card *c) {
+static int models_line(struct sk_buf *out, const struct sk_scorecard *c) {
   size_t i;
   size_t j;
   size_t shown = 0;
@@ -176,7 +176,7 @@ static int models_line(struct sk_buf *out, const struct sk_card *c) {
 
   if (c->nreviews == 0)
     return 0;
-  ADD(sk_buf_adds(out, "<p>Reviews written by "));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<p>Reviews written by "));
   for (i = 0; i < c->nreviews; i++) {
     const char *m = c->reviews[i].model;
     int first = 1;
@@ -189,29 +189,30 @@ static int models_line(struct sk_buf *out, const struct sk_card *c) {
     if (j < i)
       continue; /* this model was listed with an earlier reviewer */
     if (shown > 0)
-      ADD(sk_buf_adds(out, "; "));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "; "));
     shown++;
-    ADD(sk_buf_adds(out, "<strong>"));
-    ADD(sk_html_escape(out, m != NULL ? m : "an unrecorded model"));
-    ADD(sk_buf_adds(out, "</strong> ("));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<strong>"));
+    SK_BUF_TRY(rc, sk_html_escape(out, m != NULL ? m : "an unrecorded model"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</strong> ("));
     for (j = i; j < c->nreviews; j++) {
       const char *mj = c->reviews[j].model;
       if (!((m == NULL && mj == NULL) ||
             (m != NULL && mj != NULL && strcmp(m, mj) == 0)))
         continue;
       if (!first)
-        ADD(sk_buf_adds(out, ", "));
+        SK_BUF_TRY(rc, sk_buf_adds(out, ", "));
       first = 0;
-      ADD(sk_html_escape(out, c->reviews[j].display_name));
+      SK_BUF_TRY(rc, sk_html_escape(out, c->reviews[j].persona->display_name));
     }
-    ADD(sk_buf_adds(out, ")"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, ")"));
   }
-  ADD(sk_buf_adds(out, ".</p>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, ".</p>\n"));
   return rc;
 }
 
-int sk_toolpage_html(const struct sk_card *c, const struct sk_toolpage_opts *o,
-                     struct sk_buf *out, struct sk_error *err) {
+int sk_toolpage_html(const struct sk_scorecard *c,
+                     const struct sk_toolpage_opts *o, struct sk_buf *out,
+                     struct sk_error *err) {
   static const struct sk_toolpage_opts none = {NULL, NULL, 0};
   struct sk_html_page page;
   struct sk_buf title;
@@ -228,110 +229,118 @@ int sk_toolpage_html(const struct sk_card *c, const struct sk_toolpage_opts *o,
   sk_card_community_text(c, community, sizeof(community));
   sk_buf_init(&title, 4096);
   /* The title is plain text; the frame escapes it. */
-  ADD(sk_buf_printf(&title, "%s: %s, panel review · shipskip", c->name,
-                    c->label));
+  SK_BUF_TRY(rc, sk_buf_printf(&title, "%s: %s, panel review · shipskip",
+                               c->tool->name, c->panel.label));
   page.title = sk_buf_str(&title);
-  page.description = c->tagline;
+  page.description = c->tool->tagline;
   page.home_href = o->home_href;
-  ADD(sk_html_page_begin(out, &page));
+  SK_BUF_TRY(rc, sk_html_page_begin(out, &page));
 
   if (o->home_href != NULL) {
-    ADD(sk_buf_adds(out, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\">"
-                         "<a href=\""));
-    ADD(sk_html_escape(out, o->home_href));
-    ADD(sk_buf_adds(out, "\">All tools</a> / "));
-    ADD(sk_html_escape(out, c->name));
-    ADD(sk_buf_adds(out, "</nav>\n"));
+    SK_BUF_TRY(
+        rc, sk_buf_adds(out, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\">"
+                             "<a href=\""));
+    SK_BUF_TRY(rc, sk_html_escape(out, o->home_href));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "\">All tools</a> / "));
+    SK_BUF_TRY(rc, sk_html_escape(out, c->tool->name));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</nav>\n"));
   }
-  ADD(sk_buf_adds(out, "<article>\n<header>\n"));
-  if (c->category != NULL) {
-    ADD(sk_buf_adds(out, "<p class=\"eyebrow\">"));
-    ADD(sk_html_escape(out, c->category));
-    ADD(sk_buf_adds(out, "</p>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<article>\n<header>\n"));
+  if (c->tool->category != NULL) {
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<p class=\"eyebrow\">"));
+    SK_BUF_TRY(rc, sk_html_escape(out, c->tool->category));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</p>\n"));
   }
-  ADD(sk_buf_adds(out, "<h1>"));
-  ADD(sk_html_escape(out, c->name));
-  ADD(sk_buf_adds(out, "</h1>\n"));
-  if (c->tagline != NULL) {
-    ADD(sk_buf_adds(out, "<p class=\"lede\">"));
-    ADD(sk_html_escape(out, c->tagline));
-    ADD(sk_buf_adds(out, "</p>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<h1>"));
+  SK_BUF_TRY(rc, sk_html_escape(out, c->tool->name));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</h1>\n"));
+  if (c->tool->tagline != NULL) {
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<p class=\"lede\">"));
+    SK_BUF_TRY(rc, sk_html_escape(out, c->tool->tagline));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</p>\n"));
   }
-  ADD(sk_buf_adds(out, "<p class=\"verdict\"><span class=\"eyebrow\">Panel "
-                       "verdict</span> <span class=\"badge big "));
-  ADD(sk_buf_adds(out, sk_html_verdict_class(c->verdict)));
-  ADD(sk_buf_adds(out, "\">"));
-  ADD(sk_html_escape(out, c->label));
-  ADD(sk_buf_adds(out, "</span></p>\n</header>\n"));
+  SK_BUF_TRY(
+      rc, sk_buf_adds(out, "<p class=\"verdict\"><span class=\"eyebrow\">Panel "
+                           "verdict</span> <span class=\"badge big "));
+  SK_BUF_TRY(rc, sk_buf_adds(out, sk_html_verdict_class(c->panel.verdict)));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\">"));
+  SK_BUF_TRY(rc, sk_html_escape(out, c->panel.label));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</span></p>\n</header>\n"));
   /* Before any figure: the editor reads the flag before the scores. */
-  ADD(sk_toolpage_flag_notice(out, c, 0));
-  ADD(sk_buf_adds(out, "<dl class=\"stats\">\n"));
-  ADD(stat(out, "Panel ship", pct, 0));
-  ADD(stat(out, "Mean score", mean, 0));
-  ADD(stat(out, "Community", community, 1));
-  ADD(stat(out, "Entry", c->entry != NULL ? c->entry : "—", 0));
-  ADD(sk_buf_adds(out, "</dl>\n"));
+  SK_BUF_TRY(rc, sk_toolpage_flag_notice(out, c, 0));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<dl class=\"stats\">\n"));
+  SK_BUF_TRY(rc, stat(out, "Panel ship", pct, 0));
+  SK_BUF_TRY(rc, stat(out, "Mean score", mean, 0));
+  SK_BUF_TRY(rc, stat(out, "Community", community, 1));
+  SK_BUF_TRY(
+      rc, stat(out, "Entry", c->tool->entry != NULL ? c->tool->entry : "—", 0));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</dl>\n"));
 
-  ADD(sk_buf_adds(out, "<section aria-labelledby=\"about\">\n<h2 "
-                       "id=\"about\">About</h2>\n"));
-  if (c->description != NULL) {
-    ADD(sk_buf_adds(out, "<p class=\"about\">"));
-    ADD(sk_html_escape(out, c->description));
-    ADD(sk_buf_adds(out, "</p>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<section aria-labelledby=\"about\">\n<h2 "
+                                  "id=\"about\">About</h2>\n"));
+  if (c->tool->description != NULL) {
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<p class=\"about\">"));
+    SK_BUF_TRY(rc, sk_html_escape(out, c->tool->description));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</p>\n"));
   }
-  ADD(sk_buf_adds(out, "<div class=\"table-wrap\"><table>\n<caption>At a "
-                       "glance</caption>\n<tbody>\n"));
-  ADD(fact(out, "Panel verdict", c->label));
-  ADD(fact(out, "Community", community));
-  ADD(fact(out, "Pricing", c->pricing));
-  ADD(fact(out, "Best for", c->best_for));
-  ADD(fact(out, "Category", c->category));
-  ADD(fact(out, "Entry", c->entry));
-  if (c->url != NULL) {
-    ADD(sk_buf_adds(out, "<tr><th scope=\"row\">Website</th><td>"));
-    ADD(sk_html_link(out, c->url, NULL));
-    ADD(sk_buf_adds(out, "</td></tr>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out,
+                             "<div class=\"table-wrap\"><table>\n<caption>At a "
+                             "glance</caption>\n<tbody>\n"));
+  SK_BUF_TRY(rc, fact(out, "Panel verdict", c->panel.label));
+  SK_BUF_TRY(rc, fact(out, "Community", community));
+  SK_BUF_TRY(rc, fact(out, "Pricing", c->tool->pricing));
+  SK_BUF_TRY(rc, fact(out, "Best for", c->tool->best_for));
+  SK_BUF_TRY(rc, fact(out, "Category", c->tool->category));
+  SK_BUF_TRY(rc, fact(out, "Entry", c->tool->entry));
+  if (c->tool->url != NULL) {
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<tr><th scope=\"row\">Website</th><td>"));
+    SK_BUF_TRY(rc, sk_html_link(out, c->tool->url, NULL));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</td></tr>\n"));
   }
-  ADD(sk_buf_adds(out, "</tbody>\n</table></div>\n</section>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</tbody>\n</table></div>\n</section>\n"));
 
-  ADD(sk_buf_adds(out, "<section aria-labelledby=\"scorecard\">\n<h2 "
-                       "id=\"scorecard\">Reviewer scorecard</h2>\n"));
+  SK_BUF_TRY(rc,
+             sk_buf_adds(out, "<section aria-labelledby=\"scorecard\">\n<h2 "
+                              "id=\"scorecard\">Reviewer scorecard</h2>\n"));
   if (c->nreviews == 0)
-    ADD(sk_buf_adds(out, "<p class=\"absent\">No reviews yet.</p>\n"));
-  ADD(sk_buf_adds(out, "<div class=\"reviews\">\n"));
+    SK_BUF_TRY(rc,
+               sk_buf_adds(out, "<p class=\"absent\">No reviews yet.</p>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<div class=\"reviews\">\n"));
   for (i = 0; i < c->nreviews; i++)
-    ADD(review(out, &c->reviews[i]));
-  ADD(sk_buf_adds(out, "</div>\n</section>\n"));
+    SK_BUF_TRY(rc, review(out, &c->reviews[i]));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</div>\n</section>\n"));
 
   if (o->ncompared > 0) {
-    ADD(sk_buf_adds(out, "<section aria-labelledby=\"compared\">\n<h2 "
-                         "id=\"compared\">Compared with</h2>\n<ul "
-                         "class=\"plain\">\n"));
+    SK_BUF_TRY(rc,
+               sk_buf_adds(out, "<section aria-labelledby=\"compared\">\n<h2 "
+                                "id=\"compared\">Compared with</h2>\n<ul "
+                                "class=\"plain\">\n"));
     for (i = 0; i < o->ncompared; i++) {
-      ADD(sk_buf_adds(out, "<li><a href=\""));
-      ADD(sk_html_escape(out, o->compared[i].href));
-      ADD(sk_buf_adds(out, "\">"));
-      ADD(sk_html_escape(out, c->name));
-      ADD(sk_buf_adds(out, " vs "));
-      ADD(sk_html_escape(out, o->compared[i].text));
-      ADD(sk_buf_adds(out, "</a></li>\n"));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "<li><a href=\""));
+      SK_BUF_TRY(rc, sk_html_escape(out, o->compared[i].href));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "\">"));
+      SK_BUF_TRY(rc, sk_html_escape(out, c->tool->name));
+      SK_BUF_TRY(rc, sk_buf_adds(out, " vs "));
+      SK_BUF_TRY(rc, sk_html_escape(out, o->compared[i].text));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "</a></li>\n"));
     }
-    ADD(sk_buf_adds(out, "</ul>\n</section>\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</ul>\n</section>\n"));
   }
 
-  ADD(sk_buf_adds(out, "<footer class=\"page quiet\">\n"));
-  ADD(models_line(out, c));
-  ADD(sk_buf_adds(out, "<p>Tokens: "));
-  ADD(sk_toolpage_grouped(out, c->prompt_tokens));
-  ADD(sk_buf_adds(out, " in · "));
-  ADD(sk_toolpage_grouped(out, c->completion_tokens));
-  ADD(sk_buf_adds(out, " out"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<footer class=\"page quiet\">\n"));
+  SK_BUF_TRY(rc, models_line(out, c));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<p>Tokens: "));
+  SK_BUF_TRY(rc, sk_toolpage_grouped(out, c->prompt_tokens));
+  SK_BUF_TRY(rc, sk_buf_adds(out, " in · "));
+  SK_BUF_TRY(rc, sk_toolpage_grouped(out, c->completion_tokens));
+  SK_BUF_TRY(rc, sk_buf_adds(out, " out"));
   if (c->has_cost)
-    ADD(sk_buf_printf(out, " · estimated cost $%.4f", c->cost_usd));
-  ADD(sk_buf_adds(out, ".</p>\n</footer>\n</article>\n"));
-  ADD(sk_html_page_end(out));
+    SK_BUF_TRY(rc, sk_buf_printf(out, " · estimated cost $%.4f", c->cost_usd));
+  SK_BUF_TRY(rc, sk_buf_adds(out, ".</p>\n</footer>\n</article>\n"));
+  SK_BUF_TRY(rc, sk_html_page_end(out));
   sk_buf_cleanup(&title);
   if (rc != 0)
-    return sk_error_set(err, rc, "%s: tool page: %s", c->slug, sk_strerror(rc));
+    return sk_error_set(err, rc, "%s: tool page: %s", c->tool->slug,
+                        sk_strerror(rc));
   return 0;
 }

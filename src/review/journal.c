@@ -1,5 +1,9 @@
-/* journal.c: the append-only review journal (see journal.h). */
+/* journal.c: the append-only review journal (see journal.h). A line is the
+ * tool's slug and one review; the review part is written and read by the
+ * review codec (model/review.h), so a journaled review passes the same
+ * checks as a review in a scorecard. */
 #include "shipskip/review/journal.h"
+#include "shipskip/model/review.h"
 #include "shipskip/util/strmap.h"
 
 #include <cJSON.h>
@@ -62,100 +66,38 @@ static int index_put(struct sk_journal *j, char *key, off_t off, size_t len,
   return 0;
 }
 
-static const char *get_str(const cJSON *o, const char *k) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static long get_num(const cJSON *o, const char *k, long dflt) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  /* Converting a double past LONG_MAX to long is undefined behaviour (found
-   * by fuzzing); no field of a review is that large, so treat it as absent. */
-  return cJSON_IsNumber(v) && v->valuedouble > -1e15 && v->valuedouble < 1e15
-             ? (long)v->valuedouble
-             : dflt;
-}
-
 int sk_journal_parse_line(const char *line, size_t len, char **slug,
                           char **persona_name, char inputs[65],
                           struct sk_review *r) {
   cJSON *root = cJSON_ParseWithLengthOpts(line, len, NULL, 0);
-  const char *tool;
-  const char *persona;
-  const char *in;
-  const char *status;
-  const cJSON *errs;
-  const cJSON *item;
-  int rc = SK_EPARSE;
+  struct sk_persona p;
+  int rc;
 
+  memset(&p, 0, sizeof(p));
   memset(r, 0, sizeof(*r));
   *slug = NULL;
   *persona_name = NULL;
   if (root == NULL)
     return SK_EPARSE;
-  tool = get_str(root, "tool");
-  persona = get_str(root, "persona");
-  in = get_str(root, "inputs");
-  status = get_str(root, "status");
-  if (tool == NULL || persona == NULL || in == NULL || strlen(in) != 64 ||
-      status == NULL)
-    goto out;
-  if (strcmp(status, "ok") == 0) {
-    const char *verdict = get_str(root, "verdict");
-    const char *review = get_str(root, "review");
-    long score = get_num(root, "score", -1);
-    if (verdict == NULL || review == NULL || score < 0 || score > 100 ||
-        (strcmp(verdict, "ship") != 0 && strcmp(verdict, "skip") != 0))
-      goto out;
-    r->status = SK_REVIEW_OK;
-    r->score = (int)score;
-    memcpy(r->verdict, verdict, 5);
-    r->text = strdup(review);
-    if (r->text == NULL)
-      goto nomem;
-  } else if (strcmp(status, "failed") == 0) {
-    r->status = SK_REVIEW_FAILED;
-  } else {
-    goto out;
-  }
-  r->attempts = (int)get_num(root, "attempts", 0);
-  r->retries = (int)get_num(root, "retries", 0);
-  r->prompt_tokens = get_num(root, "prompt_tokens", 0);
-  r->completion_tokens = get_num(root, "completion_tokens", 0);
-  {
-    const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "cost_usd");
-    r->cost_usd = cJSON_IsNumber(c) ? c->valuedouble : -1;
-  }
-  if (get_str(root, "provider") != NULL &&
-      (r->provider = strdup(get_str(root, "provider"))) == NULL)
-    goto nomem;
-  if (get_str(root, "model") != NULL &&
-      (r->model = strdup(get_str(root, "model"))) == NULL)
-    goto nomem;
-  errs = cJSON_GetObjectItemCaseSensitive(root, "errors");
-  cJSON_ArrayForEach(item, errs) {
-    if (cJSON_IsString(item) && sk_review_add_error(r, item->valuestring))
-      goto nomem;
-  }
-  *slug = strdup(tool);
-  *persona_name = strdup(persona);
-  if (*slug == NULL || *persona_name == NULL)
-    goto nomem;
-  memcpy(inputs, in, 65);
-  rc = 0;
-  goto out;
-nomem:
-  rc = SK_ENOMEM;
-out:
+  /* The line is the line's "tool" and a review in the journal layout,
+   * read by the review codec with the checks a scorecard's reviews get. */
+  rc = sk_review_get_str(root, "tool", 1, "journal", "tool", slug, NULL);
+  if (rc == 0)
+    rc = sk_review_from_json(root, SK_REVIEW_IN_JOURNAL, "journal", "line", &p,
+                             r, NULL);
   cJSON_Delete(root);
+  free(p.display_name);
   if (rc != 0) {
     sk_review_cleanup(r);
+    free(p.name);
     free(*slug);
-    free(*persona_name);
     *slug = NULL;
-    *persona_name = NULL;
+    return rc == SK_ENOMEM ? SK_ENOMEM : SK_EPARSE;
   }
-  return rc;
+  r->persona = NULL;
+  *persona_name = p.name;
+  memcpy(inputs, r->inputs, 65);
+  return 0;
 }
 
 /* Reads the journal into the index; cuts a torn last line off. */
@@ -304,41 +246,18 @@ int sk_journal_append(struct sk_journal *j, const char *slug,
                       const char *inputs, const struct sk_review *r,
                       struct sk_error *err) {
   cJSON *o = cJSON_CreateObject();
-  cJSON *errs;
   char *text = NULL;
   struct stat st;
   size_t len;
   size_t done = 0;
-  size_t i;
-  int ok = r->status == SK_REVIEW_OK;
   int rc = 0;
 
   if (o == NULL)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
+  /* The line's "tool", then the review in the journal layout. */
   if (!cJSON_AddStringToObject(o, "tool", slug) ||
-      !cJSON_AddStringToObject(o, "persona", r->persona->name) ||
-      !cJSON_AddStringToObject(o, "inputs", inputs) ||
-      !cJSON_AddStringToObject(o, "status", ok ? "ok" : "failed") ||
-      (ok && (!cJSON_AddNumberToObject(o, "score", r->score) ||
-              !cJSON_AddStringToObject(o, "verdict", r->verdict) ||
-              !cJSON_AddStringToObject(o, "review", r->text))) ||
-      !cJSON_AddStringToObject(o, "provider", r->provider ? r->provider : "") ||
-      !cJSON_AddStringToObject(o, "model", r->model ? r->model : "") ||
-      !cJSON_AddNumberToObject(o, "attempts", r->attempts) ||
-      !cJSON_AddNumberToObject(o, "retries", r->retries) ||
-      !cJSON_AddNumberToObject(o, "prompt_tokens", (double)r->prompt_tokens) ||
-      !cJSON_AddNumberToObject(o, "completion_tokens",
-                               (double)r->completion_tokens) ||
-      (r->cost_usd >= 0 ? !cJSON_AddNumberToObject(o, "cost_usd", r->cost_usd)
-                        : !cJSON_AddNullToObject(o, "cost_usd")) ||
-      (errs = cJSON_AddArrayToObject(o, "errors")) == NULL)
+      sk_review_to_json(o, r, inputs, SK_REVIEW_IN_JOURNAL) != 0)
     goto nomem;
-  for (i = 0; i < r->nerrors; i++) {
-    cJSON *s = cJSON_CreateString(r->errors[i]);
-    if (s == NULL)
-      goto nomem;
-    cJSON_AddItemToArray(errs, s);
-  }
   text = cJSON_PrintUnformatted(o);
   if (text == NULL)
     goto nomem;

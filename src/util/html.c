@@ -11,12 +11,6 @@
 
 /* Appends while nothing has failed, so the first error is the one returned.
  */
-#define ADD(expr)                                                              \
-  do {                                                                         \
-    if (rc == 0)                                                               \
-      rc = (expr);                                                             \
-  } while (0)
-
 int sk_html_escape(struct sk_buf *out, const char *s) {
   const char *p;
   const char *run;
@@ -310,42 +304,45 @@ int sk_html_page_begin(struct sk_buf *out, const struct sk_html_page *p) {
   size_t i;
   int rc = 0;
 
-  ADD(sk_buf_adds(out,
-                  "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-                  "<meta charset=\"utf-8\">\n"
-                  "<meta name=\"viewport\" content=\"width=device-width, "
-                  "initial-scale=1\">\n"
-                  "<meta name=\"color-scheme\" content=\"light dark\">\n"
-                  /* Nothing but the inline style may load or run. */
-                  "<meta http-equiv=\"Content-Security-Policy\" "
-                  "content=\"default-src 'none'; style-src 'unsafe-inline'; "
-                  "base-uri 'none'; form-action 'none'\">\n"
-                  "<meta name=\"referrer\" content=\"no-referrer\">\n"
-                  "<meta name=\"generator\" content=\"shipskip\">\n"
-                  "<title>"));
-  ADD(sk_html_escape(out, p->title));
-  ADD(sk_buf_adds(out, "</title>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(
+                     out,
+                     "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+                     "<meta charset=\"utf-8\">\n"
+                     "<meta name=\"viewport\" content=\"width=device-width, "
+                     "initial-scale=1\">\n"
+                     "<meta name=\"color-scheme\" content=\"light dark\">\n"
+                     /* Nothing but the inline style may load or run. */
+                     "<meta http-equiv=\"Content-Security-Policy\" "
+                     "content=\"default-src 'none'; style-src 'unsafe-inline'; "
+                     "base-uri 'none'; form-action 'none'\">\n"
+                     "<meta name=\"referrer\" content=\"no-referrer\">\n"
+                     "<meta name=\"generator\" content=\"shipskip\">\n"
+                     "<title>"));
+  SK_BUF_TRY(rc, sk_html_escape(out, p->title));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</title>\n"));
   if (p->description != NULL) {
-    ADD(sk_buf_adds(out, "<meta name=\"description\" content=\""));
-    ADD(sk_html_escape(out, p->description));
-    ADD(sk_buf_adds(out, "\">\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<meta name=\"description\" content=\""));
+    SK_BUF_TRY(rc, sk_html_escape(out, p->description));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "\">\n"));
   }
-  ADD(sk_buf_adds(out, "<style>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<style>\n"));
   for (i = 0; i < sizeof(CSS) / sizeof(CSS[0]); i++)
-    ADD(sk_buf_adds(out, CSS[i]));
-  ADD(sk_buf_adds(out, "</style>\n</head>\n<body>\n"
-                       "<header class=\"site\"><div class=\"wrap\">"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, CSS[i]));
+  SK_BUF_TRY(rc,
+             sk_buf_adds(out, "</style>\n</head>\n<body>\n"
+                              "<header class=\"site\"><div class=\"wrap\">"));
   if (p->home_href != NULL) {
-    ADD(sk_buf_adds(out, "<a class=\"brand\" href=\""));
-    ADD(sk_html_escape(out, p->home_href));
-    ADD(sk_buf_adds(out, "\">ship<span>skip</span></a>"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<a class=\"brand\" href=\""));
+    SK_BUF_TRY(rc, sk_html_escape(out, p->home_href));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "\">ship<span>skip</span></a>"));
   } else {
-    ADD(sk_buf_adds(out, "<span class=\"brand\">ship<span>skip</span>"
-                         "</span>"));
+    SK_BUF_TRY(rc,
+               sk_buf_adds(out, "<span class=\"brand\">ship<span>skip</span>"
+                                "</span>"));
   }
-  ADD(sk_buf_adds(out, "<span class=\"strap\">Panel reviews of new "
-                       "software tools</span></div></header>\n"
-                       "<main class=\"wrap\">\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<span class=\"strap\">Panel reviews of new "
+                                  "software tools</span></div></header>\n"
+                                  "<main class=\"wrap\">\n"));
   return rc;
 }
 

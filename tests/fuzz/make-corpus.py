@@ -13,6 +13,7 @@ corpus in build-fuzz/corpus/ (scripts/fuzz.sh), which is not checked in.
   injection samples' text fields          tool text      -> inject
   a journal written from the fixture reviews             -> journal
   edits of the sample draft, README.md, a bare draft     -> draft
+  scorecards in the documented shape, tests/data/publish -> scorecard
 """
 import glob
 import hashlib
@@ -168,6 +169,83 @@ def main():
     put("journal", "journal-torn", "\n".join(lines) + "\n" + failed[:50])
 
     draft_corpus()
+    scorecard_corpus()
+
+
+def scorecard_corpus():
+    """scorecard: a scorecard in the shape docs/SCORECARD.md documents, made
+    from the fixture reviews; one with a failed review, history and an edit;
+    one with no accepted review; the hostile publishing sample; broken ones
+    (a score out of range, a flag that hides its findings)."""
+    def review(persona, score, verdict, text):
+        ok = score is not None
+        return {"persona": persona, "display_name": persona.capitalize(),
+                "score": score, "verdict": verdict, "review": text,
+                "provider": "openai", "model": "gpt-4o-mini",
+                "attempts": 1 if ok else 3, "retries": 0,
+                "status": "ok" if ok else "failed",
+                "inputs": hashlib.sha256(persona.encode()).hexdigest(),
+                "errors": [] if ok else ["no VERDICT line"],
+                "usage": {"prompt_tokens": 640, "completion_tokens": 240,
+                          "cost_usd": 0.00024}}
+
+    texts = [read(p).decode("utf-8").split("REVIEW:")[-1].strip()
+             for p in src("fixtures", "reviews", "*", "*.txt")[:4]]
+    reviews = [review(n, 70 + i, "ship" if i < 3 else "skip", texts[i])
+               for i, n in enumerate(PANEL)]
+
+    def card(reviews, **extra):
+        ok = [r for r in reviews if r["status"] == "ok"]
+        ships = sum(1 for r in ok if r["verdict"] == "ship")
+        n = len(ok)
+        verdict = (None if n == 0 else "Ship" if ships > n - ships else
+                   "Skip" if ships < n - ships else "Split")
+        d = {"schema": "shipskip.scorecard/1",
+             "tool": {"slug": "code-llama-4", "name": "Code Llama 4",
+                      "tagline": "Open weights", "category": "Developer Tools",
+                      "pricing": "Free", "entry": "Free", "best_for": "Teams",
+                      "url": "https://example.com/", "description": "A tool."},
+             "panel": {"verdict": verdict,
+                       "label": "%s · %d ship / %d skip" % (
+                           verdict or "No verdict", ships, n - ships),
+                       "ships": ships, "skips": n - ships,
+                       "failed": len(reviews) - n, "reviewers": n,
+                       "ship_percent": (ships * 200 + n) // (2 * n) if n
+                       else None,
+                       "mean_score": round(sum(r["score"] for r in ok) / n, 1)
+                       if n else None,
+                       "complete": n == len(reviews) and n > 0},
+             "injection": {"flagged": False, "findings": []},
+             "community": {"ship": 255, "skip": 157},
+             "usage": {"prompt_tokens": 640 * len(reviews),
+                       "completion_tokens": 240 * len(reviews),
+                       "cost_usd": 0.00024 * len(reviews)},
+             "reviews": reviews}
+        d.update(extra)
+        return json.dumps(d, indent=2, ensure_ascii=False) + "\n"
+
+    put("scorecard", "complete.json", card(reviews))
+    edited = [dict(r) for r in reviews]
+    edited[1] = dict(edited[1], edited=True, score=40, verdict="skip")
+    edited[2] = review("futurist", None, None, None)
+    put("scorecard", "history.json", card(edited, history=[
+        {"persona": "skeptic", "score": 71, "verdict": "ship",
+         "review": texts[1], "model": "gpt-4o-mini",
+         "replaced_at": "2026-11-21T07:30:00Z", "reason": "edited"},
+        {"persona": "futurist", "score": None, "verdict": None,
+         "review": None, "model": None,
+         "replaced_at": "2026-11-22T07:30:00Z", "reason": "redo"}],
+        generated_at="2026-11-22T07:30:00Z"))
+    put("scorecard", "no-verdict.json",
+        card([review(n, None, None, None) for n in PANEL], injection=None,
+             community=None))
+    put("scorecard", "evil-tool.json",
+        read(os.path.join(ROOT, "tests", "data", "publish", "evil-tool.json")))
+    put("scorecard", "broken-score.json",
+        card(reviews).replace('"score": 70', '"score": 140', 1))
+    put("scorecard", "broken-flag.json", card(reviews, injection={
+        "flagged": False, "findings": [
+            {"rule": "r", "field": "description", "excerpt": "e"}]}))
 
 
 def draft_corpus():

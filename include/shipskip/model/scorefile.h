@@ -3,14 +3,15 @@
  * The file is kept as its JSON tree, so a change touches only the keys it
  * must: every other key keeps its value and its place, and printing the
  * tree again (jsonfmt.h) gives the file back byte for byte. Beside the
- * tree, the scorecard is held as the structs scorecard.c renders from — the
- * tool, one review per reviewer, the community votes and the injection
- * findings — so the Markdown draft can be rendered again exactly as the
- * review path wrote it. Reviewers are the file's own: their persona names
- * and display names come from the scorecard, not from persona files.
+ * tree, the scorecard is held as the scorecard codec reads it (struct
+ * sk_scorecard: the tool, one review per reviewer, the community votes and
+ * the injection findings), so the Markdown draft can be rendered again
+ * exactly as the review path wrote it. Reviewers are the file's own: their
+ * persona names and display names come from the scorecard, not from
+ * persona files.
  *
- * The file is checked as the publishing code checks it (sk_card_parse():
- * types, ranges, UTF-8) before anything is read from it.
+ * The file is read by the one scorecard reader (sk_scorecard_parse()), with
+ * the checks and the size cap (SK_SCORECARD_CAP) every user shares.
  *
  * History: a changed review's previous values are appended to the
  * top-level "history" array as {persona, score, verdict, review, model,
@@ -31,32 +32,19 @@
 #include <cJSON.h>
 #include <stddef.h>
 
-/* Largest scorecard file read. */
-#define SK_SCOREFILE_CAP (16u * 1024 * 1024)
-
 struct sk_scorefile {
-  char *path;
-  cJSON *root;
-  struct sk_tool *tool;
-  struct sk_persona *personas; /* personas[i] is reviews[i]'s reviewer; only
-                                  name and display_name are set */
-  struct sk_review *reviews;   /* in the file's order */
-  size_t n;
-  int has_community;
-  struct sk_vote community;
-  int has_injection; /* "injection" is an object: a detector ran */
-  struct sk_inject_result injection;
+  struct sk_scorecard *sc; /* the scorecard as read, kept in step with root
+                              by the changes below */
+  cJSON *root;             /* the file's JSON tree */
 };
 
 /* Reads a scorecard from len bytes of JSON text; path names it in messages.
  * Returns 0 and fills sf (release with sk_scorefile_cleanup, also after a
- * failure), SK_EINVAL when the text is not a scorecard (another schema),
- * SK_EPARSE naming the field that is wrong, or SK_ENOMEM. */
+ * failure), or an error of sk_scorecard_parse(), with its message. */
 int sk_scorefile_parse(const char *text, size_t len, const char *path,
                        struct sk_scorefile *sf, struct sk_error *err);
 
-/* Reads the file at path as sk_scorefile_parse() does; also SK_ENOENT,
- * SK_EIO, SK_ETOOBIG. */
+/* Reads the file at path as sk_scorecard_load() does. */
 int sk_scorefile_load(const char *path, struct sk_scorefile *sf,
                       struct sk_error *err);
 

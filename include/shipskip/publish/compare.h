@@ -23,7 +23,7 @@
  * extras; a persona on one side only is kept and shown as "Not on this
  * panel". A failed review is shown as failed and never compared.
  *
- * A side the prompt-injection detector flagged (card.h) gets the editor's
+ * A side the prompt-injection detector flagged (scorecard.h) gets the editor's
  * notice naming it, with its findings, before the read (HTML: the box of
  * toolpage.h, and a "flagged" marker by its name; Markdown: a block quote
  * under the title); JSON carries each tool's "injection" as the scorecard
@@ -46,18 +46,18 @@ enum sk_compare_side {
 };
 
 struct sk_compare_row {
-  const char *persona;            /* the id both sides share */
-  const char *display_name;       /* A's, else B's */
-  const struct sk_card_review *a; /* NULL: not on A's panel */
-  const struct sk_card_review *b; /* NULL: not on B's panel */
-  enum sk_compare_side higher;    /* NONE unless both were accepted */
-  int split;                      /* both accepted, verdicts differ */
+  const char *persona;         /* the id both sides share */
+  const char *display_name;    /* A's, else B's */
+  const struct sk_review *a;   /* NULL: not on A's panel */
+  const struct sk_review *b;   /* NULL: not on B's panel */
+  enum sk_compare_side higher; /* NONE unless both were accepted */
+  int split;                   /* both accepted, verdicts differ */
 };
 
 /* A comparison borrows its two cards: they must outlive it. */
 struct sk_compare {
-  const struct sk_card *a;
-  const struct sk_card *b;
+  const struct sk_scorecard *a;
+  const struct sk_scorecard *b;
   struct sk_compare_row *rows;
   size_t nrows;
   size_t nsplit;
@@ -68,7 +68,7 @@ struct sk_compare {
 
 /* Pairs the reviewers of a and b and computes the split and the read.
  * Returns 0 (free with sk_compare_cleanup) or SK_ENOMEM. */
-int sk_compare_build(const struct sk_card *a, const struct sk_card *b,
+int sk_compare_build(const struct sk_scorecard *a, const struct sk_scorecard *b,
                      struct sk_compare *cmp, struct sk_error *err);
 
 /* Frees what sk_compare_build() allocated. NULL-safe. */

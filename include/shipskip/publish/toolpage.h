@@ -1,6 +1,6 @@
 /* toolpage.h: the published page of one tool, in HTML.
  *
- * From a card (card.h): the tool's name, tagline, category, entry, pricing,
+ * From a scorecard as read back (scorecard.h): the tool's name, tagline, category, entry, pricing,
  * best for, website and description; the panel verdict badge ("Ship · 4
  * ship / 0 skip"), panel ship %, mean score and community votes ("No
  * community votes yet", or "62% ship · 412 votes"); the reviewer scorecard,
@@ -10,7 +10,7 @@
  * is shown only when the scorecard carries usage.cost_usd; none is ever
  * estimated here.
  *
- * A card the prompt-injection detector flagged (card.h) gets a notice for
+ * A card the prompt-injection detector flagged (scorecard.h) gets a notice for
  * the editor between the header and the figures: "Flagged for the editor:
  * this submission looks like it addresses the model; it was reviewed
  * anyway", with each finding's rule, field and excerpt. The notice is a
@@ -47,8 +47,9 @@ struct sk_toolpage_opts {
 /* Appends the tool page of c to out. o may be NULL (a standalone page).
  * Returns 0, or SK_ENOMEM / SK_ETOOBIG (out's cap) with err naming the slug.
  */
-int sk_toolpage_html(const struct sk_card *c, const struct sk_toolpage_opts *o,
-                     struct sk_buf *out, struct sk_error *err);
+int sk_toolpage_html(const struct sk_scorecard *c,
+                     const struct sk_toolpage_opts *o, struct sk_buf *out,
+                     struct sk_error *err);
 
 /* Appends n as decimal digits grouped in threes with commas ("2,546").
  * Returns 0, SK_ENOMEM or SK_ETOOBIG. */
@@ -60,12 +61,12 @@ int sk_toolpage_grouped(struct sk_buf *out, long long n);
  * With name_tool the sentence names the tool ("the submission of Code Llama
  * 4 looks like..."), for pages that show two. Appends nothing when c is not
  * flagged. Returns 0, SK_ENOMEM or SK_ETOOBIG. */
-int sk_toolpage_flag_notice(struct sk_buf *out, const struct sk_card *c,
+int sk_toolpage_flag_notice(struct sk_buf *out, const struct sk_scorecard *c,
                             int name_tool);
 
 /* Appends the small "flagged" marker shown beside a flagged tool's name
  * (the site index, comparison pages); nothing when c is not flagged. Same
  * returns. */
-int sk_toolpage_flag_marker(struct sk_buf *out, const struct sk_card *c);
+int sk_toolpage_flag_marker(struct sk_buf *out, const struct sk_scorecard *c);
 
 #endif

@@ -14,6 +14,10 @@
  *    "provider":"openai","model":"gpt-4o-mini","attempts":1,"retries":0,
  *    "prompt_tokens":640,"completion_tokens":240,"errors":[]}
  *
+ * A line is the tool's slug followed by the review in the review codec's
+ * journal layout (model/review.h): the same writer, reader and checks as a
+ * review in a scorecard.
+ *
  * Opening for resume reads the journal into an index (tool, persona → where
  * the line is), not into memory: the lines are read back when needed. A torn
  * last line (a crash mid-write) is detected, ignored and cut off so new

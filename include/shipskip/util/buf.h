@@ -41,6 +41,18 @@ int sk_buf_printf(struct sk_buf *b, const char *fmt, ...)
 #endif
     ;
 
+/* Runs expr -- an append that returns 0 or a negative SK_E* code, such as
+ * sk_buf_adds() or a renderer of a page part -- only while rc is still 0,
+ * and stores its result in rc. A run of appends is then written one per
+ * line with a single check at the end, and the first error is the one
+ * reported (SK_ETOOBIG past the cap, SK_ENOMEM), as with curl's dynbuf.
+ * rc must be an int lvalue; expr is not evaluated once rc is non-zero. */
+#define SK_BUF_TRY(rc, expr)                                                   \
+  do {                                                                         \
+    if ((rc) == 0)                                                             \
+      (rc) = (expr);                                                           \
+  } while (0)
+
 /* Returns the contents as a C string ("" when empty); valid until the next
  * change to the buffer. */
 const char *sk_buf_str(const struct sk_buf *b);

@@ -1,0 +1,397 @@
+/* review.c: the review codec (see review.h): one writer and one reader for
+ * a review, whether it sits in a scorecard or in a journal line.
+ *
+ * Why a module of its own rather than a part of scorecard.c: the journal
+ * (review/journal.c) stores a review without a scorecard around it, so the
+ * review's keys and checks must be reachable without the scorecard's; and
+ * the scorecard codec is already the larger file. The field readers
+ * sk_review_get_str() and sk_review_get_int() live here, at the bottom of
+ * the two codecs, so every field of both records is checked by the same
+ * code and refused with the same words. */
+#include "shipskip/model/review.h"
+#include "shipskip/model/tool.h"
+#include "shipskip/util/jsonget.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sk_review_add_error(struct sk_review *r, const char *msg) {
+  char **p = realloc(r->errors, (r->nerrors + 1) * sizeof(*p));
+  if (p == NULL)
+    return SK_ENOMEM;
+  r->errors = p;
+  p[r->nerrors] = strdup(msg);
+  if (p[r->nerrors] == NULL)
+    return SK_ENOMEM;
+  r->nerrors++;
+  return 0;
+}
+
+void sk_review_cleanup(struct sk_review *r) {
+  size_t i;
+  if (r == NULL)
+    return;
+  free(r->text);
+  free(r->provider);
+  free(r->model);
+  for (i = 0; i < r->nerrors; i++)
+    free(r->errors[i]);
+  free(r->errors);
+  memset(r, 0, sizeof(*r));
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+static int add_str_or_null(cJSON *obj, const char *key, const char *v) {
+  cJSON *item = v != NULL ? cJSON_CreateString(v) : cJSON_CreateNull();
+  if (item == NULL)
+    return SK_ENOMEM;
+  cJSON_AddItemToObject(obj, key, item);
+  return 0;
+}
+
+static int add_num(cJSON *obj, const char *key, double v) {
+  return cJSON_AddNumberToObject(obj, key, v) == NULL ? SK_ENOMEM : 0;
+}
+
+static int add_errors(cJSON *o, const struct sk_review *r) {
+  cJSON *errs = cJSON_AddArrayToObject(o, "errors");
+  size_t i;
+  if (errs == NULL)
+    return SK_ENOMEM;
+  for (i = 0; i < r->nerrors; i++) {
+    cJSON *s = cJSON_CreateString(r->errors[i]);
+    if (s == NULL)
+      return SK_ENOMEM;
+    cJSON_AddItemToArray(errs, s);
+  }
+  return 0;
+}
+
+/* The scorecard rounds the cost to the micro-dollar, so float noise never
+ * reaches a file that must diff cleanly; null when no price is known. */
+static int add_cost(cJSON *obj, const char *key, double cost) {
+  if (cost < 0)
+    return add_str_or_null(obj, key, NULL);
+  return add_num(obj, key, floor(cost * 1e6 + 0.5) / 1e6);
+}
+
+static int scorecard_json(cJSON *o, const struct sk_review *r) {
+  int ok = r->status == SK_REVIEW_OK;
+  cJSON *usage;
+  int rc = 0;
+
+  rc |= add_str_or_null(o, "persona", r->persona->name);
+  rc |= add_str_or_null(o, "display_name", r->persona->display_name);
+  if (ok)
+    rc |= add_num(o, "score", r->score);
+  else
+    rc |= add_str_or_null(o, "score", NULL);
+  rc |= add_str_or_null(o, "verdict", ok ? r->verdict : NULL);
+  rc |= add_str_or_null(o, "review", ok ? r->text : NULL);
+  rc |= add_str_or_null(o, "provider", r->provider);
+  rc |= add_str_or_null(o, "model", r->model);
+  rc |= add_num(o, "attempts", r->attempts);
+  rc |= add_num(o, "retries", r->retries);
+  rc |= add_str_or_null(o, "status", ok ? "ok" : "failed");
+  if (r->inputs[0] != '\0')
+    rc |= add_str_or_null(o, "inputs", r->inputs);
+  if (r->edited && cJSON_AddBoolToObject(o, "edited", 1) == NULL)
+    rc = SK_ENOMEM;
+  rc |= add_errors(o, r);
+  usage = cJSON_AddObjectToObject(o, "usage");
+  if (usage == NULL)
+    return SK_ENOMEM;
+  rc |= add_num(usage, "prompt_tokens", (double)r->prompt_tokens);
+  rc |= add_num(usage, "completion_tokens", (double)r->completion_tokens);
+  rc |= add_cost(usage, "cost_usd", r->cost_usd);
+  return rc != 0 ? SK_ENOMEM : 0;
+}
+
+static int journal_json(cJSON *o, const struct sk_review *r,
+                        const char *inputs) {
+  int ok = r->status == SK_REVIEW_OK;
+  int rc = 0;
+
+  rc |= add_str_or_null(o, "persona", r->persona->name);
+  rc |= add_str_or_null(o, "inputs", inputs);
+  rc |= add_str_or_null(o, "status", ok ? "ok" : "failed");
+  if (ok) {
+    rc |= add_num(o, "score", r->score);
+    rc |= add_str_or_null(o, "verdict", r->verdict);
+    rc |= add_str_or_null(o, "review", r->text);
+  }
+  rc |= add_str_or_null(o, "provider", r->provider ? r->provider : "");
+  rc |= add_str_or_null(o, "model", r->model ? r->model : "");
+  rc |= add_num(o, "attempts", r->attempts);
+  rc |= add_num(o, "retries", r->retries);
+  rc |= add_num(o, "prompt_tokens", (double)r->prompt_tokens);
+  rc |= add_num(o, "completion_tokens", (double)r->completion_tokens);
+  if (r->cost_usd >= 0)
+    rc |= add_num(o, "cost_usd", r->cost_usd);
+  else
+    rc |= add_str_or_null(o, "cost_usd", NULL);
+  rc |= add_errors(o, r);
+  return rc != 0 ? SK_ENOMEM : 0;
+}
+
+int sk_review_to_json(cJSON *o, const struct sk_review *r, const char *inputs,
+                      enum sk_review_layout layout) {
+  if (layout == SK_REVIEW_IN_JOURNAL)
+    return journal_json(o, r, inputs);
+  return scorecard_json(o, r);
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+int sk_review_get_str(const cJSON *o, const char *key, int required,
+                      const char *path, const char *field, char **out,
+                      struct sk_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+  *out = NULL;
+  if (v == NULL || cJSON_IsNull(v)) {
+    if (required)
+      return sk_error_set(err, SK_EPARSE, "%s: %s is missing", path, field);
+    return 0;
+  }
+  if (!cJSON_IsString(v))
+    return sk_error_set(err, SK_EPARSE, "%s: %s must be a string", path, field);
+  if (!sk_utf8_valid(v->valuestring, strlen(v->valuestring)))
+    return sk_error_set(err, SK_EPARSE, "%s: %s is not valid UTF-8", path,
+                        field);
+  if (required && v->valuestring[0] == '\0')
+    return sk_error_set(err, SK_EPARSE, "%s: %s is empty", path, field);
+  *out = strdup(v->valuestring);
+  if (*out == NULL)
+    return sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
+  return 0;
+}
+
+int sk_review_get_int(const cJSON *o, const char *key, int required,
+                      long long min, long long max, const char *path,
+                      const char *field, long long *out, int *present,
+                      struct sk_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+  if (present != NULL)
+    *present = 0;
+  if (v == NULL || cJSON_IsNull(v)) {
+    if (required)
+      return sk_error_set(err, SK_EPARSE, "%s: %s is missing", path, field);
+    return 0;
+  }
+  if (!sk_json_int(v, min, max, out))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: %s must be a whole number from %lld to %lld", path,
+                        field, min, max);
+  if (present != NULL)
+    *present = 1;
+  return 0;
+}
+
+/* "<field>.<key>" for messages, in buf. */
+static const char *sub(char *buf, size_t size, const char *field,
+                       const char *key) {
+  /* Names are short ("reviews[3].score"); a longer one is cut, never
+   * overrun, and only a message would show it. */
+  if (snprintf(buf, size, "%s.%s", field, key) >= (int)size)
+    buf[size - 1] = '\0';
+  return buf;
+}
+
+/* An int-sized count in [0, SK_REVIEW_MAX_COUNT], 0 when absent. */
+static int get_count(const cJSON *o, const char *key, const char *path,
+                     const char *field, int *out, struct sk_error *err) {
+  char name[96];
+  long long v = 0;
+  int rc =
+      sk_review_get_int(o, key, 0, 0, SK_REVIEW_MAX_COUNT, path,
+                        sub(name, sizeof(name), field, key), &v, NULL, err);
+  *out = (int)v;
+  return rc;
+}
+
+/* Token counts and the cost, from the object u ("usage" in a scorecard,
+ * the line itself in the journal). */
+static int read_usage(const cJSON *u, const char *path, const char *field,
+                      struct sk_review *r, struct sk_error *err) {
+  const cJSON *cost = cJSON_GetObjectItemCaseSensitive(u, "cost_usd");
+  char name[96];
+  long long in = 0;
+  long long out = 0;
+  int rc;
+
+  rc = sk_review_get_int(u, "prompt_tokens", 0, 0, SK_JSON_INT_MAX, path,
+                         sub(name, sizeof(name), field, "prompt_tokens"), &in,
+                         NULL, err);
+  if (rc == 0)
+    rc = sk_review_get_int(u, "completion_tokens", 0, 0, SK_JSON_INT_MAX, path,
+                           sub(name, sizeof(name), field, "completion_tokens"),
+                           &out, NULL, err);
+  if (rc != 0)
+    return rc;
+  r->prompt_tokens = (long)in;
+  r->completion_tokens = (long)out;
+  r->cost_usd = -1;
+  if (cost != NULL && !cJSON_IsNull(cost) &&
+      !sk_json_num(cost, 0, 1e9, &r->cost_usd))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: %s.cost_usd must be a number from 0", path, field);
+  return 0;
+}
+
+/* status, and for an accepted review its score, verdict and paragraph. */
+static int read_outcome(const cJSON *o, const char *path, const char *field,
+                        struct sk_review *r, struct sk_error *err) {
+  const cJSON *status = cJSON_GetObjectItemCaseSensitive(o, "status");
+  const cJSON *verdict;
+  char name[96];
+  long long score = 0;
+  int rc;
+
+  if (!cJSON_IsString(status) || (strcmp(status->valuestring, "ok") != 0 &&
+                                  strcmp(status->valuestring, "failed") != 0))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: %s.status must be \"ok\" or \"failed\"", path,
+                        field);
+  if (strcmp(status->valuestring, "failed") == 0) {
+    /* A failed review's score, verdict and paragraph are null: whatever a
+     * file says there was never accepted, so it is not read. */
+    r->status = SK_REVIEW_FAILED;
+    return 0;
+  }
+  r->status = SK_REVIEW_OK;
+  rc = sk_review_get_int(o, "score", 1, 0, 100, path,
+                         sub(name, sizeof(name), field, "score"), &score, NULL,
+                         err);
+  if (rc != 0)
+    return rc;
+  r->score = (int)score;
+  verdict = cJSON_GetObjectItemCaseSensitive(o, "verdict");
+  if (!cJSON_IsString(verdict) || (strcmp(verdict->valuestring, "ship") != 0 &&
+                                   strcmp(verdict->valuestring, "skip") != 0))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: %s.verdict must be \"ship\" or \"skip\"", path,
+                        field);
+  memcpy(r->verdict, verdict->valuestring, 5);
+  return sk_review_get_str(o, "review", 1, path,
+                           sub(name, sizeof(name), field, "review"), &r->text,
+                           err);
+}
+
+static int read_errors(const cJSON *o, const char *path, const char *field,
+                       struct sk_review *r, struct sk_error *err) {
+  const cJSON *errs = cJSON_GetObjectItemCaseSensitive(o, "errors");
+  const cJSON *e;
+
+  if (errs == NULL || cJSON_IsNull(errs))
+    return 0;
+  if (!cJSON_IsArray(errs) || cJSON_GetArraySize(errs) > SK_REVIEW_MAX_COUNT)
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: %s.errors must be an array of strings", path,
+                        field);
+  cJSON_ArrayForEach(e, errs) {
+    if (!cJSON_IsString(e) ||
+        !sk_utf8_valid(e->valuestring, strlen(e->valuestring)))
+      return sk_error_set(err, SK_EPARSE,
+                          "%s: %s.errors must be an array of UTF-8 strings",
+                          path, field);
+    if (sk_review_add_error(r, e->valuestring) != 0)
+      return sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
+  }
+  return 0;
+}
+
+/* The inputs digest: 64 lowercase hex digits, required in a journal line. */
+static int read_inputs(const cJSON *o, int required, const char *path,
+                       const char *field, struct sk_review *r,
+                       struct sk_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "inputs");
+  size_t i;
+
+  r->inputs[0] = '\0';
+  if ((v == NULL || cJSON_IsNull(v)) && !required)
+    return 0;
+  if (!cJSON_IsString(v) || strlen(v->valuestring) != 64)
+    goto bad;
+  for (i = 0; i < 64; i++)
+    if (strchr("0123456789abcdef", v->valuestring[i]) == NULL)
+      goto bad;
+  memcpy(r->inputs, v->valuestring, 65);
+  return 0;
+bad:
+  return sk_error_set(err, SK_EPARSE,
+                      "%s: %s.inputs must be 64 lowercase hex digits", path,
+                      field);
+}
+
+static int read_reviewer(const cJSON *o, const char *path, const char *field,
+                         struct sk_persona *p, struct sk_error *err) {
+  char name[96];
+  int rc = sk_review_get_str(o, "persona", 1, path,
+                             sub(name, sizeof(name), field, "persona"),
+                             &p->name, err);
+  if (rc == 0)
+    rc = sk_review_get_str(o, "display_name", 0, path,
+                           sub(name, sizeof(name), field, "display_name"),
+                           &p->display_name, err);
+  if (rc == 0 && p->display_name == NULL) {
+    p->display_name = strdup(p->name);
+    if (p->display_name == NULL)
+      rc = sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
+  }
+  return rc;
+}
+
+int sk_review_from_json(const cJSON *o, enum sk_review_layout layout,
+                        const char *path, const char *field,
+                        struct sk_persona *p, struct sk_review *r,
+                        struct sk_error *err) {
+  int journal = layout == SK_REVIEW_IN_JOURNAL;
+  const cJSON *usage =
+      journal ? o : cJSON_GetObjectItemCaseSensitive(o, "usage");
+  const cJSON *edited = cJSON_GetObjectItemCaseSensitive(o, "edited");
+  char name[96];
+  int rc;
+
+  memset(r, 0, sizeof(*r));
+  r->persona = p;
+  r->cost_usd = -1;
+  if (!cJSON_IsObject(o))
+    return sk_error_set(err, SK_EPARSE, "%s: %s must be an object", path,
+                        field);
+  rc = read_reviewer(o, path, field, p, err);
+  if (rc == 0)
+    rc = read_outcome(o, path, field, r, err);
+  if (rc == 0)
+    rc = sk_review_get_str(o, "provider", 0, path,
+                           sub(name, sizeof(name), field, "provider"),
+                           &r->provider, err);
+  if (rc == 0)
+    rc = sk_review_get_str(o, "model", 0, path,
+                           sub(name, sizeof(name), field, "model"), &r->model,
+                           err);
+  if (rc == 0)
+    rc = get_count(o, "attempts", path, field, &r->attempts, err);
+  if (rc == 0)
+    rc = get_count(o, "retries", path, field, &r->retries, err);
+  if (rc == 0)
+    rc = read_inputs(o, journal, path, field, r, err);
+  if (rc == 0)
+    rc = read_errors(o, path, field, r, err);
+  if (rc != 0)
+    return rc;
+  if (edited != NULL && !cJSON_IsBool(edited))
+    return sk_error_set(err, SK_EPARSE, "%s: %s.edited must be true or false",
+                        path, field);
+  r->edited = cJSON_IsTrue(edited);
+  if (usage != NULL && !cJSON_IsNull(usage) && !cJSON_IsObject(usage))
+    return sk_error_set(err, SK_EPARSE, "%s: %s.usage must be an object", path,
+                        field);
+  return read_usage(usage, path,
+                    journal ? field : sub(name, sizeof(name), field, "usage"),
+                    r, err);
+}
