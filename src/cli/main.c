@@ -5,6 +5,7 @@
  * Exit codes: 0 every tool reviewed; 1 some tools failed (the rest written);
  * 2 usage or configuration error.
  */
+#include "events.h"
 #include "shipskip/model/config.h"
 #include "shipskip/review/engine.h"
 #include "shipskip/net/fixture.h"
@@ -1025,6 +1026,7 @@ static int run_review_with(const struct cli *c, struct draft_view *draft) {
   struct sk_journal *journal = NULL;
   struct sk_summary summary;
   FILE *log_json = NULL;
+  struct sk_events events; /* renders the engine's events (events.h) */
   struct sk_config cfg;
   struct sk_route *routes = NULL;
   struct sk_votes *votes = NULL;
@@ -1160,13 +1162,15 @@ static int run_review_with(const struct cli *c, struct draft_view *draft) {
   o.timeout_ms = c->timeout_s * 1000;
   o.max_retry_wait_ms = c->max_retry_wait_s * 1000;
   o.outdir = c->outdir;
-  o.progress = c->progress >= 0 ? c->progress : isatty(STDERR_FILENO);
+  o.progress_ticks = c->progress >= 0 ? c->progress : isatty(STDERR_FILENO);
   snprintf(ua, sizeof(ua), "shipskip/%s", SK_VERSION);
   o.user_agent = ua;
   o.journal = journal;
   o.resume = c->resume;
   o.summary = &summary;
-  o.log_json = log_json;
+  sk_events_init(&events, stderr, log_json, o.progress_ticks);
+  o.on_event = sk_events_cb;
+  o.on_event_ctx = &events;
   o.rpm = c->rpm;
   o.tpm = c->tpm;
   o.deadline_ms = c->deadline_ms;
@@ -1175,7 +1179,7 @@ static int run_review_with(const struct cli *c, struct draft_view *draft) {
   o.shard_count = c->shard_count;
   o.handle_signals = 1;
   o.total_estimate =
-      o.progress ? sk_toolsrc_estimate(c->inputs, c->ninputs) : -1;
+      o.progress_ticks ? sk_toolsrc_estimate(c->inputs, c->ninputs) : -1;
   o.fixture_mode = c->fixture_mode;
   o.fixture_dir = c->fixture_dir;
   o.stamp_fixtures = c->stamp_fixtures;

@@ -9,15 +9,13 @@
  */
 #include "shipskip/net/http.h"
 #include "shipskip/util/buf.h"
+#include "shipskip/util/list.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define container_of(ptr, type, member)                                        \
-  ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 #define HEADER_CAP (64 * 1024)
 
@@ -89,7 +87,7 @@ static void maybe_finish_close(struct sk_http *h) {
 }
 
 static void sock_close_cb(uv_handle_t *handle) {
-  struct sock_ctx *sc = container_of(handle, struct sock_ctx, poll);
+  struct sock_ctx *sc = sk_container_of(handle, struct sock_ctx, poll);
   struct sk_http *h = sc->h;
   free(sc);
   h->open_handles--;
@@ -97,7 +95,7 @@ static void sock_close_cb(uv_handle_t *handle) {
 }
 
 static void timer_close_cb(uv_handle_t *handle) {
-  struct sk_http *h = container_of(handle, struct sk_http, timer);
+  struct sk_http *h = sk_container_of(handle, struct sk_http, timer);
   h->open_handles--;
   maybe_finish_close(h);
 }
@@ -238,7 +236,7 @@ static void drain(struct sk_http *h) {
 }
 
 static void poll_cb(uv_poll_t *handle, int status, int events) {
-  struct sock_ctx *sc = container_of(handle, struct sock_ctx, poll);
+  struct sock_ctx *sc = sk_container_of(handle, struct sock_ctx, poll);
   struct sk_http *h = sc->h;
   int flags = 0;
   int running;
@@ -256,7 +254,7 @@ static void poll_cb(uv_poll_t *handle, int status, int events) {
 }
 
 static void on_timeout(uv_timer_t *timer) {
-  struct sk_http *h = container_of(timer, struct sk_http, timer);
+  struct sk_http *h = sk_container_of(timer, struct sk_http, timer);
   int running;
 
   curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);

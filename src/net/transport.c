@@ -2,15 +2,13 @@
  * transport.h). */
 #include "shipskip/net/transport.h"
 #include "shipskip/util/fsutil.h"
+#include "shipskip/util/list.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#define container_of(ptr, type, member)                                        \
-  ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 struct sk_transport {
   uv_loop_t *loop;
@@ -77,8 +75,8 @@ int sk_transport_new(uv_loop_t *loop, const struct sk_transport_opts *opts,
       }
       {
         char path[4096];
-        snprintf(path, sizeof(path), "%s/%s", opts->dir, probe);
-        unlink(path);
+        if (sk_path_join(path, sizeof(path), opts->dir, probe, NULL) == 0)
+          unlink(path);
       }
     }
   }
@@ -116,7 +114,7 @@ static void maybe_free(struct sk_transport *t) {
 }
 
 static void replay_close_cb(uv_handle_t *h) {
-  struct replay *r = container_of(h, struct replay, timer);
+  struct replay *r = sk_container_of(h, struct replay, timer);
   struct sk_transport *t = r->t;
   sk_fixture_response_cleanup(&r->res);
   free(r);
@@ -125,7 +123,7 @@ static void replay_close_cb(uv_handle_t *h) {
 }
 
 static void replay_cb(uv_timer_t *timer) {
-  struct replay *r = container_of(timer, struct replay, timer);
+  struct replay *r = sk_container_of(timer, struct replay, timer);
   struct sk_http_response res;
 
   memset(&res, 0, sizeof(res));
@@ -174,8 +172,13 @@ static void recorded_cb(struct sk_http_response *res, void *arg) {
                          res->headers, res->body, res->body_len, res->error,
                          res->errmsg, recorded_at, &err) != 0) {
       t->record_failures++;
-      fprintf(stderr, "shipskip: %s/%s: cannot record fixture: %s\n", rec->tool,
-              rec->persona, err.msg);
+      if (t->opts.on_warning != NULL) {
+        char msg[sizeof(err.msg) + 160];
+        snprintf(msg, sizeof(msg), "%s/%s: cannot record fixture: %s",
+                 rec->tool, rec->persona, err.msg);
+        t->opts.on_warning(t->opts.on_warning_ctx, rec->tool, rec->persona,
+                           msg);
+      }
     }
   }
   rec->cb(res, rec->arg);
