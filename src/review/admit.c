@@ -150,21 +150,23 @@ static void format_rules(const struct sk_inject_result *inj, char *rules,
 /* Reports a flagged tool; returns 1 when it is refused. */
 static int flagged(struct sk_engine *e, struct sk_tool_run *tr) {
   char rules[200];
-  char line[600];
+  char buf[1024];
+  char *line;
   struct sk_event ev;
   int refuse = e->o->refuse_flagged;
 
   format_rules(tr->injection, rules, sizeof(rules));
   if (refuse)
-    snprintf(line, sizeof(line),
-             "%s: %s: not reviewed: the submission looks like a prompt "
-             "injection (%s); --refuse-flagged is on",
-             tr->tool->origin, tr->tool->slug, rules);
+    line = sk_engine_format(buf, sizeof(buf),
+                            "%s: %s: not reviewed: the submission looks like "
+                            "a prompt injection (%s); --refuse-flagged is on",
+                            tr->tool->origin, tr->tool->slug, rules);
   else
-    snprintf(line, sizeof(line),
-             "%s: %s: flagged as a possible prompt injection (%s); reviewed "
-             "anyway, the scorecard carries the findings",
-             tr->tool->origin, tr->tool->slug, rules);
+    line = sk_engine_format(buf, sizeof(buf),
+                            "%s: %s: flagged as a possible prompt injection "
+                            "(%s); reviewed anyway, the scorecard carries the "
+                            "findings",
+                            tr->tool->origin, tr->tool->slug, rules);
   if (refuse)
     e->st->tools_refused++;
   else
@@ -177,6 +179,8 @@ static int flagged(struct sk_engine *e, struct sk_tool_run *tr) {
   ev.flag = refuse;
   ev.message = line;
   sk_engine_emit(e, &ev);
+  if (line != buf)
+    free(line);
   return refuse;
 }
 

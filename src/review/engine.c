@@ -71,16 +71,44 @@ void sk_engine_emit(struct sk_engine *e, struct sk_event *ev) {
   e->o->on_event(e->o->on_event_ctx, ev);
 }
 
+char *sk_engine_vformat(char *buf, size_t size, const char *fmt, va_list ap) {
+  va_list again;
+  char *heap;
+  int n;
+  va_copy(again, ap);
+  n = vsnprintf(buf, size, fmt, ap);
+  if (n < 0 || (size_t)n < size) {
+    va_end(again);
+    return buf;
+  }
+  /* Rare (a long path in a message): worth one allocation, not a cut. */
+  heap = malloc((size_t)n + 1);
+  if (heap != NULL)
+    vsnprintf(heap, (size_t)n + 1, fmt, again);
+  va_end(again);
+  return heap != NULL ? heap : buf;
+}
+
+char *sk_engine_format(char *buf, size_t size, const char *fmt, ...) {
+  va_list ap;
+  char *s;
+  va_start(ap, fmt);
+  s = sk_engine_vformat(buf, size, fmt, ap);
+  va_end(ap);
+  return s;
+}
+
 void sk_engine_say(struct sk_engine *e, enum sk_event_kind kind,
                    const char *slug, const char *persona, const char *fmt,
                    ...) {
   struct sk_event ev;
-  char line[1024];
+  char buf[1024];
+  char *line;
   va_list ap;
   if (e->o->on_event == NULL)
     return;
   va_start(ap, fmt);
-  vsnprintf(line, sizeof(line), fmt, ap);
+  line = sk_engine_vformat(buf, sizeof(buf), fmt, ap);
   va_end(ap);
   memset(&ev, 0, sizeof(ev));
   ev.kind = kind;
@@ -88,6 +116,8 @@ void sk_engine_say(struct sk_engine *e, enum sk_event_kind kind,
   ev.persona = persona;
   ev.message = line;
   sk_engine_emit(e, &ev);
+  if (line != buf)
+    free(line);
 }
 
 const struct sk_route *sk_engine_route(const struct sk_engine *e, size_t i) {

@@ -33,6 +33,7 @@
 #include "shipskip/util/strmap.h"
 
 #include <cJSON.h>
+#include <stdarg.h>
 #include <uv.h>
 
 enum sk_run_state {
@@ -166,6 +167,16 @@ void sk_engine_say(struct sk_engine *e, enum sk_event_kind kind,
                    const char *slug, const char *persona, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+/* Formats into buf (size bytes) or, when the text is longer, into a new
+ * heap string: returns buf or that string (free it when it is not buf).
+ * Falls back to the cut text in buf when out of memory. */
+char *sk_engine_vformat(char *buf, size_t size, const char *fmt, va_list ap);
+char *sk_engine_format(char *buf, size_t size, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
 #endif
     ;
 
