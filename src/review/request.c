@@ -416,7 +416,6 @@ static void on_response(struct sk_http_response *res, void *arg) {
   ev.status = res->status;
   ev.detail = res->error != 0 ? res->errmsg : NULL;
   ev.seconds = res->seconds;
-  ev.in_flight = e->ninflight - 1;
   sk_engine_emit(e, &ev);
   if (res->error == SK_ECANCELED)
     /* Canceled by a stop: not an answer, not journaled, redone on resume. */
