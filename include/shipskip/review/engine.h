@@ -96,7 +96,7 @@ struct sk_engine_opts {
   int refuse_flagged; /* do not review a tool the detector flags */
 };
 
-/* A run's life, changed in one place (engine.c: set_state), forward only:
+/* A run's life, changed only by sk_engine_set_state (run.h), forward only:
  * a later state never gives way to an earlier one. */
 enum sk_engine_state {
   SK_ENGINE_RUNNING = 0, /* admitting tools and sending requests */
