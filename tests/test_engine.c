@@ -517,6 +517,29 @@ TEST(writes_the_scorecard_to_outdir) {
   fixture_cleanup(&f);
 }
 
+TEST(redo_without_outdir_stops_the_run) {
+  static const struct th_reply replies[] = {{200, NULL, OK_BODY, 0}};
+  struct th_server s;
+  struct fixture f;
+  struct sk_error err;
+  char buf[512];
+  int rc;
+
+  ASSERT_INT_EQ(th_start(&s, replies, 1), 0);
+  ASSERT_INT_EQ(fixture_init(&f, s.port), 0);
+  f.o.redo = "builder"; /* nothing to redo: no scorecard can exist */
+  rc = run_quiet(&f, TOOL_JSON, &err);
+  th_stop(&s);
+  ASSERT_INT_EQ(rc, SK_ECONFIG);
+  ASSERT_CONTAINS(err.msg, "--redo needs the scorecard");
+  ASSERT_STR_EQ(f.stderr_text, "");
+  ASSERT_INT_EQ(th_requests(&s), 0);
+  run_states(&f, buf, sizeof(buf));
+  ASSERT_STR_EQ(buf, "failing,closing,stopped");
+  ASSERT_INT_EQ(f.tools_seen, 0);
+  fixture_cleanup(&f);
+}
+
 /* ---- the scheduler's policy ---- */
 
 static void sched_setup(struct sk_sched *s) {
@@ -585,6 +608,7 @@ int main(void) {
   RUN(budget_stops_before_sending);
   RUN(duplicate_slug_is_a_warning_not_stderr);
   RUN(writes_the_scorecard_to_outdir);
+  RUN(redo_without_outdir_stops_the_run);
   RUN(sched_retry_policy);
   RUN(sched_window_and_budget);
   return TEST_REPORT();
