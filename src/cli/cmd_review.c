@@ -7,6 +7,7 @@
  * engine, and report. A draft is a review of one tool whose reviews are
  * shown as they arrive and whose Markdown draft goes to stdout.
  */
+#include "events.h"
 #include "review.h"
 
 #include "shipskip/model/toolsrc.h"
@@ -49,6 +50,7 @@ struct review_run {
   struct sk_journal *journal;
   struct sk_summary summary;
   FILE *log_json;
+  struct sk_events events; /* renders the engine's events (events.h) */
   struct sk_engine_opts o;
   struct sk_engine_stats st;
   char now_utc[32];
@@ -204,15 +206,17 @@ static void fill_engine(struct review_run *r, struct draft_view *draft) {
   sk_cli_now_utc(r->now_utc, sizeof(r->now_utc));
   o->now_utc = r->now_utc;
   o->outdir = a->outdir;
-  o->progress = a->progress >= 0 ? a->progress : isatty(STDERR_FILENO);
+  o->progress_ticks = a->progress >= 0 ? a->progress : isatty(STDERR_FILENO);
   snprintf(r->ua, sizeof(r->ua), "shipskip/%s", SK_VERSION);
   o->user_agent = r->ua;
   o->journal = r->journal;
   o->summary = &r->summary;
-  o->log_json = r->log_json;
+  sk_events_init(&r->events, stderr, r->log_json, o->progress_ticks);
+  o->on_event = sk_events_cb;
+  o->on_event_ctx = &r->events;
   o->handle_signals = 1;
   o->total_estimate =
-      o->progress ? sk_toolsrc_estimate(a->inputs, a->ninputs) : -1;
+      o->progress_ticks ? sk_toolsrc_estimate(a->inputs, a->ninputs) : -1;
   if (a->generated_at) {
     sk_cli_now_utc(r->stamp, sizeof(r->stamp));
     o->generated_at = r->stamp;

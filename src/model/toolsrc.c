@@ -55,6 +55,9 @@ struct sk_toolsrc {
   cJSON *array_item; /* the next item to hand out, NULL at the end */
   int array_next;
   size_t array_line;
+
+  char *mem; /* sk_toolsrc_open_mem's copy of the text, read as paths[0] */
+  size_t mem_len;
 };
 
 static int has_suffix(const char *s, const char *suffix) {
@@ -177,6 +180,29 @@ nomem:
   return sk_error_set(err, SK_ENOMEM, "out of memory");
 }
 
+int sk_toolsrc_open_mem(const char *name, const char *text, size_t len,
+                        struct sk_toolsrc **out, struct sk_error *err) {
+  struct sk_toolsrc *s;
+  int rc = sk_toolsrc_open(&name, 0, &s, err);
+  *out = NULL;
+  if (rc != 0)
+    return rc;
+  s->mem = malloc(len + 1);
+  /* An empty text has no records: no input to open (fmemopen may refuse
+   * a size of 0). */
+  s->paths[0] = len > 0 ? strdup(name) : NULL;
+  if (s->mem == NULL || (len > 0 && s->paths[0] == NULL)) {
+    sk_toolsrc_free(s);
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  }
+  s->npaths = len > 0 ? 1 : 0;
+  memcpy(s->mem, text, len);
+  s->mem[len] = '\0';
+  s->mem_len = len;
+  *out = s;
+  return 0;
+}
+
 static void close_file(struct sk_toolsrc *s) {
   if (s->f != NULL && s->f != stdin)
     fclose(s->f);
@@ -198,6 +224,7 @@ void sk_toolsrc_free(struct sk_toolsrc *s) {
   for (i = 0; i < s->npaths; i++)
     free(s->paths[i]);
   free(s->paths);
+  free(s->mem);
   sk_buf_cleanup(&s->rec);
   sk_buf_cleanup(&s->linebuf);
   free(s);
@@ -208,7 +235,7 @@ void sk_toolsrc_free(struct sk_toolsrc *s) {
 static int open_next(struct sk_toolsrc *s, struct sk_error *err) {
   while (s->next < s->npaths) {
     char *path = s->paths[s->next];
-    if (strcmp(path, "-") != 0 && sk_fs_is_dir(path)) {
+    if (s->mem == NULL && strcmp(path, "-") != 0 && sk_fs_is_dir(path)) {
       int rc;
       s->paths[s->next] = NULL;
       s->next++;
@@ -221,7 +248,15 @@ static int open_next(struct sk_toolsrc *s, struct sk_error *err) {
     s->next++;
     s->line = 0;
     s->shape = SHAPE_UNKNOWN;
-    if (strcmp(path, "-") == 0) {
+    if (s->mem != NULL) {
+      /* The in-memory text: a stream over the copy, named as given. */
+      s->f = fmemopen(s->mem, s->mem_len, "rb");
+      if (s->f == NULL)
+        return sk_error_set(err, SK_ENOMEM, "out of memory");
+      s->name = strdup(path);
+      if (has_suffix(path, ".jsonl") || has_suffix(path, ".ndjson"))
+        s->shape = SHAPE_LINES;
+    } else if (strcmp(path, "-") == 0) {
       s->f = stdin;
       s->name = strdup("<stdin>");
     } else {

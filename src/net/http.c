@@ -9,15 +9,13 @@
  */
 #include "shipskip/net/http.h"
 #include "shipskip/util/buf.h"
+#include "shipskip/util/list.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define container_of(ptr, type, member)                                        \
-  ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 #define HEADER_CAP (64 * 1024)
 
@@ -89,7 +87,7 @@ static void maybe_finish_close(struct sk_http *h) {
 }
 
 static void sock_close_cb(uv_handle_t *handle) {
-  struct sock_ctx *sc = container_of(handle, struct sock_ctx, poll);
+  struct sock_ctx *sc = sk_container_of(handle, struct sock_ctx, poll);
   struct sk_http *h = sc->h;
   free(sc);
   h->open_handles--;
@@ -97,7 +95,7 @@ static void sock_close_cb(uv_handle_t *handle) {
 }
 
 static void timer_close_cb(uv_handle_t *handle) {
-  struct sk_http *h = container_of(handle, struct sk_http, timer);
+  struct sk_http *h = sk_container_of(handle, struct sk_http, timer);
   h->open_handles--;
   maybe_finish_close(h);
 }
@@ -238,7 +236,7 @@ static void drain(struct sk_http *h) {
 }
 
 static void poll_cb(uv_poll_t *handle, int status, int events) {
-  struct sock_ctx *sc = container_of(handle, struct sock_ctx, poll);
+  struct sock_ctx *sc = sk_container_of(handle, struct sock_ctx, poll);
   struct sk_http *h = sc->h;
   int flags = 0;
   int running;
@@ -256,7 +254,7 @@ static void poll_cb(uv_poll_t *handle, int status, int events) {
 }
 
 static void on_timeout(uv_timer_t *timer) {
-  struct sk_http *h = container_of(timer, struct sk_http, timer);
+  struct sk_http *h = sk_container_of(timer, struct sk_http, timer);
   int running;
 
   curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -453,6 +451,42 @@ static struct transfer *get_transfer(struct sk_http *h) {
   return t;
 }
 
+/* Sets the options of t's easy handle for one request to url. */
+static void set_options(struct sk_http *h, struct transfer *t,
+                        const char *url) {
+  CURL *e = t->easy;
+  curl_easy_setopt(e, CURLOPT_URL, url);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+  curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, prereq_cb);
+  curl_easy_setopt(e, CURLOPT_PREREQDATA, t);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+  /* PIPEWAIT makes a new transfer wait for a connection being set up, in
+   * case it can be multiplexed. Over TLS, ALPN settles that at the
+   * handshake; over plain http:// it cannot be multiplexed at all, and
+   * waiting would hold a whole first round behind the first response. */
+  if (strncmp(url, "https://", 8) == 0)
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (h->opts.timeout_ms > 0)
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, h->opts.timeout_ms);
+  if (h->opts.connect_timeout_ms > 0)
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->opts.connect_timeout_ms);
+  if (h->opts.user_agent != NULL)
+    curl_easy_setopt(e, CURLOPT_USERAGENT, h->opts.user_agent);
+  if (h->opts.insecure) {
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+}
+
 int sk_http_submit(struct sk_http *h, const char *url,
                    const char *const *headers, size_t nheaders,
                    const char *body, size_t body_len, sk_http_done_cb cb,
@@ -490,36 +524,7 @@ int sk_http_submit(struct sk_http *h, const char *url,
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
   }
-  curl_easy_setopt(e, CURLOPT_URL, url);
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-  curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
-  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, prereq_cb);
-  curl_easy_setopt(e, CURLOPT_PREREQDATA, t);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-  /* PIPEWAIT makes a new transfer wait for a connection being set up, in
-   * case it can be multiplexed. Over TLS, ALPN settles that at the
-   * handshake; over plain http:// it cannot be multiplexed at all, and
-   * waiting would hold a whole first round behind the first response. */
-  if (strncmp(url, "https://", 8) == 0)
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  if (h->opts.timeout_ms > 0)
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, h->opts.timeout_ms);
-  if (h->opts.connect_timeout_ms > 0)
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->opts.connect_timeout_ms);
-  if (h->opts.user_agent != NULL)
-    curl_easy_setopt(e, CURLOPT_USERAGENT, h->opts.user_agent);
-  if (h->opts.insecure) {
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
+  set_options(h, t, url);
   t->cb = cb;
   t->arg = arg;
   t->next = h->active;

@@ -2,15 +2,13 @@
  * transport.h). */
 #include "shipskip/net/transport.h"
 #include "shipskip/util/fsutil.h"
+#include "shipskip/util/list.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#define container_of(ptr, type, member)                                        \
-  ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 struct sk_transport {
   uv_loop_t *loop;
@@ -77,8 +75,8 @@ int sk_transport_new(uv_loop_t *loop, const struct sk_transport_opts *opts,
       }
       {
         char path[4096];
-        snprintf(path, sizeof(path), "%s/%s", opts->dir, probe);
-        unlink(path);
+        if (sk_path_join(path, sizeof(path), opts->dir, probe, NULL) == 0)
+          unlink(path);
       }
     }
   }
@@ -116,7 +114,7 @@ static void maybe_free(struct sk_transport *t) {
 }
 
 static void replay_close_cb(uv_handle_t *h) {
-  struct replay *r = container_of(h, struct replay, timer);
+  struct replay *r = sk_container_of(h, struct replay, timer);
   struct sk_transport *t = r->t;
   sk_fixture_response_cleanup(&r->res);
   free(r);
@@ -125,7 +123,7 @@ static void replay_close_cb(uv_handle_t *h) {
 }
 
 static void replay_cb(uv_timer_t *timer) {
-  struct replay *r = container_of(timer, struct replay, timer);
+  struct replay *r = sk_container_of(timer, struct replay, timer);
   struct sk_http_response res;
 
   memset(&res, 0, sizeof(res));
@@ -174,8 +172,13 @@ static void recorded_cb(struct sk_http_response *res, void *arg) {
                          res->headers, res->body, res->body_len, res->error,
                          res->errmsg, recorded_at, &err) != 0) {
       t->record_failures++;
-      fprintf(stderr, "shipskip: %s/%s: cannot record fixture: %s\n", rec->tool,
-              rec->persona, err.msg);
+      if (t->opts.on_warning != NULL) {
+        char msg[sizeof(err.msg) + 160];
+        snprintf(msg, sizeof(msg), "%s/%s: cannot record fixture: %s",
+                 rec->tool, rec->persona, err.msg);
+        t->opts.on_warning(t->opts.on_warning_ctx, rec->tool, rec->persona,
+                           msg);
+      }
     }
   }
   rec->cb(res, rec->arg);
@@ -184,6 +187,82 @@ static void recorded_cb(struct sk_http_response *res, void *arg) {
 
 static char *dup_or_empty(const char *s) {
   return strdup(s ? s : "");
+}
+
+/* Answers from the fixture of key, if there is one: returns 0 (cb will
+ * run from the loop), SK_ENOENT for none (err set only when replaying
+ * alone, as the miss), or another error. */
+static int replay(struct sk_transport *t, const char *key,
+                  const struct sk_exchange_info *info, sk_http_done_cb cb,
+                  void *arg, struct sk_error *err) {
+  struct replay *r = calloc(1, sizeof(*r));
+  int rc;
+  if (r == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  rc = sk_fixture_read(t->dir, key, info->occurrence, &r->res, err);
+  if (rc == 0) {
+    r->t = t;
+    r->cb = cb;
+    r->arg = arg;
+    if (uv_timer_init(t->loop, &r->timer) != 0) {
+      sk_fixture_response_cleanup(&r->res);
+      free(r);
+      return sk_error_set(err, SK_ENOMEM, "uv_timer_init failed");
+    }
+    t->pending++;
+    uv_timer_start(&r->timer, replay_cb, 0, 0);
+    return 0;
+  }
+  free(r);
+  if (rc != SK_ENOENT)
+    return rc; /* a corrupt fixture: err names the file */
+  if (t->opts.mode == SK_FIXTURES_REPLAY) {
+    char name[48];
+    sk_fixture_name(key, info->occurrence, name);
+    return sk_error_set(err, SK_ENOENT,
+                        "replay miss: tool %s, persona %s, attempt %d, "
+                        "retry %d: no fixture %s in %s (record it with "
+                        "--fixture-mode new)",
+                        info->tool, info->persona, info->attempt, info->retry,
+                        name, t->dir);
+  }
+  return SK_ENOENT;
+}
+
+/* Sends for real and writes the exchange when it is answered. */
+static int record(struct sk_transport *t, const char *key, const char *provider,
+                  const struct sk_wire_request *w,
+                  const struct sk_exchange_info *info, sk_http_done_cb cb,
+                  void *arg, struct sk_error *err) {
+  struct recording *rec = calloc(1, sizeof(*rec));
+  int rc;
+  if (rec == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  rec->t = t;
+  memcpy(rec->key, key, sizeof(rec->key));
+  rec->url = dup_or_empty(w->url);
+  rec->provider = dup_or_empty(provider);
+  rec->body = malloc(w->body_len + 1);
+  rec->tool = dup_or_empty(info->tool);
+  rec->persona = dup_or_empty(info->persona);
+  if (rec->url == NULL || rec->provider == NULL || rec->body == NULL ||
+      rec->tool == NULL || rec->persona == NULL) {
+    free_recording(rec);
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  }
+  memcpy(rec->body, w->body, w->body_len);
+  rec->body[w->body_len] = '\0';
+  rec->body_len = w->body_len;
+  rec->info = *info;
+  rec->info.tool = rec->tool;
+  rec->info.persona = rec->persona;
+  rec->cb = cb;
+  rec->arg = arg;
+  rc = sk_http_submit(t->http, w->url, (const char *const *)w->headers,
+                      w->nheaders, w->body, w->body_len, recorded_cb, rec, err);
+  if (rc != 0)
+    free_recording(rec);
+  return rc;
 }
 
 int sk_transport_submit(struct sk_transport *t, const struct sk_wire_request *w,
@@ -200,72 +279,12 @@ int sk_transport_submit(struct sk_transport *t, const struct sk_wire_request *w,
                           w->nheaders, w->body, w->body_len, cb, arg, err);
   if (sk_fixture_key(provider, "POST", w->url, w->body, w->body_len, key) != 0)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
-
   if (t->opts.mode == SK_FIXTURES_REPLAY || t->opts.mode == SK_FIXTURES_NEW) {
-    struct replay *r = calloc(1, sizeof(*r));
-    if (r == NULL)
-      return sk_error_set(err, SK_ENOMEM, "out of memory");
-    rc = sk_fixture_read(t->dir, key, info->occurrence, &r->res, err);
-    if (rc == 0) {
-      r->t = t;
-      r->cb = cb;
-      r->arg = arg;
-      if (uv_timer_init(t->loop, &r->timer) != 0) {
-        sk_fixture_response_cleanup(&r->res);
-        free(r);
-        return sk_error_set(err, SK_ENOMEM, "uv_timer_init failed");
-      }
-      t->pending++;
-      uv_timer_start(&r->timer, replay_cb, 0, 0);
-      return 0;
-    }
-    free(r);
-    if (rc != SK_ENOENT)
-      return rc; /* a corrupt fixture: err names the file */
-    if (t->opts.mode == SK_FIXTURES_REPLAY) {
-      char name[48];
-      sk_fixture_name(key, info->occurrence, name);
-      return sk_error_set(err, SK_ENOENT,
-                          "replay miss: tool %s, persona %s, attempt %d, "
-                          "retry %d: no fixture %s in %s (record it with "
-                          "--fixture-mode new)",
-                          info->tool, info->persona, info->attempt, info->retry,
-                          name, t->dir);
-    }
+    rc = replay(t, key, info, cb, arg, err);
+    if (rc != SK_ENOENT || t->opts.mode == SK_FIXTURES_REPLAY)
+      return rc;
   }
-
-  /* Record: send for real, write the exchange when it is answered. */
-  {
-    struct recording *rec = calloc(1, sizeof(*rec));
-    if (rec == NULL)
-      return sk_error_set(err, SK_ENOMEM, "out of memory");
-    rec->t = t;
-    memcpy(rec->key, key, sizeof(key));
-    rec->url = dup_or_empty(w->url);
-    rec->provider = dup_or_empty(provider);
-    rec->body = malloc(w->body_len + 1);
-    rec->tool = dup_or_empty(info->tool);
-    rec->persona = dup_or_empty(info->persona);
-    if (rec->url == NULL || rec->provider == NULL || rec->body == NULL ||
-        rec->tool == NULL || rec->persona == NULL) {
-      free_recording(rec);
-      return sk_error_set(err, SK_ENOMEM, "out of memory");
-    }
-    memcpy(rec->body, w->body, w->body_len);
-    rec->body[w->body_len] = '\0';
-    rec->body_len = w->body_len;
-    rec->info = *info;
-    rec->info.tool = rec->tool;
-    rec->info.persona = rec->persona;
-    rec->cb = cb;
-    rec->arg = arg;
-    rc = sk_http_submit(t->http, w->url, (const char *const *)w->headers,
-                        w->nheaders, w->body, w->body_len, recorded_cb, rec,
-                        err);
-    if (rc != 0)
-      free_recording(rec);
-    return rc;
-  }
+  return record(t, key, provider, w, info, cb, arg, err);
 }
 
 static void http_closed_cb(void *arg) {

@@ -40,8 +40,9 @@ static int copy_dir(const char *dir, const char *outdir, struct sk_strmap *seen,
     struct sk_strmap_slot *slot;
     if (!is_scorecard(e->d_name))
       continue;
-    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-    rc = sk_fs_read_file(path, SCORECARD_CAP, &text, &len, err);
+    rc = sk_path_join(path, sizeof(path), dir, e->d_name, err);
+    if (rc == 0)
+      rc = sk_fs_read_file(path, SCORECARD_CAP, &text, &len, err);
     if (rc != 0)
       break;
     slot = sk_strmap_put(seen, e->d_name, &added);
@@ -54,10 +55,11 @@ static int copy_dir(const char *dir, const char *outdir, struct sk_strmap *seen,
       size_t plen;
       struct sk_error e2;
       sk_error_clear(&e2);
-      snprintf(other, sizeof(other), "%s/%s", (const char *)slot->value,
-               e->d_name);
-      if (sk_fs_read_file(other, SCORECARD_CAP, &prev, &plen, &e2) != 0 ||
-          plen != len || memcmp(prev, text, len) != 0)
+      rc = sk_path_join(other, sizeof(other), (const char *)slot->value,
+                        e->d_name, err);
+      if (rc == 0 &&
+          (sk_fs_read_file(other, SCORECARD_CAP, &prev, &plen, &e2) != 0 ||
+           plen != len || memcmp(prev, text, len) != 0))
         rc = sk_error_set(err, SK_EINVAL,
                           "%s differs from %s: the inputs are not shards of "
                           "one batch",

@@ -26,7 +26,9 @@ static int load_one(const char *dir, const char *file, char **text, char **name,
   size_t len;
   int rc;
 
-  snprintf(path, sizeof(path), "%s/%s", dir, file);
+  rc = sk_path_join(path, sizeof(path), dir, file, err);
+  if (rc != 0)
+    return rc;
   *name = strdup(path);
   if (*name == NULL)
     return sk_error_set(err, SK_ENOMEM, "out of memory");

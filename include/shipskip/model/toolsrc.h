@@ -32,6 +32,14 @@ struct sk_toolsrc;
 int sk_toolsrc_open(const char *const *inputs, size_t n,
                     struct sk_toolsrc **out, struct sk_error *err);
 
+/* Opens a reader over text held in memory (len bytes, copied), read as a
+ * file called name would be (name ending in .jsonl or .ndjson: JSON Lines;
+ * otherwise any shape above); records' places read "name:LINE". For a tool
+ * that never was a file (shipskip draft). Returns 0 and *out (free with
+ * sk_toolsrc_free), or SK_ENOMEM. */
+int sk_toolsrc_open_mem(const char *name, const char *text, size_t len,
+                        struct sk_toolsrc **out, struct sk_error *err);
+
 /* Reads the next record. Returns 1 and *tool (caller frees with
  * sk_tool_free) for a good record; 0 at the end of all inputs; or a negative
  * code with err naming the file and line: SK_EPARSE, SK_EMISSING, SK_ETOOBIG

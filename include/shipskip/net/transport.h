@@ -33,6 +33,13 @@ struct sk_transport_opts {
   const char *dir;      /* fixture directory (modes other than OFF) */
   const char *provider; /* default wire format, when a request names none */
   int stamp;            /* write recorded_at into new fixtures */
+  /* Called with a one-line message (no prefix) when something goes wrong
+   * that does not fail the request: a fixture that could not be written.
+   * tool and persona name the exchange. Nothing here prints; NULL: the
+   * message is dropped (the count is still kept). */
+  void (*on_warning)(void *ctx, const char *tool, const char *persona,
+                     const char *msg);
+  void *on_warning_ctx;
 };
 
 struct sk_transport;
@@ -56,7 +63,7 @@ void sk_transport_close(struct sk_transport *t);
 /* Connections opened over HTTP so far (0 when replaying). */
 unsigned long sk_transport_connections(const struct sk_transport *t);
 
-/* Fixtures that could not be written (each reported on stderr). */
+/* Fixtures that could not be written (each reported to on_warning). */
 unsigned long sk_transport_record_failures(const struct sk_transport *t);
 
 /* Whether replayed retries need no waiting (no server to protect). */

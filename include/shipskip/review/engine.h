@@ -26,9 +26,9 @@
 #include "shipskip/review/summary.h"
 #include "shipskip/model/toolsrc.h"
 #include "shipskip/review/validate.h"
+#include "shipskip/review/event.h"
+#include "shipskip/model/scorecard.h"
 #include "shipskip/model/votes.h"
-
-#include <stdio.h>
 
 struct sk_engine_opts {
   const struct sk_panel_def *panel;
@@ -47,20 +47,25 @@ struct sk_engine_opts {
   long retry_base_ms;     /* first backoff step */
   long retry_cap_ms;      /* longest backoff step */
   long max_retry_wait_ms; /* longest Retry-After honoured */
-  const char *outdir;
-  int fixture_mode; /* enum sk_fixture_mode (transport.h) */
+  const char *outdir;     /* NULL: write no files (an in-memory draft: see
+                             on_tool); needs journal NULL and no redo */
+  int fixture_mode;       /* enum sk_fixture_mode (transport.h) */
   const char *fixture_dir;
   int stamp_fixtures;       /* write recorded_at into new fixtures */
   const char *generated_at; /* stamp scorecards with this time, or NULL */
-  int progress;             /* draw a progress line on stderr */
+  int progress_ticks;       /* send SK_EVENT_PROGRESS every 200 ms */
   const char *user_agent;
   struct sk_journal *journal; /* ended reviews are appended here, or NULL */
   int resume;                 /* reuse journaled reviews of the same inputs */
   struct sk_summary *summary; /* rows and totals are added here, or NULL */
-  FILE *log_json;             /* one JSON event per line, or NULL */
-  double rpm;                 /* requests per minute, 0 = unlimited */
-  double tpm;                 /* tokens per minute, 0 = unlimited */
-  long deadline_ms;           /* stop starting work after this long; 0 = none */
+  /* Everything the run has to say (messages, progress, the machine log)
+   * goes through here (event.h); NULL: nothing is said. Below the CLI
+   * nothing writes to stdout, stderr or a log file. */
+  sk_event_cb on_event;
+  void *on_event_ctx;
+  double rpm;          /* requests per minute, 0 = unlimited */
+  double tpm;          /* tokens per minute, 0 = unlimited */
+  long deadline_ms;    /* stop starting work after this long; 0 = none */
   long grace_ms;       /* after a stop, how long in-flight work may run */
   int shard_index;     /* review only tools whose slug hashes here... */
   int shard_count;     /* ...out of this many shards (<= 1: all) */
@@ -80,8 +85,34 @@ struct sk_engine_opts {
   void (*on_review)(void *ctx, const struct sk_tool *t,
                     const struct sk_review *r, size_t n, size_t which);
   void *on_review_ctx;
+  /* Called once per tool whose reviews have all ended (none cut short by a
+   * stop), with what the scorecard writer gets: the tool, its reviews in
+   * panel order and the scorecard's metadata; before its files are
+   * written, or instead of them when outdir is NULL. Pointers are valid
+   * during the call only. May be NULL. */
+  void (*on_tool)(void *ctx, const struct sk_tool *t, const struct sk_review *r,
+                  size_t n, const struct sk_scorecard_meta *meta);
+  void *on_tool_ctx;
   int refuse_flagged; /* do not review a tool the detector flags */
 };
+
+/* A run's life, changed only by sk_engine_set_state (run.h), forward only:
+ * a later state never gives way to an earlier one. */
+enum sk_engine_state {
+  SK_ENGINE_RUNNING = 0, /* admitting tools and sending requests */
+  SK_ENGINE_FAILING,     /* an error: nothing new starts, queued reviews fail
+                            with it, finished tools are still written */
+  SK_ENGINE_STOPPING,    /* a signal, the deadline or the budget: nothing new
+                            starts, queued reviews are abandoned, requests in
+                            flight may finish within the grace period */
+  SK_ENGINE_ABORTING,    /* a replay miss: as STOPPING, and no more files */
+  SK_ENGINE_CANCELING,   /* grace over or a second signal: in flight canceled */
+  SK_ENGINE_CLOSING,     /* nothing is left: handles close, the loop runs dry */
+  SK_ENGINE_STOPPED      /* the loop has ended */
+};
+
+/* The state's name ("running", "stopping", ...). */
+const char *sk_engine_state_name(enum sk_engine_state s);
 
 /* Why a run stopped early, besides a signal number. */
 #define SK_STOP_DEADLINE (-1)
@@ -117,8 +148,9 @@ struct sk_engine_stats {
  * timeout, 500 ms..30 s backoff, 60 s longest Retry-After, 30 s grace). */
 void sk_engine_opts_init(struct sk_engine_opts *opts);
 
-/* Reviews every tool src yields, writing scorecards into opts->outdir and
- * reporting bad records and failed reviews on stderr. A stop (signal,
+/* Reviews every tool src yields, writing scorecards into opts->outdir (or
+ * handing them to opts->on_tool) and reporting bad records and failed
+ * reviews as events (opts->on_event). A stop (signal,
  * deadline) ends the run early: stats->stopped_by says which, the reviews
  * that ended are journaled, unfinished tools are not written. Returns 0 when
  * the batch ran (look at stats for failures), or a negative code with err set
