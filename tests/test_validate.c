@@ -1,8 +1,14 @@
-/* test_validate.c: the reply contract, and every persona's rubric against
- * the sample reviews in tests/data/reviews (which must pass or fail exactly
- * as their names say) and the bundled fixture replies. */
+/* test_validate.c: the reply contract in its three forms (lines, the
+ * compact "NN/100 · ship" line, one JSON object), rubric coverage and the
+ * min_rubric policy, every persona's rubric against the sample reviews in
+ * tests/data/reviews (which must pass or fail exactly as their names say,
+ * under the strict policy; under the default one a sample that leaves out
+ * one element is accepted with that element recorded as missing), the
+ * rejection set in tests/data/replies/rejects, and the bundled fixture
+ * replies. */
 #include "harness.h"
 #include "shipskip/util/fsutil.h"
+#include "shipskip/model/tool.h"
 #include "shipskip/review/validate.h"
 
 #include <dirent.h>
@@ -10,6 +16,7 @@
 static char src_dir[1024];
 static struct sk_panel_def panel;
 static struct sk_validator *v;
+static struct sk_validator *strict; /* the same panel, SK_RUBRIC_STRICT */
 
 static const char *PARA =
     "At its core this is a hosted index, and the developer experience bet is "
@@ -285,7 +292,20 @@ TEST(control_characters_and_the_size_cap_edges) {
   free(big);
 }
 
-/* Runs every file of tests/data/reviews/<persona>/<kind>. */
+/* The index of the rubric element of persona idx whose "missing" message is
+ * msg, or -1. */
+static int element_of(size_t idx, const char *msg) {
+  size_t j;
+  for (j = 0; j < panel.personas[idx].nrubric; j++)
+    if (strcmp(panel.personas[idx].rubric[j].missing, msg) == 0)
+      return (int)j;
+  return -1;
+}
+
+/* Runs every file of tests/data/reviews/<persona>/<kind>. A "pass" sample
+ * must be accepted covering every element; a "fail" sample must fail the
+ * strict policy with exactly its .expect message, and pass the default
+ * policy with exactly that element recorded as missing. */
 static int run_samples(const char *persona, const char *kind, int *count) {
   char path[1400];
   DIR *d;
@@ -320,11 +340,11 @@ static int run_samples(const char *persona, const char *kind, int *count) {
       bad++;
       continue;
     }
-    rc = sk_validator_check_review(v, idx, text, len, &r);
+    rc = sk_validator_check_review(strict, idx, text, len, &r);
     (*count)++;
     if (strcmp(kind, "pass") == 0) {
-      if (rc != 0) {
-        fprintf(stderr, "    %s should pass:\n", file);
+      if (rc != 0 || r.ncovered != r.nrubric || r.missing != 0) {
+        fprintf(stderr, "    %s should pass covering every element:\n", file);
         dump(&r);
         bad++;
       }
@@ -338,8 +358,22 @@ static int run_samples(const char *persona, const char *kind, int *count) {
           expect[--elen] = '\0';
         snprintf(want, sizeof(want), "rubric: %s", expect);
         if (rc != SK_EREPLY || r.nerrors != 1 ||
-            strcmp(r.errors[0], want) != 0) {
+            strcmp(r.errors[0], want) != 0 || r.nformat != 0 ||
+            !r.rubric_short) {
           fprintf(stderr, "    %s should fail with only \"%s\":\n", file, want);
+          dump(&r);
+          bad++;
+        }
+        sk_reply_cleanup(&r);
+        /* The default policy accepts it and says what it left out. */
+        rc = sk_validator_check_review(v, idx, text, len, &r);
+        if (rc != 0 || element_of(idx, expect) < 0 ||
+            r.missing != 1u << element_of(idx, expect) ||
+            r.ncovered + 1 != r.nrubric) {
+          fprintf(stderr,
+                  "    %s should pass the default policy missing "
+                  "only \"%s\":\n",
+                  file, expect);
           dump(&r);
           bad++;
         }
@@ -411,7 +445,7 @@ TEST(bad_rubric_pattern_names_file_and_element) {
   struct sk_persona p;
   struct sk_panel_def one;
   struct sk_validator *bad = NULL;
-  struct sk_validate_opts o = {0, 0, 0};
+  struct sk_validate_opts o = {0, 0, 0, SK_RUBRIC_DEFAULT};
   struct sk_error e;
   const char *json = "{\"display_name\":\"X\",\"lens\":\"l\",\"rubric\":[{"
                      "\"name\":\"thing\",\"ask\":\"a\",\"missing\":\"m\","
@@ -476,13 +510,18 @@ int main(void) {
   const char *s = getenv("SK_SOURCE_DIR");
   char dir[1100];
   struct sk_error e;
-  struct sk_validate_opts o = {60, 260, 0};
+  struct sk_validate_opts o = {60, 260, 0, SK_RUBRIC_DEFAULT};
   int rc;
   snprintf(src_dir, sizeof(src_dir), "%s", s ? s : ".");
   snprintf(dir, sizeof(dir), "%s/personas", src_dir);
   sk_error_clear(&e);
   if (sk_panel_def_load(dir, NULL, &panel, &e) != 0 ||
       sk_validator_new(&panel, &o, &v, &e) != 0) {
+    fprintf(stderr, "setup: %s\n", e.msg);
+    return 1;
+  }
+  o.rubric = SK_RUBRIC_STRICT;
+  if (sk_validator_new(&panel, &o, &strict, &e) != 0) {
     fprintf(stderr, "setup: %s\n", e.msg);
     return 1;
   }
@@ -499,6 +538,7 @@ int main(void) {
   RUN(persona_file_errors_are_named);
   RUN(panel_subset_and_unknown_persona);
   rc = TEST_REPORT();
+  sk_validator_free(strict);
   sk_validator_free(v);
   sk_panel_def_cleanup(&panel);
   return rc;

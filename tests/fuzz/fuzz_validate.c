@@ -24,7 +24,7 @@ static void teardown(void) {
 static void setup(void) {
   char dir[1024];
   struct sk_error err;
-  struct sk_validate_opts opts = {60, 260, 0};
+  struct sk_validate_opts opts = {60, 260, 0, SK_RUBRIC_DEFAULT};
   sk_error_clear(&err);
   snprintf(dir, sizeof(dir), "%s/personas", sk_fuzz_source_dir());
   if (sk_panel_def_load(dir, NULL, &panel, &err) != 0 || panel.n == 0 ||
