@@ -604,15 +604,15 @@ static int names_a_name_word(const char *review, const char *name) {
   return 0;
 }
 
-/* Looks for each proper name of text (a capitalised word such as "Meta"
- * or "DeepMind": an upper-case letter, then a lower-case one, three bytes
- * or more) in the review. The first word of a sentence is capitalised by
- * grammar, not because it names anything, so it does not count. At most
- * 400 words are tried: a description is capped, but not small. */
+/* Looks for each proper name of a tagline (a capitalised word such as
+ * "Meta" or "DeepMind": an upper-case letter, then a lower-case one, three
+ * bytes or more) in the review. A tagline is a phrase, so its first word
+ * counts ("Meta's open-weight code model"); after a full stop or a colon a
+ * word is capitalised by grammar and does not. At most 400 are tried. */
 static int names_a_proper_name(const char *review, const char *text) {
   const char *p = text;
   int tries = 0;
-  int sentence_start = 1;
+  int sentence_start = 0;
 
   while (*p != '\0' && tries < 400) {
     const char *w;
@@ -638,21 +638,128 @@ static int names_a_proper_name(const char *review, const char *text) {
   return 0;
 }
 
-/* The subject check of sk_validator_check_tool on the folded paragraph. */
-static void check_subject(const char *review, const struct sk_tool *tool,
-                          struct sk_reply *r) {
+/* Long words too common in any review to say what it is about. */
+static const char *const COMMON[] = {
+    "because",  "through",   "without",    "should",     "rather",
+    "within",   "across",    "between",    "before",     "around",
+    "against",  "enough",    "almost",     "always",     "actually",
+    "really",   "another",   "everything", "something",  "anything",
+    "nothing",  "people",    "however",    "instead",    "whether",
+    "already",  "different", "important",  "available",  "better",
+    "little",   "during",    "itself",     "themselves", "things",
+    "others",   "provide",   "provides",   "teams",      "product",
+    "products", "software",  "developers", "developer",  "company",
+    "companies"};
+
+#define SUBJECT_WORDS 400
+#define SUBJECT_WORD_MAX 24
+#define SUBJECT_SHARED 4
+
+/* The distinct words of a text worth comparing: six letters or more (ASCII
+ * letters; anything else ends a word), lower-cased, not in COMMON, at most
+ * SUBJECT_WORD_MAX long. */
+struct wordset {
+  char w[SUBJECT_WORDS][SUBJECT_WORD_MAX + 1];
+  unsigned char hit[SUBJECT_WORDS];
+  size_t n;
+};
+
+static int common_word(const char *w) {
+  size_t i;
+  for (i = 0; i < sizeof(COMMON) / sizeof(COMMON[0]); i++)
+    if (strcmp(COMMON[i], w) == 0)
+      return 1;
+  return 0;
+}
+
+/* Calls fn(ctx, word) for each comparable word of text. */
+static void each_word(const char *text, void (*fn)(void *, const char *),
+                      void *ctx) {
+  const char *p = text;
+  while (*p != '\0') {
+    char w[SUBJECT_WORD_MAX + 1];
+    size_t n = 0;
+    int too_long = 0;
+    while (*p != '\0' &&
+           !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+      p++;
+    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')) {
+      if (n < SUBJECT_WORD_MAX)
+        w[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+      else
+        too_long = 1;
+      p++;
+    }
+    w[n] = '\0';
+    if (n >= 6 && !too_long && !common_word(w))
+      fn(ctx, w);
+  }
+}
+
+static void add_word_cb(void *ctx, const char *w) {
+  struct wordset *s = ctx;
+  size_t i;
+  for (i = 0; i < s->n; i++)
+    if (strcmp(s->w[i], w) == 0)
+      return;
+  if (s->n < SUBJECT_WORDS)
+    memcpy(s->w[s->n++], w, strlen(w) + 1);
+}
+
+static void mark_word_cb(void *ctx, const char *w) {
+  struct wordset *s = ctx;
+  size_t i;
+  for (i = 0; i < s->n; i++)
+    if (strcmp(s->w[i], w) == 0)
+      s->hit[i] = 1;
+}
+
+/* Returns 1 when the review shares SUBJECT_SHARED distinct comparable
+ * words with the tool's record, -1 when out of memory, else 0. */
+static int shares_words(const char *review, const struct sk_tool *tool) {
+  struct wordset *s = calloc(1, sizeof(*s));
+  size_t i;
+  size_t shared = 0;
+
+  if (s == NULL)
+    return -1;
+  each_word(tool->name, add_word_cb, s);
+  if (tool->tagline != NULL)
+    each_word(tool->tagline, add_word_cb, s);
+  if (tool->description != NULL)
+    each_word(tool->description, add_word_cb, s);
+  each_word(review, mark_word_cb, s);
+  for (i = 0; i < s->n; i++)
+    shared += s->hit[i];
+  free(s);
+  return shared >= SUBJECT_SHARED;
+}
+
+/* The subject check of sk_validator_check_tool on the folded paragraph: a
+ * review is taken as one of this tool when it names the tool or, failing
+ * that, speaks of what its record describes. Good reviews often say "it"
+ * and "this" throughout, so a name alone would refuse them. */
+static int check_subject(const char *review, const struct sk_tool *tool,
+                         struct sk_reply *r) {
+  int shared;
+
   if (tool == NULL || tool->name == NULL)
-    return;
+    return 0;
+  /* Proper names come from the tagline only: a description names the
+   * competitors too, and a review of a competitor would pass as this one. */
   if (has_word(review, tool->name, strlen(tool->name), 1) ||
       names_a_name_word(review, tool->name) ||
-      (tool->tagline != NULL && names_a_proper_name(review, tool->tagline)) ||
-      (tool->description != NULL &&
-       names_a_proper_name(review, tool->description)))
-    return;
-  add_error(r,
-            "the review never names %.60s (or a name from its description); "
-            "review the tool in the data block",
-            tool->name);
+      (tool->tagline != NULL && names_a_proper_name(review, tool->tagline)))
+    return 0;
+  shared = shares_words(review, tool);
+  if (shared < 0)
+    return SK_ENOMEM;
+  if (shared == 0)
+    add_error(r,
+              "the review never names %.60s and hardly speaks of what its "
+              "description says; review the tool in the data block",
+              tool->name);
+  return 0;
 }
 
 /* ---- the paragraph: one, within bounds, about the tool, covering enough */
@@ -727,7 +834,10 @@ static int check_paragraph(struct sk_validator *v, size_t persona,
   if ((int)words < v->opts.min_words || (int)words > v->opts.max_words)
     add_error(r, "the review is %zu words; write %d to %d", words,
               v->opts.min_words, v->opts.max_words);
-  check_subject(folded, tool, r);
+  if (check_subject(folded, tool, r) != 0) {
+    free(folded);
+    return SK_ENOMEM;
+  }
   check_rubric(v, persona, folded, r);
   if (r->nerrors == 0)
     r->review = folded;

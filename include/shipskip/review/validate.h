@@ -31,8 +31,8 @@
  * Format failures are hard, each a precise message that can be quoted back
  * to the model: "no VERDICT line", "score 140 is out of range 0-100", "the
  * review has 2 paragraphs; write exactly one", a length outside the bounds,
- * a quoted fence, a review that never names the tool (when the tool is
- * given: see sk_validator_check_tool).
+ * a quoted fence, a review of another tool (when the tool is given: see
+ * sk_validator_check_tool).
  *
  * Rubric coverage is measured, not demanded of every element: each element
  * of the persona's rubric is matched by its pattern against the paragraph,
@@ -158,17 +158,21 @@ int sk_validator_check_ex(struct sk_validator *v, size_t persona,
                           struct sk_reply *r);
 
 /* The same, and also refuses a review of another tool when tool is not
- * NULL: the paragraph must name the tool, that is contain (as a whole word)
- * one of its names: its full name (any case), a word of its name of three
- * or more letters that is not only digits (as written, case-sensitive, so
- * "Code" in "Code Llama 4" is not met by the common noun "code"), or a
- * capitalised proper name from its tagline or description that is not the
- * first word of a sentence (a maker such as "Meta", a platform such as
- * "Vertex"). A paragraph with none of them is "the review never names
- * <name> (or a name from its description); review the tool in the data
- * block". This catches a review written for an unrelated tool; it cannot
- * tell apart two tools that share a name. tool NULL checks exactly as
- * sk_validator_check_ex does. Same returns. */
+ * NULL. A paragraph is taken as a review of this tool when it names it, that
+ * is contains as a whole word its full name (any case), a word of its name
+ * of three or more letters that is not only digits (as written: "Code" in
+ * "Code Llama 4" is not met by the noun "code"), or a capitalised proper
+ * name of its tagline ("Meta" of "Meta's open-weight code model"); or else
+ * when it shares at least four distinct words of six letters or more (minus
+ * a few dozen common ones) with the tool's name, tagline and description:
+ * good reviews often say "it" and "this" throughout. Otherwise the error is
+ * "the review never names <name> and hardly speaks of what its description
+ * says; review the tool in the data block". Proper names of the description
+ * are not used: descriptions name the competitors. Measured on our fixture
+ * replies, each checked against the five other sample tools, this refuses
+ * 110 of 120 and none of the replies written for their own tool (nor the 12
+ * published ones); it cannot tell apart two tools that share a name.
+ * tool NULL checks exactly as sk_validator_check_ex does. Same returns. */
 int sk_validator_check_tool(struct sk_validator *v, size_t persona,
                             const char *text, size_t len, const char *fence,
                             const struct sk_tool *tool, struct sk_reply *r);
