@@ -343,6 +343,13 @@ TEST(compact_form_reads_like_the_lines_form) {
   ASSERT_STR_EQ(r.verdict, "ship");
   ASSERT_INT_EQ(r.form, SK_REPLY_FORM_COMPACT);
   sk_reply_cleanup(&r);
+  /* Both labels on one line. */
+  snprintf(reply, sizeof(reply), "SCORE: 64/100, **Verdict:** skip\nREVIEW: %s",
+           PARA);
+  ASSERT_INT_EQ(check(reply, &r), 0);
+  ASSERT_INT_EQ(r.score, 64);
+  ASSERT_STR_EQ(r.verdict, "skip");
+  sk_reply_cleanup(&r);
   /* A VERDICT line that agrees is fine; one that disagrees is not. */
   snprintf(reply, sizeof(reply),
            "SCORE: 72/100 \xc2\xb7 ship\nVERDICT: ship\nREVIEW: %s", PARA);

@@ -33,6 +33,10 @@
  * seed pages' middle dot, a hyphen, en and em dashes, a bar and a comma. */
 #define SEP "[ \\t]*(?:\\x{b7}|-|\\x{2013}|\\x{2014}|\\||,)[ \\t]*"
 
+/* "SCORE: 72/100, VERDICT: ship" on one line: the verdict's own label may
+ * follow the separator. */
+#define VERDICT_LABEL "(?:[*_`]*(?i)verdict[ \\t*_`]*:[ \\t*_`]*)?"
+
 /* A score value: a number, optionally "/ NN" (capture 1 and 2). */
 #define NUMBER "(-?[0-9]+(?:[.,][0-9]+)?)"
 
@@ -133,8 +137,9 @@ int sk_validator_new(const struct sk_panel_def *panel,
       compile("^" NUMBER "\\s*(?:/\\s*([0-9]+))?$", 0, "score value", err);
   /* The seed pages' "78/100 · ship": the same number, then a verdict word
    * (capture 3, checked as a VERDICT value is). */
-  v->compact_value = compile("^" NUMBER "\\s*(?:/\\s*([0-9]+))?" SEP "(.+?)$",
-                             0, "compact score value", err);
+  v->compact_value =
+      compile("^" NUMBER "\\s*(?:/\\s*([0-9]+))?" SEP VERDICT_LABEL "(.+?)$", 0,
+              "compact score value", err);
   /* The same line without the label, as the pages print it: only as the
    * first line, with the "/NN" and a separator, so prose is never read. */
   v->bare_compact = compile("\\A\\s*[>#*_`]*[ \\t]*" NUMBER

@@ -12,10 +12,11 @@
  *            <paragraph>              verdict on one line, separated by one
  *                                     of · - – — | , (spaces optional). The
  *            paragraph follows on the next lines, or after a REVIEW: label.
- *            The label may be left out ("78/100 · ship", as the pages print
- *            it) only when that line is the reply's first non-blank line, so
- *            a score quoted in prose is never taken for one. A VERDICT line
- *            may also be given if it agrees.
+ *            "SCORE: 78/100, VERDICT: ship" (both labels on one line) is
+ *            the same form. The SCORE label may be left out (the pages
+ *            print "78/100 · ship") only on the reply's first non-blank
+ *            line, so a score quoted in prose is never taken for one. A
+ *            VERDICT line may also be given if it agrees.
  *   json     {"score": 78, "verdict": "ship", "review": "<paragraph>"}
  *            one object, bare or in a ``` fence (any info string, such as
  *            json) with only chatter before the fence and white space after
