@@ -159,21 +159,11 @@ int sk_validator_check_ex(struct sk_validator *v, size_t persona,
                           struct sk_reply *r);
 
 /* The same, and also refuses a review of another tool when tool is not
- * NULL. A paragraph is taken as a review of this tool when it names it, that
- * is contains as a whole word its full name (any case), a word of its name
- * of three or more letters that is not only digits (as written: "Code" in
- * "Code Llama 4" is not met by the noun "code"), or a capitalised proper
- * name of its tagline ("Meta" of "Meta's open-weight code model"); or else
- * when it shares at least four distinct words of six letters or more (minus
- * a few dozen common ones) with the tool's name, tagline and description:
- * good reviews often say "it" and "this" throughout. Otherwise the error is
- * "the review never names <name> and hardly speaks of what its description
- * says; review the tool in the data block". Proper names of the description
- * are not used: descriptions name the competitors. Measured on our fixture
- * replies, each checked against the five other sample tools, this refuses
- * 110 of 120 and none of the replies written for their own tool (nor the 12
- * published ones); it cannot tell apart two tools that share a name.
- * tool NULL checks exactly as sk_validator_check_ex does. Same returns. */
+ * NULL: the paragraph must name the tool or speak of what its record
+ * describes (sk_subject_check, see subject.h), else "the review never names
+ * <name> and hardly speaks of what its description says; review the tool in
+ * the data block". tool NULL checks exactly as sk_validator_check_ex does.
+ * Same returns. */
 int sk_validator_check_tool(struct sk_validator *v, size_t persona,
                             const char *text, size_t len, const char *fence,
                             const struct sk_tool *tool, struct sk_reply *r);
