@@ -110,7 +110,8 @@ static inline char *eg_render(struct eg *g, int markdown) {
   return out;
 }
 
-/* A panel of the four personas whose one rubric element is "because". */
+/* A panel of the four personas whose one rubric element is "because",
+ * required ("min_rubric": 1; the default, all but one, would be none). */
 static inline int eg_panel(struct sk_panel_def *panel) {
   size_t i;
   panel->n = 4;
@@ -126,7 +127,7 @@ static inline int eg_panel(struct sk_panel_def *panel) {
              "\"lens\": \"You are the %s.\", \"rubric\": [{\"name\": "
              "\"reason\", \"ask\": \"give a reason\", \"missing\": \"no "
              "reason given (say because)\", \"pattern\": "
-             "\"\\\\bbecause\\\\b\"}]}",
+             "\"\\\\bbecause\\\\b\"}], \"min_rubric\": 1}",
              EG_NAMES[i], EG_DISPLAY[i], (int)i * 10, EG_DISPLAY[i]);
     if (sk_persona_parse(json, strlen(json), EG_NAMES[i], "test-personas",
                          &panel->personas[i], &e) != 0)

@@ -34,6 +34,9 @@ from test_e2e import API_KEY, BIN, REPO, FakeServer, make_tool  # noqa: E402
 SLUGS = ["code-llama-4", "flintest", "gemini-2-5-flash-lite", "gradewright",
          "mistral-medium-3-2", "offshoot"]
 REVIEWS_DIR = os.path.join(REPO, "tests", "data", "reviews")
+# Paragraphs that cover two of the four founder elements: below the default
+# min_rubric (all but one), so apply refuses them for their rubric.
+SHORT_DIR = os.path.join(REPO, "tests", "data", "replies", "short")
 STAMP_RE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
 RUN_TIMEOUT = 120
 
@@ -281,8 +284,7 @@ class TestEdit(EditorTestCase):
         self.assertEqual(self.hashes("code-llama-4"), before)
 
     def test_no_rubric_checks_the_rest(self):
-        fail = read(os.path.join(REVIEWS_DIR, "founder", "fail",
-                                 "01.txt")).strip()
+        fail = read(os.path.join(SHORT_DIR, "founder", "01.txt")).strip()
         card = self.card("code-llama-4")
         old = [r for r in card["reviews"] if r["persona"] == "founder"][0]
         self.edit("code-llama-4", (old["review"], fail))
@@ -352,16 +354,17 @@ class TestBadDrafts(EditorTestCase):
     def test_paragraph_breaking_the_rubric(self):
         for n in ("01", "02"):
             with self.subTest(sample=n):
-                fail = read(os.path.join(REVIEWS_DIR, "founder", "fail",
+                fail = read(os.path.join(SHORT_DIR, "founder",
                                          f"{n}.txt")).strip()
-                expect = read(os.path.join(REVIEWS_DIR, "founder", "fail",
-                                           f"{n}.expect")).strip()
+                expect = read(os.path.join(SHORT_DIR, "founder",
+                                           f"{n}.expect")).split("\n")
                 card = self.card("offshoot")
                 old = [r for r in card["reviews"]
                        if r["persona"] == "founder"][0]["review"]
                 md = read(self.path("offshoot", "md"))
                 self.expect("offshoot", None,
-                            [(fail[:40], f"Founder: rubric: {expect}")],
+                            [(fail[:40], f"Founder: rubric: {e}")
+                             for e in expect if e],
                             text=md.replace(old, fail, 1))
                 write(self.path("offshoot", "md"), md)
 

@@ -1,7 +1,9 @@
 /* test_roster.c: the panel listing (the bundled personas, in order) and the
  * check of a persona file: valid files with their sample hits and the
  * elements no sample hits, reply-format samples, skipped "fail"
- * directories, and every way a file can be invalid. */
+ * directories, and every way a file can be invalid; and the replies check
+ * (accepted / re-asked / rejected per persona, with reasons) on a made-up
+ * directory, on our rejection set and on the bundled fixture replies. */
 #include "harness.h"
 #include "shipskip/util/fsutil.h"
 #include "shipskip/desk/roster.h"
@@ -198,6 +200,158 @@ TEST(check_refuses_bad_files) {
   ASSERT_INT_EQ(check("bad/missing.json", &e), SK_ENOENT);
 }
 
+/* A critic paragraph of 60 words or more that covers the elements named. */
+static void critic_reply(char *buf, size_t size, const char *score,
+                         const char *words) {
+  snprintf(buf, size,
+           "SCORE: %s\nVERDICT: ship\nREVIEW: %s Offshoot is a branching "
+           "service; the review goes on about it at some length, one plain "
+           "clause after another, so that the word count is well past the "
+           "lower bound of sixty words that the contract sets for every "
+           "paragraph, and nothing in it speaks to anything the critic is "
+           "asked about, which is the point of this sentence and of the "
+           "next one too.\n",
+           score, words);
+}
+
+TEST(replies_are_counted_per_persona) {
+  struct sk_panel_def panel;
+  struct sk_roster_replies res;
+  struct sk_validate_opts vo;
+  struct sk_error e;
+  struct sk_buf out;
+  char dir[600];
+  char text[2048];
+  const char *s;
+
+  ASSERT_INT_EQ(put("rp/critic.json", CRITIC), 0);
+  snprintf(dir, sizeof(dir), "%s/rp", tmp);
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_panel_def_load(dir, NULL, &panel, &e), 0);
+  critic_reply(text, sizeof(text), "70/100", "Taste and a zebra.");
+  ASSERT_INT_EQ(put("r/offshoot/critic.txt", text), 0);
+  /* One of two: the default (all but one) accepts it. */
+  critic_reply(text, sizeof(text), "70/100", "Taste, no stripes.");
+  ASSERT_INT_EQ(put("r/offshoot/critic.second.txt", text), 0);
+  /* None of two: re-asked. */
+  critic_reply(text, sizeof(text), "70/100", "Nothing.");
+  ASSERT_INT_EQ(put("r/offshoot/critic.third.txt", text), 0);
+  critic_reply(text, sizeof(text), "140/100", "Taste and a zebra.");
+  ASSERT_INT_EQ(put("r/zeta/critic.txt", text), 0);
+  ASSERT_INT_EQ(put("r/zeta/builder.txt", text), 0);
+  ASSERT_INT_EQ(put("r/loose.txt", text), 0);
+  ASSERT_INT_EQ(put("r/zeta/notes.md", text), 0);
+  snprintf(dir, sizeof(dir), "%s/r", tmp);
+  memset(&vo, 0, sizeof(vo));
+  sk_buf_init(&out, 1 << 20);
+  ASSERT_INT_EQ(sk_roster_check_replies(&panel, &vo, dir, NULL, &out, &res, &e),
+                0);
+  s = sk_buf_str(&out);
+  ASSERT_CONTAINS(s, "replies checked with rubric policy default\n");
+  ASSERT_CONTAINS(s, "  offshoot/critic.txt  accepted  70/100 ship  rubric "
+                     "2/2\n");
+  ASSERT_CONTAINS(s, "  offshoot/critic.second.txt  accepted  70/100 ship  "
+                     "rubric 1/2, missing: zebra\n");
+  ASSERT_CONTAINS(s, "  offshoot/critic.third.txt  re-asked  rubric 0/2 "
+                     "(needs 1), missing: taste, zebra\n");
+  ASSERT_CONTAINS(s, "  zeta/critic.txt  rejected: score 140 is out of "
+                     "range 0-100\n");
+  ASSERT_CONTAINS(s, "  zeta/builder.txt  not on the panel (no such "
+                     "persona)\n");
+  ASSERT_NOT_CONTAINS(s, "loose.txt");
+  ASSERT_NOT_CONTAINS(s, "notes.md");
+  ASSERT_CONTAINS(s, "critic              2        1        1\n"
+                     "  1x rubric: no taste\n"
+                     "  1x rubric: no zebra\n"
+                     "  1x score 140 is out of range 0-100\n");
+  ASSERT_CONTAINS(s, "\n4 replies: 2 accepted on the first attempt; 1 not "
+                     "on the panel\n");
+  ASSERT_INT_EQ(res.n, 1);
+  ASSERT_INT_EQ(res.replies, 4);
+  ASSERT_INT_EQ(res.unknown, 1);
+  ASSERT_INT_EQ(res.per[0].accepted, 2);
+  ASSERT_INT_EQ(res.per[0].reasked, 1);
+  ASSERT_INT_EQ(res.per[0].rejected, 1);
+  sk_roster_replies_cleanup(&res);
+  sk_buf_cleanup(&out);
+  /* Strict: the one-of-two reply is re-asked too. */
+  vo.rubric = SK_RUBRIC_STRICT;
+  sk_buf_init(&out, 1 << 20);
+  ASSERT_INT_EQ(sk_roster_check_replies(&panel, &vo, dir, NULL, &out, &res, &e),
+                0);
+  ASSERT_CONTAINS(sk_buf_str(&out), "policy strict\n");
+  ASSERT_INT_EQ(res.per[0].accepted, 1);
+  ASSERT_INT_EQ(res.per[0].reasked, 2);
+  sk_roster_replies_cleanup(&res);
+  sk_buf_cleanup(&out);
+  /* Not a directory. */
+  sk_buf_init(&out, 1 << 20);
+  ASSERT_INT_EQ(sk_roster_check_replies(&panel, &vo, "/nonexistent/replies",
+                                        NULL, &out, &res, &e),
+                SK_ENOENT);
+  ASSERT_CONTAINS(e.msg, "/nonexistent/replies: not a directory of replies");
+  sk_roster_replies_cleanup(&res);
+  sk_buf_cleanup(&out);
+  sk_panel_def_cleanup(&panel);
+}
+
+/* The bundled panel over a directory of the repository, with the tools. */
+static int check_bundled(const char *rel, struct sk_roster_replies *res,
+                         struct sk_buf *out) {
+  struct sk_panel_def panel;
+  struct sk_validate_opts vo;
+  struct sk_error e;
+  char pdir[1024];
+  char dir[1024];
+  char tools[1024];
+  const char *src = getenv("SK_SOURCE_DIR");
+  int rc;
+  src = src != NULL ? src : ".";
+  snprintf(pdir, sizeof(pdir), "%s/personas", src);
+  snprintf(dir, sizeof(dir), "%s/%s", src, rel);
+  snprintf(tools, sizeof(tools), "%s/fixtures/tools", src);
+  sk_error_clear(&e);
+  memset(&vo, 0, sizeof(vo));
+  rc = sk_panel_def_load(pdir, NULL, &panel, &e);
+  if (rc == 0)
+    rc = sk_roster_check_replies(&panel, &vo, dir, tools, out, res, &e);
+  if (rc != 0)
+    fprintf(stderr, "    %s\n", e.msg);
+  sk_panel_def_cleanup(&panel);
+  return rc;
+}
+
+TEST(our_rejection_set_has_no_accepted_reply) {
+  struct sk_roster_replies res;
+  struct sk_buf out;
+  sk_buf_init(&out, 1 << 20);
+  ASSERT_INT_EQ(check_bundled("tests/data/replies/rejects", &res, &out), 0);
+  ASSERT_INT_EQ(res.replies, 11);
+  ASSERT_INT_EQ(res.per[0].accepted, 0);
+  ASSERT_INT_EQ(res.per[0].reasked, 2);
+  ASSERT_INT_EQ(res.per[0].rejected, 9);
+  ASSERT_INT_EQ(res.no_tool, 0);
+  sk_roster_replies_cleanup(&res);
+  sk_buf_cleanup(&out);
+}
+
+TEST(the_fixture_replies_are_accepted_but_the_recorded_first_attempt) {
+  struct sk_roster_replies res;
+  struct sk_buf out;
+  size_t i;
+  size_t accepted = 0;
+  sk_buf_init(&out, 1 << 20);
+  ASSERT_INT_EQ(check_bundled("fixtures/reviews", &res, &out), 0);
+  for (i = 0; i < res.n; i++)
+    accepted += res.per[i].accepted;
+  ASSERT_INT_EQ(res.replies, 25);
+  ASSERT_INT_EQ(accepted, 24);
+  ASSERT_CONTAINS(sk_buf_str(&out), "  mistral-medium-3-2/skeptic.first.txt  "
+                                    "rejected: no VERDICT line");
+  sk_roster_replies_cleanup(&res);
+  sk_buf_cleanup(&out);
+}
+
 int main(void) {
   int status;
   if (mkdtemp(tmp) == NULL)
@@ -207,6 +361,9 @@ int main(void) {
   RUN(check_runs_the_samples);
   RUN(check_flags_elements_nothing_hits);
   RUN(check_refuses_bad_files);
+  RUN(replies_are_counted_per_persona);
+  RUN(our_rejection_set_has_no_accepted_reply);
+  RUN(the_fixture_replies_are_accepted_but_the_recorded_first_attempt);
   status = TEST_REPORT();
   {
     char cmd[600];

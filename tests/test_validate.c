@@ -1,15 +1,23 @@
-/* test_validate.c: the reply contract, and every persona's rubric against
- * the sample reviews in tests/data/reviews (which must pass or fail exactly
- * as their names say) and the bundled fixture replies. */
+/* test_validate.c: the reply contract in its three forms (lines, the
+ * compact "NN/100 · ship" line, one JSON object), rubric coverage and the
+ * min_rubric policy, every persona's rubric against the sample reviews in
+ * tests/data/reviews (which must pass or fail exactly as their names say,
+ * under the strict policy; under the default one a sample that leaves out
+ * one element is accepted with that element recorded as missing), the
+ * rejection set in tests/data/replies/rejects, and the bundled fixture
+ * replies. */
 #include "harness.h"
 #include "shipskip/util/fsutil.h"
+#include "shipskip/model/tool.h"
 #include "shipskip/review/validate.h"
 
+#include <cJSON.h>
 #include <dirent.h>
 
 static char src_dir[1024];
 static struct sk_panel_def panel;
 static struct sk_validator *v;
+static struct sk_validator *strict; /* the same panel, SK_RUBRIC_STRICT */
 
 static const char *PARA =
     "At its core this is a hosted index, and the developer experience bet is "
@@ -285,7 +293,593 @@ TEST(control_characters_and_the_size_cap_edges) {
   free(big);
 }
 
-/* Runs every file of tests/data/reviews/<persona>/<kind>. */
+/* Covers two of the builder's four elements: primitive and DX bet. */
+static const char *PARA_TWO =
+    "At its core this is a hosted index, and the developer experience bet is "
+    "a one-line client. The documentation is short and clear, the pricing "
+    "page lists every limit, and the dashboard shows request counts per key. "
+    "Support answers by email within a day. The client library is small, "
+    "typed and versioned with the server, and the changelog goes back three "
+    "years with dates and migration notes for each release of the service.";
+
+/* The same, with the moment of truth: three of four. */
+static const char *PARA_THREE =
+    "At its core this is a hosted index, and the developer experience bet is "
+    "a one-line client. The moment of truth is loading our own catalogue. "
+    "The documentation is short and clear, the pricing page lists every "
+    "limit, and the dashboard shows request counts per key. Support answers "
+    "by email within a day. The client library is small, typed and "
+    "versioned with the server, and the changelog goes back three years.";
+
+TEST(compact_form_reads_like_the_lines_form) {
+  static const char *seps[] = {"\xc2\xb7",     "-", "\xe2\x80\x93",
+                               "\xe2\x80\x94", "|", ","};
+  struct sk_reply r;
+  char reply[4096];
+  size_t i;
+  for (i = 0; i < sizeof(seps) / sizeof(seps[0]); i++) {
+    /* With and without spaces around the separator. */
+    snprintf(reply, sizeof(reply), "SCORE: 72/100 %s ship\n\n%s\n", seps[i],
+             PARA);
+    if (check(reply, &r) != 0)
+      dump(&r);
+    ASSERT_INT_EQ(r.nerrors, 0);
+    ASSERT_INT_EQ(r.score, 72);
+    ASSERT_STR_EQ(r.verdict, "ship");
+    ASSERT_INT_EQ(r.form, SK_REPLY_FORM_COMPACT);
+    ASSERT(r.review != NULL && strncmp(r.review, "At its core", 11) == 0);
+    sk_reply_cleanup(&r);
+    snprintf(reply, sizeof(reply), "SCORE: 55/100%sskip\nREVIEW: %s", seps[i],
+             PARA);
+    ASSERT_INT_EQ(check(reply, &r), 0);
+    ASSERT_INT_EQ(r.score, 55);
+    ASSERT_STR_EQ(r.verdict, "skip");
+    sk_reply_cleanup(&r);
+  }
+  /* The pages' own form: no label, as the first line; decorated. */
+  snprintf(reply, sizeof(reply), "\n**78/100 \xc2\xb7 Ship**\n\n%s\n", PARA);
+  ASSERT_INT_EQ(check(reply, &r), 0);
+  ASSERT_INT_EQ(r.score, 78);
+  ASSERT_STR_EQ(r.verdict, "ship");
+  ASSERT_INT_EQ(r.form, SK_REPLY_FORM_COMPACT);
+  sk_reply_cleanup(&r);
+  /* Both labels on one line. */
+  snprintf(reply, sizeof(reply), "SCORE: 64/100, **Verdict:** skip\nREVIEW: %s",
+           PARA);
+  ASSERT_INT_EQ(check(reply, &r), 0);
+  ASSERT_INT_EQ(r.score, 64);
+  ASSERT_STR_EQ(r.verdict, "skip");
+  sk_reply_cleanup(&r);
+  /* A VERDICT line that agrees is fine; one that disagrees is not. */
+  snprintf(reply, sizeof(reply),
+           "SCORE: 72/100 \xc2\xb7 ship\nVERDICT: ship\nREVIEW: %s", PARA);
+  ASSERT_INT_EQ(check(reply, &r), 0);
+  sk_reply_cleanup(&r);
+  snprintf(reply, sizeof(reply),
+           "SCORE: 72/100 \xc2\xb7 ship\nVERDICT: skip\nREVIEW: %s", PARA);
+  ASSERT_INT_EQ(check(reply, &r), SK_EREPLY);
+  ASSERT_ERROR(r, "the SCORE line says ship but the VERDICT line says skip");
+  ASSERT_INT_EQ(r.nerrors, 1);
+  /* The line-form plain score with the lines form: form LINES. */
+  snprintf(reply, sizeof(reply), "SCORE: 72/100\nVERDICT: ship\nREVIEW: %s",
+           PARA);
+  ASSERT_INT_EQ(check(reply, &r), 0);
+  ASSERT_INT_EQ(r.form, SK_REPLY_FORM_LINES);
+  sk_reply_cleanup(&r);
+}
+
+TEST(compact_form_keeps_every_precise_message) {
+  struct sk_reply r;
+  char reply[4096];
+  snprintf(reply, sizeof(reply), "SCORE: 140/100 \xc2\xb7 ship\n\n%s", PARA);
+  ASSERT_INT_EQ(check(reply, &r), SK_EREPLY);
+  ASSERT_ERROR(r, "score 140 is out of range 0-100");
+  ASSERT_INT_EQ(r.nerrors, 1);
+  snprintf(reply, sizeof(reply), "SCORE: 8/10 - ship\n\n%s", PARA);
+  check(reply, &r);
+  ASSERT_ERROR(r, "score must be out of 100, not out of 10");
+  snprintf(reply, sizeof(reply), "SCORE: 7.5/100 | ship\n\n%s", PARA);
+  check(reply, &r);
+  ASSERT_ERROR(r, "score 7.5 is not a whole number");
+  snprintf(reply, sizeof(reply), "SCORE: 70/100 \xc2\xb7 maybe\n\n%s", PARA);
+  check(reply, &r);
+  ASSERT_ERROR(r, "verdict \"maybe\" is not ship or skip");
+  ASSERT_INT_EQ(r.nerrors, 1);
+  snprintf(reply, sizeof(reply), "SCORE: 70/100 \xc2\xb7 shipp\n\n%s", PARA);
+  check(reply, &r);
+  ASSERT_ERROR(r, "verdict \"shipp\" is not ship or skip");
+  /* No separator: not the compact form, and not a number either. */
+  snprintf(reply, sizeof(reply), "SCORE: 70/100 ship\n\n%s", PARA);
+  check(reply, &r);
+  ASSERT_ERROR(r, "SCORE \"70/100 ship\" is not a number out of 100");
+  /* A bare compact line that is not the first line is prose. */
+  snprintf(reply, sizeof(reply), "Here it is.\n78/100 \xc2\xb7 ship\n\n%s",
+           PARA);
+  check(reply, &r);
+  ASSERT_ERROR(r, "no SCORE line");
+  /* Two paragraphs after a compact line are two paragraphs. */
+  snprintf(reply, sizeof(reply), "SCORE: 70/100 - ship\n\n%s\n\nMore.", PARA);
+  check(reply, &r);
+  ASSERT_ERROR(r, "the review has 2 paragraphs; write exactly one");
+  /* Without a paragraph at all. */
+  check("SCORE: 70/100 - ship\n", &r);
+  ASSERT_ERROR(r, "the REVIEW paragraph is empty");
+}
+
+/* The template with its one "%s" (if any) replaced by para: a plain
+ * substitution, so the templates need no format checking. */
+static char *json_reply(const char *tmpl, const char *para) {
+  static char buf[4096];
+  const char *at = strstr(tmpl, "%s");
+  if (at == NULL)
+    snprintf(buf, sizeof(buf), "%s", tmpl);
+  else
+    snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - tmpl), tmpl, para,
+             at + 2);
+  return buf;
+}
+
+TEST(json_form_reads_like_the_lines_form) {
+  struct sk_reply r;
+  ASSERT_INT_EQ(
+      check(json_reply("{\"score\": 72, \"verdict\": \"ship\", \"review\": "
+                       "\"%s\"}",
+                       PARA),
+            &r),
+      0);
+  ASSERT_INT_EQ(r.score, 72);
+  ASSERT_STR_EQ(r.verdict, "ship");
+  ASSERT_INT_EQ(r.form, SK_REPLY_FORM_JSON);
+  ASSERT(r.review != NULL && strncmp(r.review, "At its core", 11) == 0);
+  ASSERT_INT_EQ(r.ncovered, 4);
+  sk_reply_cleanup(&r);
+  /* In a fence, after chatter, with extra keys and a capitalised verdict. */
+  ASSERT_INT_EQ(
+      check(json_reply("Here is my review:\n```json\n{\n  \"score\": 0,\n  "
+                       "\"verdict\": \"Skip\",\n  \"confidence\": \"high\",\n"
+                       "  \"review\": \"%s\"\n}\n```\n",
+                       PARA),
+            &r),
+      0);
+  ASSERT_INT_EQ(r.score, 0);
+  ASSERT_STR_EQ(r.verdict, "skip");
+  sk_reply_cleanup(&r);
+  ASSERT_INT_EQ(check(json_reply("```\n{\"score\": 100, \"verdict\": \"ship\", "
+                                 "\"review\": \"%s\"}\n```",
+                                 PARA),
+                      &r),
+                0);
+  ASSERT_INT_EQ(r.score, 100);
+  sk_reply_cleanup(&r);
+  /* Escapes are decoded: the review holds the quote, not the backslash. */
+  ASSERT_INT_EQ(check(json_reply("{\"score\": 60, \"verdict\": \"ship\", "
+                                 "\"review\": \"\\\"Quoted\\\" %s\"}",
+                                 PARA),
+                      &r),
+                0);
+  ASSERT(r.review != NULL && strncmp(r.review, "\"Quoted\" At", 11) == 0);
+  sk_reply_cleanup(&r);
+}
+
+TEST(json_form_errors_are_precise) {
+  static const struct {
+    const char *fmt;
+    const char *error;
+  } cases[] = {
+      {"{\"score\": \"72\", \"verdict\": \"ship\", \"review\": \"%s\"}",
+       "\"score\" must be a number, not a string"},
+      {"{\"score\": 140, \"verdict\": \"ship\", \"review\": \"%s\"}",
+       "score 140 is out of range 0-100"},
+      {"{\"score\": -1, \"verdict\": \"ship\", \"review\": \"%s\"}",
+       "score -1 is out of range 0-100"},
+      {"{\"score\": 7.5, \"verdict\": \"ship\", \"review\": \"%s\"}",
+       "score 7.5 is not a whole number"},
+      {"{\"score\": 1e300, \"verdict\": \"ship\", \"review\": \"%s\"}",
+       "score 1e+300 is out of range 0-100"},
+      {"{\"score\": 72, \"verdict\": 1, \"review\": \"%s\"}",
+       "\"verdict\" must be a string (\"ship\" or \"skip\"), not a number"},
+      {"{\"score\": 72, \"verdict\": \"maybe\", \"review\": \"%s\"}",
+       "verdict \"maybe\" is not ship or skip"},
+      {"{\"score\": 72, \"verdict\": \"ship\", \"review\": [\"%s\"]}",
+       "\"review\" must be a string (one paragraph), not an array"},
+      {"{\"score\": 72, \"review\": \"%s\"}",
+       "the JSON reply has no \"verdict\""},
+      {"{\"score\": 72, \"score\": 70, \"verdict\": \"ship\", \"review\": "
+       "\"%s\"}",
+       "2 \"score\" keys in the JSON reply; give exactly one"},
+      {"{\"Score\": 72, \"verdict\": \"ship\", \"review\": \"%s\"}",
+       "the JSON reply has no \"score\""},
+      {"[{\"score\": 72, \"verdict\": \"ship\", \"review\": \"%s\"}]",
+       "no SCORE line"},
+      {"{\"score\": 72, \"verdict\": \"ship\", \"review\": \"%s\"",
+       "the reply looks like JSON but does not parse"},
+      {"{\"score\": 72, \"verdict\": \"ship\", \"review\": \"%s\"} Thanks!",
+       "text after the JSON object; send one JSON object only"},
+      {"```json\n{\"score\": 72, \"verdict\": \"ship\", \"review\": \"%s\"}\n"
+       "```\nHope this helps.",
+       "text after the JSON code fence; send the JSON object only"},
+      {"```json\n{\"score\": 72, \"verdict\": \"ship\", \"review\": \"%s\"}",
+       "the JSON code fence is not closed"},
+      {"{\"score\": 72, \"verdict\": \"ship\", \"review\": \"%s\\u0000 "
+       "hidden\"}",
+       "the JSON reply contains an escaped NUL (\\u0000)"},
+      {"{\"score\": 72, \"verdict\": \"ship\", \"review\": \"%s\\u001b[2J\"}",
+       "the reply contains control character 0x1b"},
+      {"{\"score\": 72, \"verdict\": \"ship\", \"review\": \"%s\\n\\nMore.\"}",
+       "the review has 2 paragraphs; write exactly one"},
+      {"{\"score\": 72, \"verdict\": \"ship\", \"review\": \"Too "
+       "short\"}",
+       "the review is 2 words; write 60 to 260"},
+  };
+  size_t i;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct sk_reply r;
+    int rc = check(json_reply(cases[i].fmt, PARA), &r);
+    if (rc != SK_EREPLY || !has_error(&r, cases[i].error) || r.nformat == 0 ||
+        r.review != NULL) {
+      dump(&r);
+      TH_FAIL("case %zu: expected an error containing \"%s\"", i,
+              cases[i].error);
+    }
+  }
+}
+
+TEST(coverage_is_recorded_and_min_rubric_decides) {
+  struct sk_reply r;
+  char reply[4096];
+  size_t b = persona_index("builder");
+  /* Every element: covered has the four low bits. */
+  snprintf(reply, sizeof(reply), "SCORE: 78/100\nVERDICT: ship\nREVIEW: %s",
+           PARA);
+  ASSERT_INT_EQ(check(reply, &r), 0);
+  ASSERT_INT_EQ(r.rubric_checked, 1);
+  ASSERT_INT_EQ(r.nrubric, 4);
+  ASSERT_INT_EQ(r.covered, 0xF);
+  ASSERT_INT_EQ(r.missing, 0);
+  ASSERT_INT_EQ(r.ncovered, 4);
+  ASSERT_INT_EQ(r.min_rubric, 3);
+  ASSERT_INT_EQ(sk_reply_covers(&r, 2), 1);
+  ASSERT_INT_EQ(sk_reply_covers(&r, 4), 0);
+  sk_reply_cleanup(&r);
+  /* Three of four: accepted by default, the fourth recorded missing. */
+  snprintf(reply, sizeof(reply), "SCORE: 78/100\nVERDICT: ship\nREVIEW: %s",
+           PARA_THREE);
+  ASSERT_INT_EQ(check(reply, &r), 0);
+  ASSERT_INT_EQ(r.ncovered, 3);
+  ASSERT_INT_EQ(r.missing, 1u << 3);
+  ASSERT_INT_EQ(sk_reply_covers(&r, 3), 0);
+  ASSERT_STR_EQ(panel.personas[b].rubric[3].name, "what earns the verdict");
+  sk_reply_cleanup(&r);
+  /* ... and refused under strict, quoting exactly that element. */
+  ASSERT_INT_EQ(sk_validator_check(strict, b, reply, strlen(reply), &r),
+                SK_EREPLY);
+  ASSERT_INT_EQ(r.nerrors, 1);
+  ASSERT_STR_EQ(r.errors[0], "rubric: no reason given for the verdict (what "
+                             "earns the ship or skip)");
+  ASSERT_INT_EQ(r.nformat, 0);
+  ASSERT_INT_EQ(r.rubric_short, 1);
+  ASSERT_INT_EQ(r.min_rubric, 4);
+  /* Two of four: below the default, re-asked for exactly the two. */
+  snprintf(reply, sizeof(reply), "SCORE: 78/100\nVERDICT: ship\nREVIEW: %s",
+           PARA_TWO);
+  ASSERT_INT_EQ(check(reply, &r), SK_EREPLY);
+  ASSERT_INT_EQ(r.nerrors, 2);
+  ASSERT_STR_EQ(r.errors[0], "rubric: no moment of truth described");
+  ASSERT_STR_EQ(r.errors[1], "rubric: no reason given for the verdict (what "
+                             "earns the ship or skip)");
+  ASSERT_INT_EQ(r.nformat, 0);
+  ASSERT_INT_EQ(r.rubric_short, 1);
+  ASSERT_INT_EQ(r.covered, 0x3);
+  ASSERT_INT_EQ(r.missing, 0xC);
+  ASSERT(r.review == NULL);
+  /* A format failure with enough coverage has no rubric errors. */
+  snprintf(reply, sizeof(reply), "SCORE: 140/100\nVERDICT: ship\nREVIEW: %s",
+           PARA_THREE);
+  ASSERT_INT_EQ(check(reply, &r), SK_EREPLY);
+  ASSERT_INT_EQ(r.nerrors, 1);
+  ASSERT_INT_EQ(r.nformat, 1);
+  ASSERT_INT_EQ(r.rubric_short, 0);
+  ASSERT_INT_EQ(r.ncovered, 3);
+  /* No score line anywhere: nothing reached the rubric. */
+  check("nothing to see", &r);
+  ASSERT_INT_EQ(r.rubric_checked, 0);
+  ASSERT_INT_EQ(r.covered | r.missing, 0);
+}
+
+TEST(policy_off_checks_the_format_only) {
+  struct sk_validator *off = NULL;
+  struct sk_validate_opts o = {60, 260, 0, SK_RUBRIC_OFF};
+  struct sk_error e;
+  struct sk_reply r;
+  char reply[4096];
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_validator_new(&panel, &o, &off, &e), 0);
+  snprintf(reply, sizeof(reply), "SCORE: 78/100\nVERDICT: ship\nREVIEW: %s",
+           PARA_TWO);
+  ASSERT_INT_EQ(sk_validator_check(off, persona_index("skeptic"), reply,
+                                   strlen(reply), &r),
+                0);
+  /* Still measured: a builder paragraph covers no skeptic element here. */
+  ASSERT_INT_EQ(r.rubric_checked, 1);
+  ASSERT_INT_EQ(r.min_rubric, 0);
+  ASSERT(r.ncovered < 2);
+  sk_reply_cleanup(&r);
+  snprintf(reply, sizeof(reply), "SCORE: 178/100\nVERDICT: ship\nREVIEW: %s",
+           PARA_TWO);
+  ASSERT_INT_EQ(sk_validator_check(off, persona_index("builder"), reply,
+                                   strlen(reply), &r),
+                SK_EREPLY);
+  ASSERT_ERROR(r, "score 178 is out of range 0-100");
+  sk_validator_free(off);
+}
+
+TEST(rubric_policy_names) {
+  enum sk_rubric_policy p = SK_RUBRIC_OFF;
+  ASSERT_INT_EQ(sk_rubric_policy_parse("strict", &p), 0);
+  ASSERT_INT_EQ(p, SK_RUBRIC_STRICT);
+  ASSERT_INT_EQ(sk_rubric_policy_parse("default", &p), 0);
+  ASSERT_INT_EQ(p, SK_RUBRIC_DEFAULT);
+  ASSERT_INT_EQ(sk_rubric_policy_parse("off", &p), 0);
+  ASSERT_INT_EQ(p, SK_RUBRIC_OFF);
+  ASSERT_INT_EQ(sk_rubric_policy_parse("Strict", &p), SK_EINVAL);
+  ASSERT_INT_EQ(sk_rubric_policy_parse("", &p), SK_EINVAL);
+  ASSERT_INT_EQ(sk_rubric_policy_parse(NULL, &p), SK_EINVAL);
+  ASSERT_INT_EQ(p, SK_RUBRIC_OFF);
+  ASSERT_STR_EQ(sk_rubric_policy_name(SK_RUBRIC_STRICT), "strict");
+  ASSERT_STR_EQ(sk_rubric_policy_name(SK_RUBRIC_DEFAULT), "default");
+  ASSERT_STR_EQ(sk_rubric_policy_name(SK_RUBRIC_OFF), "off");
+}
+
+/* A persona of n elements matching "e1".."en", with extra JSON members. */
+static int parse_persona(size_t n, const char *extra, struct sk_persona *p,
+                         struct sk_error *e) {
+  char json[2048];
+  size_t used;
+  size_t j;
+  used = (size_t)snprintf(json, sizeof(json),
+                          "{\"display_name\":\"X\",\"lens\":\"l\",%s"
+                          "\"rubric\":[",
+                          extra);
+  for (j = 0; j < n; j++)
+    used += (size_t)snprintf(json + used, sizeof(json) - used,
+                             "%s{\"name\":\"e%zu\",\"ask\":\"a\",\"missing\":"
+                             "\"no e%zu\",\"pattern\":\"\\\\be%zu\\\\b\"}",
+                             j ? "," : "", j + 1, j + 1, j + 1);
+  snprintf(json + used, sizeof(json) - used, "]}");
+  sk_error_clear(e);
+  return sk_persona_parse(json, strlen(json), "x", "personas/x.json", p, e);
+}
+
+TEST(persona_min_rubric) {
+  struct sk_persona p;
+  struct sk_error e;
+  static const char *bad[] = {"\"min_rubric\": 5,", "\"min_rubric\": -1,",
+                              "\"min_rubric\": 1.5,", "\"min_rubric\": \"2\",",
+                              "\"min_rubric\": null,"};
+  size_t i;
+  /* Absent: all but one. */
+  ASSERT_INT_EQ(parse_persona(4, "", &p, &e), 0);
+  ASSERT_INT_EQ(p.has_min_rubric, 0);
+  ASSERT_INT_EQ(sk_persona_min_rubric(&p), 3);
+  sk_persona_cleanup(&p);
+  ASSERT_INT_EQ(parse_persona(1, "", &p, &e), 0);
+  ASSERT_INT_EQ(sk_persona_min_rubric(&p), 0);
+  sk_persona_cleanup(&p);
+  /* Set: 0 and every element are both allowed. */
+  ASSERT_INT_EQ(parse_persona(4, "\"min_rubric\": 4,", &p, &e), 0);
+  ASSERT_INT_EQ(sk_persona_min_rubric(&p), 4);
+  /* A caller that drops the rubric caps it. */
+  p.nrubric = 2;
+  ASSERT_INT_EQ(sk_persona_min_rubric(&p), 2);
+  p.nrubric = 4;
+  sk_persona_cleanup(&p);
+  ASSERT_INT_EQ(parse_persona(4, "\"min_rubric\": 0,", &p, &e), 0);
+  ASSERT_INT_EQ(sk_persona_min_rubric(&p), 0);
+  sk_persona_cleanup(&p);
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    ASSERT_INT_EQ(parse_persona(4, bad[i], &p, &e), SK_EPARSE);
+    ASSERT_STR_EQ(e.msg, "personas/x.json: \"min_rubric\" must be an integer "
+                         "from 0 to 4 (the number of rubric elements)");
+  }
+}
+
+TEST(min_rubric_of_a_persona_file_is_applied) {
+  struct sk_persona p;
+  struct sk_panel_def one;
+  struct sk_validator *mv = NULL;
+  struct sk_validate_opts o = {1, 260, 0, SK_RUBRIC_DEFAULT};
+  struct sk_error e;
+  struct sk_reply r;
+  static const char *TEXT = "e1 e2 here";
+  ASSERT_INT_EQ(parse_persona(4, "\"min_rubric\": 2,", &p, &e), 0);
+  one.personas = &p;
+  one.n = 1;
+  ASSERT_INT_EQ(sk_validator_new(&one, &o, &mv, &e), 0);
+  ASSERT_INT_EQ(sk_validator_check_review(mv, 0, TEXT, strlen(TEXT), &r), 0);
+  ASSERT_INT_EQ(r.ncovered, 2);
+  sk_reply_cleanup(&r);
+  ASSERT_INT_EQ(sk_validator_check_review(mv, 0, "e1 only", 7, &r), SK_EREPLY);
+  ASSERT_INT_EQ(r.nerrors, 3);
+  ASSERT_STR_EQ(r.errors[0], "rubric: no e2");
+  ASSERT_STR_EQ(r.errors[2], "rubric: no e4");
+  sk_validator_free(mv);
+  sk_persona_cleanup(&p);
+}
+
+/* Loads fixtures/tools/<slug>.json. */
+static struct sk_tool *load_tool(const char *slug) {
+  char file[1400];
+  char *text = NULL;
+  size_t len;
+  struct sk_error e;
+  struct sk_tool *t = NULL;
+  cJSON *root;
+  snprintf(file, sizeof(file), "%s/fixtures/tools/%s.json", src_dir, slug);
+  sk_error_clear(&e);
+  if (sk_fs_read_file(file, 1 << 20, &text, &len, &e) != 0)
+    return NULL;
+  root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
+  free(text);
+  if (root != NULL && sk_tool_from_json(root, file, &t, &e) != 0)
+    t = NULL;
+  cJSON_Delete(root);
+  return t;
+}
+
+/* Checks one rejection-set file against its .expect: lines "rejected: MSG"
+ * (a format failure, MSG the only error) or "re-asked: MSG" (one line per
+ * missing element, exactly the errors in order). */
+static int run_reject(const char *dir, const char *name,
+                      const struct sk_tool *tool) {
+  char file[1600];
+  char *text = NULL;
+  char *expect = NULL;
+  size_t len;
+  size_t elen;
+  struct sk_reply r;
+  struct sk_error e;
+  char persona[32];
+  size_t n = strcspn(name, ".");
+  const char *line;
+  size_t k = 0;
+  int reasked = -1;
+  int bad = 0;
+  int rc;
+  snprintf(persona, sizeof(persona), "%.*s", (int)n, name);
+  snprintf(file, sizeof(file), "%s/%s", dir, name);
+  sk_error_clear(&e);
+  if (sk_fs_read_file(file, 1 << 20, &text, &len, &e) != 0)
+    return 1;
+  rc = sk_validator_check_tool(v, persona_index(persona), text, len, NULL, tool,
+                               &r);
+  free(text);
+  snprintf(file + strlen(file) - 4, 8, ".expect");
+  if (sk_fs_read_file(file, 4096, &expect, &elen, &e) != 0) {
+    sk_reply_cleanup(&r);
+    return 1;
+  }
+  for (line = expect; *line != '\0'; k++) {
+    const char *nl = strchr(line, '\n');
+    size_t ll = nl != NULL ? (size_t)(nl - line) : strlen(line);
+    int re = strncmp(line, "re-asked: ", 10) == 0;
+    size_t skip = re ? 10 : 10; /* "rejected: " is as long */
+    if (reasked == -1)
+      reasked = re;
+    if (k >= r.nerrors || strlen(r.errors[k]) != ll - skip ||
+        strncmp(r.errors[k], line + skip, ll - skip) != 0)
+      bad = 1;
+    line += nl != NULL ? ll + 1 : ll;
+  }
+  if (rc != SK_EREPLY || k != r.nerrors ||
+      (reasked ? (r.nformat != 0 || !r.rubric_short) : r.nformat == 0))
+    bad = 1;
+  if (bad) {
+    fprintf(stderr, "    %s: expected:\n%s    got:\n", file, expect);
+    dump(&r);
+  }
+  free(expect);
+  sk_reply_cleanup(&r);
+  return bad;
+}
+
+TEST(the_rejection_set_is_rejected) {
+  char dir[1400];
+  DIR *d;
+  struct dirent *ent;
+  struct sk_tool *tool = load_tool("code-llama-4");
+  int n = 0;
+  int bad = 0;
+  ASSERT(tool != NULL);
+  snprintf(dir, sizeof(dir), "%s/tests/data/replies/rejects/code-llama-4",
+           src_dir);
+  d = opendir(dir);
+  ASSERT(d != NULL);
+  while ((ent = readdir(d)) != NULL) {
+    size_t nl = strlen(ent->d_name);
+    if (nl < 5 || strcmp(ent->d_name + nl - 4, ".txt") != 0)
+      continue;
+    n++;
+    bad += run_reject(dir, ent->d_name, tool);
+  }
+  closedir(d);
+  sk_tool_free(tool);
+  ASSERT_INT_EQ(bad, 0);
+  /* No score, 140, no verdict, misspelt, two paragraphs, 20 words, another
+   * tool, one element, none, a JSON string score, a compact 140. */
+  ASSERT_INT_EQ(n, 11);
+}
+
+TEST(a_review_of_another_tool_is_refused) {
+  struct sk_tool *llama = load_tool("code-llama-4");
+  struct sk_tool *offshoot = load_tool("offshoot");
+  struct sk_reply r;
+  char reply[4096];
+  ASSERT(llama != NULL && offshoot != NULL);
+  snprintf(reply, sizeof(reply),
+           "SCORE: 78/100\nVERDICT: ship\nREVIEW: %s It is called Offshoot.",
+           PARA);
+  /* Named: accepted for its tool, refused for another; no tool, no check. */
+  ASSERT_INT_EQ(sk_validator_check_tool(v, persona_index("builder"), reply,
+                                        strlen(reply), NULL, offshoot, &r),
+                0);
+  sk_reply_cleanup(&r);
+  ASSERT_INT_EQ(sk_validator_check_tool(v, persona_index("builder"), reply,
+                                        strlen(reply), NULL, llama, &r),
+                SK_EREPLY);
+  ASSERT_ERROR(r, "the review never names Code Llama 4 and hardly speaks of "
+                  "what its description says");
+  ASSERT_INT_EQ(r.nerrors, 1);
+  ASSERT_INT_EQ(sk_validator_check_tool(v, persona_index("builder"), reply,
+                                        strlen(reply), NULL, NULL, &r),
+                0);
+  sk_reply_cleanup(&r);
+  /* The maker named in the tagline is enough ("Meta"), and so is the name
+   * in any case; a name word must be written as the name writes it. */
+  snprintf(reply, sizeof(reply),
+           "SCORE: 78/100\nVERDICT: ship\nREVIEW: %s Meta made it.", PARA);
+  ASSERT_INT_EQ(sk_validator_check_tool(v, persona_index("builder"), reply,
+                                        strlen(reply), NULL, llama, &r),
+                0);
+  sk_reply_cleanup(&r);
+  snprintf(reply, sizeof(reply),
+           "SCORE: 78/100\nVERDICT: ship\nREVIEW: %s code llama 4 it is.",
+           PARA);
+  ASSERT_INT_EQ(sk_validator_check_tool(v, persona_index("builder"), reply,
+                                        strlen(reply), NULL, llama, &r),
+                0);
+  sk_reply_cleanup(&r);
+  snprintf(reply, sizeof(reply),
+           "SCORE: 78/100\nVERDICT: ship\nREVIEW: %s The code is fine.", PARA);
+  ASSERT_INT_EQ(sk_validator_check_tool(v, persona_index("builder"), reply,
+                                        strlen(reply), NULL, llama, &r),
+                SK_EREPLY);
+  /* Unnamed but about what the record describes: four shared words. */
+  snprintf(reply, sizeof(reply),
+           "SCORE: 78/100\nVERDICT: ship\nREVIEW: %s The weights, the "
+           "parameters, the hardware and the license all check out.",
+           PARA);
+  ASSERT_INT_EQ(sk_validator_check_tool(v, persona_index("builder"), reply,
+                                        strlen(reply), NULL, llama, &r),
+                0);
+  sk_reply_cleanup(&r);
+  sk_tool_free(llama);
+  sk_tool_free(offshoot);
+}
+
+/* The index of the rubric element of persona idx whose "missing" message is
+ * msg, or -1. */
+static int element_of(size_t idx, const char *msg) {
+  size_t j;
+  for (j = 0; j < panel.personas[idx].nrubric; j++)
+    if (strcmp(panel.personas[idx].rubric[j].missing, msg) == 0)
+      return (int)j;
+  return -1;
+}
+
+/* Runs every file of tests/data/reviews/<persona>/<kind>. A "pass" sample
+ * must be accepted covering every element; a "fail" sample must fail the
+ * strict policy with exactly its .expect message, and pass the default
+ * policy with exactly that element recorded as missing. */
 static int run_samples(const char *persona, const char *kind, int *count) {
   char path[1400];
   DIR *d;
@@ -320,11 +914,11 @@ static int run_samples(const char *persona, const char *kind, int *count) {
       bad++;
       continue;
     }
-    rc = sk_validator_check_review(v, idx, text, len, &r);
+    rc = sk_validator_check_review(strict, idx, text, len, &r);
     (*count)++;
     if (strcmp(kind, "pass") == 0) {
-      if (rc != 0) {
-        fprintf(stderr, "    %s should pass:\n", file);
+      if (rc != 0 || r.ncovered != r.nrubric || r.missing != 0) {
+        fprintf(stderr, "    %s should pass covering every element:\n", file);
         dump(&r);
         bad++;
       }
@@ -338,8 +932,22 @@ static int run_samples(const char *persona, const char *kind, int *count) {
           expect[--elen] = '\0';
         snprintf(want, sizeof(want), "rubric: %s", expect);
         if (rc != SK_EREPLY || r.nerrors != 1 ||
-            strcmp(r.errors[0], want) != 0) {
+            strcmp(r.errors[0], want) != 0 || r.nformat != 0 ||
+            !r.rubric_short) {
           fprintf(stderr, "    %s should fail with only \"%s\":\n", file, want);
+          dump(&r);
+          bad++;
+        }
+        sk_reply_cleanup(&r);
+        /* The default policy accepts it and says what it left out. */
+        rc = sk_validator_check_review(v, idx, text, len, &r);
+        if (rc != 0 || element_of(idx, expect) < 0 ||
+            r.missing != 1u << element_of(idx, expect) ||
+            r.ncovered + 1 != r.nrubric) {
+          fprintf(stderr,
+                  "    %s should pass the default policy missing "
+                  "only \"%s\":\n",
+                  file, expect);
           dump(&r);
           bad++;
         }
@@ -389,12 +997,18 @@ TEST(fixture_replies_validate_with_their_published_figures) {
     size_t len;
     struct sk_reply r;
     struct sk_error e;
+    struct sk_tool *tool;
     int rc;
     snprintf(file, sizeof(file), "%s/fixtures/reviews/%s/%s.txt", src_dir,
              want[i].slug, want[i].persona);
     sk_error_clear(&e);
     ASSERT_INT_EQ(sk_fs_read_file(file, 1 << 20, &text, &len, &e), 0);
-    rc = sk_validator_check(v, persona_index(want[i].persona), text, len, &r);
+    tool = load_tool(want[i].slug);
+    ASSERT(tool != NULL);
+    /* Each is about its own tool, as the different-tool check sees it. */
+    rc = sk_validator_check_tool(v, persona_index(want[i].persona), text, len,
+                                 NULL, tool, &r);
+    sk_tool_free(tool);
     if (rc != 0) {
       fprintf(stderr, "    %s:\n", file);
       dump(&r);
@@ -411,7 +1025,7 @@ TEST(bad_rubric_pattern_names_file_and_element) {
   struct sk_persona p;
   struct sk_panel_def one;
   struct sk_validator *bad = NULL;
-  struct sk_validate_opts o = {0, 0, 0};
+  struct sk_validate_opts o = {0, 0, 0, SK_RUBRIC_DEFAULT};
   struct sk_error e;
   const char *json = "{\"display_name\":\"X\",\"lens\":\"l\",\"rubric\":[{"
                      "\"name\":\"thing\",\"ask\":\"a\",\"missing\":\"m\","
@@ -476,13 +1090,18 @@ int main(void) {
   const char *s = getenv("SK_SOURCE_DIR");
   char dir[1100];
   struct sk_error e;
-  struct sk_validate_opts o = {60, 260, 0};
+  struct sk_validate_opts o = {60, 260, 0, SK_RUBRIC_DEFAULT};
   int rc;
   snprintf(src_dir, sizeof(src_dir), "%s", s ? s : ".");
   snprintf(dir, sizeof(dir), "%s/personas", src_dir);
   sk_error_clear(&e);
   if (sk_panel_def_load(dir, NULL, &panel, &e) != 0 ||
       sk_validator_new(&panel, &o, &v, &e) != 0) {
+    fprintf(stderr, "setup: %s\n", e.msg);
+    return 1;
+  }
+  o.rubric = SK_RUBRIC_STRICT;
+  if (sk_validator_new(&panel, &o, &strict, &e) != 0) {
     fprintf(stderr, "setup: %s\n", e.msg);
     return 1;
   }
@@ -493,12 +1112,24 @@ int main(void) {
   RUN(a_reply_that_quotes_the_fence_is_refused);
   RUN(score_and_verdict_lines_copied_from_tool_text_are_refused);
   RUN(control_characters_and_the_size_cap_edges);
+  RUN(compact_form_reads_like_the_lines_form);
+  RUN(compact_form_keeps_every_precise_message);
+  RUN(json_form_reads_like_the_lines_form);
+  RUN(json_form_errors_are_precise);
+  RUN(coverage_is_recorded_and_min_rubric_decides);
+  RUN(policy_off_checks_the_format_only);
+  RUN(rubric_policy_names);
+  RUN(persona_min_rubric);
+  RUN(min_rubric_of_a_persona_file_is_applied);
+  RUN(the_rejection_set_is_rejected);
+  RUN(a_review_of_another_tool_is_refused);
   RUN(rubrics_accept_every_good_sample_and_reject_every_bad_one);
   RUN(fixture_replies_validate_with_their_published_figures);
   RUN(bad_rubric_pattern_names_file_and_element);
   RUN(persona_file_errors_are_named);
   RUN(panel_subset_and_unknown_persona);
   rc = TEST_REPORT();
+  sk_validator_free(strict);
   sk_validator_free(v);
   sk_panel_def_cleanup(&panel);
   return rc;

@@ -1,10 +1,12 @@
-/* roster.c: listing the panel's personas and checking a persona file's
- * rubric against sample reviews (see roster.h). */
+/* roster.c: listing the panel's personas, checking a persona file's rubric
+ * against sample reviews, and measuring the validator on a directory of
+ * replies (see roster.h). */
 #include "shipskip/desk/roster.h"
 #include "shipskip/util/fsutil.h"
 #include "shipskip/model/tool.h"
 #include "shipskip/review/validate.h"
 
+#include <cJSON.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -333,5 +335,311 @@ out:
   free(s.path);
   sk_validator_free(v);
   sk_persona_cleanup(&p);
+  return rc;
+}
+
+/* ---- replies ---- */
+
+void sk_roster_replies_cleanup(struct sk_roster_replies *res) {
+  if (res == NULL)
+    return;
+  free(res->per);
+  res->per = NULL;
+  res->n = 0;
+}
+
+static void free_names(struct samples *s) {
+  size_t i;
+  for (i = 0; i < s->n; i++)
+    free(s->path[i]);
+  free(s->path);
+  memset(s, 0, sizeof(*s));
+}
+
+/* Lists the entries of dir that are directories (want_dir) or regular
+ * *.txt files, by name, sorted; hidden entries are left out. */
+static int list_names(const char *dir, int want_dir, struct samples *s) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int rc = 0;
+
+  if (d == NULL)
+    return SK_ENOENT;
+  while (rc == 0 && (e = readdir(d)) != NULL && s->n < SK_ROSTER_MAX_REPLIES) {
+    char path[4096];
+    struct stat st;
+    if (e->d_name[0] == '.')
+      continue;
+    struct sk_error pe;
+    sk_error_clear(&pe);
+    if (sk_path_join(path, sizeof(path), dir, e->d_name, &pe) != 0 ||
+        stat(path, &st) != 0)
+      continue;
+    if (want_dir ? !S_ISDIR(st.st_mode)
+                 : !S_ISREG(st.st_mode) || !ends_with(e->d_name, ".txt"))
+      continue;
+    if (s->n == s->cap) {
+      size_t ncap = s->cap ? s->cap * 2 : 16;
+      char **np = realloc(s->path, ncap * sizeof(*np));
+      if (np == NULL) {
+        rc = SK_ENOMEM;
+        break;
+      }
+      s->path = np;
+      s->cap = ncap;
+    }
+    s->path[s->n] = strdup(e->d_name);
+    if (s->path[s->n] == NULL)
+      rc = SK_ENOMEM;
+    else
+      s->n++;
+  }
+  closedir(d);
+  if (rc == 0 && s->n > 0)
+    qsort(s->path, s->n, sizeof(*s->path), cmp_str);
+  return rc;
+}
+
+/* Loads tools_dir/<slug>.json, or leaves *tool NULL when there is none or
+ * it is not a valid tool record (the report says the subject was not
+ * checked). */
+static int load_tool(const char *tools_dir, const char *slug,
+                     struct sk_tool **tool) {
+  char path[4096];
+  char *text = NULL;
+  size_t len = 0;
+  struct sk_error e;
+  cJSON *root;
+
+  *tool = NULL;
+  if (tools_dir == NULL)
+    return 0;
+  sk_error_clear(&e);
+  if ((size_t)snprintf(path, sizeof(path), "%s/%s.json", tools_dir, slug) >=
+      sizeof(path))
+    return 0;
+  if (sk_fs_read_file(path, SK_TOOL_MAX_DESCRIPTION * 4, &text, &len, &e) != 0)
+    return e.code == SK_ENOMEM ? SK_ENOMEM : 0;
+  root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
+  free(text);
+  if (root == NULL)
+    return 0;
+  if (sk_tool_from_json(root, path, tool, &e) != 0)
+    *tool = NULL;
+  cJSON_Delete(root);
+  return e.code == SK_ENOMEM ? SK_ENOMEM : 0;
+}
+
+/* Counts msg among the persona's reasons. */
+static void add_reason(struct sk_roster_tally *t, const char *msg) {
+  size_t i;
+  for (i = 0; i < t->nreasons; i++)
+    if (strcmp(t->reasons[i].text, msg) == 0) {
+      t->reasons[i].count++;
+      return;
+    }
+  if (t->nreasons == SK_ROSTER_MAX_REASONS) {
+    t->more_reasons++;
+    return;
+  }
+  snprintf(t->reasons[t->nreasons].text, sizeof(t->reasons[0].text), "%s", msg);
+  t->reasons[t->nreasons++].count = 1;
+}
+
+/* Appends the names of the elements whose bits are set in mask. */
+static int list_elements(const struct sk_persona *p, uint32_t mask,
+                         struct sk_buf *out) {
+  size_t j;
+  int rc = 0;
+  int first = 1;
+  for (j = 0; j < p->nrubric && j < 32; j++) {
+    if (!((mask >> j) & 1u))
+      continue;
+    rc |= sk_buf_printf(out, "%s%s", first ? "" : ", ", p->rubric[j].name);
+    first = 0;
+  }
+  return rc;
+}
+
+/* Reports one checked reply and counts it. */
+static int report_reply(const struct sk_persona *p, const char *name, int rc,
+                        const struct sk_reply *r, struct sk_roster_tally *t,
+                        struct sk_buf *out) {
+  size_t i;
+  int w = 0;
+
+  if (rc == 0) {
+    t->accepted++;
+    w |= sk_buf_printf(out, "  %s  accepted  %d/100 %s  rubric %zu/%zu", name,
+                       r->score, r->verdict, r->ncovered, r->nrubric);
+    if (r->missing != 0) {
+      w |= sk_buf_adds(out, ", missing: ");
+      w |= list_elements(p, r->missing, out);
+    }
+    return w | sk_buf_adds(out, "\n");
+  }
+  if (r->nformat == 0 && r->rubric_short) {
+    t->reasked++;
+    w |= sk_buf_printf(out,
+                       "  %s  re-asked  rubric %zu/%zu (needs %zu), "
+                       "missing: ",
+                       name, r->ncovered, r->nrubric, r->min_rubric);
+    w |= list_elements(p, r->missing, out);
+    w |= sk_buf_adds(out, "\n");
+  } else {
+    t->rejected++;
+    w |= sk_buf_printf(out, "  %s  rejected", name);
+    for (i = 0; i < r->nerrors; i++)
+      w |= sk_buf_printf(out, "%s%s", i == 0 ? ": " : "; ", r->errors[i]);
+    w |= sk_buf_adds(out, "\n");
+  }
+  for (i = 0; i < r->nerrors; i++)
+    add_reason(t, r->errors[i]);
+  return w;
+}
+
+/* The persona a reply file is for: its name up to the first '.'. */
+static long persona_of(const struct sk_panel_def *panel, const char *file) {
+  size_t n = strcspn(file, ".");
+  size_t i;
+  for (i = 0; i < panel->n; i++)
+    if (strlen(panel->personas[i].name) == n &&
+        strncmp(panel->personas[i].name, file, n) == 0)
+      return (long)i;
+  return -1;
+}
+
+/* Checks every reply of one slug directory. */
+static int check_slug(struct sk_validator *v, const struct sk_panel_def *panel,
+                      const char *dir, const char *slug, const char *tools_dir,
+                      struct sk_buf *out, struct sk_roster_replies *res) {
+  char sdir[4096];
+  struct samples files = {NULL, 0, 0};
+  struct sk_tool *tool = NULL;
+  struct sk_error e0;
+  size_t i;
+  int rc;
+
+  sk_error_clear(&e0);
+  rc = sk_path_join(sdir, sizeof(sdir), dir, slug, &e0);
+  if (rc == 0)
+    rc = list_names(sdir, 0, &files);
+  if (rc == 0)
+    rc = load_tool(tools_dir, slug, &tool);
+  if (rc == 0 && tools_dir != NULL && tool == NULL && files.n > 0) {
+    res->no_tool += files.n;
+    rc = sk_buf_printf(out,
+                       "note: no tool record %s/%s.json; replies of %s "
+                       "are not checked for naming the tool\n",
+                       tools_dir, slug, slug);
+  }
+  for (i = 0; i < files.n && rc == 0; i++) {
+    char path[4096];
+    char name[1024];
+    char *text = NULL;
+    size_t len = 0;
+    struct sk_reply r;
+    struct sk_error e;
+    long pi = persona_of(panel, files.path[i]);
+    int crc;
+    sk_error_clear(&e);
+    if (sk_path_join(path, sizeof(path), sdir, files.path[i], &e) != 0 ||
+        sk_path_join(name, sizeof(name), slug, files.path[i], &e) != 0) {
+      res->skipped++;
+      rc = sk_buf_printf(out, "  %s  skipped (%s)\n", files.path[i], e.msg);
+      continue;
+    }
+    if (pi < 0) {
+      res->unknown++;
+      rc = sk_buf_printf(out, "  %s  not on the panel (no such persona)\n",
+                         name);
+      continue;
+    }
+    sk_error_clear(&e);
+    if (sk_fs_read_file(path, SK_ROSTER_SAMPLE_CAP, &text, &len, &e) != 0) {
+      res->skipped++;
+      rc = sk_buf_printf(out, "  %s  skipped (%s)\n", name, e.msg);
+      continue;
+    }
+    crc = sk_validator_check_tool(v, (size_t)pi, text, len, NULL, tool, &r);
+    free(text);
+    if (crc != 0 && crc != SK_EREPLY) {
+      rc = crc;
+      break;
+    }
+    res->replies++;
+    rc = report_reply(&panel->personas[pi], name, crc, &r, &res->per[pi], out);
+    sk_reply_cleanup(&r);
+  }
+  sk_tool_free(tool);
+  free_names(&files);
+  return rc;
+}
+
+/* Appends the per-persona table and reasons. */
+static int report_tallies(const struct sk_panel_def *panel,
+                          const struct sk_roster_replies *res,
+                          struct sk_buf *out) {
+  size_t i;
+  size_t k;
+  int rc = sk_buf_printf(out, "\n%-12s %8s %8s %8s\n", "PERSONA", "ACCEPTED",
+                         "RE-ASKED", "REJECTED");
+  for (i = 0; i < res->n; i++) {
+    const struct sk_roster_tally *t = &res->per[i];
+    rc |= sk_buf_printf(out, "%-12s %8zu %8zu %8zu\n", panel->personas[i].name,
+                        t->accepted, t->reasked, t->rejected);
+    for (k = 0; k < t->nreasons; k++)
+      rc |= sk_buf_printf(out, "  %zux %s\n", t->reasons[k].count,
+                          t->reasons[k].text);
+    if (t->more_reasons > 0)
+      rc |= sk_buf_printf(out, "  (%zu more reasons)\n", t->more_reasons);
+  }
+  return rc;
+}
+
+int sk_roster_check_replies(const struct sk_panel_def *panel,
+                            const struct sk_validate_opts *opts,
+                            const char *dir, const char *tools_dir,
+                            struct sk_buf *out, struct sk_roster_replies *res,
+                            struct sk_error *err) {
+  struct sk_validator *v = NULL;
+  struct samples slugs = {NULL, 0, 0};
+  size_t i;
+  size_t accepted = 0;
+  int rc;
+
+  memset(res, 0, sizeof(*res));
+  if (!sk_fs_is_dir(dir))
+    return sk_error_set(err, SK_ENOENT,
+                        "%s: not a directory of replies "
+                        "(DIR/<slug>/<persona>.txt)",
+                        dir);
+  res->per = calloc(panel->n ? panel->n : 1, sizeof(*res->per));
+  if (res->per == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  res->n = panel->n;
+  rc = sk_validator_new(panel, opts, &v, err);
+  if (rc != 0)
+    return rc;
+  rc = sk_buf_printf(out, "%s: replies checked with rubric policy %s\n", dir,
+                     sk_rubric_policy_name(opts->rubric));
+  if (rc == 0)
+    rc = list_names(dir, 1, &slugs);
+  for (i = 0; i < slugs.n && rc == 0; i++)
+    rc = check_slug(v, panel, dir, slugs.path[i], tools_dir, out, res);
+  if (rc == 0)
+    rc = report_tallies(panel, res, out);
+  for (i = 0; i < res->n; i++)
+    accepted += res->per[i].accepted;
+  if (rc == 0)
+    rc = sk_buf_printf(out,
+                       "\n%zu repl%s: %zu accepted on the first attempt; "
+                       "%zu not on the panel\n",
+                       res->replies, res->replies == 1 ? "y" : "ies", accepted,
+                       res->unknown);
+  if (rc != 0 && (err == NULL || err->code == 0))
+    sk_error_set(err, rc, "%s: %s", dir, sk_strerror(rc));
+  free_names(&slugs);
+  sk_validator_free(v);
   return rc;
 }

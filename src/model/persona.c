@@ -1,6 +1,7 @@
 /* persona.c: loading and checking persona files (see persona.h). */
 #include "shipskip/model/persona.h"
 #include "shipskip/util/fsutil.h"
+#include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
 #include <dirent.h>
@@ -52,6 +53,32 @@ static int get_str(const cJSON *obj, const char *key, int required, char **dst,
   *dst = strdup(v->valuestring);
   if (*dst == NULL)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
+  return 0;
+}
+
+size_t sk_persona_min_rubric(const struct sk_persona *p) {
+  if (p->has_min_rubric && p->min_rubric >= 0)
+    return (size_t)p->min_rubric < p->nrubric ? (size_t)p->min_rubric
+                                              : p->nrubric;
+  return p->nrubric > 0 ? p->nrubric - 1 : 0;
+}
+
+/* Reads the optional "min_rubric" once the rubric is known: it counts
+ * elements, so it cannot be more than the file has. */
+static int get_min_rubric(const cJSON *root, struct sk_persona *p,
+                          struct sk_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "min_rubric");
+  long long n;
+
+  if (v == NULL)
+    return 0;
+  if (!sk_json_int(v, 0, (long long)p->nrubric, &n))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: \"min_rubric\" must be an integer from 0 to %zu "
+                        "(the number of rubric elements)",
+                        p->source, p->nrubric);
+  p->has_min_rubric = 1;
+  p->min_rubric = (int)n;
   return 0;
 }
 
@@ -160,6 +187,7 @@ int sk_persona_parse(const char *json, size_t len, const char *name,
             0)
       goto out;
   }
+  rc = get_min_rubric(root, p, err);
 out:
   cJSON_Delete(root);
   if (rc != 0)

@@ -4,11 +4,15 @@
  * 7, whether the request's fence is passed; the rest is the reply, in a
  * buffer of exactly its size. Checked: a valid reply has a score 0-100, a
  * ship/skip verdict and a review; an invalid one has at least one message,
- * every message terminated, and no review. The same bytes are also checked
- * as a bare review paragraph.
+ * every message terminated, and no review; the rubric coverage is
+ * consistent (covered and missing split the persona's elements, the count
+ * matches, re-asked only below the threshold). The same bytes are also
+ * checked as a bare review paragraph, and as a reply about a fixed tool
+ * (the different-tool check).
  */
 #include "fuzz.h"
 #include "shipskip/review/validate.h"
+#include "shipskip/model/tool.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +28,44 @@ static void teardown(void) {
 static void setup(void) {
   char dir[1024];
   struct sk_error err;
-  struct sk_validate_opts opts = {60, 260, 0};
+  struct sk_validate_opts opts = {60, 260, 0, SK_RUBRIC_DEFAULT};
   sk_error_clear(&err);
   snprintf(dir, sizeof(dir), "%s/personas", sk_fuzz_source_dir());
   if (sk_panel_def_load(dir, NULL, &panel, &err) != 0 || panel.n == 0 ||
       sk_validator_new(&panel, &opts, &v, &err) != 0)
     sk_fuzz_fail("setup: %s", err.msg);
   atexit(teardown);
+}
+
+static unsigned bits(uint32_t m) {
+  unsigned n = 0;
+  while (m != 0) {
+    n += m & 1u;
+    m >>= 1;
+  }
+  return n;
+}
+
+static void check_coverage(int rc, const struct sk_reply *r) {
+  uint32_t all;
+  if (!r->rubric_checked) {
+    if (r->covered != 0 || r->missing != 0 || r->rubric_short)
+      sk_fuzz_fail("coverage without a checked rubric");
+    return;
+  }
+  all = r->nrubric >= 32 ? 0xFFFFFFFFu : (1u << r->nrubric) - 1u;
+  if ((r->covered | r->missing) != all || (r->covered & r->missing) != 0 ||
+      (r->unchecked & ~r->missing) != 0 || bits(r->covered) != r->ncovered ||
+      r->min_rubric > r->nrubric)
+    sk_fuzz_fail("inconsistent coverage %x/%x of %zu", r->covered, r->missing,
+                 r->nrubric);
+  if ((r->ncovered < r->min_rubric) != (r->rubric_short != 0))
+    sk_fuzz_fail("rubric_short %d with %zu of %zu needed", r->rubric_short,
+                 r->ncovered, r->min_rubric);
+  if (rc == 0 && r->rubric_short)
+    sk_fuzz_fail("accepted below min_rubric");
+  if (rc == SK_EREPLY && r->nformat == 0 && !r->rubric_short)
+    sk_fuzz_fail("refused with no reason");
 }
 
 static void check(int rc, const struct sk_reply *r) {
@@ -52,9 +87,16 @@ static void check(int rc, const struct sk_reply *r) {
   } else if (rc != SK_ENOMEM) {
     sk_fuzz_fail("unexpected return %d", rc);
   }
+  if (rc != SK_ENOMEM)
+    check_coverage(rc, r);
 }
 
 int sk_fuzz_one(const uint8_t *data, size_t size) {
+  static char name[] = "Code Llama 4";
+  static char tagline[] = "Meta's open-weight code model";
+  static char description[] =
+      "A family of open weights: Llama models, tool calls and debugging.";
+  struct sk_tool tool;
   char *text;
   size_t persona;
   const char *fence;
@@ -63,6 +105,10 @@ int sk_fuzz_one(const uint8_t *data, size_t size) {
 
   if (v == NULL)
     setup();
+  memset(&tool, 0, sizeof(tool));
+  tool.name = name;
+  tool.tagline = tagline;
+  tool.description = description;
   if (size < 1)
     return 0;
   persona = (size_t)(data[0] & 0x7f) % panel.n;
@@ -78,6 +124,9 @@ int sk_fuzz_one(const uint8_t *data, size_t size) {
   rc = sk_validator_check_review(v, persona, text, size - 1, &r);
   if (rc == 0 && (r.review == NULL || r.nerrors != 0))
     sk_fuzz_fail("a valid review without text");
+  sk_reply_cleanup(&r);
+  rc = sk_validator_check_tool(v, persona, text, size - 1, fence, &tool, &r);
+  check(rc, &r);
   sk_reply_cleanup(&r);
   free(text);
   return 0;

@@ -17,6 +17,13 @@
  * review in natural phrasing. Samples written for other personas are
  * expected to miss elements; an element nothing at all hits is the
  * warning sign.
+ *
+ * The replies check (`shipskip personas check --replies DIR`) measures the
+ * validator on real replies: every reply in DIR is checked as the review
+ * engine checks a model's answer, and counted per persona as accepted
+ * (first attempt), re-asked (the form is right but it covers fewer rubric
+ * elements than min_rubric: the engine would ask again) or rejected (a
+ * format failure), with the reasons.
  */
 #ifndef SHIPSKIP_ROSTER_H
 #define SHIPSKIP_ROSTER_H
@@ -24,6 +31,7 @@
 #include "shipskip/util/buf.h"
 #include "shipskip/util/error.h"
 #include "shipskip/model/persona.h"
+#include "shipskip/review/validate.h"
 
 #include <stddef.h>
 
@@ -54,5 +62,69 @@ struct sk_roster_stats {
 int sk_roster_check(const char *path, const char *const *dirs, size_t ndirs,
                     struct sk_buf *out, struct sk_roster_stats *st,
                     struct sk_error *err);
+
+/* ---- replies ---- */
+
+#define SK_ROSTER_MAX_REPLIES 10000
+#define SK_ROSTER_MAX_REASONS 16
+
+/* One failure message and how many replies of the persona gave it. */
+struct sk_roster_reason {
+  char text[SK_REPLY_ERROR_LEN];
+  size_t count;
+};
+
+/* The counts for one persona of the panel. */
+struct sk_roster_tally {
+  size_t accepted; /* valid on the first attempt */
+  size_t reasked;  /* only coverage below min_rubric */
+  size_t rejected; /* a format failure */
+  struct sk_roster_reason reasons[SK_ROSTER_MAX_REASONS];
+  size_t nreasons;
+  size_t more_reasons; /* distinct messages past the cap, not listed */
+};
+
+/* What a replies check found. per has one tally per persona of the panel,
+ * in panel order; free it with sk_roster_replies_cleanup. */
+struct sk_roster_replies {
+  struct sk_roster_tally *per;
+  size_t n;
+  size_t replies; /* reply files checked */
+  size_t unknown; /* *.txt files whose persona is not on the panel */
+  size_t skipped; /* files not read (too big, unreadable) */
+  size_t no_tool; /* replies whose slug has no tool record (tools_dir set) */
+};
+
+/* Checks every reply under dir against the panel with opts (the policy in
+ * opts->rubric included) and appends a report to out: one line per reply
+ * (accepted with its score, verdict and coverage; re-asked with the missing
+ * elements; rejected with its messages), then per persona the three counts
+ * and each reason with how many replies gave it.
+ *
+ * The layout is the one fixtures/reviews uses and the fake server serves:
+ * dir/<slug>/<persona>.txt, one reply per tool and persona; a file may
+ * carry a label after the persona, dir/<slug>/<persona>.<label>.txt, so
+ * several replies of one persona to one tool can sit side by side (a
+ * recorded first attempt, a rejection-set case). Files and slugs are
+ * visited in byte order; hidden entries, other files and files directly in
+ * dir are ignored; a *.txt whose persona is not on the panel is counted in
+ * unknown and listed.
+ *
+ * With tools_dir (NULL for none), the tool record tools_dir/<slug>.json is
+ * loaded for each slug and the reply must also name that tool
+ * (sk_validator_check_tool); a slug without a record is checked without
+ * it and counted in no_tool.
+ *
+ * Returns 0 when dir was read, whatever the replies say; SK_ENOENT when dir
+ * is not a directory, SK_ENOMEM, SK_ETOOBIG (out's cap), with err set. On
+ * error *res is still valid to clean up. */
+int sk_roster_check_replies(const struct sk_panel_def *panel,
+                            const struct sk_validate_opts *opts,
+                            const char *dir, const char *tools_dir,
+                            struct sk_buf *out, struct sk_roster_replies *res,
+                            struct sk_error *err);
+
+/* Frees res->per. NULL-safe. */
+void sk_roster_replies_cleanup(struct sk_roster_replies *res);
 
 #endif

@@ -8,6 +8,13 @@
  * and optional provider, model, temperature and max_tokens overrides. Nothing
  * about any one persona is known to the C code: a new file adds a reviewer.
  * The patterns are kept as text here; the validator compiles them.
+ *
+ * "min_rubric" (optional, an integer from 0 to the number of elements) is
+ * how many rubric elements a review must cover to be accepted; below it the
+ * validator asks again, quoting the missing elements. Absent, it is all but
+ * one (never below 0): the published reviews we model the product on each
+ * leave out at most one element, and a reviewer who argues four points well
+ * and skips the fifth has still written a review.
  */
 #ifndef SHIPSKIP_PERSONA_H
 #define SHIPSKIP_PERSONA_H
@@ -37,6 +44,8 @@ struct sk_persona {
   double temperature; /* < 0 when absent */
   long max_tokens;    /* 0 when absent */
   char *source;       /* the file it came from */
+  int has_min_rubric; /* 1 when the file set "min_rubric" */
+  int min_rubric;     /* its value (0..nrubric); read sk_persona_min_rubric */
 };
 
 struct sk_panel_def {
@@ -51,6 +60,13 @@ struct sk_panel_def {
 int sk_persona_parse(const char *json, size_t len, const char *name,
                      const char *source, struct sk_persona *p,
                      struct sk_error *err);
+
+/* The number of rubric elements a review must cover for persona p: its
+ * "min_rubric" when set, capped at nrubric (a caller may drop the rubric,
+ * as `apply --no-rubric` does), else nrubric - 1, or 0 for a persona with
+ * no rubric. A zeroed persona gets the default, so hand-built personas are
+ * held to the same rule as loaded ones. */
+size_t sk_persona_min_rubric(const struct sk_persona *p);
 
 /* Frees the strings of p. NULL-safe. */
 void sk_persona_cleanup(struct sk_persona *p);

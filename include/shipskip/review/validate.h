@@ -1,17 +1,51 @@
 /* validate.h: checks a model's reply against the reply contract.
  *
- * The contract: a "SCORE: NN/100" line with a whole number 0-100, a
- * "VERDICT: ship|skip" line, and "REVIEW:" followed by one paragraph whose
- * word count is within bounds and which covers every rubric element of the
- * persona. Labels may be decorated the way models decorate them (bold,
- * heading marks, any case); chatter before the SCORE line is tolerated.
- * Everything is checked and every failure reported, each as a precise
- * message ("no VERDICT line", "score 140 is out of range 0-100", "rubric: no
- * direct competitors named") that can be quoted back to the model.
+ * The contract: a score out of 100 (a whole number 0-100), a verdict (ship
+ * or skip) and one review paragraph whose word count is within bounds. Three
+ * forms carry it, and each is normalised to the same fields of sk_reply:
+ *
+ *   lines    SCORE: 78/100            the default the prompt asks for;
+ *            VERDICT: ship            labels may be decorated the way models
+ *            REVIEW: <paragraph>      decorate them (bold, heading marks, any
+ *                                     case); chatter before them is tolerated.
+ *   compact  SCORE: 78/100 · ship     the seed pages' own line: score and
+ *            <paragraph>              verdict on one line, separated by one
+ *                                     of · - – — | , (spaces optional). The
+ *            paragraph follows on the next lines, or after a REVIEW: label.
+ *            "SCORE: 78/100, VERDICT: ship" (both labels on one line) is
+ *            the same form. The SCORE label may be left out (the pages
+ *            print "78/100 · ship") only on the reply's first non-blank
+ *            line, so a score quoted in prose is never taken for one. A
+ *            VERDICT line may also be given if it agrees.
+ *   json     {"score": 78, "verdict": "ship", "review": "<paragraph>"}
+ *            one object, bare or in a ``` fence (any info string, such as
+ *            json) with only chatter before the fence and white space after
+ *            it. Parsed by cJSON; extra keys are ignored; each of the three
+ *            must be there once with its type (a number, a string, a string)
+ *            or the reply is refused with a message naming the key; an
+ *            escaped NUL (\u0000) or control character is refused.
+ *
+ * A reply is read as JSON when it has no SCORE/VERDICT/REVIEW label line and
+ * its first non-blank character is "{" or it has a ``` fence whose content
+ * starts with "{"; otherwise as lines or compact.
+ *
+ * Format failures are hard, each a precise message that can be quoted back
+ * to the model: "no VERDICT line", "score 140 is out of range 0-100", "the
+ * review has 2 paragraphs; write exactly one", a length outside the bounds,
+ * a quoted fence, a review of another tool (when the tool is given: see
+ * sk_validator_check_tool).
+ *
+ * Rubric coverage is measured, not demanded of every element: each element
+ * of the persona's rubric is matched by its pattern against the paragraph,
+ * and the result is recorded in the reply (below). Coverage becomes errors
+ * only when fewer elements are covered than the threshold: the persona's
+ * min_rubric (sk_persona_min_rubric: all but one by default), or the run's
+ * policy (SK_RUBRIC_STRICT: every element; SK_RUBRIC_OFF: never). Then one
+ * error per missing element, "rubric: <its missing message>", in rubric
+ * order, so the re-ask quotes exactly what to add.
  *
  * All patterns, the contract's and each persona's rubric, are compiled once
- * with JIT when the validator is made; checking allocates only the accepted
- * review text.
+ * with JIT when the validator is made.
  */
 #ifndef SHIPSKIP_VALIDATE_H
 #define SHIPSKIP_VALIDATE_H
@@ -20,24 +54,80 @@
 #include "shipskip/model/persona.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define SK_REPLY_MAX_ERRORS 24
 #define SK_REPLY_ERROR_LEN 200
+
+struct sk_tool;
+
+/* How much rubric coverage a run demands. DEFAULT (0, what a zeroed
+ * sk_validate_opts gives) takes each persona's min_rubric. */
+enum sk_rubric_policy {
+  SK_RUBRIC_DEFAULT = 0, /* the persona's min_rubric (all but one) */
+  SK_RUBRIC_STRICT,      /* every element */
+  SK_RUBRIC_OFF          /* format checks only; coverage still recorded */
+};
+
+/* Parses "default", "strict" or "off" (exact, lower case) into *out for a
+ * --rubric option. Returns 0, or SK_EINVAL (leaving *out alone). */
+int sk_rubric_policy_parse(const char *s, enum sk_rubric_policy *out);
+
+/* The policy's name as sk_rubric_policy_parse takes it ("default"...). */
+const char *sk_rubric_policy_name(enum sk_rubric_policy p);
 
 struct sk_validate_opts {
   int min_words;    /* default 60 */
   int max_words;    /* default 260 */
   size_t max_reply; /* replies longer than this are refused; default 64 KiB */
+  enum sk_rubric_policy rubric; /* default SK_RUBRIC_DEFAULT */
 };
 
-/* The outcome of checking one reply. */
+/* The form a reply was written in (see the top of this file). */
+enum sk_reply_form {
+  SK_REPLY_FORM_NONE = 0, /* not recognised: no score was found */
+  SK_REPLY_FORM_LINES,
+  SK_REPLY_FORM_COMPACT,
+  SK_REPLY_FORM_JSON
+};
+
+/* The outcome of checking one reply.
+ *
+ * Reading coverage (for scorecards, journals, pages): when rubric_checked is
+ * 1, element j of the persona (panel->personas[i].rubric[j], j < nrubric) is
+ * covered when bit j of covered is set and missing when bit j of missing is
+ * set; covered | missing has exactly the low nrubric bits set, ncovered is
+ * the number of covered bits. The element's name is rubric[j].name, its
+ * message rubric[j].missing; sk_reply_covers(r, j) reads one bit. Bit j of
+ * unchecked (a subset of missing) marks an element PCRE2 could not match
+ * (a match limit): it counts as missing. rubric_checked is 0 when no
+ * paragraph reached the rubric (no score line found, no paragraph, bad
+ * bytes); then covered and missing are 0. Coverage is filled on success AND
+ * on failure, so a re-asked reply shows what it lacked. */
 struct sk_reply {
   int score;       /* valid only when nerrors == 0 */
   char verdict[5]; /* "ship" or "skip" */
   char *review;    /* the paragraph, whitespace folded; heap, NULL on error */
   char errors[SK_REPLY_MAX_ERRORS][SK_REPLY_ERROR_LEN];
   size_t nerrors;
+  enum sk_reply_form form;
+  int rubric_checked; /* 1 when the paragraph was matched (see above) */
+  size_t nrubric;     /* the persona's rubric elements */
+  uint32_t covered;   /* bit j: element j matched */
+  uint32_t missing;   /* bit j: element j did not (or could not) match */
+  uint32_t unchecked; /* bit j: element j could not be matched */
+  size_t ncovered;    /* bits set in covered */
+  size_t min_rubric;  /* the threshold applied, after the policy */
+  int rubric_short;   /* 1 when ncovered < min_rubric: the errors then
+                         include "rubric: ..." for each missing element */
+  size_t nformat;     /* errors that are not rubric errors: 0 with
+                         rubric_short set means only coverage failed
+                         (a re-ask), > 0 means a format failure */
 };
+
+/* Returns 1 when the reply covered rubric element j, else 0 (also when the
+ * rubric was not checked or j is out of range). */
+int sk_reply_covers(const struct sk_reply *r, size_t j);
 
 struct sk_validator;
 
@@ -68,8 +158,19 @@ int sk_validator_check_ex(struct sk_validator *v, size_t persona,
                           const char *text, size_t len, const char *fence,
                           struct sk_reply *r);
 
+/* The same, and also refuses a review of another tool when tool is not
+ * NULL: the paragraph must name the tool or speak of what its record
+ * describes (sk_subject_check, see subject.h), else "the review never names
+ * <name> and hardly speaks of what its description says; review the tool in
+ * the data block". tool NULL checks exactly as sk_validator_check_ex does.
+ * Same returns. */
+int sk_validator_check_tool(struct sk_validator *v, size_t persona,
+                            const char *text, size_t len, const char *fence,
+                            const struct sk_tool *tool, struct sk_reply *r);
+
 /* Checks a bare review paragraph against a persona's rubric and length
- * bounds only (for persona tooling and tests). Same returns. */
+ * bounds only (for persona tooling and tests), with the same coverage
+ * policy. Same returns. */
 int sk_validator_check_review(struct sk_validator *v, size_t persona,
                               const char *review, size_t len,
                               struct sk_reply *r);
