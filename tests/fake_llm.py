@@ -101,7 +101,9 @@ first user message). The reply paragraph is picked from
 int(key, 16) % count; without such files, from two built-in paragraphs (one
 ship, one skip) that cover every default persona's rubric. The verdict comes
 from the file name; the score is 60 + h % 36 (ship) or 25 + h % 35 (skip),
-h = int(last 8 hex digits of the key). Content:
+h = int(last 8 hex digits of the key). A paragraph that does not name the
+tool of the request's data block ("Name: X" after "BEGIN TOOL-DATA-...") is
+opened with "On X: ", as a model would name what it reviews. Content:
 
     SCORE: {score}/100
     VERDICT: {verdict}
@@ -372,6 +374,11 @@ class Reply:
 
 
 # --------------------------------------------------------------------------
+# The tool's name in shipskip's data block ("BEGIN TOOL-DATA-<hex>" then
+# "Name: <name>").
+TOOL_NAME_RE = re.compile(r"^BEGIN TOOL-DATA-[0-9a-f]{16}\r?\nName: (.+?)\r?$",
+                          re.M)
+
 # Shared state: review paragraphs, attempt counters, request log
 # --------------------------------------------------------------------------
 
@@ -665,10 +672,12 @@ def ollama_fault(kind, success_body, model=None):
     return common_fault(kind, success_body)
 
 
-def build_content(score, verdict, review, kinds):
-    """The reply text, bent by the contract-fault kinds in kinds."""
+def build_content(score, verdict, review, kinds, tool_name=None):
+    """The reply text, bent by the contract-fault kinds in kinds. The bland
+    paragraph of no-rubric names the tool asked about (tool_name), so it
+    fails on rubric coverage alone, not as a review of another tool."""
     if "no-rubric" in kinds:
-        review = BLAND_REVIEW
+        review = f"On {tool_name}: {BLAND_REVIEW}" if tool_name else BLAND_REVIEW
     if "short" in kinds:
         review = SHORT_REVIEW
     if "score-140" in kinds:
@@ -985,9 +994,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         n = server.attempts.next(conv_key)
         record.update(persona=persona, conv_key=conv_key[:16], attempt=n)
 
-        # The honest reply.
+        # The honest reply: a sample paragraph, opened with the name of the
+        # tool asked about, as a model reviewing it would name it (the
+        # samples each describe a tool of their own, and shipskip refuses a
+        # review that never names the tool it was asked to review).
         reviews = server.reviews.get(persona)
         stem, paragraph = reviews[int(conv_key, 16) % len(reviews)]
+        found = TOOL_NAME_RE.search(first_user)
+        tool_name = found.group(1) if found else None
+        if tool_name and tool_name.lower() not in paragraph.lower():
+            paragraph = f"On {tool_name}: {paragraph}"
         verdict = "ship" if stem.startswith("ship-") else "skip"
         h = int(conv_key[-8:], 16)
         score = 60 + h % 36 if verdict == "ship" else 25 + h % 35
@@ -1013,7 +1029,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     kinds.add(kind)
         record["fault"] = ",".join(applied) or None
 
-        content = build_content(score, verdict, paragraph, kinds)
+        content = build_content(score, verdict, paragraph, kinds, tool_name)
         scripted = self.scripted_reply(first_user, persona, assistant_turns)
         if scripted is not None:
             content = scripted

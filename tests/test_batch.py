@@ -99,6 +99,11 @@ def fake_answer(persona, first_user, model=MODEL):
     verdict = "ship" if stem.startswith("ship-") else "skip"
     h = int(key[-8:], 16)
     score = 60 + h % 36 if verdict == "ship" else 25 + h % 35
+    # The sample is opened with the asked tool's name when it lacks it.
+    name = re.search(r"^BEGIN TOOL-DATA-[0-9a-f]{16}\r?\nName: (.+?)\r?$",
+                     first_user, re.M)
+    if name and name.group(1).lower() not in text.lower():
+        text = f"On {name.group(1)}: {text}"
     return score, verdict, fold(text)
 
 

@@ -128,6 +128,21 @@ TEST(parses_the_review_paths_draft) {
   sk_draft_cleanup(&d);
 }
 
+/* The scorecard's "*Not covered: ...*" note under a review is shown to the
+ * editor but is not part of the review: the paragraph reads back alone. */
+TEST(coverage_note_is_not_review_text) {
+  struct sk_draft d;
+  const char *md = "# Tool\n\n## Reviewer scorecard\n\n### Founder\n\n"
+                   "55/100 · skip\n\nThe buyer is a platform team.\n\n"
+                   "*Not covered: moat, what would change the verdict.*\n"
+                   "\n---\n\n*Models: Founder m.*\n";
+  ASSERT_INT_EQ(parse(md, &d), 0);
+  ASSERT_INT_EQ(d.nproblems, 0);
+  ASSERT_INT_EQ(d.nsections, 1);
+  ASSERT_STR_EQ(d.sections[0].review, "The buyer is a platform team.");
+  sk_draft_cleanup(&d);
+}
+
 TEST(failed_review_block) {
   struct eg g;
   struct sk_draft d;
@@ -249,6 +264,7 @@ int main(void) {
   RUN(unescape_keeps_other_backslashes);
   RUN(fold_white_space);
   RUN(parses_the_review_paths_draft);
+  RUN(coverage_note_is_not_review_text);
   RUN(failed_review_block);
   RUN(wrapped_crlf_paragraphs);
   RUN(not_a_draft);

@@ -217,12 +217,15 @@ class TestEdit(EditorTestCase):
         for p in ("founder", "skeptic"):
             self.assertIs(rv[p]["edited"], True)
             # Every other key of the review as it was, in its order, with
-            # "edited" after "inputs".
+            # "edited" after "inputs"; the rubric coverage measured the
+            # model's paragraph, so an edited review no longer carries it.
             keys = list(old[p].keys())
             keys.insert(keys.index("inputs") + 1, "edited")
+            self.assertIn("rubric", keys)
+            keys.remove("rubric")
             self.assertEqual(list(rv[p].keys()), keys)
             for k in old[p]:
-                if k not in ("score", "verdict", "review"):
+                if k not in ("score", "verdict", "review", "rubric"):
                     self.assertEqual(rv[p][k], old[p][k], (p, k))
         for p in ("builder", "futurist"):
             self.assertEqual(rv[p], old[p])

@@ -43,9 +43,15 @@
   "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,"          \
   "\"completion_tokens\":20,\"total_tokens\":30}}"
 
+/* The tool the review is about: the validator refuses a review that neither
+ * names its tool nor speaks of what its description says, so the record is
+ * the bundled one's description, in short. */
 #define TOOL_JSON                                                              \
   "{\"slug\": \"code-llama-4\", \"name\": \"Code Llama 4\", \"description\": " \
-  "\"Open-weight code models for agentic work, run on your own GPUs.\"}\n"
+  "\"Open-weight code models with checkpoints up to 70 billion parameters, "   \
+  "tuned for agent work: tool calls, debugging and multi-step changes you "    \
+  "can "                                                                       \
+  "fine-tune on private code and ship inside a commercial product.\"}\n"
 
 /* One event as recorded (strings copied). */
 struct rec {

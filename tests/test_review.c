@@ -166,6 +166,15 @@ TEST(one_set_of_checks_for_both_layouts) {
        "t: review.attempts must be a whole number from 0 to 10000"},
       {"{\"persona\": \"b\", \"inputs\": \"xyz\", \"status\": \"failed\"}",
        "t: review.inputs must be 64 lowercase hex digits"},
+      {"{\"persona\": \"b\", " GOOD_IN ", \"status\": \"failed\", "
+       "\"rubric\": [\"moat\"]}",
+       "t: review.rubric must be an object with \"covered\" and \"missing\""},
+      {"{\"persona\": \"b\", " GOOD_IN ", \"status\": \"failed\", "
+       "\"rubric\": {\"covered\": [\"moat\"]}}",
+       "t: review.rubric.missing must be an array of names"},
+      {"{\"persona\": \"b\", " GOOD_IN ", \"status\": \"failed\", "
+       "\"rubric\": {\"covered\": [\"\"], \"missing\": []}}",
+       "t: review.rubric.covered must be an array of names"},
       {"[1]", "t: review must be an object"},
   };
   size_t i;
@@ -193,8 +202,62 @@ TEST(one_set_of_checks_for_both_layouts) {
                 "to 9007199254740991");
 }
 
+/* Rubric coverage travels in both records, in rubric order, and a review
+ * whose coverage was not measured writes no "rubric" key at all. */
+TEST(rubric_coverage_round_trips) {
+  struct sk_review r;
+  struct sk_review got;
+  struct sk_persona p;
+  struct sk_error e;
+  int layout;
+  cJSON *o;
+  char *text;
+
+  make(&r, 1);
+  o = cJSON_CreateObject();
+  ASSERT_INT_EQ(sk_review_to_json(o, &r, r.inputs, SK_REVIEW_IN_SCORECARD), 0);
+  ASSERT(cJSON_GetObjectItemCaseSensitive(o, "rubric") == NULL);
+  cJSON_Delete(o);
+  ASSERT_INT_EQ(sk_review_add_rubric(&r, 1, "primitive"), 0);
+  ASSERT_INT_EQ(sk_review_add_rubric(&r, 0, "moment of truth"), 0);
+  ASSERT_INT_EQ(sk_review_add_rubric(&r, 1, "what earns the ship"), 0);
+  for (layout = SK_REVIEW_IN_SCORECARD; layout <= SK_REVIEW_IN_JOURNAL;
+       layout++) {
+    o = cJSON_CreateObject();
+    ASSERT_INT_EQ(sk_review_to_json(o, &r, r.inputs, layout), 0);
+    text =
+        cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(o, "rubric"));
+    ASSERT_STR_EQ(text, "{\"covered\":[\"primitive\",\"what earns the ship\"],"
+                        "\"missing\":[\"moment of truth\"]}");
+    cJSON_free(text);
+    cJSON_Delete(o);
+    ASSERT_INT_EQ(round_trip(&r, layout, &p, &got, &e), 0);
+    ASSERT_INT_EQ(got.has_rubric, 1);
+    ASSERT_INT_EQ(got.ncovered, 2);
+    ASSERT_INT_EQ(got.nmissing, 1);
+    ASSERT_STR_EQ(got.covered[1], "what earns the ship");
+    ASSERT_STR_EQ(got.missing[0], "moment of truth");
+    sk_review_cleanup(&got);
+    free(p.name);
+    free(p.display_name);
+  }
+  /* Complete coverage is still recorded: an empty "missing". */
+  sk_review_clear_rubric(&r);
+  ASSERT_INT_EQ(r.has_rubric, 0);
+  ASSERT_INT_EQ(sk_review_add_rubric(&r, 1, "primitive"), 0);
+  ASSERT_INT_EQ(round_trip(&r, SK_REVIEW_IN_SCORECARD, &p, &got, &e), 0);
+  ASSERT_INT_EQ(got.has_rubric, 1);
+  ASSERT_INT_EQ(got.nmissing, 0);
+  sk_review_cleanup(&got);
+  free(p.name);
+  free(p.display_name);
+  r.persona = &builder;
+  sk_review_cleanup(&r);
+}
+
 int main(void) {
   RUN(both_layouts_round_trip);
+  RUN(rubric_coverage_round_trips);
   RUN(journal_line_keeps_its_format);
   RUN(one_set_of_checks_for_both_layouts);
   return TEST_REPORT();

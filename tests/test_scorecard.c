@@ -206,6 +206,36 @@ TEST(markdown_reads_like_the_page_and_escapes_untrusted_text) {
   cleanup(r, 4);
 }
 
+/* Missing rubric elements show under the review for the editor; complete or
+ * unmeasured coverage shows nothing. */
+TEST(markdown_notes_what_a_review_did_not_cover) {
+  struct sk_review r[4];
+  struct sk_buf b;
+  struct sk_error e;
+  struct sk_tool *t = tool();
+  set(&r[0], 0, 84, "ship");
+  set(&r[1], 1, 78, "ship");
+  set(&r[2], 2, 81, "ship");
+  set(&r[3], 3, 55, "skip");
+  ASSERT_INT_EQ(sk_review_add_rubric(&r[3], 1, "buyer"), 0);
+  ASSERT_INT_EQ(sk_review_add_rubric(&r[3], 0, "moat"), 0);
+  ASSERT_INT_EQ(sk_review_add_rubric(&r[3], 0, "what would change the verdict"),
+                0);
+  ASSERT_INT_EQ(sk_review_add_rubric(&r[0], 1, "primitive"), 0);
+  sk_buf_init(&b, 1 << 20);
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_scorecard_markdown(t, r, 4, NULL, &b, &e), 0);
+  ASSERT_CONTAINS(sk_buf_str(&b),
+                  "\n\n*Not covered: moat, what would change the verdict.*\n");
+  /* Only the founder's review misses anything. */
+  ASSERT_INT_EQ(
+      strstr(strstr(sk_buf_str(&b), "Not covered") + 1, "Not covered") == NULL,
+      1);
+  sk_buf_cleanup(&b);
+  sk_tool_free(t);
+  cleanup(r, 4);
+}
+
 TEST(write_is_atomic_and_refuses_escape) {
   char dir[] = "/tmp/sk-scorecard-XXXXXX";
   char path[300];
@@ -963,6 +993,7 @@ int main(void) {
   RUN(split_skip_rounding_and_failures);
   RUN(json_has_the_stable_keys);
   RUN(markdown_reads_like_the_page_and_escapes_untrusted_text);
+  RUN(markdown_notes_what_a_review_did_not_cover);
   RUN(write_is_atomic_and_refuses_escape);
   RUN(write_to_a_full_disk_fails_cleanly);
   RUN(reads_a_scorecard);

@@ -127,6 +127,25 @@ static long pos(const char *hay, const char *needle) {
   return p == NULL ? -1 : (long)(p - hay);
 }
 
+/* A review's missing rubric elements show under its paragraph, escaped. */
+TEST(coverage_note) {
+  struct sk_scorecard *c =
+      card("gemini-2-5-flash-lite", "Gemini 2.5 Flash Lite", GEMINI_PANEL);
+  char *s;
+  ASSERT(c != NULL);
+  s = page(c, NULL);
+  ASSERT_NOT_CONTAINS(s, "Not covered");
+  free(s);
+  ASSERT_INT_EQ(sk_review_add_rubric(&c->reviews[1], 1, "category"), 0);
+  ASSERT_INT_EQ(sk_review_add_rubric(&c->reviews[1], 0, "where it <breaks>"),
+                0);
+  s = page(c, NULL);
+  ASSERT_CONTAINS(s, "</p>\n<p class=\"coverage\">Not covered: where it "
+                     "&lt;breaks&gt;.</p>\n</article>");
+  free(s);
+  sk_scorecard_free(c);
+}
+
 TEST(flagged_notice) {
   struct sk_inject_result inj;
   struct sk_scorecard *c;
@@ -211,6 +230,7 @@ TEST(no_reviews_and_grouping) {
 int main(void) {
   RUN(holds_the_scorecard);
   RUN(failed_reviews_votes_cost_links);
+  RUN(coverage_note);
   RUN(flagged_notice);
   RUN(no_reviews_and_grouping);
   return TEST_REPORT();

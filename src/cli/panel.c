@@ -37,6 +37,7 @@ int sk_cli_load_panel(const struct review_args *a, struct sk_panel_def *panel,
   memset(&vo, 0, sizeof(vo));
   vo.min_words = (int)a->min_words;
   vo.max_words = (int)a->max_words;
+  vo.rubric = (enum sk_rubric_policy)a->rubric;
   rc = sk_validator_new(panel, &vo, v, err);
   if (rc == 0)
     rc = sk_prompts_load(tdir, (int)a->min_words, (int)a->max_words, prompts,

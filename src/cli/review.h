@@ -38,6 +38,7 @@ struct review_args {
   const char *prompts_dir;
   int min_words;
   int max_words;
+  int rubric;   /* enum sk_rubric_policy (review/validate.h) */
   int progress; /* -1: on a terminal */
   int quiet;
   int fixture_flag; /* which of --record/--replay/--fixtures (-1) */

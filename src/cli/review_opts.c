@@ -208,6 +208,9 @@ static const struct sk_opt PANEL[] = {
      .flags = SK_OPT_SHOW_DEFAULT},
 };
 
+/* In the order of enum sk_rubric_policy (review/validate.h). */
+static const char *const RUBRIC_POLICIES[] = {"default", "strict", "off", NULL};
+
 static const struct sk_opt REQUEST[] = {
     {.name = "concurrency",
      .type = SK_OPT_INT,
@@ -224,6 +227,15 @@ static const struct sk_opt REQUEST[] = {
      .offset = ENG(max_attempts),
      .lmin = 1,
      .lmax = 8,
+     .flags = SK_OPT_SHOW_DEFAULT},
+    {.name = "rubric",
+     .type = SK_OPT_ENUM,
+     .help = "rubric coverage a review needs: default (each persona's "
+             "min_rubric, all elements but one unless it says), strict (every "
+             "element) or off (format checks only)",
+     .offset = OFF(rubric),
+     .lmin = SK_RUBRIC_DEFAULT,
+     .words = RUBRIC_POLICIES,
      .flags = SK_OPT_SHOW_DEFAULT},
     {.name = "max-retries",
      .type = SK_OPT_INT,

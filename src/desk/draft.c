@@ -26,6 +26,7 @@ enum {
   P_FAILED,
   P_RULE,
   P_BLANK,
+  P_COVERAGE,
   P__COUNT
 };
 
@@ -38,6 +39,9 @@ static const char *const PATTERNS[P__COUNT] = {
     "^No review: failed after [0-9]+ attempts?\\.[ \\t]*$",
     "^---[ \\t]*$",
     "^[ \\t]*$",
+    /* The scorecard's rubric note under a review (scorecard.c): shown to
+     * the editor, never part of the review text. */
+    "^\\*Not covered: .*\\*[ \\t]*$",
 };
 
 struct parser {
@@ -213,7 +217,7 @@ static int read_paragraphs(struct parser *p, struct sk_draft_section *s,
   /* Unescaping is the same on the whole text as line by line: escapes never
    * span a line break. */
   for (i = from; i < to && rc == 0; i++) {
-    if (is_blank(p, i)) {
+    if (is_blank(p, i) || match(p, P_COVERAGE, i, NULL, NULL, NULL, NULL)) {
       in_block = 0;
       continue;
     }

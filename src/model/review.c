@@ -29,10 +29,45 @@ int sk_review_add_error(struct sk_review *r, const char *msg) {
   return 0;
 }
 
+static int push_name(char ***v, size_t *n, const char *name) {
+  char **p = realloc(*v, (*n + 1) * sizeof(*p));
+  if (p == NULL)
+    return SK_ENOMEM;
+  *v = p;
+  p[*n] = strdup(name);
+  if (p[*n] == NULL)
+    return SK_ENOMEM;
+  (*n)++;
+  return 0;
+}
+
+int sk_review_add_rubric(struct sk_review *r, int covered, const char *name) {
+  r->has_rubric = 1;
+  if (covered)
+    return push_name(&r->covered, &r->ncovered, name);
+  return push_name(&r->missing, &r->nmissing, name);
+}
+
+static void free_names(char ***v, size_t *n) {
+  size_t i;
+  for (i = 0; i < *n; i++)
+    free((*v)[i]);
+  free(*v);
+  *v = NULL;
+  *n = 0;
+}
+
+void sk_review_clear_rubric(struct sk_review *r) {
+  free_names(&r->covered, &r->ncovered);
+  free_names(&r->missing, &r->nmissing);
+  r->has_rubric = 0;
+}
+
 void sk_review_cleanup(struct sk_review *r) {
   size_t i;
   if (r == NULL)
     return;
+  sk_review_clear_rubric(r);
   free(r->text);
   free(r->provider);
   free(r->model);
@@ -70,6 +105,34 @@ static int add_errors(cJSON *o, const struct sk_review *r) {
   return 0;
 }
 
+static int add_names(cJSON *o, const char *key, char **v, size_t n) {
+  cJSON *arr = cJSON_AddArrayToObject(o, key);
+  size_t i;
+  if (arr == NULL)
+    return SK_ENOMEM;
+  for (i = 0; i < n; i++) {
+    cJSON *s = cJSON_CreateString(v[i]);
+    if (s == NULL)
+      return SK_ENOMEM;
+    cJSON_AddItemToArray(arr, s);
+  }
+  return 0;
+}
+
+/* "rubric": {"covered": [...], "missing": [...]}, when it was measured. */
+static int add_rubric(cJSON *o, const struct sk_review *r) {
+  cJSON *rub;
+  if (!r->has_rubric)
+    return 0;
+  rub = cJSON_AddObjectToObject(o, "rubric");
+  if (rub == NULL)
+    return SK_ENOMEM;
+  if (add_names(rub, "covered", r->covered, r->ncovered) != 0 ||
+      add_names(rub, "missing", r->missing, r->nmissing) != 0)
+    return SK_ENOMEM;
+  return 0;
+}
+
 /* The scorecard rounds the cost to the micro-dollar, so float noise never
  * reaches a file that must diff cleanly; null when no price is known. */
 static int add_cost(cJSON *obj, const char *key, double cost) {
@@ -101,6 +164,7 @@ static int scorecard_json(cJSON *o, const struct sk_review *r) {
   if (r->edited && cJSON_AddBoolToObject(o, "edited", 1) == NULL)
     rc = SK_ENOMEM;
   rc |= add_errors(o, r);
+  rc |= add_rubric(o, r);
   usage = cJSON_AddObjectToObject(o, "usage");
   if (usage == NULL)
     return SK_ENOMEM;
@@ -134,6 +198,7 @@ static int journal_json(cJSON *o, const struct sk_review *r,
   else
     rc |= add_str_or_null(o, "cost_usd", NULL);
   rc |= add_errors(o, r);
+  rc |= add_rubric(o, r);
   return rc != 0 ? SK_ENOMEM : 0;
 }
 
@@ -305,6 +370,49 @@ static int read_errors(const cJSON *o, const char *path, const char *field,
   return 0;
 }
 
+/* One list of a "rubric" object: an array of non-empty UTF-8 names. */
+static int read_names(const cJSON *rub, const char *key, int covered,
+                      const char *path, const char *field, struct sk_review *r,
+                      struct sk_error *err) {
+  const cJSON *arr = cJSON_GetObjectItemCaseSensitive(rub, key);
+  const cJSON *e;
+
+  if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > SK_REVIEW_MAX_COUNT)
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: %s.rubric.%s must be an array of names", path,
+                        field, key);
+  cJSON_ArrayForEach(e, arr) {
+    if (!cJSON_IsString(e) || e->valuestring[0] == '\0' ||
+        !sk_utf8_valid(e->valuestring, strlen(e->valuestring)))
+      return sk_error_set(err, SK_EPARSE,
+                          "%s: %s.rubric.%s must be an array of names", path,
+                          field, key);
+    if (sk_review_add_rubric(r, covered, e->valuestring) != 0)
+      return sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
+  }
+  return 0;
+}
+
+/* The optional "rubric" object: absent or null means not measured. */
+static int read_rubric(const cJSON *o, const char *path, const char *field,
+                       struct sk_review *r, struct sk_error *err) {
+  const cJSON *rub = cJSON_GetObjectItemCaseSensitive(o, "rubric");
+  int rc;
+
+  if (rub == NULL || cJSON_IsNull(rub))
+    return 0;
+  if (!cJSON_IsObject(rub))
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: %s.rubric must be an object with \"covered\" "
+                        "and \"missing\"",
+                        path, field);
+  rc = read_names(rub, "covered", 1, path, field, r, err);
+  if (rc == 0)
+    rc = read_names(rub, "missing", 0, path, field, r, err);
+  r->has_rubric = rc == 0;
+  return rc;
+}
+
 /* The inputs digest: 64 lowercase hex digits, required in a journal line. */
 static int read_inputs(const cJSON *o, int required, const char *path,
                        const char *field, struct sk_review *r,
@@ -382,6 +490,8 @@ int sk_review_from_json(const cJSON *o, enum sk_review_layout layout,
     rc = read_inputs(o, journal, path, field, r, err);
   if (rc == 0)
     rc = read_errors(o, path, field, r, err);
+  if (rc == 0)
+    rc = read_rubric(o, path, field, r, err);
   if (rc != 0)
     return rc;
   if (edited != NULL && !cJSON_IsBool(edited))

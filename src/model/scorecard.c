@@ -235,6 +235,26 @@ nomem:
                       t->slug);
 }
 
+/* "*Not covered: moat, buyer.*" under a review whose paragraph missed
+ * rubric elements, so the editor sees what the reviewer left out. The
+ * draft parser (desk/draft.c) knows the line and keeps it out of the
+ * review text. Nothing when coverage is complete or was not measured. */
+static int md_not_covered(struct sk_buf *out, const struct sk_review *rv) {
+  size_t j;
+  int rc = 0;
+
+  if (!rv->has_rubric || rv->nmissing == 0)
+    return 0;
+  rc |= sk_buf_adds(out, "\n*Not covered: ");
+  for (j = 0; j < rv->nmissing; j++) {
+    if (j > 0)
+      rc |= sk_buf_adds(out, ", ");
+    rc |= sk_markdown_cell(out, rv->missing[j]);
+  }
+  rc |= sk_buf_adds(out, ".*\n");
+  return rc;
+}
+
 static int md_row(struct sk_buf *out, const char *label, const char *value) {
   int rc;
   if (value == NULL)
@@ -321,6 +341,7 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
       rc |= sk_buf_printf(out, "%d/100 · %s\n\n", rv->score, rv->verdict);
       rc |= sk_markdown_text(out, rv->text);
       rc |= sk_buf_adds(out, "\n");
+      rc |= md_not_covered(out, rv);
     } else {
       size_t j;
       rc |= sk_buf_printf(out, "No review: failed after %d attempt%s.\n\n",

@@ -188,6 +188,11 @@ int sk_scorefile_set_review(struct sk_scorefile *sf, size_t i, int score,
   r->score = score;
   snprintf(r->verdict, sizeof(r->verdict), "%s", verdict);
   r->edited = 1;
+  /* The coverage measured the model's paragraph, not the editor's: it no
+   * longer describes the text, so it goes (the old review keeps its text in
+   * the history; personas check measures a new one). */
+  sk_review_clear_rubric(r);
+  cJSON_DeleteItemFromObjectCaseSensitive(o, "rubric");
   rc |= set_key(o, "score", cJSON_CreateNumber(score), "display_name");
   rc |= set_key(o, "verdict", cJSON_CreateString(verdict), "score");
   rc |= set_key(o, "review", cJSON_CreateString(text), "verdict");
@@ -233,6 +238,9 @@ static int restore(struct sk_scorefile *sf, size_t i, const cJSON *e) {
 
   if (o == NULL)
     return SK_EPARSE;
+  /* History keeps no coverage: a restored text's is not known. */
+  sk_review_clear_rubric(r);
+  cJSON_DeleteItemFromObjectCaseSensitive(o, "rubric");
   free(r->text);
   r->text = NULL;
   free(r->model);

@@ -124,6 +124,25 @@ static int fact(struct sk_buf *out, const char *label, const char *value) {
   return rc;
 }
 
+/* The rubric elements the paragraph did not cover, for the editor: "Not
+ * covered: moat, buyer." Nothing when all were covered or coverage was not
+ * measured. */
+static int not_covered(struct sk_buf *out, const struct sk_review *r) {
+  int rc = 0;
+  size_t j;
+
+  if (!r->has_rubric || r->nmissing == 0)
+    return 0;
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<p class=\"coverage\">Not covered: "));
+  for (j = 0; j < r->nmissing; j++) {
+    if (j > 0)
+      SK_BUF_TRY(rc, sk_buf_adds(out, ", "));
+    SK_BUF_TRY(rc, sk_html_escape(out, r->missing[j]));
+  }
+  SK_BUF_TRY(rc, sk_buf_adds(out, ".</p>\n"));
+  return rc;
+}
+
 static int review(struct sk_buf *out, const struct sk_review *r) {
   char score[64];
   int rc = 0;
@@ -142,6 +161,7 @@ static int review(struct sk_buf *out, const struct sk_review *r) {
                           r->score));
     SK_BUF_TRY(rc, sk_html_escape(out, r->text));
     SK_BUF_TRY(rc, sk_buf_adds(out, "</p>\n"));
+    SK_BUF_TRY(rc, not_covered(out, r));
   } else {
     SK_BUF_TRY(rc, sk_html_badge(out, NULL, "failed"));
     SK_BUF_TRY(rc,

@@ -309,14 +309,40 @@ static void reask(struct sk_engine *e, struct sk_run *rr, char *content,
   sk_run_set_state(e, rr, SK_RUN_READY);
 }
 
+/* Records the reply's rubric coverage on the review by element name, so
+ * the scorecard and the journal show what the paragraph covered and what
+ * it missed. A reply whose paragraph never reached the rubric leaves the
+ * review's coverage unmeasured. Returns 0 or SK_ENOMEM. */
+static int keep_coverage(const struct sk_engine *e, const struct sk_run *rr,
+                         const struct sk_reply *reply, struct sk_review *r) {
+  const struct sk_persona *p = &e->o->panel->personas[rr->idx];
+  size_t j;
+
+  sk_review_clear_rubric(r);
+  if (!reply->rubric_checked)
+    return 0;
+  r->has_rubric = 1;
+  for (j = 0; j < reply->nrubric && j < p->nrubric; j++)
+    if (sk_review_add_rubric(r, sk_reply_covers(reply, j), p->rubric[j].name))
+      return SK_ENOMEM;
+  return 0;
+}
+
 /* Takes a reply that parsed (and content): accept it, re-ask, or fail. */
 static void judge_reply(struct sk_engine *e, struct sk_run *rr, char *content) {
   struct sk_review *r = &rr->tool->reviews[rr->idx];
   struct sk_reply reply;
   size_t i;
-  int rc = sk_validator_check_ex(e->o->validator, rr->idx, content,
-                                 strlen(content), rr->tool->fence, &reply);
+  int rc = sk_validator_check_tool(e->o->validator, rr->idx, content,
+                                   strlen(content), rr->tool->fence,
+                                   rr->tool->tool, &reply);
 
+  if ((rc == 0 || rc == SK_EREPLY) && keep_coverage(e, rr, &reply, r) != 0) {
+    free(content);
+    sk_reply_cleanup(&reply);
+    sk_request_fail(e, rr, "out of memory recording rubric coverage");
+    return;
+  }
   if (rc == 0) {
     r->status = SK_REVIEW_OK;
     r->score = reply.score;

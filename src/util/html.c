@@ -257,6 +257,7 @@ static const char *const CSS[] = {
     ".bar span{display:block;height:100%;background:var(--bar);"
     "border-radius:3px}\n",
     ".failed{color:var(--skip);font-weight:600}\n",
+    ".review p.coverage{color:var(--muted);font-size:.9rem}\n",
     ".absent{color:var(--muted);font-style:italic}\n",
     ".pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(min("
     "100%,400px),1fr));gap:16px}\n",

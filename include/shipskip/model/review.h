@@ -9,16 +9,20 @@
  *
  *   scorecard: {"persona", "display_name", "score", "verdict", "review",
  *               "provider", "model", "attempts", "retries", "status",
- *               "inputs"?, "edited"?, "errors", "usage": {"prompt_tokens",
- *               "completion_tokens", "cost_usd"}}
+ *               "inputs"?, "edited"?, "errors", "rubric"?: {"covered",
+ *               "missing"}, "usage": {"prompt_tokens", "completion_tokens",
+ *               "cost_usd"}}
  *              (a failed review has null score, verdict and review; the
  *               cost is rounded to the micro-dollar; null when unknown)
  *   journal:   {"persona", "inputs", "status", "score"?, "verdict"?,
  *               "review"?, "provider", "model", "attempts", "retries",
- *               "prompt_tokens", "completion_tokens", "cost_usd", "errors"}
+ *               "prompt_tokens", "completion_tokens", "cost_usd", "errors",
+ *               "rubric"?}
  *              (after the line's "tool"; score, verdict and review only
  *               when accepted; provider and model "" when unknown; the
  *               cost as measured, so a resumed scorecard rounds it once)
+ *   "rubric" is {"covered": [names], "missing": [names]}, present when the
+ *   coverage was measured (has_rubric), absent otherwise.
  */
 #ifndef SHIPSKIP_REVIEW_H
 #define SHIPSKIP_REVIEW_H
@@ -50,6 +54,15 @@ struct sk_review {
   char inputs[65]; /* digest of what it was made from ("" unknown); the
                       journal's, so an unchanged review is never re-bought */
   int edited;      /* changed by hand (shipskip apply) */
+  /* Rubric coverage (review/validate.h): the names of the persona's rubric
+   * elements the paragraph covered and those it missed, in rubric order.
+   * has_rubric is 0 when coverage was not measured (no paragraph reached
+   * the rubric, or a scorecard written before coverage was recorded). */
+  int has_rubric;
+  char **covered;
+  size_t ncovered;
+  char **missing;
+  size_t nmissing;
 };
 
 /* Largest count believed for a review's attempts, retries and errors (and
@@ -59,6 +72,13 @@ struct sk_review {
 
 /* Adds a copy of msg to r's errors. Returns 0 or SK_ENOMEM. */
 int sk_review_add_error(struct sk_review *r, const char *msg);
+
+/* Records rubric element name as covered (covered != 0) or missing, and
+ * sets has_rubric. Returns 0 or SK_ENOMEM. */
+int sk_review_add_rubric(struct sk_review *r, int covered, const char *name);
+
+/* Forgets r's rubric coverage (has_rubric 0, no names). */
+void sk_review_clear_rubric(struct sk_review *r);
 
 /* Frees the strings of r, leaving it zeroed. NULL-safe. */
 void sk_review_cleanup(struct sk_review *r);

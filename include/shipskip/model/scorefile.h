@@ -61,7 +61,8 @@ void sk_scorefile_panel(const struct sk_scorefile *sf,
 /* Replaces review i with an accepted one — score, verdict ("ship"/"skip"),
  * text — written by hand: appends its previous values to "history" with
  * replaced_at `when` (UTC ISO 8601) and reason, marks it "edited": true,
- * sets "status" to "ok", and merges the panel again. The model, tokens and
+ * sets "status" to "ok", drops the "rubric" coverage (it measured the
+ * replaced text), and merges the panel again. The model, tokens and
  * every other key stay. Returns 0, SK_EINVAL for a bad index or verdict, or
  * SK_ENOMEM (sf may then be half changed: discard it). */
 int sk_scorefile_set_review(struct sk_scorefile *sf, size_t i, int score,
