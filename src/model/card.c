@@ -22,19 +22,6 @@ void sk_card_apply_votes(struct sk_scorecard *c, const struct sk_votes *votes) {
   c->community.skip = v != NULL ? v->skip : 0;
 }
 
-/* Joins dir and name into a new heap string, or NULL on out of memory. */
-static char *join_path(const char *dir, const char *name) {
-  size_t ld = strlen(dir);
-  size_t ln = strlen(name);
-  char *p = malloc(ld + ln + 2);
-  if (p == NULL)
-    return NULL;
-  memcpy(p, dir, ld);
-  p[ld] = '/';
-  memcpy(p + ld + 1, name, ln + 1);
-  return p;
-}
-
 static int cmp_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -106,7 +93,7 @@ int sk_card_set_load(const char *dir, unsigned flags, struct sk_card_set *set,
   for (i = 0; i < n; i++) {
     struct sk_error e1;
     struct sk_scorecard *c = NULL;
-    char *path = join_path(dir, names[i]);
+    char *path = sk_path_join_dup(dir, names[i]);
     int r;
     if (path == NULL) {
       rc = sk_error_set(err, SK_ENOMEM, "%s: out of memory", dir);
@@ -258,7 +245,7 @@ int sk_card_resolve(const char *what, const char *dir,
   *out = NULL;
   if (strchr(what, '/') != NULL || ends_with(what, ".json")) {
     if (strchr(what, '/') == NULL && !file_exists(what)) {
-      path = join_path(dir, what);
+      path = sk_path_join_dup(dir, what);
       if (path == NULL)
         return sk_error_set(err, SK_ENOMEM, "out of memory");
       rc = sk_scorecard_load(path, out, NULL, err);
@@ -270,7 +257,7 @@ int sk_card_resolve(const char *what, const char *dir,
   if (sk_slug_is_safe(what)) {
     char name[SK_TOOL_MAX_SLUG + 8];
     snprintf(name, sizeof(name), "%s.json", what);
-    path = join_path(dir, name);
+    path = sk_path_join_dup(dir, name);
     if (path == NULL)
       return sk_error_set(err, SK_ENOMEM, "out of memory");
     if (file_exists(path)) {

@@ -8,6 +8,7 @@
  * sk_review_get_str() and sk_review_get_int() live here, at the bottom of
  * the two codecs, so every field of both records is checked by the same
  * code and refused with the same words. */
+#include "shipskip/util/jsonfmt.h"
 #include "shipskip/model/review.h"
 #include "shipskip/model/tool.h"
 #include "shipskip/util/jsonget.h"
@@ -79,18 +80,6 @@ void sk_review_cleanup(struct sk_review *r) {
 
 /* ---- writing ---------------------------------------------------------- */
 
-static int add_str_or_null(cJSON *obj, const char *key, const char *v) {
-  cJSON *item = v != NULL ? cJSON_CreateString(v) : cJSON_CreateNull();
-  if (item == NULL)
-    return SK_ENOMEM;
-  cJSON_AddItemToObject(obj, key, item);
-  return 0;
-}
-
-static int add_num(cJSON *obj, const char *key, double v) {
-  return cJSON_AddNumberToObject(obj, key, v) == NULL ? SK_ENOMEM : 0;
-}
-
 static int add_errors(cJSON *o, const struct sk_review *r) {
   cJSON *errs = cJSON_AddArrayToObject(o, "errors");
   size_t i;
@@ -137,8 +126,8 @@ static int add_rubric(cJSON *o, const struct sk_review *r) {
  * reaches a file that must diff cleanly; null when no price is known. */
 static int add_cost(cJSON *obj, const char *key, double cost) {
   if (cost < 0)
-    return add_str_or_null(obj, key, NULL);
-  return add_num(obj, key, floor(cost * 1e6 + 0.5) / 1e6);
+    return sk_json_add_str_or_null(obj, key, NULL);
+  return sk_json_add_num(obj, key, floor(cost * 1e6 + 0.5) / 1e6);
 }
 
 static int scorecard_json(cJSON *o, const struct sk_review *r) {
@@ -146,21 +135,21 @@ static int scorecard_json(cJSON *o, const struct sk_review *r) {
   cJSON *usage;
   int rc = 0;
 
-  rc |= add_str_or_null(o, "persona", r->persona->name);
-  rc |= add_str_or_null(o, "display_name", r->persona->display_name);
+  rc |= sk_json_add_str_or_null(o, "persona", r->persona->name);
+  rc |= sk_json_add_str_or_null(o, "display_name", r->persona->display_name);
   if (ok)
-    rc |= add_num(o, "score", r->score);
+    rc |= sk_json_add_num(o, "score", r->score);
   else
-    rc |= add_str_or_null(o, "score", NULL);
-  rc |= add_str_or_null(o, "verdict", ok ? r->verdict : NULL);
-  rc |= add_str_or_null(o, "review", ok ? r->text : NULL);
-  rc |= add_str_or_null(o, "provider", r->provider);
-  rc |= add_str_or_null(o, "model", r->model);
-  rc |= add_num(o, "attempts", r->attempts);
-  rc |= add_num(o, "retries", r->retries);
-  rc |= add_str_or_null(o, "status", ok ? "ok" : "failed");
+    rc |= sk_json_add_str_or_null(o, "score", NULL);
+  rc |= sk_json_add_str_or_null(o, "verdict", ok ? r->verdict : NULL);
+  rc |= sk_json_add_str_or_null(o, "review", ok ? r->text : NULL);
+  rc |= sk_json_add_str_or_null(o, "provider", r->provider);
+  rc |= sk_json_add_str_or_null(o, "model", r->model);
+  rc |= sk_json_add_num(o, "attempts", r->attempts);
+  rc |= sk_json_add_num(o, "retries", r->retries);
+  rc |= sk_json_add_str_or_null(o, "status", ok ? "ok" : "failed");
   if (r->inputs[0] != '\0')
-    rc |= add_str_or_null(o, "inputs", r->inputs);
+    rc |= sk_json_add_str_or_null(o, "inputs", r->inputs);
   if (r->edited && cJSON_AddBoolToObject(o, "edited", 1) == NULL)
     rc = SK_ENOMEM;
   rc |= add_errors(o, r);
@@ -168,8 +157,9 @@ static int scorecard_json(cJSON *o, const struct sk_review *r) {
   usage = cJSON_AddObjectToObject(o, "usage");
   if (usage == NULL)
     return SK_ENOMEM;
-  rc |= add_num(usage, "prompt_tokens", (double)r->prompt_tokens);
-  rc |= add_num(usage, "completion_tokens", (double)r->completion_tokens);
+  rc |= sk_json_add_num(usage, "prompt_tokens", (double)r->prompt_tokens);
+  rc |=
+      sk_json_add_num(usage, "completion_tokens", (double)r->completion_tokens);
   rc |= add_cost(usage, "cost_usd", r->cost_usd);
   return rc != 0 ? SK_ENOMEM : 0;
 }
@@ -179,24 +169,24 @@ static int journal_json(cJSON *o, const struct sk_review *r,
   int ok = r->status == SK_REVIEW_OK;
   int rc = 0;
 
-  rc |= add_str_or_null(o, "persona", r->persona->name);
-  rc |= add_str_or_null(o, "inputs", inputs);
-  rc |= add_str_or_null(o, "status", ok ? "ok" : "failed");
+  rc |= sk_json_add_str_or_null(o, "persona", r->persona->name);
+  rc |= sk_json_add_str_or_null(o, "inputs", inputs);
+  rc |= sk_json_add_str_or_null(o, "status", ok ? "ok" : "failed");
   if (ok) {
-    rc |= add_num(o, "score", r->score);
-    rc |= add_str_or_null(o, "verdict", r->verdict);
-    rc |= add_str_or_null(o, "review", r->text);
+    rc |= sk_json_add_num(o, "score", r->score);
+    rc |= sk_json_add_str_or_null(o, "verdict", r->verdict);
+    rc |= sk_json_add_str_or_null(o, "review", r->text);
   }
-  rc |= add_str_or_null(o, "provider", r->provider ? r->provider : "");
-  rc |= add_str_or_null(o, "model", r->model ? r->model : "");
-  rc |= add_num(o, "attempts", r->attempts);
-  rc |= add_num(o, "retries", r->retries);
-  rc |= add_num(o, "prompt_tokens", (double)r->prompt_tokens);
-  rc |= add_num(o, "completion_tokens", (double)r->completion_tokens);
+  rc |= sk_json_add_str_or_null(o, "provider", r->provider ? r->provider : "");
+  rc |= sk_json_add_str_or_null(o, "model", r->model ? r->model : "");
+  rc |= sk_json_add_num(o, "attempts", r->attempts);
+  rc |= sk_json_add_num(o, "retries", r->retries);
+  rc |= sk_json_add_num(o, "prompt_tokens", (double)r->prompt_tokens);
+  rc |= sk_json_add_num(o, "completion_tokens", (double)r->completion_tokens);
   if (r->cost_usd >= 0)
-    rc |= add_num(o, "cost_usd", r->cost_usd);
+    rc |= sk_json_add_num(o, "cost_usd", r->cost_usd);
   else
-    rc |= add_str_or_null(o, "cost_usd", NULL);
+    rc |= sk_json_add_str_or_null(o, "cost_usd", NULL);
   rc |= add_errors(o, r);
   rc |= add_rubric(o, r);
   return rc != 0 ? SK_ENOMEM : 0;

@@ -56,24 +56,12 @@ void sk_scorecard_merge(const struct sk_review *r, size_t n,
            out->verdict, out->ships, out->skips);
 }
 
-static int add_str_or_null(cJSON *obj, const char *key, const char *v) {
-  cJSON *item = v != NULL ? cJSON_CreateString(v) : cJSON_CreateNull();
-  if (item == NULL)
-    return SK_ENOMEM;
-  cJSON_AddItemToObject(obj, key, item);
-  return 0;
-}
-
-static int add_num(cJSON *obj, const char *key, double v) {
-  return cJSON_AddNumberToObject(obj, key, v) == NULL ? SK_ENOMEM : 0;
-}
-
 /* A cost in USD, to the micro-dollar (so float noise never reaches a
  * file), or null when no price is known. */
 static int add_cost(cJSON *obj, const char *key, double cost) {
   if (cost < 0)
-    return add_str_or_null(obj, key, NULL);
-  return add_num(obj, key, floor(cost * 1e6 + 0.5) / 1e6);
+    return sk_json_add_str_or_null(obj, key, NULL);
+  return sk_json_add_num(obj, key, floor(cost * 1e6 + 0.5) / 1e6);
 }
 
 /* The sum of the reviews' costs, or -1 when any is unknown. */
@@ -115,7 +103,7 @@ static int add_injection(cJSON *root, const struct sk_inject_result *inj) {
   size_t i;
   int rc = 0;
   if (inj == NULL)
-    return add_str_or_null(root, "injection", NULL);
+    return sk_json_add_str_or_null(root, "injection", NULL);
   o = cJSON_AddObjectToObject(root, "injection");
   if (o == NULL || cJSON_AddBoolToObject(o, "flagged", inj->nhits > 0) == NULL)
     return SK_ENOMEM;
@@ -127,9 +115,9 @@ static int add_injection(cJSON *root, const struct sk_inject_result *inj) {
     if (h == NULL)
       return SK_ENOMEM;
     cJSON_AddItemToArray(list, h);
-    rc |= add_str_or_null(h, "rule", inj->hits[i].rule);
-    rc |= add_str_or_null(h, "field", inj->hits[i].field);
-    rc |= add_str_or_null(h, "excerpt", inj->hits[i].excerpt);
+    rc |= sk_json_add_str_or_null(h, "rule", inj->hits[i].rule);
+    rc |= sk_json_add_str_or_null(h, "field", inj->hits[i].field);
+    rc |= sk_json_add_str_or_null(h, "excerpt", inj->hits[i].excerpt);
   }
   return rc;
 }
@@ -153,29 +141,30 @@ int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
   sk_scorecard_merge(r, n, &p);
   if (root == NULL)
     goto nomem;
-  rc |= add_str_or_null(root, "schema", "shipskip.scorecard/1");
+  rc |= sk_json_add_str_or_null(root, "schema", "shipskip.scorecard/1");
   if (generated_at != NULL)
-    rc |= add_str_or_null(root, "generated_at", generated_at);
+    rc |= sk_json_add_str_or_null(root, "generated_at", generated_at);
   tool = cJSON_AddObjectToObject(root, "tool");
   if (tool == NULL)
     goto nomem;
   for (i = 0; i < sizeof(TOOL_KEYS) / sizeof(TOOL_KEYS[0]); i++)
-    rc |= add_str_or_null(tool, TOOL_KEYS[i], sk_tool_field(t, TOOL_KEYS[i]));
+    rc |= sk_json_add_str_or_null(tool, TOOL_KEYS[i],
+                                  sk_tool_field(t, TOOL_KEYS[i]));
   panel = cJSON_AddObjectToObject(root, "panel");
   if (panel == NULL)
     goto nomem;
-  rc |= add_str_or_null(panel, "verdict", p.verdict);
-  rc |= add_str_or_null(panel, "label", p.label);
-  rc |= add_num(panel, "ships", p.ships);
-  rc |= add_num(panel, "skips", p.skips);
-  rc |= add_num(panel, "failed", p.failed);
-  rc |= add_num(panel, "reviewers", p.reviewers);
+  rc |= sk_json_add_str_or_null(panel, "verdict", p.verdict);
+  rc |= sk_json_add_str_or_null(panel, "label", p.label);
+  rc |= sk_json_add_num(panel, "ships", p.ships);
+  rc |= sk_json_add_num(panel, "skips", p.skips);
+  rc |= sk_json_add_num(panel, "failed", p.failed);
+  rc |= sk_json_add_num(panel, "reviewers", p.reviewers);
   if (p.reviewers > 0) {
-    rc |= add_num(panel, "ship_percent", p.ship_percent);
-    rc |= add_num(panel, "mean_score", p.mean_score);
+    rc |= sk_json_add_num(panel, "ship_percent", p.ship_percent);
+    rc |= sk_json_add_num(panel, "mean_score", p.mean_score);
   } else {
-    rc |= add_str_or_null(panel, "ship_percent", NULL);
-    rc |= add_str_or_null(panel, "mean_score", NULL);
+    rc |= sk_json_add_str_or_null(panel, "ship_percent", NULL);
+    rc |= sk_json_add_str_or_null(panel, "mean_score", NULL);
   }
   if (cJSON_AddBoolToObject(panel, "complete", p.complete) == NULL)
     goto nomem;
@@ -184,10 +173,10 @@ int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
     cJSON *cm = cJSON_AddObjectToObject(root, "community");
     if (cm == NULL)
       goto nomem;
-    rc |= add_num(cm, "ship", (double)community->ship);
-    rc |= add_num(cm, "skip", (double)community->skip);
+    rc |= sk_json_add_num(cm, "ship", (double)community->ship);
+    rc |= sk_json_add_num(cm, "skip", (double)community->skip);
   } else {
-    rc |= add_str_or_null(root, "community", NULL);
+    rc |= sk_json_add_str_or_null(root, "community", NULL);
   }
   for (i = 0; i < n; i++) {
     pin = add_tokens(pin, r[i].prompt_tokens);
@@ -196,8 +185,8 @@ int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
   usage = cJSON_AddObjectToObject(root, "usage");
   if (usage == NULL)
     goto nomem;
-  rc |= add_num(usage, "prompt_tokens", (double)pin);
-  rc |= add_num(usage, "completion_tokens", (double)pout);
+  rc |= sk_json_add_num(usage, "prompt_tokens", (double)pin);
+  rc |= sk_json_add_num(usage, "completion_tokens", (double)pout);
   rc |= add_cost(usage, "cost_usd", total_cost(r, n));
   reviews = cJSON_AddArrayToObject(root, "reviews");
   if (reviews == NULL)

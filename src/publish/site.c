@@ -369,18 +369,6 @@ int sk_site_index_csv(const struct sk_card_set *set, struct sk_buf *out,
 
 /* ---- Building ---- */
 
-static char *join(const char *dir, const char *name) {
-  size_t ld = strlen(dir);
-  size_t ln = strlen(name);
-  char *p = malloc(ld + ln + 2);
-  if (p == NULL)
-    return NULL;
-  memcpy(p, dir, ld);
-  p[ld] = '/';
-  memcpy(p + ld + 1, name, ln + 1);
-  return p;
-}
-
 static int write_page(const char *dir, const char *name, const struct sk_buf *b,
                       struct sk_error *err) {
   return sk_fs_write_atomic(dir, name, sk_buf_str(b), b->len, err);
@@ -451,8 +439,8 @@ int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
   cmps = calloc(npairs + 1, sizeof(*cmps));
   links = calloc(npairs + 1, sizeof(*links));
   hrefs = calloc(npairs + 1, sizeof(*hrefs));
-  tools_dir = join(o->sitedir, "tools");
-  compare_dir = join(o->sitedir, "compare");
+  tools_dir = sk_path_join_dup(o->sitedir, "tools");
+  compare_dir = sk_path_join_dup(o->sitedir, "compare");
   if (cmps == NULL || links == NULL || hrefs == NULL || tools_dir == NULL ||
       compare_dir == NULL) {
     rc = sk_error_set(err, SK_ENOMEM, "site: out of memory");

@@ -120,6 +120,16 @@ int sk_path_join(char *buf, size_t size, const char *dir, const char *name,
   return 0;
 }
 
+char *sk_path_join_dup(const char *dir, const char *name) {
+  size_t size = strlen(dir) + strlen(name) + 2;
+  char *p = malloc(size);
+  if (p != NULL && sk_path_join(p, size, dir, name, NULL) != 0) {
+    free(p);
+    p = NULL;
+  }
+  return p;
+}
+
 int sk_fs_atomic_open(struct sk_fs_atomic *a, const char *dir, const char *name,
                       struct sk_error *err) {
   int n;

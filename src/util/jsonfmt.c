@@ -156,3 +156,15 @@ int sk_json_pretty(const cJSON *item, struct sk_buf *out) {
     rc = sk_buf_add(out, "\n", 1);
   return rc;
 }
+
+int sk_json_add_str_or_null(cJSON *obj, const char *key, const char *v) {
+  cJSON *item = v != NULL ? cJSON_CreateString(v) : cJSON_CreateNull();
+  if (item == NULL)
+    return SK_ENOMEM;
+  cJSON_AddItemToObject(obj, key, item);
+  return 0;
+}
+
+int sk_json_add_num(cJSON *obj, const char *key, double v) {
+  return cJSON_AddNumberToObject(obj, key, v) == NULL ? SK_ENOMEM : 0;
+}

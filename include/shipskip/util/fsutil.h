@@ -19,6 +19,10 @@
 int sk_path_join(char *buf, size_t size, const char *dir, const char *name,
                  struct sk_error *err);
 
+/* Returns "dir/name" as a new heap string (free() it), joined as
+ * sk_path_join() joins, or NULL when out of memory. */
+char *sk_path_join_dup(const char *dir, const char *name);
+
 /* Reads all of path into a new NUL-terminated heap buffer (*out, free() it)
  * of *len bytes. Fails with SK_ENOENT, SK_EIO, SK_ETOOBIG past cap bytes, or
  * SK_ENOMEM; err names the path. */

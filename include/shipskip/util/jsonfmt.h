@@ -21,4 +21,10 @@ int sk_json_pretty(const cJSON *item, struct sk_buf *out);
  * the pieces of a document too long to build as one tree. */
 int sk_json_pretty_at(const cJSON *item, int depth, struct sk_buf *out);
 
+/* Adds key: v to obj, or key: null when v is NULL. Returns 0 or SK_ENOMEM. */
+int sk_json_add_str_or_null(cJSON *obj, const char *key, const char *v);
+
+/* Adds key: v (a number) to obj. Returns 0 or SK_ENOMEM. */
+int sk_json_add_num(cJSON *obj, const char *key, double v);
+
 #endif
