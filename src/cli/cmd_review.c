@@ -132,16 +132,10 @@ static int acquire_panel(struct review_run *r) {
   return SK_EXIT_OK;
 }
 
-/* Prints a problem the journal found while being read (a torn or
- * unreadable line); the run goes on without it. */
-static void journal_warn_cb(void *ctx, const char *msg) {
-  (void)ctx;
-  fprintf(stderr, "shipskip: %s\n", msg);
-}
-
-/* Opens OUTDIR's journal, its reading problems printed on stderr. */
+/* Opens OUTDIR's journal; a problem found while reading it (a torn or
+ * unreadable line, which the run goes on without) is printed on stderr. */
 static int open_journal(struct review_run *r, struct sk_error *err) {
-  return sk_journal_open(r->a->outdir, r->a->eng.resume, journal_warn_cb, NULL,
+  return sk_journal_open(r->a->outdir, r->a->eng.resume, sk_cli_say_cb, NULL,
                          &r->journal, err);
 }
 
