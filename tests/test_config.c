@@ -180,8 +180,7 @@ TEST(routes_follow_personas_then_persona_file_then_default) {
   ASSERT(routes[0].price == NULL);
 
   /* Every persona's key is checked, each missing variable reported once. */
-  ASSERT_INT_EQ(sk_config_check_keys(routes, 3, report_cb, &rep),
-                SK_ECONFIG);
+  ASSERT_INT_EQ(sk_config_check_keys(routes, 3, report_cb, &rep), SK_ECONFIG);
   ASSERT_INT_EQ(rep.n, 1);
   /* The whole message, with no prefix: the CLI adds "shipskip: ". */
   ASSERT_STR_EQ(rep.text,
@@ -199,9 +198,9 @@ TEST(routes_follow_personas_then_persona_file_then_default) {
                 SK_ECONFIG);
   ASSERT_INT_EQ(rep.n, 2);
   ASSERT_CONTAINS(rep.text, "personas.skeptic: no such persona in the panel "
-                          "directory");
+                            "directory");
   ASSERT_CONTAINS(rep.text, "persona builder: unknown provider \"nosuch\" "
-                          "(from --provider)");
+                            "(from --provider)");
   sk_config_cleanup(&c);
 }
 

@@ -75,8 +75,8 @@ static void entry_cb(void *ctx, const struct sk_fixture_entry *e) {
   if (e->problem != NULL)
     snprintf(row, sizeof(row), "%-40s (%s)", e->file, e->problem);
   else
-    snprintf(row, sizeof(row), "%-40s %-24s %-10s %7d %5d %s", e->file,
-             e->tool, e->persona, e->attempt, e->retry, e->status);
+    snprintf(row, sizeof(row), "%-40s %-24s %-10s %7d %5d %s", e->file, e->tool,
+             e->persona, e->attempt, e->retry, e->status);
   out_add(row);
 }
 

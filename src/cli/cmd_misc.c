@@ -214,8 +214,8 @@ static int run_fixtures_check(void *args, const struct sk_opt_operands *ops) {
 static void list_header(int *printed) {
   if (*printed)
     return;
-  printf("%-40s %-24s %-10s %7s %5s %s\n", "FILE", "TOOL", "PERSONA",
-         "ATTEMPT", "RETRY", "STATUS");
+  printf("%-40s %-24s %-10s %7s %5s %s\n", "FILE", "TOOL", "PERSONA", "ATTEMPT",
+         "RETRY", "STATUS");
   *printed = 1;
 }
 

@@ -35,10 +35,10 @@
 struct draft_view {
   int tty;
   char slug[SK_TOOL_MAX_SLUG + 1];
-  int rendered;         /* on_tool ran: md (or err) holds the draft */
-  int rc;               /* what rendering returned */
-  struct sk_buf md;     /* the Markdown draft */
-  struct sk_error err;  /* why rendering failed */
+  int rendered;        /* on_tool ran: md (or err) holds the draft */
+  int rc;              /* what rendering returned */
+  struct sk_buf md;    /* the Markdown draft */
+  struct sk_error err; /* why rendering failed */
 };
 
 /* One review run: everything acquired for it, released in one place. */
@@ -333,12 +333,12 @@ static int report(const struct review_run *r, int status) {
             stop_name(st->stopped_by));
   else
     fprintf(stderr,
-          "shipskip: %s before the batch was done: %lu tool%s unfinished%s. "
-          "Finished reviews are in %s/journal.jsonl; run the same command "
-          "with --resume to review only the rest.\n",
-          stop_name(st->stopped_by),
-          st->tools_unfinished, st->tools_unfinished == 1 ? "" : "s",
-          st->input_done ? "" : " and more input unread", outdir);
+            "shipskip: %s before the batch was done: %lu tool%s unfinished%s. "
+            "Finished reviews are in %s/journal.jsonl; run the same command "
+            "with --resume to review only the rest.\n",
+            stop_name(st->stopped_by), st->tools_unfinished,
+            st->tools_unfinished == 1 ? "" : "s",
+            st->input_done ? "" : " and more input unread", outdir);
   return st->stopped_by == SIGINT    ? 130
          : st->stopped_by == SIGTERM ? 143
                                      : SK_EXIT_FAILED;

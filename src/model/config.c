@@ -495,8 +495,8 @@ int sk_config_resolve(struct sk_config *c, const struct sk_panel_def *panel,
     if (all_personas != NULL &&
         sk_panel_def_find(all_personas, c->persona_names[k]) == NULL) {
       say(report, report_ctx,
-          "%s: personas.%s: no such persona in the panel directory",
-          c->source, c->persona_names[k]);
+          "%s: personas.%s: no such persona in the panel directory", c->source,
+          c->persona_names[k]);
       bad = 1;
     }
   }
@@ -576,13 +576,13 @@ int sk_config_check_keys(const struct sk_route *routes, size_t n,
           "%s is not set (nor %s): provider \"%s\" needs an API key. Export "
           "it, or name another variable with \"api_key_env\" (or "
           "--api-key-env).",
-              d->key_env, d->impl->key_env_fallback, d->name);
+          d->key_env, d->impl->key_env_fallback, d->name);
     else
       say(report, report_ctx,
           "%s is not set: provider \"%s\" needs an API key. Export %s (any "
           "value for a local server that takes none), or name another "
           "variable with \"api_key_env\" (or --api-key-env).",
-              d->key_env, d->name, d->key_env);
+          d->key_env, d->name, d->key_env);
     bad = 1;
   }
   return bad ? SK_ECONFIG : 0;
