@@ -138,7 +138,7 @@ def check_nothing_prints_below_cli():
             m = PRINTS.search(line)
             if m:
                 fail(f"{os.path.relpath(path, SRC)}:{lineno}: prints below "
-                     f"the CLI ({m.group(0).rstrip("( ")}): use a callback")
+                     f"the CLI ({m.group(0).rstrip('( ')}): use a callback")
     if checked < 40:
         fail(f"only {checked} files below the CLI: is the tree as expected?")
     print(f"printing: {checked} files below the CLI print nothing")
