@@ -1462,6 +1462,28 @@ class TestEditorDesk(E2ETestCase):
         self.assertIn("draft reviews one tool", res.stderr)
 
 
+    def test_draft_without_outdir_stays_in_memory(self):
+        # With PATH empty no program can be started: a draft that made a
+        # temporary directory and removed it with `rm -rf` left it behind
+        # and said "could not remove". In memory, nothing is created.
+        def leftovers():
+            return {n for n in os.listdir("/tmp")
+                    if n.startswith("shipskip-draft-")}
+        before = leftovers()
+        tmpdir = os.path.join(self.tmp, "tmpdir")
+        os.mkdir(tmpdir)
+        res = self.run_cli(["draft", "--name", "Memo Tool", "--description",
+                            "Keeps notes in memory only."],
+                           env=self.base_env(PATH="", TMPDIR=tmpdir))
+        self.assertExit(res, 0)
+        self.assertEqual(res.stderr, "")
+        self.assertIn("# Memo Tool", res.stdout)
+        self.assertIn("## Reviewer scorecard", res.stdout)
+        self.assertEqual(leftovers() - before, set())
+        self.assertEqual(os.listdir(tmpdir), [])
+        self.assertEqual(len(self.log()), 4)
+
+
 class TestProgress(E2ETestCase):
 
     server_opts = {"latency_ms": 300}

@@ -55,24 +55,47 @@ static int rewrite(const char *from, const char *to) {
   return sk_fs_write_atomic(g_dir, g_name, text, strlen(text), &e);
 }
 
-/* Runs check_dir (or list_dir) on g_dir and returns what it printed. */
-static const char *run(int list) {
-  static char out[2048];
-  struct sk_error e;
-  FILE *f = tmpfile();
-  size_t n;
-  if (f == NULL)
-    return "(no tmpfile)";
-  sk_error_clear(&e);
-  if (list)
-    (void)sk_fixture_list_dir(g_dir, f, &e);
+static char g_out[2048];
+
+/* Appends a line to g_out. */
+static void out_add(const char *line) {
+  size_t len = strlen(g_out);
+  snprintf(g_out + len, sizeof(g_out) - len, "%s\n", line);
+}
+
+static void problem_cb(void *ctx, const char *msg) {
+  (void)ctx;
+  out_add(msg);
+}
+
+/* A listing row laid out as `shipskip fixtures list` prints it. */
+static void entry_cb(void *ctx, const struct sk_fixture_entry *e) {
+  char row[1024];
+  (void)ctx;
+  if (e->problem != NULL)
+    snprintf(row, sizeof(row), "%-40s (%s)", e->file, e->problem);
   else
-    (void)sk_fixture_check_dir(g_dir, NULL, f, &e);
-  rewind(f);
-  n = fread(out, 1, sizeof(out) - 1, f);
-  out[n] = '\0';
-  fclose(f);
-  return out;
+    snprintf(row, sizeof(row), "%-40s %-24s %-10s %7d %5d %s", e->file, e->tool,
+             e->persona, e->attempt, e->retry, e->status);
+  out_add(row);
+}
+
+/* Runs check_dir (or list_dir) on g_dir and returns what it reported, one
+ * line each, with check's count line as the CLI adds it. */
+static const char *run(int list) {
+  struct sk_error e;
+  size_t n = 0;
+  int bad;
+  g_out[0] = '\0';
+  sk_error_clear(&e);
+  if (list) {
+    (void)sk_fixture_list_dir(g_dir, entry_cb, NULL, &e);
+  } else {
+    bad = sk_fixture_check_dir(g_dir, NULL, problem_cb, NULL, &n, &e);
+    snprintf(g_out + strlen(g_out), sizeof(g_out) - strlen(g_out),
+             "%zu fixture%s checked, %d bad\n", n, n == 1 ? "" : "s", bad);
+  }
+  return g_out;
 }
 
 TEST(a_recorded_exchange_reads_back) {

@@ -8,7 +8,11 @@ of truth). This test checks two things against it:
   2. the build really refuses a wrong-way call: an object in util that calls
      the review engine, linked the way the layer_check_util target links,
      fails with an undefined reference, while the same program without the
-     wrong-way object links.
+     wrong-way object links;
+  3. nothing below the CLI prints: no .c file outside src/cli calls
+     fprintf/fputs/puts/printf/putchar (or their v- and perror kin) or names
+     stdout or stderr. Messages leave through callbacks the CLI renders;
+     only FILE*s opened for reading remain below it.
 """
 import glob
 import os
@@ -104,10 +108,47 @@ def check_wrong_way_link():
             print("wrong-way call: refused at link time, as it should be")
 
 
+PRINTS = re.compile(r"\b(?:v?f?printf|fputs|puts|putchar|perror)\s*\(|"
+                    r"\b(?:stdout|stderr)\b")
+
+
+def strip_comments(text):
+    """The code of a C file without its comments, which may say stderr."""
+    # Each comment keeps its newlines, so line numbers stay true.
+    text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"),
+                  text, flags=re.S)
+    return re.sub(r"//[^\n]*", " ", text)
+
+
+def check_nothing_prints_below_cli():
+    # The pattern must catch what it is for, and not the buffer printers.
+    for code, hits in (('fprintf(stderr, "x");', True), ("puts(s);", True),
+                       ("f(stdout);", True), ("putchar('x');", True),
+                       ("snprintf(b, n, s);", False),
+                       ("sk_buf_printf(&b, s);", False)):
+        if bool(PRINTS.search(code)) != hits:
+            fail(f"the print pattern is wrong about {code!r}")
+    checked = 0
+    for path in sorted(glob.glob(os.path.join(SRC, "src", "*", "*.c"))):
+        if os.path.basename(os.path.dirname(path)) == "cli":
+            continue
+        checked += 1
+        code = strip_comments(open(path).read())
+        for lineno, line in enumerate(code.split("\n"), 1):
+            m = PRINTS.search(line)
+            if m:
+                fail(f"{os.path.relpath(path, SRC)}:{lineno}: prints below "
+                     f"the CLI ({m.group(0).rstrip('( ')}): use a callback")
+    if checked < 40:
+        fail(f"only {checked} files below the CLI: is the tree as expected?")
+    print(f"printing: {checked} files below the CLI print nothing")
+
+
 closure = link_graph()
 for layer in sorted(closure):
     print(f"{layer}: may use {sorted(closure[layer] - {layer})}")
 check_includes(closure)
 check_wrong_way_link()
+check_nothing_prints_below_cli()
 print(f"{0 if failures else 1} passed, {failures} failed")
 sys.exit(1 if failures else 0)

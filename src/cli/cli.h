@@ -70,6 +70,10 @@ const struct sk_cli_cmd *sk_cli_find(const char *name);
 int sk_cli_help(const struct sk_cli_cmd *cmd, const char *path,
                 struct sk_buf *out);
 
+/* Prints "shipskip: msg" and a newline on stderr: the shape of the
+ * report callbacks below the CLI (config, journal), whose ctx it ignores. */
+void sk_cli_say_cb(void *ctx, const char *msg);
+
 /* Prints "shipskip: msg" and "Try 'shipskip path --help'." on stderr and
  * returns SK_EXIT_USAGE, for a command's own checks of its operands. */
 int sk_cli_usage_error(const char *path, const char *fmt, ...)

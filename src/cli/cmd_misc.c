@@ -177,38 +177,72 @@ static int fixtures_dir(const char *path, const struct sk_opt_operands *ops,
   return SK_EXIT_OK;
 }
 
+void sk_cli_say_cb(void *ctx, const char *msg) {
+  (void)ctx;
+  fprintf(stderr, "shipskip: %s\n", msg);
+}
+
+/* Prints a bad fixture's line on stdout, where `fixtures check` reports. */
+static void fixture_problem_cb(void *ctx, const char *msg) {
+  (void)ctx;
+  printf("%s\n", msg);
+}
+
 static int run_fixtures_check(void *args, const struct sk_opt_operands *ops) {
   static const char *const SECRETS[] = {"OPENAI_API_KEY",  "ANTHROPIC_API_KEY",
                                         "GEMINI_API_KEY",  "GOOGLE_API_KEY",
                                         "MISTRAL_API_KEY", NULL};
   struct sk_error err;
   const char *dir = NULL;
+  size_t n;
   int rc;
 
   (void)args;
   if (fixtures_dir("fixtures check", ops, &dir) != SK_EXIT_OK)
     return SK_EXIT_USAGE;
   sk_error_clear(&err);
-  rc = sk_fixture_check_dir(dir, SECRETS, stdout, &err);
+  rc = sk_fixture_check_dir(dir, SECRETS, fixture_problem_cb, NULL, &n, &err);
   if (rc < 0) {
     fprintf(stderr, "shipskip: %s\n", err.msg);
     return SK_EXIT_USAGE;
   }
+  printf("%zu fixture%s checked, %d bad\n", n, n == 1 ? "" : "s", rc);
   return rc > 0 ? SK_EXIT_FAILED : SK_EXIT_OK;
+}
+
+/* Prints the listing's header once, before its first row. */
+static void list_header(int *printed) {
+  if (*printed)
+    return;
+  printf("%-40s %-24s %-10s %7s %5s %s\n", "FILE", "TOOL", "PERSONA", "ATTEMPT",
+         "RETRY", "STATUS");
+  *printed = 1;
+}
+
+/* Prints one fixture's row of `fixtures list`; ctx is the header flag. */
+static void fixture_entry_cb(void *ctx, const struct sk_fixture_entry *e) {
+  list_header(ctx);
+  if (e->problem != NULL)
+    printf("%-40s (%s)\n", e->file, e->problem);
+  else
+    printf("%-40s %-24s %-10s %7d %5d %s\n", e->file, e->tool, e->persona,
+           e->attempt, e->retry, e->status);
 }
 
 static int run_fixtures_list(void *args, const struct sk_opt_operands *ops) {
   struct sk_error err;
   const char *dir = NULL;
+  int header = 0;
 
   (void)args;
   if (fixtures_dir("fixtures list", ops, &dir) != SK_EXIT_OK)
     return SK_EXIT_USAGE;
   sk_error_clear(&err);
-  if (sk_fixture_list_dir(dir, stdout, &err) < 0) {
+  if (sk_fixture_list_dir(dir, fixture_entry_cb, &header, &err) < 0) {
     fprintf(stderr, "shipskip: %s\n", err.msg);
     return SK_EXIT_USAGE;
   }
+  list_header(&header); /* an empty directory still gets its header */
   return SK_EXIT_OK;
 }
 

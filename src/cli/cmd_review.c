@@ -30,10 +30,15 @@
 
 /* What `draft` shows while the panel answers: on a terminal, each
  * reviewer's section on stderr the moment it arrives, and who is still
- * thinking; the finished draft goes to stdout. */
+ * thinking; the finished draft, rendered in memory when the engine hands
+ * the tool over (on_tool), goes to stdout once the run is over. */
 struct draft_view {
   int tty;
   char slug[SK_TOOL_MAX_SLUG + 1];
+  int rendered;        /* on_tool ran: md (or err) holds the draft */
+  int rc;              /* what rendering returned */
+  struct sk_buf md;    /* the Markdown draft */
+  struct sk_error err; /* why rendering failed */
 };
 
 /* One review run: everything acquired for it, released in one place. */
@@ -127,6 +132,13 @@ static int acquire_panel(struct review_run *r) {
   return SK_EXIT_OK;
 }
 
+/* Opens OUTDIR's journal; a problem found while reading it (a torn or
+ * unreadable line, which the run goes on without) is printed on stderr. */
+static int open_journal(struct review_run *r, struct sk_error *err) {
+  return sk_journal_open(r->a->outdir, r->a->eng.resume, sk_cli_say_cb, NULL,
+                         &r->journal, err);
+}
+
 /* Acquires everything a run needs, the panel first; returns the exit
  * status so far. Whatever was acquired is released by release(). */
 static int acquire(struct review_run *r) {
@@ -140,12 +152,14 @@ static int acquire(struct review_run *r) {
   rc = sk_cli_load_detector(a, &r->detector, &err);
   if (rc == 0 && a->votes != NULL)
     rc = sk_votes_load(a->votes, &r->votes, &err);
-  if (rc == 0)
+  if (rc == 0 && r->src == NULL)
     rc = sk_toolsrc_open(a->inputs, a->ninputs, &r->src, &err);
-  if (rc == 0)
+  /* No OUTDIR (a draft without -o): nothing is written, not even a
+   * journal. */
+  if (rc == 0 && a->outdir != NULL)
     rc = sk_fs_mkdirs(a->outdir, &err);
-  if (rc == 0)
-    rc = sk_journal_open(a->outdir, a->eng.resume, stderr, &r->journal, &err);
+  if (rc == 0 && a->outdir != NULL)
+    rc = open_journal(r, &err);
   if (rc == 0 && a->log_json != NULL) {
     r->log_json =
         strcmp(a->log_json, "-") == 0 ? stderr : fopen(a->log_json, "a");
@@ -184,6 +198,9 @@ static int release(struct review_run *r, int status) {
 
 static void draft_review_cb(void *ctx, const struct sk_tool *t,
                             const struct sk_review *r, size_t n, size_t which);
+static void draft_tool_cb(void *ctx, const struct sk_tool *t,
+                          const struct sk_review *r, size_t n,
+                          const struct sk_scorecard_meta *meta);
 
 /* The engine options: the user's settings (already in a->eng, on top of
  * the engine's defaults) plus what this run acquired. */
@@ -202,6 +219,8 @@ static void fill_engine(struct review_run *r, struct draft_view *draft) {
   if (draft != NULL) {
     o->on_review = draft_review_cb;
     o->on_review_ctx = draft;
+    o->on_tool = draft_tool_cb;
+    o->on_tool_ctx = draft;
   }
   sk_cli_now_utc(r->now_utc, sizeof(r->now_utc));
   o->now_utc = r->now_utc;
@@ -236,7 +255,7 @@ static int run_engine(struct review_run *r) {
       st->record_failures > 0 || st->tools_unfinished > 0 || !st->input_done ||
       st->tools_refused > 0)
     status = SK_EXIT_FAILED;
-  if (rc != SK_ECONFIG) {
+  if (rc != SK_ECONFIG && r->a->outdir != NULL) {
     /* The summary is written however the run ended, but for a run that
      * never started: it says what is left. */
     struct sk_error serr;
@@ -291,6 +310,14 @@ static void report_totals(const struct sk_engine_stats *st,
             st->reviews_resumed);
 }
 
+/* What stopped a run, as the report says it. */
+static const char *stop_name(int stopped_by) {
+  return stopped_by == SIGINT           ? "interrupted (SIGINT)"
+         : stopped_by == SIGTERM        ? "terminated (SIGTERM)"
+         : stopped_by == SK_STOP_BUDGET ? "budget reached"
+                                        : "deadline reached";
+}
+
 /* Reports how the run ended; returns the exit status, which a stop
  * (signal, deadline, budget) overrides. */
 static int report(const struct review_run *r, int status) {
@@ -301,33 +328,38 @@ static int report(const struct review_run *r, int status) {
     report_totals(st, outdir);
   if (st->stopped_by == 0)
     return status;
-  fprintf(stderr,
-          "shipskip: %s before the batch was done: %lu tool%s unfinished%s. "
-          "Finished reviews are in %s/journal.jsonl; run the same command "
-          "with --resume to review only the rest.\n",
-          st->stopped_by == SIGINT           ? "interrupted (SIGINT)"
-          : st->stopped_by == SIGTERM        ? "terminated (SIGTERM)"
-          : st->stopped_by == SK_STOP_BUDGET ? "budget reached"
-                                             : "deadline reached",
-          st->tools_unfinished, st->tools_unfinished == 1 ? "" : "s",
-          st->input_done ? "" : " and more input unread", outdir);
+  if (outdir == NULL) /* a draft without -o: nothing was kept to resume */
+    fprintf(stderr, "shipskip: %s before the draft was done\n",
+            stop_name(st->stopped_by));
+  else
+    fprintf(stderr,
+            "shipskip: %s before the batch was done: %lu tool%s unfinished%s. "
+            "Finished reviews are in %s/journal.jsonl; run the same command "
+            "with --resume to review only the rest.\n",
+            stop_name(st->stopped_by), st->tools_unfinished,
+            st->tools_unfinished == 1 ? "" : "s",
+            st->input_done ? "" : " and more input unread", outdir);
   return st->stopped_by == SIGINT    ? 130
          : st->stopped_by == SIGTERM ? 143
                                      : SK_EXIT_FAILED;
 }
 
-/* Reviews a->inputs into a->outdir, showing reviews to draft when it is
- * not NULL. Returns the exit status. */
-static int review_with(const struct review_args *a, struct draft_view *draft) {
+/* Reviews src (or a->inputs when src is NULL) into a->outdir (no files
+ * when it is NULL), showing reviews to draft when it is not NULL. Takes
+ * src over. Returns the exit status. */
+static int review_with(const struct review_args *a, struct sk_toolsrc *src,
+                       struct draft_view *draft) {
   struct review_run *r = calloc(1, sizeof(*r));
   struct sk_error err;
   int status;
 
   if (r == NULL) {
+    sk_toolsrc_free(src);
     fputs("shipskip: out of memory\n", stderr);
     return SK_EXIT_USAGE;
   }
   r->a = a;
+  r->src = src;
   sk_summary_init(&r->summary);
   sk_error_clear(&err);
   if (sk_http_global_init(&err) != 0) {
@@ -365,7 +397,7 @@ static int run_review(void *args, const struct sk_opt_operands *ops) {
   if (a->outdir == NULL)
     return sk_cli_usage_error("review",
                               "review needs an output directory: -o OUTDIR");
-  return review_with(a, NULL);
+  return review_with(a, NULL, NULL);
 }
 
 static void draft_review_cb(void *ctx, const struct sk_tool *t,
@@ -401,9 +433,24 @@ static void draft_review_cb(void *ctx, const struct sk_tool *t,
   fflush(stderr);
 }
 
-/* Writes the tool given with --name and --description as tmp/tool.json, so
- * it goes through the same loader (and the same checks) as a file. */
-static int write_inline_tool(const struct review_args *a, const char *tmp) {
+/* Renders the finished draft in memory when the engine hands the tool
+ * over; it is printed once the run is over (print_draft). */
+static void draft_tool_cb(void *ctx, const struct sk_tool *t,
+                          const struct sk_review *r, size_t n,
+                          const struct sk_scorecard_meta *meta) {
+  struct draft_view *v = ctx;
+
+  sk_buf_reset(&v->md);
+  sk_error_clear(&v->err);
+  v->rc = sk_scorecard_markdown(t, r, n, meta, &v->md, &v->err);
+  v->rendered = 1;
+}
+
+/* Opens the tool given with --name and --description as a reader over
+ * its JSON text, so it goes through the same loader (and the same checks)
+ * as a file. Returns 0 and *src, or prints the problem. */
+static int open_inline_tool(const struct review_args *a,
+                            struct sk_toolsrc **src) {
   cJSON *o = cJSON_CreateObject();
   char *text = NULL;
   struct sk_error err;
@@ -418,7 +465,7 @@ static int write_inline_tool(const struct review_args *a, const char *tmp) {
        cJSON_AddStringToObject(o, "category", a->d_category)) &&
       (a->d_url == NULL || cJSON_AddStringToObject(o, "url", a->d_url)) &&
       (text = cJSON_PrintUnformatted(o)) != NULL)
-    rc = sk_fs_write_atomic(tmp, "tool.json", text, strlen(text), &err);
+    rc = sk_toolsrc_open_mem("tool.json", text, strlen(text), src, &err);
   cJSON_free(text);
   cJSON_Delete(o);
   if (rc != 0)
@@ -427,50 +474,41 @@ static int write_inline_tool(const struct review_args *a, const char *tmp) {
   return rc;
 }
 
-/* Prints the finished draft OUTDIR/SLUG.md on stdout; returns the status. */
-static int print_draft(const struct review_args *dc, const char *outdir_given,
-                       const struct draft_view *view, int status) {
-  char md[4096];
-  char *text = NULL;
-  size_t len;
-  struct sk_error err;
-
-  sk_error_clear(&err);
-  snprintf(md, sizeof(md), "%s/%s.md", dc->outdir, view->slug);
-  if (sk_fs_read_file(md, 64 * 1024 * 1024, &text, &len, &err) == 0) {
-    fwrite(text, 1, len, stdout);
-    free(text);
+/* Prints the finished draft on stdout; returns the status. */
+static int print_draft(const char *outdir, const struct draft_view *view,
+                       int status) {
+  if (view->rendered && view->rc == 0) {
+    fwrite(view->md.data, 1, view->md.len, stdout);
   } else if (status == SK_EXIT_OK) {
-    fprintf(stderr, "shipskip: %s\n", err.msg);
+    fprintf(stderr, "shipskip: %s\n",
+            view->rendered ? view->err.msg : "draft: no draft was made");
     status = SK_EXIT_FAILED;
   }
-  if (outdir_given != NULL && view->tty)
-    fprintf(stderr, "shipskip: scorecard saved in %s/%s.json\n", outdir_given,
+  if (outdir != NULL && view->tty)
+    fprintf(stderr, "shipskip: scorecard saved in %s/%s.json\n", outdir,
             view->slug);
   return status;
 }
 
-/* Reviews the one tool of dc in tmp (or dc->outdir) and prints its draft. */
-static int draft_in(struct review_args *dc, const char *tmp,
-                    const char *outdir_given) {
+/* Reviews the one tool of dc (from src when not NULL) and prints its
+ * draft; the scorecard is written only under dc->outdir (-o). */
+static int draft_run(struct review_args *dc, struct sk_toolsrc *src) {
   struct draft_view view;
-  char out_path[64];
   int status;
 
   memset(&view, 0, sizeof(view));
   view.tty = isatty(STDERR_FILENO);
-  snprintf(out_path, sizeof(out_path), "%s/out", tmp);
-  if (dc->outdir == NULL)
-    dc->outdir = out_path;
+  sk_buf_init(&view.md, 64 * 1024 * 1024);
   dc->progress = 0;
   dc->quiet = 1;
   if (view.tty)
     fprintf(stderr, "asking the panel...\n");
-  status = review_with(dc, &view);
+  status = review_with(dc, src, &view);
   if (view.tty)
     fputs("\r\033[K", stderr);
   if (view.slug[0] != '\0')
-    status = print_draft(dc, outdir_given, &view, status);
+    status = print_draft(dc->outdir, &view, status);
+  sk_buf_cleanup(&view.md);
   return status;
 }
 
@@ -500,14 +538,13 @@ static int check_draft(struct review_args *a) {
 }
 
 /* shipskip draft: one tool, the panel's answers shown as they arrive, the
- * Markdown draft on stdout; the scorecard kept under -o OUTDIR when given. */
+ * Markdown draft on stdout; the scorecard kept under -o OUTDIR when given.
+ * Without -o nothing touches the disk: the tool and the draft stay in
+ * memory. */
 static int run_draft(void *args, const struct sk_opt_operands *ops) {
   struct review_args *a = args;
   struct review_args dc;
-  char tmp[] = "/tmp/shipskip-draft-XXXXXX";
-  char tool_path[64];
-  const char *input[1];
-  char cmd[128];
+  struct sk_toolsrc *src = NULL;
   int status;
 
   a->inputs = ops->v;
@@ -516,26 +553,9 @@ static int run_draft(void *args, const struct sk_opt_operands *ops) {
   if (status != SK_EXIT_OK)
     return status;
   dc = *a;
-  if (mkdtemp(tmp) == NULL) {
-    fprintf(stderr, "shipskip: cannot create a temporary directory: %s\n",
-            strerror(errno));
+  if (a->d_name != NULL && open_inline_tool(a, &src) != 0)
     return SK_EXIT_USAGE;
-  }
-  snprintf(tool_path, sizeof(tool_path), "%s/tool.json", tmp);
-  if (a->d_name != NULL) {
-    input[0] = tool_path;
-    dc.inputs = input;
-    dc.ninputs = 1;
-  }
-  if (a->d_name != NULL && write_inline_tool(a, tmp) != 0)
-    status = SK_EXIT_USAGE;
-  else
-    status = draft_in(&dc, tmp, a->outdir);
-  /* The temporary tree holds only what this command wrote. */
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-  if (system(cmd) != 0)
-    fprintf(stderr, "shipskip: could not remove %s\n", tmp);
-  return status;
+  return draft_run(&dc, src);
 }
 
 static const struct sk_opt_group *const REVIEW_GROUPS[] = {

@@ -146,10 +146,10 @@ int sk_cli_resolve_routes(const struct review_args *a, struct sk_config *cfg,
     return SK_ECONFIG;
   }
   rc = sk_config_resolve(cfg, panel, &all, a->provider, a->model, routes,
-                         stderr);
+                         sk_cli_say_cb, NULL);
   sk_panel_def_cleanup(&all);
   if (rc == 0 && need_keys)
-    rc = sk_config_check_keys(routes, panel->n, stderr);
+    rc = sk_config_check_keys(routes, panel->n, sk_cli_say_cb, NULL);
   return rc;
 }
 

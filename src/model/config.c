@@ -5,6 +5,8 @@
 #include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -466,10 +468,25 @@ out:
   return rc;
 }
 
+/* Tells report (when not NULL) of one problem, formatted as printf. */
+static void say(sk_config_report_cb report, void *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(sk_config_report_cb report, void *ctx, const char *fmt, ...) {
+  char msg[8192];
+  va_list ap;
+  if (report == NULL)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  report(ctx, msg);
+}
+
 int sk_config_resolve(struct sk_config *c, const struct sk_panel_def *panel,
                       const struct sk_panel_def *all_personas,
                       const char *cli_provider, const char *cli_model,
-                      struct sk_route *routes, FILE *report) {
+                      struct sk_route *routes, sk_config_report_cb report,
+                      void *report_ctx) {
   size_t i;
   size_t k;
   int bad = 0;
@@ -477,10 +494,9 @@ int sk_config_resolve(struct sk_config *c, const struct sk_panel_def *panel,
   for (k = 0; k < c->npersonas; k++) {
     if (all_personas != NULL &&
         sk_panel_def_find(all_personas, c->persona_names[k]) == NULL) {
-      fprintf(report,
-              "shipskip: %s: personas.%s: no such persona in the panel "
-              "directory\n",
-              c->source, c->persona_names[k]);
+      say(report, report_ctx,
+          "%s: personas.%s: no such persona in the panel directory", c->source,
+          c->persona_names[k]);
       bad = 1;
     }
   }
@@ -525,10 +541,10 @@ int sk_config_resolve(struct sk_config *c, const struct sk_panel_def *panel,
       model = c->default_model;
     routes[i].provider = sk_config_provider(c, prov);
     if (routes[i].provider == NULL) {
-      fprintf(report,
-              "shipskip: persona %s: unknown provider \"%s\" (from %s); "
-              "define it under \"providers\" in the config\n",
-              p->name, prov, where);
+      say(report, report_ctx,
+          "persona %s: unknown provider \"%s\" (from %s); define it under "
+          "\"providers\" in the config",
+          p->name, prov, where);
       bad = 1;
       continue;
     }
@@ -540,7 +556,7 @@ int sk_config_resolve(struct sk_config *c, const struct sk_panel_def *panel,
 }
 
 int sk_config_check_keys(const struct sk_route *routes, size_t n,
-                         FILE *report) {
+                         sk_config_report_cb report, void *report_ctx) {
   size_t i;
   size_t j;
   int bad = 0;
@@ -556,18 +572,17 @@ int sk_config_check_keys(const struct sk_route *routes, size_t n,
       continue;
     if (d->impl->key_env_fallback != NULL &&
         strcmp(d->key_env, d->impl->key_env) == 0)
-      fprintf(report,
-              "shipskip: %s is not set (nor %s): provider \"%s\" needs an "
-              "API key. Export it, or name another variable with "
-              "\"api_key_env\" (or --api-key-env).\n",
-              d->key_env, d->impl->key_env_fallback, d->name);
+      say(report, report_ctx,
+          "%s is not set (nor %s): provider \"%s\" needs an API key. Export "
+          "it, or name another variable with \"api_key_env\" (or "
+          "--api-key-env).",
+          d->key_env, d->impl->key_env_fallback, d->name);
     else
-      fprintf(report,
-              "shipskip: %s is not set: provider \"%s\" needs an API key. "
-              "Export %s (any value for a local server that takes none), or "
-              "name another variable with \"api_key_env\" (or "
-              "--api-key-env).\n",
-              d->key_env, d->name, d->key_env);
+      say(report, report_ctx,
+          "%s is not set: provider \"%s\" needs an API key. Export %s (any "
+          "value for a local server that takes none), or name another "
+          "variable with \"api_key_env\" (or --api-key-env).",
+          d->key_env, d->name, d->key_env);
     bad = 1;
   }
   return bad ? SK_ECONFIG : 0;

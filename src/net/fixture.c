@@ -596,13 +596,16 @@ out:
 }
 
 int sk_fixture_check_dir(const char *dir, const char *const *secret_envs,
-                         FILE *out, struct sk_error *err) {
+                         sk_fixture_problem_cb cb, void *ctx, size_t *checked,
+                         struct sk_error *err) {
   char **names;
   size_t n;
   size_t i;
   int bad = 0;
-  int rc = list_json(dir, &names, &n, err);
+  int rc;
 
+  *checked = 0;
+  rc = list_json(dir, &names, &n, err);
   if (rc != 0)
     return rc;
   for (i = 0; i < n; i++) {
@@ -610,21 +613,23 @@ int sk_fixture_check_dir(const char *dir, const char *const *secret_envs,
     char *text = NULL;
     size_t len;
     char why[256];
+    char msg[4096 + 256 + 2];
     struct sk_error e;
     sk_error_clear(&e);
     if (sk_path_join(path, sizeof(path), dir, names[i], &e) != 0 ||
         sk_fs_read_file(path, FIXTURE_CAP, &text, &len, &e) != 0) {
-      fprintf(out, "%s\n", e.msg);
+      cb(ctx, e.msg);
       bad++;
       continue;
     }
     if (check_one(names[i], text, len, secret_envs, why, sizeof(why))) {
-      fprintf(out, "%s: %s\n", path, why);
+      snprintf(msg, sizeof(msg), "%s: %s", path, why);
+      cb(ctx, msg);
       bad++;
     }
     free(text);
   }
-  fprintf(out, "%zu fixture%s checked, %d bad\n", n, n == 1 ? "" : "s", bad);
+  *checked = n;
   free_names(names, n);
   return bad;
 }
@@ -639,7 +644,14 @@ static int meta_count(const cJSON *meta, const char *key) {
   return (int)n;
 }
 
-int sk_fixture_list_dir(const char *dir, FILE *out, struct sk_error *err) {
+/* A string of meta, or "?" when it is missing or not a string. */
+static const char *meta_str(const cJSON *meta, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, key);
+  return cJSON_IsString(v) ? v->valuestring : "?";
+}
+
+int sk_fixture_list_dir(const char *dir, sk_fixture_entry_cb cb, void *ctx,
+                        struct sk_error *err) {
   char **names;
   size_t n;
   size_t i;
@@ -647,9 +659,9 @@ int sk_fixture_list_dir(const char *dir, FILE *out, struct sk_error *err) {
 
   if (rc != 0)
     return rc;
-  fprintf(out, "%-40s %-24s %-10s %7s %5s %s\n", "FILE", "TOOL", "PERSONA",
-          "ATTEMPT", "RETRY", "STATUS");
   for (i = 0; i < n; i++) {
+    struct sk_fixture_entry ent = {names[i], NULL, "?", "?", -1, -1, "?"};
+    char problem[300];
     char path[4096];
     char *text = NULL;
     size_t len;
@@ -664,13 +676,16 @@ int sk_fixture_list_dir(const char *dir, FILE *out, struct sk_error *err) {
     sk_error_clear(&e);
     if (sk_path_join(path, sizeof(path), dir, names[i], &e) != 0 ||
         sk_fs_read_file(path, FIXTURE_CAP, &text, &len, &e) != 0) {
-      fprintf(out, "%-40s (unreadable: %s)\n", names[i], e.msg);
+      snprintf(problem, sizeof(problem), "unreadable: %s", e.msg);
+      ent.problem = problem;
+      cb(ctx, &ent);
       continue;
     }
     root = parse_exact(text, len);
     free(text);
     if (root == NULL) {
-      fprintf(out, "%-40s (corrupt: not valid JSON)\n", names[i]);
+      ent.problem = "corrupt: not valid JSON";
+      cb(ctx, &ent);
       continue;
     }
     meta = cJSON_GetObjectItemCaseSensitive(root, "meta");
@@ -683,14 +698,12 @@ int sk_fixture_list_dir(const char *dir, FILE *out, struct sk_error *err) {
       snprintf(status, sizeof(status), "%lld", num);
     else
       snprintf(status, sizeof(status), "?");
-#define META_S(k)                                                              \
-  (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(meta, k))                   \
-       ? cJSON_GetObjectItemCaseSensitive(meta, k)->valuestring                \
-       : "?")
-    fprintf(out, "%-40s %-24s %-10s %7d %5d %s\n", names[i], META_S("tool"),
-            META_S("persona"), meta_count(meta, "attempt"),
-            meta_count(meta, "retry"), status);
-#undef META_S
+    ent.tool = meta_str(meta, "tool");
+    ent.persona = meta_str(meta, "persona");
+    ent.attempt = meta_count(meta, "attempt");
+    ent.retry = meta_count(meta, "retry");
+    ent.status = status;
+    cb(ctx, &ent);
     cJSON_Delete(root);
   }
   free_names(names, n);

@@ -100,8 +100,19 @@ int sk_journal_parse_line(const char *line, size_t len, char **slug,
   return 0;
 }
 
+/* Tells warn of a problem at line lineno of j's file. */
+static void warn_line(const struct sk_journal *j, sk_journal_warn_cb warn,
+                      void *ctx, size_t lineno, const char *what) {
+  char msg[4096 + 128];
+  if (warn == NULL)
+    return;
+  snprintf(msg, sizeof(msg), "%s:%zu: %s", j->path, lineno, what);
+  warn(ctx, msg);
+}
+
 /* Reads the journal into the index; cuts a torn last line off. */
-static int load(struct sk_journal *j, FILE *warn, struct sk_error *err) {
+static int load(struct sk_journal *j, sk_journal_warn_cb warn, void *warn_ctx,
+                struct sk_error *err) {
   FILE *f = fopen(j->path, "rb");
   char *line = NULL;
   size_t cap = 0;
@@ -125,11 +136,8 @@ static int load(struct sk_journal *j, FILE *warn, struct sk_error *err) {
     if (line[n - 1] != '\n') {
       /* A crash mid-write leaves a last line without its newline. It was
        * never fsync'd as done, so it is not a review: drop it. */
-      if (warn != NULL)
-        fprintf(warn,
-                "shipskip: %s:%zu: torn last line (an interrupted write) "
-                "ignored\n",
-                j->path, lineno);
+      warn_line(j, warn, warn_ctx, lineno,
+                "torn last line (an interrupted write) ignored");
       if (truncate(j->path, off) != 0) {
         rc = sk_error_set(err, SK_EIO, "%s: cannot cut the torn line: %s",
                           j->path, strerror(errno));
@@ -151,9 +159,8 @@ static int load(struct sk_journal *j, FILE *warn, struct sk_error *err) {
       free(slug);
       free(persona);
       sk_review_cleanup(&r);
-    } else if (warn != NULL && !(n == 1 && line[0] == '\n')) {
-      fprintf(warn, "shipskip: %s:%zu: unreadable journal line ignored\n",
-              j->path, lineno);
+    } else if (!(n == 1 && line[0] == '\n')) {
+      warn_line(j, warn, warn_ctx, lineno, "unreadable journal line ignored");
     }
     off += (off_t)n;
   }
@@ -165,8 +172,9 @@ out:
   return rc;
 }
 
-int sk_journal_open(const char *outdir, int resume, FILE *warn,
-                    struct sk_journal **out, struct sk_error *err) {
+int sk_journal_open(const char *outdir, int resume, sk_journal_warn_cb warn,
+                    void *warn_ctx, struct sk_journal **out,
+                    struct sk_error *err) {
   struct sk_journal *j;
   size_t len = strlen(outdir) + sizeof("/" JOURNAL_NAME);
   int rc = 0;
@@ -184,7 +192,7 @@ int sk_journal_open(const char *outdir, int resume, FILE *warn,
   }
   snprintf(j->path, len, "%s/" JOURNAL_NAME, outdir);
   if (resume) {
-    rc = load(j, warn, err);
+    rc = load(j, warn, warn_ctx, err);
   } else if (access(j->path, F_OK) == 0) {
     /* A fresh run keeps the previous journal beside it, not inside. */
     size_t olen = strlen(j->path) + 5;

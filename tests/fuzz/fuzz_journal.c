@@ -47,7 +47,7 @@ int sk_fuzz_one(const uint8_t *data, size_t size) {
   }
   sk_fuzz_write("journal.jsonl", data, size);
   sk_error_clear(&err);
-  if (sk_journal_open(dir, 1, sk_fuzz_devnull(), &j, &err) == 0) {
+  if (sk_journal_open(dir, 1, NULL, NULL, &j, &err) == 0) {
     if (parsed) {
       struct sk_persona p;
       memset(&p, 0, sizeof(p));

@@ -91,20 +91,28 @@ int sk_provider_def_set_key_env(struct sk_provider_def *d, const char *var);
 const struct sk_price *sk_config_price(const struct sk_config *c,
                                        const char *model);
 
+/* Told of one configuration problem: msg is one line with no "shipskip: "
+ * prefix and no newline, valid during the call only. Nothing below the CLI
+ * prints; the caller says it. */
+typedef void (*sk_config_report_cb)(void *ctx, const char *msg);
+
 /* Resolves the route of every persona of panel into routes[panel->n].
  * cli_provider / cli_model override everything when not NULL. Checks that
  * every provider named exists and that every persona in the config's
- * "personas" section is in the panel directory (all_personas). Reports every
- * problem on report (one line each, "shipskip: ..." prefixed) and returns
- * SK_ECONFIG if there was any. */
+ * "personas" section is in the panel directory (all_personas). Tells report
+ * (with report_ctx; may be NULL) of every problem and returns SK_ECONFIG if
+ * there was any. */
 int sk_config_resolve(struct sk_config *c, const struct sk_panel_def *panel,
                       const struct sk_panel_def *all_personas,
                       const char *cli_provider, const char *cli_model,
-                      struct sk_route *routes, FILE *report);
+                      struct sk_route *routes, sk_config_report_cb report,
+                      void *report_ctx);
 
-/* Checks that every provider used by routes has its API key. Reports each
- * missing variable once. Returns 0 or SK_ECONFIG. */
-int sk_config_check_keys(const struct sk_route *routes, size_t n, FILE *report);
+/* Checks that every provider used by routes has its API key. Tells report
+ * (with report_ctx; may be NULL) of each missing variable once. Returns 0
+ * or SK_ECONFIG. */
+int sk_config_check_keys(const struct sk_route *routes, size_t n,
+                         sk_config_report_cb report, void *report_ctx);
 
 /* Cost in USD of tokens at price, or -1 when price is NULL. */
 double sk_price_cost(const struct sk_price *price, long prompt_tokens,

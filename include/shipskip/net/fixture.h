@@ -75,14 +75,33 @@ void sk_fixture_response_cleanup(struct sk_fixture_response *r);
 /* Checks every *.json in dir: it parses, has the schema, its key matches
  * its request and its file name, and it holds no credential (no
  * authorization or API-key header or parameter, no "Bearer " token, and
- * none of the values of the secret variables named in secret_envs). Prints
- * "FILE: problem" lines to out. Returns the number of bad files, or a
- * negative code when dir cannot be read. */
+ * none of the values of the secret variables named in secret_envs). Tells cb
+ * (with ctx) of each bad file, msg being "PATH: problem" (or why it could
+ * not be read) with no newline, valid during the call only; *checked is
+ * the number of files checked. Returns the number of bad files, or a
+ * negative code when dir cannot be read. Nothing below the CLI prints. */
+typedef void (*sk_fixture_problem_cb)(void *ctx, const char *msg);
 int sk_fixture_check_dir(const char *dir, const char *const *secret_envs,
-                         FILE *out, struct sk_error *err);
+                         sk_fixture_problem_cb cb, void *ctx, size_t *checked,
+                         struct sk_error *err);
 
-/* Prints one line per fixture in dir: file, tool, persona, attempt, retry,
- * occurrence and status. Returns the number of fixtures or a negative code. */
-int sk_fixture_list_dir(const char *dir, FILE *out, struct sk_error *err);
+/* One fixture of a listing; the strings are valid during the call only. */
+struct sk_fixture_entry {
+  const char *file;    /* its name in the directory */
+  const char *problem; /* NULL, or why the rest is unknown ("unreadable:
+                          ...", "corrupt: not valid JSON") */
+  const char *tool;    /* from its meta; "?" when missing */
+  const char *persona; /* "?" when missing */
+  int attempt;         /* -1 when missing or not a count */
+  int retry;           /* -1 when missing or not a count */
+  const char *status;  /* the HTTP status, the transport error, or "?" */
+};
+typedef void (*sk_fixture_entry_cb)(void *ctx,
+                                    const struct sk_fixture_entry *entry);
+
+/* Tells cb (with ctx) of every fixture in dir, in file name order. Returns
+ * the number of fixtures or a negative code when dir cannot be read. */
+int sk_fixture_list_dir(const char *dir, sk_fixture_entry_cb cb, void *ctx,
+                        struct sk_error *err);
 
 #endif

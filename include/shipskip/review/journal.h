@@ -33,14 +33,20 @@
 
 struct sk_journal;
 
+/* Told of one problem found while reading a journal, which is then
+ * skipped: msg is "PATH:LINE: what" with no newline, valid during the call
+ * only. Nothing below the CLI prints; the caller says it. */
+typedef void (*sk_journal_warn_cb)(void *ctx, const char *msg);
+
 /* Opens OUTDIR/journal.jsonl. With resume, an existing journal is indexed
  * and appended to; without, an existing journal is moved aside to
  * journal.jsonl.old first, so a fresh run never mixes with an old one.
- * Problems found while reading (a torn last line, an unreadable line) are
- * reported on warn (may be NULL). Returns 0 and *out, or an error naming the
- * file. */
-int sk_journal_open(const char *outdir, int resume, FILE *warn,
-                    struct sk_journal **out, struct sk_error *err);
+ * Problems found while reading (a torn last line, an unreadable line) go to
+ * warn with warn_ctx (warn may be NULL). Returns 0 and *out, or an error
+ * naming the file. */
+int sk_journal_open(const char *outdir, int resume, sk_journal_warn_cb warn,
+                    void *warn_ctx, struct sk_journal **out,
+                    struct sk_error *err);
 
 /* Closes the journal. NULL-safe. */
 void sk_journal_close(struct sk_journal *j);
