@@ -724,5 +724,150 @@ class TestPersonas(unittest.TestCase):
         self.assertEqual(run("personas", "check").returncode, 2)
 
 
+# --------------------------------------------------------------------------
+# personas check --replies: whole replies of ours, checked as review would
+# --------------------------------------------------------------------------
+
+REJECTS_DIR = os.path.join(REPO, "tests", "data", "replies", "rejects")
+FOUNDER_FAIL_DIR = os.path.join(REVIEWS_DIR, "founder", "fail")
+
+
+def tally(out, persona):
+    """(accepted, re-asked, rejected) from the report's table row."""
+    m = re.search(r"^%s +(\d+) +(\d+) +(\d+)$" % persona, out, re.M)
+    if m is None:
+        raise AssertionError(f"no {persona} row in:\n{out}")
+    return tuple(int(g) for g in m.groups())
+
+
+class TestPersonasReplies(unittest.TestCase):
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory(prefix="sk-editor-replies-")
+        self.addCleanup(tmp.cleanup)
+        self.tmp = tmp.name
+
+    def founder_replies(self):
+        """Founder replies of ours: the five fail/ paragraphs (each misses
+        one element: accepted under the default policy, re-asked under
+        strict) and the two short/ ones (miss two: re-asked unless off)."""
+        d = os.path.join(self.tmp, "founder-replies")
+        os.makedirs(os.path.join(d, "some-tool"))
+        srcs = [(FOUNDER_FAIL_DIR, "fail"),
+                (os.path.join(SHORT_DIR, "founder"), "short")]
+        for src, label in srcs:
+            for name in sorted(os.listdir(src)):
+                if not name.endswith(".txt"):
+                    continue
+                para = read(os.path.join(src, name)).strip()
+                write(os.path.join(d, "some-tool", "founder.%s-%s" %
+                                   (label, name)),
+                      f"SCORE: 40/100\nVERDICT: skip\nREVIEW: {para}\n")
+        return d
+
+    def test_rejects_all_refused_or_reasked(self):
+        res = run("personas", "check", "--replies", REJECTS_DIR, "--tools",
+                  "fixtures/tools")
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertEqual(res.stderr, "")
+        self.assertTrue(res.stdout.startswith(
+            f"{REJECTS_DIR}: replies checked with rubric policy default\n"))
+        cases = sorted(n[:-len(".expect")] for n in os.listdir(
+            os.path.join(REJECTS_DIR, "code-llama-4")) if n.endswith(".expect"))
+        self.assertEqual(len(cases), 11)
+        for case in cases:
+            expect = read(os.path.join(REJECTS_DIR, "code-llama-4",
+                                       case + ".expect")).splitlines()
+            outcome = expect[0].split(":")[0]
+            line = re.search(r"^  code-llama-4/%s\.txt  (.*)$" %
+                             re.escape(case), res.stdout, re.M)
+            self.assertIsNotNone(line, case)
+            self.assertTrue(line.group(1).startswith(outcome), line.group(0))
+            if outcome == "rejected":
+                self.assertEqual(line.group(1), expect[0], case)
+        self.assertEqual(tally(res.stdout, "builder"), (0, 2, 9))
+        self.assertIn("\n11 replies: 0 accepted on the first attempt; 0 not "
+                      "on the panel\n", res.stdout)
+
+    def test_accepted_replies_exit_0(self):
+        # The bundled replies, without the recorded first attempt that
+        # review re-asked (skeptic.first.txt).
+        d = os.path.join(self.tmp, "reviews")
+        shutil.copytree(os.path.join(REPO, "fixtures", "reviews"), d,
+                        ignore=shutil.ignore_patterns("*.first.txt"))
+        res = run("personas", "check", "--replies", d, "--tools",
+                  "fixtures/tools")
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        self.assertEqual(len(re.findall(r"^  [a-z0-9-]+/[a-z]+\.txt  accepted"
+                                        r"  \d+/100 (ship|skip)  rubric",
+                                        res.stdout, re.M)), 24)
+        for p in ("builder", "skeptic", "futurist", "founder"):
+            self.assertEqual(tally(res.stdout, p), (6, 0, 0), p)
+        self.assertIn("\n24 replies: 24 accepted on the first attempt; 0 not "
+                      "on the panel\n", res.stdout)
+        # With the first attempt back, the run is not all accepted.
+        res = run("personas", "check", "--replies", "fixtures/reviews")
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertEqual(tally(res.stdout, "skeptic"), (6, 0, 1))
+        self.assertRegex(res.stdout, r"mistral-medium-3-2/skeptic\.first\.txt"
+                                     r"  rejected: no VERDICT line")
+
+    def test_rubric_policy_changes_the_counts(self):
+        d = self.founder_replies()
+        want = {"default": ((5, 2, 0), 1), "strict": ((0, 7, 0), 1),
+                "off": ((7, 0, 0), 0)}
+        for policy, (counts, code) in want.items():
+            args = ["personas", "check", "--replies", d]
+            if policy != "default":
+                args += ["--rubric", policy]
+            res = run(*args)
+            self.assertEqual(res.returncode, code, policy + res.stderr)
+            self.assertIn(f"replies checked with rubric policy {policy}\n",
+                          res.stdout)
+            self.assertEqual(tally(res.stdout, "founder"), counts, policy)
+        res = run("personas", "check", "--replies", d, "--rubric", "strict")
+        self.assertRegex(res.stdout, r"some-tool/founder\.fail-01\.txt  "
+                                     r"re-asked  rubric 3/4 \(needs 4\), "
+                                     r"missing: buyer\n")
+
+    def test_unknown_persona_and_empty_dir_exit_1(self):
+        d = os.path.join(self.tmp, "odd")
+        os.makedirs(os.path.join(d, "some-tool"))
+        write(os.path.join(d, "some-tool", "critic.txt"), "SCORE: 1/100\n")
+        res = run("personas", "check", "--replies", d)
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn("; 1 not on the panel\n", res.stdout)
+        os.remove(os.path.join(d, "some-tool", "critic.txt"))
+        res = run("personas", "check", "--replies", d)
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn("0 replies", res.stdout)
+
+    def test_usage_errors_exit_2(self):
+        missing = os.path.join(self.tmp, "no-such-dir")
+        res = run("personas", "check", "--replies", missing)
+        self.assertEqual(res.returncode, 2)
+        self.assertIn(missing, res.stderr)
+        self.assertEqual(res.stdout, "")
+        res = run("personas", "check", "--replies", REJECTS_DIR,
+                  "--personas-dir", missing)
+        self.assertEqual(res.returncode, 2)
+        self.assertIn(missing, res.stderr)
+        for args, msg in (
+                (["--replies", REJECTS_DIR, "--rubric", "loose"],
+                 "--rubric: \"loose\" is not strict, default or off"),
+                (["personas/founder.json", "--replies", REJECTS_DIR],
+                 "it takes no FILE"),
+                (["--replies", REJECTS_DIR, "--samples", REVIEWS_DIR],
+                 "no --samples"),
+                (["personas/founder.json", "--rubric", "strict"],
+                 "go with --replies DIR"),
+                (["personas/founder.json", "--tools", "fixtures/tools"],
+                 "go with --replies DIR")):
+            res = run("personas", "check", *args)
+            self.assertEqual(res.returncode, 2, args)
+            self.assertIn(msg, res.stderr)
+            self.assertEqual(res.stdout, "")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

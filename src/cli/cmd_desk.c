@@ -9,6 +9,7 @@
 #include "shipskip/desk/diff.h"
 #include "shipskip/desk/roster.h"
 #include "shipskip/model/scorefile.h"
+#include "shipskip/review/validate.h"
 
 #include <cjson/cJSON.h>
 #include <limits.h>
@@ -37,6 +38,10 @@ struct diff_args {
 struct personas_args {
   const char *personas_dir;
   struct sk_opt_strings samples;
+  const char *replies; /* check --replies DIR: replies instead of a FILE */
+  const char *tools;   /* check --tools DIR: tool records for --replies */
+  enum sk_rubric_policy rubric;
+  int rubric_given;
 };
 
 static void apply_init(void *args) {
@@ -261,6 +266,47 @@ static int run_personas_list(void *args, const struct sk_opt_operands *ops) {
   return personas_finish("list", &out, rc, &err);
 }
 
+/* `personas check --replies DIR`: the panel of --personas-dir over the
+ * replies under DIR. Exit 0 when every reply was accepted on the first
+ * attempt, 1 when any was re-asked or rejected, named no persona of the
+ * panel, or there was no reply at all (nothing was shown to pass), 2 when
+ * the panel or DIR cannot be read. */
+static int check_replies(const struct personas_args *p) {
+  struct sk_panel_def panel = {NULL, 0};
+  struct sk_roster_replies res;
+  struct sk_validate_opts vo;
+  const char *pdir = p->personas_dir;
+  char dirbuf[PATH_MAX];
+  struct sk_error err;
+  struct sk_buf out;
+  int all = 1;
+  size_t i;
+  int rc;
+
+  if (pdir == NULL)
+    pdir = sk_cli_data_dir("personas", dirbuf, sizeof(dirbuf));
+  memset(&vo, 0, sizeof(vo));
+  memset(&res, 0, sizeof(res));
+  vo.min_words = SK_CLI_MIN_WORDS;
+  vo.max_words = SK_CLI_MAX_WORDS;
+  vo.rubric = p->rubric;
+  sk_error_clear(&err);
+  sk_buf_init(&out, 64u * 1024 * 1024);
+  rc = sk_panel_def_load(pdir, NULL, &panel, &err);
+  if (rc == 0)
+    rc = sk_roster_check_replies(&panel, &vo, p->replies, p->tools, &out, &res,
+                                 &err);
+  for (i = 0; rc == 0 && i < res.n; i++)
+    if (res.per[i].reasked > 0 || res.per[i].rejected > 0)
+      all = 0;
+  if (res.unknown > 0 || res.replies == 0)
+    all = 0;
+  sk_roster_replies_cleanup(&res);
+  sk_panel_def_cleanup(&panel);
+  rc = personas_finish("check", &out, rc, &err);
+  return rc == SK_EXIT_OK && !all ? SK_EXIT_FAILED : rc;
+}
+
 static int run_personas_check(void *args, const struct sk_opt_operands *ops) {
   const struct personas_args *p = args;
   const char *defaults[2];
@@ -270,10 +316,23 @@ static int run_personas_check(void *args, const struct sk_opt_operands *ops) {
   struct sk_buf out;
   int rc;
 
+  if (p->replies != NULL) {
+    if (ops->n > 0 || p->samples.n > 0)
+      return sk_cli_usage_error("personas check",
+                                "--replies checks the panel of "
+                                "--personas-dir: it takes no FILE and no "
+                                "--samples");
+    return check_replies(p);
+  }
+  if (p->tools != NULL || p->rubric_given || p->personas_dir != NULL)
+    return sk_cli_usage_error("personas check",
+                              "--tools, --rubric and --personas-dir go with "
+                              "--replies DIR");
   if (ops->n != 1)
     return sk_cli_usage_error("personas check",
                               "usage: shipskip personas check FILE "
-                              "[--samples DIR]");
+                              "[--samples DIR], or shipskip personas check "
+                              "--replies DIR");
   defaults[0] = sk_cli_data_dir("tests/data/reviews", sbuf[0], sizeof(sbuf[0]));
   defaults[1] = sk_cli_data_dir("fixtures/reviews", sbuf[1], sizeof(sbuf[1]));
   sk_error_clear(&err);
@@ -284,6 +343,19 @@ static int run_personas_check(void *args, const struct sk_opt_operands *ops) {
   else
     rc = sk_roster_check(ops->v[0], defaults, 2, &out, &st, &err);
   return personas_finish("check", &out, rc, &err);
+}
+
+/* --rubric POLICY: through the validator's own parse, so the words and the
+ * enum cannot drift apart. */
+static int set_rubric(void *dst, const struct sk_opt *opt, const char *value,
+                      struct sk_error *err) {
+  struct personas_args *p = dst;
+  if (sk_rubric_policy_parse(value, &p->rubric) != 0)
+    return sk_error_set(err, SK_EINVAL,
+                        "--%s: \"%s\" is not strict, default or off", opt->name,
+                        value);
+  p->rubric_given = 1;
+  return 0;
 }
 
 static void personas_cleanup(void *args) {
@@ -411,18 +483,46 @@ static const struct sk_opt PERSONAS_CHECK[] = {
     {.name = "samples",
      .type = SK_OPT_MULTI,
      .metavar = "DIR",
-     .help = "sample reviews to run the rubric over (repeatable)",
+     .help = "sample reviews to run FILE's rubric over (repeatable)",
      .offset = P_OFF(samples),
      .default_text = "tests/data/reviews and fixtures/reviews"},
+};
+static const struct sk_opt PERSONAS_REPLIES[] = {
+    {.name = "replies",
+     .type = SK_OPT_STRING,
+     .metavar = "DIR",
+     .help = "check the model replies DIR/<slug>/<persona>[.<label>].txt",
+     .offset = P_OFF(replies)},
+    {.name = "tools",
+     .type = SK_OPT_STRING,
+     .metavar = "DIR",
+     .help = "tool records DIR/<slug>.json: each reply must name its tool",
+     .offset = P_OFF(tools),
+     .default_text = "no tool check"},
+    {.name = "rubric",
+     .type = SK_OPT_CUSTOM,
+     .metavar = "strict|default|off",
+     .help = "rubric elements a reply must cover: all, all but one, none",
+     .set = set_rubric,
+     .default_text = "default"},
+    {.name = "personas-dir",
+     .type = SK_OPT_STRING,
+     .metavar = "DIR",
+     .help = "persona files (the panel)",
+     .offset = P_OFF(personas_dir),
+     .default_text = "./personas"},
 };
 static const struct sk_opt_group LIST_GROUP = {NULL, PERSONAS_LIST,
                                                COUNT(PERSONAS_LIST)};
 static const struct sk_opt_group CHECK_GROUP = {NULL, PERSONAS_CHECK,
                                                 COUNT(PERSONAS_CHECK)};
 static const struct sk_opt_group *const LIST_GROUPS[] = {&LIST_GROUP};
-static const struct sk_opt_group *const CHECK_GROUPS[] = {&CHECK_GROUP};
+static const struct sk_opt_group REPLIES_GROUP = {
+    "replies (instead of FILE)", PERSONAS_REPLIES, COUNT(PERSONAS_REPLIES)};
+static const struct sk_opt_group *const CHECK_GROUPS[] = {&CHECK_GROUP,
+                                                          &REPLIES_GROUP};
 static const struct sk_opt_set LIST_OPTS = {"personas list", LIST_GROUPS, 1};
-static const struct sk_opt_set CHECK_OPTS = {"personas check", CHECK_GROUPS, 1};
+static const struct sk_opt_set CHECK_OPTS = {"personas check", CHECK_GROUPS, 2};
 
 static const struct sk_cli_cmd PERSONAS_SUBS[] = {
     {.name = "list",
@@ -433,10 +533,21 @@ static const struct sk_cli_cmd PERSONAS_SUBS[] = {
      .run = run_personas_list,
      .cleanup = personas_cleanup},
     {.name = "check",
-     .summary = "check a persona file's rubric against sample reviews",
-     .usage = "personas check FILE [--samples DIR]...",
-     .about = "Parses the file, compiles its rubric and runs it over the "
-              "sample\nreviews; exit 2 if the file is bad.\n",
+     .summary = "check a persona's rubric, or model replies, as review would",
+     .usage = "personas check FILE [--samples DIR]...\n"
+              "       shipskip personas check --replies DIR [--tools DIR] "
+              "[--rubric POLICY]",
+     .about =
+         "With FILE: parses the persona file, compiles its rubric and runs "
+         "it\nover the sample reviews; exit 2 if the file is bad.\n\n"
+         "With --replies DIR (and no FILE): checks every reply under DIR,\n"
+         "laid out DIR/<slug>/<persona>[.<label>].txt, against the panel of\n"
+         "--personas-dir as review checks a model's reply, and prints each\n"
+         "reply accepted (score, verdict, coverage), re-asked (the missing\n"
+         "elements) or rejected (why), then the counts per persona. Exit 0\n"
+         "when every reply was accepted on the first attempt, 1 when any "
+         "was\nre-asked or rejected, named no persona of the panel, or DIR "
+         "held no\nreply, 2 when DIR or the panel cannot be read.\n",
      .opts = &CHECK_OPTS,
      .args_size = sizeof(struct personas_args),
      .run = run_personas_check,
