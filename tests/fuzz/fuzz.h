@@ -34,8 +34,6 @@ const char *sk_fuzz_tmpdir(void);
  * I/O error (the disk, not the code under test). */
 void sk_fuzz_write(const char *name, const uint8_t *data, size_t size);
 
-/* A stream that discards what is written to it. */
-FILE *sk_fuzz_devnull(void);
 
 /* Reports a broken invariant and aborts. */
 void sk_fuzz_fail(const char *fmt, ...)

@@ -60,15 +60,6 @@ void sk_fuzz_write(const char *name, const uint8_t *data, size_t size) {
     sk_fuzz_fail("cannot write %s", path);
 }
 
-FILE *sk_fuzz_devnull(void) {
-  static FILE *f;
-  if (f == NULL)
-    f = fopen("/dev/null", "w");
-  if (f == NULL)
-    sk_fuzz_fail("cannot open /dev/null");
-  return f;
-}
-
 void sk_fuzz_fail(const char *fmt, ...) {
   va_list ap;
   fputs("fuzz invariant broken: ", stderr);
