@@ -683,6 +683,40 @@ TEST(persona_min_rubric) {
   }
 }
 
+/* Numbers a persona file cannot hold are refused with a message, never cast
+ * (1e300 to int is undefined behaviour). */
+TEST(persona_numbers_are_bounded) {
+  struct sk_persona p;
+  struct sk_error e;
+  static const struct {
+    const char *extra;
+    const char *msg;
+  } bad[] = {
+      {"\"order\": 1e300,", "personas/x.json: \"order\" must be an integer"},
+      {"\"order\": 2.5,", "personas/x.json: \"order\" must be an integer"},
+      {"\"max_tokens\": 1e300,",
+       "personas/x.json: \"max_tokens\" must be a positive integer"},
+      {"\"max_tokens\": 0,",
+       "personas/x.json: \"max_tokens\" must be a positive integer"},
+      {"\"temperature\": 1e300,",
+       "personas/x.json: \"temperature\" must be a number from 0 to 2"},
+  };
+  size_t i;
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    ASSERT_INT_EQ(parse_persona(2, bad[i].extra, &p, &e), SK_EPARSE);
+    ASSERT_STR_EQ(e.msg, bad[i].msg);
+  }
+  ASSERT_INT_EQ(
+      parse_persona(2,
+                    "\"order\": -5, \"max_tokens\": 600, \"temperature\": 0.7,",
+                    &p, &e),
+      0);
+  ASSERT_INT_EQ(p.order, -5);
+  ASSERT_INT_EQ(p.max_tokens, 600);
+  ASSERT(p.temperature == 0.7);
+  sk_persona_cleanup(&p);
+}
+
 TEST(min_rubric_of_a_persona_file_is_applied) {
   struct sk_persona p;
   struct sk_panel_def one;
@@ -1120,6 +1154,7 @@ int main(void) {
   RUN(policy_off_checks_the_format_only);
   RUN(rubric_policy_names);
   RUN(persona_min_rubric);
+  RUN(persona_numbers_are_bounded);
   RUN(min_rubric_of_a_persona_file_is_applied);
   RUN(the_rejection_set_is_rejected);
   RUN(a_review_of_another_tool_is_refused);

@@ -2,10 +2,12 @@
 #include "shipskip/model/persona.h"
 #include "shipskip/util/fsutil.h"
 #include "shipskip/util/jsonget.h"
+#include "shipskip/util/names.h"
 
 #include <cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,37 +122,36 @@ int sk_persona_parse(const char *json, size_t len, const char *name,
       (rc = get_str(root, "model", 0, &p->model, source, "", err)) != 0)
     goto out;
 
+  /* Numbers go through sk_json_int/sk_json_num: a cast of 1e300 to int is
+   * undefined behaviour, not an error message. */
   v = cJSON_GetObjectItemCaseSensitive(root, "order");
+  p->order = 1000;
   if (v != NULL) {
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble) {
+    long long order;
+    if (!sk_json_int(v, INT_MIN, INT_MAX, &order)) {
       rc = sk_error_set(err, SK_EPARSE, "%s: \"order\" must be an integer",
                         source);
       goto out;
     }
-    p->order = v->valueint;
-  } else {
-    p->order = 1000;
+    p->order = (int)order;
   }
   v = cJSON_GetObjectItemCaseSensitive(root, "temperature");
-  if (v != NULL && !cJSON_IsNull(v)) {
-    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 2) {
-      rc = sk_error_set(err, SK_EPARSE,
-                        "%s: \"temperature\" must be a number from 0 to 2",
-                        source);
-      goto out;
-    }
-    p->temperature = v->valuedouble;
+  if (v != NULL && !cJSON_IsNull(v) && !sk_json_num(v, 0, 2, &p->temperature)) {
+    rc = sk_error_set(err, SK_EPARSE,
+                      "%s: \"temperature\" must be a number from 0 to 2",
+                      source);
+    goto out;
   }
   v = cJSON_GetObjectItemCaseSensitive(root, "max_tokens");
   if (v != NULL && !cJSON_IsNull(v)) {
-    if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 1e6 ||
-        v->valuedouble != (double)(long)v->valuedouble) {
+    long long max_tokens;
+    if (!sk_json_int(v, 1, 1000000, &max_tokens)) {
       rc =
           sk_error_set(err, SK_EPARSE,
                        "%s: \"max_tokens\" must be a positive integer", source);
       goto out;
     }
-    p->max_tokens = (long)v->valuedouble;
+    p->max_tokens = (long)max_tokens;
   }
 
   v = cJSON_GetObjectItemCaseSensitive(root, "rubric");
@@ -224,45 +225,25 @@ const struct sk_persona *sk_panel_def_find(const struct sk_panel_def *panel,
   return NULL;
 }
 
-/* Returns 1 if name appears in the comma-separated list. */
-static int in_list(const char *list, const char *name) {
-  size_t n = strlen(name);
-  const char *p = list;
-  while (*p != '\0') {
-    const char *comma = strchr(p, ',');
-    size_t len = comma ? (size_t)(comma - p) : strlen(p);
-    if (len == n && strncmp(p, name, n) == 0)
-      return 1;
-    if (comma == NULL)
-      break;
-    p = comma + 1;
-  }
-  return 0;
-}
-
 /* Checks that every name in only exists in the panel; known lists every
  * persona the directory has, for the message. */
 static int check_only(const struct sk_panel_def *panel, const char *only,
                       const char *dir, const char *known,
                       struct sk_error *err) {
-  const char *p = only;
-  while (*p != '\0') {
-    const char *comma = strchr(p, ',');
-    size_t len = comma ? (size_t)(comma - p) : strlen(p);
+  const char *cur = only;
+  const char *item;
+  size_t len;
+  while (sk_names_next(&cur, &item, &len)) {
     size_t i;
     int found = 0;
     for (i = 0; i < panel->n; i++)
       if (strlen(panel->personas[i].name) == len &&
-          strncmp(panel->personas[i].name, p, len) == 0)
+          strncmp(panel->personas[i].name, item, len) == 0)
         found = 1;
-    if (!found) {
+    if (!found)
       return sk_error_set(err, SK_ECONFIG,
-                          "unknown persona \"%.*s\" (%s has: %s)", (int)len, p,
-                          dir, known);
-    }
-    if (comma == NULL)
-      break;
-    p = comma + 1;
+                          "unknown persona \"%.*s\" (%s has: %s)", (int)len,
+                          item, dir, known);
   }
   return 0;
 }
@@ -342,7 +323,7 @@ int sk_panel_def_load(const char *dir, const char *only,
     goto out;
   /* Keep the selected personas, in panel order. */
   for (i = 0, kept = 0; i < panel->n; i++) {
-    if (in_list(only, panel->personas[i].name))
+    if (sk_names_has(only, panel->personas[i].name))
       panel->personas[kept++] = panel->personas[i];
     else
       sk_persona_cleanup(&panel->personas[i]);

@@ -12,14 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Appends while nothing has failed, so the first error is the one returned.
- */
-#define ADD(expr)                                                              \
-  do {                                                                         \
-    if (rc == 0)                                                               \
-      rc = (expr);                                                             \
-  } while (0)
-
 /* Colours for the presentation attributes: mid tones readable on the light
  * and the dark page alike; the site's CSS may override them by class. */
 #define FILL_ACCENT "#3b6fd8"
@@ -84,8 +76,8 @@ static int value_text(struct sk_buf *out, double v, int decimals,
   if (!isfinite(v))
     return sk_buf_adds(out, "n/a");
   fmt_fixed(s, sizeof(s), v, decimals);
-  ADD(sk_buf_adds(out, s));
-  ADD(sk_html_escape(out, suffix));
+  SK_BUF_TRY(rc, sk_buf_adds(out, s));
+  SK_BUF_TRY(rc, sk_html_escape(out, suffix));
   return rc;
 }
 
@@ -120,8 +112,8 @@ static int label_text(struct sk_buf *out, const char *s, size_t max_chars) {
     keep = sizeof(cut) - 1;
   memcpy(cut, s, keep);
   cut[keep] = '\0';
-  ADD(sk_html_escape(out, cut));
-  ADD(sk_buf_adds(out, "\xe2\x80\xa6"));
+  SK_BUF_TRY(rc, sk_html_escape(out, cut));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\xe2\x80\xa6"));
   return rc;
 }
 
@@ -132,29 +124,30 @@ static int svg_open(struct sk_buf *out, const char *kind, const char *title,
 
   if (title == NULL)
     title = "Chart";
-  ADD(sk_buf_printf(out,
-                    "<svg xmlns=\"http://www.w3.org/2000/svg\" "
-                    "class=\"chart chart-%s\" viewBox=\"0 0 %d ",
-                    kind, SK_SVGCHART_WIDTH));
-  ADD(coord(out, height));
-  ADD(sk_buf_adds(out, "\" role=\"img\" aria-label=\""));
-  ADD(sk_html_escape(out, title));
-  ADD(sk_buf_adds(out, "\" font-size=\"12\"><title>"));
-  ADD(sk_html_escape(out, title));
-  ADD(sk_buf_adds(out, "</title>\n"));
+  SK_BUF_TRY(rc, sk_buf_printf(out,
+                               "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+                               "class=\"chart chart-%s\" viewBox=\"0 0 %d ",
+                               kind, SK_SVGCHART_WIDTH));
+  SK_BUF_TRY(rc, coord(out, height));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\" role=\"img\" aria-label=\""));
+  SK_BUF_TRY(rc, sk_html_escape(out, title));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\" font-size=\"12\"><title>"));
+  SK_BUF_TRY(rc, sk_html_escape(out, title));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</title>\n"));
   return rc;
 }
 
 /* Appends the "No data yet" figure: a frame with one line of text. */
 static int no_data(struct sk_buf *out, const char *title) {
   int rc = 0;
-  ADD(svg_open(out, "empty", title, 60));
-  ADD(sk_buf_adds(out, "<rect class=\"grid\" x=\"0.5\" y=\"0.5\" "
-                       "width=\"599.0\" height=\"59.0\" rx=\"6.0\" "
-                       "fill=\"none\" " GRID_ATTRS "/>\n"
-                       "<text x=\"300.0\" y=\"34.0\" text-anchor=\"middle\" "
-                       "fill=\"currentColor\">No data yet</text>\n"
-                       "</svg>\n"));
+  SK_BUF_TRY(rc, svg_open(out, "empty", title, 60));
+  SK_BUF_TRY(rc, sk_buf_adds(
+                     out, "<rect class=\"grid\" x=\"0.5\" y=\"0.5\" "
+                          "width=\"599.0\" height=\"59.0\" rx=\"6.0\" "
+                          "fill=\"none\" " GRID_ATTRS "/>\n"
+                          "<text x=\"300.0\" y=\"34.0\" text-anchor=\"middle\" "
+                          "fill=\"currentColor\">No data yet</text>\n"
+                          "</svg>\n"));
   return rc;
 }
 
@@ -163,14 +156,14 @@ static int no_data(struct sk_buf *out, const char *title) {
 static int text_open(struct sk_buf *out, double x, double y,
                      const char *anchor) {
   int rc = 0;
-  ADD(sk_buf_adds(out, "<text x=\""));
-  ADD(coord(out, x));
-  ADD(sk_buf_adds(out, "\" y=\""));
-  ADD(coord(out, y));
-  ADD(sk_buf_adds(out, "\""));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<text x=\""));
+  SK_BUF_TRY(rc, coord(out, x));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\" y=\""));
+  SK_BUF_TRY(rc, coord(out, y));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\""));
   if (anchor != NULL)
-    ADD(sk_buf_printf(out, " text-anchor=\"%s\"", anchor));
-  ADD(sk_buf_adds(out, " fill=\"currentColor\">"));
+    SK_BUF_TRY(rc, sk_buf_printf(out, " text-anchor=\"%s\"", anchor));
+  SK_BUF_TRY(rc, sk_buf_adds(out, " fill=\"currentColor\">"));
   return rc;
 }
 
@@ -178,15 +171,15 @@ static int text_open(struct sk_buf *out, double x, double y,
 static int rect(struct sk_buf *out, const char *cls, double x, double y,
                 double w, double h, const char *fill) {
   int rc = 0;
-  ADD(sk_buf_printf(out, "<rect class=\"%s\" x=\"", cls));
-  ADD(coord(out, x));
-  ADD(sk_buf_adds(out, "\" y=\""));
-  ADD(coord(out, y));
-  ADD(sk_buf_adds(out, "\" width=\""));
-  ADD(coord(out, w));
-  ADD(sk_buf_adds(out, "\" height=\""));
-  ADD(coord(out, h));
-  ADD(sk_buf_printf(out, "\" rx=\"2.0\" fill=\"%s\"/>\n", fill));
+  SK_BUF_TRY(rc, sk_buf_printf(out, "<rect class=\"%s\" x=\"", cls));
+  SK_BUF_TRY(rc, coord(out, x));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\" y=\""));
+  SK_BUF_TRY(rc, coord(out, y));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\" width=\""));
+  SK_BUF_TRY(rc, coord(out, w));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\" height=\""));
+  SK_BUF_TRY(rc, coord(out, h));
+  SK_BUF_TRY(rc, sk_buf_printf(out, "\" rx=\"2.0\" fill=\"%s\"/>\n", fill));
   return rc;
 }
 
@@ -194,15 +187,15 @@ static int rect(struct sk_buf *out, const char *cls, double x, double y,
 static int grid_line(struct sk_buf *out, double x1, double y1, double x2,
                      double y2) {
   int rc = 0;
-  ADD(sk_buf_adds(out, "<line class=\"grid\" x1=\""));
-  ADD(coord(out, x1));
-  ADD(sk_buf_adds(out, "\" y1=\""));
-  ADD(coord(out, y1));
-  ADD(sk_buf_adds(out, "\" x2=\""));
-  ADD(coord(out, x2));
-  ADD(sk_buf_adds(out, "\" y2=\""));
-  ADD(coord(out, y2));
-  ADD(sk_buf_adds(out, "\" " GRID_ATTRS "/>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<line class=\"grid\" x1=\""));
+  SK_BUF_TRY(rc, coord(out, x1));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\" y1=\""));
+  SK_BUF_TRY(rc, coord(out, y1));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\" x2=\""));
+  SK_BUF_TRY(rc, coord(out, x2));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\" y2=\""));
+  SK_BUF_TRY(rc, coord(out, y2));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\" " GRID_ATTRS "/>\n"));
   return rc;
 }
 
@@ -271,17 +264,17 @@ static int bar_row(struct sk_buf *out, const struct sk_svgchart_bars *c,
 
   if (isfinite(b->value) && b->value > 0 && max > 0)
     w = fmin(b->value / max, 1.0) * BAR_SPAN;
-  ADD(text_open(out, BAR_LABEL_X, y + BAR_BASELINE, "end"));
-  ADD(label_text(out, b->label, SK_SVGCHART_LABEL_CHARS));
-  ADD(sk_buf_adds(out, "</text>\n"));
+  SK_BUF_TRY(rc, text_open(out, BAR_LABEL_X, y + BAR_BASELINE, "end"));
+  SK_BUF_TRY(rc, label_text(out, b->label, SK_SVGCHART_LABEL_CHARS));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</text>\n"));
   /* A bar too short to see is left out rather than drawn as a sliver. */
   if (w >= 0.05) {
     snprintf(klass, sizeof(klass), "bar%s%s", cls ? " " : "", cls ? cls : "");
-    ADD(rect(out, klass, BAR_X, y, w, BAR_H, bar_fill(cls)));
+    SK_BUF_TRY(rc, rect(out, klass, BAR_X, y, w, BAR_H, bar_fill(cls)));
   }
-  ADD(text_open(out, BAR_X + w + 6.0, y + BAR_BASELINE, NULL));
-  ADD(value_text(out, b->value, c->decimals, c->suffix));
-  ADD(sk_buf_adds(out, "</text>\n"));
+  SK_BUF_TRY(rc, text_open(out, BAR_X + w + 6.0, y + BAR_BASELINE, NULL));
+  SK_BUF_TRY(rc, value_text(out, b->value, c->decimals, c->suffix));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</text>\n"));
   return rc;
 }
 
@@ -298,11 +291,11 @@ int sk_svgchart_bars(struct sk_buf *out, const struct sk_svgchart_bars *chart) {
     return finish(out, start, no_data(out, chart->title));
   height = 2.0 * BAR_TOP + (double)chart->n * BAR_ROW - (BAR_ROW - BAR_H);
   max = bars_scale(chart);
-  ADD(svg_open(out, "bars", chart->title, height));
-  ADD(grid_line(out, BAR_X, 0, BAR_X, height));
+  SK_BUF_TRY(rc, svg_open(out, "bars", chart->title, height));
+  SK_BUF_TRY(rc, grid_line(out, BAR_X, 0, BAR_X, height));
   for (i = 0; i < chart->n && rc == 0; i++)
     rc = bar_row(out, chart, i, max);
-  ADD(sk_buf_adds(out, "</svg>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</svg>\n"));
   return finish(out, start, rc);
 }
 
@@ -344,17 +337,18 @@ static int hist_axis(struct sk_buf *out, unsigned long max_count) {
   int v;
   int rc = 0;
 
-  ADD(grid_line(out, HIST_LEFT, HIST_BOTTOM, HIST_RIGHT, HIST_BOTTOM));
+  SK_BUF_TRY(rc,
+             grid_line(out, HIST_LEFT, HIST_BOTTOM, HIST_RIGHT, HIST_BOTTOM));
   for (v = 0; v <= 100; v += 25) {
     double x = HIST_LEFT + (HIST_RIGHT - HIST_LEFT) * v / 100.0;
-    ADD(text_open(out, x, HIST_BOTTOM + 16.0, "middle"));
-    ADD(sk_buf_printf(out, "%d</text>\n", v));
+    SK_BUF_TRY(rc, text_open(out, x, HIST_BOTTOM + 16.0, "middle"));
+    SK_BUF_TRY(rc, sk_buf_printf(out, "%d</text>\n", v));
   }
   snprintf(s, sizeof(s), "%lu", max_count);
-  ADD(text_open(out, HIST_LEFT - 6.0, HIST_TOP + 4.0, "end"));
-  ADD(sk_buf_printf(out, "%s</text>\n", s));
-  ADD(text_open(out, HIST_LEFT - 6.0, HIST_BOTTOM + 4.0, "end"));
-  ADD(sk_buf_adds(out, "0</text>\n"));
+  SK_BUF_TRY(rc, text_open(out, HIST_LEFT - 6.0, HIST_TOP + 4.0, "end"));
+  SK_BUF_TRY(rc, sk_buf_printf(out, "%s</text>\n", s));
+  SK_BUF_TRY(rc, text_open(out, HIST_LEFT - 6.0, HIST_BOTTOM + 4.0, "end"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "0</text>\n"));
   return rc;
 }
 
@@ -378,21 +372,22 @@ int sk_svgchart_histogram(struct sk_buf *out, const char *title,
       max_count = counts[i];
   bw = (HIST_RIGHT - HIST_LEFT) / bins;
   gap = bw > 4.0 ? 1.0 : 0.0;
-  ADD(svg_open(out, "histogram", title, HIST_HEIGHT));
+  SK_BUF_TRY(rc, svg_open(out, "histogram", title, HIST_HEIGHT));
   for (i = 0; i < bins && rc == 0; i++) {
     double h = (HIST_BOTTOM - HIST_TOP) * (double)counts[i] / max_count;
     double x = HIST_LEFT + bw * i;
     if (counts[i] == 0)
       continue;
-    ADD(rect(out, "bin", x + gap, HIST_BOTTOM - h, bw - 2 * gap, h,
-             FILL_ACCENT));
+    SK_BUF_TRY(rc, rect(out, "bin", x + gap, HIST_BOTTOM - h, bw - 2 * gap, h,
+                        FILL_ACCENT));
     if (bins <= HIST_LABELLED_BINS) {
-      ADD(text_open(out, x + bw / 2, HIST_BOTTOM - h - 4.0, "middle"));
-      ADD(sk_buf_printf(out, "%lu</text>\n", counts[i]));
+      SK_BUF_TRY(rc,
+                 text_open(out, x + bw / 2, HIST_BOTTOM - h - 4.0, "middle"));
+      SK_BUF_TRY(rc, sk_buf_printf(out, "%lu</text>\n", counts[i]));
     }
   }
-  ADD(hist_axis(out, max_count));
-  ADD(sk_buf_adds(out, "</svg>\n"));
+  SK_BUF_TRY(rc, hist_axis(out, max_count));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</svg>\n"));
   return finish(out, start, rc);
 }
 
@@ -467,24 +462,24 @@ static int panel_frame(struct sk_buf *out, const struct sk_svgchart_lines *c,
                        const struct panel *p) {
   int rc = 0;
 
-  ADD(grid_line(out, p->left, p->top, p->right, p->top));
-  ADD(grid_line(out, p->left, p->bottom, p->right, p->bottom));
-  ADD(text_open(out, p->left - 4.0, p->top + 4.0, "end"));
-  ADD(value_text(out, p->hi, c->decimals, c->suffix));
-  ADD(sk_buf_adds(out, "</text>\n"));
-  ADD(text_open(out, p->left - 4.0, p->bottom + 4.0, "end"));
-  ADD(value_text(out, p->lo, c->decimals, c->suffix));
-  ADD(sk_buf_adds(out, "</text>\n"));
+  SK_BUF_TRY(rc, grid_line(out, p->left, p->top, p->right, p->top));
+  SK_BUF_TRY(rc, grid_line(out, p->left, p->bottom, p->right, p->bottom));
+  SK_BUF_TRY(rc, text_open(out, p->left - 4.0, p->top + 4.0, "end"));
+  SK_BUF_TRY(rc, value_text(out, p->hi, c->decimals, c->suffix));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</text>\n"));
+  SK_BUF_TRY(rc, text_open(out, p->left - 4.0, p->bottom + 4.0, "end"));
+  SK_BUF_TRY(rc, value_text(out, p->lo, c->decimals, c->suffix));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</text>\n"));
   if (c->x_labels == NULL)
     return rc;
-  ADD(text_open(out, c->points < 2 ? point_x(p, 0, 1) : p->left,
-                p->bottom + 16.0, c->points < 2 ? "middle" : NULL));
-  ADD(label_text(out, c->x_labels[0], 12));
-  ADD(sk_buf_adds(out, "</text>\n"));
+  SK_BUF_TRY(rc, text_open(out, c->points < 2 ? point_x(p, 0, 1) : p->left,
+                           p->bottom + 16.0, c->points < 2 ? "middle" : NULL));
+  SK_BUF_TRY(rc, label_text(out, c->x_labels[0], 12));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</text>\n"));
   if (c->points >= 2) {
-    ADD(text_open(out, p->right, p->bottom + 16.0, "end"));
-    ADD(label_text(out, c->x_labels[c->points - 1], 12));
-    ADD(sk_buf_adds(out, "</text>\n"));
+    SK_BUF_TRY(rc, text_open(out, p->right, p->bottom + 16.0, "end"));
+    SK_BUF_TRY(rc, label_text(out, c->x_labels[c->points - 1], 12));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</text>\n"));
   }
   return rc;
 }
@@ -503,28 +498,30 @@ static int panel_marks(struct sk_buf *out, const struct sk_svgchart_lines *c,
     *drawn += isfinite(values[i]) != 0;
   if (*drawn == 0)
     return 0;
-  ADD(sk_buf_adds(out, "<path class=\"line\" d=\""));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<path class=\"line\" d=\""));
   for (i = 0; i < c->points; i++) {
     if (!isfinite(values[i])) {
       pen_down = 0;
       continue;
     }
-    ADD(sk_buf_adds(out, pen_down ? " L" : (i > 0 && rc == 0 ? " M" : "M")));
-    ADD(coord(out, point_x(p, i, c->points)));
-    ADD(sk_buf_adds(out, " "));
-    ADD(coord(out, point_y(p, values[i])));
+    SK_BUF_TRY(rc, sk_buf_adds(
+                       out, pen_down ? " L" : (i > 0 && rc == 0 ? " M" : "M")));
+    SK_BUF_TRY(rc, coord(out, point_x(p, i, c->points)));
+    SK_BUF_TRY(rc, sk_buf_adds(out, " "));
+    SK_BUF_TRY(rc, coord(out, point_y(p, values[i])));
     pen_down = 1;
   }
-  ADD(sk_buf_adds(out, "\" fill=\"none\" stroke=\"" FILL_ACCENT
-                       "\" stroke-width=\"2\"/>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "\" fill=\"none\" stroke=\"" FILL_ACCENT
+                                  "\" stroke-width=\"2\"/>\n"));
   for (i = 0; i < c->points; i++) {
     if (!isfinite(values[i]))
       continue;
-    ADD(sk_buf_adds(out, "<circle class=\"point\" cx=\""));
-    ADD(coord(out, point_x(p, i, c->points)));
-    ADD(sk_buf_adds(out, "\" cy=\""));
-    ADD(coord(out, point_y(p, values[i])));
-    ADD(sk_buf_adds(out, "\" r=\"2.5\" fill=\"" FILL_ACCENT "\"/>\n"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<circle class=\"point\" cx=\""));
+    SK_BUF_TRY(rc, coord(out, point_x(p, i, c->points)));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "\" cy=\""));
+    SK_BUF_TRY(rc, coord(out, point_y(p, values[i])));
+    SK_BUF_TRY(rc,
+               sk_buf_adds(out, "\" r=\"2.5\" fill=\"" FILL_ACCENT "\"/>\n"));
   }
   return rc;
 }
@@ -540,23 +537,24 @@ static int panel(struct sk_buf *out, const struct sk_svgchart_lines *c,
   size_t i;
   int rc = 0;
 
-  ADD(text_open(out, x + 8.0, y + 18.0, NULL));
-  ADD(label_text(out, ser->label, SK_SVGCHART_LABEL_CHARS));
-  ADD(sk_buf_adds(out, "</text>\n"));
-  ADD(panel_frame(out, c, &p));
-  ADD(panel_marks(out, c, ser->values, &p, &drawn));
+  SK_BUF_TRY(rc, text_open(out, x + 8.0, y + 18.0, NULL));
+  SK_BUF_TRY(rc, label_text(out, ser->label, SK_SVGCHART_LABEL_CHARS));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</text>\n"));
+  SK_BUF_TRY(rc, panel_frame(out, c, &p));
+  SK_BUF_TRY(rc, panel_marks(out, c, ser->values, &p, &drawn));
   if (rc == 0 && drawn == 0) {
-    ADD(text_open(out, (p.left + p.right) / 2.0, (p.top + p.bottom) / 2.0,
-                  "middle"));
-    ADD(sk_buf_adds(out, "no data</text>\n"));
+    SK_BUF_TRY(rc, text_open(out, (p.left + p.right) / 2.0,
+                             (p.top + p.bottom) / 2.0, "middle"));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "no data</text>\n"));
     return rc;
   }
   /* The latest value, top right: what a reader looks for first. */
   for (i = c->points; rc == 0 && i > 0; i--)
     if (isfinite(ser->values[i - 1])) {
-      ADD(text_open(out, p.right, y + 18.0, "end"));
-      ADD(value_text(out, ser->values[i - 1], c->decimals, c->suffix));
-      ADD(sk_buf_adds(out, "</text>\n"));
+      SK_BUF_TRY(rc, text_open(out, p.right, y + 18.0, "end"));
+      SK_BUF_TRY(rc,
+                 value_text(out, ser->values[i - 1], c->decimals, c->suffix));
+      SK_BUF_TRY(rc, sk_buf_adds(out, "</text>\n"));
       break;
     }
   return rc;
@@ -580,10 +578,10 @@ int sk_svgchart_lines(struct sk_buf *out, const struct sk_svgchart_lines *c) {
   rows = (c->n_series + cols - 1) / cols;
   w = (double)SK_SVGCHART_WIDTH / (double)cols;
   lines_range(c, &lo, &hi);
-  ADD(svg_open(out, "lines", c->title, (double)rows * PANEL_H));
+  SK_BUF_TRY(rc, svg_open(out, "lines", c->title, (double)rows * PANEL_H));
   for (s = 0; s < c->n_series && rc == 0; s++)
     rc = panel(out, c, s, w * (double)(s % cols), PANEL_H * (double)(s / cols),
                w, lo, hi);
-  ADD(sk_buf_adds(out, "</svg>\n"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</svg>\n"));
   return finish(out, start, rc);
 }
