@@ -212,8 +212,8 @@ TEST(malformed_bodies_are_retried_never_crash) {
       "{\"message\":{\"content\":5},\"done\":true}",
       "{\"message\":\"x\",\"done\":true}",
       "{\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true}",
-      "{\"message\":{\"role\":\"assistant\",\"content\":\"x\"},\"done\":"
-      "false}",
+      ("{\"message\":{\"role\":\"assistant\",\"content\":\"x\"},\"done\":"
+       "false}"),
       "{\"message\":{\"role\":\"assistant\",\"content\":\"x\"}}",
   };
   struct sk_chat_result r;

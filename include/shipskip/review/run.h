@@ -173,7 +173,11 @@ void sk_engine_say(struct sk_engine *e, enum sk_event_kind kind,
 /* Formats into buf (size bytes) or, when the text is longer, into a new
  * heap string: returns buf or that string (free it when it is not buf).
  * Falls back to the cut text in buf when out of memory. */
-char *sk_engine_vformat(char *buf, size_t size, const char *fmt, va_list ap);
+char *sk_engine_vformat(char *buf, size_t size, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 0)))
+#endif
+    ;
 char *sk_engine_format(char *buf, size_t size, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
