@@ -16,13 +16,14 @@
 # with a command to reproduce it; copy it into tests/fuzz/regressions/
 # <target>/ with the fix, and ctest replays it on every build from then on.
 #
-# The journal reader (--resume) is covered by the journal target.
+# The journal reader (--resume) is covered by the journal target, the one
+# scorecard reader (resume, the desk, publishing) by the scorecard target.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
 all_targets=(toolsrc template prompt provider_openai provider validate fixture
-             inject journal draft)
+             inject journal draft scorecard)
 seconds=30
 if [ $# -gt 0 ]; then
   case "$1" in
