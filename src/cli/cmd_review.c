@@ -234,7 +234,7 @@ static int run_engine(struct review_run *r) {
   rc = sk_engine_run(r->src, &r->o, &r->st, &err);
   if (st->records_bad > 0 || st->tools_failed > 0 || st->tools_unwritten > 0 ||
       st->record_failures > 0 || st->tools_unfinished > 0 || !st->input_done ||
-      st->tools_refused > 0)
+      st->tools_refused > 0 || (r->o.fail_on_drift && st->drifts > 0))
     status = SK_EXIT_FAILED;
   if (rc != SK_ECONFIG) {
     /* The summary is written however the run ended, but for a run that

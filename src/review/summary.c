@@ -48,6 +48,7 @@ void sk_summary_cleanup(struct sk_summary *s) {
     free_row(&s->rows[i]);
   free(s->rows);
   sk_panelstats_cleanup(&s->panel);
+  cJSON_Delete(s->drift);
   sk_summary_init(s);
 }
 
@@ -259,6 +260,8 @@ static int write_json(struct sk_summary *s, const char *outdir,
       sk_json_pretty_at(totals, 1, b) != 0 ||
       (panel != NULL && (sk_buf_adds(b, ",\n  \"panel\": ") != 0 ||
                          sk_json_pretty_at(panel, 1, b) != 0)) ||
+      (s->drift != NULL && (sk_buf_adds(b, ",\n  \"drift\": ") != 0 ||
+                            sk_json_pretty_at(s->drift, 1, b) != 0)) ||
       sk_buf_adds(b, s->n > 0 ? ",\n  \"tools\": [\n" : ",\n  \"tools\": []"))
     rc = SK_ENOMEM;
   cJSON_Delete(totals);

@@ -18,6 +18,7 @@
 #include "shipskip/model/scorecard.h"
 #include "shipskip/model/tool.h"
 
+#include <cJSON.h>
 #include <stddef.h>
 
 /* Retry causes counted in the totals. */
@@ -94,6 +95,7 @@ struct sk_summary {
    * (merge) has no reviews to compute them from and writes none. */
   struct sk_panelstats panel;
   int read_back;
+  cJSON *drift; /* "drift" against a baseline (drift.h), owned; NULL: none */
 };
 
 /* Initializes an empty summary. Cannot fail. */
