@@ -349,6 +349,10 @@ static int review_with(const struct review_args *a, struct draft_view *draft) {
   return status;
 }
 
+int sk_cli_review_with(const struct review_args *a) {
+  return review_with(a, NULL);
+}
+
 static int run_review(void *args, const struct sk_opt_operands *ops) {
   struct review_args *a = args;
   struct sk_error err;
