@@ -181,10 +181,69 @@ TEST(edge_cases_explained) {
   sk_panelstats_cleanup(NULL);
 }
 
+/* People against the panel of the table at the top. Community votes: t1
+ * 10 ship / 2 skip (ship), t2 1 / 5 (skip), t3 3 / 3 (a tie: left out),
+ * t4 none. The panel is Ship on t1 and Skip on t2: 2 of 2. a and b side
+ * with the crowd on both; c skipped t1: 1 of 2. Editors: b's t3 review was
+ * edited from ship to skip (turned around), a's t2 review was edited but
+ * kept skip. */
+TEST(humans_against_the_panel) {
+  static const int ORDER[4] = {0, 1, 2, 3};
+  static const long long VOTES[4][2] = {{10, 2}, {1, 5}, {3, 3}, {0, 0}};
+  struct sk_panelstats ps;
+  cJSON *hist[4] = {NULL, NULL, NULL, NULL};
+  char *s;
+  int t;
+
+  sk_panelstats_init(&ps);
+  add_panel(&ps, ORDER, M1);
+  hist[1] = cJSON_Parse("[{\"persona\":\"a\",\"verdict\":\"skip\","
+                        "\"reason\":\"edited\"}]");
+  hist[2] = cJSON_Parse("[{\"persona\":\"b\",\"verdict\":\"ship\","
+                        "\"reason\":\"redo\"},{\"persona\":\"b\","
+                        "\"verdict\":\"ship\",\"reason\":\"edited\"}]");
+  for (t = 0; t < 4; t++) {
+    static const char *const V[4][3] = {{"ship", "ship", "skip"},
+                                        {"skip", "skip", "skip"},
+                                        {"ship", "skip", "ship"},
+                                        {"ship", "ship", NULL}};
+    static const int S[4][3] = {
+        {80, 70, 40}, {30, 20, 10}, {90, 50, 60}, {70, 80, 0}};
+    struct sk_review r[3];
+    rv(&r[0], &PA, V[t][0], S[t][0], M1);
+    rv(&r[1], &PB, V[t][1], S[t][1], M1);
+    rv(&r[2], &PC, V[t][2], S[t][2], M1);
+    r[0].edited = t == 1;
+    r[1].edited = t == 2;
+    sk_panelstats_add_humans(&ps, r, 3, VOTES[t][0], VOTES[t][1], hist[t]);
+  }
+  ASSERT_INT_EQ(sk_panelstats_finish(&ps), 0);
+  ASSERT_INT_EQ(ps.panel_community.k, 2);
+  ASSERT_INT_EQ(ps.panel_community.n, 2);
+  ASSERT_INT_EQ(ps.groups[0].community.k, 2);
+  ASSERT_INT_EQ(ps.groups[0].community.n, 2);
+  ASSERT_INT_EQ(ps.groups[2].community.k, 1);
+  ASSERT_INT_EQ(ps.groups[2].community.n, 2);
+  ASSERT_INT_EQ(ps.groups[0].edited, 1);
+  ASSERT_INT_EQ(ps.groups[0].editor_flips, 0);
+  ASSERT_INT_EQ(ps.groups[1].edited, 1);
+  ASSERT_INT_EQ(ps.groups[1].editor_flips, 1);
+  ASSERT_INT_EQ(ps.tools_edited, 2);
+  s = json_of(&ps);
+  ASSERT_CONTAINS(s, "\"editor_edits\":{\"edited\":1,\"verdict_changed\":1}");
+  ASSERT_CONTAINS(s, "\"humans\":{\"panel_agrees_with_community\":{"
+                     "\"status\":\"ok\",\"k\":2,\"n\":2");
+  cJSON_free(s);
+  for (t = 0; t < 4; t++)
+    cJSON_Delete(hist[t]);
+  sk_panelstats_cleanup(&ps);
+}
+
 int main(void) {
   RUN(hand_computed_panel);
   RUN(order_does_not_change_output);
   RUN(mixed_models_split_groups);
   RUN(edge_cases_explained);
+  RUN(humans_against_the_panel);
   return TEST_REPORT();
 }

@@ -491,6 +491,50 @@ class Panel(Publish):
         self.assertIn("Fleiss' kappa", page)
         self.assertIn("from 6 tools every one of 4 personas judged", page)
 
+    def test_humans_in_summary_and_site(self):
+        # Community votes for three tools: two clear majorities and a tie.
+        d = self.scratch()
+        votes = os.path.join(d, "votes.csv")
+        with open(votes, "w") as f:
+            f.write("slug,ship,skip\n%s,255,157\n%s,3,40\nflintest,5,5\n"
+                    % (LLAMA, GEMINI))
+        out = os.path.join(d, "out")
+        r = run("review", "fixtures/tools", "-o", out, "--replay",
+                "fixtures/exchanges", "-q", "--no-progress", "--votes", votes)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(out, "summary.json")) as f:
+            panel = json.load(f)["panel"]
+        crowd = {LLAMA: "ship", GEMINI: "skip"}
+        want_panel = [0, 0]
+        want = {}
+        for c in self.cards():
+            slug = c["tool"]["slug"]
+            if slug not in crowd:
+                continue
+            v = c["panel"]["verdict"]
+            if v in ("Ship", "Skip"):
+                want_panel[1] += 1
+                want_panel[0] += v.lower() == crowd[slug]
+            for rv in c["reviews"]:
+                k = want.setdefault(rv["persona"], [0, 0])
+                k[1] += 1
+                k[0] += rv["verdict"] == crowd[slug]
+        h = panel["humans"]["panel_agrees_with_community"]
+        self.assertEqual([h["k"], h["n"]], want_panel)
+        for p in panel["personas"]:
+            a = p["agrees_with_community"]
+            self.assertEqual([a["k"], a["n"]], want[p["persona"]])
+            self.assertEqual(p["editor_edits"],
+                             {"edited": 0, "verdict_changed": 0})
+        # The site says the same from the scorecards and --votes.
+        r = run("site", out, "--votes", votes)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(out, "site", "panel.html"),
+                  encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("the same on %d of %d tools" % tuple(want_panel), page)
+        self.assertIn("Do the reviewers agree with people?", page)
+
     def test_site_panel_edge_cases_explained(self):
         # One tool: agreement needs two; the page says why, with no number.
         d = self.scratch()

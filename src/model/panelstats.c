@@ -180,6 +180,76 @@ int sk_panelstats_add(struct sk_panelstats *ps, const char *slug,
   return oom ? SK_ENOMEM : 0;
 }
 
+/* The verdict the editor replaced: the latest "edited" history entry of
+ * persona, or NULL. */
+static const char *edited_from(const cJSON *history, const char *persona) {
+  const cJSON *h;
+  const char *found = NULL;
+  cJSON_ArrayForEach(h, history) {
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(h, "persona");
+    const cJSON *why = cJSON_GetObjectItemCaseSensitive(h, "reason");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, "verdict");
+    if (cJSON_IsString(p) && strcmp(p->valuestring, persona) == 0 &&
+        cJSON_IsString(why) && strcmp(why->valuestring, "edited") == 0 &&
+        cJSON_IsString(v))
+      found = v->valuestring;
+  }
+  return found;
+}
+
+/* The group a review was counted in by sk_panelstats_add(), or NULL. */
+static struct sk_panelstats_group *find_group(struct sk_panelstats *ps,
+                                              const struct sk_review *rv) {
+  const char *model = rv->model ? rv->model : "";
+  size_t i;
+  for (i = 0; i < ps->ngroups; i++)
+    if (strcmp(ps->groups[i].persona, rv->persona->name) == 0 &&
+        strcmp(ps->groups[i].model, model) == 0)
+      return &ps->groups[i];
+  return NULL;
+}
+
+void sk_panelstats_add_humans(struct sk_panelstats *ps,
+                              const struct sk_review *r, size_t n,
+                              long long ship, long long skip,
+                              const cJSON *history) {
+  const char *crowd = ship > skip ? "ship" : skip > ship ? "skip" : NULL;
+  struct sk_panel_result panel;
+  int any_edit = 0;
+  size_t i;
+
+  sk_scorecard_merge(r, n, &panel);
+  if (crowd != NULL && panel.verdict != NULL &&
+      strcmp(panel.verdict, "Split") != 0) {
+    ps->panel_community_compared++;
+    ps->panel_community_agree +=
+        (unsigned long)((strcmp(panel.verdict, "Ship") == 0) ==
+                        (strcmp(crowd, "ship") == 0));
+  }
+  for (i = 0; i < n; i++) {
+    const struct sk_review *rv = &r[i];
+    struct sk_panelstats_group *g;
+    const char *before;
+    if (rv->status != SK_REVIEW_OK || rv->persona == NULL)
+      continue;
+    g = find_group(ps, rv);
+    if (g == NULL)
+      continue;
+    if (crowd != NULL) {
+      g->community_compared++;
+      g->community_agree += (unsigned long)(strcmp(rv->verdict, crowd) == 0);
+    }
+    if (!rv->edited)
+      continue;
+    any_edit = 1;
+    g->edited++;
+    before = edited_from(history, rv->persona->name);
+    g->editor_flips +=
+        (unsigned long)(before != NULL && strcmp(before, rv->verdict) != 0);
+  }
+  ps->tools_edited += (unsigned long)any_edit;
+}
+
 /* Mean, sample SD, min and max from an exact histogram of whole scores,
  * with sk_stats_describe()'s statuses. */
 static void describe_hist(const unsigned long *hist,
@@ -295,7 +365,11 @@ int sk_panelstats_finish(struct sk_panelstats *ps) {
     sk_stats_wilson(g->ships, g->reviews, SK_STATS_Z95, &g->ship_rate);
     sk_stats_wilson(g->disagree, g->compared, SK_STATS_Z95, &g->disagreement);
     describe_hist(g->hist, &g->scores);
+    sk_stats_wilson(g->community_agree, g->community_compared, SK_STATS_Z95,
+                    &g->community);
   }
+  sk_stats_wilson(ps->panel_community_agree, ps->panel_community_compared,
+                  SK_STATS_Z95, &ps->panel_community);
   return agreement(ps);
 }
 
@@ -332,6 +406,7 @@ static cJSON *proportion_json(const struct sk_stats_proportion *p) {
 static cJSON *group_json(const struct sk_panelstats_group *g) {
   cJSON *o = cJSON_CreateObject();
   cJSON *sc = NULL;
+  cJSON *ed = NULL;
   const struct sk_stats_summary *s = &g->scores;
   int ok = o != NULL;
 
@@ -349,6 +424,12 @@ static cJSON *group_json(const struct sk_panelstats_group *g) {
        add_num(sc, "max", s->max, s->n > 0);
   ok = ok && cJSON_AddItemToObject(o, "disagrees_with_panel",
                                    proportion_json(&g->disagreement));
+  ok = ok && cJSON_AddItemToObject(o, "agrees_with_community",
+                                   proportion_json(&g->community));
+  ed = ok ? cJSON_AddObjectToObject(o, "editor_edits") : NULL;
+  ok = ok && ed != NULL &&
+       cJSON_AddNumberToObject(ed, "edited", (double)g->edited) &&
+       cJSON_AddNumberToObject(ed, "verdict_changed", (double)g->editor_flips);
   if (!ok) {
     cJSON_Delete(o);
     return NULL;
@@ -387,6 +468,7 @@ static cJSON *agreement_json(const struct sk_panelstats *ps) {
 }
 
 cJSON *sk_panelstats_json(const struct sk_panelstats *ps) {
+  cJSON *h = NULL;
   cJSON *o = cJSON_CreateObject();
   cJSON *b = o ? cJSON_AddObjectToObject(o, "bounds") : NULL;
   cJSON *arr = NULL;
@@ -409,6 +491,11 @@ cJSON *sk_panelstats_json(const struct sk_panelstats *ps) {
     ok = g != NULL && cJSON_AddItemToArray(arr, g);
   }
   ok = ok && cJSON_AddItemToObject(o, "agreement", agreement_json(ps));
+  h = ok ? cJSON_AddObjectToObject(o, "humans") : NULL;
+  ok = ok && h != NULL &&
+       cJSON_AddItemToObject(h, "panel_agrees_with_community",
+                             proportion_json(&ps->panel_community)) &&
+       cJSON_AddNumberToObject(h, "tools_edited", (double)ps->tools_edited);
   if (!ok) {
     cJSON_Delete(o);
     return NULL;

@@ -98,6 +98,55 @@ static int agreement(struct sk_buf *out, const struct sk_panelstats *ps) {
   return rc;
 }
 
+/* Do the personas agree with people? Community majorities and editors'
+ * changes, per persona. */
+static int humans(struct sk_buf *out, const struct sk_panelstats *ps) {
+  char label[256];
+  size_t i;
+  int rc = 0;
+
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<section aria-labelledby=\"humans\">\n"
+                                  "<h2 id=\"humans\">Do the reviewers agree "
+                                  "with people?</h2>\n<p>The panel verdict "
+                                  "and the community vote's majority: "));
+  if (ps->panel_community.status == SK_STATS_OK)
+    SK_BUF_TRY(rc, sk_buf_printf(out, "the same on %lu of %lu tools (%.0f%%).",
+                                 ps->panel_community.k, ps->panel_community.n,
+                                 100 * ps->panel_community.p));
+  else
+    SK_BUF_TRY(rc, sk_buf_printf(out,
+                                 "<span class=\"absent\">%s</span> (no tool "
+                                 "with both a Ship or Skip panel verdict and "
+                                 "a community majority).",
+                                 sk_stats_explain(ps->panel_community.status)));
+  SK_BUF_TRY(
+      rc, sk_buf_printf(out,
+                        " Tools with a review an editor changed: %lu.</p>\n"
+                        "<div class=\"table-wrap\"><table class=\"index\">\n"
+                        "<caption>Each persona against the community majority "
+                        "(ties left out) and against the editors</caption>\n"
+                        "<thead><tr><th scope=\"col\">Persona</th><th "
+                        "scope=\"col\" class=\"num\">Agrees with the "
+                        "community</th><th scope=\"col\" class=\"num\">Edited "
+                        "by an editor</th><th scope=\"col\" class=\"num\">"
+                        "Verdict turned around</th></tr></thead>\n<tbody>\n",
+                        ps->tools_edited));
+  for (i = 0; i < ps->ngroups; i++) {
+    const struct sk_panelstats_group *g = &ps->groups[i];
+    group_label(ps, g, label, sizeof(label));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<tr><th scope=\"row\">"));
+    SK_BUF_TRY(rc, sk_html_escape(out, label));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</th>"));
+    SK_BUF_TRY(rc, rate_cell(out, &g->community));
+    SK_BUF_TRY(rc, sk_buf_printf(out,
+                                 "<td class=\"num\">%lu</td><td "
+                                 "class=\"num\">%lu</td></tr>\n",
+                                 g->edited, g->editor_flips));
+  }
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</tbody>\n</table></div>\n</section>\n"));
+  return rc;
+}
+
 /* The ship-rate bars and one histogram per group. */
 static int charts(struct sk_buf *out, const struct sk_panelstats *ps) {
   struct sk_svgchart_bar *bars = calloc(ps->ngroups + 1, sizeof(*bars));
@@ -196,6 +245,7 @@ int sk_panelpage_html(const struct sk_panelstats *ps, const char *home_href,
                                     "reviews yet.</td></tr>\n"));
   SK_BUF_TRY(rc, sk_buf_adds(out, "</tbody>\n</table></div>\n</section>\n"));
   SK_BUF_TRY(rc, agreement(out, ps));
+  SK_BUF_TRY(rc, humans(out, ps));
   SK_BUF_TRY(rc, charts(out, ps));
   if (ps->matrix_tools < ps->tools)
     SK_BUF_TRY(rc, sk_buf_printf(out,

@@ -540,6 +540,11 @@ int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
     if (sk_panelstats_add(&ps, full->tool->slug, full->reviews,
                           full->nreviews) != 0)
       rc = sk_error_set(err, SK_ENOMEM, "site: out of memory");
+    else
+      sk_panelstats_add_humans(&ps, full->reviews, full->nreviews,
+                               full->has_community ? full->community.ship : 0,
+                               full->has_community ? full->community.skip : 0,
+                               full->history);
 
     for (j = 0; j < ncmps; j++) {
       const struct sk_scorecard *other = cmps[j].a == c   ? cmps[j].b

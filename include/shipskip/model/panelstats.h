@@ -41,10 +41,19 @@ struct sk_panelstats_group {
                               panel verdict (a Split has no side to take) */
   unsigned long disagree;  /* of which the opposite of the panel verdict */
   unsigned long hist[101]; /* hist[s]: reviews with score s */
+  /* Humans (sk_panelstats_add_humans): reviews of tools whose community
+   * vote has a majority, and of those the ones with the same verdict; and
+   * reviews an editor changed by hand, and of those the ones whose
+   * verdict the editor turned around. */
+  unsigned long community_compared;
+  unsigned long community_agree;
+  unsigned long edited;
+  unsigned long editor_flips;
   /* Set by sk_panelstats_finish(). */
   struct sk_stats_proportion ship_rate;    /* ships of reviews, Wilson 95% */
   struct sk_stats_proportion disagreement; /* disagree of compared */
   struct sk_stats_summary scores;          /* mean, sd (n - 1), min, max */
+  struct sk_stats_proportion community;    /* community_agree of compared */
 };
 
 struct sk_panelstats {
@@ -61,10 +70,16 @@ struct sk_panelstats {
   size_t matrix_cap;        /* rows allocated */
   unsigned long tools;      /* tools added */
   int mixed_models;         /* reviews came from more than one model */
+  unsigned long panel_community_compared; /* tools with a Ship or Skip panel
+                                             verdict and a community
+                                             majority */
+  unsigned long panel_community_agree;    /* of which the same side */
+  unsigned long tools_edited;             /* tools with an edited review */
   /* Set by sk_panelstats_finish(). */
   size_t kappa_tools; /* tools every matrix persona gave a verdict */
   struct sk_stats_fleiss kappa;
   struct sk_stats_alpha alpha;
+  struct sk_stats_proportion panel_community; /* panel vs community */
 };
 
 /* Initialises an empty aggregate. Cannot fail. */
@@ -81,6 +96,17 @@ void sk_panelstats_cleanup(struct sk_panelstats *ps);
 int sk_panelstats_add(struct sk_panelstats *ps, const char *slug,
                       const struct sk_review *r, size_t n);
 
+/* Adds what people said about one tool already added with
+ * sk_panelstats_add(): ship and skip, its community votes (both 0: none;
+ * a tie has no majority and is not compared), and history, the
+ * scorecard's "history" array (may be NULL): a review marked edited whose
+ * latest "edited" history entry of the same persona has another verdict
+ * counts as turned around by the editor. Cannot fail. */
+void sk_panelstats_add_humans(struct sk_panelstats *ps,
+                              const struct sk_review *r, size_t n,
+                              long long ship, long long skip,
+                              const cJSON *history);
+
 /* Computes the derived figures (ship rates, score summaries, kappa over
  * the tools every matrix persona judged, alpha over the matrix), and sorts
  * the groups by persona and model so the output is the same whatever
@@ -90,7 +116,8 @@ int sk_panelstats_finish(struct sk_panelstats *ps);
 
 /* Renders the finished figures as a new JSON object (free with
  * cJSON_Delete): {"tools", "mixed_models", "bounds", "personas": [...],
- * "agreement": {"verdicts", "scores"}}, described in docs/PANEL-STATS.md.
+ * "agreement": {"verdicts", "scores"}, "humans": {...}}, described in
+ * docs/PANEL-STATS.md.
  * A figure that cannot be computed is null with "status" and
  * "explanation" (sk_stats_explain), never NaN. Returns NULL when out of
  * memory. */
