@@ -51,6 +51,7 @@ cp tests/data/publish/evil-tool.json "$tmp/out/gemini-2-5-flash-lite.json" \
 "$bin" site "$tmp/evil" -o "$tmp/evil-site" -q --compare evil-tool:gemini-2-5-flash-lite
 
 pages=("$tmp/site/index.html" "$tmp/site/by-score.html" "$tmp/site/by-name.html")
+pages+=("$tmp/site/panel.html")
 pages+=("$tmp"/site/tools/*.html "$tmp"/site/compare/*.html)
 for p in "${pages[@]}"; do
   [ -s "$p" ] || { echo "check-site.sh: $p is missing or empty" >&2; exit 1; }
@@ -61,7 +62,8 @@ python3 scripts/check_site.py --chromium "$chromium" "${pages[@]}"
 
 echo "check-site.sh: opening the hostile pages" >&2
 python3 scripts/check_site.py --chromium "$chromium" --hostile-flag __pwned \
-  "$tmp"/evil-site/index.html "$tmp"/evil-site/tools/*.html \
+  "$tmp"/evil-site/index.html "$tmp"/evil-site/panel.html \
+  "$tmp"/evil-site/tools/*.html \
   "$tmp"/evil-site/compare/*.html
 
 # Chromium's own screenshot mode, at a desktop size. Each run gets a fresh
@@ -90,4 +92,5 @@ mkdir -p "$shots"
 screenshot "$tmp/site/tools/gemini-2-5-flash-lite.html" "$shots/tool-page.png"
 screenshot "$tmp/site/compare/gemini-2-5-flash-lite-vs-code-llama-4.html" \
   "$shots/compare.png"
+screenshot "$tmp/site/panel.html" "$shots/panel.png"
 echo "check-site.sh: all pages passed; screenshots in $shots/" >&2

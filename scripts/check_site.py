@@ -14,6 +14,10 @@ For every page given it:
     attribute, no link to a scheme other than http(s) or a relative file,
     one <h1>, every table with a <caption> and scoped header cells, a
     viewport meta tag, a title;
+  * checks every inline SVG is one of shipskip's charts, drawn at a real
+    size, with role="img", a label and a <title>, its bars and bins as high
+    as drawn (no page style resizes them) and filled; panel.html must hold
+    the ship-rate bar chart and a score histogram;
   * checks it fits a phone (390 px wide: no horizontal page scroll), that
     the dark colour scheme changes the colours, and that it prints
     (print media, Page.printToPDF).
@@ -190,6 +194,32 @@ STRUCTURE_JS = r"""
 })()
 """
 
+# The SVG charts (svgchart.h): each is drawn, with an accessible name, and
+# no style rule resizes its marks (a page rule for div bars once set every
+# .bar to 6 px high, SVG rects included).
+CHARTS_JS = r"""
+(() => {
+  const p = [];
+  const kinds = [];
+  for (const svg of document.querySelectorAll("svg")) {
+    if (!svg.classList.contains("chart")) { p.push("an <svg> that is not a chart"); continue; }
+    kinds.push(svg.getAttribute("class"));
+    const r = svg.getBoundingClientRect();
+    if (r.width < 100 || r.height < 20) p.push("chart drawn " + r.width + "x" + r.height + " px");
+    if (svg.getAttribute("role") !== "img" || !svg.getAttribute("aria-label")) p.push("chart without role=img and a label");
+    if (!svg.querySelector("title")) p.push("chart without a <title>");
+    for (const m of svg.querySelectorAll("rect.bar, rect.bin")) {
+      const want = parseFloat(m.getAttribute("height"));
+      const got = m.getBBox().height;
+      if (Math.abs(want - got) > 0.5) p.push("a chart mark is " + got + " high, not " + want);
+      const fill = getComputedStyle(m).fill;
+      if (!fill || fill === "none") p.push("a chart mark has no fill");
+    }
+  }
+  return {problems: p, kinds: kinds};
+})()
+"""
+
 FITS_JS = ("document.documentElement.scrollWidth <= "
            "document.documentElement.clientWidth + 1")
 BG_JS = "getComputedStyle(document.body).backgroundColor"
@@ -265,6 +295,16 @@ def check_page(b, session, path, hostile_flag):
             "mobile": False}, session)
     load(b, session, url)
     problems += evaluate(b, session, STRUCTURE_JS)
+    charts = evaluate(b, session, CHARTS_JS)
+    problems += charts["problems"]
+    if os.path.basename(path) == "panel.html":
+        # The panel page: a ship-rate bar chart and a score histogram per
+        # persona, all rendered.
+        kinds = charts["kinds"]
+        if not any("chart-bars" in k for k in kinds):
+            problems.append("panel page without its ship-rate bar chart")
+        if not any("chart-histogram" in k for k in kinds):
+            problems.append("panel page without a score histogram")
     if hostile_flag and evaluate(
             b, session, "window[%s] !== undefined" % json.dumps(hostile_flag)):
         problems.append("planted markup ran: window.%s is set" % hostile_flag)

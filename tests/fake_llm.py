@@ -111,6 +111,14 @@ opened with "On X: ", as a model would name what it reviews. Content:
 
 A re-ask (messages holding an "assistant" turn; Gemini's "model") gets the
 same reply.
+
+Unstable tools: with the marker `fake:unstable` (or `fake:unstable@persona`)
+in the first user message and a sampling seed in the request (OpenAI
+"seed", Gemini generationConfig.seed, Ollama options.seed), the paragraph
+and score are picked with sha256(conversation key + "\nseed " + seed)
+instead of the key, so each seed may get another verdict and score, as a
+real model sampling at temperature would (shipskip calibrate asks with
+seed, seed + 1, ...). Without the marker the seed changes nothing.
 The response id is "chatcmpl-" + the first 24 hex digits of sha256(request
 body); `created` is fixed at 1700000000, so the same request always gets the
 same bytes.
@@ -467,6 +475,27 @@ def warn(message):
 # Faults
 # --------------------------------------------------------------------------
 
+def unstable(text, persona):
+    """Whether text carries fake:unstable for every persona or this one."""
+    return any(m.group(1) == "unstable" and m.group(2) in (None, persona)
+               for m in MARKER_RE.finditer(text))
+
+
+def request_seed(body):
+    """The sampling seed of a request body (OpenAI "seed", Gemini
+    generationConfig.seed, Ollama options.seed), or None."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    for holder in (doc, doc.get("generationConfig"), doc.get("options")):
+        if isinstance(holder, dict) and isinstance(holder.get("seed"), int):
+            return holder["seed"]
+    return None
+
+
 def parse_markers(text, persona):
     """The fault markers in text that apply to persona, in order.
 
@@ -478,6 +507,8 @@ def parse_markers(text, persona):
         if scope is not None and scope != persona:
             continue
         kind, _, mult = name.rpartition("-")
+        if name == "unstable":
+            continue  # not a fault: the seed changes the pick (see above)
         if mult in MULTIPLICITY and kind in TRANSPORT_KINDS:
             transport.append((name, kind, mult))
         elif mult in ("once", "always") and kind in CONTRACT_KINDS:
@@ -999,13 +1030,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # samples each describe a tool of their own, and shipskip refuses a
         # review that never names the tool it was asked to review).
         reviews = server.reviews.get(persona)
-        stem, paragraph = reviews[int(conv_key, 16) % len(reviews)]
+        pick_key = conv_key
+        seed = request_seed(body)
+        if seed is not None and unstable(first_user, persona):
+            pick_key = hashlib.sha256(
+                f"{conv_key}\nseed {seed}".encode()).hexdigest()
+        stem, paragraph = reviews[int(pick_key, 16) % len(reviews)]
         found = TOOL_NAME_RE.search(first_user)
         tool_name = found.group(1) if found else None
         if tool_name and tool_name.lower() not in paragraph.lower():
             paragraph = f"On {tool_name}: {paragraph}"
         verdict = "ship" if stem.startswith("ship-") else "skip"
-        h = int(conv_key[-8:], 16)
+        h = int(pick_key[-8:], 16)
         score = 60 + h % 36 if verdict == "ship" else 25 + h % 35
 
         # Faults: a transport fault replaces the answer; contract faults

@@ -128,7 +128,7 @@ class TestOptions(unittest.TestCase):
                   "--shard", "1/2", "--force")
         self.assertEqual(res.returncode, 2)
         self.assertIn('unknown prompts option "--budget" (an option of '
-                      'shipskip review, draft)', res.stderr)
+                      'shipskip review, draft, calibrate)', res.stderr)
         self.assertTrue(res.stderr.startswith("shipskip: "))
         self.assertIn("shipskip prompts --help", res.stderr)
         helps = {" ".join(c): options_in_help(run(*c, "--help").stdout)

@@ -286,6 +286,22 @@ class TestReplies(SharedServer):
                                       model="other"))
         self.assertEqual(len({a, b, c}), 3)
 
+    def test_seed_changes_the_pick_only_for_unstable_tools(self):
+        # Without the marker the seed changes nothing.
+        stable = {self.ok_content(chat_body(self.desc(), seed=s))
+                  for s in range(8)}
+        self.assertEqual(len(stable), 1)
+        # With fake:unstable each seed is its own pick: over eight seeds
+        # both verdicts come up, and one seed always gets the same reply.
+        desc = self.desc("fake:unstable")
+        replies = [self.ok_content(chat_body(desc, seed=s)) for s in range(8)]
+        self.assertEqual(replies[3],
+                         self.ok_content(chat_body(desc, seed=3)))
+        verdicts = {r.split("VERDICT: ")[1].split("\n")[0] for r in replies}
+        self.assertEqual(verdicts, {"ship", "skip"})
+        # The marker is not a fault: nothing on stderr about it.
+        self.assertNotIn("unstable", self.server.stderr())
+
     def test_reask_gets_same_reply(self):
         first = self.ok_content(chat_body(self.desc()))
         again = self.ok_content(chat_body(self.desc(), reask=True))

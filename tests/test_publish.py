@@ -17,9 +17,11 @@ Python 3 standard library only.
 import csv
 import io
 import json
+import math
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -222,7 +224,7 @@ class Site(Publish):
         site = os.path.join(d, "site")
         self.assertEqual(sorted(os.listdir(site)),
                          ["by-name.html", "by-score.html", "compare",
-                          "index.csv", "index.html", "tools"])
+                          "index.csv", "index.html", "panel.html", "tools"])
         self.assertEqual(sorted(os.listdir(os.path.join(site, "tools"))),
                          [s + ".html" for s in SLUGS])
         self.assertEqual(sorted(os.listdir(os.path.join(site, "compare"))),
@@ -347,9 +349,17 @@ class Site(Publish):
                 with open(os.path.join(root, n), encoding="utf-8") as f:
                     text = f.read()
                 if n.endswith(".html"):
-                    for bad in ("<script", "<img", "<svg", "href=\"javascript",
+                    for bad in ("<script", "<img", "href=\"javascript",
                                 " onerror=\"", "<!--"):
                         self.assertNotIn(bad, text, os.path.join(root, n))
+                    # The only <svg> are shipskip's own charts (panel.html).
+                    self.assertEqual(
+                        text.count("<svg"),
+                        text.count('<svg xmlns="http://www.w3.org/2000/svg" '
+                                   'class="chart chart-'),
+                        os.path.join(root, n))
+                    self.assertEqual(text.count("<svg") > 0,
+                                     n == "panel.html")
                     self.assertEqual(text.count("<style>"), 1)
         with open(os.path.join(site, "tools", "evil-tool.html"),
                   encoding="utf-8") as f:
@@ -380,6 +390,162 @@ class Site(Publish):
         self.assertIsNone(re.search(r"(?<!\\)\]\(", r.stdout))
         self.assertIn("javascript:window.\\_\\_pwned=7", r.stdout)
 
+
+
+def wilson(k, n, z=1.959963984540054):
+    p = k / n
+    c = (p + z * z / (2 * n)) / (1 + z * z / n)
+    h = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return c - h, c + h
+
+
+class Panel(Publish):
+    """The panel figures (#19): summary.json's "panel" and the site's
+    panel.html, checked against figures computed here from the scorecards
+    with the textbook formulas."""
+
+    def cards(self):
+        out = []
+        for s in SLUGS:
+            with open(os.path.join(self.out, s + ".json")) as f:
+                out.append(json.load(f))
+        return out
+
+    def test_summary_panel_matches_the_scorecards(self):
+        with open(os.path.join(self.out, "summary.json")) as f:
+            panel = json.load(f)["panel"]
+        cards = self.cards()
+        self.assertEqual(panel["tools"], len(cards))
+        self.assertFalse(panel["mixed_models"])
+        by = {}
+        for c in cards:
+            side = {"Ship": "ship", "Skip": "skip"}.get(c["panel"]["verdict"])
+            for r in c["reviews"]:
+                g = by.setdefault(r["persona"], {"s": [], "k": 0, "d": 0,
+                                                 "c": 0})
+                g["s"].append(r["score"])
+                g["k"] += r["verdict"] == "ship"
+                if side:
+                    g["c"] += 1
+                    g["d"] += r["verdict"] != side
+        self.assertEqual([p["persona"] for p in panel["personas"]],
+                         sorted(by))
+        for p in panel["personas"]:
+            g = by[p["persona"]]
+            n = len(g["s"])
+            self.assertEqual((p["ship_rate"]["k"], p["ship_rate"]["n"]),
+                             (g["k"], n))
+            lo, hi = wilson(g["k"], n)
+            self.assertAlmostEqual(p["ship_rate"]["low"], lo, places=4)
+            self.assertAlmostEqual(p["ship_rate"]["high"], hi, places=4)
+            self.assertAlmostEqual(p["score"]["mean"],
+                                   statistics.mean(g["s"]), places=4)
+            self.assertAlmostEqual(p["score"]["sd"],
+                                   statistics.stdev(g["s"]), places=4)
+            self.assertEqual((p["disagrees_with_panel"]["k"],
+                              p["disagrees_with_panel"]["n"]),
+                             (g["d"], g["c"]))
+        # Fleiss' kappa and Krippendorff's alpha, by their definitions.
+        rows = [[r["verdict"] == "ship" for r in c["reviews"]] for c in cards]
+        n = len(rows[0])
+        pi = [(sum(rw) ** 2 + (n - sum(rw)) ** 2 - n) / (n * (n - 1))
+              for rw in rows]
+        ps = sum(map(sum, rows)) / (len(rows) * n)
+        pe = ps * ps + (1 - ps) ** 2
+        kappa = (sum(pi) / len(pi) - pe) / (1 - pe)
+        v = panel["agreement"]["verdicts"]
+        self.assertEqual((v["status"], v["tools"], v["raters"]),
+                         ("ok", 6, n))
+        self.assertAlmostEqual(v["kappa"], kappa, places=4)
+        self.assertLessEqual(v["ci_low"], v["kappa"])
+        self.assertGreaterEqual(v["ci_high"], v["kappa"])
+        units = [[r["score"] for r in c["reviews"]] for c in cards]
+        allv = [x for u in units for x in u]
+        m = len(allv)
+        do = sum(sum((a - b) ** 2 for a in u for b in u) / (len(u) - 1)
+                 for u in units) / m
+        de = sum((a - b) ** 2 for a in allv for b in allv) / (m * (m - 1))
+        a = panel["agreement"]["scores"]
+        self.assertEqual((a["status"], a["tools"], a["values"]), ("ok", 6, m))
+        self.assertAlmostEqual(a["alpha"], 1 - do / de, places=4)
+
+    def test_site_panel_page(self):
+        d = self.copy_out()
+        r = run("site", d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        site = os.path.join(d, "site")
+        with open(os.path.join(site, "panel.html"), encoding="utf-8") as f:
+            page = f.read()
+        with open(os.path.join(site, "index.html"), encoding="utf-8") as f:
+            self.assertIn('href="panel.html"', f.read())
+        for c in self.cards():
+            for rv in c["reviews"]:
+                self.assertIn("<th scope=\"row\">%s</th>" % rv["persona"],
+                              page)
+        # A bar chart and one histogram per persona, inline, no script.
+        self.assertEqual(page.count("<svg "), 1 + 4)
+        self.assertEqual(page.count("chart-bars"), 1)
+        self.assertEqual(page.count("chart-histogram"), 4)
+        self.assertNotIn("<script", page)
+        self.assertNotRegex(page, r"\b(nan|NaN|inf)\b")
+        self.assertIn("Fleiss' kappa", page)
+        self.assertIn("from 6 tools every one of 4 personas judged", page)
+
+    def test_humans_in_summary_and_site(self):
+        # Community votes for three tools: two clear majorities and a tie.
+        d = self.scratch()
+        votes = os.path.join(d, "votes.csv")
+        with open(votes, "w") as f:
+            f.write("slug,ship,skip\n%s,255,157\n%s,3,40\nflintest,5,5\n"
+                    % (LLAMA, GEMINI))
+        out = os.path.join(d, "out")
+        r = run("review", "fixtures/tools", "-o", out, "--replay",
+                "fixtures/exchanges", "-q", "--no-progress", "--votes", votes)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(out, "summary.json")) as f:
+            panel = json.load(f)["panel"]
+        crowd = {LLAMA: "ship", GEMINI: "skip"}
+        want_panel = [0, 0]
+        want = {}
+        for c in self.cards():
+            slug = c["tool"]["slug"]
+            if slug not in crowd:
+                continue
+            v = c["panel"]["verdict"]
+            if v in ("Ship", "Skip"):
+                want_panel[1] += 1
+                want_panel[0] += v.lower() == crowd[slug]
+            for rv in c["reviews"]:
+                k = want.setdefault(rv["persona"], [0, 0])
+                k[1] += 1
+                k[0] += rv["verdict"] == crowd[slug]
+        h = panel["humans"]["panel_agrees_with_community"]
+        self.assertEqual([h["k"], h["n"]], want_panel)
+        for p in panel["personas"]:
+            a = p["agrees_with_community"]
+            self.assertEqual([a["k"], a["n"]], want[p["persona"]])
+            self.assertEqual(p["editor_edits"],
+                             {"edited": 0, "verdict_changed": 0})
+        # The site says the same from the scorecards and --votes.
+        r = run("site", out, "--votes", votes)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(out, "site", "panel.html"),
+                  encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("the same on %d of %d tools" % tuple(want_panel), page)
+        self.assertIn("Do the reviewers agree with people?", page)
+
+    def test_site_panel_edge_cases_explained(self):
+        # One tool: agreement needs two; the page says why, with no number.
+        d = self.scratch()
+        shutil.copy(os.path.join(self.out, SLUGS[0] + ".json"), d)
+        r = run("site", d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(d, "site", "panel.html"),
+                  encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("only one tool was rated", page)
+        self.assertNotRegex(page, r"\b(nan|NaN|inf)\b")
 
 if __name__ == "__main__":
     unittest.main()

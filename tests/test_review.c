@@ -255,9 +255,68 @@ TEST(rubric_coverage_round_trips) {
   sk_review_cleanup(&r);
 }
 
+/* shipskip calibrate's spread rides in the scorecard layout; a reader
+ * refuses one that counts more verdicts than repeats. */
+TEST(calibration_round_trips_and_is_checked) {
+  struct sk_review r;
+  struct sk_review got;
+  struct sk_persona p;
+  struct sk_error e;
+  cJSON *o;
+  char *text;
+
+  make(&r, 1);
+  r.cal_repeats = 5;
+  r.cal_score_sd = 3.162277;
+  r.cal_ships = 3;
+  r.cal_skips = 2;
+  o = cJSON_CreateObject();
+  ASSERT_INT_EQ(sk_review_to_json(o, &r, r.inputs, SK_REVIEW_IN_SCORECARD), 0);
+  text = cJSON_PrintUnformatted(
+      cJSON_GetObjectItemCaseSensitive(o, "calibration"));
+  ASSERT_STR_EQ(text, "{\"repeats\":5,\"score_sd\":3.1623,\"verdicts\":{"
+                      "\"ship\":3,\"skip\":2}}");
+  cJSON_free(text);
+  memset(&p, 0, sizeof(p));
+  ASSERT_INT_EQ(sk_review_from_json(o, SK_REVIEW_IN_SCORECARD, "t", "review",
+                                    &p, &got, &e),
+                0);
+  ASSERT_INT_EQ(got.cal_repeats, 5);
+  ASSERT(got.cal_score_sd > 3.1622 && got.cal_score_sd < 3.1624);
+  ASSERT_INT_EQ(got.cal_ships, 3);
+  ASSERT_INT_EQ(got.cal_skips, 2);
+  sk_review_cleanup(&got);
+  free(p.name);
+  free(p.display_name);
+  /* Six verdicts of five repeats. */
+  cJSON_ReplaceItemInObjectCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(
+          cJSON_GetObjectItemCaseSensitive(o, "calibration"), "verdicts"),
+      "ship", cJSON_CreateNumber(4));
+  memset(&p, 0, sizeof(p));
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_review_from_json(o, SK_REVIEW_IN_SCORECARD, "t", "review",
+                                    &p, &got, &e),
+                SK_EPARSE);
+  ASSERT_CONTAINS(e.msg, "t: review.calibration must be");
+  sk_review_cleanup(&got);
+  free(p.name);
+  free(p.display_name);
+  cJSON_Delete(o);
+  /* Not calibrated: no key at all, so other scorecards keep their bytes. */
+  r.cal_repeats = 0;
+  o = cJSON_CreateObject();
+  ASSERT_INT_EQ(sk_review_to_json(o, &r, r.inputs, SK_REVIEW_IN_SCORECARD), 0);
+  ASSERT(cJSON_GetObjectItemCaseSensitive(o, "calibration") == NULL);
+  cJSON_Delete(o);
+  r.persona = &builder;
+  sk_review_cleanup(&r);
+}
+
 int main(void) {
   RUN(both_layouts_round_trip);
   RUN(rubric_coverage_round_trips);
+  RUN(calibration_round_trips_and_is_checked);
   RUN(journal_line_keeps_its_format);
   RUN(one_set_of_checks_for_both_layouts);
   return TEST_REPORT();

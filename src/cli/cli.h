@@ -42,6 +42,7 @@ struct sk_cli_cmd {
 /* The commands, in the order help lists them (defined beside each run). */
 extern const struct sk_cli_cmd sk_cmd_review;
 extern const struct sk_cli_cmd sk_cmd_draft;
+extern const struct sk_cli_cmd sk_cmd_calibrate;
 extern const struct sk_cli_cmd sk_cmd_prompts;
 extern const struct sk_cli_cmd sk_cmd_merge;
 extern const struct sk_cli_cmd sk_cmd_config;

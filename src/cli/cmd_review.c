@@ -253,7 +253,7 @@ static int run_engine(struct review_run *r) {
   rc = sk_engine_run(r->src, &r->o, &r->st, &err);
   if (st->records_bad > 0 || st->tools_failed > 0 || st->tools_unwritten > 0 ||
       st->record_failures > 0 || st->tools_unfinished > 0 || !st->input_done ||
-      st->tools_refused > 0)
+      st->tools_refused > 0 || (r->o.fail_on_drift && st->drifts > 0))
     status = SK_EXIT_FAILED;
   if (rc != SK_ECONFIG && r->a->outdir != NULL) {
     /* The summary is written however the run ended, but for a run that
@@ -379,6 +379,10 @@ static int review_with(const struct review_args *a, struct sk_toolsrc *src,
   }
   free(r);
   return status;
+}
+
+int sk_cli_review_with(const struct review_args *a) {
+  return review_with(a, NULL);
 }
 
 static int run_review(void *args, const struct sk_opt_operands *ops) {

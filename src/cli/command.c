@@ -23,7 +23,7 @@
 const struct sk_cli_cmd *const sk_cli_commands[] = {
     &sk_cmd_review,   &sk_cmd_draft,    &sk_cmd_prompts, &sk_cmd_merge,
     &sk_cmd_config,   &sk_cmd_fixtures, &sk_cmd_apply,   &sk_cmd_diff,
-    &sk_cmd_personas, &sk_cmd_compare,  &sk_cmd_site};
+    &sk_cmd_personas, &sk_cmd_compare,  &sk_cmd_site,    &sk_cmd_calibrate};
 const size_t sk_cli_ncommands =
     sizeof(sk_cli_commands) / sizeof(sk_cli_commands[0]);
 

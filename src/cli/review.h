@@ -104,4 +104,9 @@ int sk_cli_resolve_routes(const struct review_args *a, struct sk_config *cfg,
 int sk_cli_load_detector(const struct review_args *a, struct sk_inject **out,
                          struct sk_error *err);
 
+/* Runs one whole review with a (checked: sk_review_args_check, inputs
+ * and outdir set) exactly as `shipskip review` does, and returns its exit
+ * status. For commands built on review runs (calibrate). */
+int sk_cli_review_with(const struct review_args *a);
+
 #endif

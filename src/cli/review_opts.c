@@ -366,6 +366,17 @@ static const struct sk_opt FIXTURES[] = {
 };
 
 static const struct sk_opt BATCH[] = {
+    {.name = "baseline",
+     .type = SK_OPT_STRING,
+     .metavar = "DIR",
+     .help = "compare with the run in DIR: flipped verdicts, personas that "
+             "moved (summary.json \"drift\")",
+     .offset = ENG(baseline)},
+    {.name = "fail-on-drift",
+     .type = SK_OPT_FLAG,
+     .help = "exit 1 when --baseline finds drift",
+     .offset = ENG(fail_on_drift),
+     .lmin = 1},
     {.name = "resume",
      .type = SK_OPT_FLAG,
      .help = "reuse the reviews OUTDIR/journal.jsonl holds (same inputs)",
@@ -509,6 +520,10 @@ void sk_review_args_init(void *args) {
 }
 
 int sk_review_args_check(struct review_args *a, struct sk_error *err) {
+  if (a->eng.fail_on_drift && a->eng.baseline == NULL)
+    return sk_error_set(err, SK_EINVAL,
+                        "--fail-on-drift needs --baseline DIR to compare "
+                        "with");
   /* --record and --replay name their mode; only --fixtures takes one, and
    * it must: a mode that silently overrode --replay could send (and pay
    * for) requests the user meant to replay. */

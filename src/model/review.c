@@ -124,6 +124,24 @@ static int add_rubric(cJSON *o, const struct sk_review *r) {
 
 /* The scorecard rounds the cost to the micro-dollar, so float noise never
  * reaches a file that must diff cleanly; null when no price is known. */
+/* "calibration": {"repeats", "score_sd", "verdicts": {"ship", "skip"}},
+ * when the review was calibrated. */
+static int add_calibration(cJSON *o, const struct sk_review *r) {
+  cJSON *c;
+  cJSON *v = NULL;
+  if (r->cal_repeats <= 0)
+    return 0;
+  c = cJSON_AddObjectToObject(o, "calibration");
+  if (c == NULL || add_num(c, "repeats", r->cal_repeats) != 0 ||
+      add_num(c, "score_sd", floor(r->cal_score_sd * 10000 + 0.5) / 10000) !=
+          0 ||
+      (v = cJSON_AddObjectToObject(c, "verdicts")) == NULL ||
+      add_num(v, "ship", r->cal_ships) != 0 ||
+      add_num(v, "skip", r->cal_skips) != 0)
+    return SK_ENOMEM;
+  return 0;
+}
+
 static int add_cost(cJSON *obj, const char *key, double cost) {
   if (cost < 0)
     return sk_json_add_str_or_null(obj, key, NULL);
@@ -154,6 +172,7 @@ static int scorecard_json(cJSON *o, const struct sk_review *r) {
     rc = SK_ENOMEM;
   rc |= add_errors(o, r);
   rc |= add_rubric(o, r);
+  rc |= add_calibration(o, r);
   usage = cJSON_AddObjectToObject(o, "usage");
   if (usage == NULL)
     return SK_ENOMEM;
@@ -403,6 +422,44 @@ static int read_rubric(const cJSON *o, const char *path, const char *field,
   return rc;
 }
 
+/* The optional "calibration" object (shipskip calibrate): absent or null
+ * means not calibrated; otherwise every field is checked against the
+ * others, so a reader never sees more verdicts than repeats. */
+static int read_calibration(const cJSON *o, const char *path, const char *field,
+                            struct sk_review *r, struct sk_error *err) {
+  const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "calibration");
+  const cJSON *v;
+  long long repeats;
+  long long ships;
+  long long skips;
+  double sd;
+
+  if (c == NULL || cJSON_IsNull(c))
+    return 0;
+  v = cJSON_GetObjectItemCaseSensitive(c, "verdicts");
+  if (!cJSON_IsObject(c) ||
+      !sk_json_int(cJSON_GetObjectItemCaseSensitive(c, "repeats"), 1,
+                   SK_REVIEW_MAX_COUNT, &repeats) ||
+      !sk_json_num(cJSON_GetObjectItemCaseSensitive(c, "score_sd"), 0, 100,
+                   &sd) ||
+      !cJSON_IsObject(v) ||
+      !sk_json_int(cJSON_GetObjectItemCaseSensitive(v, "ship"), 0, repeats,
+                   &ships) ||
+      !sk_json_int(cJSON_GetObjectItemCaseSensitive(v, "skip"), 0, repeats,
+                   &skips) ||
+      ships + skips > repeats)
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: %s.calibration must be {\"repeats\": N >= 1, "
+                        "\"score_sd\": 0-100, \"verdicts\": {\"ship\", "
+                        "\"skip\"}} with at most N verdicts",
+                        path, field);
+  r->cal_repeats = (int)repeats;
+  r->cal_score_sd = sd;
+  r->cal_ships = (int)ships;
+  r->cal_skips = (int)skips;
+  return 0;
+}
+
 /* The inputs digest: 64 lowercase hex digits, required in a journal line. */
 static int read_inputs(const cJSON *o, int required, const char *path,
                        const char *field, struct sk_review *r,
@@ -482,6 +539,8 @@ int sk_review_from_json(const cJSON *o, enum sk_review_layout layout,
     rc = read_errors(o, path, field, r, err);
   if (rc == 0)
     rc = read_rubric(o, path, field, r, err);
+  if (rc == 0 && !journal)
+    rc = read_calibration(o, path, field, r, err);
   if (rc != 0)
     return rc;
   if (edited != NULL && !cJSON_IsBool(edited))

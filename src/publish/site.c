@@ -8,6 +8,8 @@
 #include "shipskip/util/html.h"
 #include "shipskip/model/tool.h"
 #include "shipskip/publish/toolpage.h"
+#include "shipskip/publish/panelpage.h"
+#include "shipskip/model/panelstats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,7 +317,9 @@ int sk_site_index_html(const struct sk_card_set *set, enum sk_site_sort sort,
   }
   SK_BUF_TRY(rc,
              sk_buf_adds(out, "<p class=\"quiet\">Also as a spreadsheet: <a "
-                              "href=\"index.csv\">index.csv</a>.</p>\n"));
+                              "href=\"index.csv\">index.csv</a>. Can the "
+                              "panel be trusted? See the <a "
+                              "href=\"panel.html\">panel figures</a>.</p>\n"));
   SK_BUF_TRY(rc, sk_html_page_end(out));
   free(order);
   if (rc != 0)
@@ -409,6 +413,17 @@ static int load_full(const struct sk_scorecard *summary,
   return 0;
 }
 
+/* panel.html from the figures of every tool page written. */
+static int write_panel(const char *dir, struct sk_panelstats *ps,
+                       struct sk_buf *b, struct sk_error *err) {
+  int rc = sk_panelstats_finish(ps);
+  if (rc != 0)
+    return sk_error_set(err, rc, "site: out of memory");
+  sk_buf_reset(b);
+  rc = sk_panelpage_html(ps, "index.html", b, err);
+  return rc == 0 ? write_page(dir, "panel.html", b, err) : rc;
+}
+
 int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
                   struct sk_error *err) {
   struct sk_card_set set;
@@ -418,6 +433,7 @@ int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
   struct sk_page_link *links = NULL;
   char(*hrefs)[2 * SK_TOOL_MAX_SLUG + 32] = NULL;
   struct sk_buf b;
+  struct sk_panelstats ps;
   char *tools_dir = NULL;
   char *compare_dir = NULL;
   size_t i;
@@ -426,6 +442,7 @@ int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
 
   memset(st, 0, sizeof(*st));
   sk_buf_init(&b, PAGE_CAP);
+  sk_panelstats_init(&ps);
   /* Summaries for the index; each page reads its scorecard again, so
    * memory follows the number of tools, not the length of their reviews. */
   rc = sk_card_set_load(o->indir, SK_CARD_SUMMARY, &set, &st->bad, o->report,
@@ -508,6 +525,14 @@ int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
     rc = load_full(c, o, st, &full, err);
     if (rc != 0 || full == NULL)
       continue;
+    if (sk_panelstats_add(&ps, full->tool->slug, full->reviews,
+                          full->nreviews) != 0)
+      rc = sk_error_set(err, SK_ENOMEM, "site: out of memory");
+    else
+      sk_panelstats_add_humans(&ps, full->reviews, full->nreviews,
+                               full->has_community ? full->community.ship : 0,
+                               full->has_community ? full->community.skip : 0,
+                               full->history);
 
     for (j = 0; j < ncmps; j++) {
       const struct sk_scorecard *other = cmps[j].a == c   ? cmps[j].b
@@ -535,6 +560,8 @@ int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
       st->tools++;
     sk_scorecard_free(full);
   }
+  if (rc == 0)
+    rc = write_panel(o->sitedir, &ps, &b, err);
 
   /* A page per comparison. */
   for (i = 0; i < ncmps && rc == 0; i++) {
@@ -584,6 +611,7 @@ out:
   free(tools_dir);
   free(compare_dir);
   sk_buf_cleanup(&b);
+  sk_panelstats_cleanup(&ps);
   sk_card_set_cleanup(&set);
   return rc;
 }

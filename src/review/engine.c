@@ -18,6 +18,7 @@
 #include "shipskip/review/run.h"
 #include "shipskip/review/journal.h"
 #include "shipskip/review/summary.h"
+#include "shipskip/review/drift.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -481,6 +482,28 @@ static void sync_journal(struct sk_engine *e) {
   }
 }
 
+/* --baseline: compares the finished run with the baseline's scorecards,
+ * hands the result to the summary and says it in one line. A baseline
+ * that cannot be read is a warning: the run itself is done. */
+static void compare_baseline(struct sk_engine *e) {
+  struct sk_drift d;
+  struct sk_error err;
+
+  sk_error_clear(&err);
+  if (sk_drift_compare(e->o->summary, e->o->baseline, &d, &err) != 0) {
+    sk_engine_say(e, SK_EVENT_WARNING, NULL, NULL, "--baseline: %s", err.msg);
+    return;
+  }
+  e->st->drifts = d.flipped + d.moved;
+  cJSON_Delete(e->o->summary->drift);
+  e->o->summary->drift = d.json; /* handed over */
+  d.json = NULL;
+  sk_engine_say(e,
+                d.flipped + d.moved > 0 ? SK_EVENT_WARNING : SK_EVENT_MESSAGE,
+                NULL, NULL, "%s", d.line);
+  sk_drift_cleanup(&d);
+}
+
 int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
                   struct sk_engine_stats *st, struct sk_error *err) {
   struct sk_engine *e;
@@ -507,6 +530,8 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
   sk_engine_pump(e);
   uv_run(&e->loop, UV_RUN_DEFAULT);
   sync_journal(e);
+  if (o->baseline != NULL && o->summary != NULL)
+    compare_baseline(e);
   /* Read the clock while the loop still exists: a closed loop is poisoned. */
   uv_update_time(&e->loop);
   wall_ms = uv_now(&e->loop) - e->start_ms;

@@ -57,6 +57,15 @@ static void count_tool(struct sk_engine *e, struct sk_tool_run *tr,
   if (e->o->summary != NULL &&
       sk_summary_add(e->o->summary, tr->tool, tr->reviews, tr->n) != 0)
     sk_engine_fail(e, SK_ENOMEM, "out of memory");
+  else if (e->o->summary != NULL) {
+    /* The community's verdict and the editors' changes beside the
+     * panel's (panelstats.h). */
+    const struct sk_vote *v =
+        e->o->votes != NULL ? sk_votes_find(e->o->votes, tr->tool->slug) : NULL;
+    sk_panelstats_add_humans(&e->o->summary->panel, tr->reviews, tr->n,
+                             v != NULL ? v->ship : 0, v != NULL ? v->skip : 0,
+                             tr->history);
+  }
 }
 
 /* Back on the loop: counts the written tool and frees it and w. */

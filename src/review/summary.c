@@ -47,6 +47,8 @@ void sk_summary_cleanup(struct sk_summary *s) {
   for (i = 0; i < s->n; i++)
     free_row(&s->rows[i]);
   free(s->rows);
+  sk_panelstats_cleanup(&s->panel);
+  cJSON_Delete(s->drift);
   sk_summary_init(s);
 }
 
@@ -72,6 +74,8 @@ int sk_summary_add(struct sk_summary *s, const struct sk_tool *t,
   size_t j;
 
   sk_scorecard_merge(r, n, &p);
+  if (sk_panelstats_add(&s->panel, t->slug, r, n) != 0)
+    return SK_ENOMEM;
   row = new_row(s);
   if (row == NULL)
     return SK_ENOMEM;
@@ -233,22 +237,35 @@ static int write_json(struct sk_summary *s, const char *outdir,
                       struct sk_buf *b, struct sk_error *err) {
   struct sk_fs_atomic a;
   cJSON *totals = totals_json(&s->totals);
+  cJSON *panel = NULL;
   size_t i;
   int rc;
 
-  if (totals == NULL)
+  if (totals != NULL && !s->read_back)
+    panel = sk_panelstats_finish(&s->panel) == 0 ? sk_panelstats_json(&s->panel)
+                                                 : NULL;
+  if (totals == NULL || (!s->read_back && panel == NULL)) {
+    cJSON_Delete(totals);
+    cJSON_Delete(panel);
     return sk_error_set(err, SK_ENOMEM, "summary: out of memory");
+  }
   rc = sk_fs_atomic_open(&a, outdir, "summary.json", err);
   if (rc != 0) {
     cJSON_Delete(totals);
+    cJSON_Delete(panel);
     return rc;
   }
   if (sk_buf_adds(b, "{\n  \"schema\": \"shipskip.summary/1\",\n  "
                      "\"totals\": ") != 0 ||
       sk_json_pretty_at(totals, 1, b) != 0 ||
+      (panel != NULL && (sk_buf_adds(b, ",\n  \"panel\": ") != 0 ||
+                         sk_json_pretty_at(panel, 1, b) != 0)) ||
+      (s->drift != NULL && (sk_buf_adds(b, ",\n  \"drift\": ") != 0 ||
+                            sk_json_pretty_at(s->drift, 1, b) != 0)) ||
       sk_buf_adds(b, s->n > 0 ? ",\n  \"tools\": [\n" : ",\n  \"tools\": []"))
     rc = SK_ENOMEM;
   cJSON_Delete(totals);
+  cJSON_Delete(panel);
   for (i = 0; i < s->n && rc == 0; i++) {
     cJSON *row = row_json(&s->rows[i]);
     if (row == NULL || sk_buf_adds(b, "    ") != 0 ||
@@ -359,6 +376,7 @@ int sk_summary_read(const char *path, struct sk_summary *s,
   int rc;
   int i;
 
+  s->read_back = 1;
   rc = sk_fs_read_file(path, (size_t)1 << 30, &text, &len, err);
   if (rc != 0)
     return rc;

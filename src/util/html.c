@@ -252,10 +252,19 @@ static const char *const CSS[] = {
     ".reviews>*,.pair>*,.review>header>*{min-width:0}\n",
     ".review ul{margin:.5em 0 0;padding-left:1.2em}\n",
     ".score{font-variant-numeric:tabular-nums;font-weight:700}\n",
-    ".bar{height:6px;background:var(--line);border-radius:3px;"
+    "div.bar{height:6px;background:var(--line);border-radius:3px;"
     "margin:12px 0 0;overflow:hidden}\n",
-    ".bar span{display:block;height:100%;background:var(--bar);"
+    "div.bar span{display:block;height:100%;background:var(--bar);"
     "border-radius:3px}\n",
+    /* The SVG charts (svgchart.h): the scheme's colours, a figure that
+     * scales to its column. */
+    "svg.chart{display:block;width:100%;height:auto;max-width:600px}\n",
+    "svg.chart .bar.ship{fill:var(--ship)}\n",
+    "svg.chart .bar.skip{fill:var(--skip)}\n",
+    "svg.chart .bar.split{fill:var(--split)}\n",
+    "svg.chart .bin,svg.chart .bar.accent{fill:var(--accent)}\n",
+    "figure{margin:1.2em 0}\nfigcaption{color:var(--muted);"
+    "font-size:.9rem}\n",
     ".failed{color:var(--skip);font-weight:600}\n",
     ".review p.coverage{color:var(--muted);font-size:.9rem}\n",
     ".absent{color:var(--muted);font-style:italic}\n",

@@ -63,6 +63,15 @@ struct sk_review {
   size_t ncovered;
   char **missing;
   size_t nmissing;
+  /* Self-consistency (shipskip calibrate): the same review was asked
+   * cal_repeats times with the seed varied; the spread of its scores and
+   * how its verdicts fell. cal_repeats 0: not calibrated. Written in a
+   * scorecard as "calibration": {"repeats", "score_sd", "verdicts":
+   * {"ship", "skip"}}. */
+  int cal_repeats;
+  double cal_score_sd; /* sample SD of the accepted scores, 0..100 */
+  int cal_ships;       /* cal_ships + cal_skips <= cal_repeats (the rest */
+  int cal_skips;       /* failed) */
 };
 
 /* Largest count believed for a review's attempts, retries and errors (and

@@ -10,6 +10,10 @@
  *   by-name.html    the same table sorted by name
  *                   (the three are linked from the column headers, so the
  *                   table sorts without a script)
+ *   panel.html      the panel figures (panelpage.h): per persona ship rate,
+ *                   scores and disagreement, agreement between personas,
+ *                   charts; computed from the scorecards of the tool pages
+ *                   (panelstats.h), linked from the index
  *   tools/<slug>.html           one page per tool (toolpage.h)
  *   compare/<a>-vs-<b>.html     one page per requested pair (compare.h)
  *   index.csv       one row per tool for spreadsheets: slug, name,

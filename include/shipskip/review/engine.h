@@ -58,6 +58,11 @@ struct sk_engine_opts {
   struct sk_journal *journal; /* ended reviews are appended here, or NULL */
   int resume;                 /* reuse journaled reviews of the same inputs */
   struct sk_summary *summary; /* rows and totals are added here, or NULL */
+  /* A baseline run's OUTDIR (review/drift.h): at the end the run is
+   * compared with it, the result goes into summary->drift and one WARNING
+   * (drift) or MESSAGE (none) event. NULL: no comparison. Needs summary. */
+  const char *baseline;
+  int fail_on_drift; /* for the caller: exit 1 when stats->drifts > 0 */
   /* Everything the run has to say (messages, progress, the machine log)
    * goes through here (event.h); NULL: nothing is said. Below the CLI
    * nothing writes to stdout, stderr or a log file. */
@@ -142,6 +147,8 @@ struct sk_engine_stats {
   int input_done;  /* every input record was read */
   long prompt_tokens;
   long completion_tokens;
+  unsigned long drifts; /* --baseline: flipped tools + persona figures that
+                           moved */
 };
 
 /* Sets opts to the defaults (concurrency 8, 3 attempts, 4 retries, 120 s

@@ -14,9 +14,11 @@
 #define SHIPSKIP_SUMMARY_H
 
 #include "shipskip/util/error.h"
+#include "shipskip/model/panelstats.h"
 #include "shipskip/model/scorecard.h"
 #include "shipskip/model/tool.h"
 
+#include <cJSON.h>
 #include <stddef.h>
 
 /* Retry causes counted in the totals. */
@@ -88,6 +90,12 @@ struct sk_summary {
   size_t n;
   size_t cap;
   struct sk_summary_totals totals;
+  /* The panel figures of the reviews added (panelstats.h: bounded memory),
+   * written as summary.json's "panel". A summary read back from files
+   * (merge) has no reviews to compute them from and writes none. */
+  struct sk_panelstats panel;
+  int read_back;
+  cJSON *drift; /* "drift" against a baseline (drift.h), owned; NULL: none */
 };
 
 /* Initializes an empty summary. Cannot fail. */
@@ -96,12 +104,15 @@ void sk_summary_init(struct sk_summary *s);
 /* Frees the rows. NULL-safe. */
 void sk_summary_cleanup(struct sk_summary *s);
 
-/* Adds the row of a written scorecard. Returns 0 or SK_ENOMEM. */
+/* Adds the row of a written scorecard, and its reviews to the panel
+ * figures. Returns 0 or SK_ENOMEM. */
 int sk_summary_add(struct sk_summary *s, const struct sk_tool *t,
                    const struct sk_review *r, size_t n);
 
 /* Writes summary.json and summary.csv into outdir atomically, rows sorted by
- * slug. CSV cells are quoted and neutralised against formula injection. */
+ * slug; summary.json carries "panel" (sk_panelstats_json) unless the
+ * summary was read back. CSV cells are quoted and neutralised against formula
+ * injection. */
 int sk_summary_write(struct sk_summary *s, const char *outdir,
                      struct sk_error *err);
 
