@@ -382,7 +382,7 @@ static int review_with(const struct review_args *a, struct sk_toolsrc *src,
 }
 
 int sk_cli_review_with(const struct review_args *a) {
-  return review_with(a, NULL);
+  return review_with(a, NULL, NULL);
 }
 
 static int run_review(void *args, const struct sk_opt_operands *ops) {
