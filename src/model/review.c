@@ -133,8 +133,8 @@ static int add_calibration(cJSON *o, const struct sk_review *r) {
     return 0;
   c = cJSON_AddObjectToObject(o, "calibration");
   if (c == NULL || sk_json_add_num(c, "repeats", r->cal_repeats) != 0 ||
-      sk_json_add_num(c, "score_sd", floor(r->cal_score_sd * 10000 + 0.5) / 10000) !=
-          0 ||
+      sk_json_add_num(c, "score_sd",
+                      floor(r->cal_score_sd * 10000 + 0.5) / 10000) != 0 ||
       (v = cJSON_AddObjectToObject(c, "verdicts")) == NULL ||
       sk_json_add_num(v, "ship", r->cal_ships) != 0 ||
       sk_json_add_num(v, "skip", r->cal_skips) != 0)
