@@ -1,14 +1,14 @@
 /* toolpage.h: the published page of one tool, in HTML.
  *
- * From a scorecard as read back (scorecard.h): the tool's name, tagline, category, entry, pricing,
- * best for, website and description; the panel verdict badge ("Ship · 4
- * ship / 0 skip"), panel ship %, mean score and community votes ("No
- * community votes yet", or "62% ship · 412 votes"); the reviewer scorecard,
- * each persona's display name, "NN/100 · ship|skip" and paragraph, or, for
- * a review that never validated, "failed" with its reasons; and a quiet
- * footer with the models that wrote the reviews and the tokens spent. A cost
- * is shown only when the scorecard carries usage.cost_usd; none is ever
- * estimated here.
+ * From a scorecard as read back (scorecard.h): the tool's name, tagline,
+ * category, entry, pricing, best for, website and description; the panel
+ * verdict badge ("Ship · 4 ship / 0 skip"), panel ship %, mean score and
+ * community votes ("No community votes yet", or "62% ship · 412 votes"); the
+ * reviewer scorecard, each persona's display name, "NN/100 · ship|skip" and
+ * paragraph, or, for a review that never validated, "failed" with its reasons;
+ * and a quiet footer with the models that wrote the reviews and the tokens
+ * spent. A cost is shown only when the scorecard carries usage.cost_usd; none
+ * is ever estimated here.
  *
  * A card the prompt-injection detector flagged (scorecard.h) gets a notice for
  * the editor between the header and the figures: "Flagged for the editor:
