@@ -15,6 +15,13 @@
 #   SHIPSKIP_SHARD      I/N to review one shard on this machine (optional)
 #   OPENAI_API_KEY      (or the variable your provider uses)
 #
+# The latest earlier run under OUTROOT (the newest <date> folder before this
+# one with a summary.json) is the baseline: the summary's "drift" names the
+# tools whose panel verdict flipped since, and personas whose ship rate or
+# mean score moved beyond chance (docs/PANEL-STATS.md); add --fail-on-drift
+# to SHIPSKIP_ARGS to make drift fail the run. `shipskip site OUTDIR --trend
+# OUTROOT` then charts the last runs night by night.
+#
 # Exit status, for the scheduler: 0 every tool reviewed; 1 some tools failed
 # or were left for the next run (see OUTROOT/<date>/summary.json); 2 a usage
 # or configuration error (nothing was sent); 130/143 stopped by a signal
@@ -41,6 +48,17 @@ args=(review "$inbox" -o "$outdir" --deadline "$deadline" --no-progress)
 [ -n "${SHIPSKIP_SHARD:-}" ] && args+=(--shard "$SHIPSKIP_SHARD")
 # A journal from an earlier run today means this is a rerun: resume it.
 [ -s "$outdir/journal.jsonl" ] && args+=(--resume)
+# The baseline: date folders sort by name, so the last one before today is
+# the previous run.
+baseline=""
+for prev in "$outroot"/*/; do
+  prev="${prev%/}"
+  name="${prev##*/}"
+  if [[ "$name" < "$day" ]] && [ -s "$prev/summary.json" ]; then
+    baseline="$prev"
+  fi
+done
+[ -n "$baseline" ] && args+=(--baseline "$baseline")
 # shellcheck disable=SC2206
 [ -n "${SHIPSKIP_ARGS:-}" ] && args+=($SHIPSKIP_ARGS)
 

@@ -13,6 +13,7 @@ model finds no drift.
 
 import json
 import os
+import subprocess
 import sys
 import unittest
 
@@ -41,6 +42,37 @@ class TestDrift(e2e.E2ETestCase):
     def drift(self, out):
         with open(os.path.join(out, "summary.json"), encoding="utf-8") as f:
             return json.load(f)["drift"]
+
+    def test_nightly_takes_the_previous_run_as_baseline(self):
+        inbox = os.path.join(self.tmp, "inbox")
+        os.mkdir(inbox)
+        self.write_jsonl(os.path.join("inbox", "tools.jsonl"), [
+            e2e.make_tool(f"Nightly {i:02d}") for i in range(6)])
+        root = os.path.join(self.tmp, "nightly")
+        env = self.base_env()
+        env["SHIPSKIP_BIN"] = e2e.BIN
+        url = f"http://127.0.0.1:{self.server.port}/v1"
+        script = os.path.join(e2e.REPO, "scripts", "nightly.sh")
+        for day, model in (("2026-12-01", "fake-1"), ("2026-12-02", "fake-2"),
+                           ("2026-11-30", "fake-1")):
+            env["SHIPSKIP_DATE"] = day
+            env["SHIPSKIP_ARGS"] = f"--base-url {url} --model {model}"
+            res = subprocess.run(["bash", script, inbox, root], env=env,
+                                 capture_output=True, text=True, timeout=120)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            with open(os.path.join(root, day, "summary.json"),
+                      encoding="utf-8") as f:
+                summary = json.load(f)
+            if day == "2026-12-02":
+                # The previous night, not the first one.
+                self.assertIn("--baseline %s/2026-12-01" % root, res.stderr)
+                self.assertEqual(summary["drift"]["baseline"],
+                                 os.path.join(root, "2026-12-01"))
+            else:
+                # The first night (and a night dated before every other
+                # run) has nothing earlier to compare with.
+                self.assertNotIn("--baseline", res.stderr)
+                self.assertNotIn("drift", summary)
 
     def test_flipped_tools_are_named(self):
         tools = self.write_jsonl("tools.jsonl", [

@@ -491,6 +491,49 @@ class Panel(Publish):
         self.assertIn("Fleiss' kappa", page)
         self.assertIn("from 6 tools every one of 4 personas judged", page)
 
+    def test_trend_night_by_night(self):
+        # Two nightly runs (the replay twice, as nightly.sh lays them out),
+        # a folder whose summary is torn and one with no summary at all.
+        root = self.scratch()
+        for night in ("2026-12-01", "2026-12-02"):
+            shutil.copytree(self.out, os.path.join(root, night))
+        os.mkdir(os.path.join(root, "2026-12-03"))
+        with open(os.path.join(root, "2026-12-03", "summary.json"), "w") as f:
+            f.write('{"panel": {"personas"')
+        os.mkdir(os.path.join(root, "notes"))
+        d = self.copy_out()
+        r = run("site", d, "--trend", root)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("1 folder of %s without a usable summary.json panel "
+                      "left out of the trend" % root, r.stderr)
+        with open(os.path.join(d, "site", "panel.html"),
+                  encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("Night by night", page)
+        self.assertIn("The last 2 runs, oldest first.", page)
+        # Ship rate per persona and agreement: two line charts.
+        self.assertEqual(page.count("chart-lines"), 2)
+        self.assertIn("2026-12-01", page)
+        self.assertIn("2026-12-02", page)
+        self.assertNotRegex(page, r"\b(nan|NaN|inf)\b")
+        # --nights keeps the latest runs only.
+        r = run("site", d, "--trend", root, "--nights", "1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(d, "site", "panel.html"),
+                  encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("The last 1 run, oldest first.", page)
+        self.assertNotIn("2026-12-01", page)
+        # Without --trend there is no such section; a bad root is named.
+        r = run("site", d)
+        with open(os.path.join(d, "site", "panel.html"),
+                  encoding="utf-8") as f:
+            self.assertNotIn("Night by night", f.read())
+        r = run("site", d, "--trend", os.path.join(root, "missing"))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(os.path.join(root, "missing") + ": cannot read",
+                      r.stderr)
+
     def test_humans_in_summary_and_site(self):
         # Community votes for three tools: two clear majorities and a tie.
         d = self.scratch()

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 
+#include "shipskip/model/trend.h"
 #include "shipskip/model/card.h"
 #include "shipskip/model/votes.h"
 #include "shipskip/publish/compare.h"
@@ -33,6 +34,8 @@ struct site_args {
   const char *votes;
   const char *pairs_file;
   struct sk_opt_strings compare;
+  const char *trend_root;
+  int nights;
   int quiet;
 };
 
@@ -40,6 +43,14 @@ static void compare_init(void *args) {
   struct compare_args *c = args;
   c->format = FORMAT_HTML;
   c->dir = ".";
+}
+
+/* The night-by-night charts show two weeks unless told otherwise. */
+#define SITE_TREND_NIGHTS 14
+
+static void site_init(void *args) {
+  struct site_args *s = args;
+  s->nights = SITE_TREND_NIGHTS;
 }
 
 /* Renders the comparison of a and b in the format asked for into out. */
@@ -139,6 +150,7 @@ static int build_site(const struct site_args *s, const char *indir,
                       const char *sitedir) {
   struct sk_votes *votes = NULL;
   struct sk_site_pairs pairs = {0};
+  struct sk_trend *trend = NULL;
   struct sk_site_opts o;
   struct sk_site_stats st;
   struct sk_error err;
@@ -148,12 +160,24 @@ static int build_site(const struct site_args *s, const char *indir,
   sk_error_clear(&err);
   memset(&st, 0, sizeof(st));
   rc = load_site_inputs(s, &votes, &pairs, &err);
+  if (rc == 0 && s->trend_root != NULL) {
+    trend = calloc(1, sizeof(*trend));
+    rc = trend == NULL
+             ? sk_error_set(&err, SK_ENOMEM, "out of memory")
+             : sk_trend_load(s->trend_root, (size_t)s->nights, trend, &err);
+    if (rc == 0 && trend->skipped > 0 && !s->quiet)
+      fprintf(stderr,
+              "shipskip: site: %zu folder%s of %s without a usable "
+              "summary.json panel left out of the trend\n",
+              trend->skipped, trend->skipped == 1 ? "" : "s", s->trend_root);
+  }
   if (rc == 0) {
     memset(&o, 0, sizeof(o));
     o.indir = indir;
     o.sitedir = sitedir;
     o.votes = votes;
     o.pairs = &pairs;
+    o.trend = trend;
     o.report = report_skipped_cb;
     rc = sk_site_build(&o, &st, &err);
     if (rc != 0 && rc != SK_ECONFIG && rc != SK_ENOENT)
@@ -173,6 +197,8 @@ static int build_site(const struct site_args *s, const char *indir,
   }
   sk_site_pairs_cleanup(&pairs);
   sk_votes_free(votes);
+  sk_trend_cleanup(trend);
+  free(trend);
   return status;
 }
 
@@ -282,6 +308,21 @@ static const struct sk_opt SITE[] = {
      .metavar = "FILE",
      .help = "community votes (JSON or CSV: slug, ship, skip)",
      .offset = S_OFF(votes)},
+    {.name = "trend",
+     .type = SK_OPT_STRING,
+     .metavar = "ROOT",
+     .help = "earlier runs (ROOT/<run>/summary.json, as nightly.sh writes "
+             "them): panel.html charts each persona's ship rate and the "
+             "agreement night by night",
+     .offset = S_OFF(trend_root)},
+    {.name = "nights",
+     .type = SK_OPT_INT,
+     .metavar = "N",
+     .help = "how many of the latest runs --trend shows",
+     .offset = S_OFF(nights),
+     .lmin = 1,
+     .lmax = SK_TREND_MAX_NIGHTS,
+     .flags = SK_OPT_SHOW_DEFAULT},
     {.name = "quiet",
      .short_name = 'q',
      .type = SK_OPT_FLAG,
@@ -296,14 +337,16 @@ static const struct sk_opt_set SITE_OPTS = {"site", SITE_GROUPS, 1};
 const struct sk_cli_cmd sk_cmd_site = {
     .name = "site",
     .summary = "build the static site from a directory of scorecards",
-    .usage = "site OUTDIR [--pairs FILE] [--compare A:B ...] [-o SITEDIR]",
+    .usage = "site OUTDIR [--pairs FILE] [--compare A:B ...] [--trend ROOT] "
+             "[-o SITEDIR]",
     .about = "Writes index.html (by panel ship %), by-score.html, "
-             "by-name.html,\nindex.csv, tools/<slug>.html and "
+             "by-name.html,\nindex.csv, panel.html, tools/<slug>.html and "
              "compare/<a>-vs-<b>.html for each pair.\nExit 0 done, 1 a page "
              "could not be written or a scorecard was skipped\nas broken, 2 "
              "usage or configuration error.\n",
     .opts = &SITE_OPTS,
     .args_size = sizeof(struct site_args),
+    .init = site_init,
     .run = run_site,
     .cleanup = site_cleanup,
 };

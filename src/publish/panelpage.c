@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* A group's label: the persona, and its model when the panel mixes
  * models. */
@@ -204,7 +205,60 @@ static int charts(struct sk_buf *out, const struct sk_panelstats *ps) {
   return rc;
 }
 
-int sk_panelpage_html(const struct sk_panelstats *ps, const char *home_href,
+/* Night by night (trend.h): each persona's ship rate, and the agreement
+ * between personas, as small multiples of lines, oldest night first. */
+static int trend_charts(struct sk_buf *out, const struct sk_trend *t) {
+  struct sk_svgchart_series series[SK_TREND_MAX_PERSONAS];
+  struct sk_svgchart_series agree[2];
+  struct sk_svgchart_lines chart;
+  size_t i;
+  int rc = 0;
+
+  SK_BUF_TRY(rc, sk_buf_printf(out,
+                               "<section aria-labelledby=\"trend\">\n<h2 "
+                               "id=\"trend\">Night by night</h2>\n<p>The "
+                               "last %zu run%s, oldest first.</p>\n",
+                               t->nights, t->nights == 1 ? "" : "s"));
+  for (i = 0; i < t->npersonas; i++) {
+    series[i].label = t->personas[i];
+    series[i].values = t->ship_rate[i];
+  }
+  memset(&chart, 0, sizeof(chart));
+  chart.title = "Ship rate per persona, night by night";
+  chart.x_labels = (const char *const *)t->labels;
+  chart.points = t->nights;
+  chart.series = series;
+  chart.n_series = t->npersonas;
+  chart.y_min = 0;
+  chart.y_max = 100;
+  chart.suffix = "%";
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<figure>\n"));
+  SK_BUF_TRY(rc, sk_svgchart_lines(out, &chart));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<figcaption>Ship rate per persona, night "
+                                  "by night.</figcaption>\n</figure>\n"));
+  agree[0].label = "kappa, verdicts";
+  agree[0].values = t->kappa;
+  agree[1].label = "alpha, scores";
+  agree[1].values = t->alpha;
+  chart.title = "Agreement between personas, night by night";
+  chart.series = agree;
+  chart.n_series = 2;
+  chart.y_min = -1;
+  chart.y_max = 1;
+  chart.decimals = 2;
+  chart.suffix = NULL;
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<figure>\n"));
+  SK_BUF_TRY(rc, sk_svgchart_lines(out, &chart));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<figcaption>Agreement between personas "
+                                  "(1 is perfect, 0 is chance), night by "
+                                  "night; a gap is a night where it could not "
+                                  "be computed.</figcaption>\n</figure>\n"
+                                  "</section>\n"));
+  return rc;
+}
+
+int sk_panelpage_html(const struct sk_panelstats *ps,
+                      const struct sk_trend *trend, const char *home_href,
                       struct sk_buf *out, struct sk_error *err) {
   struct sk_html_page page;
   size_t i;
@@ -247,6 +301,8 @@ int sk_panelpage_html(const struct sk_panelstats *ps, const char *home_href,
   SK_BUF_TRY(rc, agreement(out, ps));
   SK_BUF_TRY(rc, humans(out, ps));
   SK_BUF_TRY(rc, charts(out, ps));
+  if (trend != NULL && trend->nights > 0)
+    SK_BUF_TRY(rc, trend_charts(out, trend));
   if (ps->matrix_tools < ps->tools)
     SK_BUF_TRY(rc, sk_buf_printf(out,
                                  "<p class=\"quiet\">Agreement is computed on "

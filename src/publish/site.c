@@ -415,12 +415,13 @@ static int load_full(const struct sk_scorecard *summary,
 
 /* panel.html from the figures of every tool page written. */
 static int write_panel(const char *dir, struct sk_panelstats *ps,
-                       struct sk_buf *b, struct sk_error *err) {
+                       const struct sk_trend *trend, struct sk_buf *b,
+                       struct sk_error *err) {
   int rc = sk_panelstats_finish(ps);
   if (rc != 0)
     return sk_error_set(err, rc, "site: out of memory");
   sk_buf_reset(b);
-  rc = sk_panelpage_html(ps, "index.html", b, err);
+  rc = sk_panelpage_html(ps, trend, "index.html", b, err);
   return rc == 0 ? write_page(dir, "panel.html", b, err) : rc;
 }
 
@@ -561,7 +562,7 @@ int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
     sk_scorecard_free(full);
   }
   if (rc == 0)
-    rc = write_panel(o->sitedir, &ps, &b, err);
+    rc = write_panel(o->sitedir, &ps, o->trend, &b, err);
 
   /* A page per comparison. */
   for (i = 0; i < ncmps && rc == 0; i++) {

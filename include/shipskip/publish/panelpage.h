@@ -14,13 +14,16 @@
 #define SHIPSKIP_PANELPAGE_H
 
 #include "shipskip/model/panelstats.h"
+#include "shipskip/model/trend.h"
 #include "shipskip/util/buf.h"
 #include "shipskip/util/error.h"
 
 /* Appends panel.html for the finished figures ps (sk_panelstats_finish)
- * to out; home_href links the site name (NULL for none). Returns 0, or
+ * to out, with night-by-night charts of trend when it has nights (NULL:
+ * none); home_href links the site name (NULL for none). Returns 0, or
  * SK_ENOMEM / SK_ETOOBIG with err set. */
-int sk_panelpage_html(const struct sk_panelstats *ps, const char *home_href,
+int sk_panelpage_html(const struct sk_panelstats *ps,
+                      const struct sk_trend *trend, const char *home_href,
                       struct sk_buf *out, struct sk_error *err);
 
 #endif

@@ -31,6 +31,7 @@
 #ifndef SHIPSKIP_SITE_H
 #define SHIPSKIP_SITE_H
 
+#include "shipskip/model/trend.h"
 #include "shipskip/util/buf.h"
 #include "shipskip/model/card.h"
 #include "shipskip/publish/compare.h"
@@ -85,6 +86,9 @@ struct sk_site_opts {
   const char *sitedir;          /* where the site goes */
   const struct sk_votes *votes; /* may be NULL: votes from the scorecards */
   const struct sk_site_pairs *pairs; /* may be NULL */
+  /* Earlier runs' panel figures for panel.html's night-by-night charts
+   * (model/trend.h); NULL or no nights draws none. */
+  const struct sk_trend *trend;
   /* Told about each scorecard skipped as broken. May be NULL. */
   void (*report)(void *ctx, const char *msg);
   void *ctx;
