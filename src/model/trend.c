@@ -131,14 +131,50 @@ static int read_panel(struct sk_trend *t, size_t night, const cJSON *panel) {
   return 0;
 }
 
-/* Reads root/name/summary.json into night t->nights; 1 when it was used. */
+int sk_trend_add_night(struct sk_trend *t, const char *label, const char *text,
+                       size_t len) {
+  cJSON *root;
+  size_t known = t->npersonas;
+  int rc = SK_EPARSE;
+
+  if (t->nights == SK_TREND_MAX_NIGHTS)
+    return SK_EINVAL;
+  root = cJSON_ParseWithLength(text, len);
+  if (root != NULL &&
+      read_panel(t, t->nights,
+                 cJSON_GetObjectItemCaseSensitive(root, "panel")) == 0)
+    rc = 0;
+  cJSON_Delete(root);
+  if (rc == 0) {
+    t->labels[t->nights] = strdup(label);
+    rc = t->labels[t->nights] == NULL ? SK_ENOMEM : 0;
+  }
+  if (rc != 0) {
+    size_t p;
+    /* A broken panel may have filled part of the column: clear it, so the
+     * next night read into the same column starts clean. */
+    for (p = 0; p < t->npersonas; p++)
+      t->ship_rate[p][t->nights] = NAN;
+    /* ...and forget personas only it named. */
+    while (t->npersonas > known) {
+      t->npersonas--;
+      free(t->personas[t->npersonas]);
+      t->personas[t->npersonas] = NULL;
+    }
+    return rc;
+  }
+  t->nights++;
+  return 0;
+}
+
+/* Reads root/name/summary.json as the next night; *used says whether it
+ * had a usable panel. Returns 0 or SK_ENOMEM. */
 static int read_night(struct sk_trend *t, const char *root, const char *name,
                       int *used, struct sk_error *err) {
   char *dir = sk_path_join_dup(root, name);
   char *path = dir != NULL ? sk_path_join_dup(dir, "summary.json") : NULL;
   char *text = NULL;
   size_t len = 0;
-  cJSON *root_json = NULL;
   struct sk_error local;
   int rc = 0;
 
@@ -146,30 +182,16 @@ static int read_night(struct sk_trend *t, const char *root, const char *name,
   sk_error_clear(&local);
   if (path == NULL) {
     rc = sk_error_set(err, SK_ENOMEM, "%s: out of memory", root);
-    goto out;
+  } else if (sk_fs_read_file(path, SK_TREND_FILE_CAP, &text, &len, &local) ==
+             0) {
+    /* Unreadable or too big is skipped and counted, like a broken one. */
+    rc = sk_trend_add_night(t, name, text, len);
+    *used = rc == 0;
+    if (rc == SK_ENOMEM)
+      sk_error_set(err, rc, "%s: out of memory", path);
+    else
+      rc = 0;
   }
-  if (sk_fs_read_file(path, SK_TREND_FILE_CAP, &text, &len, &local) != 0)
-    goto out; /* unreadable or too big: skipped, counted */
-  root_json = cJSON_ParseWithLength(text, len);
-  t->labels[t->nights] = strdup(name);
-  if (t->labels[t->nights] == NULL) {
-    rc = sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
-    goto out;
-  }
-  if (read_panel(t, t->nights,
-                 cJSON_GetObjectItemCaseSensitive(root_json, "panel")) != 0) {
-    size_t p;
-    /* A broken panel may have filled part of the column: clear it, so the
-     * next night read into the same column starts clean. */
-    for (p = 0; p < t->npersonas; p++)
-      t->ship_rate[p][t->nights] = NAN;
-    free(t->labels[t->nights]);
-    t->labels[t->nights] = NULL;
-    goto out;
-  }
-  *used = 1;
-out:
-  cJSON_Delete(root_json);
   free(text);
   free(path);
   free(dir);
@@ -215,9 +237,7 @@ int sk_trend_load(const char *root, size_t max_nights, struct sk_trend *t,
   for (i = nruns; rc == 0 && i > 0 && t->nights < max_nights; i--) {
     int used = 0;
     rc = read_night(t, root, runs[i - 1], &used, err);
-    if (rc == 0 && used)
-      t->nights++;
-    else if (rc == 0)
+    if (rc == 0 && !used)
       t->skipped++;
   }
   oldest_first(t);

@@ -48,6 +48,15 @@ struct sk_trend {
 int sk_trend_load(const char *root, size_t max_nights, struct sk_trend *t,
                   struct sk_error *err);
 
+/* Adds one night labelled label from len bytes of a summary.json (what
+ * sk_trend_load does for each run folder; also the fuzz target's entry).
+ * Returns 0, SK_EPARSE when the text is not JSON or has no usable "panel"
+ * (t is then unchanged), SK_EINVAL when t already has SK_TREND_MAX_NIGHTS,
+ * or SK_ENOMEM. Values are kept in range: a ship rate 0..100, kappa and
+ * alpha -1..1, anything else NaN. */
+int sk_trend_add_night(struct sk_trend *t, const char *label, const char *text,
+                       size_t len);
+
 /* Frees what t holds. NULL-safe. */
 void sk_trend_cleanup(struct sk_trend *t);
 
