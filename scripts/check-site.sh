@@ -40,8 +40,14 @@ echo "check-site.sh: replaying the sample reviews" >&2
 "$bin" review fixtures/tools -o "$tmp/out" --replay fixtures/exchanges -q \
   --no-progress
 
+# Two earlier nights (the same replay), so panel.html draws its
+# night-by-night line charts too.
+mkdir -p "$tmp/nights"
+cp -r "$tmp/out" "$tmp/nights/2026-12-01"
+cp -r "$tmp/out" "$tmp/nights/2026-12-02"
+
 echo "check-site.sh: building the site" >&2
-"$bin" site "$tmp/out" -o "$tmp/site" -q \
+"$bin" site "$tmp/out" -o "$tmp/site" -q --trend "$tmp/nights" \
   --compare gemini-2-5-flash-lite:code-llama-4 \
   --compare gemini-2-5-flash-lite:mistral-medium-3-2
 

@@ -305,6 +305,10 @@ def check_page(b, session, path, hostile_flag):
             problems.append("panel page without its ship-rate bar chart")
         if not any("chart-histogram" in k for k in kinds):
             problems.append("panel page without a score histogram")
+        if not hostile_flag and \
+                sum("chart-lines" in k for k in kinds) != 2:
+            problems.append("panel page without its two night-by-night "
+                            "line charts (ship rate, agreement)")
     if hostile_flag and evaluate(
             b, session, "window[%s] !== undefined" % json.dumps(hostile_flag)):
         problems.append("planted markup ran: window.%s is set" % hostile_flag)
