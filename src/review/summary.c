@@ -365,28 +365,13 @@ static unsigned long get_ul(const cJSON *o, const char *k) {
              : 0;
 }
 
-int sk_summary_read(const char *path, struct sk_summary *s,
-                    struct sk_error *err) {
-  char *text = NULL;
-  size_t len;
-  cJSON *root;
-  const cJSON *t;
-  const cJSON *row;
-  const cJSON *causes;
-  int rc;
+/* Adds the "totals" object t of a summary read back to s's totals. */
+static void read_totals(const cJSON *t, struct sk_summary *s) {
+  const cJSON *causes = cJSON_GetObjectItemCaseSensitive(t, "retries_by_cause");
+  const cJSON *cst = cJSON_GetObjectItemCaseSensitive(t, "cost_usd");
+  const cJSON *w = cJSON_GetObjectItemCaseSensitive(t, "wall_seconds");
   int i;
 
-  s->read_back = 1;
-  rc = sk_fs_read_file(path, (size_t)1 << 30, &text, &len, err);
-  if (rc != 0)
-    return rc;
-  root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
-  free(text);
-  t = cJSON_GetObjectItemCaseSensitive(root, "totals");
-  if (root == NULL || !cJSON_IsObject(t)) {
-    cJSON_Delete(root);
-    return sk_error_set(err, SK_EPARSE, "%s: not a shipskip summary", path);
-  }
   s->totals.tools += get_ul(t, "tools");
   s->totals.tools_complete += get_ul(t, "tools_complete");
   s->totals.records_bad += get_ul(t, "records_bad");
@@ -401,56 +386,82 @@ int sk_summary_read(const char *path, struct sk_summary *s,
   s->totals.reasks += get_ul(t, "reasks");
   s->totals.requests += get_ul(t, "requests");
   s->totals.retries += get_ul(t, "retries");
-  causes = cJSON_GetObjectItemCaseSensitive(t, "retries_by_cause");
   for (i = 0; i < SK_RETRY__COUNT; i++)
     s->totals.retries_by_cause[i] += get_ul(causes, CAUSE_NAMES[i]);
-  {
-    const cJSON *cst = cJSON_GetObjectItemCaseSensitive(t, "cost_usd");
-    if (!cJSON_IsNumber(cst) || s->totals.cost_usd < 0)
-      s->totals.cost_usd = -1;
-    else
-      s->totals.cost_usd += cst->valuedouble;
-  }
+  /* One shard without a price makes the whole cost unknown. */
+  if (!cJSON_IsNumber(cst) || s->totals.cost_usd < 0)
+    s->totals.cost_usd = -1;
+  else
+    s->totals.cost_usd += cst->valuedouble;
   s->totals.prompt_tokens += (long)get_ul(t, "prompt_tokens");
   s->totals.completion_tokens += (long)get_ul(t, "completion_tokens");
-  {
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(t, "wall_seconds");
-    if (cJSON_IsNumber(w) && w->valuedouble > s->totals.wall_seconds)
-      s->totals.wall_seconds = w->valuedouble;
-  }
+  /* Shards run side by side: the wall time is the longest of them. */
+  if (cJSON_IsNumber(w) && w->valuedouble > s->totals.wall_seconds)
+    s->totals.wall_seconds = w->valuedouble;
   s->totals.input_done =
       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "input_done"));
+}
+
+/* Adds one row of a summary read back to s. Returns 0 or SK_ENOMEM. */
+static int read_row(const cJSON *row, struct sk_summary *s) {
+  struct sk_summary_row *r = new_row(s);
+  const cJSON *v;
+  const cJSON *f;
+  struct sk_buf fails;
+
+  if (r == NULL)
+    return SK_ENOMEM;
+  v = cJSON_GetObjectItemCaseSensitive(row, "slug");
+  r->slug = strdup(cJSON_IsString(v) ? v->valuestring : "");
+  v = cJSON_GetObjectItemCaseSensitive(row, "verdict");
+  r->verdict = cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+  r->ships = (int)get_ul(row, "ships");
+  r->skips = (int)get_ul(row, "skips");
+  r->failed = (int)get_ul(row, "failed");
+  r->reviewers = r->ships + r->skips;
+  r->ship_percent = (int)get_ul(row, "ship_percent");
+  v = cJSON_GetObjectItemCaseSensitive(row, "mean_score");
+  r->mean_score = cJSON_IsNumber(v) ? v->valuedouble : 0;
+  r->prompt_tokens = (long)get_ul(row, "prompt_tokens");
+  r->completion_tokens = (long)get_ul(row, "completion_tokens");
+  v = cJSON_GetObjectItemCaseSensitive(row, "cost_usd");
+  r->cost_usd = cJSON_IsNumber(v) ? v->valuedouble : -1;
+  sk_buf_init(&fails, 1 << 20);
+  cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(row, "failures")) {
+    if (cJSON_IsString(f))
+      sk_buf_printf(&fails, "%s%s", fails.len ? "\n" : "", f->valuestring);
+  }
+  r->failures = fails.len ? sk_buf_take(&fails) : NULL;
+  sk_buf_cleanup(&fails);
+  return 0;
+}
+
+int sk_summary_read(const char *path, struct sk_summary *s,
+                    struct sk_error *err) {
+  char *text = NULL;
+  size_t len;
+  cJSON *root;
+  const cJSON *t;
+  const cJSON *row;
+  int rc;
+
+  s->read_back = 1;
+  rc = sk_fs_read_file(path, (size_t)1 << 30, &text, &len, err);
+  if (rc != 0)
+    return rc;
+  root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
+  free(text);
+  t = cJSON_GetObjectItemCaseSensitive(root, "totals");
+  if (root == NULL || !cJSON_IsObject(t)) {
+    cJSON_Delete(root);
+    return sk_error_set(err, SK_EPARSE, "%s: not a shipskip summary", path);
+  }
+  read_totals(t, s);
   cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "tools")) {
-    struct sk_summary_row *r = new_row(s);
-    const cJSON *v;
-    const cJSON *f;
-    struct sk_buf fails;
-    if (r == NULL) {
+    if (read_row(row, s) != 0) {
       cJSON_Delete(root);
       return sk_error_set(err, SK_ENOMEM, "out of memory");
     }
-    v = cJSON_GetObjectItemCaseSensitive(row, "slug");
-    r->slug = strdup(cJSON_IsString(v) ? v->valuestring : "");
-    v = cJSON_GetObjectItemCaseSensitive(row, "verdict");
-    r->verdict = cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
-    r->ships = (int)get_ul(row, "ships");
-    r->skips = (int)get_ul(row, "skips");
-    r->failed = (int)get_ul(row, "failed");
-    r->reviewers = r->ships + r->skips;
-    r->ship_percent = (int)get_ul(row, "ship_percent");
-    v = cJSON_GetObjectItemCaseSensitive(row, "mean_score");
-    r->mean_score = cJSON_IsNumber(v) ? v->valuedouble : 0;
-    r->prompt_tokens = (long)get_ul(row, "prompt_tokens");
-    r->completion_tokens = (long)get_ul(row, "completion_tokens");
-    v = cJSON_GetObjectItemCaseSensitive(row, "cost_usd");
-    r->cost_usd = cJSON_IsNumber(v) ? v->valuedouble : -1;
-    sk_buf_init(&fails, 1 << 20);
-    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(row, "failures")) {
-      if (cJSON_IsString(f))
-        sk_buf_printf(&fails, "%s%s", fails.len ? "\n" : "", f->valuestring);
-    }
-    r->failures = fails.len ? sk_buf_take(&fails) : NULL;
-    sk_buf_cleanup(&fails);
   }
   cJSON_Delete(root);
   return 0;
