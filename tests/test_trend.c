@@ -88,6 +88,24 @@ TEST(nights_in_order_with_gaps_and_skips) {
   sk_trend_cleanup(&t);
 }
 
+/* Counts that would overflow once a persona's models are summed make the
+ * night unusable (and leave the trend as it was), never a wrapped sum. */
+TEST(huge_counts_are_refused_whole) {
+  static const char *text =
+      "{\"panel\": {\"personas\": ["
+      "{\"persona\": \"b\", \"ship_rate\": {\"k\": 1, \"n\": "
+      "9007199254740991}},"
+      "{\"persona\": \"b\", \"ship_rate\": {\"k\": 1, \"n\": "
+      "9007199254740991}}]}}";
+  struct sk_trend *t = calloc(1, sizeof(*t));
+  ASSERT(t != NULL);
+  ASSERT_INT_EQ(sk_trend_add_night(t, "n1", text, strlen(text)), SK_EPARSE);
+  ASSERT_INT_EQ(t->nights, 0);
+  ASSERT_INT_EQ(t->npersonas, 0);
+  sk_trend_cleanup(t);
+  free(t);
+}
+
 TEST(bad_root_and_bounds) {
   struct sk_trend t;
   struct sk_error e;
@@ -114,6 +132,7 @@ static int remove_cb(const char *path, const struct stat *sb, int flag,
 int main(void) {
   int rc;
   RUN(nights_in_order_with_gaps_and_skips);
+  RUN(huge_counts_are_refused_whole);
   RUN(bad_root_and_bounds);
   rc = TEST_REPORT();
   if (nftw(root, remove_cb, 8, FTW_DEPTH | FTW_PHYS) != 0)

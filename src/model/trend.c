@@ -66,19 +66,27 @@ static int list_runs(const char *root, char ***out, size_t *n,
   return rc != 0 ? sk_error_set(err, rc, "%s: out of memory", root) : 0;
 }
 
-static size_t persona_slot(struct sk_trend *t, const char *name) {
+/* The slot of persona name, added if new. Returns 0 with *slot set,
+ * 0 with *slot SIZE_MAX when the personas are full (the chart shows the
+ * first ones), or SK_ENOMEM. */
+static int persona_slot(struct sk_trend *t, const char *name, size_t *slot) {
   size_t i;
-  for (i = 0; i < t->npersonas; i++)
-    if (strcmp(t->personas[i], name) == 0)
-      return i;
+  for (i = 0; i < t->npersonas; i++) {
+    if (strcmp(t->personas[i], name) == 0) {
+      *slot = i;
+      return 0;
+    }
+  }
+  *slot = SIZE_MAX;
   if (t->npersonas == SK_TREND_MAX_PERSONAS)
-    return SIZE_MAX;
+    return 0;
   t->personas[t->npersonas] = strdup(name);
   if (t->personas[t->npersonas] == NULL)
-    return SIZE_MAX;
+    return SK_ENOMEM;
   for (i = 0; i < SK_TREND_MAX_NIGHTS; i++)
     t->ship_rate[t->npersonas][i] = NAN;
-  return t->npersonas++;
+  *slot = t->npersonas++;
+  return 0;
 }
 
 /* A statistic of "agreement": its value when its status is "ok". */
@@ -93,8 +101,9 @@ static double agreement_value(const cJSON *agree, const char *which,
   return v;
 }
 
-/* Reads night's figures from one "panel" object. Returns 0, or SK_EPARSE
- * when its shape is not the one panelstats writes. */
+/* Reads night's figures from one "panel" object. Returns 0, SK_EPARSE
+ * when its shape is not the one panelstats writes (or its counts add up
+ * past what a double holds exactly), or SK_ENOMEM. */
 static int read_panel(struct sk_trend *t, size_t night, const cJSON *panel) {
   const cJSON *personas = cJSON_GetObjectItemCaseSensitive(panel, "personas");
   const cJSON *agree = cJSON_GetObjectItemCaseSensitive(panel, "agreement");
@@ -117,9 +126,14 @@ static int read_panel(struct sk_trend *t, size_t night, const cJSON *panel) {
         !sk_json_int(cJSON_GetObjectItemCaseSensitive(rate, "n"), gk,
                      SK_JSON_INT_MAX, &gn))
       return SK_EPARSE;
-    slot = persona_slot(t, name->valuestring);
+    if (persona_slot(t, name->valuestring, &slot) != 0)
+      return SK_ENOMEM;
     if (slot == SIZE_MAX)
       continue; /* past the cap: the chart shows the first personas */
+    /* A persona's entries (one per model) are summed: a file with many
+     * huge counts must not overflow the sum. */
+    if (n[slot] > SK_JSON_INT_MAX - gn)
+      return SK_EPARSE;
     k[slot] += gk;
     n[slot] += gn;
   }
@@ -140,10 +154,9 @@ int sk_trend_add_night(struct sk_trend *t, const char *label, const char *text,
   if (t->nights == SK_TREND_MAX_NIGHTS)
     return SK_EINVAL;
   root = cJSON_ParseWithLength(text, len);
-  if (root != NULL &&
-      read_panel(t, t->nights,
-                 cJSON_GetObjectItemCaseSensitive(root, "panel")) == 0)
-    rc = 0;
+  if (root != NULL)
+    rc = read_panel(t, t->nights,
+                    cJSON_GetObjectItemCaseSensitive(root, "panel"));
   cJSON_Delete(root);
   if (rc == 0) {
     t->labels[t->nights] = strdup(label);
