@@ -325,9 +325,17 @@ const char *sk_cli_data_dir(const char *name, char *buf, size_t size) {
   if (slash == NULL)
     return name;
   *slash = '\0';
-  if (join3(buf, size, exe, "/../", name) == 0 && sk_fs_is_dir(buf))
+  /* The kernel's path of the executable has no "..", no "." and no
+   * symbolic link, so its directory's parent is found by cutting one more
+   * component: paths print as /src/shipskip/personas, not
+   * /src/shipskip/build/../personas. */
+  slash = strrchr(exe, '/');
+  if (slash == NULL)
+    return name;
+  *slash = '\0';
+  if (join3(buf, size, exe, "/", name) == 0 && sk_fs_is_dir(buf))
     return buf;
-  if (join3(buf, size, exe, "/../share/shipskip/", name) == 0 &&
+  if (join3(buf, size, exe, "/share/shipskip/", name) == 0 &&
       sk_fs_is_dir(buf))
     return buf;
   return name;
