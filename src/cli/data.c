@@ -82,7 +82,8 @@ int sk_cli_load_prompts(const char *given, int min_words, int max_words,
   char buf[PATH_MAX];
   const char *dir = sk_cli_data_where(given, "prompts", buf, sizeof(buf));
   char names[3][96];
-  struct sk_prompt_text t[3];
+  struct sk_prompt_text t[3] = {
+      {NULL, NULL, 0}, {NULL, NULL, 0}, {NULL, NULL, 0}};
   int rc;
 
   if (dir != NULL)
@@ -104,7 +105,7 @@ int sk_cli_load_rules(const char *given, struct sk_inject **out,
   char path[PATH_MAX + 32];
   const char *dir = sk_cli_data_where(given, "prompts", buf, sizeof(buf));
   char name[96];
-  struct sk_prompt_text t;
+  struct sk_prompt_text t = {NULL, NULL, 0};
   int rc;
 
   *out = NULL;
