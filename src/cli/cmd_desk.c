@@ -373,7 +373,7 @@ static const struct sk_opt APPLY[] = {
      .metavar = "DIR",
      .help = "persona files (the rubrics)",
      .offset = A_OFF(personas_dir),
-     .default_text = "./personas"},
+     .default_text = "./personas, else installed, else built in"},
     {.name = "min-words",
      .type = SK_OPT_INT,
      .metavar = "N",
@@ -470,7 +470,7 @@ static const struct sk_opt PERSONAS_LIST[] = {
      .metavar = "DIR",
      .help = "persona files",
      .offset = P_OFF(personas_dir),
-     .default_text = "./personas"},
+     .default_text = "./personas, else installed, else built in"},
 };
 static const struct sk_opt PERSONAS_CHECK[] = {
     {.name = "samples",
@@ -503,7 +503,7 @@ static const struct sk_opt PERSONAS_REPLIES[] = {
      .metavar = "DIR",
      .help = "persona files (the panel)",
      .offset = P_OFF(personas_dir),
-     .default_text = "./personas"},
+     .default_text = "./personas, else installed, else built in"},
 };
 static const struct sk_opt_group LIST_GROUP = {NULL, PERSONAS_LIST,
                                                COUNT(PERSONAS_LIST)};
