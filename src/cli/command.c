@@ -265,13 +265,14 @@ static int run_group(const struct sk_cli_cmd *group, int argc, char **argv) {
  * help: they are for the build and for packagers. */
 static int run_gendoc(int argc, char **argv) {
   struct sk_buf out;
+  int shell = argc == 2 && strcmp(argv[0], "--completion") == 0;
   int rc;
   sk_buf_init(&out, 16u << 20);
   if (argc == 1 && strcmp(argv[0], "--man") == 0)
     rc = sk_gendoc_man(&out);
-  else if (argc == 2 && strcmp(argv[1], "bash") == 0)
+  else if (shell && strcmp(argv[1], "bash") == 0)
     rc = sk_gendoc_bash(&out);
-  else if (argc == 2 && strcmp(argv[1], "zsh") == 0)
+  else if (shell && strcmp(argv[1], "zsh") == 0)
     rc = sk_gendoc_zsh(&out);
   else
     return sk_cli_usage_error(NULL, "usage: shipskip help --man, or "
