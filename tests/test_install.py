@@ -202,8 +202,23 @@ class TestCompletion(InstallCase):
                     self.assertRegex(branch, r"'\*?" + re.escape(long)
                                      + r"[=\[]")
         if shutil.which("zsh"):
-            res = subprocess.run(["zsh", "-n", "-c", zsh], timeout=60)
-            self.assertEqual(res.returncode, 0)
+            # Where zsh is installed: the file parses, and a command's (or
+            # a group's subcommand's) options reach _arguments with the
+            # words shifted as _arguments expects (stand-ins print them).
+            prog = (
+                "_arguments() { print -r -- \"$words[1] $CURRENT $4\" }\n"
+                "_describe() { :; }\n"
+                f"source '{os.path.join(BUILD, 'doc', '_shipskip')}'\n"
+                "words=(shipskip review --rubric ''); CURRENT=4; _shipskip\n"
+                "words=(shipskip personas check --); CURRENT=4; _shipskip\n")
+            res = subprocess.run(["zsh", "-c", prog], capture_output=True,
+                                 text=True, timeout=60)
+            self.assertEqual((res.returncode, res.stderr), (0, ""))
+            self.assertEqual(res.stdout.splitlines()[-2:], [
+                "review 3 --output=[write <slug>.json and <slug>.md "
+                "here]:DIR:_files -/",
+                "check 2 --replies=[check the model replies DIR/<slug>/"
+                "<persona>\\[.<label>\\].txt]:DIR:_files -/"])
 
 
 class TestInstalled(InstallCase):
