@@ -181,11 +181,21 @@ fail:
   return sk_error_set(err, SK_ENOMEM, "out of memory");
 }
 
+/* Frees every evidence quote of r. */
+static void drop_evidence(struct sk_reply *r) {
+  size_t j;
+  for (j = 0; j < SK_PERSONA_MAX_RUBRIC; j++) {
+    free(r->evidence[j]);
+    r->evidence[j] = NULL;
+  }
+}
+
 void sk_reply_cleanup(struct sk_reply *r) {
   if (r == NULL)
     return;
   free(r->review);
   r->review = NULL;
+  drop_evidence(r);
 }
 
 int sk_rubric_policy_parse(const char *s, enum sk_rubric_policy *out) {
@@ -571,6 +581,68 @@ static size_t threshold(const struct sk_validator *v,
   return sk_persona_min_rubric(p);
 }
 
+/* Writes s normalised for comparing a quote with its review into out (room
+ * for strlen(s) + 1): white space runs folded to one space, ASCII letters
+ * lower case, typographic single and double quotes (U+2018-201F, U+00B4,
+ * `) made plain ' and ". */
+static void normalise(const char *s, char *out) {
+  size_t o = 0;
+  int space = 0;
+  const unsigned char *u = (const unsigned char *)s;
+
+  while (*u != '\0') {
+    char c = (char)*u;
+    size_t step = 1;
+    if (*u == ' ' || *u == '\t' || *u == '\n' || *u == '\r') {
+      space = 1;
+      u++;
+      continue;
+    }
+    if (u[0] == 0xE2 && u[1] == 0x80 && u[2] >= 0x98 && u[2] <= 0x9F) {
+      c = u[2] <= 0x9B ? '\'' : '"';
+      step = 3;
+    } else if (u[0] == 0xC2 && u[1] == 0xB4) {
+      c = '\'';
+      step = 2;
+    } else if (c == '`') {
+      c = '\'';
+    } else if (c >= 'A' && c <= 'Z') {
+      c = (char)(c - 'A' + 'a');
+    }
+    if (space && o > 0)
+      out[o++] = ' ';
+    space = 0;
+    out[o++] = c;
+    u += step;
+  }
+  out[o] = '\0';
+}
+
+/* Returns 1 when quote, normalised and with the punctuation and quote
+ * marks around it trimmed, is non-empty and occurs in the normalised
+ * review; else 0 (also when out of memory: then the pattern decides). */
+static int quote_occurs(const char *quote, const char *review) {
+  static const char TRIM[] = " .,;:!?'\"()";
+  char *q = malloc(strlen(quote) + 1);
+  char *r = malloc(strlen(review) + 1);
+  char *start;
+  size_t n;
+  int found = 0;
+
+  if (q != NULL && r != NULL) {
+    normalise(quote, q);
+    normalise(review, r);
+    start = q + strspn(q, TRIM);
+    n = strlen(start);
+    while (n > 0 && strchr(TRIM, start[n - 1]) != NULL)
+      start[--n] = '\0';
+    found = n > 0 && strstr(r, start) != NULL;
+  }
+  free(q);
+  free(r);
+  return found;
+}
+
 /* Matches every rubric element against the folded paragraph and records
  * the coverage; below the threshold, one error per missing element. */
 static void check_rubric(struct sk_validator *v, size_t persona,
@@ -583,8 +655,16 @@ static void check_rubric(struct sk_validator *v, size_t persona,
   r->nrubric = p->nrubric;
   r->min_rubric = threshold(v, p);
   for (j = 0; j < p->nrubric && j < SK_PERSONA_MAX_RUBRIC; j++) {
-    codes[j] = pcre2_match(v->rubric[persona][j], (PCRE2_SPTR)folded,
-                           strlen(folded), 0, CHECKED, v->md, NULL);
+    if (r->evidence[j] != NULL && quote_occurs(r->evidence[j], folded)) {
+      /* The model named the words that cover it, and they are there. */
+      codes[j] = 1;
+      r->quoted |= 1u << j;
+    } else {
+      free(r->evidence[j]);
+      r->evidence[j] = NULL;
+      codes[j] = pcre2_match(v->rubric[persona][j], (PCRE2_SPTR)folded,
+                             strlen(folded), 0, CHECKED, v->md, NULL);
+    }
     if (codes[j] >= 0) {
       r->covered |= 1u << j;
       r->ncovered++;
@@ -637,6 +717,31 @@ static int check_paragraph(struct sk_validator *v, size_t persona,
     r->review = folded;
   else
     free(folded);
+  return 0;
+}
+
+/* Takes the quotes of a JSON reply's "evidence" object (see the top of
+ * validate.h) into r->evidence, white space folded, by element; anything
+ * malformed is left out. Returns 0 or SK_ENOMEM. */
+static int take_evidence(const struct sk_validator *v, size_t persona,
+                         const cJSON *ev, struct sk_reply *r) {
+  const struct sk_persona *p = &v->panel->personas[persona];
+  size_t j;
+
+  if (!cJSON_IsObject(ev))
+    return 0;
+  for (j = 0; j < p->nrubric && j < SK_PERSONA_MAX_RUBRIC; j++) {
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(ev, p->rubric[j].name);
+    size_t len;
+    if (!cJSON_IsString(q) ||
+        !sk_utf8_valid(q->valuestring, strlen(q->valuestring)))
+      continue;
+    len = strlen(q->valuestring);
+    r->evidence[j] = malloc(len + 1);
+    if (r->evidence[j] == NULL)
+      return SK_ENOMEM;
+    fold_words(q->valuestring, len, r->evidence[j]);
+  }
   return 0;
 }
 
@@ -810,9 +915,13 @@ static int check_json(struct sk_validator *v, size_t persona, const char *json,
     add_error(r, "\"review\" must be a string (one paragraph), not %s",
               json_type(m));
   else if (m != NULL &&
-           check_bytes(m->valuestring, strlen(m->valuestring), r) == 0)
-    rc = check_paragraph(v, persona, m->valuestring, strlen(m->valuestring),
-                         tool, r);
+           check_bytes(m->valuestring, strlen(m->valuestring), r) == 0) {
+    rc = take_evidence(v, persona,
+                       cJSON_GetObjectItemCaseSensitive(root, "evidence"), r);
+    if (rc == 0)
+      rc = check_paragraph(v, persona, m->valuestring, strlen(m->valuestring),
+                           tool, r);
+  }
 out:
   cJSON_Delete(root);
   return rc;
