@@ -88,8 +88,7 @@ static int apply_overrides(const struct review_args *a, struct sk_config *cfg) {
   if (primary == NULL) {
     fprintf(stderr,
             "shipskip: unknown provider \"%s\": use a type (openai, "
-            "anthropic, gemini, ollama, mistral, llamacpp) or a name defined "
-            "under "
+            "anthropic, gemini, ollama, mistral) or a name defined under "
             "\"providers\" in %s\n",
             name, cfg->source);
     return SK_ECONFIG;

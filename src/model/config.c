@@ -18,8 +18,12 @@
 /* A price past a million USD per million tokens is a typo, not a model. */
 #define PRICE_MAX 1e6
 
-static const char *const BUILTIN[] = {"openai", "anthropic", "gemini",
-                                      "ollama", "mistral",   "llamacpp"};
+/* Every provider type is also a provider of that name, except "llamacpp"
+ * (OpenAI-compatible with llama.cpp's own structured field), which a
+ * config names as a type: the built-in set and its messages stay as they
+ * were. */
+static const char *const BUILTIN[] = {"openai", "anthropic", "gemini", "ollama",
+                                      "mistral"};
 
 static void def_cleanup(struct sk_provider_def *d) {
   free(d->name);

@@ -17,8 +17,8 @@
  *
  * Structured output: one tool whose input_schema is the reply schema, and
  * tool_choice {"type":"tool","name"} forcing it; the reply is the tool_use
- * block's input, handed on as its JSON text (text blocks when a server
- * answered without the tool).
+ * block's input, handed on as its JSON text (text blocks win when there
+ * are any, as for a server that answered without the tool).
  */
 #include "shipskip/providers/provider.h"
 
@@ -240,12 +240,6 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
     sk_provider_malformed(out, "content is not an array");
     return;
   }
-  if (cJSON_IsObject(tool_input(content))) {
-    /* The structured reply: its JSON text goes through the same
-     * validation as any reply. */
-    sk_provider_accept_take(out, cJSON_PrintUnformatted(tool_input(content)));
-    return;
-  }
   if (sk_provider_join_text(content, is_text_block, &text) != 0) {
     sk_provider_malformed(out, "out of memory");
     return;
@@ -255,6 +249,14 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
     return;
   }
   free(text);
+  if (cJSON_GetArraySize(tool_input(content)) > 0 &&
+      cJSON_IsObject(tool_input(content))) {
+    /* The forced tool's reply, with no text beside it: its JSON text goes
+     * through the same validation as any reply. An empty input is no
+     * reply. */
+    sk_provider_accept_take(out, cJSON_PrintUnformatted(tool_input(content)));
+    return;
+  }
   if (strcmp(out->finish_reason, "max_tokens") == 0) {
     out->outcome = SK_OUTCOME_FINAL;
     snprintf(out->cause, sizeof(out->cause), "max_tokens");
