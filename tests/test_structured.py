@@ -21,6 +21,8 @@ import json
 import os
 import sys
 import unittest
+import urllib.error
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
@@ -389,6 +391,94 @@ class TestReplay(StructuredCase):
                       env=self.base_env())
         self.assertExit(res, 0)
         self.assertEqual(tp.card_bytes(out2), first)
+
+
+class TestFakeServerChecks(StructuredCase):
+    """The fake server refuses what the real APIs refuse, so a client bug
+    in a native form fails here as it would there."""
+
+    def post(self, path, body, headers=None):
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.server.port}{path}",
+            data=json.dumps(body).encode(), method="POST",
+            headers={"Content-Type": "application/json",
+                     "Authorization": "Bearer " + tp.KEY,
+                     "x-api-key": tp.KEY, "x-goog-api-key": tp.KEY,
+                     "anthropic-version": "2023-06-01", **(headers or {})})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    SCHEMA = {"type": "object",
+              "properties": {"score": {"type": "integer"},
+                             "verdict": {"type": "string"},
+                             "review": {"type": "string"}},
+              "required": ["score", "verdict", "review"],
+              "additionalProperties": False}
+    MSGS = [{"role": "user", "content": "Name: Checkwise\nreview it"}]
+
+    def test_openai_strict_rules(self):
+        loose = dict(self.SCHEMA)
+        del loose["additionalProperties"]
+        partial = dict(self.SCHEMA, required=["score"])
+        odd = dict(self.SCHEMA, properties=dict(
+            self.SCHEMA["properties"], review={"type": "string",
+                                               "examples": ["x"]}))
+        for schema, why in ((loose, "'additionalProperties' is required"),
+                            (partial, "Missing 'verdict'"),
+                            (odd, "'examples' is not permitted")):
+            status, body = self.post("/v1/chat/completions", {
+                "model": "m", "messages": self.MSGS, "response_format": {
+                    "type": "json_schema", "json_schema": {
+                        "name": "x", "strict": True, "schema": schema}}})
+            self.assertEqual(status, 400)
+            self.assertIn(why, body["error"]["message"])
+            self.assertEqual(body["error"]["param"], "response_format")
+        status, body = self.post("/v1/chat/completions", {
+            "model": "m", "messages": self.MSGS, "response_format": {
+                "type": "json_schema", "json_schema": {
+                    "name": "x", "strict": True, "schema": self.SCHEMA}}})
+        self.assertEqual(status, 200)
+        reply = json.loads(body["choices"][0]["message"]["content"])
+        self.assertEqual(sorted(reply), ["review", "score", "verdict"])
+
+    def test_gemini_subset(self):
+        status, body = self.post(
+            "/v1beta/models/g:generateContent",
+            {"contents": [{"role": "user", "parts": [{"text": "hi"}]}],
+             "generationConfig": {"responseMimeType": "application/json",
+                                  "responseSchema": self.SCHEMA}})
+        self.assertEqual(status, 400)
+        self.assertIn('Unknown name "additionalProperties"',
+                      body["error"]["message"])
+        status, body = self.post(
+            "/v1beta/models/g:generateContent",
+            {"contents": [{"role": "user", "parts": [{"text": "hi"}]}],
+             "generationConfig": {"responseSchema": {"type": "OBJECT"}}})
+        self.assertEqual(status, 400)
+        self.assertIn("response_mime_type", body["error"]["message"])
+
+    def test_anthropic_tool_choice_must_name_a_tool(self):
+        status, body = self.post("/v1/messages", {
+            "model": "c", "max_tokens": 100, "messages": self.MSGS,
+            "tools": [{"name": "a", "input_schema": self.SCHEMA}],
+            "tool_choice": {"type": "tool", "name": "b"}})
+        self.assertEqual(status, 400)
+        self.assertIn("tool_choice.name", body["error"]["message"])
+        status, body = self.post("/v1/messages", {
+            "model": "c", "max_tokens": 100, "messages": self.MSGS,
+            "tools": [{"name": "a", "input_schema": {"type": "string"}}]})
+        self.assertEqual(status, 400)
+        self.assertIn("input_schema.type", body["error"]["message"])
+
+    def test_ollama_format(self):
+        status, body = self.post("/api/chat", {
+            "model": "l", "messages": self.MSGS, "stream": False,
+            "format": 7})
+        self.assertEqual(status, 400)
+        self.assertIn("invalid format", body["error"])
 
 
 class TestBundledSample(StructuredCase):
