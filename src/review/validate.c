@@ -13,6 +13,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "shipskip/review/validate.h"
+#include "shipskip/review/evidence.h"
 #include "shipskip/review/subject.h"
 #include "shipskip/model/tool.h"
 #include "shipskip/util/jsonget.h"
@@ -581,68 +582,6 @@ static size_t threshold(const struct sk_validator *v,
   return sk_persona_min_rubric(p);
 }
 
-/* Writes s normalised for comparing a quote with its review into out (room
- * for strlen(s) + 1): white space runs folded to one space, ASCII letters
- * lower case, typographic single and double quotes (U+2018-201F, U+00B4,
- * `) made plain ' and ". */
-static void normalise(const char *s, char *out) {
-  size_t o = 0;
-  int space = 0;
-  const unsigned char *u = (const unsigned char *)s;
-
-  while (*u != '\0') {
-    char c = (char)*u;
-    size_t step = 1;
-    if (*u == ' ' || *u == '\t' || *u == '\n' || *u == '\r') {
-      space = 1;
-      u++;
-      continue;
-    }
-    if (u[0] == 0xE2 && u[1] == 0x80 && u[2] >= 0x98 && u[2] <= 0x9F) {
-      c = u[2] <= 0x9B ? '\'' : '"';
-      step = 3;
-    } else if (u[0] == 0xC2 && u[1] == 0xB4) {
-      c = '\'';
-      step = 2;
-    } else if (c == '`') {
-      c = '\'';
-    } else if (c >= 'A' && c <= 'Z') {
-      c = (char)(c - 'A' + 'a');
-    }
-    if (space && o > 0)
-      out[o++] = ' ';
-    space = 0;
-    out[o++] = c;
-    u += step;
-  }
-  out[o] = '\0';
-}
-
-/* Returns 1 when quote, normalised and with the punctuation and quote
- * marks around it trimmed, is non-empty and occurs in the normalised
- * review; else 0 (also when out of memory: then the pattern decides). */
-static int quote_occurs(const char *quote, const char *review) {
-  static const char TRIM[] = " .,;:!?'\"()";
-  char *q = malloc(strlen(quote) + 1);
-  char *r = malloc(strlen(review) + 1);
-  char *start;
-  size_t n;
-  int found = 0;
-
-  if (q != NULL && r != NULL) {
-    normalise(quote, q);
-    normalise(review, r);
-    start = q + strspn(q, TRIM);
-    n = strlen(start);
-    while (n > 0 && strchr(TRIM, start[n - 1]) != NULL)
-      start[--n] = '\0';
-    found = n > 0 && strstr(r, start) != NULL;
-  }
-  free(q);
-  free(r);
-  return found;
-}
-
 /* Matches every rubric element against the folded paragraph and records
  * the coverage; below the threshold, one error per missing element. */
 static void check_rubric(struct sk_validator *v, size_t persona,
@@ -655,7 +594,7 @@ static void check_rubric(struct sk_validator *v, size_t persona,
   r->nrubric = p->nrubric;
   r->min_rubric = threshold(v, p);
   for (j = 0; j < p->nrubric && j < SK_PERSONA_MAX_RUBRIC; j++) {
-    if (r->evidence[j] != NULL && quote_occurs(r->evidence[j], folded)) {
+    if (r->evidence[j] != NULL && sk_evidence_occurs(r->evidence[j], folded)) {
       /* The model named the words that cover it, and they are there. */
       codes[j] = 1;
       r->quoted |= 1u << j;
