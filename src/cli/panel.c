@@ -100,6 +100,8 @@ static int apply_overrides(const struct review_args *a, struct sk_config *cfg) {
       sk_provider_def_set_key_env(primary, a->api_key_env) != 0)
     return SK_ECONFIG;
   for (i = 0; i < cfg->nproviders; i++) {
+    if (a->structured >= 0)
+      cfg->providers[i].structured = (enum sk_structured)a->structured;
     if (!is_http_url(cfg->providers[i].base_url)) {
       fprintf(stderr,
               "shipskip: provider \"%s\": base URL \"%s\" must start with "

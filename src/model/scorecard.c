@@ -246,6 +246,28 @@ static int md_not_covered(struct sk_buf *out, const struct sk_review *rv) {
   return rc;
 }
 
+/* "*Evidence: the buyer: \"...\"; the moat: \"...\".*" under a review
+ * whose structured reply quoted the words covering its rubric elements,
+ * for the editor to check against the paragraph (the draft parser keeps
+ * the line out of the review text too). Nothing without quotes. */
+static int md_evidence(struct sk_buf *out, const struct sk_review *rv) {
+  size_t k;
+  int rc = 0;
+
+  if (rv->nquotes == 0)
+    return 0;
+  rc |= sk_buf_adds(out, "\n*Evidence: ");
+  for (k = 0; k < rv->nquotes; k++) {
+    rc |= sk_buf_adds(out, k > 0 ? "; " : "");
+    rc |= sk_markdown_cell(out, rv->quote_names[k]);
+    rc |= sk_buf_adds(out, ": \"");
+    rc |= sk_markdown_cell(out, rv->quotes[k]);
+    rc |= sk_buf_adds(out, "\"");
+  }
+  rc |= sk_buf_adds(out, ".*\n");
+  return rc;
+}
+
 static int md_row(struct sk_buf *out, const char *label, const char *value) {
   int rc;
   if (value == NULL)
@@ -338,6 +360,7 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
       rc |= sk_markdown_text(out, rv->text);
       rc |= sk_buf_adds(out, "\n");
       rc |= md_not_covered(out, rv);
+      rc |= md_evidence(out, rv);
     } else {
       size_t j;
       rc |= sk_buf_printf(out, "No review: failed after %d attempt%s.\n\n",

@@ -160,6 +160,29 @@ static int not_covered(struct sk_buf *out, const struct sk_review *r) {
   return rc;
 }
 
+/* The evidence quotes of a structured reply, as footnotes under the
+ * paragraph: each rubric element with the words that cover it (the quote
+ * also in the element's title, shown on hover). Nothing without quotes. */
+static int evidence(struct sk_buf *out, const struct sk_review *r) {
+  int rc = 0;
+  size_t k;
+
+  if (r->nquotes == 0)
+    return 0;
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<ol class=\"evidence\">\n"));
+  for (k = 0; k < r->nquotes; k++) {
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<li><abbr title=\""));
+    SK_BUF_TRY(rc, sk_html_escape(out, r->quotes[k]));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "\">"));
+    SK_BUF_TRY(rc, sk_html_escape(out, r->quote_names[k]));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</abbr>: “"));
+    SK_BUF_TRY(rc, sk_html_escape(out, r->quotes[k]));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "”</li>\n"));
+  }
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</ol>\n"));
+  return rc;
+}
+
 static int review(struct sk_buf *out, const struct sk_review *r) {
   char score[64];
   int rc = 0;
@@ -177,6 +200,7 @@ static int review(struct sk_buf *out, const struct sk_review *r) {
     SK_BUF_TRY(rc, sk_html_escape(out, r->text));
     SK_BUF_TRY(rc, sk_buf_adds(out, "</p>\n"));
     SK_BUF_TRY(rc, not_covered(out, r));
+    SK_BUF_TRY(rc, evidence(out, r));
   } else {
     SK_BUF_TRY(rc, sk_html_badge(out, NULL, "failed"));
     SK_BUF_TRY(rc,
