@@ -13,7 +13,7 @@ Command line
     python3 tests/fake_llm.py --port 0 --port-file PATH [--host 127.0.0.1]
         [--log PATH] [--latency-ms N] [--api-key KEY] [--reviews-dir DIR]
         [--stall-ms N] [--keepalive-max 100] [--idle-timeout-s 5]
-        [--reuse-port]
+        [--reuse-port] [--echo-key]
 
 It listens on a loopback address only. With --port 0 the kernel picks a free
 port; once listening, the port number (digits + newline) is written to
@@ -86,6 +86,8 @@ response, Content-Length on every response; the --keepalive-max'th response on
 a connection says `Connection: close` and the server closes it; an idle
 connection is closed after --idle-timeout-s (5 s, as llama.cpp does).
 --latency-ms N sleeps N ms before every response (concurrent requests overlap).
+--echo-key makes the server careless with secrets, as some are: every
+answer repeats the credential its request carried (see echo_key()).
 --reuse-port sets SO_REUSEPORT before binding, so several server processes
 can listen on one --port and the kernel spreads connections among them: a
 load generator's way past one Python process's GIL (scripts/bench.sh). Each
@@ -1175,7 +1177,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # in the log, so tests can read the log without racing the server.
         record["status"] = "dropped" if reply.drop else reply.status
         self.server.log.write(record)
+        if cfg.echo_key and not reply.drop:
+            reply = echo_key(reply, self.presented_key(api))
         self.send(reply)
+
+    def presented_key(self, api):
+        """The credential this request carried in its format's header
+        (the Bearer token, x-api-key, x-goog-api-key), or None."""
+        if api in ("anthropic", "gemini"):
+            value = self.headers.get(
+                "x-api-key" if api == "anthropic" else "x-goog-api-key")
+            return value.strip() if value else None
+        header = self.headers.get("Authorization")
+        if header is None:
+            return None
+        scheme, _, token = header.strip().partition(" ")
+        return token.strip() if scheme.lower() == "bearer" else None
 
     def auth_state(self, api="openai"):
         """"ok", "missing", "wrong" or "none-required" for this request,
@@ -1713,6 +1730,38 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 # Main
 # --------------------------------------------------------------------------
 
+def echo_key(reply, key):
+    """--echo-key: reply as a careless server would send it, repeating
+    the credential it was sent: in an X-Echo-Key header, in every error
+    body's message ("... (key KEY)"; a body that is not JSON gets it
+    appended), and in a success's review text ("REVIEW: Seen with key KEY.
+    ..."). A request without a key is answered unchanged."""
+    if not key:
+        return reply
+    escaped = json.dumps(key)[1:-1].encode()
+    body = reply.body
+    if reply.status >= 400:
+        try:
+            doc = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            doc = None
+        err = doc.get("error") if isinstance(doc, dict) else None
+        if isinstance(err, dict) and isinstance(err.get("message"), str):
+            err["message"] += f" (key {key})"
+            body = dumps(doc)
+        elif isinstance(err, str):
+            doc["error"] = f"{err} (key {key})"
+            body = dumps(doc)
+        else:
+            body = body + b" (key " + key.encode() + b")"
+    else:
+        body = body.replace(b"REVIEW: ",
+                            b"REVIEW: Seen with key " + escaped + b". ", 1)
+    reply.body = body
+    reply.headers = list(reply.headers) + [("X-Echo-Key", key)]
+    return reply
+
+
 def parse_args(argv):
     default_reviews = os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "data", "reviews")
@@ -1744,6 +1793,10 @@ def parse_args(argv):
                    help="responses per connection before Connection: close")
     p.add_argument("--idle-timeout-s", type=float, default=5,
                    help="close a keep-alive connection idle this long")
+    p.add_argument("--echo-key", action="store_true",
+                   help="repeat the credential each request carried in the "
+                        "reply: an X-Echo-Key header, error messages and "
+                        "the review text (secret-scrubbing tests)")
     p.add_argument("--reuse-port", action="store_true",
                    help="set SO_REUSEPORT, so several processes can share "
                         "one --port (load testing)")

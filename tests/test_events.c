@@ -8,6 +8,9 @@
 #include "../src/cli/events.h"
 #include "shipskip/review/engine.h"
 
+#include "shipskip/util/scrub.h"
+
+#include <errno.h>
 #include <string.h>
 
 /* Reads back everything written to f. */
@@ -144,10 +147,65 @@ TEST(no_progress_unless_asked) {
   fclose(text);
 }
 
+/* A log that cannot be written (a full disk) is remembered with its
+ * errno, for the run to report and fail on, and nothing more is tried. */
+TEST(failed_log_write_is_kept) {
+  FILE *text = tmpfile();
+  FILE *full = fopen("/dev/full", "w");
+  struct sk_events r;
+  struct sk_event ev;
+
+  ASSERT(text != NULL && full != NULL);
+  sk_events_init(&r, text, full, 0);
+  memset(&ev, 0, sizeof(ev));
+  ev.kind = SK_EVENT_REQUEST;
+  ev.slug = "t";
+  ev.persona = "builder";
+  ASSERT_INT_EQ(r.log_errno, 0);
+  sk_events_cb(&r, &ev);
+  ASSERT_INT_EQ(r.log_errno, ENOSPC);
+  sk_events_cb(&r, &ev);
+  ASSERT_INT_EQ(r.log_errno, ENOSPC);
+  fclose(full);
+  fclose(text);
+}
+
+/* A credential in a message or a log field (echoed by a server, say) is
+ * replaced on its way out, whatever its source. */
+TEST(credentials_are_scrubbed) {
+  FILE *text = tmpfile();
+  FILE *log = tmpfile();
+  struct sk_events r;
+  struct sk_event ev;
+  char buf[2048];
+
+  ASSERT(text != NULL && log != NULL);
+  ASSERT_INT_EQ(sk_scrub_add("sk-events-secret-42"), 0);
+  sk_events_init(&r, text, log, 0);
+  memset(&ev, 0, sizeof(ev));
+  ev.kind = SK_EVENT_RETRY;
+  ev.slug = "t";
+  ev.persona = "builder";
+  ev.cause = "5xx";
+  ev.detail = "HTTP 500: bad key sk-events-secret-42";
+  ev.message = "t/builder: retrying: bad key sk-events-secret-42";
+  sk_events_cb(&r, &ev);
+  slurp(text, buf, sizeof(buf));
+  ASSERT_STR_EQ(buf, "shipskip: t/builder: retrying: bad key [redacted]\n");
+  slurp(log, buf, sizeof(buf));
+  ASSERT_NOT_CONTAINS(buf, "sk-events-secret-42");
+  ASSERT_CONTAINS(buf, "\"message\":\"HTTP 500: bad key [redacted]\"");
+  sk_scrub_clear();
+  fclose(text);
+  fclose(log);
+}
+
 int main(void) {
   RUN(review_lines);
   RUN(messages_and_order);
   RUN(progress_line);
   RUN(no_progress_unless_asked);
+  RUN(failed_log_write_is_kept);
+  RUN(credentials_are_scrubbed);
   return TEST_REPORT();
 }

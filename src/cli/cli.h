@@ -97,4 +97,11 @@ int sk_cli_write_output(const char *path, const char *data, size_t len,
 /* Formats the current UTC time as "2026-11-21T07:30:00Z" into buf. */
 void sk_cli_now_utc(char *buf, size_t size);
 
+/* Creates dir if needed and takes its lock for a command that writes it
+ * (dirlock.h), stamped with the current time. Returns 0, or prints the
+ * problem (another run holds it: its pid and start time) and returns
+ * SK_EXIT_USAGE. Release with sk_dirlock_release(). */
+struct sk_dirlock;
+int sk_cli_lock_outdir(const char *dir, struct sk_dirlock *lock);
+
 #endif

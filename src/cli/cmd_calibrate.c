@@ -16,6 +16,7 @@
 #include "shipskip/model/findings.h"
 #include "shipskip/model/scorecard.h"
 #include "shipskip/util/buf.h"
+#include "shipskip/util/dirlock.h"
 #include "shipskip/util/fsutil.h"
 #include "shipskip/util/jsonfmt.h"
 #include "shipskip/util/stats.h"
@@ -259,10 +260,12 @@ static int run_calibrate(void *args, const struct sk_opt_operands *ops) {
   struct calibrate_args *ca = args;
   struct calib *c;
   struct sk_error err;
+  struct sk_dirlock lock;
   size_t i;
   int status;
 
   sk_error_clear(&err);
+  sk_dirlock_init(&lock);
   ca->r.inputs = ops->v;
   ca->r.ninputs = ops->n;
   if (sk_review_args_check(&ca->r, &err) != 0)
@@ -275,16 +278,21 @@ static int run_calibrate(void *args, const struct sk_opt_operands *ops) {
       return sk_cli_usage_error("calibrate",
                                 "calibrate reads its input once per repeat: "
                                 "give a file, not -");
+  /* DIR is written at its top (calibration.json, scorecards) and each
+   * repeat locks its own folder as any review does. */
+  if (sk_cli_lock_outdir(ca->r.outdir, &lock) != SK_EXIT_OK)
+    return SK_EXIT_USAGE;
   status = run_repeats(ca);
-  if (status == SK_EXIT_USAGE)
-    return status;
-  c = calloc(1, sizeof(*c));
-  if (c == NULL)
-    return SK_EXIT_FAILED;
-  c->repeats = ca->repeat;
-  if (aggregate(c, ca->r.outdir, ca->r.quiet) != 0)
+  c = status == SK_EXIT_USAGE ? NULL : calloc(1, sizeof(*c));
+  if (c != NULL) {
+    c->repeats = ca->repeat;
+    if (aggregate(c, ca->r.outdir, ca->r.quiet) != 0)
+      status = SK_EXIT_FAILED;
+    free(c);
+  } else if (status != SK_EXIT_USAGE) {
     status = SK_EXIT_FAILED;
-  free(c);
+  }
+  sk_dirlock_release(&lock);
   return status;
 }
 

@@ -8,6 +8,7 @@
 #include "shipskip/net/fixture.h"
 #include "shipskip/review/merge.h"
 #include "shipskip/util/buf.h"
+#include "shipskip/util/dirlock.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -254,13 +255,19 @@ struct merge_args {
 static int run_merge(void *args, const struct sk_opt_operands *ops) {
   const struct merge_args *m = args;
   struct sk_error err;
+  struct sk_dirlock lock;
   size_t copied = 0;
+  int rc;
 
   if (m->outdir == NULL || ops->n == 0)
     return sk_cli_usage_error("merge", "usage: shipskip merge OUTDIR... -o "
                                        "MERGED");
   sk_error_clear(&err);
-  if (sk_merge_outputs(ops->v, ops->n, m->outdir, &copied, &err) != 0) {
+  if (sk_cli_lock_outdir(m->outdir, &lock) != SK_EXIT_OK)
+    return SK_EXIT_USAGE;
+  rc = sk_merge_outputs(ops->v, ops->n, m->outdir, &copied, &err);
+  sk_dirlock_release(&lock);
+  if (rc != 0) {
     fprintf(stderr, "shipskip: merge: %s\n", err.msg);
     return SK_EXIT_FAILED;
   }

@@ -17,6 +17,7 @@
 #include "shipskip/net/transport.h"
 #include "shipskip/review/journal.h"
 #include "shipskip/review/summary.h"
+#include "shipskip/util/dirlock.h"
 #include "shipskip/util/fsutil.h"
 #include "shipskip/util/markdown.h"
 #include "shipskip/util/names.h"
@@ -54,6 +55,7 @@ struct review_run {
   struct sk_votes *votes;
   struct sk_toolsrc *src;
   struct sk_journal *journal;
+  struct sk_dirlock lock; /* OUTDIR's: one run per output folder */
   struct sk_summary summary;
   FILE *log_json;
   struct sk_events events; /* renders the engine's events (events.h) */
@@ -146,6 +148,13 @@ static int open_journal(struct review_run *r, struct sk_error *err) {
                          &r->journal, err);
 }
 
+/* Takes OUTDIR's lock (dirlock.h), naming this run's start time. */
+static int take_lock(struct review_run *r, struct sk_error *err) {
+  char started[32];
+  sk_cli_now_utc(started, sizeof(started));
+  return sk_dirlock_take(&r->lock, r->a->outdir, started, err);
+}
+
 /* Acquires everything a run needs, the panel first; returns the exit
  * status so far. Whatever was acquired is released by release(). */
 static int acquire(struct review_run *r) {
@@ -165,6 +174,10 @@ static int acquire(struct review_run *r) {
    * journal. */
   if (rc == 0 && a->outdir != NULL)
     rc = sk_fs_mkdirs(a->outdir, &err);
+  /* The lock before the journal: a second run must not even move the
+   * first one's journal aside. */
+  if (rc == 0 && a->outdir != NULL)
+    rc = take_lock(r, &err);
   if (rc == 0 && a->outdir != NULL)
     rc = open_journal(r, &err);
   if (rc == 0 && a->log_json != NULL) {
@@ -181,16 +194,37 @@ static int acquire(struct review_run *r) {
   return SK_EXIT_OK;
 }
 
-/* Releases what acquire() got; a --log-json file that fails to close
- * turns a success into exit 1. Returns the status. */
+/* Closes the --log-json file; returns the errno of its first failed
+ * write, of the close, or 0. */
+static int close_log(struct review_run *r) {
+  int e = r->events.log_errno;
+  if (r->log_json == NULL)
+    return 0;
+  if (r->log_json == stderr) {
+    if (e == 0 && fflush(stderr) != 0)
+      e = errno != 0 ? errno : EIO;
+    return e;
+  }
+  errno = 0;
+  if (fclose(r->log_json) != 0 && e == 0)
+    e = errno != 0 ? errno : EIO;
+  return e;
+}
+
+/* Releases what acquire() got; a --log-json file that could not be
+ * written in full turns a success into exit 1. Returns the status. */
 static int release(struct review_run *r, int status) {
-  if (r->log_json != NULL && r->log_json != stderr &&
-      fclose(r->log_json) != 0) {
-    fprintf(stderr, "shipskip: %s: error writing --log-json\n", r->a->log_json);
+  int log_errno = close_log(r);
+  if (log_errno != 0) {
+    fprintf(stderr,
+            "shipskip: %s: error writing --log-json: %s (the log is "
+            "incomplete)\n",
+            r->a->log_json, strerror(log_errno));
     if (status == SK_EXIT_OK)
       status = SK_EXIT_FAILED;
   }
   sk_journal_close(r->journal);
+  sk_dirlock_release(&r->lock); /* last of OUTDIR's files */
   sk_summary_cleanup(&r->summary);
   free(r->routes);
   free(r->source);
@@ -394,6 +428,7 @@ static int review_with(const struct review_args *a, struct sk_toolsrc *src,
   }
   r->a = a;
   r->src = src;
+  sk_dirlock_init(&r->lock);
   sk_summary_init(&r->summary);
   sk_error_clear(&err);
   if (sk_http_global_init(&err) != 0) {

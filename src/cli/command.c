@@ -11,13 +11,19 @@
 #include "cli.h"
 #include "gendoc.h"
 
+#include "shipskip/providers/provider.h"
+#include "shipskip/util/dirlock.h"
 #include "shipskip/util/fsutil.h"
+#include "shipskip/util/scrub.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -307,9 +313,42 @@ static int run_help(int argc, char **argv) {
   return command_help(cmd, cmd->name);
 }
 
+/* Registers, for the credential scrub (scrub.h), every key the
+ * conventional variables hold and any credential in a base URL variable,
+ * whichever command runs: the scrub's promise holds from the first line
+ * printed. Keys named elsewhere (--api-key-env, the config's api_key_env,
+ * --base-url) are added when the routes are resolved (panel.c). Returns 0
+ * or prints the problem and returns SK_EXIT_USAGE. */
+static int register_env_secrets(void) {
+  static const char *const types[] = {"openai", "anthropic", "gemini", "ollama",
+                                      "mistral"};
+  size_t i;
+  int rc = 0;
+
+  for (i = 0; rc == 0 && i < sizeof(types) / sizeof(types[0]); i++) {
+    const struct sk_provider *p = sk_provider_find(types[i]);
+    if (p == NULL)
+      continue;
+    if (p->key_env != NULL)
+      rc = sk_scrub_add(getenv(p->key_env));
+    if (rc == 0 && p->key_env_fallback != NULL)
+      rc = sk_scrub_add(getenv(p->key_env_fallback));
+    if (rc == 0 && p->base_url_env != NULL)
+      rc = sk_scrub_add_url(getenv(p->base_url_env));
+  }
+  if (rc != 0) {
+    fprintf(stderr, "shipskip: cannot hold the API keys for scrubbing: %s\n",
+            sk_strerror(rc));
+    return SK_EXIT_USAGE;
+  }
+  return 0;
+}
+
 int sk_cli_main(int argc, char **argv) {
   const struct sk_cli_cmd *cmd;
 
+  if (register_env_secrets() != 0)
+    return SK_EXIT_USAGE;
   if (argc < 2)
     return sk_cli_usage_error(NULL, "no command given");
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -364,6 +403,42 @@ const char *sk_cli_data_dir(const char *name, char *buf, size_t size) {
   return name;
 }
 
+/* Whether path is a regular file or does not exist yet: what an atomic
+ * write (temporary file, then rename) may replace. */
+static int is_regular_or_absent(const char *path) {
+  struct stat st;
+  return stat(path, &st) != 0 || S_ISREG(st.st_mode);
+}
+
+/* Writes to an existing file that is not a regular one (/dev/stdout, a
+ * FIFO, /dev/full) in place: renaming over it would replace the device
+ * or pipe with a file. Every write and the close are checked. */
+static int write_special(const char *path, const char *data, size_t len,
+                         struct sk_error *err) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  int rc = 0;
+
+  if (fd < 0)
+    return sk_error_set(err, SK_EIO, "%s: cannot open: %s", path,
+                        strerror(errno));
+  while (rc == 0 && len > 0) {
+    ssize_t w = write(fd, data, len);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      rc = sk_error_set(err, SK_EIO, "%s: write failed: %s", path,
+                        strerror(w < 0 ? errno : EIO));
+    else {
+      data += w;
+      len -= (size_t)w;
+    }
+  }
+  if (close(fd) != 0 && rc == 0)
+    rc = sk_error_set(err, SK_EIO, "%s: close failed: %s", path,
+                      strerror(errno));
+  return rc;
+}
+
 int sk_cli_write_output(const char *path, const char *data, size_t len,
                         struct sk_error *err) {
   char dir[PATH_MAX];
@@ -371,9 +446,12 @@ int sk_cli_write_output(const char *path, const char *data, size_t len,
 
   if (path == NULL || strcmp(path, "-") == 0) {
     if (fwrite(data, 1, len, stdout) != len)
-      return sk_error_set(err, SK_EIO, "error writing standard output");
+      return sk_error_set(err, SK_EIO, "error writing standard output: %s",
+                          strerror(errno));
     return 0;
   }
+  if (!is_regular_or_absent(path))
+    return write_special(path, data, len, err);
   slash = strrchr(path, '/');
   if (slash == NULL)
     return sk_fs_write_atomic(".", path, data, len, err);
@@ -389,4 +467,18 @@ void sk_cli_now_utc(char *buf, size_t size) {
   struct tm tm;
   gmtime_r(&now, &tm);
   strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int sk_cli_lock_outdir(const char *dir, struct sk_dirlock *lock) {
+  char started[32];
+  struct sk_error err;
+
+  sk_error_clear(&err);
+  sk_cli_now_utc(started, sizeof(started));
+  if (sk_fs_mkdirs(dir, &err) != 0 ||
+      sk_dirlock_take(lock, dir, started, &err) != 0) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    return SK_EXIT_USAGE;
+  }
+  return SK_EXIT_OK;
 }

@@ -5,13 +5,19 @@
  * progress line first); a tick redraws the progress line in place; the
  * machine log gets {fields..., "ms":..., "event":"..."} per line, flushed
  * at once so a killed run leaves whole lines. The log never carries a
- * credential: only names, counts and the server's one-line messages.
+ * credential: only names, counts and the server's one-line messages, and
+ * both the log and the messages go through the credential scrub (scrub.h).
+ * A failed log write is remembered (log_errno) for the caller to report.
  */
 #include "events.h"
 
 #include "shipskip/review/engine.h"
 
+#include "shipskip/util/scrub.h"
+
 #include <cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 void sk_events_init(struct sk_events *r, FILE *text, FILE *log, int progress) {
@@ -28,9 +34,20 @@ static void clear_progress(struct sk_events *r) {
   }
 }
 
+/* Prints msg as a "shipskip: " line. Messages carry server text (already
+ * scrubbed at ingress) and tool text: the credential scrub runs here
+ * again, since this is where text leaves for the terminal. */
 static void say(struct sk_events *r, const char *msg) {
+  char *clean = NULL;
   clear_progress(r);
+  if (sk_scrub_found(msg, strlen(msg))) {
+    clean = sk_scrub_dup(msg);
+    msg = clean != NULL ? clean
+                        : "(a message holding a credential was withheld: out "
+                          "of memory)";
+  }
   fprintf(r->text, "shipskip: %s\n", msg);
+  free(clean);
 }
 
 /* Formats a duration as "1h02m", "3m05s" or "42s". */
@@ -182,7 +199,7 @@ static void write_log(struct sk_events *r, const struct sk_event *ev) {
   const char *name = NULL;
   cJSON *o;
   char *line;
-  if (r->log == NULL)
+  if (r->log == NULL || r->log_errno != 0)
     return;
   o = log_object(ev, &name);
   if (o == NULL)
@@ -191,9 +208,14 @@ static void write_log(struct sk_events *r, const struct sk_event *ev) {
   cJSON_AddStringToObject(o, "event", name);
   line = cJSON_PrintUnformatted(o);
   if (line != NULL) {
-    fputs(line, r->log);
-    fputc('\n', r->log);
-    fflush(r->log);
+    size_t len = sk_scrub(line, strlen(line));
+    /* Every write is checked: the first failure is kept for the run's
+     * end (a lost log is an error, not a silent exit 0), and nothing more
+     * is written after it, so the log never has a hole in the middle. */
+    errno = 0;
+    if (fwrite(line, 1, len, r->log) != len || fputc('\n', r->log) == EOF ||
+        fflush(r->log) != 0)
+      r->log_errno = errno != 0 ? errno : EIO;
     cJSON_free(line);
   }
   cJSON_Delete(o);

@@ -13,10 +13,12 @@
 #include <stdio.h>
 
 struct sk_events {
-  FILE *text;   /* where messages and the progress line go (stderr) */
-  FILE *log;    /* --log-json destination, or NULL */
-  int progress; /* draw the progress line on ticks */
-  int drawn;    /* a progress line is on screen */
+  FILE *text;    /* where messages and the progress line go (stderr) */
+  FILE *log;     /* --log-json destination, or NULL */
+  int progress;  /* draw the progress line on ticks */
+  int drawn;     /* a progress line is on screen */
+  int log_errno; /* errno of the first failed log write (then no more are
+                    tried), 0 while every line got through */
 };
 
 /* Sets r up: messages and progress on text, the JSON log on log (NULL for
@@ -24,7 +26,8 @@ struct sk_events {
  * the caller's. */
 void sk_events_init(struct sk_events *r, FILE *text, FILE *log, int progress);
 
-/* The engine's on_event callback: ctx is a struct sk_events. */
+/* The engine's on_event callback: ctx is a struct sk_events. A log line
+ * that cannot be written sets r->log_errno; the caller reports it. */
 void sk_events_cb(void *ctx, const struct sk_event *ev);
 
 #endif

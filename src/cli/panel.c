@@ -11,6 +11,7 @@
 #include "shipskip/providers/provider.h"
 #include "shipskip/util/buf.h"
 #include "shipskip/util/fsutil.h"
+#include "shipskip/util/scrub.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -113,6 +114,25 @@ static int apply_overrides(const struct review_args *a, struct sk_config *cfg) {
   return 0;
 }
 
+/* Registers every configured provider's key and any credential in its
+ * base URL with the scrub (scrub.h), so no output can carry them. Reports
+ * a problem on stderr; returns 0 or SK_ECONFIG. */
+static int register_secrets(const struct sk_config *cfg) {
+  size_t i;
+  int rc = 0;
+  for (i = 0; rc == 0 && i < cfg->nproviders; i++) {
+    rc = sk_scrub_add(cfg->providers[i].api_key);
+    if (rc == 0)
+      rc = sk_scrub_add_url(cfg->providers[i].base_url);
+  }
+  if (rc != 0) {
+    fprintf(stderr, "shipskip: cannot hold the API keys for scrubbing: %s\n",
+            sk_strerror(rc));
+    return SK_ECONFIG;
+  }
+  return 0;
+}
+
 int sk_cli_resolve_routes(const struct review_args *a, struct sk_config *cfg,
                           const struct sk_panel_def *panel,
                           struct sk_route *routes, int need_keys) {
@@ -129,7 +149,7 @@ int sk_cli_resolve_routes(const struct review_args *a, struct sk_config *cfg,
     fprintf(stderr, "shipskip: %s\n", err.msg);
     return SK_ECONFIG;
   }
-  if (apply_overrides(a, cfg) != 0)
+  if (apply_overrides(a, cfg) != 0 || register_secrets(cfg) != 0)
     return SK_ECONFIG;
   /* The config may name any persona of the directory, not only those
    * selected with --personas. */

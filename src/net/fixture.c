@@ -4,6 +4,7 @@
 #include "shipskip/util/fsutil.h"
 #include "shipskip/util/jsonfmt.h"
 #include "shipskip/util/jsonget.h"
+#include "shipskip/util/scrub.h"
 #include "shipskip/util/sha256.h"
 #include "shipskip/model/tool.h"
 
@@ -267,6 +268,10 @@ int sk_fixture_write(const char *dir, const char *provider, const char *method,
   sk_fixture_name(key, info->occurrence, name);
   cJSON_Delete(root);
   root = NULL;
+  /* A fixture is shared and checked in: whatever the server echoed of a
+   * credential (scrubbed at ingress already) or the request carried is
+   * replaced before the file exists. Request headers are never stored. */
+  out.len = sk_scrub(out.data, out.len);
   rc = sk_fs_write_atomic(dir, name, out.data, out.len, err);
   sk_buf_cleanup(&out);
   return rc;

@@ -10,6 +10,7 @@
 #include "shipskip/net/http.h"
 #include "shipskip/util/buf.h"
 #include "shipskip/util/list.h"
+#include "shipskip/util/scrub.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -176,6 +177,12 @@ static int error_of(CURLcode rc) {
   }
 }
 
+/* Scrubs known credentials out of b in place (scrub.h). */
+static void scrub_buf(struct sk_buf *b) {
+  if (b->data != NULL)
+    b->len = sk_scrub(b->data, b->len);
+}
+
 /* Runs the callback of a finished transfer and recycles it. */
 static void complete(struct sk_http *h, struct transfer *t, CURLcode rc) {
   struct sk_http_response res;
@@ -206,6 +213,11 @@ static void complete(struct sk_http *h, struct transfer *t, CURLcode rc) {
     snprintf(res.errmsg, sizeof(res.errmsg), "%s",
              t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
   }
+  /* Ingress: whatever a server echoes of the credential it was sent is
+   * gone before anything parses, logs, journals or records it. */
+  scrub_buf(&t->resp);
+  scrub_buf(&t->hdrs);
+  sk_scrub(res.errmsg, strlen(res.errmsg));
   res.body = sk_buf_str(&t->resp);
   res.body_len = t->resp.len;
   res.headers = sk_buf_str(&t->hdrs);

@@ -3,6 +3,7 @@
 #include "shipskip/net/transport.h"
 #include "shipskip/util/fsutil.h"
 #include "shipskip/util/list.h"
+#include "shipskip/util/scrub.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +202,13 @@ static int replay(struct sk_transport *t, const char *key,
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   rc = sk_fixture_read(t->dir, key, info->occurrence, &r->res, err);
   if (rc == 0) {
+    /* A fixture stands for a server: its bytes are scrubbed like a live
+     * answer's (http.c) before the engine sees them. */
+    if (r->res.body != NULL)
+      r->res.body_len = sk_scrub(r->res.body, r->res.body_len);
+    if (r->res.headers != NULL)
+      sk_scrub(r->res.headers, strlen(r->res.headers));
+    sk_scrub(r->res.message, strlen(r->res.message));
     r->t = t;
     r->cb = cb;
     r->arg = arg;

@@ -1,5 +1,6 @@
 /* fsutil.c: capped file reads, mkdir -p and atomic writes (see fsutil.h). */
 #include "shipskip/util/fsutil.h"
+#include "shipskip/util/scrub.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -158,10 +159,9 @@ int sk_fs_atomic_open(struct sk_fs_atomic *a, const char *dir, const char *name,
   return 0;
 }
 
-int sk_fs_atomic_write(struct sk_fs_atomic *a, const void *data, size_t len,
-                       struct sk_error *err) {
-  const char *p = data;
-
+/* Writes all len bytes at p to a's temporary file. */
+static int write_all(struct sk_fs_atomic *a, const char *p, size_t len,
+                     struct sk_error *err) {
   while (len > 0) {
     ssize_t w = write(a->fd, p, len);
     if (w < 0 && errno == EINTR)
@@ -176,6 +176,28 @@ int sk_fs_atomic_write(struct sk_fs_atomic *a, const void *data, size_t len,
     len -= (size_t)w;
   }
   return 0;
+}
+
+int sk_fs_atomic_write(struct sk_fs_atomic *a, const void *data, size_t len,
+                       struct sk_error *err) {
+  char *copy;
+  int rc;
+
+  /* Every file we write is a sink for text from outside: a credential
+   * that reached it anyway (scrub.h) is replaced on a copy, the rare case;
+   * the caller's bytes are const. */
+  if (!sk_scrub_found(data, len))
+    return write_all(a, data, len, err);
+  copy = malloc(len + 1);
+  if (copy == NULL) {
+    sk_fs_atomic_abort(a);
+    return sk_error_set(err, SK_ENOMEM, "%s: out of memory", a->final);
+  }
+  memcpy(copy, data, len);
+  copy[len] = '\0';
+  rc = write_all(a, copy, sk_scrub(copy, len), err);
+  free(copy);
+  return rc;
 }
 
 int sk_fs_atomic_commit(struct sk_fs_atomic *a, struct sk_error *err) {

@@ -10,6 +10,10 @@
  * reused connection dies is refused and reported as SK_ECONN with
  * stale_connection set, so the caller's retry policy counts every request.
  *
+ * Every byte a server sends is untrusted and may echo the credential it
+ * was sent: a response's body, headers and error text reach the callback
+ * with every registered credential replaced (util/scrub.h).
+ *
  * Lifetime: sk_http_new() → sk_http_submit()... → sk_http_close(), after
  * which the loop must run until the close callback has fired; the struct is
  * freed there. A submit that returns an error never runs its callback;

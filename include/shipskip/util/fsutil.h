@@ -44,7 +44,9 @@ int sk_fs_write_atomic(const char *dir, const char *name, const void *data,
  * first (the summary of a long batch): _open creates the temporary file,
  * _write appends, _commit fsyncs, closes and renames it into place, and
  * _abort (NULL-safe, harmless after a failed call) removes it. Every call
- * that fails leaves the previous file intact and has already aborted. */
+ * that fails leaves the previous file intact and has already aborted.
+ * Both writers replace any registered credential (scrub.h) in what they
+ * write; the caller's bytes are not changed. */
 struct sk_fs_atomic {
   int fd;
   char final[4096];
