@@ -460,8 +460,17 @@ class TestCrashResume(BatchCase):
                     "verdict": "ship", "review": "torn"})
                 with open(os.path.join(run, "journal.jsonl"), "a") as f:
                     f.write(half[:len(half) // 2])
+            before = len(journal_pairs(run)) if os.path.isdir(run) else 0
             proc = self.spawn(args)
-            delay = rng.uniform(0.3, 1.5)
+            # The kill point is random, but counted from this run's first
+            # journaled review, not from the start: on a loaded machine a
+            # fixed delay could land before the run had done anything.
+            deadline = time.monotonic() + 60
+            while (proc.poll() is None and time.monotonic() < deadline
+                   and (not os.path.isdir(run)
+                        or len(journal_pairs(run)) <= before)):
+                time.sleep(0.02)
+            delay = rng.uniform(0.0, 1.2)
             try:
                 proc.wait(timeout=delay)
             except subprocess.TimeoutExpired:
