@@ -228,6 +228,8 @@ static void fill_engine(struct review_run *r, struct draft_view *draft) {
   o->progress_ticks = a->progress >= 0 ? a->progress : isatty(STDERR_FILENO);
   snprintf(r->ua, sizeof(r->ua), "shipskip/%s", SK_VERSION);
   o->user_agent = r->ua;
+  if (o->ca_file == NULL)
+    o->ca_file = r->cfg.ca_file; /* --cacert wins over the config */
   o->journal = r->journal;
   o->summary = &r->summary;
   sk_events_init(&r->events, stderr, r->log_json, o->progress_ticks);

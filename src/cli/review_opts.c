@@ -294,6 +294,14 @@ static const struct sk_opt REQUEST[] = {
      .dmin = 0.000001,
      .dmax = 1e9,
      .default_text = "none"},
+    {.name = "cacert",
+     .type = SK_OPT_STRING,
+     .metavar = "FILE",
+     .help = "verify HTTPS servers with this PEM CA bundle (a private CA, a "
+             "TLS-inspecting proxy), as curl's --cacert",
+     .offset = ENG(ca_file),
+     .default_text = "the config's ca_file, else $CURL_CA_BUNDLE, else "
+                     "$SSL_CERT_FILE, else the system's"},
 };
 
 static const struct sk_opt SCREEN[] = {

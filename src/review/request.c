@@ -119,7 +119,8 @@ static int submit(struct sk_engine *e, struct sk_run *rr,
   int rc;
 
   build_chat(e, rr, msgs, &req);
-  rc = route->provider->impl->build(&route->provider->conf, &req, &wire, err);
+  rc = sk_provider_build(&route->provider->conf, &route->provider->gateway,
+                         &req, &wire, err);
   if (rc != 0)
     return rc;
   /* Charge the rate limits now; --tpm is corrected by the real usage when
