@@ -504,6 +504,16 @@ static const struct sk_opt PROMPTS[] = {
      .offset = OFF(persona)},
 };
 
+/* review only: a run as a test report. */
+static const struct sk_opt REPORT[] = {
+    {.name = "junit",
+     .type = SK_OPT_STRING,
+     .metavar = "FILE",
+     .help = "also write a JUnit XML report: a test suite per tool, a test "
+             "case per persona, a failed review as a failure",
+     .offset = OFF(junit)},
+};
+
 #define GROUP(var, title, arr)                                                 \
   const struct sk_opt_group var = {title, arr, COUNT(arr)}
 
@@ -518,6 +528,7 @@ GROUP(sk_grp_batch, "batch runs", BATCH);
 GROUP(sk_grp_draft_tool, "a tool given on the command line", DRAFT_TOOL);
 GROUP(sk_grp_draft_compat, NULL, DRAFT_COMPAT);
 GROUP(sk_grp_prompts, NULL, PROMPTS);
+GROUP(sk_grp_report, "reports for CI", REPORT);
 
 void sk_review_args_init(void *args) {
   struct review_args *a = args;
