@@ -28,7 +28,6 @@ static const struct sk_list_price ROWS[] = {
     {"o4-mini", 1.10, 4.40},
     /* Anthropic, base input and output tokens. */
     {"claude-opus-4-1", 15.00, 75.00},
-    {"claude-opus-4-1-20250805", 15.00, 75.00},
     {"claude-opus-4-0", 15.00, 75.00},
     {"claude-opus-4-20250514", 15.00, 75.00},
     {"claude-sonnet-4-5", 3.00, 15.00},
