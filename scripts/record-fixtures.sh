@@ -33,4 +33,8 @@ rm -rf fixtures/exchanges
 OPENAI_API_KEY=recording-placeholder ./build/shipskip review fixtures/tools \
   -o "$tmp/out" --base-url "http://127.0.0.1:$(cat "$tmp/port")/v1" \
   --record fixtures/exchanges --stamp-fixtures --concurrency 4
+# Say what these replies are: pages made from a replay show this label, so
+# nobody takes the samples for the output of the model the requests name.
+printf '%s\n' "Hand-written sample replies, served by the fake server (tests/fake_llm.py) and recorded" \
+  >fixtures/exchanges/LABEL
 ./build/shipskip fixtures check fixtures/exchanges

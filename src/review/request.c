@@ -411,6 +411,11 @@ static void answered(struct sk_engine *e, struct sk_run *rr,
                                header_lookup, res, &cr);
   r->prompt_tokens += cr.prompt_tokens;
   r->completion_tokens += cr.completion_tokens;
+  /* The run's totals count what this run was sent, as its cost does: a
+   * review kept by --redo or taken from the journal by --resume brings its
+   * scorecard's tokens, not this run's. */
+  e->st->prompt_tokens += cr.prompt_tokens;
+  e->st->completion_tokens += cr.completion_tokens;
   if (route->price != NULL) {
     cost = sk_price_cost(route->price, cr.prompt_tokens, cr.completion_tokens);
     r->cost_usd += cost;
