@@ -406,8 +406,14 @@ static void report_cost(const struct review_run *r) {
     return;
   for (i = 0; i < r->panel.n; i++) {
     const struct sk_price *p = r->routes[i].price;
+    size_t k;
     int w;
-    if (p == NULL || p->source == NULL || strstr(models, p->model) != NULL)
+    if (p == NULL || p->source == NULL)
+      continue;
+    /* Each model once, however many personas use it. */
+    for (k = 0; k < i && r->routes[k].price != p; k++)
+      ;
+    if (k < i)
       continue;
     source = p->source;
     w = snprintf(models + used, sizeof(models) - used, "%s%s",
