@@ -13,7 +13,8 @@ Command line
     python3 tests/fake_llm.py --port 0 --port-file PATH [--host 127.0.0.1]
         [--log PATH] [--latency-ms N] [--api-key KEY] [--reviews-dir DIR]
         [--stall-ms N] [--keepalive-max 100] [--idle-timeout-s 5]
-        [--reuse-port] [--echo-key]
+        [--reuse-port] [--echo-key] [--tls-cert PEM --tls-key PEM]
+        [--require-header NAME:VALUE]... [--require-query NAME=VALUE]...
 
 It listens on a loopback address only. With --port 0 the kernel picks a free
 port; once listening, the port number (digits + newline) is written to
@@ -28,6 +29,7 @@ Endpoints
     POST /v1beta/models/{model}:generateContent         Gemini (also
                                                         tunedModels/{model})
     POST /api/chat                                      Ollama chat
+    POST /openai/deployments/{d}/chat/completions       Azure OpenAI
     GET  /health                                        {"status":"ok"}
     anything else                                       404 not_found_error
 
@@ -37,6 +39,16 @@ server_error, not a 400. Rate-limit and quota errors use OpenAI's body
 `{"error":{"message","type","param","code"}}` and headers.
 With --api-key, chat requests need `Authorization: Bearer KEY` (401 otherwise);
 /health and unknown paths do not.
+
+Azure OpenAI (/openai/deployments/{deployment}/chat/completions) is the
+OpenAI wire body at a path that names the deployment (recorded as the model);
+the `api-version` query parameter is required (400 otherwise, as Azure
+answers) and with --api-key the key goes in an `api-key` header (401
+otherwise). Gateways: --require-header NAME:VALUE and --require-query
+NAME=VALUE (each repeatable) make every chat request without that exact
+header or query parameter a 400 naming it, so a test can assert what a
+gateway receives. --tls-cert/--tls-key serve HTTPS with that certificate
+chain and key (PEM) instead of plain HTTP.
 
 The other wire formats, each with its own body, credential and errors:
 
@@ -247,6 +259,7 @@ import re
 import signal
 import socket
 import socketserver
+import ssl
 import sys
 import threading
 import time
@@ -256,6 +269,7 @@ import urllib.parse
 CREATED = 1700000000
 FINGERPRINT = "b0000-fake"
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
+AZURE_PATH_RE = re.compile(r"^/openai/deployments/([^/]+)/chat/completions$")
 ANTHROPIC_PATH = "/v1/messages"
 GEMINI_PATH_RE = re.compile(
     r"^/v1beta/((?:models|tunedModels)/[^/:]+):generateContent$")
@@ -1080,6 +1094,9 @@ def api_of(path):
         return "anthropic", None
     if path == OLLAMA_PATH:
         return "ollama", None
+    found = AZURE_PATH_RE.match(path)
+    if found:
+        return "azure", urllib.parse.unquote(found.group(1))
     found = GEMINI_PATH_RE.match(path)
     if found:
         # "models/NAME" is NAME, as in the other formats; a tuned model
@@ -1153,7 +1170,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.server.log.write(record)
             return
         try:
-            if path in CHAT_PATHS and self.command == "POST":
+            missing = self.gateway_check(api, path)
+            if missing is not None:
+                reply = Reply(400, llama_error(400, missing,
+                                               "invalid_request_error"))
+            elif api == "azure" and self.command == "POST":
+                reply = self.chat_azure(body, record, path_model)
+            elif path in CHAT_PATHS and self.command == "POST":
                 reply = self.chat(body, record)
             elif api == "anthropic" and self.command == "POST":
                 reply = self.chat_anthropic(body, record)
@@ -1193,6 +1216,42 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return None
         scheme, _, token = header.strip().partition(" ")
         return token.strip() if scheme.lower() == "bearer" else None
+
+    def gateway_check(self, api, path):
+        """What a chat request lacks of --require-header / --require-query
+        (and Azure's api-version), as an error message, or None."""
+        cfg = self.server.cfg
+        if api == "openai" and path not in CHAT_PATHS:
+            return None  # not a chat request: /health, unknown paths
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query,
+                                      keep_blank_values=True)
+        if api == "azure" and not query.get("api-version"):
+            return "Missing required query parameter: api-version"
+        for spec in cfg.require_header or ():
+            name, _, value = spec.partition(":")
+            if self.headers.get(name) != value:
+                return f"header {name} is missing or wrong"
+        for spec in cfg.require_query or ():
+            name, _, value = spec.partition("=")
+            if query.get(name) != [value]:
+                return f"query parameter {name} is missing or wrong"
+        return None
+
+    def chat_azure(self, body, record, deployment):
+        """Azure OpenAI: the OpenAI body, the key in `api-key`, the
+        deployment standing for the model."""
+        key = self.server.cfg.api_key
+        token = self.headers.get("api-key")
+        if key is not None and (token is None or not hmac.compare_digest(
+                token.strip().encode(), key.encode())):
+            record["auth"] = "missing" if token is None else "wrong"
+            return Reply(401, dumps({"error": {
+                "code": "401", "message": "Access denied due to invalid "
+                "subscription key or wrong API endpoint."}}))
+        record["auth"] = "none-required" if key is None else "ok"
+        reply = self.chat(body, record)
+        record["model"] = deployment
+        return reply
 
     def auth_state(self, api="openai"):
         """"ok", "missing", "wrong" or "none-required" for this request,
@@ -1800,7 +1859,19 @@ def parse_args(argv):
     p.add_argument("--reuse-port", action="store_true",
                    help="set SO_REUSEPORT, so several processes can share "
                         "one --port (load testing)")
+    p.add_argument("--tls-cert", default=None,
+                   help="serve HTTPS with this PEM certificate (chain)")
+    p.add_argument("--tls-key", default=None,
+                   help="the PEM private key of --tls-cert")
+    p.add_argument("--require-header", action="append", metavar="NAME:VALUE",
+                   help="answer 400 to chat requests without this header "
+                        "(repeatable)")
+    p.add_argument("--require-query", action="append", metavar="NAME=VALUE",
+                   help="answer 400 to chat requests without this query "
+                        "parameter (repeatable)")
     args = p.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        p.error("--tls-cert and --tls-key go together")
     if args.host not in ("localhost",) and not args.host.startswith("127."):
         p.error(f"--host {args.host}: only loopback addresses are allowed")
     if args.keepalive_max < 1:
@@ -1828,6 +1899,13 @@ def main(argv=None):
         print(f"fake_llm: error: cannot listen on {cfg.host}:{cfg.port}: {e}",
               file=sys.stderr)
         return 2
+    if cfg.tls_cert is not None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cfg.tls_cert, cfg.tls_key)
+        # The handshake happens in the connection's thread, on its first
+        # read, so a client that fails it does not hold up the accept loop.
+        server.socket = ctx.wrap_socket(server.socket, server_side=True,
+                                        do_handshake_on_connect=False)
     loop = threading.Thread(target=server.serve_forever,
                             kwargs={"poll_interval": 0.1}, daemon=True)
     loop.start()

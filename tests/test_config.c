@@ -2,9 +2,11 @@
  * named providers, per-persona routes and prices, resolved for a panel;
  * every way a config is refused (unknown keys, a pasted API key, bad types,
  * numbers out of bounds) with a message naming the file and the key; the
- * built-in defaults without a file; and the missing-key report. */
+ * built-in defaults without a file; and the missing-key report; comments
+ * and line:column errors; a gateway's headers and query; ca_file. */
 #include "harness.h"
 #include "shipskip/model/config.h"
+#include "shipskip/model/pricetable.h"
 #include "shipskip/util/fsutil.h"
 
 #include <unistd.h>
@@ -113,7 +115,14 @@ TEST(good_config_loads_providers_and_prices) {
   ASSERT(p->output_per_m == 4);
   /* 1M prompt tokens at 0.8 plus 500k completion tokens at 4. */
   ASSERT(sk_price_cost(p, 1000000, 500000) == 2.8);
-  ASSERT(sk_config_price(&c, "gpt-4o") == NULL);
+  ASSERT(p->source == NULL); /* the config's own price */
+  /* A model the config does not price takes the built-in list price,
+   * marked with its date; one neither knows has none. */
+  p = sk_config_price(&c, "gpt-4o");
+  ASSERT(p != NULL);
+  ASSERT(p->input_per_m == 2.5);
+  ASSERT_STR_EQ(p->source, "list price of " SK_PRICETABLE_DATE);
+  ASSERT(sk_config_price(&c, "no-such-model") == NULL);
   ASSERT(sk_price_cost(NULL, 10, 10) == -1);
   sk_config_cleanup(&c);
   unsetenv("SK_TEST_CLAUDE_KEY");
@@ -177,7 +186,9 @@ TEST(routes_follow_personas_then_persona_file_then_default) {
       0);
   ASSERT_STR_EQ(routes[0].provider->name, "openai");
   ASSERT_STR_EQ(routes[0].model, "gpt-4o-mini");
-  ASSERT(routes[0].price == NULL);
+  /* Not priced by this config: the built-in list price, marked so. */
+  ASSERT(routes[0].price != NULL);
+  ASSERT(routes[0].price->source != NULL);
 
   /* Every persona's key is checked, each missing variable reported once. */
   ASSERT_INT_EQ(sk_config_check_keys(routes, 3, report_cb, &rep), SK_ECONFIG);
@@ -215,7 +226,7 @@ TEST(no_file_gives_the_builtin_providers) {
   sk_error_clear(&e);
   ASSERT_INT_EQ(sk_config_load(NULL, &c, &e), 0);
   ASSERT_STR_EQ(c.source, "(built-in defaults)");
-  ASSERT_INT_EQ(c.nproviders, 5);
+  ASSERT_INT_EQ(c.nproviders, 6);
   d = sk_config_provider(&c, "openai");
   ASSERT(d != NULL);
   /* The base URL comes from the provider's variable. */
@@ -234,7 +245,7 @@ TEST(unknown_keys_are_refused_by_name) {
   clear_env();
   ASSERT_CONTAINS(refused("{\"provider\": {}}"),
                   "shipskip.json: unknown key \"provider\" (expected "
-                  "providers, default, personas, prices)");
+                  "providers, default, personas, prices, ca_file)");
   ASSERT_CONTAINS(refused("{\"providers\": {\"x\": {\"type\": \"openai\", "
                           "\"baseurl\": \"http://h\"}}}"),
                   "shipskip.json: providers.x: unknown key \"baseurl\"");
@@ -264,10 +275,9 @@ TEST(a_pasted_api_key_is_refused) {
 
 TEST(bad_types_are_refused_naming_the_key) {
   clear_env();
-  ASSERT_CONTAINS(refused("[1, 2]"),
-                  "shipskip.json: not a JSON object (malformed?)");
+  ASSERT_CONTAINS(refused("[1, 2]"), "shipskip.json: not a JSON object");
   ASSERT_CONTAINS(refused("{\"providers\": {"),
-                  "shipskip.json: not a JSON object (malformed?)");
+                  "shipskip.json:1:15: malformed JSON");
   ASSERT_CONTAINS(refused("{\"providers\": {\"x\": {\"type\": 5}}}"),
                   "shipskip.json: providers.x: must be an object of "
                   "non-empty strings");
@@ -278,7 +288,7 @@ TEST(bad_types_are_refused_naming_the_key) {
   ASSERT_CONTAINS(refused("{\"providers\": {\"x\": {\"type\": \"antropic\"}}}"),
                   "shipskip.json: providers.x.type: unknown provider type "
                   "\"antropic\" (known: openai, anthropic, gemini, ollama, "
-                  "mistral)");
+                  "mistral, azure)");
   ASSERT_CONTAINS(refused("{\"providers\": {\"x\": {\"type\": \"openai\", "
                           "\"base_url\": \"ftp://h\"}}}"),
                   "shipskip.json: providers.x.base_url must start with "
@@ -338,6 +348,119 @@ TEST(prices_must_be_bounded_numbers) {
                 "(loaded)");
 }
 
+TEST(comments_are_allowed_outside_strings) {
+  struct sk_config c;
+  struct sk_error e;
+  clear_env();
+  ASSERT_INT_EQ(
+      load_text("// the panel's providers\n"
+                "{\n"
+                "  /* a block\n     comment */ \"providers\": {\n"
+                "    \"gw\": {\"type\": \"openai\", // trailing\n"
+                "           \"base_url\": \"http://h/v1?x=//y/*z*/\"}\n"
+                "  },\n"
+                "  \"prices\": {\"m\": {\"input\": 1, /* inline */ "
+                "\"output\": 2}}\n"
+                "}\n",
+                &c, &e),
+      0);
+  /* Comment markers inside a string are the string's. */
+  ASSERT_STR_EQ(sk_config_provider(&c, "gw")->base_url,
+                "http://h/v1?x=//y/*z*/");
+  ASSERT(sk_config_price(&c, "m")->output_per_m == 2);
+  sk_config_cleanup(&c);
+}
+
+TEST(errors_name_line_and_column) {
+  clear_env();
+  /* A missing comma on line 3: cJSON stops at the next key. */
+  ASSERT_CONTAINS(refused("{\n  \"default\": {\"model\": \"m\"}\n"
+                          "  \"prices\": {}\n}\n"),
+                  "shipskip.json:3:3: malformed JSON");
+  /* Comments count toward lines and columns like any other text. */
+  ASSERT_CONTAINS(refused("// one\n/* two\n three */ {\"a\": }"),
+                  "shipskip.json:3:17: malformed JSON");
+  ASSERT_CONTAINS(refused("{\"providers\": {}} /* open"),
+                  "shipskip.json:1:19: a comment that starts here never "
+                  "ends");
+}
+
+TEST(gateway_headers_and_query) {
+  struct sk_config c;
+  struct sk_error e;
+  struct sk_provider_def *d;
+  clear_env();
+  setenv("SK_TEST_GW_KEY", "gw-secret", 1);
+  ASSERT_INT_EQ(load_text("{\"providers\": {\"gw\": {\"type\": \"openai\", "
+                          "\"headers\": {\"X-Title\": \"shipskip\", "
+                          "\"X-Gateway-Key\": \"${SK_TEST_GW_KEY}\"}, "
+                          "\"query\": {\"api-version\": \"2024-10-21\"}}}}",
+                          &c, &e),
+                0);
+  d = sk_config_provider(&c, "gw");
+  ASSERT_INT_EQ(d->gateway.nheaders, 2);
+  ASSERT_STR_EQ(d->gateway.headers[0], "X-Title");
+  ASSERT_STR_EQ(d->gateway.headers[1], "shipskip");
+  ASSERT_STR_EQ(d->gateway.headers[2], "X-Gateway-Key");
+  ASSERT_STR_EQ(d->gateway.headers[3], "gw-secret");
+  /* Only the value read from the environment is a credential. */
+  ASSERT_INT_EQ(d->gateway.headers_secret, 2);
+  ASSERT_INT_EQ(d->gateway.nquery, 1);
+  ASSERT_STR_EQ(d->gateway.query[1], "2024-10-21");
+  ASSERT(d->missing_env == NULL);
+  sk_config_cleanup(&c);
+
+  /* A credential-named header with its value in the file is refused, and
+   * the message never repeats the value. */
+  ASSERT_CONTAINS(
+      refused("{\"providers\": {\"gw\": {\"type\": \"openai\", \"headers\": "
+              "{\"X-Api-Key\": \"sk-live-1\"}}}}"),
+      "providers.gw.headers.X-Api-Key: credentials do not "
+      "belong in the config");
+  ASSERT_NOT_CONTAINS(
+      refused("{\"providers\": {\"gw\": {\"type\": \"openai\", \"headers\": "
+              "{\"Authorization\": \"sk-live-1\"}}}}"),
+      "sk-live-1");
+  ASSERT_CONTAINS(
+      refused("{\"providers\": {\"gw\": {\"type\": \"openai\", \"headers\": "
+              "{\"Bad Name\": \"v\"}}}}"),
+      "providers.gw.headers.Bad Name: needs a header name");
+  ASSERT_CONTAINS(
+      refused("{\"providers\": {\"gw\": {\"type\": \"openai\", \"headers\": "
+              "{\"X-A\": \"a\\r\\nX-B: b\"}}}}"),
+      "one-line string value");
+  ASSERT_CONTAINS(
+      refused("{\"providers\": {\"gw\": {\"type\": \"openai\", \"query\": "
+              "{\"v\": 1}}}}"),
+      "providers.gw.query.v: must be a string");
+
+  /* An unset variable is a missing credential, reported when used. */
+  unsetenv("SK_TEST_GW_KEY");
+  ASSERT_INT_EQ(load_text("{\"providers\": {\"gw\": {\"type\": \"ollama\", "
+                          "\"headers\": {\"X-Key\": \"${SK_TEST_GW_KEY}\"}}}}",
+                          &c, &e),
+                0);
+  d = sk_config_provider(&c, "gw");
+  ASSERT_INT_EQ(d->gateway.nheaders, 0);
+  ASSERT_STR_EQ(d->missing_env, "SK_TEST_GW_KEY");
+  {
+    struct sk_route r = {d, "m", NULL};
+    ASSERT_INT_EQ(sk_config_check_keys(&r, 1, NULL, NULL), SK_ECONFIG);
+  }
+  sk_config_cleanup(&c);
+}
+
+TEST(ca_file_is_read) {
+  struct sk_config c;
+  struct sk_error e;
+  clear_env();
+  ASSERT_INT_EQ(load_text("{\"ca_file\": \"/etc/private-ca.pem\"}", &c, &e), 0);
+  ASSERT_STR_EQ(c.ca_file, "/etc/private-ca.pem");
+  sk_config_cleanup(&c);
+  ASSERT_CONTAINS(refused("{\"ca_file\": 3}"),
+                  "ca_file: must be the path of a PEM CA bundle");
+}
+
 int main(void) {
   if (mkdtemp(g_dir) == NULL) {
     perror("mkdtemp");
@@ -352,6 +475,10 @@ int main(void) {
   RUN(bad_types_are_refused_naming_the_key);
   RUN(rate_limits_take_the_command_line_bounds);
   RUN(prices_must_be_bounded_numbers);
+  RUN(comments_are_allowed_outside_strings);
+  RUN(errors_name_line_and_column);
+  RUN(gateway_headers_and_query);
+  RUN(ca_file_is_read);
   unlink(g_path);
   rmdir(g_dir);
   return TEST_REPORT();

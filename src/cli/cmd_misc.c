@@ -105,7 +105,7 @@ out:
 /* One row of the effective panel. */
 static void print_route(const char *persona, const struct sk_route *r) {
   char key[64];
-  char price[48];
+  char price[80];
   if (r->provider == NULL) {
     printf("%-10s (unresolved)\n", persona);
     return;
@@ -116,8 +116,10 @@ static void print_route(const char *persona, const struct sk_route *r) {
     snprintf(key, sizeof(key), "%.40s %s", r->provider->key_env,
              r->provider->api_key ? "set" : "MISSING");
   if (r->price != NULL)
-    snprintf(price, sizeof(price), "$%.2f / $%.2f", r->price->input_per_m,
-             r->price->output_per_m);
+    snprintf(price, sizeof(price), "$%.2f / $%.2f%s%s%s", r->price->input_per_m,
+             r->price->output_per_m, r->price->source != NULL ? " (" : "",
+             r->price->source != NULL ? r->price->source : "",
+             r->price->source != NULL ? ")" : "");
   else
     snprintf(price, sizeof(price), "unknown");
   printf("%-10s %-10s %-9s %-28s %-40s %-22s %s\n", persona, r->provider->name,

@@ -10,6 +10,7 @@
 #include "events.h"
 #include "review.h"
 
+#include "shipskip/model/junit.h"
 #include "shipskip/model/toolsrc.h"
 #include "shipskip/model/votes.h"
 #include "shipskip/net/fixture.h"
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* What `draft` shows while the panel answers: on a terminal, each
@@ -65,6 +67,9 @@ struct review_run {
   char stamp[32];
   char *source; /* the replayed fixtures' LABEL, or NULL */
   char ua[64];
+  struct sk_junit *junit; /* --junit: the report being built, or NULL */
+  int junit_rc;           /* the first error adding to it, or 0 */
+  double started;         /* monotonic seconds when the run began */
 };
 
 /* Checks what needs the panel: every --redo name is one of its personas,
@@ -231,6 +236,7 @@ static int release(struct review_run *r, int status) {
   sk_votes_free(r->votes);
   sk_inject_free(r->detector);
   sk_config_cleanup(&r->cfg);
+  sk_junit_free(r->junit);
   sk_toolsrc_free(r->src);
   sk_prompts_cleanup(&r->prompts);
   sk_validator_free(r->v);
@@ -243,6 +249,44 @@ static void draft_review_cb(void *ctx, const struct sk_tool *t,
 static void draft_tool_cb(void *ctx, const struct sk_tool *t,
                           const struct sk_review *r, size_t n,
                           const struct sk_scorecard_meta *meta);
+
+/* Monotonic seconds, for the JUnit report's times. */
+static double now_seconds(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+    return 0;
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --junit: each tool whose reviews all ended becomes a test suite. */
+static void junit_tool_cb(void *ctx, const struct sk_tool *t,
+                          const struct sk_review *rv, size_t n,
+                          const struct sk_scorecard_meta *meta) {
+  struct review_run *r = ctx;
+  int rc;
+  (void)meta;
+  rc = sk_junit_add_tool(r->junit, t, rv, n, now_seconds() - r->started);
+  if (rc != 0 && r->junit_rc == 0)
+    r->junit_rc = rc;
+}
+
+/* Writes the --junit report however the run ended; a report that could
+ * not be built or written fails the run. Returns the exit status. */
+static int write_junit(struct review_run *r, int status) {
+  struct sk_error err;
+  sk_error_clear(&err);
+  if (r->junit == NULL)
+    return status;
+  if (r->junit_rc != 0)
+    sk_error_set(&err, r->junit_rc, "%s: %s", r->a->junit,
+                 sk_strerror(r->junit_rc));
+  else
+    sk_junit_write(r->junit, r->a->junit, now_seconds() - r->started, &err);
+  if (err.code == 0)
+    return status;
+  fprintf(stderr, "shipskip: --junit: %s\n", err.msg);
+  return status == SK_EXIT_OK ? SK_EXIT_FAILED : status;
+}
 
 /* The engine options: the user's settings (already in a->eng, on top of
  * the engine's defaults) plus what this run acquired. */
@@ -263,6 +307,9 @@ static void fill_engine(struct review_run *r, struct draft_view *draft) {
     o->on_review_ctx = draft;
     o->on_tool = draft_tool_cb;
     o->on_tool_ctx = draft;
+  } else if (r->junit != NULL) {
+    o->on_tool = junit_tool_cb;
+    o->on_tool_ctx = r;
   }
   sk_cli_now_utc(r->now_utc, sizeof(r->now_utc));
   o->now_utc = r->now_utc;
@@ -270,6 +317,8 @@ static void fill_engine(struct review_run *r, struct draft_view *draft) {
   o->progress_ticks = a->progress >= 0 ? a->progress : isatty(STDERR_FILENO);
   snprintf(r->ua, sizeof(r->ua), "shipskip/%s", SK_VERSION);
   o->user_agent = r->ua;
+  if (o->ca_file == NULL)
+    o->ca_file = r->cfg.ca_file; /* --cacert wins over the config */
   o->journal = r->journal;
   o->summary = &r->summary;
   sk_events_init(&r->events, stderr, r->log_json, o->progress_ticks);
@@ -378,6 +427,44 @@ static void report_totals(const struct sk_engine_stats *st,
             st->reviews_resumed);
 }
 
+/* The run's estimated cost, when every model had a price, and which
+ * prices were the built-in list prices (their date says how old). */
+static void report_cost(const struct review_run *r) {
+  const struct sk_engine_stats *st = &r->st;
+  const char *source = NULL;
+  char models[256] = "";
+  size_t used = 0;
+  size_t i;
+
+  if (st->cost_usd < 0 || st->requests == 0)
+    return;
+  for (i = 0; i < r->panel.n; i++) {
+    const struct sk_price *p = r->routes[i].price;
+    size_t k;
+    int w;
+    if (p == NULL || p->source == NULL)
+      continue;
+    /* Each model once, however many personas use it. */
+    for (k = 0; k < i && r->routes[k].price != p; k++)
+      ;
+    if (k < i)
+      continue;
+    source = p->source;
+    w = snprintf(models + used, sizeof(models) - used, "%s%s",
+                 used > 0 ? ", " : "", p->model);
+    if (w < 0 || (size_t)w >= sizeof(models) - used)
+      break;
+    used += (size_t)w;
+  }
+  if (source == NULL)
+    fprintf(stderr, "shipskip: estimated cost $%.4f\n", st->cost_usd);
+  else
+    fprintf(stderr,
+            "shipskip: estimated cost $%.4f (%s at the %s built into "
+            "shipskip; a \"prices\" entry in the config overrides it)\n",
+            st->cost_usd, models, source);
+}
+
 /* What stopped a run, as the report says it. */
 static const char *stop_name(int stopped_by) {
   return stopped_by == SIGINT           ? "interrupted (SIGINT)"
@@ -392,8 +479,10 @@ static int report(const struct review_run *r, int status) {
   const struct sk_engine_stats *st = &r->st;
   const char *outdir = r->a->outdir;
 
-  if (!r->a->quiet)
+  if (!r->a->quiet) {
     report_totals(st, outdir);
+    report_cost(r);
+  }
   if (st->stopped_by == 0)
     return status;
   if (outdir == NULL) /* a draft without -o: nothing was kept to resume */
@@ -436,12 +525,20 @@ static int review_with(const struct review_args *a, struct sk_toolsrc *src,
     status = SK_EXIT_USAGE;
   } else {
     status = acquire(r);
+    if (status == SK_EXIT_OK && a->junit != NULL && draft == NULL) {
+      r->started = now_seconds();
+      r->junit = sk_junit_new();
+      if (r->junit == NULL) {
+        fputs("shipskip: out of memory\n", stderr);
+        status = SK_EXIT_USAGE;
+      }
+    }
     if (status == SK_EXIT_OK) {
       fill_engine(r, draft);
       if (a->eng.resume && !a->quiet)
         fprintf(stderr, "shipskip: resuming: %lu reviews in %s/journal.jsonl\n",
                 sk_journal_entries(r->journal), a->outdir);
-      status = report(r, run_engine(r));
+      status = write_junit(r, report(r, run_engine(r)));
     }
     status = release(r, status);
     sk_http_global_cleanup();
@@ -632,8 +729,9 @@ static int run_draft(void *args, const struct sk_opt_operands *ops) {
 }
 
 static const struct sk_opt_group *const REVIEW_GROUPS[] = {
-    &sk_grp_output, &sk_grp_route, &sk_grp_panel,    &sk_grp_request,
-    &sk_grp_screen, &sk_grp_redo,  &sk_grp_fixtures, &sk_grp_batch};
+    &sk_grp_output,   &sk_grp_route,  &sk_grp_panel,
+    &sk_grp_request,  &sk_grp_screen, &sk_grp_redo,
+    &sk_grp_fixtures, &sk_grp_batch,  &sk_grp_report};
 static const struct sk_opt_set REVIEW_OPTS = {
     /* review keeps the message scripts match: "unknown option". */
     NULL, REVIEW_GROUPS, sizeof(REVIEW_GROUPS) / sizeof(REVIEW_GROUPS[0])};

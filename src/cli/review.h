@@ -46,6 +46,7 @@ struct review_args {
   int fixture_mode; /* --fixture-mode, 0 when not given */
   int generated_at;
   const char *log_json;
+  const char *junit; /* review --junit FILE */
   const char *votes;
   const char *injection_rules;
   const char *d_name; /* draft: a tool given on the command line */
@@ -69,6 +70,7 @@ extern const struct sk_opt_group sk_grp_batch;
 extern const struct sk_opt_group sk_grp_draft_tool;
 extern const struct sk_opt_group sk_grp_draft_compat;
 extern const struct sk_opt_group sk_grp_prompts;
+extern const struct sk_opt_group sk_grp_report;
 
 /* Fills a zeroed struct review_args with the defaults. */
 void sk_review_args_init(void *args);

@@ -307,6 +307,14 @@ static const struct sk_opt REQUEST[] = {
      .dmin = 0.000001,
      .dmax = 1e9,
      .default_text = "none"},
+    {.name = "cacert",
+     .type = SK_OPT_STRING,
+     .metavar = "FILE",
+     .help = "verify HTTPS servers with this PEM CA bundle (a private CA, a "
+             "TLS-inspecting proxy), as curl's --cacert",
+     .offset = ENG(ca_file),
+     .default_text = "the config's ca_file, else $CURL_CA_BUNDLE, else "
+                     "$SSL_CERT_FILE, else the system's"},
 };
 
 static const struct sk_opt SCREEN[] = {
@@ -509,6 +517,16 @@ static const struct sk_opt PROMPTS[] = {
      .offset = OFF(persona)},
 };
 
+/* review only: a run as a test report. */
+static const struct sk_opt REPORT[] = {
+    {.name = "junit",
+     .type = SK_OPT_STRING,
+     .metavar = "FILE",
+     .help = "also write a JUnit XML report: a test suite per tool, a test "
+             "case per persona, a failed review as a failure",
+     .offset = OFF(junit)},
+};
+
 #define GROUP(var, title, arr)                                                 \
   const struct sk_opt_group var = {title, arr, COUNT(arr)}
 
@@ -523,6 +541,7 @@ GROUP(sk_grp_batch, "batch runs", BATCH);
 GROUP(sk_grp_draft_tool, "a tool given on the command line", DRAFT_TOOL);
 GROUP(sk_grp_draft_compat, NULL, DRAFT_COMPAT);
 GROUP(sk_grp_prompts, NULL, PROMPTS);
+GROUP(sk_grp_report, "reports for CI", REPORT);
 
 void sk_review_args_init(void *args) {
   struct review_args *a = args;

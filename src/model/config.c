@@ -1,14 +1,17 @@
-/* config.c: loading shipskip.json and resolving each persona's provider,
- * model and price (see config.h). */
+/* config.c: loading shipskip.json (JSON with comments) and resolving each
+ * persona's provider, model and price (see config.h). */
 #include "shipskip/model/config.h"
+#include "shipskip/model/pricetable.h"
 #include "shipskip/util/fsutil.h"
 #include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define CONFIG_CAP (1024 * 1024)
 
@@ -17,18 +20,36 @@
 #define RATE_MAX 1e9
 /* A price past a million USD per million tokens is a typo, not a model. */
 #define PRICE_MAX 1e6
+/* Configured headers and query parameters per provider: a gateway needs a
+ * few, and the wire request has room for SK_MAX_HEADERS in all. */
+#define EXTRAS_MAX 8
 
 /* Every provider type is also a provider of that name, except "llamacpp"
  * (OpenAI-compatible with llama.cpp's own structured field), which a
  * config names as a type: the built-in set and its messages stay as they
  * were. */
-static const char *const BUILTIN[] = {"openai", "anthropic", "gemini", "ollama",
-                                      "mistral"};
+static const char *const BUILTIN[] = {"openai", "anthropic", "gemini",
+                                      "ollama", "mistral",   "azure"};
+
+/* Frees n name/value pairs, wiping the values marked in secret first. */
+static void free_pairs(char **pairs, size_t n, unsigned secret) {
+  size_t i;
+  for (i = 0; pairs != NULL && i < n; i++) {
+    free(pairs[2 * i]);
+    if ((secret >> i & 1u) != 0 && pairs[2 * i + 1] != NULL)
+      memset(pairs[2 * i + 1], 0, strlen(pairs[2 * i + 1]));
+    free(pairs[2 * i + 1]);
+  }
+  free(pairs);
+}
 
 static void def_cleanup(struct sk_provider_def *d) {
   free(d->name);
   free(d->base_url);
   free(d->key_env);
+  free_pairs(d->headers, d->nheaders, d->headers_secret);
+  free_pairs(d->query, d->nquery, 0);
+  free(d->missing_env);
   memset(d, 0, sizeof(*d));
 }
 
@@ -50,9 +71,13 @@ void sk_config_cleanup(struct sk_config *c) {
   for (i = 0; i < c->nprices; i++)
     free(c->prices[i].model);
   free(c->prices);
+  for (i = 0; i < c->nlist_prices; i++)
+    free(c->list_prices[i].model);
+  free(c->list_prices);
   free(c->default_provider);
   free(c->default_model);
   free(c->source);
+  free(c->ca_file);
   memset(c, 0, sizeof(*c));
 }
 
@@ -67,6 +92,11 @@ static void refresh_key(struct sk_provider_def *d) {
   d->conf.impl = d->impl;
   d->conf.base_url = d->base_url;
   d->conf.api_key = d->api_key;
+  d->gateway.headers = (const char *const *)d->headers;
+  d->gateway.nheaders = d->nheaders;
+  d->gateway.headers_secret = d->headers_secret;
+  d->gateway.query = (const char *const *)d->query;
+  d->gateway.nquery = d->nquery;
 }
 
 int sk_provider_def_set_base_url(struct sk_provider_def *d, const char *url) {
@@ -122,10 +152,38 @@ struct sk_provider_def *sk_config_provider(struct sk_config *c,
 const struct sk_price *sk_config_price(const struct sk_config *c,
                                        const char *model) {
   size_t i;
+  /* The config's own price wins over the list price. */
   for (i = 0; i < c->nprices; i++)
     if (strcmp(c->prices[i].model, model) == 0)
       return &c->prices[i];
+  for (i = 0; i < c->nlist_prices; i++)
+    if (strcmp(c->list_prices[i].model, model) == 0)
+      return &c->list_prices[i];
   return NULL;
+}
+
+/* Copies the built-in list prices into c, each naming where it came from.
+ * Returns 0 or SK_ENOMEM. */
+static int add_list_prices(struct sk_config *c) {
+  static const char SOURCE[] = "list price of " SK_PRICETABLE_DATE;
+  size_t n;
+  size_t i;
+  const struct sk_list_price *rows = sk_pricetable_rows(&n);
+
+  c->list_prices = calloc(n, sizeof(*c->list_prices));
+  if (c->list_prices == NULL)
+    return SK_ENOMEM;
+  for (i = 0; i < n; i++) {
+    struct sk_price *p = &c->list_prices[c->nlist_prices];
+    p->model = strdup(rows[i].model);
+    if (p->model == NULL)
+      return SK_ENOMEM;
+    p->input_per_m = rows[i].input_per_m;
+    p->output_per_m = rows[i].output_per_m;
+    p->source = SOURCE;
+    c->nlist_prices++;
+  }
+  return 0;
 }
 
 double sk_price_cost(const struct sk_price *price, long prompt_tokens,
@@ -246,6 +304,128 @@ static int read_price(const cJSON *item, const char *path, double *in,
   return 0;
 }
 
+/* Whether a header's name says its value is a credential. */
+static int credential_name(const char *name) {
+  static const char *const WORDS[] = {"key",   "token",  "auth",     "secret",
+                                      "passw", "cookie", "signature"};
+  size_t i;
+  size_t j;
+  for (i = 0; i < sizeof(WORDS) / sizeof(WORDS[0]); i++) {
+    size_t wl = strlen(WORDS[i]);
+    for (j = 0; name[j] != '\0'; j++)
+      if (strncasecmp(name + j, WORDS[i], wl) == 0)
+        return 1;
+  }
+  return 0;
+}
+
+/* Whether name is an HTTP token (RFC 9110): nothing that could end the
+ * header line or fake another one. */
+static int header_token(const char *name) {
+  const char *p;
+  if (name[0] == '\0')
+    return 0;
+  for (p = name; *p != '\0'; p++)
+    if (!isalnum((unsigned char)*p) && strchr("!#$%&'*+-.^_`|~", *p) == NULL)
+      return 0;
+  return 1;
+}
+
+/* The variable a value "${VAR}" names, copied into var (size bytes), or 0
+ * when value is not of that form. */
+static int env_ref(const char *value, char *var, size_t size) {
+  size_t n = strlen(value);
+  if (n < 4 || strncmp(value, "${", 2) != 0 || value[n - 1] != '}' ||
+      n - 3 >= size)
+    return 0;
+  memcpy(var, value + 2, n - 3);
+  var[n - 3] = '\0';
+  return var[0] != '\0';
+}
+
+/* Appends one name/value pair to *pairs. Returns 0 or SK_ENOMEM. */
+static int push_pair(char ***pairs, size_t *n, const char *name,
+                     const char *value) {
+  char **p = realloc(*pairs, (*n + 1) * 2 * sizeof(*p));
+  if (p == NULL)
+    return SK_ENOMEM;
+  *pairs = p;
+  p[2 * *n] = strdup(name);
+  p[2 * *n + 1] = strdup(value);
+  (*n)++;
+  return p[2 * *n - 2] == NULL || p[2 * *n - 1] == NULL ? SK_ENOMEM : 0;
+}
+
+/* Reads providers.NAME.headers: {"Name": "value" or "${VAR}"}. A value
+ * from the environment is a credential; a credential-named header must
+ * take its value that way. An unset variable leaves the header out and is
+ * remembered for sk_config_check_keys(). Returns 0, SK_ECONFIG or
+ * SK_ENOMEM. */
+static int read_headers(struct sk_provider_def *d, const cJSON *obj,
+                        const char *path, struct sk_error *err) {
+  const cJSON *h;
+  char var[128];
+
+  if (obj == NULL || cJSON_IsNull(obj))
+    return 0;
+  if (!cJSON_IsObject(obj) || cJSON_GetArraySize(obj) > EXTRAS_MAX)
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: providers.%s.headers: must be an object of at "
+                        "most %d \"Name\": \"value\" strings",
+                        path, d->name, EXTRAS_MAX);
+  cJSON_ArrayForEach(h, obj) {
+    const char *v = cJSON_IsString(h) ? h->valuestring : NULL;
+    int from_env;
+    if (!header_token(h->string) || v == NULL || strpbrk(v, "\r\n") != NULL)
+      return sk_error_set(err, SK_ECONFIG,
+                          "%s: providers.%s.headers.%s: needs a header name "
+                          "and a one-line string value",
+                          path, d->name, h->string);
+    from_env = env_ref(v, var, sizeof(var));
+    if (!from_env && credential_name(h->string))
+      return sk_error_set(err, SK_ECONFIG,
+                          "%s: providers.%s.headers.%s: credentials do not "
+                          "belong in the config; write \"${VARIABLE}\" to "
+                          "read it from the environment",
+                          path, d->name, h->string);
+    if (from_env) {
+      v = getenv(var);
+      if (v == NULL || v[0] == '\0' || strpbrk(v, "\r\n") != NULL) {
+        if (d->missing_env == NULL && (d->missing_env = strdup(var)) == NULL)
+          return sk_error_set(err, SK_ENOMEM, "out of memory");
+        continue;
+      }
+      d->headers_secret |= 1u << d->nheaders;
+    }
+    if (push_pair(&d->headers, &d->nheaders, h->string, v) != 0)
+      return sk_error_set(err, SK_ENOMEM, "out of memory");
+  }
+  return 0;
+}
+
+/* Reads providers.NAME.query: {"name": "value"}, appended to every URL
+ * percent-encoded. Returns 0, SK_ECONFIG or SK_ENOMEM. */
+static int read_query(struct sk_provider_def *d, const cJSON *obj,
+                      const char *path, struct sk_error *err) {
+  const cJSON *q;
+  if (obj == NULL || cJSON_IsNull(obj))
+    return 0;
+  if (!cJSON_IsObject(obj) || cJSON_GetArraySize(obj) > EXTRAS_MAX)
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: providers.%s.query: must be an object of at "
+                        "most %d \"name\": \"value\" strings",
+                        path, d->name, EXTRAS_MAX);
+  cJSON_ArrayForEach(q, obj) {
+    if (!cJSON_IsString(q) || q->string[0] == '\0')
+      return sk_error_set(err, SK_ECONFIG,
+                          "%s: providers.%s.query.%s: must be a string", path,
+                          d->name, q->string);
+    if (push_pair(&d->query, &d->nquery, q->string, q->valuestring) != 0)
+      return sk_error_set(err, SK_ENOMEM, "out of memory");
+  }
+  return 0;
+}
+
 static const char *const ROUTE_KEYS[] = {"provider", "model", NULL};
 
 /* Reads providers.NAME.structured ("auto", "on" or "off"; absent: auto)
@@ -276,7 +456,8 @@ static int read_provider(struct sk_config *c, const cJSON *item,
                          const char *path, const char *types,
                          struct sk_error *err) {
   static const char *const PROVIDER_KEYS[] = {
-      "type", "base_url", "api_key_env", "rpm", "tpm", "structured", NULL};
+      "type",    "base_url", "api_key_env", "rpm", "tpm",
+      "headers", "query",    "structured",  NULL};
   int bad = 0;
   const char *type = opt_str(item, "type", &bad);
   const char *url = opt_str(item, "base_url", &bad);
@@ -313,12 +494,17 @@ static int read_provider(struct sk_config *c, const cJSON *item,
   if (put_provider(c, item->string, impl, url, key, &d) != 0)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   rc = opt_rate(item, "rpm", path, &d->rpm, err);
-  if (rc != 0)
-    return rc;
-  rc = opt_structured(item, path, d, err);
-  if (rc != 0)
-    return rc;
-  return opt_rate(item, "tpm", path, &d->tpm, err);
+  if (rc == 0)
+    rc = opt_rate(item, "tpm", path, &d->tpm, err);
+  if (rc == 0)
+    rc = opt_structured(item, path, d, err);
+  if (rc == 0)
+    rc = read_headers(d, cJSON_GetObjectItemCaseSensitive(item, "headers"),
+                      path, err);
+  if (rc == 0)
+    rc = read_query(d, cJSON_GetObjectItemCaseSensitive(item, "query"), path,
+                    err);
+  return rc;
 }
 
 /* Reads the "default" section. Returns 0 or SK_ECONFIG. */
@@ -397,37 +583,147 @@ static int add_price(struct sk_config *c, const cJSON *item, const char *path,
   p[c->nprices].model = strdup(item->string);
   p[c->nprices].input_per_m = in;
   p[c->nprices].output_per_m = outp;
+  p[c->nprices].source = NULL;
   if (p[c->nprices++].model == NULL)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   return 0;
 }
 
-static int load_json(struct sk_config *c, const char *path, const char *text,
+/* Blanks out "//" line comments and block comments outside strings in
+ * text (len bytes), in place: each comment byte becomes a space but for
+ * newlines, so offsets, lines and columns stay those of the file. Returns
+ * 0, or the offset + 1 of a block comment that never ends. */
+static size_t strip_comments(char *text, size_t len) {
+  size_t i = 0;
+  int in_str = 0;
+
+  while (i < len) {
+    if (in_str) {
+      if (text[i] == '\\' && i + 1 < len)
+        i++; /* an escaped quote does not end the string */
+      else if (text[i] == '"')
+        in_str = 0;
+      i++;
+    } else if (text[i] == '"') {
+      in_str = 1;
+      i++;
+    } else if (text[i] == '/' && i + 1 < len && text[i + 1] == '/') {
+      while (i < len && text[i] != '\n')
+        text[i++] = ' ';
+    } else if (text[i] == '/' && i + 1 < len && text[i + 1] == '*') {
+      size_t start = i;
+      text[i++] = ' ';
+      text[i++] = ' ';
+      while (i < len && !(text[i] == '*' && i + 1 < len && text[i + 1] == '/'))
+        if (text[i++] != '\n')
+          text[i - 1] = ' ';
+      if (i >= len)
+        return start + 1;
+      text[i++] = ' ';
+      text[i++] = ' ';
+    } else {
+      i++;
+    }
+  }
+  return 0;
+}
+
+/* The line and column (both from 1, columns in bytes) of offset in text. */
+static void line_col(const char *text, size_t offset, int *line, int *col) {
+  size_t i;
+  *line = 1;
+  *col = 1;
+  for (i = 0; i < offset; i++) {
+    if (text[i] == '\n') {
+      (*line)++;
+      *col = 1;
+    } else {
+      (*col)++;
+    }
+  }
+}
+
+/* Parses text (comments allowed) into *root, an object. Returns 0, or
+ * SK_ECONFIG naming the line and column where the JSON goes wrong. */
+static int parse_config(const char *path, char *text, size_t len, cJSON **root,
+                        struct sk_error *err) {
+  const char *end = NULL;
+  size_t bad = strip_comments(text, len);
+  int line;
+  int col;
+
+  *root = NULL;
+  if (bad != 0) {
+    line_col(text, bad - 1, &line, &col);
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s:%d:%d: a comment that starts here never ends "
+                        "(no \"*/\")",
+                        path, line, col);
+  }
+  *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  if (*root == NULL) {
+    size_t at = end != NULL && end >= text && end <= text + len
+                    ? (size_t)(end - text)
+                    : len;
+    line_col(text, at, &line, &col);
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s:%d:%d: malformed JSON (a missing comma, quote or "
+                        "brace, or a trailing comma?)",
+                        path, line, col);
+  }
+  if (!cJSON_IsObject(*root)) {
+    cJSON_Delete(*root);
+    *root = NULL;
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: not a JSON object (the config is one {...})",
+                        path);
+  }
+  return 0;
+}
+
+/* Reads the top-level "ca_file" (a non-empty string) into c. Returns 0,
+ * SK_ECONFIG or SK_ENOMEM. */
+static int read_ca_file(struct sk_config *c, const cJSON *v, const char *path,
+                        struct sk_error *err) {
+  if (v == NULL || cJSON_IsNull(v))
+    return 0;
+  if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: ca_file: must be the path of a PEM CA bundle",
+                        path);
+  c->ca_file = strdup(v->valuestring);
+  return c->ca_file != NULL ? 0 : sk_error_set(err, SK_ENOMEM, "out of memory");
+}
+
+static int load_json(struct sk_config *c, const char *path, char *text,
                      size_t len, struct sk_error *err) {
-  cJSON *root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
+  cJSON *root = NULL;
   const cJSON *sec;
   const cJSON *item;
   char types[128];
-  int rc = 0;
+  int rc;
 
   known_types(types, sizeof(types));
-  if (!cJSON_IsObject(root)) {
-    cJSON_Delete(root);
-    return sk_error_set(err, SK_ECONFIG, "%s: not a JSON object (malformed?)",
-                        path);
-  }
+  rc = parse_config(path, text, len, &root, err);
+  if (rc != 0)
+    return rc;
   cJSON_ArrayForEach(item, root) {
     if (strcmp(item->string, "providers") != 0 &&
         strcmp(item->string, "default") != 0 &&
         strcmp(item->string, "personas") != 0 &&
-        strcmp(item->string, "prices") != 0) {
+        strcmp(item->string, "prices") != 0 &&
+        strcmp(item->string, "ca_file") != 0) {
       rc = sk_error_set(err, SK_ECONFIG,
                         "%s: unknown key \"%s\" (expected providers, "
-                        "default, personas, prices)",
+                        "default, personas, prices, ca_file)",
                         path, item->string);
       goto out;
     }
   }
+  rc = read_ca_file(c, cJSON_GetObjectItemCaseSensitive(root, "ca_file"), path,
+                    err);
+  if (rc != 0)
+    goto out;
   sec = cJSON_GetObjectItemCaseSensitive(root, "providers");
   cJSON_ArrayForEach(item, sec) {
     rc = read_provider(c, item, path, types, err);
@@ -472,7 +768,7 @@ int sk_config_load(const char *path, struct sk_config *c,
     }
   }
   c->source = strdup(path != NULL ? path : "(built-in defaults)");
-  if (c->source == NULL) {
+  if (c->source == NULL || add_list_prices(c) != 0) {
     rc = sk_error_set(err, SK_ENOMEM, "out of memory");
     goto out;
   }
@@ -592,12 +888,21 @@ int sk_config_check_keys(const struct sk_route *routes, size_t n,
   for (i = 0; i < n; i++) {
     const struct sk_provider_def *d = routes[i].provider;
     int seen = 0;
-    if (d == NULL || d->key_env == NULL || d->api_key != NULL)
+    if (d == NULL)
       continue;
     for (j = 0; j < i; j++)
       if (routes[j].provider == d)
         seen = 1;
     if (seen)
+      continue;
+    if (d->missing_env != NULL) {
+      say(report, report_ctx,
+          "%s is not set: provider \"%s\" sends it in a header (\"${%s}\" "
+          "in its \"headers\"). Export it.",
+          d->missing_env, d->name, d->missing_env);
+      bad = 1;
+    }
+    if (d->key_env == NULL || d->api_key != NULL)
       continue;
     if (d->impl->key_env_fallback != NULL &&
         strcmp(d->key_env, d->impl->key_env) == 0)

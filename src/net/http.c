@@ -13,6 +13,7 @@
 #include "shipskip/util/scrub.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,38 @@ struct sk_http {
   void (*close_cb)(void *arg);
   void *close_arg;
   unsigned long connects;
+  char *ca_file; /* our copy of the resolved CA bundle, or NULL */
 };
+
+/* Settles which CA bundle verifies servers, as curl's command line does:
+ * the option, else CURL_CA_BUNDLE, else SSL_CERT_FILE, else none (libcurl's
+ * default). A file named but unreadable is a startup error that says which
+ * one and where the name came from, not a TLS failure per request later.
+ * Returns 0 with *out a heap copy or NULL, SK_ECONFIG or SK_ENOMEM. */
+static int resolve_ca_file(const char *opt, char **out, struct sk_error *err) {
+  const char *from = "--cacert / the config's ca_file";
+  const char *path = opt;
+  FILE *f;
+
+  *out = NULL;
+  if (path == NULL || path[0] == '\0') {
+    from = "CURL_CA_BUNDLE";
+    path = getenv(from);
+  }
+  if (path == NULL || path[0] == '\0') {
+    from = "SSL_CERT_FILE";
+    path = getenv(from);
+  }
+  if (path == NULL || path[0] == '\0')
+    return 0;
+  f = fopen(path, "r");
+  if (f == NULL)
+    return sk_error_set(err, SK_ECONFIG, "CA file %s (from %s): %s", path, from,
+                        strerror(errno));
+  fclose(f);
+  *out = strdup(path);
+  return *out != NULL ? 0 : sk_error_set(err, SK_ENOMEM, "out of memory");
+}
 
 int sk_http_global_init(struct sk_error *err) {
   CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -81,6 +113,7 @@ static void maybe_finish_close(struct sk_http *h) {
   if (h->closing && h->open_handles == 0) {
     void (*cb)(void *) = h->close_cb;
     void *arg = h->close_arg;
+    free(h->ca_file);
     free(h);
     if (cb != NULL)
       cb(arg);
@@ -405,6 +438,7 @@ const char *sk_http_response_header(struct sk_http_response *r,
 int sk_http_new(uv_loop_t *loop, const struct sk_http_opts *opts,
                 struct sk_http **out, struct sk_error *err) {
   struct sk_http *h;
+  int rc;
 
   *out = NULL;
   h = calloc(1, sizeof(*h));
@@ -412,15 +446,23 @@ int sk_http_new(uv_loop_t *loop, const struct sk_http_opts *opts,
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   h->loop = loop;
   h->opts = *opts;
+  rc = resolve_ca_file(opts->ca_file, &h->ca_file, err);
+  if (rc != 0) {
+    free(h);
+    return rc;
+  }
+  h->opts.ca_file = h->ca_file;
   if (h->opts.max_body == 0)
     h->opts.max_body = 4 * 1024 * 1024;
   h->multi = curl_multi_init();
   if (h->multi == NULL) {
+    free(h->ca_file);
     free(h);
     return sk_error_set(err, SK_EHTTP, "curl_multi_init failed");
   }
   if (uv_timer_init(loop, &h->timer) != 0) {
     curl_multi_cleanup(h->multi);
+    free(h->ca_file);
     free(h);
     return sk_error_set(err, SK_EHTTP, "uv_timer_init failed");
   }
@@ -493,6 +535,8 @@ static void set_options(struct sk_http *h, struct transfer *t,
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->opts.connect_timeout_ms);
   if (h->opts.user_agent != NULL)
     curl_easy_setopt(e, CURLOPT_USERAGENT, h->opts.user_agent);
+  if (h->opts.ca_file != NULL)
+    curl_easy_setopt(e, CURLOPT_CAINFO, h->opts.ca_file);
   if (h->opts.insecure) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -17,6 +17,7 @@
 
 extern const struct sk_provider sk_provider_openai;
 extern const struct sk_provider sk_provider_mistral;
+extern const struct sk_provider sk_provider_azure;
 extern const struct sk_provider sk_provider_anthropic;
 extern const struct sk_provider sk_provider_gemini;
 extern const struct sk_provider sk_provider_ollama;
@@ -24,7 +25,8 @@ extern const struct sk_provider sk_provider_llamacpp;
 
 static const struct sk_provider *const PROVIDERS[] = {
     &sk_provider_openai, &sk_provider_anthropic, &sk_provider_gemini,
-    &sk_provider_ollama, &sk_provider_mistral,   &sk_provider_llamacpp};
+    &sk_provider_ollama, &sk_provider_mistral,   &sk_provider_llamacpp,
+    &sk_provider_azure};
 
 const struct sk_provider *sk_provider_find(const char *name) {
   size_t i;
@@ -42,8 +44,10 @@ void sk_wire_request_cleanup(struct sk_wire_request *w) {
     return;
   free(w->url);
   for (i = 0; i < w->nheaders; i++) {
-    /* The credential header holds the key: wipe it before freeing. */
-    if ((int)i == w->secret_header && w->headers[i] != NULL)
+    /* The credential header holds the key, and other secret headers hold
+     * theirs: wipe them before freeing. */
+    if (((int)i == w->secret_header || (w->secret_mask >> i & 1u) != 0) &&
+        w->headers[i] != NULL)
       memset(w->headers[i], 0, strlen(w->headers[i]));
     free(w->headers[i]);
   }
@@ -146,29 +150,153 @@ int sk_wire_request_add_secret(struct sk_wire_request *w, const char *name,
     return SK_ENOMEM;
   snprintf(v, len, "%s%s", prefix, value);
   rc = sk_wire_request_add_header(w, name, v);
-  if (rc == 0)
+  if (rc == 0) {
     w->secret_header = (int)w->nheaders - 1;
+    w->secret_mask |= 1u << w->secret_header;
+  }
   /* The key should live in one place: wipe this copy before freeing. */
   memset(v, 0, len);
   free(v);
   return rc;
 }
 
-int sk_wire_request_set_url(struct sk_wire_request *w, const char *base,
-                            const char *path) {
-  size_t blen = strlen(base);
-  size_t len;
+/* Appends s to b percent-encoded: everything but RFC 3986's unreserved
+ * characters, so a value holding '&', '=', '#' or a space cannot change
+ * the query's shape. */
+static char *put_encoded(char *b, const char *s) {
+  static const char HEX[] = "0123456789ABCDEF";
+  for (; *s != '\0'; s++) {
+    unsigned char c = (unsigned char)*s;
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+        c == '~') {
+      *b++ = (char)c;
+    } else {
+      *b++ = '%';
+      *b++ = HEX[c >> 4];
+      *b++ = HEX[c & 15];
+    }
+  }
+  return b;
+}
 
+int sk_url_join(const char *base, const char *path, const char *const *query,
+                size_t nquery, char **out) {
+  const char *q = strchr(base, '?');
+  size_t blen = q != NULL ? (size_t)(q - base) : strlen(base);
+  size_t qlen = q != NULL ? strlen(q) : 0; /* with its '?' */
+  size_t len = blen + strlen(path) + qlen + 1;
+  size_t i;
+  char *url;
+  char *b;
+
+  /* Worst case every query byte becomes %XX, plus '&' and '=' per pair. */
+  for (i = 0; i < 2 * nquery; i++)
+    len += 3 * strlen(query[i]) + 1;
+  *out = NULL;
+  url = malloc(len);
+  if (url == NULL)
+    return SK_ENOMEM;
   if (blen > 0 && base[blen - 1] == '/')
     blen--;
-  len = blen + strlen(path) + 1;
-  free(w->url);
-  w->url = malloc(len);
-  if (w->url == NULL)
-    return SK_ENOMEM;
-  memcpy(w->url, base, blen);
-  memcpy(w->url + blen, path, strlen(path) + 1);
+  memcpy(url, base, blen);
+  b = url + blen;
+  memcpy(b, path, strlen(path));
+  b += strlen(path);
+  /* A bare '?' (or none) leaves nothing to keep but the separator. */
+  if (qlen > 1) {
+    memcpy(b, q, qlen);
+    b += qlen;
+  }
+  for (i = 0; i < nquery; i++) {
+    *b++ = qlen > 1 || i > 0 ? '&' : '?';
+    b = put_encoded(b, query[2 * i]);
+    *b++ = '=';
+    b = put_encoded(b, query[2 * i + 1]);
+  }
+  *b = '\0';
+  *out = url;
   return 0;
+}
+
+int sk_wire_request_set_url(struct sk_wire_request *w, const char *base,
+                            const char *path) {
+  char *url;
+  int rc = sk_url_join(base, path, NULL, 0, &url);
+  if (rc != 0)
+    return rc;
+  free(w->url);
+  w->url = url;
+  return 0;
+}
+
+/* Whether the query string of url has a parameter called name. */
+static int url_has_param(const char *url, const char *name) {
+  const char *p = strchr(url, '?');
+  size_t n = strlen(name);
+  while (p != NULL) {
+    p++;
+    if (strncmp(p, name, n) == 0 && (p[n] == '=' || p[n] == '&' || !p[n]))
+      return 1;
+    p = strchr(p, '&');
+  }
+  return 0;
+}
+
+/* Appends n query pairs to w's URL. Returns 0 or SK_ENOMEM. */
+static int append_query(struct sk_wire_request *w, const char *const *query,
+                        size_t n) {
+  char *url;
+  int rc;
+  if (n == 0)
+    return 0;
+  rc = sk_url_join(w->url, "", query, n, &url);
+  if (rc != 0)
+    return rc;
+  free(w->url);
+  w->url = url;
+  return 0;
+}
+
+/* Adds gw's query parameters and headers, and impl's default query
+ * parameter, to a built w. */
+static int add_gateway_extras(const struct sk_provider *impl,
+                              const struct sk_gateway *gw,
+                              struct sk_wire_request *w) {
+  static const struct sk_gateway NONE = {NULL, 0, 0, NULL, 0};
+  size_t i;
+  int rc;
+
+  if (gw == NULL)
+    gw = &NONE;
+  rc = append_query(w, gw->query, gw->nquery);
+  if (rc == 0 && impl->default_query_name != NULL &&
+      !url_has_param(w->url, impl->default_query_name)) {
+    const char *const def[] = {impl->default_query_name,
+                               impl->default_query_value};
+    rc = append_query(w, def, 1);
+  }
+  for (i = 0; i < gw->nheaders && rc == 0; i++) {
+    rc = sk_wire_request_add_header(w, gw->headers[2 * i],
+                                    gw->headers[2 * i + 1]);
+    if (rc == 0 && (gw->headers_secret >> i & 1u) != 0)
+      w->secret_mask |= 1u << (w->nheaders - 1);
+  }
+  return rc;
+}
+
+int sk_provider_build(const struct sk_provider_conf *conf,
+                      const struct sk_gateway *gw,
+                      const struct sk_chat_request *req,
+                      struct sk_wire_request *out, struct sk_error *err) {
+  int rc = conf->impl->build(conf, req, out, err);
+  if (rc != 0)
+    return rc;
+  rc = add_gateway_extras(conf->impl, gw, out);
+  if (rc == SK_EINVAL)
+    sk_error_set(err, rc, "building the request: more than %d headers",
+                 SK_MAX_HEADERS);
+  return sk_wire_request_built(out, rc, err);
 }
 
 int sk_provider_add_messages(cJSON *root, const struct sk_chat_request *req) {

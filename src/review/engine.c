@@ -364,6 +364,7 @@ static int open_transport(struct sk_engine *e, struct sk_error *err) {
   topts.http.timeout_ms = o->timeout_ms;
   topts.http.max_connections = o->concurrency;
   topts.http.user_agent = o->user_agent;
+  topts.http.ca_file = o->ca_file;
   topts.mode = o->fixture_mode;
   topts.dir = o->fixture_dir;
   topts.provider = NULL; /* every request names its own */

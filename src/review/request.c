@@ -156,7 +156,8 @@ static int submit(struct sk_engine *e, struct sk_run *rr,
     return sk_error_set(err, SK_ENOMEM, "out of memory building the schema");
   req.schema = schema;
   req.schema_name = SK_SCHEMA_NAME;
-  rc = route->provider->impl->build(&route->provider->conf, &req, &wire, err);
+  rc = sk_provider_build(&route->provider->conf, &route->provider->gateway,
+                         &req, &wire, err);
   cJSON_Delete(schema);
   if (rc != 0)
     return rc;

@@ -11,13 +11,32 @@
  *     "default":  {"provider": "openai", "model": "gpt-4o-mini"},
  *     "personas": {"builder": {"provider": "claude",
  *                              "model": "claude-3-5-haiku-latest"}},
- *     "prices":   {"gpt-4o-mini": {"input": 0.15, "output": 0.60}}
+ *     "prices":   {"gpt-4o-mini": {"input": 0.15, "output": 0.60}},
+ *     "ca_file":  "/etc/ssl/private-ca.pem"
  *   }
+ *
+ * JSON with comments: "//" to the end of a line and C's block comments
+ * are allowed outside strings, as the docs' examples use them; an error in
+ * the file names its line and column ("shipskip.json:4:17: ...").
+ *
+ * A provider may add a gateway's own headers and query parameters:
+ *   "gw": {"type": "openai", "base_url": "https://gw.example/v1",
+ *          "headers": {"X-Title": "shipskip",
+ *                      "X-Gateway-Key": "${GATEWAY_KEY}"},
+ *          "query": {"api-version": "2024-10-21"}}
+ * A header value "${VAR}" is read from the environment and treated as a
+ * credential (wiped, never recorded); a header whose name says it holds a
+ * credential (key, token, auth, secret, password, cookie) must take its
+ * value that way, as keys never sit in the file. "ca_file" names the CA
+ * bundle that verifies HTTPS servers (below --cacert, above the
+ * CURL_CA_BUNDLE and SSL_CERT_FILE variables).
  *
  * A provider's "type" is a wire format (openai, anthropic, gemini, ollama,
  * mistral); its name is what personas refer to. Every built-in type is also
  * available under its own name with its defaults, so a config may be empty.
- * Prices are USD per million input and output tokens.
+ * Prices are USD per million input and output tokens; a model the config
+ * does not price takes its list price from the built-in table
+ * (model/pricetable.h), marked as such.
  *
  * Resolution, per persona, first found wins: the command line (--provider,
  * --model), the config's "personas" entry, the persona file's own
@@ -40,9 +59,21 @@ struct sk_provider_def {
   const char *api_key;            /* its value (from the environment) */
   double rpm;                     /* per-provider limits, 0 = none given */
   double tpm;
+  /* Configured headers and query parameters, name/value pairs as
+   * struct sk_provider_conf takes them; values from the environment are
+   * copies, wiped when freed. */
+  char **headers;
+  size_t nheaders;
+  unsigned headers_secret;
+  char **query;
+  size_t nquery;
+  /* The first "${VAR}" of headers that is unset or empty, or NULL: a
+   * missing credential, reported by sk_config_check_keys(). */
+  char *missing_env;
   struct sk_provider_conf conf; /* what the provider's build() takes */
   /* "structured": auto (default), on or off; --structured overrides it. */
   enum sk_structured structured;
+  struct sk_gateway gateway; /* headers and query, for sk_provider_build */
 };
 
 /* Returns 1 when d asks for structured output: "on", or "auto" on a
@@ -54,6 +85,9 @@ struct sk_price {
   char *model;
   double input_per_m;
   double output_per_m;
+  /* NULL for the config's own price; for a built-in list price, where it
+   * came from ("list price of 2025-06-01"): costs from it are estimates. */
+  const char *source;
 };
 
 /* What one persona uses. */
@@ -72,9 +106,12 @@ struct sk_config {
   char **persona_providers;
   char **persona_models;
   size_t npersonas;
-  struct sk_price *prices;
+  struct sk_price *prices; /* the config's "prices" */
   size_t nprices;
-  char *source; /* the file, or "(built-in defaults)" */
+  struct sk_price *list_prices; /* the built-in table's, source set */
+  size_t nlist_prices;
+  char *source;  /* the file, or "(built-in defaults)" */
+  char *ca_file; /* "ca_file", or NULL */
 };
 
 /* Loads path, or only the built-in providers when path is NULL. Errors name
@@ -94,7 +131,8 @@ struct sk_provider_def *sk_config_provider(struct sk_config *c,
 int sk_provider_def_set_base_url(struct sk_provider_def *d, const char *url);
 int sk_provider_def_set_key_env(struct sk_provider_def *d, const char *var);
 
-/* Returns the price of model, or NULL. */
+/* Returns the price of model: the config's, else the built-in list price
+ * (source set), or NULL when neither knows the model. */
 const struct sk_price *sk_config_price(const struct sk_config *c,
                                        const char *model);
 

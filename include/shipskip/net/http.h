@@ -34,6 +34,11 @@ struct sk_http_opts {
   long max_connections;    /* connection cache size */
   int insecure;            /* skip TLS verification (explicit opt-in only) */
   const char *user_agent;
+  /* The PEM CA bundle that verifies servers, as curl's --cacert; NULL:
+   * CURL_CA_BUNDLE, else SSL_CERT_FILE (curl's own order), else libcurl's
+   * built-in bundle. Copied by sk_http_new(), which checks it can be
+   * read. */
+  const char *ca_file;
 };
 
 /* A finished request. Valid only during the callback. */
@@ -60,7 +65,9 @@ typedef void (*sk_http_done_cb)(struct sk_http_response *res, void *arg);
 
 struct sk_http;
 
-/* Creates a client on loop. Returns 0 and *out, or SK_ENOMEM / SK_EHTTP. */
+/* Creates a client on loop. Returns 0 and *out, or SK_ENOMEM / SK_EHTTP,
+ * or SK_ECONFIG when the CA file (opts->ca_file or the variable that named
+ * it) cannot be read: err names the file and where it came from. */
 int sk_http_new(uv_loop_t *loop, const struct sk_http_opts *opts,
                 struct sk_http **out, struct sk_error *err);
 

@@ -14,6 +14,8 @@
  *   "anthropic" Anthropic Messages (POST /v1/messages)
  *   "gemini"    Google Gemini generateContent
  *   "ollama"    Ollama's native /api/chat
+ *   "azure"     Azure OpenAI: the OpenAI body at a deployment's path, with
+ *               an api-version query and an api-key header
  *
  * Shared helpers for provider implementations (building URLs and headers,
  * reading rate-limit headers, one-line error text) are declared at the end,
@@ -72,13 +74,16 @@ const char *sk_structured_name(enum sk_structured m);
 
 /* An HTTP request built by a provider. headers are "Name: value" lines; the
  * credential header is the one at index secret_header (-1 if none), so
- * anything that logs or records a request can leave it out. */
-#define SK_MAX_HEADERS 8
+ * anything that logs or records a request can leave it out. Bit i of
+ * secret_mask is set for every header that holds a secret: the credential
+ * header and a configured header that carries one (sk_provider_build()). */
+#define SK_MAX_HEADERS 16
 struct sk_wire_request {
   char *url;
   char *headers[SK_MAX_HEADERS];
   size_t nheaders;
   int secret_header;
+  unsigned secret_mask;
   char *body;
   size_t body_len;
 };
@@ -111,6 +116,19 @@ struct sk_provider_conf {
   const char *api_key;  /* never logged, recorded or written */
 };
 
+/* A gateway's extras for every request to one provider, added by
+ * sk_provider_build() after the provider's own build: nheaders header names
+ * and values (headers[2i] is a name, headers[2i+1] its value; bit i of
+ * headers_secret marks a value that is a credential), and nquery query
+ * parameters the same way, appended to the URL percent-encoded. */
+struct sk_gateway {
+  const char *const *headers;
+  size_t nheaders;
+  unsigned headers_secret;
+  const char *const *query;
+  size_t nquery;
+};
+
 /* A provider. Define one with designated initializers: fields are added
  * over time. */
 struct sk_provider {
@@ -136,6 +154,10 @@ struct sk_provider {
    * a parsed response) says the server does not take the structured form
    * this provider sends, so the run can fall back to the text contract. */
   int (*rejects_structured)(const char *error);
+  /* A query parameter every request carries unless the base URL or the
+   * gateway's query names it already (Azure's api-version), or NULL. */
+  const char *default_query_name;
+  const char *default_query_value;
   /* Builds the HTTP request. Returns 0 or SK_ENOMEM. */
   int (*build)(const struct sk_provider_conf *conf,
                const struct sk_chat_request *req, struct sk_wire_request *out,
@@ -149,6 +171,27 @@ struct sk_provider {
 
 /* Returns the provider called name, or NULL. */
 const struct sk_provider *sk_provider_find(const char *name);
+
+/* Builds the HTTP request of req for conf: conf->impl's build(), then gw's
+ * query parameters appended to the URL, the provider's default query
+ * parameter when the URL does not name it yet, and gw's headers (those
+ * marked secret are recorded in out->secret_mask). gw may be NULL. Returns
+ * 0, or as build() does, or SK_ENOMEM / SK_EINVAL (too many headers) with
+ * err set and out freed. */
+int sk_provider_build(const struct sk_provider_conf *conf,
+                      const struct sk_gateway *gw,
+                      const struct sk_chat_request *req,
+                      struct sk_wire_request *out, struct sk_error *err);
+
+/* Joins a URL: base, then path inserted before base's query string
+ * ("https://h/v1?api-version=x" + "/chat/completions" gives
+ * "https://h/v1/chat/completions?api-version=x"; one trailing slash of
+ * base's path is dropped), then nquery name/value pairs of query (names at
+ * even indexes) appended to the query string, each percent-encoded except
+ * for RFC 3986's unreserved characters. path may be "". Returns 0 and a heap
+ * string in *out, or SK_ENOMEM. */
+int sk_url_join(const char *base, const char *path, const char *const *query,
+                size_t nquery, char **out);
 
 /* Adds "messages": [{"role", "content"}...] for every message of req to
  * root, the shape OpenAI-compatible APIs and Ollama share. Returns 0 or
@@ -320,9 +363,10 @@ int sk_wire_request_add_header(struct sk_wire_request *w, const char *name,
 int sk_wire_request_add_secret(struct sk_wire_request *w, const char *name,
                                const char *prefix, const char *value);
 
-/* Sets w->url to base + path; one trailing slash of base is dropped, so
- * "http://h/v1/" and "http://h/v1" give the same URL. Returns 0 or
- * SK_ENOMEM. */
+/* Sets w->url to base + path as sk_url_join() joins them (no query added):
+ * one trailing slash of base is dropped, so "http://h/v1/" and "http://h/v1"
+ * give the same URL, and a query string in base stays after the path.
+ * Returns 0 or SK_ENOMEM. */
 int sk_wire_request_set_url(struct sk_wire_request *w, const char *base,
                             const char *path);
 

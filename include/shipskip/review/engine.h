@@ -57,6 +57,7 @@ struct sk_engine_opts {
                                (sk_scorecard_meta.source), or NULL */
   int progress_ticks;       /* send SK_EVENT_PROGRESS every 200 ms */
   const char *user_agent;
+  const char *ca_file;        /* PEM CA bundle for HTTPS (http.h), or NULL */
   struct sk_journal *journal; /* ended reviews are appended here, or NULL */
   int resume;                 /* reuse journaled reviews of the same inputs */
   struct sk_summary *summary; /* rows and totals are added here, or NULL */
