@@ -578,6 +578,54 @@ TEST(sched_retry_policy) {
   }
 }
 
+/* A wait past --max-retry-wait is refused with its reason even on the last
+ * retry, and the far values the parsers report are past any limit; retries
+ * also end --max-retry-time after the first one (issue 18). */
+TEST(sched_retry_time_and_far_waits) {
+  struct sk_sched s;
+  uint64_t wait;
+  sched_setup(&s);
+  ASSERT_INT_EQ(sk_sched_retry(&s, 2, 61000, 0, &wait), SK_RETRY_TOO_LONG);
+  ASSERT_INT_EQ(sk_sched_retry(&s, 0, SK_RATELIMIT_BEYOND, 0, &wait),
+                SK_RETRY_TOO_LONG);
+  s.max_retry_wait_ms = 86400000;
+  ASSERT_INT_EQ(sk_sched_retry(&s, 0, SK_RATELIMIT_BEYOND, 0, &wait),
+                SK_RETRY_TOO_LONG);
+  ASSERT_INT_EQ(sk_sched_retry_in_time(&s, 1000, 999999, 5000), 1);
+  s.max_retry_time_ms = 300000;
+  ASSERT_INT_EQ(sk_sched_retry_in_time(&s, 1000, 1000, 300000), 1);
+  ASSERT_INT_EQ(sk_sched_retry_in_time(&s, 1000, 1001, 300000), 0);
+}
+
+/* The first final errors of a provider: the same one three times makes
+ * its endpoint wrong; a different one, or a real answer, proves it. */
+TEST(sched_wrong_endpoint) {
+  struct sk_sched s;
+  struct sk_sched_limit lim[2];
+  size_t of[2] = {0, 1};
+  sched_setup(&s);
+  memset(lim, 0, sizeof(lim));
+  s.limits = lim;
+  s.limit_of = of;
+  s.npersonas = 2;
+  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "not found /a"), SK_ENDPOINT_HOLD);
+  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "not found /b"), SK_ENDPOINT_HOLD);
+  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "x"), SK_ENDPOINT_IS_WRONG);
+  ASSERT_INT_EQ(sk_sched_endpoint(&s, 0), SK_ENDPOINT_WRONG);
+  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "x"), SK_ENDPOINT_IS_WRONG);
+  /* A 400 must repeat its message too: three prompts too long are not a
+   * wrong URL. */
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long: 5000"), SK_ENDPOINT_HOLD);
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long: 6000"),
+                SK_ENDPOINT_RELEASE);
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long: 5000"), SK_ENDPOINT_FAIL);
+  ASSERT_INT_EQ(sk_sched_proven(&s, 1), 0);
+  lim[1].endpoint = SK_ENDPOINT_UNPROVEN;
+  lim[1].nfinal = 0;
+  ASSERT_INT_EQ(sk_sched_proven(&s, 1), 1);
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 401, "bad key"), SK_ENDPOINT_FAIL);
+}
+
 TEST(sched_window_and_budget) {
   struct sk_sched s;
   struct sk_chat_result cr;
@@ -616,6 +664,8 @@ int main(void) {
   RUN(writes_the_scorecard_to_outdir);
   RUN(redo_without_outdir_stops_the_run);
   RUN(sched_retry_policy);
+  RUN(sched_retry_time_and_far_waits);
+  RUN(sched_wrong_endpoint);
   RUN(sched_window_and_budget);
   return TEST_REPORT();
 }

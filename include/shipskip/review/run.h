@@ -69,6 +69,9 @@ struct sk_run {
   char inputs[65]; /* digest of what the review is made from ("" if none) */
   long estimate;   /* tokens charged to --tpm for the request in flight */
   double est_cost; /* its estimated cost, counted against --budget */
+  uint64_t retry_since_ms; /* first failure retried, for --max-retry-time */
+  int held; /* WAITING_RETRY with a final error, kept back until its
+               provider's endpoint is known (request.c) */
 };
 
 /* One tool in the window, from admission until its scorecard is written. */
@@ -210,6 +213,12 @@ void sk_request_fail(struct sk_engine *e, struct sk_run *rr, const char *msg);
 /* Ends rr for good (its review's status says how): journals it, sends
  * SK_EVENT_REVIEW_ENDED and calls on_review, then DONE or FAILED. */
 void sk_request_conclude(struct sk_engine *e, struct sk_run *rr);
+
+/* Ends every review held back with a final error (request.c) as FAILED,
+ * only those of provider (NULL: all): their provider's endpoint answered,
+ * or nothing in flight is left to say it is wrong. */
+void sk_request_release_held(struct sk_engine *e,
+                             const struct sk_provider_def *provider);
 
 /* Abandons every review waiting to retry (a stop). */
 void sk_request_cancel_waiting(struct sk_engine *e);
