@@ -86,6 +86,12 @@ response, Content-Length on every response; the --keepalive-max'th response on
 a connection says `Connection: close` and the server closes it; an idle
 connection is closed after --idle-timeout-s (5 s, as llama.cpp does).
 --latency-ms N sleeps N ms before every response (concurrent requests overlap).
+--loading-s S answers every request 503 unavailable_error "Loading model"
+for the first S seconds after start (logged with fault "loading"), as
+llama-server does while it loads a model; with a fixed --port, a test can
+kill the server and start it again on the same port as a restart.
+--retry-after V sends V verbatim as the Retry-After of the OpenAI-style 429
+fault (a huge number, an HTTP date, garbage).
 --reuse-port sets SO_REUSEPORT before binding, so several server processes
 can listen on one --port and the kernel spreads connections among them: a
 load generator's way past one Python process's GIL (scripts/bench.sh). Each
@@ -228,6 +234,9 @@ REFUSAL = "I'm sorry, but I can't help with that."
 MARKER_RE = re.compile(r"fake:([a-z0-9-]+)(?:@([a-z]+))?")
 PERSONA_RE = re.compile(r"You are the ([A-Za-z]+)")
 REVIEW_FILE_RE = re.compile(r"^(ship|skip)-.*\.txt$")
+
+# The OpenAI-style 429's Retry-After value (--retry-after), set by main().
+RETRY_AFTER = ["1"]
 
 # How many attempts (n = 0, 1, ...) a multiplicity covers; None is unbounded.
 MULTIPLICITY = {"once": 1, "twice": 2, "always": None}
@@ -539,7 +548,7 @@ def transport_reply(kind, success_body, model=None):
     if kind == "429":
         return Reply(429, openai_error("Rate limit reached for requests",
                                        "requests", "rate_limit_exceeded"),
-                     headers=[("Retry-After", "1"),
+                     headers=[("Retry-After", RETRY_AFTER[0]),
                               ("x-ratelimit-limit-requests", "60"),
                               ("x-ratelimit-remaining-requests", "0"),
                               ("x-ratelimit-reset-requests", "1s")])
@@ -813,7 +822,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.server.log.write(record)
             return
         try:
-            if path in CHAT_PATHS and self.command == "POST":
+            if self.server.loading():
+                # llama-server while its model loads: every endpoint, /health
+                # included, answers 503 "Loading model".
+                record["fault"] = "loading"
+                reply = Reply(503, llama_error(503, "Loading model",
+                                               "unavailable_error"))
+            elif path in CHAT_PATHS and self.command == "POST":
                 reply = self.chat(body, record)
             elif api == "anthropic" and self.command == "POST":
                 reply = self.chat_anthropic(body, record)
@@ -1325,7 +1340,12 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.reviews = ReviewBank(cfg.reviews_dir)
         self.attempts = AttemptCounter()
         self.log = RequestLog(cfg.log)
+        self.started = time.monotonic()
         super().__init__(address, Handler)
+
+    def loading(self):
+        """True during the first --loading-s seconds after start."""
+        return time.monotonic() - self.started < self.cfg.loading_s
 
     def server_bind(self):
         # HTTPServer.server_bind() would call socket.getfqdn(), a DNS lookup
@@ -1381,6 +1401,13 @@ def parse_args(argv):
     p.add_argument("--reuse-port", action="store_true",
                    help="set SO_REUSEPORT, so several processes can share "
                         "one --port (load testing)")
+    p.add_argument("--loading-s", type=float, default=0,
+                   help="answer every request 503 \"Loading model\" for "
+                        "this long after start, as llama-server does while "
+                        "its model loads (default 0)")
+    p.add_argument("--retry-after", default="1",
+                   help="the Retry-After value the OpenAI-style 429 fault "
+                        "sends, verbatim (default 1)")
     args = p.parse_args(argv)
     if args.host not in ("localhost",) and not args.host.startswith("127."):
         p.error(f"--host {args.host}: only loopback addresses are allowed")
@@ -1399,6 +1426,7 @@ def write_port_file(path, port):
 
 def main(argv=None):
     cfg = parse_args(argv)
+    RETRY_AFTER[0] = cfg.retry_after
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
