@@ -205,9 +205,13 @@ class TestOutage(unittest.TestCase):
         self.assertGreater(m["refused"], 0, m)
 
     def test_restart_that_loads_a_model(self):
-        m = self.run_outage(down_s=6, loading_s=4)
+        # Down 4 s, then 6 s of 503 "Loading model": a probe meets the 503
+        # (the breaker stays open, nothing else is sent), a later one the
+        # loaded model.
+        m = self.run_outage(down_s=4, loading_s=6)
         self.check(m)
-        self.assertLessEqual(m["fake_loading_503"], 4, m)
+        self.assertGreaterEqual(m["answered_503"], 1, m)
+        self.assertLessEqual(m["fake_loading_503"], 3, m)
 
 
 class ServerCase(e2e.E2ETestCase):
@@ -259,6 +263,12 @@ class TestWrongEndpoint(ServerCase):
         for i in range(3):
             self.assertEqual(self.scorecard(f"tool-{i}")["panel"]["ships"] +
                              self.scorecard(f"tool-{i}")["panel"]["skips"], 4)
+        # The site publishes it, and says so (count and names) on stderr.
+        site = self.run_cli(["site", self.out, "-q"], common=False)
+        self.assertExit(site, 0)
+        self.assertIn("published 1 scorecard with failed reviews", site.stderr)
+        self.assertIn("bad-one", site.stderr)
+        self.assertNotIn("tool-0", site.stderr)
 
 
 class FarRetryAfter(ServerCase):
