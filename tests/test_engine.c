@@ -583,6 +583,8 @@ TEST(sched_retry_policy) {
  * also end --max-retry-time after the first one (issue 18). */
 TEST(sched_retry_time_and_far_waits) {
   struct sk_sched s;
+  struct sk_sched_limit lim;
+  size_t of = 0;
   uint64_t wait;
   sched_setup(&s);
   ASSERT_INT_EQ(sk_sched_retry(&s, 2, 61000, 0, &wait), SK_RETRY_TOO_LONG);
@@ -591,10 +593,15 @@ TEST(sched_retry_time_and_far_waits) {
   s.max_retry_wait_ms = 86400000;
   ASSERT_INT_EQ(sk_sched_retry(&s, 0, SK_RATELIMIT_BEYOND, 0, &wait),
                 SK_RETRY_TOO_LONG);
-  ASSERT_INT_EQ(sk_sched_retry_in_time(&s, 1000, 999999, 5000), 1);
-  s.max_retry_time_ms = 300000;
-  ASSERT_INT_EQ(sk_sched_retry_in_time(&s, 1000, 1000, 300000), 1);
-  ASSERT_INT_EQ(sk_sched_retry_in_time(&s, 1000, 1001, 300000), 0);
+  s.limits = &lim;
+  s.limit_of = &of;
+  s.npersonas = 1;
+  memset(&lim, 0, sizeof(lim));
+  ASSERT_INT_EQ(sk_sched_retry_in_time(&s, 0, 1000, 999999, 5000), 1);
+  lim.max_retry_time_ms = 300000;
+  ASSERT_INT_EQ(sk_sched_retry_time(&s, 0), 300000);
+  ASSERT_INT_EQ(sk_sched_retry_in_time(&s, 0, 1000, 1000, 300000), 1);
+  ASSERT_INT_EQ(sk_sched_retry_in_time(&s, 0, 1000, 1001, 300000), 0);
 }
 
 /* The first final errors of a provider: the same one three times makes

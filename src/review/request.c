@@ -283,13 +283,13 @@ static void retry_later(struct sk_engine *e, struct sk_run *rr, const char *why,
   case SK_RETRY_AFTER:
     break;
   }
-  if (!no_wait &&
-      !sk_sched_retry_in_time(&e->sched, rr->retry_since_ms, wait, now)) {
+  if (!no_wait && !sk_sched_retry_in_time(&e->sched, rr->idx,
+                                          rr->retry_since_ms, wait, now)) {
     snprintf(msg, sizeof(msg),
              "gave up after %d retr%s in %lu s (--max-retry-time %ld s): %s",
              r->retries, r->retries == 1 ? "y" : "ies",
              (unsigned long)((now - rr->retry_since_ms) / 1000),
-             e->o->max_retry_time_ms / 1000, why);
+             sk_sched_retry_time(&e->sched, rr->idx) / 1000, why);
     sk_request_fail(e, rr, msg);
     return;
   }
@@ -488,6 +488,7 @@ static int outage_status(enum sk_outcome outcome, long status) {
 static int outage(struct sk_engine *e, struct sk_run *rr, const char *why) {
   struct sk_breaker *b = sk_sched_breaker(&e->sched, rr->idx);
   uint64_t now = uv_now(&e->loop);
+  long limit = sk_sched_retry_time(&e->sched, rr->idx);
   enum sk_breaker_verdict v;
 
   if (!live(e))
@@ -497,8 +498,7 @@ static int outage(struct sk_engine *e, struct sk_run *rr, const char *why) {
     return 0;
   if (v == SK_BREAKER_OPENED)
     server_event(e, rr, 1, why, sk_breaker_wait(b, now));
-  if (e->o->max_retry_time_ms > 0 &&
-      sk_breaker_down_ms(b, now) >= (uint64_t)e->o->max_retry_time_ms) {
+  if (limit > 0 && sk_breaker_down_ms(b, now) >= (uint64_t)limit) {
     /* Gone for longer than a restart: stop as a deadline does, so what
      * was not done is redone by --resume rather than recorded as failed. */
     sk_engine_say(e, SK_EVENT_WARNING, NULL, NULL,
@@ -506,7 +506,7 @@ static int outage(struct sk_engine *e, struct sk_run *rr, const char *why) {
                   "%s",
                   sk_engine_route(e, rr->idx)->provider->name,
                   (unsigned long)(sk_breaker_down_ms(b, now) / 1000),
-                  e->o->max_retry_time_ms / 1000, why);
+                  limit / 1000, why);
     sk_run_set_state(e, rr, SK_RUN_ABANDONED);
     sk_engine_stop(e, SK_STOP_OUTAGE);
     return 1;

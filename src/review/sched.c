@@ -28,7 +28,6 @@ int sk_sched_init(struct sk_sched *s, const struct sk_engine_opts *o,
   s->retry_base_ms = o->retry_base_ms;
   s->retry_cap_ms = o->retry_cap_ms;
   s->max_retry_wait_ms = o->max_retry_wait_ms;
-  s->max_retry_time_ms = o->max_retry_time_ms;
   s->limits = calloc(n, sizeof(*s->limits));
   s->limit_of = calloc(n, sizeof(*s->limit_of));
   if (s->limits == NULL || s->limit_of == NULL)
@@ -50,6 +49,8 @@ int sk_sched_init(struct sk_sched *s, const struct sk_engine_opts *o,
      * dropped connection, three with no answer between are the server.
      * Probes start a second apart and stretch to the backoff cap, so a
      * long outage costs one request per cap, not one per review. */
+    s->limits[nl].max_retry_time_ms =
+        d->has_max_retry_time ? d->max_retry_time_ms : o->max_retry_time_ms;
     sk_breaker_init(&s->limits[nl].breaker, 3, SK_SCHED_PROBE_MS,
                     o->retry_cap_ms > SK_SCHED_PROBE_MS
                         ? (uint64_t)o->retry_cap_ms
@@ -107,11 +108,17 @@ int sk_sched_waiting_server(const struct sk_sched *s) {
   return 0;
 }
 
-int sk_sched_retry_in_time(const struct sk_sched *s, uint64_t since_ms,
-                           uint64_t wait_ms, uint64_t now_ms) {
-  if (s->max_retry_time_ms <= 0 || now_ms < since_ms)
+long sk_sched_retry_time(const struct sk_sched *s, size_t persona) {
+  return s->limits[s->limit_of[persona]].max_retry_time_ms;
+}
+
+int sk_sched_retry_in_time(const struct sk_sched *s, size_t persona,
+                           uint64_t since_ms, uint64_t wait_ms,
+                           uint64_t now_ms) {
+  long limit = sk_sched_retry_time(s, persona);
+  if (limit <= 0 || now_ms < since_ms)
     return 1;
-  return now_ms - since_ms + wait_ms <= (uint64_t)s->max_retry_time_ms;
+  return now_ms - since_ms + wait_ms <= (uint64_t)limit;
 }
 
 enum sk_endpoint_verdict sk_sched_final(struct sk_sched *s, size_t persona,

@@ -40,6 +40,8 @@ struct sk_provider_def {
   const char *api_key;            /* its value (from the environment) */
   double rpm;                     /* per-provider limits, 0 = none given */
   double tpm;
+  int has_max_retry_time; /* max_retry_time given: it wins over the CLI's */
+  long max_retry_time_ms; /* 0: no limit */
   struct sk_provider_conf conf; /* what the provider's build() takes */
 };
 

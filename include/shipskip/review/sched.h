@@ -38,9 +38,10 @@ struct sk_sched_limit {
   uint64_t paused_until_ms;  /* the server said its budget is spent */
   struct sk_breaker breaker; /* outages: breaker.h */
   enum sk_endpoint_state endpoint;
-  int nfinal;          /* identical final errors so far, while UNPROVEN */
-  long final_status;   /* the first one's HTTP status */
-  char final_msg[128]; /* and its message (cut) */
+  int nfinal;             /* identical final errors so far, while UNPROVEN */
+  long final_status;      /* the first one's HTTP status */
+  char final_msg[128];    /* and its message (cut) */
+  long max_retry_time_ms; /* the provider's, else --max-retry-time */
 };
 
 struct sk_sched {
@@ -58,7 +59,6 @@ struct sk_sched {
   long retry_base_ms;
   long retry_cap_ms;
   long max_retry_wait_ms;
-  long max_retry_time_ms; /* 0: retries are bounded by count only */
 };
 
 /* Sets s up for opts's panel and routes at now_ms, with seed for jitter.
@@ -103,11 +103,17 @@ struct sk_breaker *sk_sched_breaker(struct sk_sched *s, size_t persona);
  * for a server), else 0. */
 int sk_sched_waiting_server(const struct sk_sched *s);
 
-/* Returns 1 when a retry that waits wait_ms from now_ms still ends within
- * max_retry_time of since_ms (the review's first retried failure), or when
- * there is no time budget; 0 when it is spent. */
-int sk_sched_retry_in_time(const struct sk_sched *s, uint64_t since_ms,
-                           uint64_t wait_ms, uint64_t now_ms);
+/* The retry time budget of persona's provider (its config's
+ * max_retry_time, else --max-retry-time): 0 for none. */
+long sk_sched_retry_time(const struct sk_sched *s, size_t persona);
+
+/* Returns 1 when a retry of persona's review that waits wait_ms from now_ms
+ * still ends within its provider's retry time of since_ms (the review's
+ * first retried failure), or when there is no time budget; 0 when it is
+ * spent. */
+int sk_sched_retry_in_time(const struct sk_sched *s, size_t persona,
+                           uint64_t since_ms, uint64_t wait_ms,
+                           uint64_t now_ms);
 
 /* What a final error tells about persona's provider. */
 enum sk_endpoint_verdict {
