@@ -69,6 +69,17 @@ TEST(sending_early_is_not_a_probe) {
   ASSERT_INT_EQ(b.state, SK_BREAKER_OPEN);
   sk_breaker_sent(&b, 1000);
   ASSERT_INT_EQ(b.state, SK_BREAKER_PROBING);
+  /* A probe that could not be sent does not block the provider forever:
+   * the next request is the probe. */
+  sk_breaker_unsent(&b);
+  ASSERT_INT_EQ(b.state, SK_BREAKER_OPEN);
+  ASSERT_INT_EQ(sk_breaker_wait(&b, 1001), 0);
+  sk_breaker_sent(&b, 1001);
+  ASSERT_INT_EQ(b.state, SK_BREAKER_PROBING);
+  /* Closed, it changes nothing. */
+  sk_breaker_success(&b);
+  sk_breaker_unsent(&b);
+  ASSERT_INT_EQ(b.state, SK_BREAKER_CLOSED);
 }
 
 int main(void) {

@@ -604,9 +604,13 @@ TEST(sched_retry_time_and_far_waits) {
   ASSERT_INT_EQ(sk_sched_retry_in_time(&s, 0, 1000, 1001, 300000), 0);
 }
 
-/* The first final errors of a provider: the same one three times makes
- * its endpoint wrong; a different one, or a real answer, proves it. */
+/* The first final errors of a provider: held while they are the same;
+ * decided once no answer is coming: wrong when three or more came and
+ * they name the endpoint (404, 401...) or span tools; a different error,
+ * or a real answer, proves the endpoint. */
 TEST(sched_wrong_endpoint) {
+  static const int TOOL_A = 1;
+  static const int TOOL_B = 2;
   struct sk_sched s;
   struct sk_sched_limit lim[2];
   size_t of[2] = {0, 1};
@@ -615,22 +619,49 @@ TEST(sched_wrong_endpoint) {
   s.limits = lim;
   s.limit_of = of;
   s.npersonas = 2;
-  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "not found /a"), SK_ENDPOINT_HOLD);
-  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "not found /b"), SK_ENDPOINT_HOLD);
-  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "x"), SK_ENDPOINT_IS_WRONG);
+  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "not found /a", &TOOL_A),
+                SK_ENDPOINT_HOLD);
+  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "not found /b", &TOOL_A),
+                SK_ENDPOINT_HOLD);
+  ASSERT_INT_EQ(sk_sched_endpoint_gated(&s), 0);
+  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "x", &TOOL_A), SK_ENDPOINT_HOLD);
+  /* Enough to judge by: nothing more goes until the rest answer. */
+  ASSERT_INT_EQ(sk_sched_endpoint_gated(&s), 1);
+  ASSERT_INT_EQ(sk_sched_decide(&s, 0), SK_ENDPOINT_IS_WRONG);
   ASSERT_INT_EQ(sk_sched_endpoint(&s, 0), SK_ENDPOINT_WRONG);
-  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "x"), SK_ENDPOINT_IS_WRONG);
-  /* A 400 must repeat its message too: three prompts too long are not a
-   * wrong URL. */
-  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long: 5000"), SK_ENDPOINT_HOLD);
-  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long: 6000"),
+  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "x", &TOOL_B), SK_ENDPOINT_IS_WRONG);
+  /* The same 400 for every persona of one tool is that tool's. */
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long", &TOOL_A),
+                SK_ENDPOINT_HOLD);
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long", &TOOL_A),
+                SK_ENDPOINT_HOLD);
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long", &TOOL_A),
+                SK_ENDPOINT_HOLD);
+  ASSERT_INT_EQ(sk_sched_decide(&s, 1), SK_ENDPOINT_RELEASE);
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long", &TOOL_B),
+                SK_ENDPOINT_FAIL);
+  /* Across tools it is the endpoint's. */
+  memset(&lim[1], 0, sizeof(lim[1]));
+  sk_sched_final(&s, 1, 400, "bad path", &TOOL_A);
+  sk_sched_final(&s, 1, 400, "bad path", &TOOL_A);
+  sk_sched_final(&s, 1, 400, "bad path", &TOOL_B);
+  ASSERT_INT_EQ(sk_sched_decide(&s, 1), SK_ENDPOINT_IS_WRONG);
+  /* Fewer than three: not enough to call it wrong. */
+  memset(&lim[1], 0, sizeof(lim[1]));
+  sk_sched_final(&s, 1, 401, "bad key", &TOOL_A);
+  sk_sched_final(&s, 1, 401, "bad key", &TOOL_B);
+  ASSERT_INT_EQ(sk_sched_decide(&s, 1), SK_ENDPOINT_RELEASE);
+  /* A 400 that differs proves it; so does a real answer. */
+  memset(&lim[1], 0, sizeof(lim[1]));
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long: 5000", &TOOL_A),
+                SK_ENDPOINT_HOLD);
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long: 6000", &TOOL_B),
                 SK_ENDPOINT_RELEASE);
-  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long: 5000"), SK_ENDPOINT_FAIL);
   ASSERT_INT_EQ(sk_sched_proven(&s, 1), 0);
-  lim[1].endpoint = SK_ENDPOINT_UNPROVEN;
-  lim[1].nfinal = 0;
+  memset(&lim[1], 0, sizeof(lim[1]));
   ASSERT_INT_EQ(sk_sched_proven(&s, 1), 1);
-  ASSERT_INT_EQ(sk_sched_final(&s, 1, 401, "bad key"), SK_ENDPOINT_FAIL);
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 401, "bad key", &TOOL_A),
+                SK_ENDPOINT_FAIL);
 }
 
 TEST(sched_window_and_budget) {

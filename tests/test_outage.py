@@ -214,6 +214,47 @@ class TestOutage(unittest.TestCase):
         self.assertLessEqual(m["fake_loading_503"], 3, m)
 
 
+class TestServerGoneForGood(unittest.TestCase):
+    """A server down for longer than --max-retry-time stops the run as a
+    deadline does: exit 1, say so, journal nothing that did not finish."""
+
+    def test_stops_for_resume(self):
+        with tempfile.TemporaryDirectory(prefix="sk-outage-") as tmp:
+            tools = os.path.join(tmp, "tools.jsonl")
+            out = os.path.join(tmp, "out")
+            log_json = os.path.join(tmp, "log.jsonl")
+            write_tools(tools, 20)
+            fake, port, log = start_fake(tmp, "gone")
+            try:
+                proc = subprocess.Popen(
+                    [e2e.BIN, "review", tools, "-o", out, "--base-url",
+                     f"http://127.0.0.1:{port}/v1", "--model", e2e.MODEL,
+                     "--no-progress", "--concurrency", "4",
+                     "--max-retry-time", "3", "--log-json", log_json],
+                    cwd=e2e.REPO, env=env(), stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE, text=True)
+                while len(read_jsonl(log)) < 8 and proc.poll() is None:
+                    time.sleep(0.02)
+                fake.kill()
+                fake.wait()
+                _, stderr = proc.communicate(timeout=60)
+            finally:
+                stop(fake)
+            self.assertEqual(proc.returncode, 1, stderr)
+            self.assertIn("has not answered for", stderr)
+            self.assertIn("--resume", stderr)
+            with open(os.path.join(out, "summary.json")) as f:
+                self.assertEqual(json.load(f)["totals"]["stopped"], "outage")
+            # Only reviews that finished are journaled: none failed.
+            journal = read_jsonl(os.path.join(out, "journal.jsonl"))
+            self.assertTrue(journal)
+            self.assertEqual({j["status"] for j in journal}, {"ok"})
+            events = read_jsonl(log_json)
+            failed = [e for e in events
+                      if e["event"] == "response" and e["status"] != 200]
+            self.assertLessEqual(len(failed), 10, failed)
+
+
 class ServerCase(e2e.E2ETestCase):
     def tools(self, n, markers=""):
         path = os.path.join(self.tmp, "tools.jsonl")

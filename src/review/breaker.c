@@ -35,6 +35,12 @@ void sk_breaker_sent(struct sk_breaker *b, uint64_t now_ms) {
     b->state = SK_BREAKER_PROBING;
 }
 
+void sk_breaker_unsent(struct sk_breaker *b) {
+  /* probe_at_ms has passed (the probe was due): the next request probes. */
+  if (b->state == SK_BREAKER_PROBING)
+    b->state = SK_BREAKER_OPEN;
+}
+
 /* Opens b at now_ms for the current pause. */
 static void open_for(struct sk_breaker *b, uint64_t now_ms) {
   b->state = SK_BREAKER_OPEN;

@@ -274,10 +274,11 @@ void sk_engine_pump(struct sk_engine *e) {
     sk_request_send(e, rr);
   }
   /* Reviews held back with a final error wait for an answer that says
-   * whether the endpoint is wrong; with nothing in flight none will come,
-   * so they fail now, as they would have without the wait. */
-  if (e->state == SK_ENGINE_RUNNING && e->ninflight == 0 && e->nwaiting > 0)
-    sk_request_release_held(e, NULL);
+   * whether the endpoint is wrong; with nothing in flight and nothing more
+   * to send (or the gate shut), none will come: decide now. */
+  if (e->state == SK_ENGINE_RUNNING && e->ninflight == 0 && e->nwaiting > 0 &&
+      (sk_list_empty(&e->ready) || sk_sched_endpoint_gated(&e->sched)))
+    sk_request_decide_endpoints(e);
   maybe_finish(e);
 }
 

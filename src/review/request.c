@@ -157,6 +157,9 @@ static int submit(struct sk_engine *e, struct sk_run *rr,
   info.occurrence = rr->occurrence;
   rc = sk_transport_submit(e->tr, &wire, &info, on_response, rr, err);
   sk_wire_request_cleanup(&wire);
+  if (rc != 0)
+    /* Never sent: if it was to be the breaker's probe, another must go. */
+    sk_breaker_unsent(sk_sched_breaker(&e->sched, rr->idx));
   return rc;
 }
 
@@ -580,32 +583,70 @@ void sk_request_release_held(struct sk_engine *e,
   }
 }
 
-/* The endpoint of rr's provider is wrong: rr is abandoned (not journaled)
- * and, the first time, the run stops with one message naming the URL. */
+/* The endpoint of rr's provider is wrong (its first answers were all
+ * status, msg): rr is abandoned (not journaled) when abandon is set, and
+ * the run stops with one message naming the URL. */
 static void wrong_endpoint(struct sk_engine *e, struct sk_run *rr, long status,
-                           const char *msg) {
+                           const char *msg, int abandon) {
   const struct sk_provider_def *d = sk_engine_route(e, rr->idx)->provider;
   char url[256];
   char *line;
   char buf[800];
 
-  sk_run_set_state(e, rr, SK_RUN_ABANDONED);
+  if (abandon)
+    sk_run_set_state(e, rr, SK_RUN_ABANDONED);
   if (e->fatal_err.code != 0)
     return;
   safe_url(url, sizeof(url), d->base_url);
   line = sk_engine_format(
       buf, sizeof(buf),
-      "%s at %s answered HTTP %ld to each of its first %d requests (%s): "
+      "%s at %s answered HTTP %ld to each of its first requests (%s): "
       "the endpoint or its key is wrong, so nothing more was sent and no "
       "scorecard was written; check --base-url (or base_url in the config, "
       "or OPENAI_BASE_URL) and the API key",
-      d->name, url, status, SK_SCHED_WRONG_AFTER, msg);
+      d->name, url, status, msg);
   sk_engine_fail(e, SK_ECONFIG, line);
   /* Like a replay miss: what is queued or held is abandoned, and no
    * scorecard is written after this. */
   sk_engine_set_state(e, SK_ENGINE_ABORTING);
   if (line != buf)
     free(line);
+}
+
+/* Abandons rr, held for a provider now known to be wrong. */
+static void abandon_held(struct sk_run *rr) {
+  drop_timer(rr);
+  rr->held = 0;
+  sk_run_set_state(rr->e, rr, SK_RUN_ABANDONED);
+}
+
+/* Decides rr's provider (sk_sched_decide) with no other answer to come:
+ * stops the run when its endpoint is wrong, else fails its held reviews
+ * (and rr, when msg is not NULL: rr was never held). */
+static void decide(struct sk_engine *e, struct sk_run *rr, const char *msg) {
+  const struct sk_sched_limit *lim =
+      &e->sched.limits[e->sched.limit_of[rr->idx]];
+  const struct sk_provider_def *d = sk_engine_route(e, rr->idx)->provider;
+
+  if (sk_sched_decide(&e->sched, rr->idx) == SK_ENDPOINT_IS_WRONG) {
+    if (msg == NULL)
+      abandon_held(rr);
+    wrong_endpoint(e, rr, lim->final_status, lim->final_msg, msg != NULL);
+    return;
+  }
+  if (msg != NULL)
+    sk_request_fail(e, rr, msg);
+  sk_request_release_held(e, d);
+}
+
+void sk_request_decide_endpoints(struct sk_engine *e) {
+  struct sk_run *rr;
+  while ((rr = first_held(e, NULL)) != NULL) {
+    if (sk_sched_endpoint(&e->sched, rr->idx) == SK_ENDPOINT_WRONG)
+      abandon_held(rr);
+    else
+      decide(e, rr, NULL);
+  }
 }
 
 /* A final HTTP error of rr: fail it, hold it, or stop the run. */
@@ -615,27 +656,30 @@ static void final_error(struct sk_engine *e, struct sk_run *rr, long status,
     sk_request_fail(e, rr, msg);
     return;
   }
-  switch (sk_sched_final(&e->sched, rr->idx, status, msg)) {
+  switch (sk_sched_final(&e->sched, rr->idx, status, msg, rr->tool)) {
   case SK_ENDPOINT_FAIL:
     sk_request_fail(e, rr, msg);
     break;
   case SK_ENDPOINT_RELEASE:
     sk_request_fail(e, rr, msg);
     sk_request_release_held(e, sk_engine_route(e, rr->idx)->provider);
+    if (e->rate_on)
+      uv_timer_stop(&e->rate_timer);
     break;
   case SK_ENDPOINT_HOLD:
-    /* Held only while another answer may still come to judge by (a
-     * request in flight, or one to send: admit the next tool to know);
-     * the last review of a run fails at once, as it always has. */
+    /* Held while another answer may still come to judge by (a request in
+     * flight, or one to send: admit the next tool to know); otherwise
+     * decided now, so the last review of a run ends at once. */
     if (e->ninflight <= 1 && sk_list_empty(&e->ready))
       sk_admit_next(e);
     if (e->ninflight > 1 || !sk_list_empty(&e->ready))
       hold(e, rr, msg);
     else
-      sk_request_fail(e, rr, msg);
+      decide(e, rr, msg);
     break;
   case SK_ENDPOINT_IS_WRONG:
-    wrong_endpoint(e, rr, status, msg);
+    /* An answer still in flight when the run stopped: not journaled. */
+    sk_run_set_state(e, rr, SK_RUN_ABANDONED);
     break;
   }
 }

@@ -8,6 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Whether a final status names the endpoint or the key, not a request. */
+static int auth_status(long status) {
+  return status == 401 || status == 403 || status == 404 || status == 405;
+}
+
 /* The first pause of an open breaker before its probe. */
 #define SK_SCHED_PROBE_MS 1000u
 
@@ -84,6 +89,11 @@ uint64_t sk_sched_rate_wait(struct sk_sched *s, size_t persona, long tokens,
   wait_t = sk_breaker_wait(&lim->breaker, now);
   if (wait_t > wait)
     wait = wait_t;
+  /* Enough identical final errors to judge by: send nothing more to this
+   * provider until what is in flight answers (the engine decides then). */
+  if (lim->endpoint == SK_ENDPOINT_UNPROVEN &&
+      lim->nfinal >= SK_SCHED_WRONG_AFTER && wait < SK_SCHED_PROBE_MS)
+    wait = SK_SCHED_PROBE_MS;
   return wait;
 }
 
@@ -122,7 +132,8 @@ int sk_sched_retry_in_time(const struct sk_sched *s, size_t persona,
 }
 
 enum sk_endpoint_verdict sk_sched_final(struct sk_sched *s, size_t persona,
-                                        long status, const char *msg) {
+                                        long status, const char *msg,
+                                        const void *tool) {
   struct sk_sched_limit *lim = &s->limits[s->limit_of[persona]];
   char line[sizeof(lim->final_msg)];
   int same;
@@ -133,22 +144,46 @@ enum sk_endpoint_verdict sk_sched_final(struct sk_sched *s, size_t persona,
   snprintf(line, sizeof(line), "%s", msg != NULL ? msg : "");
   if (lim->nfinal == 0) {
     lim->final_status = status;
+    lim->final_tool = tool;
     memcpy(lim->final_msg, line, sizeof(line));
   }
   /* "Not found" and "unauthorized" name the endpoint or the key, not the
-   * request: any text will do. Other statuses must repeat the message too,
-   * so three tools too long for the context are not a wrong URL. */
+   * request: any text will do. Other statuses must repeat the message. */
   same = status == lim->final_status &&
-         (status == 401 || status == 403 || status == 404 || status == 405 ||
-          strcmp(line, lim->final_msg) == 0);
+         (auth_status(status) || strcmp(line, lim->final_msg) == 0);
   if (!same) {
     lim->endpoint = SK_ENDPOINT_PROVEN;
     return SK_ENDPOINT_RELEASE;
   }
-  if (++lim->nfinal < SK_SCHED_WRONG_AFTER)
-    return SK_ENDPOINT_HOLD;
-  lim->endpoint = SK_ENDPOINT_WRONG;
-  return SK_ENDPOINT_IS_WRONG;
+  if (tool != lim->final_tool)
+    lim->multi_tool = 1;
+  lim->nfinal++;
+  return SK_ENDPOINT_HOLD;
+}
+
+enum sk_endpoint_verdict sk_sched_decide(struct sk_sched *s, size_t persona) {
+  struct sk_sched_limit *lim = &s->limits[s->limit_of[persona]];
+  if (lim->endpoint != SK_ENDPOINT_UNPROVEN)
+    return lim->endpoint == SK_ENDPOINT_WRONG ? SK_ENDPOINT_IS_WRONG
+                                              : SK_ENDPOINT_FAIL;
+  if (lim->nfinal >= SK_SCHED_WRONG_AFTER &&
+      (auth_status(lim->final_status) || lim->multi_tool)) {
+    lim->endpoint = SK_ENDPOINT_WRONG;
+    return SK_ENDPOINT_IS_WRONG;
+  }
+  lim->endpoint = SK_ENDPOINT_PROVEN;
+  return SK_ENDPOINT_RELEASE;
+}
+
+int sk_sched_endpoint_gated(const struct sk_sched *s) {
+  size_t i;
+  for (i = 0; i < s->npersonas; i++) {
+    const struct sk_sched_limit *lim = &s->limits[s->limit_of[i]];
+    if (lim->endpoint == SK_ENDPOINT_UNPROVEN &&
+        lim->nfinal >= SK_SCHED_WRONG_AFTER)
+      return 1;
+  }
+  return 0;
 }
 
 int sk_sched_proven(struct sk_sched *s, size_t persona) {

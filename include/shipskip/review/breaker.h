@@ -59,6 +59,11 @@ uint64_t sk_breaker_wait(const struct sk_breaker *b, uint64_t now_ms);
  * request is the probe (PROBING). */
 void sk_breaker_sent(struct sk_breaker *b, uint64_t now_ms);
 
+/* Notes that the request just noted by sk_breaker_sent() was never sent
+ * after all: a probe that never went is due again (PROBING -> OPEN, probe
+ * due now); otherwise nothing changes. */
+void sk_breaker_unsent(struct sk_breaker *b);
+
 /* Notes an outage failure at now_ms and says what it did: CHARGED while
  * fewer than threshold have come in a row, OPENED for the one that opens
  * it, ABSORBED when it was open already; a failed probe opens it again

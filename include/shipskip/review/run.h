@@ -220,6 +220,11 @@ void sk_request_conclude(struct sk_engine *e, struct sk_run *rr);
 void sk_request_release_held(struct sk_engine *e,
                              const struct sk_provider_def *provider);
 
+/* With nothing in flight: decides the endpoint of every provider with
+ * reviews held back (request.c): a wrong one stops the run (its held
+ * reviews abandoned), the others' held reviews fail. */
+void sk_request_decide_endpoints(struct sk_engine *e);
+
 /* Abandons every review waiting to retry (a stop). */
 void sk_request_cancel_waiting(struct sk_engine *e);
 

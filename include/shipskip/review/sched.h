@@ -28,7 +28,7 @@ struct sk_engine_opts;
 enum sk_endpoint_state {
   SK_ENDPOINT_UNPROVEN = 0, /* only final errors, all the same, so far */
   SK_ENDPOINT_PROVEN,       /* it answered, or its errors differ */
-  SK_ENDPOINT_WRONG         /* SK_SCHED_WRONG_AFTER identical final errors */
+  SK_ENDPOINT_WRONG         /* decided: every first answer the same error */
 };
 
 /* One provider's limits. */
@@ -39,6 +39,8 @@ struct sk_sched_limit {
   struct sk_breaker breaker; /* outages: breaker.h */
   enum sk_endpoint_state endpoint;
   int nfinal;             /* identical final errors so far, while UNPROVEN */
+  const void *final_tool; /* the first one's tool (an identity) */
+  int multi_tool;         /* they came from more than one tool */
   long final_status;      /* the first one's HTTP status */
   char final_msg[128];    /* and its message (cut) */
   long max_retry_time_ms; /* the provider's, else --max-retry-time */
@@ -119,16 +121,31 @@ int sk_sched_retry_in_time(const struct sk_sched *s, size_t persona,
 enum sk_endpoint_verdict {
   SK_ENDPOINT_FAIL = 0, /* the provider has answered: fail the review */
   SK_ENDPOINT_HOLD,     /* not yet known: hold the review back */
-  SK_ENDPOINT_RELEASE,  /* a different error: fail it and the held ones */
+  SK_ENDPOINT_RELEASE,  /* known now to be the review's own error: fail it
+                           and the held ones */
   SK_ENDPOINT_IS_WRONG  /* the endpoint is wrong: stop the run */
 };
 
-/* Notes a final HTTP error (status, one-line msg) from persona's provider.
- * While the provider has never answered, the same error
- * SK_SCHED_WRONG_AFTER times in a row makes its endpoint WRONG; a
- * different one makes it PROVEN. */
+/* Notes a final HTTP error (status, one-line msg) of tool (any pointer
+ * naming it) from persona's provider. While the provider has never
+ * answered, the same error again is HOLD; a different one makes it
+ * PROVEN (RELEASE); once WRONG, IS_WRONG. */
 enum sk_endpoint_verdict sk_sched_final(struct sk_sched *s, size_t persona,
-                                        long status, const char *msg);
+                                        long status, const char *msg,
+                                        const void *tool);
+
+/* Decides persona's provider's endpoint from the final errors held so
+ * far, when no other answer is coming: IS_WRONG (now WRONG) when at least
+ * SK_SCHED_WRONG_AFTER came, all the same, and either say the endpoint or
+ * key is wrong (401, 403, 404, 405) or came from more than one tool (the
+ * same 400 for every persona of one tool is that tool's); else RELEASE
+ * (now PROVEN). FAIL when it was decided already. */
+enum sk_endpoint_verdict sk_sched_decide(struct sk_sched *s, size_t persona);
+
+/* Returns 1 when some provider has SK_SCHED_WRONG_AFTER identical final
+ * errors held and no decision: its requests wait (sk_sched_rate_wait)
+ * until what is in flight has answered. */
+int sk_sched_endpoint_gated(const struct sk_sched *s);
 
 /* Notes a real answer from persona's provider (a reply, a 429, a 408):
  * its endpoint is PROVEN. Returns 1 when it was UNPROVEN (held reviews
