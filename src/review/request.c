@@ -19,11 +19,12 @@
  *     deadline does (nothing unfinished is journaled; --resume finishes).
  *   - Wrong endpoints. A final error from a provider that has never
  *     answered is held back (WAITING_RETRY with no timer, rr->held), not
- *     journaled. When SK_SCHED_WRONG_AFTER identical ones come first, the
- *     endpoint is wrong: the run stops with SK_ECONFIG, and the held
- *     reviews are abandoned, so no scorecard claims those tools were
- *     reviewed. A real answer, a different error, or nothing left in
- *     flight lets the held reviews fail as they would have. */
+ *     journaled; with SK_SCHED_WRONG_AFTER identical ones held, nothing
+ *     more goes to it. A real answer or a different error proves the
+ *     endpoint: the held reviews fail as they would have. With nothing in
+ *     flight the engine decides (sk_sched_decide): a wrong endpoint stops
+ *     the run with SK_ECONFIG and the held reviews are abandoned, so no
+ *     scorecard claims those tools were reviewed. */
 #include "shipskip/review/journal.h"
 #include "shipskip/review/run.h"
 #include "shipskip/review/summary.h"
