@@ -70,8 +70,11 @@ struct sk_run {
   long estimate;   /* tokens charged to --tpm for the request in flight */
   double est_cost; /* its estimated cost, counted against --budget */
   uint64_t retry_since_ms; /* first failure retried, for --max-retry-time */
-  int held; /* WAITING_RETRY with a final error, kept back until its
-               provider's endpoint is known (request.c) */
+  int held;       /* WAITING_RETRY with a final error, kept back until its
+                     provider's endpoint is known (request.c) */
+  int structured; /* the request in flight asked for structured output */
+  long raised_max_tokens; /* > 0: the larger reply limit a cut-off reply
+                             was asked again with (once per review) */
 };
 
 /* One tool in the window, from admission until its scorecard is written. */
@@ -105,6 +108,9 @@ struct sk_engine {
   size_t active_tools;    /* admitted, not yet written and freed */
   size_t window;          /* the most tools active at once */
   struct sk_strmap slugs; /* every slug of the batch: no two share a file */
+  /* "provider\nmodel" of every route that rejected structured output:
+   * asked with the text contract from then on (request.c). */
+  struct sk_strmap text_only;
   /* What may start now (sched.c). */
   struct sk_sched sched;
   /* Handles; *_on says the handle was initialized (and must be closed). */
