@@ -100,6 +100,12 @@ connection is closed after --idle-timeout-s (5 s, as llama.cpp does).
 --latency-ms N sleeps N ms before every response (concurrent requests overlap).
 --echo-key makes the server careless with secrets, as some are: every
 answer repeats the credential its request carried (see echo_key()).
+--loading-s S answers every request 503 unavailable_error "Loading model"
+for the first S seconds after start (logged with fault "loading"), as
+llama-server does while it loads a model; with a fixed --port, a test can
+kill the server and start it again on the same port as a restart.
+--retry-after V sends V verbatim as the Retry-After of the OpenAI-style 429
+fault (a huge number, an HTTP date, garbage).
 --reuse-port sets SO_REUSEPORT before binding, so several server processes
 can listen on one --port and the kernel spreads connections among them: a
 load generator's way past one Python process's GIL (scripts/bench.sh). Each
@@ -283,6 +289,9 @@ REFUSAL = "I'm sorry, but I can't help with that."
 MARKER_RE = re.compile(r"fake:([a-z0-9-]+)(?:@([a-z]+))?")
 PERSONA_RE = re.compile(r"You are the ([A-Za-z]+)")
 REVIEW_FILE_RE = re.compile(r"^(ship|skip)-.*\.txt$")
+
+# The OpenAI-style 429's Retry-After value (--retry-after), set by main().
+RETRY_AFTER = ["1"]
 
 # How many attempts (n = 0, 1, ...) a multiplicity covers; None is unbounded.
 MULTIPLICITY = {"once": 1, "twice": 2, "always": None}
@@ -596,7 +605,7 @@ def transport_reply(kind, success_body, model=None):
     if kind == "429":
         return Reply(429, openai_error("Rate limit reached for requests",
                                        "requests", "rate_limit_exceeded"),
-                     headers=[("Retry-After", "1"),
+                     headers=[("Retry-After", RETRY_AFTER[0]),
                               ("x-ratelimit-limit-requests", "60"),
                               ("x-ratelimit-remaining-requests", "0"),
                               ("x-ratelimit-reset-requests", "1s")])
@@ -1171,7 +1180,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         try:
             missing = self.gateway_check(api, path)
-            if missing is not None:
+            if self.server.loading():
+                # llama-server while its model loads: every endpoint, /health
+                # included, answers 503 "Loading model".
+                record["fault"] = "loading"
+                reply = Reply(503, llama_error(503, "Loading model",
+                                               "unavailable_error"))
+            elif missing is not None:
                 reply = Reply(400, llama_error(400, missing,
                                                "invalid_request_error"))
             elif api == "azure" and self.command == "POST":
@@ -1767,7 +1782,12 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.reviews = ReviewBank(cfg.reviews_dir)
         self.attempts = AttemptCounter()
         self.log = RequestLog(cfg.log)
+        self.started = time.monotonic()
         super().__init__(address, Handler)
+
+    def loading(self):
+        """True during the first --loading-s seconds after start."""
+        return time.monotonic() - self.started < self.cfg.loading_s
 
     def server_bind(self):
         # HTTPServer.server_bind() would call socket.getfqdn(), a DNS lookup
@@ -1869,6 +1889,13 @@ def parse_args(argv):
     p.add_argument("--require-query", action="append", metavar="NAME=VALUE",
                    help="answer 400 to chat requests without this query "
                         "parameter (repeatable)")
+    p.add_argument("--loading-s", type=float, default=0,
+                   help="answer every request 503 \"Loading model\" for "
+                        "this long after start, as llama-server does while "
+                        "its model loads (default 0)")
+    p.add_argument("--retry-after", default="1",
+                   help="the Retry-After value the OpenAI-style 429 fault "
+                        "sends, verbatim (default 1)")
     args = p.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         p.error("--tls-cert and --tls-key go together")
@@ -1889,6 +1916,7 @@ def write_port_file(path, port):
 
 def main(argv=None):
     cfg = parse_args(argv)
+    RETRY_AFTER[0] = cfg.retry_after
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

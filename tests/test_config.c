@@ -326,6 +326,41 @@ TEST(rate_limits_take_the_command_line_bounds) {
                 "(loaded)");
 }
 
+/* providers.NAME.max_retry_time: whole seconds, 0 (no limit) to a week;
+ * given, it wins over --max-retry-time for that provider (issue 18). */
+TEST(max_retry_time_is_per_provider) {
+  static const char *const BAD[] = {"-1",     "604801", "1.5",
+                                    "\"5m\"", "true",   NULL};
+  struct sk_config c;
+  struct sk_error e;
+  const struct sk_provider_def *d;
+  size_t i;
+  clear_env();
+  for (i = 0; BAD[i] != NULL; i++) {
+    char text[160];
+    snprintf(text, sizeof(text),
+             "{\"providers\": {\"local\": {\"type\": \"ollama\", "
+             "\"max_retry_time\": %s}}}",
+             BAD[i]);
+    ASSERT_CONTAINS(refused(text), "providers.local.max_retry_time: must be");
+  }
+  ASSERT_INT_EQ(load_text("{\"providers\": {\"local\": {\"type\": "
+                          "\"ollama\", \"max_retry_time\": 600}, "
+                          "\"open\": {\"type\": \"openai\", "
+                          "\"max_retry_time\": 0}}}",
+                          &c, &e),
+                0);
+  d = sk_config_provider(&c, "local");
+  ASSERT(d != NULL && d->has_max_retry_time);
+  ASSERT_INT_EQ(d->max_retry_time_ms, 600000);
+  d = sk_config_provider(&c, "open");
+  ASSERT(d != NULL && d->has_max_retry_time);
+  ASSERT_INT_EQ(d->max_retry_time_ms, 0);
+  d = sk_config_provider(&c, "gemini");
+  ASSERT(d != NULL && !d->has_max_retry_time);
+  sk_config_cleanup(&c);
+}
+
 TEST(prices_must_be_bounded_numbers) {
   static const char *const BAD[] = {"{\"input\": -0.1, \"output\": 1}",
                                     "{\"input\": 1}",
@@ -474,6 +509,7 @@ int main(void) {
   RUN(a_pasted_api_key_is_refused);
   RUN(bad_types_are_refused_naming_the_key);
   RUN(rate_limits_take_the_command_line_bounds);
+  RUN(max_retry_time_is_per_provider);
   RUN(prices_must_be_bounded_numbers);
   RUN(comments_are_allowed_outside_strings);
   RUN(errors_name_line_and_column);

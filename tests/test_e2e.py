@@ -1044,13 +1044,16 @@ class TestApiKey(E2ETestCase):
     def test_wrong_key_is_a_final_401(self):
         path = self.write_json("k.json", make_tool("Wrong Key", slug="wk"))
         res = self.review([path], env=self.base_env(OPENAI_API_KEY="sk-no"))
-        self.assertExit(res, 1)
+        # The same 401 as every first answer: the key (or endpoint) is
+        # wrong, a configuration error (issue 18): exit 2, one message
+        # naming the URL, and no scorecard claiming the tool was reviewed.
+        self.assertExit(res, 2)
         log = self.log()
         self.assertEqual(len(log), 4, log)
         self.assertEqual({e["auth"] for e in log}, {"wrong"})
-        for r in self.scorecard("wk")["reviews"]:
-            self.assertEqual(r["status"], "failed")
-            self.assertIn("HTTP 401", r["errors"][0])
+        self.assertFalse(os.path.exists(os.path.join(self.out, "wk.json")))
+        self.assertIn("HTTP 401", res.stderr)
+        self.assertIn("127.0.0.1", res.stderr)
         self.assertNotIn("sk-no", res.stderr)
 
 

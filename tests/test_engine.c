@@ -578,6 +578,92 @@ TEST(sched_retry_policy) {
   }
 }
 
+/* A wait past --max-retry-wait is refused with its reason even on the last
+ * retry, and the far values the parsers report are past any limit; retries
+ * also end --max-retry-time after the first one (issue 18). */
+TEST(sched_retry_time_and_far_waits) {
+  struct sk_sched s;
+  struct sk_sched_limit lim;
+  size_t of = 0;
+  uint64_t wait;
+  sched_setup(&s);
+  ASSERT_INT_EQ(sk_sched_retry(&s, 2, 61000, 0, &wait), SK_RETRY_TOO_LONG);
+  ASSERT_INT_EQ(sk_sched_retry(&s, 0, SK_RATELIMIT_BEYOND, 0, &wait),
+                SK_RETRY_TOO_LONG);
+  s.max_retry_wait_ms = 86400000;
+  ASSERT_INT_EQ(sk_sched_retry(&s, 0, SK_RATELIMIT_BEYOND, 0, &wait),
+                SK_RETRY_TOO_LONG);
+  s.limits = &lim;
+  s.limit_of = &of;
+  s.npersonas = 1;
+  memset(&lim, 0, sizeof(lim));
+  ASSERT_INT_EQ(sk_sched_retry_in_time(&s, 0, 1000, 999999, 5000), 1);
+  lim.max_retry_time_ms = 300000;
+  ASSERT_INT_EQ(sk_sched_retry_time(&s, 0), 300000);
+  ASSERT_INT_EQ(sk_sched_retry_in_time(&s, 0, 1000, 1000, 300000), 1);
+  ASSERT_INT_EQ(sk_sched_retry_in_time(&s, 0, 1000, 1001, 300000), 0);
+}
+
+/* The first final errors of a provider: held while they are the same;
+ * decided once no answer is coming: wrong when three or more came and
+ * they name the endpoint (404, 401...) or span tools; a different error,
+ * or a real answer, proves the endpoint. */
+TEST(sched_wrong_endpoint) {
+  static const int TOOL_A = 1;
+  static const int TOOL_B = 2;
+  struct sk_sched s;
+  struct sk_sched_limit lim[2];
+  size_t of[2] = {0, 1};
+  sched_setup(&s);
+  memset(lim, 0, sizeof(lim));
+  s.limits = lim;
+  s.limit_of = of;
+  s.npersonas = 2;
+  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "not found /a", &TOOL_A),
+                SK_ENDPOINT_HOLD);
+  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "not found /b", &TOOL_A),
+                SK_ENDPOINT_HOLD);
+  ASSERT_INT_EQ(sk_sched_endpoint_gated(&s), 0);
+  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "x", &TOOL_A), SK_ENDPOINT_HOLD);
+  /* Enough to judge by: nothing more goes until the rest answer. */
+  ASSERT_INT_EQ(sk_sched_endpoint_gated(&s), 1);
+  ASSERT_INT_EQ(sk_sched_decide(&s, 0), SK_ENDPOINT_IS_WRONG);
+  ASSERT_INT_EQ(sk_sched_endpoint(&s, 0), SK_ENDPOINT_WRONG);
+  ASSERT_INT_EQ(sk_sched_final(&s, 0, 404, "x", &TOOL_B), SK_ENDPOINT_IS_WRONG);
+  /* The same 400 for every persona of one tool is that tool's. */
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long", &TOOL_A),
+                SK_ENDPOINT_HOLD);
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long", &TOOL_A),
+                SK_ENDPOINT_HOLD);
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long", &TOOL_A),
+                SK_ENDPOINT_HOLD);
+  ASSERT_INT_EQ(sk_sched_decide(&s, 1), SK_ENDPOINT_RELEASE);
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long", &TOOL_B),
+                SK_ENDPOINT_FAIL);
+  /* Across tools it is the endpoint's. */
+  memset(&lim[1], 0, sizeof(lim[1]));
+  sk_sched_final(&s, 1, 400, "bad path", &TOOL_A);
+  sk_sched_final(&s, 1, 400, "bad path", &TOOL_A);
+  sk_sched_final(&s, 1, 400, "bad path", &TOOL_B);
+  ASSERT_INT_EQ(sk_sched_decide(&s, 1), SK_ENDPOINT_IS_WRONG);
+  /* Fewer than three: not enough to call it wrong. */
+  memset(&lim[1], 0, sizeof(lim[1]));
+  sk_sched_final(&s, 1, 401, "bad key", &TOOL_A);
+  sk_sched_final(&s, 1, 401, "bad key", &TOOL_B);
+  ASSERT_INT_EQ(sk_sched_decide(&s, 1), SK_ENDPOINT_RELEASE);
+  /* A 400 that differs proves it; so does a real answer. */
+  memset(&lim[1], 0, sizeof(lim[1]));
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long: 5000", &TOOL_A),
+                SK_ENDPOINT_HOLD);
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 400, "too long: 6000", &TOOL_B),
+                SK_ENDPOINT_RELEASE);
+  ASSERT_INT_EQ(sk_sched_proven(&s, 1), 0);
+  memset(&lim[1], 0, sizeof(lim[1]));
+  ASSERT_INT_EQ(sk_sched_proven(&s, 1), 1);
+  ASSERT_INT_EQ(sk_sched_final(&s, 1, 401, "bad key", &TOOL_A),
+                SK_ENDPOINT_FAIL);
+}
+
 TEST(sched_window_and_budget) {
   struct sk_sched s;
   struct sk_chat_result cr;
@@ -616,6 +702,8 @@ int main(void) {
   RUN(writes_the_scorecard_to_outdir);
   RUN(redo_without_outdir_stops_the_run);
   RUN(sched_retry_policy);
+  RUN(sched_retry_time_and_far_waits);
+  RUN(sched_wrong_endpoint);
   RUN(sched_window_and_budget);
   return TEST_REPORT();
 }

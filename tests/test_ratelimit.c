@@ -27,7 +27,9 @@ TEST(go_durations) {
       {"20ns", 1},
       {"2h", 7200000},
       {"168h", 7 * 86400000L},
-      {"169h", -1}, /* longer than 7 days */
+      {"169h", SK_RATELIMIT_BEYOND}, /* longer than 7 days: refused */
+      {"99999999999999999999s", SK_RATELIMIT_BEYOND},
+      {"9999999999999999999999999999999999999999h", SK_RATELIMIT_BEYOND},
       {"", -1},
       {"s", -1},
       {"1", -1},
@@ -117,7 +119,33 @@ TEST(retry_after_values) {
   ASSERT_INT_EQ(sk_ratelimit_retry_after_ms("soon", now), -1);
   ASSERT_INT_EQ(sk_ratelimit_retry_after_ms("-3", now), -1);
   ASSERT_INT_EQ(sk_ratelimit_retry_after_ms("5s", now), -1);
-  ASSERT_INT_EQ(sk_ratelimit_retry_after_ms("99999999", now), -1);
+  /* Readable but beyond any wait we honour: never "not given" (issue 18),
+   * whatever the size, so the review fails at once with the reason. */
+  ASSERT_INT_EQ(sk_ratelimit_retry_after_ms("99999999", now),
+                SK_RATELIMIT_BEYOND);
+  ASSERT_INT_EQ(sk_ratelimit_retry_after_ms("99999999999999999999", now),
+                SK_RATELIMIT_BEYOND);
+  ASSERT_INT_EQ(sk_ratelimit_retry_after_ms(
+                    "1000000000000000000000000000000000000000000000000000000"
+                    "0000000000000000000000000000000000000000000000000000000"
+                    "0000000000000000000000000000000000000000000000000000000"
+                    "0000000000000000000000000000000000000000000000000000000"
+                    "0000000000000000000000000000000000000000000000000000000"
+                    "00000000000000000000000000000000000000000000000",
+                    now),
+                SK_RATELIMIT_BEYOND);
+  ASSERT_INT_EQ(sk_ratelimit_retry_after_ms("604800", now),
+                SK_RATELIMIT_MAX_MS);
+  ASSERT_INT_EQ(sk_ratelimit_retry_after_ms("604800.001", now),
+                SK_RATELIMIT_BEYOND);
+  ASSERT_INT_EQ(
+      sk_ratelimit_retry_after_ms("Fri, 31 Dec 9999 23:59:59 GMT", now),
+      SK_RATELIMIT_BEYOND);
+  /* Negative and garbage are not a wait at all: not given. */
+  ASSERT_INT_EQ(sk_ratelimit_retry_after_ms("-99999999999999999999", now), -1);
+  ASSERT_INT_EQ(sk_ratelimit_retry_after_ms("1e400", now), -1);
+  ASSERT_INT_EQ(
+      sk_ratelimit_retry_after_ms("Fri, 31 Dec 99999 23:59:59 GMT", now), -1);
   ASSERT_INT_EQ(sk_ratelimit_retry_after_ms(NULL, now), -1);
   ASSERT_INT_EQ(
       sk_ratelimit_retry_after_ms("Wed, 21 Oct 2015 07:28:30 GMT", now), 30000);
@@ -140,6 +168,31 @@ TEST(retry_headers_prefer_milliseconds) {
   ASSERT_INT_EQ(sk_ratelimit_retry_ms(hdrs_lookup, &date, now), 10000);
   ASSERT_INT_EQ(sk_ratelimit_retry_ms(hdrs_lookup, &none, now), -1);
   ASSERT_INT_EQ(sk_ratelimit_retry_ms(NULL, NULL, now), -1);
+}
+
+/* Every server-given delay, in every dialect, reports a wait beyond 7 days
+ * as SK_RATELIMIT_BEYOND, never as "not given" (issue 18). */
+TEST(far_waits_are_beyond_in_every_header) {
+  struct hdrs ms = {{"retry-after-ms"}, {"99999999999999999999"}, ""};
+  struct hdrs openai = {
+      {"x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"},
+      {"0", "99999999999h"},
+      ""};
+  struct hdrs anthropic = {{"anthropic-ratelimit-tokens-remaining",
+                            "anthropic-ratelimit-tokens-reset"},
+                           {"0", "9999-12-31T23:59:59Z"},
+                           ""};
+  struct sk_ratelimit rl;
+  long long now = T2015 * 1000;
+  ASSERT_INT_EQ(sk_ratelimit_retry_ms(hdrs_lookup, &ms, now),
+                SK_RATELIMIT_BEYOND);
+  ASSERT_INT_EQ(
+      sk_ratelimit_read(SK_RATELIMIT_OPENAI, hdrs_lookup, &openai, now, &rl),
+      SK_RATELIMIT_BEYOND);
+  ASSERT_INT_EQ(rl.requests_reset_ms, SK_RATELIMIT_BEYOND);
+  ASSERT_INT_EQ(sk_ratelimit_read(SK_RATELIMIT_ANTHROPIC, hdrs_lookup,
+                                  &anthropic, now, &rl),
+                SK_RATELIMIT_BEYOND);
 }
 
 TEST(openai_budget_and_wait) {
@@ -234,6 +287,7 @@ int main(void) {
   RUN(http_dates_in_all_three_forms);
   RUN(retry_after_values);
   RUN(retry_headers_prefer_milliseconds);
+  RUN(far_waits_are_beyond_in_every_header);
   RUN(openai_budget_and_wait);
   RUN(anthropic_budget_and_wait);
   RUN(no_style_reads_nothing);

@@ -10,6 +10,7 @@
 #include "shipskip/model/votes.h"
 #include "shipskip/publish/compare.h"
 #include "shipskip/publish/site.h"
+#include "shipskip/util/buf.h"
 #include "shipskip/util/fsutil.h"
 
 #include <limits.h>
@@ -124,6 +125,33 @@ static void report_skipped_cb(void *ctx, const char *msg) {
   fprintf(stderr, "shipskip: %s\n", msg);
 }
 
+/* The slugs of the failed scorecards a site publishes, for one warning:
+ * the first ten by name, then a count. */
+struct failed_list {
+  struct sk_buf names;
+  size_t n;
+};
+
+static void failed_cb(void *ctx, const char *slug) {
+  struct failed_list *f = ctx;
+  if (f->n < 10)
+    sk_buf_printf(&f->names, "%s%s", f->n > 0 ? ", " : "", slug);
+  f->n++;
+}
+
+/* Warns (even with -q: the site says less than it seems) when scorecards
+ * with failed reviews were published: a run cut short by an outage or a
+ * wrong endpoint shows up here, not as quiet "No verdict" pages. */
+static void warn_failed(const struct failed_list *f) {
+  if (f->n == 0)
+    return;
+  fprintf(stderr,
+          "shipskip: site: warning: published %zu scorecard%s with failed "
+          "reviews (not fully reviewed): %.*s%s\n",
+          f->n, f->n == 1 ? "" : "s", (int)f->names.len,
+          f->names.data != NULL ? f->names.data : "", f->n > 10 ? ", ..." : "");
+}
+
 /* Reads the votes and the pairs (--pairs FILE, then each --compare). */
 static int load_site_inputs(const struct site_args *s, struct sk_votes **votes,
                             struct sk_site_pairs *pairs, struct sk_error *err) {
@@ -154,11 +182,14 @@ static int build_site(const struct site_args *s, const char *indir,
   struct sk_site_opts o;
   struct sk_site_stats st;
   struct sk_error err;
+  struct failed_list failed;
   int status = SK_EXIT_USAGE;
   int rc;
 
   sk_error_clear(&err);
   memset(&st, 0, sizeof(st));
+  failed.n = 0;
+  sk_buf_init(&failed.names, 4096);
   rc = load_site_inputs(s, &votes, &pairs, &err);
   if (rc == 0 && s->trend_root != NULL) {
     trend = calloc(1, sizeof(*trend));
@@ -179,6 +210,8 @@ static int build_site(const struct site_args *s, const char *indir,
     o.pairs = &pairs;
     o.trend = trend;
     o.report = report_skipped_cb;
+    o.on_failed = failed_cb;
+    o.ctx = &failed;
     rc = sk_site_build(&o, &st, &err);
     if (rc != 0 && rc != SK_ECONFIG && rc != SK_ENOENT)
       status = SK_EXIT_FAILED;
@@ -194,7 +227,9 @@ static int build_site(const struct site_args *s, const char *indir,
               sitedir, st.tools, st.tools == 1 ? "" : "s", st.comparisons,
               st.comparisons == 1 ? "" : "s",
               st.bad > 0 ? "; some scorecards were skipped (above)" : "");
+    warn_failed(&failed);
   }
+  sk_buf_cleanup(&failed.names);
   sk_site_pairs_cleanup(&pairs);
   sk_votes_free(votes);
   sk_trend_cleanup(trend);

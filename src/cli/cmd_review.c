@@ -470,6 +470,7 @@ static const char *stop_name(int stopped_by) {
   return stopped_by == SIGINT           ? "interrupted (SIGINT)"
          : stopped_by == SIGTERM        ? "terminated (SIGTERM)"
          : stopped_by == SK_STOP_BUDGET ? "budget reached"
+         : stopped_by == SK_STOP_OUTAGE ? "server down for --max-retry-time"
                                         : "deadline reached";
 }
 

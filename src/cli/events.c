@@ -81,11 +81,11 @@ static void draw_progress(struct sk_events *r, const struct sk_event *ev) {
   }
   fprintf(r->text,
           "\r\033[Kshipskip: %lu%s tools (%lu with failures, %lu bad) · "
-          "%zu in flight · %zu retrying · %.0f req/s · %ld%s tokens%s",
+          "%zu in flight · %zu retrying · %.0f req/s · %ld%s tokens%s%s",
           done, total, st->tools_failed, st->records_bad, ev->in_flight,
           ev->waiting, secs > 0 ? (double)st->requests / secs : 0.0,
           tokens >= 10000 ? tokens / 1000 : tokens, tokens >= 10000 ? "k" : "",
-          eta);
+          eta, ev->server_waiting ? " · waiting for the server" : "");
   r->drawn = 1;
 }
 
@@ -142,6 +142,23 @@ static cJSON *exchange_object(const struct sk_event *ev) {
   return o;
 }
 
+/* The fields of a server that went away ("waiting") or came back. */
+static cJSON *server_object(const struct sk_event *ev) {
+  cJSON *o = cJSON_CreateObject();
+  if (o == NULL)
+    return NULL;
+  cJSON_AddStringToObject(o, "provider", ev->provider);
+  cJSON_AddStringToObject(o, "state", ev->flag ? "waiting" : "back");
+  if (ev->flag) {
+    cJSON_AddStringToObject(o, "reason", ev->detail);
+    cJSON_AddNumberToObject(o, "probe_in_ms", (double)ev->wait_ms);
+  } else {
+    cJSON_AddNumberToObject(o, "seconds", ev->seconds);
+  }
+  cJSON_AddStringToObject(o, "message", ev->message);
+  return o;
+}
+
 /* The log object of ev and its event name, or NULL when ev is not logged
  * (or out of memory: the line is dropped, as before). */
 static cJSON *log_object(const struct sk_event *ev, const char **name) {
@@ -180,6 +197,9 @@ static cJSON *log_object(const struct sk_event *ev, const char **name) {
   case SK_EVENT_REVIEW_ENDED:
     *name = "review";
     return review_ended(ev);
+  case SK_EVENT_SERVER:
+    *name = "server";
+    return server_object(ev);
   case SK_EVENT_REQUEST:
   case SK_EVENT_RESPONSE:
   case SK_EVENT_RETRY:

@@ -289,6 +289,26 @@ static int opt_rate(const cJSON *item, const char *key, const char *path,
   return 0;
 }
 
+/* Reads providers.NAME.max_retry_time (seconds, the bounds
+ * --max-retry-time takes; 0 for no limit) into d. Returns 0 or
+ * SK_ECONFIG. */
+static int opt_retry_time(const cJSON *item, const char *path,
+                          struct sk_provider_def *d, struct sk_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, "max_retry_time");
+  long long secs;
+
+  if (v == NULL || cJSON_IsNull(v))
+    return 0;
+  if (!sk_json_int(v, 0, 604800, &secs))
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: providers.%s.max_retry_time: must be a whole "
+                        "number of seconds from 0 (no limit) to 604800",
+                        path, item->string);
+  d->has_max_retry_time = 1;
+  d->max_retry_time_ms = (long)secs * 1000;
+  return 0;
+}
+
 /* Reads prices.MODEL: {"input", "output"} in USD per million tokens. Returns
  * 0 or SK_ECONFIG naming the model. */
 static int read_price(const cJSON *item, const char *path, double *in,
@@ -456,8 +476,8 @@ static int read_provider(struct sk_config *c, const cJSON *item,
                          const char *path, const char *types,
                          struct sk_error *err) {
   static const char *const PROVIDER_KEYS[] = {
-      "type",    "base_url", "api_key_env", "rpm", "tpm",
-      "headers", "query",    "structured",  NULL};
+      "type",  "base_url",   "api_key_env",    "rpm", "tpm", "headers",
+      "query", "structured", "max_retry_time", NULL};
   int bad = 0;
   const char *type = opt_str(item, "type", &bad);
   const char *url = opt_str(item, "base_url", &bad);
@@ -504,6 +524,8 @@ static int read_provider(struct sk_config *c, const cJSON *item,
   if (rc == 0)
     rc = read_query(d, cJSON_GetObjectItemCaseSensitive(item, "query"), path,
                     err);
+  if (rc == 0)
+    rc = opt_retry_time(item, path, d, err);
   return rc;
 }
 

@@ -104,11 +104,16 @@ static const char *skip_spaces(const char *p) {
   return p;
 }
 
-/* Rounds a non-negative millisecond count up to a long, or -1 past 7 days. */
+/* Rounds a non-negative millisecond count up to a long; past 7 days (an
+ * overflow to infinity included) SK_RATELIMIT_BEYOND, never -1: a server
+ * that asks for a year asked for something, and must not be read as one
+ * that said nothing. */
 static long ms_or_invalid(double ms) {
   double up;
-  if (!(ms >= 0) || ms > (double)SK_RATELIMIT_MAX_MS)
+  if (!(ms >= 0))
     return -1;
+  if (ms > (double)SK_RATELIMIT_MAX_MS)
+    return SK_RATELIMIT_BEYOND;
   up = (double)(long)ms;
   return (long)(up < ms ? up + 1 : up);
 }
@@ -280,7 +285,7 @@ long sk_ratelimit_retry_after_ms(const char *value, long long now_ms) {
   if (when <= now_ms)
     return 0;
   if (when - now_ms > SK_RATELIMIT_MAX_MS)
-    return -1;
+    return SK_RATELIMIT_BEYOND;
   return (long)(when - now_ms);
 }
 
@@ -329,7 +334,7 @@ static long reset_at(const char *v, long long now_ms) {
   if (when <= now_ms)
     return 0;
   if (when - now_ms > SK_RATELIMIT_MAX_MS)
-    return -1;
+    return SK_RATELIMIT_BEYOND;
   return (long)(when - now_ms);
 }
 

@@ -432,6 +432,21 @@ static int write_panel(const char *dir, struct sk_panelstats *ps,
   return rc == 0 ? write_page(dir, "panel.html", b, err) : rc;
 }
 
+/* Counts c when a review of it failed, and tells o->on_failed: a site
+ * should not publish a tool nobody reviewed without its editor knowing. */
+static void count_failed(const struct sk_site_opts *o, struct sk_site_stats *st,
+                         const struct sk_scorecard *c) {
+  size_t i;
+  for (i = 0; i < c->nreviews; i++)
+    if (c->reviews[i].status != SK_REVIEW_OK)
+      break;
+  if (i == c->nreviews)
+    return;
+  st->failed++;
+  if (o->on_failed != NULL)
+    o->on_failed(o->ctx, c->tool->slug);
+}
+
 int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
                   struct sk_error *err) {
   struct sk_card_set set;
@@ -533,6 +548,7 @@ int sk_site_build(const struct sk_site_opts *o, struct sk_site_stats *st,
     rc = load_full(c, o, st, &full, err);
     if (rc != 0 || full == NULL)
       continue;
+    count_failed(o, st, full);
     if (sk_panelstats_add(&ps, full->tool->slug, full->reviews,
                           full->nreviews) != 0)
       rc = sk_error_set(err, SK_ENOMEM, "site: out of memory");

@@ -40,6 +40,10 @@ void sk_engine_opts_init(struct sk_engine_opts *o) {
   o->retry_base_ms = 500;
   o->retry_cap_ms = 30000;
   o->max_retry_wait_ms = 60000;
+  /* Five minutes: a restart or a model load (seconds to two minutes) with
+   * room to spare, and short enough that a server gone for good stops a
+   * nightly run while a human can still act on it. */
+  o->max_retry_time_ms = 300000;
   o->grace_ms = 30000;
 }
 
@@ -134,6 +138,7 @@ static void progress_cb(uv_timer_t *t) {
   ev.in_flight = e->ninflight;
   ev.waiting = e->nwaiting;
   ev.total = e->o->total_estimate;
+  ev.server_waiting = sk_sched_waiting_server(&e->sched);
   sk_engine_emit(e, &ev);
 }
 
@@ -268,6 +273,12 @@ void sk_engine_pump(struct sk_engine *e) {
     }
     sk_request_send(e, rr);
   }
+  /* Reviews held back with a final error wait for an answer that says
+   * whether the endpoint is wrong; with nothing in flight and nothing more
+   * to send (or the gate shut), none will come: decide now. */
+  if (e->state == SK_ENGINE_RUNNING && e->ninflight == 0 && e->nwaiting > 0 &&
+      (sk_list_empty(&e->ready) || sk_sched_endpoint_gated(&e->sched)))
+    sk_request_decide_endpoints(e);
   maybe_finish(e);
 }
 
@@ -277,6 +288,7 @@ static const char *stop_name(int why) {
   return why == SIGINT           ? "SIGINT"
          : why == SIGTERM        ? "SIGTERM"
          : why == SK_STOP_BUDGET ? "budget"
+         : why == SK_STOP_OUTAGE ? "outage"
                                  : "deadline";
 }
 
@@ -300,6 +312,8 @@ static void stop_event(struct sk_engine *e, int why) {
            why == SIGINT           ? "interrupted (SIGINT)"
            : why == SIGTERM        ? "terminated (SIGTERM)"
            : why == SK_STOP_BUDGET ? "budget reached"
+           : why == SK_STOP_OUTAGE ? "the server did not come back within "
+                                     "--max-retry-time"
                                    : "deadline reached",
            e->ninflight, e->o->grace_ms / 1000,
            why > 0 ? "a second signal" : "SIGINT");

@@ -4,6 +4,28 @@
  * it. Every decision is a state transition of the review (run.c); when and
  * how long to wait is sched.c's.
  *
+ * Two rules keep a bad server from costing reviews (live runs only; a
+ * replay has no server to spare and replays exactly what was recorded):
+ *   - Outages. A connection failure or a 502/503/504/529 is offered to the
+ *     provider's breaker (breaker.h). While it is closed the failure is an
+ *     ordinary retry, counted against --max-retries and --max-retry-time.
+ *     The failure that opens it, and every one while it is open or
+ *     probing, is the outage's, not the review's: the review goes back to
+ *     the front of the queue with nothing spent, and waits for the server
+ *     with the rest. So an outage charges at most two retries in all (the
+ *     failures before the third opens the breaker), however long it lasts
+ *     and however many reviews are queued. An outage is bounded by time
+ *     instead: a breaker open for --max-retry-time stops the run as a
+ *     deadline does (nothing unfinished is journaled; --resume finishes).
+ *   - Wrong endpoints. A final error from a provider that has never
+ *     answered is held back (WAITING_RETRY with no timer, rr->held), not
+ *     journaled; with SK_SCHED_WRONG_AFTER identical ones held, nothing
+ *     more goes to it. A real answer or a different error proves the
+ *     endpoint: the held reviews fail as they would have. With nothing in
+ *     flight the engine decides (sk_sched_decide): a wrong endpoint stops
+ *     the run with SK_ECONFIG and the held reviews are abandoned, so no
+ *     scorecard claims those tools were reviewed.
+ *
  * Structured output: a route whose provider asks for it sends the
  * persona's reply schema (model/schema.h) in the provider's native form;
  * a 400 naming that form turns the route (provider and model) to the text
@@ -175,6 +197,9 @@ static int submit(struct sk_engine *e, struct sk_run *rr,
   info.occurrence = rr->occurrence;
   rc = sk_transport_submit(e->tr, &wire, &info, on_response, rr, err);
   sk_wire_request_cleanup(&wire);
+  if (rc != 0)
+    /* Never sent: if it was to be the breaker's probe, another must go. */
+    sk_breaker_unsent(sk_sched_breaker(&e->sched, rr->idx));
   return rc;
 }
 
@@ -214,6 +239,11 @@ void sk_request_send(struct sk_engine *e, struct sk_run *rr) {
   sk_run_set_state(e, rr, SK_RUN_IN_FLIGHT);
   sk_run_event(rr, SK_EVENT_REQUEST, &ev);
   sk_engine_emit(e, &ev);
+}
+
+/* Whether answers come from a live server (not a replay). */
+static int live(const struct sk_engine *e) {
+  return e->tr != NULL && !sk_transport_is_replay(e->tr);
 }
 
 static void retry_close_cb(uv_handle_t *h) {
@@ -266,9 +296,12 @@ static void retry_later(struct sk_engine *e, struct sk_run *rr, const char *why,
   struct sk_review *r = &rr->tool->reviews[rr->idx];
   struct sk_retry_timer *t;
   uint64_t wait;
+  uint64_t now = uv_now(&e->loop);
   char msg[400];
   int no_wait = e->tr != NULL && sk_transport_is_replay(e->tr);
 
+  if (rr->retry_since_ms == 0)
+    rr->retry_since_ms = now;
   switch (
       sk_sched_retry(&e->sched, r->retries, retry_after_ms, no_wait, &wait)) {
   case SK_RETRY_GIVE_UP:
@@ -277,14 +310,31 @@ static void retry_later(struct sk_engine *e, struct sk_run *rr, const char *why,
     sk_request_fail(e, rr, msg);
     return;
   case SK_RETRY_TOO_LONG:
-    snprintf(msg, sizeof(msg),
-             "%s; the server asked to wait %ld s, longer than "
-             "--max-retry-wait %ld s",
-             why, retry_after_ms / 1000, e->o->max_retry_wait_ms / 1000);
+    if (retry_after_ms >= SK_RATELIMIT_BEYOND)
+      snprintf(msg, sizeof(msg),
+               "%s; the server asked to wait more than 7 days, longer than "
+               "--max-retry-wait %ld s",
+               why, e->o->max_retry_wait_ms / 1000);
+    else
+      snprintf(msg, sizeof(msg),
+               "%s; the server asked to wait %ld s, longer than "
+               "--max-retry-wait %ld s",
+               why, (retry_after_ms + 999) / 1000,
+               e->o->max_retry_wait_ms / 1000);
     sk_request_fail(e, rr, msg);
     return;
   case SK_RETRY_AFTER:
     break;
+  }
+  if (!no_wait && !sk_sched_retry_in_time(&e->sched, rr->idx,
+                                          rr->retry_since_ms, wait, now)) {
+    snprintf(msg, sizeof(msg),
+             "gave up after %d retr%s in %lu s (--max-retry-time %ld s): %s",
+             r->retries, r->retries == 1 ? "y" : "ies",
+             (unsigned long)((now - rr->retry_since_ms) / 1000),
+             sk_sched_retry_time(&e->sched, rr->idx) / 1000, why);
+    sk_request_fail(e, rr, msg);
+    return;
   }
   r->retries++;
   e->st->retries++;
@@ -418,6 +468,269 @@ static void judge_reply(struct sk_engine *e, struct sk_run *rr, char *content) {
   sk_reply_cleanup(&reply);
 }
 
+/* Copies url into buf without what could be a credential: the user
+ * information before '@', the query and the fragment. */
+static void safe_url(char *buf, size_t size, const char *url) {
+  const char *host = url != NULL ? strstr(url, "://") : NULL;
+  const char *end;
+  const char *at;
+  size_t n;
+
+  if (url == NULL) {
+    snprintf(buf, size, "(no URL)");
+    return;
+  }
+  host = host != NULL ? host + 3 : url;
+  end = host + strcspn(host, "/?#");
+  at = memchr(host, '@', (size_t)(end - host));
+  n = (size_t)(host - url);
+  snprintf(buf, size, "%.*s", (int)n, url);
+  if (at != NULL)
+    host = at + 1;
+  n = strlen(buf);
+  if (n < size)
+    snprintf(buf + n, size - n, "%.*s", (int)strcspn(host, "?#"), host);
+}
+
+/* Sends SK_EVENT_SERVER for rr's provider: down (why, the wait until the
+ * probe) or back (after ms away). */
+static void server_event(struct sk_engine *e, const struct sk_run *rr, int down,
+                         const char *why, uint64_t ms) {
+  const struct sk_provider_def *d = sk_engine_route(e, rr->idx)->provider;
+  struct sk_event ev;
+  char url[256];
+  char line[700];
+
+  safe_url(url, sizeof(url), d->base_url);
+  memset(&ev, 0, sizeof(ev));
+  ev.kind = SK_EVENT_SERVER;
+  ev.provider = d->name;
+  ev.flag = down;
+  if (down) {
+    ev.detail = why;
+    ev.wait_ms = (unsigned long)ms;
+    snprintf(line, sizeof(line),
+             "waiting for the server: %s at %s is not answering (%s); "
+             "holding its requests, one probe in %lu s",
+             d->name, url, why, (unsigned long)(ms + 999) / 1000);
+  } else {
+    ev.seconds = (double)ms / 1000.0;
+    snprintf(line, sizeof(line), "%s at %s is answering again after %.0f s",
+             d->name, url, ev.seconds);
+  }
+  ev.message = line;
+  sk_engine_emit(e, &ev);
+}
+
+/* Whether an answer says the server is away: a retryable 502 (a proxy
+ * with no backend), 503 (unavailable, "Loading model"), 504 or 529
+ * (overloaded). Not 500: llama-server and others answer 500 to one bad
+ * request while serving the rest (INTEROP.md), so it stays a retry of
+ * that review. */
+static int outage_status(enum sk_outcome outcome, long status) {
+  return outcome == SK_OUTCOME_RETRY &&
+         (status == 502 || status == 503 || status == 504 || status == 529);
+}
+
+/* An outage failure (no answer, or outage_status()) of rr: returns 0 when
+ * it is an ordinary retry for the caller to schedule, 1 when the breaker
+ * took it (rr is back in the queue, or the run stopped). */
+static int outage(struct sk_engine *e, struct sk_run *rr, const char *why) {
+  struct sk_breaker *b = sk_sched_breaker(&e->sched, rr->idx);
+  uint64_t now = uv_now(&e->loop);
+  long limit = sk_sched_retry_time(&e->sched, rr->idx);
+  enum sk_breaker_verdict v;
+
+  if (!live(e))
+    return 0;
+  v = sk_breaker_failure(b, now);
+  if (v == SK_BREAKER_CHARGED)
+    return 0;
+  if (v == SK_BREAKER_OPENED)
+    server_event(e, rr, 1, why, sk_breaker_wait(b, now));
+  if (limit > 0 && sk_breaker_down_ms(b, now) >= (uint64_t)limit) {
+    /* Gone for longer than a restart: stop as a deadline does, so what
+     * was not done is redone by --resume rather than recorded as failed. */
+    sk_engine_say(e, SK_EVENT_WARNING, NULL, NULL,
+                  "%s has not answered for %lu s (--max-retry-time %ld s): "
+                  "%s",
+                  sk_engine_route(e, rr->idx)->provider->name,
+                  (unsigned long)(sk_breaker_down_ms(b, now) / 1000),
+                  limit / 1000, why);
+    sk_run_set_state(e, rr, SK_RUN_ABANDONED);
+    sk_engine_stop(e, SK_STOP_OUTAGE);
+    return 1;
+  }
+  /* The server failed, not the review: back to the front of the queue,
+   * nothing spent; the breaker decides when it goes again. */
+  sk_run_set_state(e, rr, SK_RUN_READY);
+  return 1;
+}
+
+/* A real answer from rr's provider: closes its breaker (and says so when
+ * it was open) and lets its held reviews go once it answered for real. */
+static void server_answered(struct sk_engine *e, struct sk_run *rr, int real) {
+  struct sk_breaker *b = sk_sched_breaker(&e->sched, rr->idx);
+  uint64_t now = uv_now(&e->loop);
+  uint64_t away = sk_breaker_down_ms(b, now);
+
+  if (!live(e))
+    return;
+  if (sk_breaker_success(b)) {
+    server_event(e, rr, 0, NULL, away);
+    /* The rate timer may be waiting out the probe: start at once. */
+    if (e->rate_on)
+      uv_timer_stop(&e->rate_timer);
+  }
+  if (real && sk_sched_proven(&e->sched, rr->idx))
+    sk_request_release_held(e, sk_engine_route(e, rr->idx)->provider);
+}
+
+/* Holds rr back with its final error msg until its provider's endpoint
+ * is known (WAITING_RETRY, no timer running). */
+static void hold(struct sk_engine *e, struct sk_run *rr, const char *msg) {
+  struct sk_review *r = &rr->tool->reviews[rr->idx];
+  struct sk_retry_timer *t = calloc(1, sizeof(*t));
+
+  if (t == NULL || uv_timer_init(&e->loop, &t->timer) != 0) {
+    free(t);
+    sk_request_fail(e, rr, msg);
+    return;
+  }
+  r->status = SK_REVIEW_FAILED;
+  if (sk_review_add_error(r, msg) != 0)
+    sk_engine_fail(e, SK_ENOMEM, "out of memory");
+  t->rr = rr;
+  rr->timer = t;
+  rr->held = 1;
+  sk_run_set_state(e, rr, SK_RUN_WAITING_RETRY);
+}
+
+/* The first held review of provider (NULL: any) on e->waiting, or NULL. */
+static struct sk_run *first_held(struct sk_engine *e,
+                                 const struct sk_provider_def *provider) {
+  SK_LIST_FOREACH(n, &e->waiting) {
+    struct sk_run *rr = sk_container_of(n, struct sk_run, node);
+    if (rr->held &&
+        (provider == NULL || sk_engine_route(e, rr->idx)->provider == provider))
+      return rr;
+  }
+  return NULL;
+}
+
+void sk_request_release_held(struct sk_engine *e,
+                             const struct sk_provider_def *provider) {
+  struct sk_run *rr;
+  /* From the top each time: concluding a review may finish its tool. */
+  while ((rr = first_held(e, provider)) != NULL) {
+    drop_timer(rr);
+    rr->held = 0;
+    sk_run_set_state(e, rr, SK_RUN_READY);
+    sk_request_conclude(e, rr);
+  }
+}
+
+/* The endpoint of rr's provider is wrong (its first answers were all
+ * status, msg): rr is abandoned (not journaled) when abandon is set, and
+ * the run stops with one message naming the URL. */
+static void wrong_endpoint(struct sk_engine *e, struct sk_run *rr, long status,
+                           const char *msg, int abandon) {
+  const struct sk_provider_def *d = sk_engine_route(e, rr->idx)->provider;
+  char url[256];
+  char *line;
+  char buf[800];
+
+  if (abandon)
+    sk_run_set_state(e, rr, SK_RUN_ABANDONED);
+  if (e->fatal_err.code != 0)
+    return;
+  safe_url(url, sizeof(url), d->base_url);
+  line = sk_engine_format(
+      buf, sizeof(buf),
+      "%s at %s answered HTTP %ld to each of its first requests (%s): "
+      "the endpoint or its key is wrong, so nothing more was sent and no "
+      "scorecard was written; check --base-url (or base_url in the config, "
+      "or OPENAI_BASE_URL) and the API key",
+      d->name, url, status, msg);
+  sk_engine_fail(e, SK_ECONFIG, line);
+  /* Like a replay miss: what is queued or held is abandoned, and no
+   * scorecard is written after this. */
+  sk_engine_set_state(e, SK_ENGINE_ABORTING);
+  if (line != buf)
+    free(line);
+}
+
+/* Abandons rr, held for a provider now known to be wrong. */
+static void abandon_held(struct sk_run *rr) {
+  drop_timer(rr);
+  rr->held = 0;
+  sk_run_set_state(rr->e, rr, SK_RUN_ABANDONED);
+}
+
+/* Decides rr's provider (sk_sched_decide) with no other answer to come:
+ * stops the run when its endpoint is wrong, else fails its held reviews
+ * (and rr, when msg is not NULL: rr was never held). */
+static void decide(struct sk_engine *e, struct sk_run *rr, const char *msg) {
+  const struct sk_sched_limit *lim =
+      &e->sched.limits[e->sched.limit_of[rr->idx]];
+  const struct sk_provider_def *d = sk_engine_route(e, rr->idx)->provider;
+
+  if (sk_sched_decide(&e->sched, rr->idx) == SK_ENDPOINT_IS_WRONG) {
+    if (msg == NULL)
+      abandon_held(rr);
+    wrong_endpoint(e, rr, lim->final_status, lim->final_msg, msg != NULL);
+    return;
+  }
+  if (msg != NULL)
+    sk_request_fail(e, rr, msg);
+  sk_request_release_held(e, d);
+}
+
+void sk_request_decide_endpoints(struct sk_engine *e) {
+  struct sk_run *rr;
+  while ((rr = first_held(e, NULL)) != NULL) {
+    if (sk_sched_endpoint(&e->sched, rr->idx) == SK_ENDPOINT_WRONG)
+      abandon_held(rr);
+    else
+      decide(e, rr, NULL);
+  }
+}
+
+/* A final HTTP error of rr: fail it, hold it, or stop the run. */
+static void final_error(struct sk_engine *e, struct sk_run *rr, long status,
+                        const char *msg) {
+  if (!live(e)) {
+    sk_request_fail(e, rr, msg);
+    return;
+  }
+  switch (sk_sched_final(&e->sched, rr->idx, status, msg, rr->tool)) {
+  case SK_ENDPOINT_FAIL:
+    sk_request_fail(e, rr, msg);
+    break;
+  case SK_ENDPOINT_RELEASE:
+    sk_request_fail(e, rr, msg);
+    sk_request_release_held(e, sk_engine_route(e, rr->idx)->provider);
+    if (e->rate_on)
+      uv_timer_stop(&e->rate_timer);
+    break;
+  case SK_ENDPOINT_HOLD:
+    /* Held while another answer may still come to judge by (a request in
+     * flight, or one to send: admit the next tool to know); otherwise
+     * decided now, so the last review of a run ends at once. */
+    if (e->ninflight <= 1 && sk_list_empty(&e->ready))
+      sk_admit_next(e);
+    if (e->ninflight > 1 || !sk_list_empty(&e->ready))
+      hold(e, rr, msg);
+    else
+      decide(e, rr, msg);
+    break;
+  case SK_ENDPOINT_IS_WRONG:
+    /* An answer still in flight when the run stopped: not journaled. */
+    sk_run_set_state(e, rr, SK_RUN_ABANDONED);
+    break;
+  }
+}
+
 /* A request that got no HTTP answer: retry, unless the answer was too big
  * (it would be again). */
 static void transport_failed(struct sk_engine *e, struct sk_run *rr,
@@ -430,6 +743,8 @@ static void transport_failed(struct sk_engine *e, struct sk_run *rr,
     snprintf(why, sizeof(why), "%s", res->errmsg);
   if (res->error == SK_ETOOBIG)
     sk_request_fail(e, rr, why);
+  else if (!res->stale_connection && outage(e, rr, why))
+    return;
   else
     /* A stale keep-alive connection says nothing about the server's load:
      * retry at once (still counted against --max-retries). */
@@ -552,6 +867,12 @@ static void answered(struct sk_engine *e, struct sk_run *rr,
   sk_sched_settle(&e->sched, rr->idx, rr->estimate, rr->est_cost, &cr,
                   res->status, cost, uv_now(&e->loop));
   rr->est_cost = 0;
+  if (!outage_status(cr.outcome, res->status))
+    /* Any answer but a retryable 5xx says the server is up; a reply, a
+     * 429 or a 408 also says the endpoint and key are right. */
+    server_answered(e, rr,
+                    cr.outcome == SK_OUTCOME_OK || res->status == 429 ||
+                        res->status == 408);
   if (rr->structured && res->status == 400 &&
       route->provider->impl->rejects_structured != NULL &&
       route->provider->impl->rejects_structured(cr.error)) {
@@ -568,6 +889,8 @@ static void answered(struct sk_engine *e, struct sk_run *rr,
     cr.content = NULL;
     break;
   case SK_OUTCOME_RETRY:
+    if (outage_status(cr.outcome, res->status) && outage(e, rr, cr.error))
+      break;
     retry_later(e, rr, cr.error, cr.retry_after_ms,
                 sk_retry_cause_of(cr.cause));
     break;
@@ -578,7 +901,7 @@ static void answered(struct sk_engine *e, struct sk_run *rr,
     if (strcmp(cr.cause, "max_tokens") == 0)
       cut_off(e, rr, NULL, cr.finish_reason);
     else
-      sk_request_fail(e, rr, cr.error);
+      final_error(e, rr, res->status, cr.error);
     break;
   }
   sk_chat_result_cleanup(&cr);

@@ -4,8 +4,17 @@
 #include "shipskip/review/sched.h"
 #include "shipskip/review/engine.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Whether a final status names the endpoint or the key, not a request. */
+static int auth_status(long status) {
+  return status == 401 || status == 403 || status == 404 || status == 405;
+}
+
+/* The first pause of an open breaker before its probe. */
+#define SK_SCHED_PROBE_MS 1000u
 
 int sk_sched_init(struct sk_sched *s, const struct sk_engine_opts *o,
                   uint64_t now_ms, uint64_t seed) {
@@ -41,6 +50,16 @@ int sk_sched_init(struct sk_sched *s, const struct sk_engine_opts *o,
      * line's, which apply to each provider. */
     sk_bucket_init(&s->limits[nl].rpm, d->rpm > 0 ? d->rpm : o->rpm, now_ms);
     sk_bucket_init(&s->limits[nl].tpm, d->tpm > 0 ? d->tpm : o->tpm, now_ms);
+    /* Three outage failures in a row open the breaker: one could be a
+     * dropped connection, three with no answer between are the server.
+     * Probes start a second apart and stretch to the backoff cap, so a
+     * long outage costs one request per cap, not one per review. */
+    s->limits[nl].max_retry_time_ms =
+        d->has_max_retry_time ? d->max_retry_time_ms : o->max_retry_time_ms;
+    sk_breaker_init(&s->limits[nl].breaker, 3, SK_SCHED_PROBE_MS,
+                    o->retry_cap_ms > SK_SCHED_PROBE_MS
+                        ? (uint64_t)o->retry_cap_ms
+                        : SK_SCHED_PROBE_MS);
     s->limit_of[i] = nl++;
   }
   return 0;
@@ -67,6 +86,14 @@ uint64_t sk_sched_rate_wait(struct sk_sched *s, size_t persona, long tokens,
     wait = wait_t;
   if (lim->paused_until_ms > now && lim->paused_until_ms - now > wait)
     wait = lim->paused_until_ms - now;
+  wait_t = sk_breaker_wait(&lim->breaker, now);
+  if (wait_t > wait)
+    wait = wait_t;
+  /* Enough identical final errors to judge by: send nothing more to this
+   * provider until what is in flight answers (the engine decides then). */
+  if (lim->endpoint == SK_ENDPOINT_UNPROVEN &&
+      lim->nfinal >= SK_SCHED_WRONG_AFTER && wait < SK_SCHED_PROBE_MS)
+    wait = SK_SCHED_PROBE_MS;
   return wait;
 }
 
@@ -75,7 +102,101 @@ void sk_sched_charge(struct sk_sched *s, size_t persona, long tokens,
   struct sk_sched_limit *lim = &s->limits[s->limit_of[persona]];
   sk_bucket_take(&lim->rpm, 1, now);
   sk_bucket_take(&lim->tpm, (double)tokens, now);
+  sk_breaker_sent(&lim->breaker, now);
   s->committed_usd += cost_usd;
+}
+
+struct sk_breaker *sk_sched_breaker(struct sk_sched *s, size_t persona) {
+  return &s->limits[s->limit_of[persona]].breaker;
+}
+
+int sk_sched_waiting_server(const struct sk_sched *s) {
+  size_t i;
+  for (i = 0; i < s->npersonas; i++)
+    if (s->limits[s->limit_of[i]].breaker.state != SK_BREAKER_CLOSED)
+      return 1;
+  return 0;
+}
+
+long sk_sched_retry_time(const struct sk_sched *s, size_t persona) {
+  return s->limits[s->limit_of[persona]].max_retry_time_ms;
+}
+
+int sk_sched_retry_in_time(const struct sk_sched *s, size_t persona,
+                           uint64_t since_ms, uint64_t wait_ms,
+                           uint64_t now_ms) {
+  long limit = sk_sched_retry_time(s, persona);
+  if (limit <= 0 || now_ms < since_ms)
+    return 1;
+  return now_ms - since_ms + wait_ms <= (uint64_t)limit;
+}
+
+enum sk_endpoint_verdict sk_sched_final(struct sk_sched *s, size_t persona,
+                                        long status, const char *msg,
+                                        const void *tool) {
+  struct sk_sched_limit *lim = &s->limits[s->limit_of[persona]];
+  char line[sizeof(lim->final_msg)];
+  int same;
+
+  if (lim->endpoint != SK_ENDPOINT_UNPROVEN)
+    return lim->endpoint == SK_ENDPOINT_WRONG ? SK_ENDPOINT_IS_WRONG
+                                              : SK_ENDPOINT_FAIL;
+  snprintf(line, sizeof(line), "%s", msg != NULL ? msg : "");
+  if (lim->nfinal == 0) {
+    lim->final_status = status;
+    lim->final_tool = tool;
+    memcpy(lim->final_msg, line, sizeof(line));
+  }
+  /* "Not found" and "unauthorized" name the endpoint or the key, not the
+   * request: any text will do. Other statuses must repeat the message. */
+  same = status == lim->final_status &&
+         (auth_status(status) || strcmp(line, lim->final_msg) == 0);
+  if (!same) {
+    lim->endpoint = SK_ENDPOINT_PROVEN;
+    return SK_ENDPOINT_RELEASE;
+  }
+  if (tool != lim->final_tool)
+    lim->multi_tool = 1;
+  lim->nfinal++;
+  return SK_ENDPOINT_HOLD;
+}
+
+enum sk_endpoint_verdict sk_sched_decide(struct sk_sched *s, size_t persona) {
+  struct sk_sched_limit *lim = &s->limits[s->limit_of[persona]];
+  if (lim->endpoint != SK_ENDPOINT_UNPROVEN)
+    return lim->endpoint == SK_ENDPOINT_WRONG ? SK_ENDPOINT_IS_WRONG
+                                              : SK_ENDPOINT_FAIL;
+  if (lim->nfinal >= SK_SCHED_WRONG_AFTER &&
+      (auth_status(lim->final_status) || lim->multi_tool)) {
+    lim->endpoint = SK_ENDPOINT_WRONG;
+    return SK_ENDPOINT_IS_WRONG;
+  }
+  lim->endpoint = SK_ENDPOINT_PROVEN;
+  return SK_ENDPOINT_RELEASE;
+}
+
+int sk_sched_endpoint_gated(const struct sk_sched *s) {
+  size_t i;
+  for (i = 0; i < s->npersonas; i++) {
+    const struct sk_sched_limit *lim = &s->limits[s->limit_of[i]];
+    if (lim->endpoint == SK_ENDPOINT_UNPROVEN &&
+        lim->nfinal >= SK_SCHED_WRONG_AFTER)
+      return 1;
+  }
+  return 0;
+}
+
+int sk_sched_proven(struct sk_sched *s, size_t persona) {
+  struct sk_sched_limit *lim = &s->limits[s->limit_of[persona]];
+  if (lim->endpoint != SK_ENDPOINT_UNPROVEN)
+    return 0;
+  lim->endpoint = SK_ENDPOINT_PROVEN;
+  return 1;
+}
+
+enum sk_endpoint_state sk_sched_endpoint(const struct sk_sched *s,
+                                         size_t persona) {
+  return s->limits[s->limit_of[persona]].endpoint;
 }
 
 int sk_sched_over_budget(const struct sk_sched *s, double cost_usd) {
@@ -138,10 +259,10 @@ enum sk_retry_verdict sk_sched_retry(struct sk_sched *s, int retries,
                                      long retry_after_ms, int no_wait,
                                      uint64_t *wait_ms) {
   *wait_ms = 0;
-  if (retries >= s->max_retries)
-    return SK_RETRY_GIVE_UP;
   if (retry_after_ms > s->max_retry_wait_ms)
     return SK_RETRY_TOO_LONG;
+  if (retries >= s->max_retries)
+    return SK_RETRY_GIVE_UP;
   if (no_wait) {
     *wait_ms = 0;
   } else if (retry_after_ms >= 0) {

@@ -70,6 +70,8 @@ struct sk_provider_def {
   /* The first "${VAR}" of headers that is unset or empty, or NULL: a
    * missing credential, reported by sk_config_check_keys(). */
   char *missing_env;
+  int has_max_retry_time; /* max_retry_time given: it wins over the CLI's */
+  long max_retry_time_ms; /* 0: no limit */
   struct sk_provider_conf conf; /* what the provider's build() takes */
   /* "structured": auto (default), on or off; --structured overrides it. */
   enum sk_structured structured;

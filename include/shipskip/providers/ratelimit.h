@@ -11,7 +11,11 @@
  * it, so tests are exact; sk_ratelimit_now_ms() reads the real clock.
  *
  * Nothing here allocates; values that do not parse are reported as -1
- * ("not given"), never as an error that stops a review.
+ * ("not given"), never as an error that stops a review. A value that does
+ * parse but asks for longer than 7 days, however large (a 20-digit
+ * Retry-After, a date in the year 9999), is SK_RATELIMIT_BEYOND: a wait no
+ * caller honours, so the review that got it fails at once with the reason
+ * instead of being retried as if the server had said nothing.
  */
 #ifndef SHIPSKIP_RATELIMIT_H
 #define SHIPSKIP_RATELIMIT_H
@@ -42,9 +46,13 @@ struct sk_ratelimit {
   long tokens_reset_ms;
 };
 
-/* The longest wait any parser here returns: 7 days. Longer values are
- * treated as unreadable. */
+/* The longest wait any parser here returns as such: 7 days. */
 #define SK_RATELIMIT_MAX_MS (7L * 86400L * 1000L)
+
+/* What the parsers return for a readable wait longer than 7 days: one
+ * millisecond more, so every "longer than --max-retry-wait" check refuses
+ * it (--max-retry-wait is at most a day). */
+#define SK_RATELIMIT_BEYOND (SK_RATELIMIT_MAX_MS + 1L)
 
 /* Sets every field of rl to -1. */
 void sk_ratelimit_init(struct sk_ratelimit *rl);
@@ -55,7 +63,8 @@ long long sk_ratelimit_now_ms(void);
 /* Parses a Go-style duration as OpenAI sends it: one or more <number><unit>
  * with units h, m, s, ms, us (or µs) and ns; the number may have a fraction
  * ("1h2m3.5s", "6m0s", "12ms"); a bare "0" is zero. Returns milliseconds,
- * rounded up, or -1 when s is not such a duration or exceeds 7 days. */
+ * rounded up; SK_RATELIMIT_BEYOND when it exceeds 7 days; -1 when s is not
+ * such a duration. */
 long sk_ratelimit_duration_ms(const char *s);
 
 /* Parses an RFC 3339 date-time ("2024-06-11T17:23:45Z",
@@ -71,12 +80,13 @@ int sk_ratelimit_http_date(const char *s, long long *unix_s);
 
 /* Parses a Retry-After value: delay-seconds (a fraction is tolerated) or an
  * HTTP date, relative to now_ms. Returns milliseconds (0 for a date in the
- * past), or -1 when value is neither or exceeds 7 days. */
+ * past), SK_RATELIMIT_BEYOND when it is more than 7 days away, or -1 when
+ * value is neither (a negative number is neither). */
 long sk_ratelimit_retry_after_ms(const char *value, long long now_ms);
 
 /* Reads retry-after-ms (milliseconds, preferred) then Retry-After. Returns
- * the wait in milliseconds, or -1 when neither header is present and
- * readable. */
+ * the wait in milliseconds (SK_RATELIMIT_BEYOND past 7 days), or -1 when
+ * neither header is present and readable. */
 long sk_ratelimit_retry_ms(sk_header_fn header, void *hctx, long long now_ms);
 
 /* Reads style's rate-limit headers into rl (initializing it first), with

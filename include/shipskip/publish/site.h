@@ -92,12 +92,16 @@ struct sk_site_opts {
   /* Told about each scorecard skipped as broken. May be NULL. */
   void (*report)(void *ctx, const char *msg);
   void *ctx;
+  /* Told the slug of each scorecard published with a failed review (a
+   * tool the panel did not fully review). May be NULL; gets ctx too. */
+  void (*on_failed)(void *ctx, const char *slug);
 };
 
 struct sk_site_stats {
   size_t tools;       /* tool pages written */
   size_t comparisons; /* comparison pages written */
   size_t bad;         /* scorecards skipped as broken */
+  size_t failed;      /* published with a failed review */
 };
 
 /* Builds the site. Returns 0 (some scorecards may still have been skipped:

@@ -7,7 +7,13 @@
  *
  * Per review: render the prompt, send it, then
  *   - transport error, 429, 408 or 5xx: retry after an exponential backoff
- *     with jitter (or the server's Retry-After), up to max_retries;
+ *     with jitter (or the server's Retry-After), up to max_retries and
+ *     max_retry_time; a run of connection failures and 502-504s opens the
+ *     provider's breaker (breaker.h): the reviews wait for the server
+ *     without spending retries, one probe at a time;
+ *   - the same final error (404, 401...) as the first answers of a
+ *     provider: its endpoint is wrong; the run stops (SK_ECONFIG) with no
+ *     review journaled or written for it;
  *   - other HTTP errors: the review fails with the server's message;
  *   - a reply that breaks the contract: re-ask with the failures quoted, up
  *     to max_attempts replies; then the review fails with its reasons.
@@ -47,6 +53,9 @@ struct sk_engine_opts {
   long retry_base_ms;     /* first backoff step */
   long retry_cap_ms;      /* longest backoff step */
   long max_retry_wait_ms; /* longest Retry-After honoured */
+  long max_retry_time_ms; /* a review's retries end this long after its first
+                             retried failure; an outage (an open breaker)
+                             this long stops the run; 0 = no limit */
   const char *outdir;     /* NULL: write no files (an in-memory draft: see
                              on_tool); needs journal NULL and no redo */
   int fixture_mode;       /* enum sk_fixture_mode (transport.h) */
@@ -125,6 +134,7 @@ const char *sk_engine_state_name(enum sk_engine_state s);
 /* Why a run stopped early, besides a signal number. */
 #define SK_STOP_DEADLINE (-1)
 #define SK_STOP_BUDGET (-2)
+#define SK_STOP_OUTAGE (-3) /* a server down for --max-retry-time */
 
 struct sk_engine_stats {
   unsigned long tools_ok;        /* every review accepted */
@@ -145,7 +155,7 @@ struct sk_engine_stats {
   unsigned long tools_refused; /* flagged and not reviewed (--refuse-flagged) */
   unsigned long reviews_resumed; /* taken from the journal */
   unsigned long retries_by_cause[SK_RETRY__COUNT];
-  int stopped_by;  /* 0, SIGINT, SIGTERM, SK_STOP_DEADLINE or SK_STOP_BUDGET */
+  int stopped_by;  /* 0, SIGINT, SIGTERM or an SK_STOP_* */
   double cost_usd; /* estimated spend; < 0 when some model had no price */
   int input_done;  /* every input record was read */
   long prompt_tokens;
@@ -155,7 +165,8 @@ struct sk_engine_stats {
 };
 
 /* Sets opts to the defaults (concurrency 8, 3 attempts, 4 retries, 120 s
- * timeout, 500 ms..30 s backoff, 60 s longest Retry-After, 30 s grace). */
+ * timeout, 500 ms..30 s backoff, 60 s longest Retry-After, 5 min of
+ * retries at most, 30 s grace). */
 void sk_engine_opts_init(struct sk_engine_opts *opts);
 
 /* Reviews every tool src yields, writing scorecards into opts->outdir (or
@@ -165,7 +176,8 @@ void sk_engine_opts_init(struct sk_engine_opts *opts);
  * that ended are journaled, unfinished tools are not written. Returns 0 when
  * the batch ran (look at stats for failures), or a negative code with err set
  * when it could not run at all or had to stop (SK_ENOMEM, SK_EHTTP, SK_EIO,
- * SK_ECONFIG for an unusable fixture directory, SK_ENOENT for a replay miss:
+ * SK_ECONFIG for an unusable fixture directory or a wrong endpoint,
+ * SK_ENOENT for a replay miss:
  * nothing more is written after it). */
 int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *opts,
                   struct sk_engine_stats *stats, struct sk_error *err);

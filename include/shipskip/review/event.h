@@ -56,7 +56,12 @@ enum sk_event_kind {
    * state, prev. */
   SK_EVENT_REVIEW_STATE,
   /* The run is closing: no more progress ticks (erase the line). */
-  SK_EVENT_CLOSING
+  SK_EVENT_CLOSING,
+  /* A provider's server stopped answering (its breaker opened: flag 1,
+   * detail = the last failure, wait_ms = until the first probe) or came
+   * back (flag 0, seconds = how long it was away): provider; message is
+   * the text line. */
+  SK_EVENT_SERVER
 };
 
 struct sk_event {
@@ -87,6 +92,8 @@ struct sk_event {
   int state;        /* new state, for *_STATE kinds */
   int prev;         /* the state before */
   const struct sk_engine_stats *stats; /* counts so far, for a tick */
+  const char *provider; /* the provider's name, for SK_EVENT_SERVER */
+  int server_waiting;   /* a tick: some provider's server is down */
 };
 
 /* The callback: ctx is opts->on_event_ctx. */

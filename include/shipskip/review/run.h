@@ -69,7 +69,10 @@ struct sk_run {
   char inputs[65]; /* digest of what the review is made from ("" if none) */
   long estimate;   /* tokens charged to --tpm for the request in flight */
   double est_cost; /* its estimated cost, counted against --budget */
-  int structured;  /* the request in flight asked for structured output */
+  uint64_t retry_since_ms; /* first failure retried, for --max-retry-time */
+  int held;       /* WAITING_RETRY with a final error, kept back until its
+                     provider's endpoint is known (request.c) */
+  int structured; /* the request in flight asked for structured output */
   long raised_max_tokens; /* > 0: the larger reply limit a cut-off reply
                              was asked again with (once per review) */
 };
@@ -216,6 +219,17 @@ void sk_request_fail(struct sk_engine *e, struct sk_run *rr, const char *msg);
 /* Ends rr for good (its review's status says how): journals it, sends
  * SK_EVENT_REVIEW_ENDED and calls on_review, then DONE or FAILED. */
 void sk_request_conclude(struct sk_engine *e, struct sk_run *rr);
+
+/* Ends every review held back with a final error (request.c) as FAILED,
+ * only those of provider (NULL: all): their provider's endpoint answered,
+ * or nothing in flight is left to say it is wrong. */
+void sk_request_release_held(struct sk_engine *e,
+                             const struct sk_provider_def *provider);
+
+/* With nothing in flight: decides the endpoint of every provider with
+ * reviews held back (request.c): a wrong one stops the run (its held
+ * reviews abandoned), the others' held reviews fail. */
+void sk_request_decide_endpoints(struct sk_engine *e);
 
 /* Abandons every review waiting to retry (a stop). */
 void sk_request_cancel_waiting(struct sk_engine *e);
