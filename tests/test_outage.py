@@ -252,7 +252,10 @@ class TestServerGoneForGood(unittest.TestCase):
             events = read_jsonl(log_json)
             failed = [e for e in events
                       if e["event"] == "response" and e["status"] != 200]
-            self.assertLessEqual(len(failed), 10, failed)
+            # At most three rounds of the 4 slots: the requests in flight at
+            # the kill, the ones their freed slots started before the third
+            # failure opened the breaker, and the probes until the limit.
+            self.assertLessEqual(len(failed), 12, failed)
 
 
 class ServerCase(e2e.E2ETestCase):
