@@ -31,6 +31,8 @@ struct sk_journal {
   struct sk_strmap index; /* "slug\npersona" -> struct entry */
   unsigned long entries;
   int deferred; /* appends leave the fsync to sk_journal_sync() */
+  char *line;   /* the line being appended, reused */
+  size_t line_cap;
   /* end and synced are read by a sync on another thread: mu guards them
    * and the synced log. */
   uv_mutex_t mu;
@@ -308,6 +310,7 @@ void sk_journal_close(struct sk_journal *j) {
   if (j->synced_log >= 0)
     close(j->synced_log);
   uv_mutex_destroy(&j->mu);
+  free(j->line);
   sk_strmap_cleanup(&j->index, free);
   free(j->path);
   free(j);
@@ -423,56 +426,74 @@ int sk_journal_group_stop(struct sk_journal *j) {
   return 1;
 }
 
+/* Prints o and a newline into j's reused line buffer (no allocation once
+ * it is big enough for the longest line so far). Returns the line's length
+ * with its newline, or 0 when out of memory or past LINE_CAP. */
+static size_t render_line(struct sk_journal *j, cJSON *o) {
+  for (;;) {
+    if (j->line_cap > 1 &&
+        cJSON_PrintPreallocated(o, j->line, (int)(j->line_cap - 1), 0)) {
+      size_t len = strlen(j->line);
+      j->line[len] = '\n';
+      return len + 1;
+    }
+    /* Too small (cJSON cannot say by how much): double it. */
+    {
+      size_t cap = j->line_cap ? 2 * j->line_cap : 4096;
+      char *p;
+      if (cap > LINE_CAP)
+        return 0;
+      p = realloc(j->line, cap);
+      if (p == NULL)
+        return 0;
+      j->line = p;
+      j->line_cap = cap;
+    }
+  }
+}
+
+/* Writes all of line; returns 0 or the errno of the failed write. */
+static int write_all(int fd, const char *line, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t w = write(fd, line + done, len - done);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0)
+      return errno;
+    if (w == 0)
+      return EIO;
+    done += (size_t)w;
+  }
+  return 0;
+}
+
 int sk_journal_append(struct sk_journal *j, const char *slug,
                       const char *inputs, const struct sk_review *r,
                       struct sk_error *err) {
   cJSON *o = cJSON_CreateObject();
-  char *text = NULL;
-  struct stat st;
-  size_t len;
-  size_t done = 0;
+  uint64_t before = j->end; /* only this thread appends */
+  size_t len = 0;
   int rc = 0;
+  int werr;
 
-  if (o == NULL)
-    return sk_error_set(err, SK_ENOMEM, "out of memory");
   /* The line's "tool", then the review in the journal layout. */
-  if (!cJSON_AddStringToObject(o, "tool", slug) ||
-      sk_review_to_json(o, r, inputs, SK_REVIEW_IN_JOURNAL) != 0)
-    goto nomem;
-  text = cJSON_PrintUnformatted(o);
-  if (text == NULL)
-    goto nomem;
-  len = strlen(text);
-  text[len] = '\0';
-  if (fstat(j->fd, &st) != 0) {
-    rc = sk_error_set(err, SK_EIO, "%s: %s", j->path, strerror(errno));
-    goto out;
-  }
-  {
-    /* One write of the line and its newline; O_APPEND keeps concurrent
-     * writers (there are none, but a second shipskip by mistake) from
-     * interleaving inside a line. */
-    char *line = malloc(len + 1);
-    if (line == NULL)
-      goto nomem;
-    memcpy(line, text, len);
-    line[len] = '\n';
-    while (done < len + 1) {
-      ssize_t w = write(j->fd, line + done, len + 1 - done);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0) {
-        rc = sk_error_set(err, SK_EIO, "%s: write failed: %s", j->path,
-                          w < 0 ? strerror(errno) : "no progress");
-        break;
-      }
-      done += (size_t)w;
-    }
-    free(line);
-  }
-  if (rc == 0) {
+  if (o != NULL && cJSON_AddStringToObject(o, "tool", slug) &&
+      sk_review_to_json(o, r, inputs, SK_REVIEW_IN_JOURNAL) == 0)
+    len = render_line(j, o);
+  cJSON_Delete(o);
+  if (len == 0)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  /* One write of the line and its newline; O_APPEND keeps concurrent
+   * writers (there are none, but a second shipskip by mistake) from
+   * interleaving inside a line. */
+  werr = write_all(j->fd, j->line, len);
+  if (werr != 0) {
+    rc = sk_error_set(err, SK_EIO, "%s: write failed: %s", j->path,
+                      strerror(werr));
+  } else {
     uv_mutex_lock(&j->mu);
-    j->end = (uint64_t)st.st_size + len + 1;
+    j->end = before + len;
     uv_mutex_unlock(&j->mu);
     if (!j->deferred) {
       rc = sync_now(j, err);
@@ -481,16 +502,15 @@ int sk_journal_append(struct sk_journal *j, const char *slug,
       group_schedule(j);
     }
   }
-  if (rc != 0 && ftruncate(j->fd, st.st_size) != 0) {
+  if (rc != 0 && ftruncate(j->fd, (off_t)before) != 0) {
     /* Could not even cut the partial line back off: the next resume will
      * see it as torn and ignore it, which is still consistent. */
   }
-  goto out;
-nomem:
-  rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-out:
-  cJSON_free(text);
-  cJSON_Delete(o);
+  if (rc != 0) {
+    uv_mutex_lock(&j->mu);
+    j->end = before;
+    uv_mutex_unlock(&j->mu);
+  }
   return rc;
 }
 
