@@ -129,6 +129,38 @@ class TestPowerCut(tb.BatchCase):
         self.assertEqual(synced_lengths(log_path), ends)
         self.assertEqual(len(ends), nreviews)
 
+    def test_kill_9_under_strict_then_resume(self):
+        path = self.batch()
+        nreviews = self.NTOOLS * len(PANEL)
+        ref = self.reference([path], "--concurrency", "8")
+        log_path = os.path.join(self.tmp, "killed.log")
+        run = os.path.join(self.tmp, "run")
+        env = self.base_env(SHIPSKIP_DEBUG_SYNCED_LOG=log_path)
+        proc = tb.subprocess.Popen(
+            [tb.BIN, "review", path, "-o", run, "--concurrency", "8",
+             "--durability", "strict", "--base-url",
+             f"http://127.0.0.1:{self.server.port}/v1", "--model", tb.MODEL,
+             "--no-progress"], cwd=tb.REPO, env=env,
+            stdin=tb.subprocess.DEVNULL, stdout=tb.subprocess.DEVNULL,
+            stderr=tb.subprocess.DEVNULL)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.kill)
+        self.wait_for(lambda: len(tb.journal_lines(run)) >= 12, proc,
+                      what="a dozen journal lines")
+        proc.send_signal(tb.signal.SIGKILL)
+        proc.wait()
+        data = journal_bytes(run)
+        whole = data[:data.rfind(b"\n") + 1]
+        synced = synced_lengths(log_path)
+        # Strict: every whole line but the one being fsync'd at the kill
+        # was on disk before the next was written.
+        self.assertLess(whole.count(b"\n"), nreviews)
+        self.assertLessEqual(synced[-1], len(whole))
+        self.assertLessEqual(whole[synced[-1]:].count(b"\n"), 1, synced)
+        res = self.review([path], "--concurrency", "8", "--resume", out=run)
+        self.assertExit(res, 0)
+        self.assertSameScorecards(run, ref)
+
     def test_durability_usage(self):
         path = self.write_jsonl("u.jsonl", [make_tool("Usage Tool")])
         res = self.review([path, "--durability", "sometimes"])
