@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static char dir[64];
@@ -55,9 +56,13 @@ TEST(a_folder_syncs_and_a_missing_one_is_an_error) {
   struct sk_error err;
   char missing[96];
   sk_error_clear(&err);
-  ASSERT_INT_EQ(sk_fs_sync_dir(dir, &err), 0);
+  ASSERT_INT_EQ(sk_fs_write_view(dir, "b.md", "b", 1, &err), 0);
+  ASSERT_INT_EQ(sk_fs_sync_dir(dir, 0, &err), 0);
+  ASSERT_INT_EQ(sk_fs_sync_dir(dir, time(NULL) + 3600, &err), 0);
+  snprintf(missing, sizeof(missing), "%s/b.md", dir);
+  unlink(missing);
   snprintf(missing, sizeof(missing), "%s/none", dir);
-  ASSERT_INT_EQ(sk_fs_sync_dir(missing, &err), SK_EIO);
+  ASSERT_INT_EQ(sk_fs_sync_dir(missing, 0, &err), SK_EIO);
   ASSERT_CONTAINS(err.msg, "/none: cannot open to sync");
 }
 

@@ -469,8 +469,8 @@ static void fill_totals(const struct sk_engine *e, uint64_t wall_ms) {
 }
 
 /* Makes the journal durable at the end of the run, and with group commit
- * the scorecards (views) written under outdir: one sync for them all. */
-static void sync_journal(struct sk_engine *e) {
+ * the scorecards (views) written under outdir since t0, together. */
+static void sync_journal(struct sk_engine *e, time_t t0) {
   struct sk_error jerr;
   int rc;
   if (e->o->journal == NULL)
@@ -480,7 +480,7 @@ static void sync_journal(struct sk_engine *e) {
   rc = sk_journal_sync(e->o->journal, &jerr);
   if (rc == 0 && e->o->outdir != NULL &&
       e->o->durability != SK_DURABILITY_STRICT)
-    rc = sk_fs_sync_dir(e->o->outdir, &jerr);
+    rc = sk_fs_sync_dir(e->o->outdir, t0, &jerr);
   if (rc != 0 && e->fatal_err.code == 0) {
     sk_engine_say(e, SK_EVENT_ERROR, NULL, NULL, "%s", jerr.msg);
     sk_error_set(&e->fatal_err, jerr.code, "%s", jerr.msg);
@@ -531,6 +531,7 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
                   struct sk_engine_stats *st, struct sk_error *err) {
   struct sk_engine *e;
   uint64_t wall_ms;
+  time_t t0;
   int rc;
 
   memset(st, 0, sizeof(*st));
@@ -545,6 +546,7 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
   /* Journal lines are written as reviews end (a killed process loses
    * nothing). By default they are fsync'd in groups, off the loop, one
    * fsync per window (journal.h); --durability strict fsyncs each. */
+  t0 = time(NULL);
   if (o->journal != NULL && o->durability != SK_DURABILITY_STRICT)
     group_start(e);
   sk_engine_pump(e);
@@ -552,7 +554,7 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
   /* A run that ended without CLOSING still has the group's timer open. */
   if (sk_journal_group_stop(o->journal))
     uv_run(&e->loop, UV_RUN_DEFAULT);
-  sync_journal(e);
+  sync_journal(e, t0);
   if (o->baseline != NULL && o->summary != NULL)
     compare_baseline(e);
   /* Read the clock while the loop still exists: a closed loop is poisoned. */

@@ -12,6 +12,7 @@
 #include "shipskip/util/error.h"
 
 #include <stddef.h>
+#include <time.h>
 
 /* Writes "dir/name" into buf (size bytes). Returns 0, or SK_ETOOBIG with
  * err naming both parts when it does not fit: a path is never cut short. A
@@ -67,11 +68,11 @@ void sk_fs_atomic_abort(struct sk_fs_atomic *a);
 int sk_fs_write_view(const char *dir, const char *name, const void *data,
                      size_t len, struct sk_error *err);
 
-/* Makes everything written under dir durable: syncfs() of its file
- * system (one call for every view written, instead of an fsync each),
- * then an fsync of dir itself for the renames. Returns 0, or SK_EIO
- * naming dir. */
-int sk_fs_sync_dir(const char *dir, struct sk_error *err);
+/* Makes durable every regular file directly in dir modified at or after
+ * since (the views a run wrote; hidden and older files are left alone),
+ * and dir itself for the renames: the writeback of them all is started
+ * first, then each is fsync'd. Returns 0, or SK_EIO naming dir. */
+int sk_fs_sync_dir(const char *dir, time_t since, struct sk_error *err);
 
 /* Fault injection for tests of a full disk: when the environment has
  * SHIPSKIP_FAULT_ENOSPC_AFTER=N, the first N atomic writes (files created
