@@ -393,7 +393,7 @@ TEST(command_help_shows_engine_defaults) {
   ASSERT_CONTAINS(sk_buf_str(&out), "usage: shipskip review INPUT...");
   /* Read from sk_engine_opts_init, not restated in the CLI. */
   ASSERT_CONTAINS(sk_buf_str(&out), "requests in flight (default 8)");
-  ASSERT_CONTAINS(sk_buf_str(&out), "(default review)");
+  ASSERT_CONTAINS(sk_buf_str(&out), "(default group)");
   ASSERT_NOT_CONTAINS(sk_buf_str(&out), "--persona ");
   sk_buf_cleanup(&out);
 }

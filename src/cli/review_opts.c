@@ -129,6 +129,7 @@ static int set_shard(void *dst, const struct sk_opt *opt, const char *v,
 
 static const char *const FIXTURE_MODES[] = {"record", "replay", "new", NULL};
 static const char *const JOURNAL_SYNC[] = {"review", "tool", NULL};
+static const char *const DURABILITY[] = {"group", "strict", NULL};
 
 static const struct sk_opt OUTPUT[] = {
     {.name = "output",
@@ -435,13 +436,22 @@ static const struct sk_opt BATCH[] = {
      .help = "stop starting work after 90m, 2h, 3600s or a UTC time",
      .set = set_deadline,
      .default_text = "none"},
+    {.name = "durability",
+     .type = SK_OPT_ENUM,
+     .help = "group: one journal fsync per 50 ms window, scorecards synced "
+             "once at the end (a power cut costs at most the last window); "
+             "strict: fsync every journal line and file",
+     .offset = ENG(durability),
+     .lmin = SK_DURABILITY_GROUP,
+     .words = DURABILITY,
+     .flags = SK_OPT_SHOW_DEFAULT},
+    /* The old name: review is strict (1), tool a group (2). */
     {.name = "journal-sync",
      .type = SK_OPT_ENUM,
-     .help = "fsync the journal per review, or per tool (group commit)",
-     .offset = ENG(journal_group_sync),
-     .lmin = 0,
-     .words = JOURNAL_SYNC,
-     .flags = SK_OPT_SHOW_DEFAULT},
+     .help = "old name of --durability: review = strict, tool = group",
+     .offset = ENG(durability),
+     .lmin = SK_DURABILITY_STRICT,
+     .words = JOURNAL_SYNC},
     {.name = "grace",
      .type = SK_OPT_LONG,
      .metavar = "SEC",

@@ -19,6 +19,7 @@
 #include "shipskip/review/journal.h"
 #include "shipskip/review/summary.h"
 #include "shipskip/review/drift.h"
+#include "shipskip/util/fsutil.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -176,6 +177,7 @@ static void close_handles(struct sk_engine *e) {
     uv_close((uv_handle_t *)&e->deadline, noop_close_cb);
   if (e->rate_on)
     uv_close((uv_handle_t *)&e->rate_timer, noop_close_cb);
+  sk_journal_group_stop(e->o->journal);
   if (e->progress_on)
     uv_close((uv_handle_t *)&e->progress, noop_close_cb);
   memset(&ev, 0, sizeof(ev));
@@ -217,19 +219,16 @@ static void maybe_finish(struct sk_engine *e) {
 }
 
 /* Once the run no longer RUNs, what is queued ends unsent (so its tools
- * can finish): abandoned after a stop, failed with the error otherwise;
- * retries waiting are abandoned. What is in flight is let finish. */
+ * can finish) and retries waiting are abandoned; what is in flight is let
+ * finish. A review the run did not send is abandoned whatever stopped the
+ * run (a signal, or an error such as a full disk): it is not a final
+ * failure to journal (that would keep it failed forever), but one for
+ * --resume to redo. Its tool is left unwritten, as after any stop. */
 static void drain_queue(struct sk_engine *e) {
   struct sk_list *n;
-  while ((n = sk_list_first(&e->ready)) != NULL) {
-    struct sk_run *rr = sk_container_of(n, struct sk_run, node);
-    if (e->state >= SK_ENGINE_STOPPING)
-      sk_run_set_state(e, rr, SK_RUN_ABANDONED);
-    else
-      sk_request_fail(e, rr,
-                      e->fatal_err.msg[0] ? e->fatal_err.msg
-                                          : "not sent: the run stopped");
-  }
+  while ((n = sk_list_first(&e->ready)) != NULL)
+    sk_run_set_state(e, sk_container_of(n, struct sk_run, node),
+                     SK_RUN_ABANDONED);
   sk_request_cancel_waiting(e);
 }
 
@@ -484,14 +483,20 @@ static void fill_totals(const struct sk_engine *e, uint64_t wall_ms) {
   t->input_done = e->eof;
 }
 
-/* Makes the journal durable at the end of the run. */
-static void sync_journal(struct sk_engine *e) {
+/* Makes the journal durable at the end of the run, and with group commit
+ * the scorecards (views) written under outdir since t0, together. */
+static void sync_journal(struct sk_engine *e, time_t t0) {
   struct sk_error jerr;
+  int rc;
   if (e->o->journal == NULL)
     return;
   sk_error_clear(&jerr);
   sk_journal_defer_sync(e->o->journal, 0);
-  if (sk_journal_sync(e->o->journal, &jerr) != 0 && e->fatal_err.code == 0) {
+  rc = sk_journal_sync(e->o->journal, &jerr);
+  if (rc == 0 && e->o->outdir != NULL &&
+      e->o->durability != SK_DURABILITY_STRICT)
+    rc = sk_fs_sync_dir(e->o->outdir, t0, &jerr);
+  if (rc != 0 && e->fatal_err.code == 0) {
     sk_engine_say(e, SK_EVENT_ERROR, NULL, NULL, "%s", jerr.msg);
     sk_error_set(&e->fatal_err, jerr.code, "%s", jerr.msg);
   }
@@ -519,10 +524,29 @@ static void compare_baseline(struct sk_engine *e) {
   sk_drift_cleanup(&d);
 }
 
+/* A group commit's fsync failed: the journal cannot be trusted to keep
+ * what it is given, so the run stops as on any failed journal write. */
+static void group_fail_cb(void *ctx, int code, const char *msg) {
+  struct sk_engine *e = ctx;
+  sk_engine_say(e, SK_EVENT_ERROR, NULL, NULL, "%s", msg);
+  sk_engine_fail(e, code, msg);
+}
+
+/* Starts group commit; a journal that cannot is left strict. */
+static void group_start(struct sk_engine *e) {
+  struct sk_error err;
+  sk_error_clear(&err);
+  if (sk_journal_group_start(e->o->journal, &e->loop, SK_GROUP_WINDOW_MS,
+                             SK_GROUP_MAX_LINES, group_fail_cb, e, &err) != 0)
+    sk_engine_say(e, SK_EVENT_WARNING, NULL, NULL,
+                  "%s (fsyncing every line instead)", err.msg);
+}
+
 int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
                   struct sk_engine_stats *st, struct sk_error *err) {
   struct sk_engine *e;
   uint64_t wall_ms;
+  time_t t0;
   int rc;
 
   memset(st, 0, sizeof(*st));
@@ -534,17 +558,18 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
     free(e);
     return rc;
   }
-  /* By default every journal line is fsync'd before its review counts as
-   * done. With --journal-sync tool, lines are written at once (a killed
-   * process loses nothing) but fsync'd in groups, off the loop, before the
-   * scorecard that depends on them (finish.c) and at the end: faster on
-   * slow disks; an OS crash may then cost the in-progress tools' reviews,
-   * which --resume requests again. */
-  if (o->journal != NULL && o->journal_group_sync)
-    sk_journal_defer_sync(o->journal, 1);
+  /* Journal lines are written as reviews end (a killed process loses
+   * nothing). By default they are fsync'd in groups, off the loop, one
+   * fsync per window (journal.h); --durability strict fsyncs each. */
+  t0 = time(NULL);
+  if (o->journal != NULL && o->durability != SK_DURABILITY_STRICT)
+    group_start(e);
   sk_engine_pump(e);
   uv_run(&e->loop, UV_RUN_DEFAULT);
-  sync_journal(e);
+  /* A run that ended without CLOSING still has the group's timer open. */
+  if (sk_journal_group_stop(o->journal))
+    uv_run(&e->loop, UV_RUN_DEFAULT);
+  sync_journal(e, t0);
   if (o->baseline != NULL && o->summary != NULL)
     compare_baseline(e);
   /* Read the clock while the loop still exists: a closed loop is poisoned. */

@@ -2,8 +2,12 @@
  *
  * Its reviews are counted and the failed ones reported; then the panel is
  * handed to opts->on_tool and its scorecard rendered on the loop and
- * written on libuv's thread pool (after an fsync of the journal that covers
- * its reviews), so the disk never holds up the network. The tool stays
+ * written on libuv's thread pool, so the disk never holds up the network.
+ * By default the scorecard is a view of the journal (the write-ahead log):
+ * written atomically but not fsync'd, made durable with everything else by
+ * one sync at the end of the run, and rewritten from the journal by
+ * --resume. With --durability strict the journal lines of its reviews are
+ * fsync'd first and the files fsync'd each. The tool stays
  * active (in the window, holding the loop open) until it is on disk, then
  * it is freed. A tool cut short by a stop is never written: a scorecard
  * then would be a guess at the panel; its ended reviews are in the journal
@@ -12,6 +16,7 @@
 #include "shipskip/review/run.h"
 #include "shipskip/review/journal.h"
 #include "shipskip/review/summary.h"
+#include "shipskip/util/fsutil.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,21 +28,31 @@ struct card_write {
   struct sk_tool_run *tr;
   struct sk_panel_result p;
   struct sk_scorecard_files files;
-  struct sk_journal *journal;
+  struct sk_journal *journal; /* fsync'd first when strict (may be NULL) */
+  int strict;                 /* --durability strict */
   const char *outdir;
   struct sk_error err;
   int rc;
 };
 
-/* Runs off the loop: makes the journal lines of the tool's reviews durable
- * (group commit: one fsync covers every line written so far), then writes
- * the scorecard. It touches only w and the files. */
+/* Runs off the loop: writes the scorecard, as a view or (strict) after
+ * an fsync of the journal lines of its reviews, with its own fsyncs. It
+ * touches only w and the files. */
 static void write_work_cb(uv_work_t *req) {
   struct card_write *w = sk_container_of(req, struct card_write, req);
-  if (w->journal != NULL)
-    w->rc = sk_journal_sync(w->journal, &w->err);
+  const struct sk_scorecard_files *f = &w->files;
+  if (w->strict) {
+    if (w->journal != NULL)
+      w->rc = sk_journal_sync(w->journal, &w->err);
+    if (w->rc == 0)
+      w->rc = sk_scorecard_files_write(w->outdir, f, &w->err);
+    return;
+  }
+  w->rc = sk_fs_write_view(w->outdir, f->json_name, f->json.data, f->json.len,
+                           &w->err);
   if (w->rc == 0)
-    w->rc = sk_scorecard_files_write(w->outdir, &w->files, &w->err);
+    w->rc =
+        sk_fs_write_view(w->outdir, f->md_name, f->md.data, f->md.len, &w->err);
 }
 
 /* The tool is done with: out of the window, freed. */
@@ -157,6 +172,7 @@ static void write_tool(struct sk_engine *e, struct sk_tool_run *tr,
   w->tr = tr;
   w->p = *p;
   w->journal = e->o->journal;
+  w->strict = e->o->durability == SK_DURABILITY_STRICT;
   w->outdir = e->o->outdir;
   sk_error_clear(&w->err);
   sk_scorecard_files_init(&w->files);

@@ -4,6 +4,7 @@
  * checks as a review in a scorecard. */
 #include "shipskip/review/journal.h"
 #include "shipskip/model/review.h"
+#include "shipskip/util/list.h"
 #include "shipskip/util/strmap.h"
 
 #include <cJSON.h>
@@ -30,6 +31,28 @@ struct sk_journal {
   struct sk_strmap index; /* "slug\npersona" -> struct entry */
   unsigned long entries;
   int deferred; /* appends leave the fsync to sk_journal_sync() */
+  char *line;   /* the line being appended, reused */
+  size_t line_cap;
+  /* end and synced are read by a sync on another thread: mu guards them
+   * and the synced log. */
+  uv_mutex_t mu;
+  uint64_t end;    /* bytes written (whole lines) */
+  uint64_t synced; /* bytes a completed fsync covered */
+  int synced_log;  /* SHIPSKIP_DEBUG_SYNCED_LOG, or -1 */
+  /* Group commit, on the loop thread only. */
+  struct group {
+    uv_timer_t timer;
+    uv_work_t work;
+    int on;      /* the timer is open (not closing) */
+    int syncing; /* a fsync is on the thread pool */
+    unsigned window_ms;
+    unsigned max_lines;
+    unsigned waiting; /* lines appended since the last sync began */
+    sk_journal_fail_cb fail;
+    void *ctx;
+    int rc; /* the pool's fsync: result, and its message */
+    struct sk_error err;
+  } g;
 };
 
 static char *make_key(const char *slug, const char *persona) {
@@ -172,6 +195,49 @@ out:
   return rc;
 }
 
+/* Records that the first target bytes are on disk. */
+static void mark_synced(struct sk_journal *j, uint64_t target) {
+  uv_mutex_lock(&j->mu);
+  if (target > j->synced) {
+    j->synced = target;
+    if (j->synced_log >= 0) {
+      char line[32];
+      int n =
+          snprintf(line, sizeof(line), "%llu\n", (unsigned long long)target);
+      if (write(j->synced_log, line, (size_t)n) != n) {
+        /* A debug aid: a lost line only makes its test fail. */
+      }
+    }
+  }
+  uv_mutex_unlock(&j->mu);
+}
+
+/* fsyncs the journal; every line whole before the call is then durable.
+ * Safe on any thread. */
+static int sync_now(struct sk_journal *j, struct sk_error *err) {
+  uint64_t target;
+  uv_mutex_lock(&j->mu);
+  target = j->end;
+  uv_mutex_unlock(&j->mu);
+  if (fsync(j->fd) != 0)
+    return sk_error_set(err, SK_EIO, "%s: fsync failed: %s", j->path,
+                        strerror(errno));
+  mark_synced(j, target);
+  return 0;
+}
+
+/* Opens the debug log of synced lengths when the environment asks. */
+static int open_synced_log(struct sk_journal *j, struct sk_error *err) {
+  const char *path = getenv("SHIPSKIP_DEBUG_SYNCED_LOG");
+  if (path == NULL || path[0] == '\0')
+    return 0;
+  j->synced_log = open(path, O_WRONLY | O_APPEND | O_CREAT, 0666);
+  if (j->synced_log < 0)
+    return sk_error_set(err, SK_EIO, "%s: cannot open: %s", path,
+                        strerror(errno));
+  return 0;
+}
+
 int sk_journal_open(const char *outdir, int resume, sk_journal_warn_cb warn,
                     void *warn_ctx, struct sk_journal **out,
                     struct sk_error *err) {
@@ -184,9 +250,11 @@ int sk_journal_open(const char *outdir, int resume, sk_journal_warn_cb warn,
   if (j == NULL)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   j->fd = -1;
+  j->synced_log = -1;
   sk_strmap_init(&j->index);
   j->path = malloc(len);
-  if (j->path == NULL) {
+  if (j->path == NULL || uv_mutex_init(&j->mu) != 0) {
+    free(j->path);
     free(j);
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   }
@@ -213,6 +281,15 @@ int sk_journal_open(const char *outdir, int resume, sk_journal_warn_cb warn,
       rc = sk_error_set(err, SK_EIO, "%s: cannot open: %s", j->path,
                         strerror(errno));
   }
+  if (rc == 0) {
+    struct stat st;
+    if (fstat(j->fd, &st) != 0)
+      rc = sk_error_set(err, SK_EIO, "%s: %s", j->path, strerror(errno));
+    else
+      j->end = (uint64_t)st.st_size;
+  }
+  if (rc == 0)
+    rc = open_synced_log(j, err);
   if (rc != 0) {
     sk_journal_close(j);
     return rc;
@@ -227,9 +304,13 @@ void sk_journal_close(struct sk_journal *j) {
   if (j->fd >= 0) {
     /* Best effort: a caller that must know syncs first. */
     if (j->deferred)
-      (void)fsync(j->fd);
+      (void)sync_now(j, NULL);
     close(j->fd);
   }
+  if (j->synced_log >= 0)
+    close(j->synced_log);
+  uv_mutex_destroy(&j->mu);
+  free(j->line);
   sk_strmap_cleanup(&j->index, free);
   free(j->path);
   free(j);
@@ -244,9 +325,146 @@ void sk_journal_defer_sync(struct sk_journal *j, int on) {
 }
 
 int sk_journal_sync(struct sk_journal *j, struct sk_error *err) {
-  if (fsync(j->fd) != 0)
-    return sk_error_set(err, SK_EIO, "%s: fsync failed: %s", j->path,
-                        strerror(errno));
+  return sync_now(j, err);
+}
+
+uint64_t sk_journal_length(const struct sk_journal *j) {
+  uint64_t n;
+  uv_mutex_lock((uv_mutex_t *)&j->mu);
+  n = j->end;
+  uv_mutex_unlock((uv_mutex_t *)&j->mu);
+  return n;
+}
+
+uint64_t sk_journal_synced(const struct sk_journal *j) {
+  uint64_t n;
+  uv_mutex_lock((uv_mutex_t *)&j->mu);
+  n = j->synced;
+  uv_mutex_unlock((uv_mutex_t *)&j->mu);
+  return n;
+}
+
+/* ---- group commit ----------------------------------------------------- */
+
+static void group_kick(struct sk_journal *j);
+static void timer_cb(uv_timer_t *t);
+
+/* On the thread pool: one fsync for every line appended so far. */
+static void group_work_cb(uv_work_t *req) {
+  struct sk_journal *j = sk_container_of(req, struct sk_journal, g.work);
+  sk_error_clear(&j->g.err);
+  j->g.rc = sync_now(j, &j->g.err);
+}
+
+/* Arms the window for lines that wait, or syncs them at once when the
+ * count bound is reached. */
+static void group_schedule(struct sk_journal *j) {
+  if (!j->g.on || j->g.syncing || j->g.waiting == 0)
+    return;
+  if (j->g.waiting >= j->g.max_lines)
+    group_kick(j);
+  else if (!uv_is_active((uv_handle_t *)&j->g.timer))
+    uv_timer_start(&j->g.timer, timer_cb, j->g.window_ms, 0);
+}
+
+/* Back on the loop: reports a failed fsync, then covers what arrived
+ * meanwhile. */
+static void group_done_cb(uv_work_t *req, int status) {
+  struct sk_journal *j = sk_container_of(req, struct sk_journal, g.work);
+  (void)status; /* never canceled */
+  j->g.syncing = 0;
+  if (j->g.rc != 0 && j->g.fail != NULL)
+    j->g.fail(j->g.ctx, j->g.rc, j->g.err.msg);
+  group_schedule(j);
+}
+
+/* Starts the fsync of everything appended so far (one at a time). */
+static void group_kick(struct sk_journal *j) {
+  if (j->g.on)
+    uv_timer_stop(&j->g.timer);
+  if (j->g.syncing || j->g.waiting == 0)
+    return;
+  j->g.syncing = 1;
+  j->g.waiting = 0;
+  if (uv_queue_work(j->g.timer.loop, &j->g.work, group_work_cb,
+                    group_done_cb) != 0) {
+    /* No thread pool: sync here rather than not at all. */
+    group_work_cb(&j->g.work);
+    group_done_cb(&j->g.work, 0);
+  }
+}
+
+static void timer_cb(uv_timer_t *t) {
+  group_kick(sk_container_of(t, struct sk_journal, g.timer));
+}
+
+static void noop_close_cb(uv_handle_t *h) {
+  (void)h;
+}
+
+int sk_journal_group_start(struct sk_journal *j, uv_loop_t *loop,
+                           unsigned window_ms, unsigned max_lines,
+                           sk_journal_fail_cb fail, void *ctx,
+                           struct sk_error *err) {
+  if (uv_timer_init(loop, &j->g.timer) != 0)
+    return sk_error_set(err, SK_EIO, "%s: cannot start group commit", j->path);
+  j->g.on = 1;
+  j->g.window_ms = window_ms;
+  j->g.max_lines = max_lines > 0 ? max_lines : 1;
+  j->g.fail = fail;
+  j->g.ctx = ctx;
+  j->deferred = 1;
+  return 0;
+}
+
+int sk_journal_group_stop(struct sk_journal *j) {
+  if (j == NULL || !j->g.on)
+    return 0;
+  j->g.on = 0;
+  j->deferred = 0;
+  uv_close((uv_handle_t *)&j->g.timer, noop_close_cb);
+  return 1;
+}
+
+/* Prints o and a newline into j's reused line buffer (no allocation once
+ * it is big enough for the longest line so far). Returns the line's length
+ * with its newline, or 0 when out of memory or past LINE_CAP. */
+static size_t render_line(struct sk_journal *j, cJSON *o) {
+  for (;;) {
+    if (j->line_cap > 1 &&
+        cJSON_PrintPreallocated(o, j->line, (int)(j->line_cap - 1), 0)) {
+      size_t len = strlen(j->line);
+      j->line[len] = '\n';
+      return len + 1;
+    }
+    /* Too small (cJSON cannot say by how much): double it. */
+    {
+      size_t cap = j->line_cap ? 2 * j->line_cap : 4096;
+      char *p;
+      if (cap > LINE_CAP)
+        return 0;
+      p = realloc(j->line, cap);
+      if (p == NULL)
+        return 0;
+      j->line = p;
+      j->line_cap = cap;
+    }
+  }
+}
+
+/* Writes all of line; returns 0 or the errno of the failed write. */
+static int write_all(int fd, const char *line, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t w = write(fd, line + done, len - done);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0)
+      return errno;
+    if (w == 0)
+      return EIO;
+    done += (size_t)w;
+  }
   return 0;
 }
 
@@ -254,62 +472,45 @@ int sk_journal_append(struct sk_journal *j, const char *slug,
                       const char *inputs, const struct sk_review *r,
                       struct sk_error *err) {
   cJSON *o = cJSON_CreateObject();
-  char *text = NULL;
-  struct stat st;
-  size_t len;
-  size_t done = 0;
+  uint64_t before = j->end; /* only this thread appends */
+  size_t len = 0;
   int rc = 0;
+  int werr;
 
-  if (o == NULL)
-    return sk_error_set(err, SK_ENOMEM, "out of memory");
   /* The line's "tool", then the review in the journal layout. */
-  if (!cJSON_AddStringToObject(o, "tool", slug) ||
-      sk_review_to_json(o, r, inputs, SK_REVIEW_IN_JOURNAL) != 0)
-    goto nomem;
-  text = cJSON_PrintUnformatted(o);
-  if (text == NULL)
-    goto nomem;
-  len = strlen(text);
-  text[len] = '\0';
-  if (fstat(j->fd, &st) != 0) {
-    rc = sk_error_set(err, SK_EIO, "%s: %s", j->path, strerror(errno));
-    goto out;
-  }
-  {
-    /* One write of the line and its newline; O_APPEND keeps concurrent
-     * writers (there are none, but a second shipskip by mistake) from
-     * interleaving inside a line. */
-    char *line = malloc(len + 1);
-    if (line == NULL)
-      goto nomem;
-    memcpy(line, text, len);
-    line[len] = '\n';
-    while (done < len + 1) {
-      ssize_t w = write(j->fd, line + done, len + 1 - done);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0) {
-        rc = sk_error_set(err, SK_EIO, "%s: write failed: %s", j->path,
-                          w < 0 ? strerror(errno) : "no progress");
-        break;
-      }
-      done += (size_t)w;
+  if (o != NULL && cJSON_AddStringToObject(o, "tool", slug) &&
+      sk_review_to_json(o, r, inputs, SK_REVIEW_IN_JOURNAL) == 0)
+    len = render_line(j, o);
+  cJSON_Delete(o);
+  if (len == 0)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  /* One write of the line and its newline; O_APPEND keeps concurrent
+   * writers (there are none, but a second shipskip by mistake) from
+   * interleaving inside a line. */
+  werr = write_all(j->fd, j->line, len);
+  if (werr != 0) {
+    rc = sk_error_set(err, SK_EIO, "%s: write failed: %s", j->path,
+                      strerror(werr));
+  } else {
+    uv_mutex_lock(&j->mu);
+    j->end = before + len;
+    uv_mutex_unlock(&j->mu);
+    if (!j->deferred) {
+      rc = sync_now(j, err);
+    } else if (j->g.on) {
+      j->g.waiting++;
+      group_schedule(j);
     }
-    free(line);
   }
-  if (rc == 0 && !j->deferred && fsync(j->fd) != 0)
-    rc = sk_error_set(err, SK_EIO, "%s: fsync failed: %s", j->path,
-                      strerror(errno));
-  if (rc != 0 && ftruncate(j->fd, st.st_size) != 0) {
+  if (rc != 0 && ftruncate(j->fd, (off_t)before) != 0) {
     /* Could not even cut the partial line back off: the next resume will
      * see it as torn and ignore it, which is still consistent. */
   }
-  goto out;
-nomem:
-  rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-out:
-  cJSON_free(text);
-  cJSON_Delete(o);
+  if (rc != 0) {
+    uv_mutex_lock(&j->mu);
+    j->end = before;
+    uv_mutex_unlock(&j->mu);
+  }
   return rc;
 }
 

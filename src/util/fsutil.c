@@ -1,8 +1,13 @@
 /* fsutil.c: capped file reads, mkdir -p and atomic writes (see fsutil.h). */
+/* sync_file_range() is a Linux call; the rest is POSIX. */
+#define _GNU_SOURCE
 #include "shipskip/util/fsutil.h"
 #include "shipskip/util/scrub.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +141,7 @@ int sk_fs_atomic_open(struct sk_fs_atomic *a, const char *dir, const char *name,
   int n;
 
   a->fd = -1;
+  a->sync = 1;
   a->tmp[0] = '\0';
   if (name[0] == '\0' || name[0] == '.' || strchr(name, '/') != NULL)
     return sk_error_set(err, SK_EINVAL, "refusing unsafe file name \"%s\"",
@@ -149,7 +155,13 @@ int sk_fs_atomic_open(struct sk_fs_atomic *a, const char *dir, const char *name,
     a->tmp[0] = '\0';
     return sk_error_set(err, SK_EINVAL, "%s/%s: path too long", dir, name);
   }
-  a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  if (sk_fs_fault_enospc()) {
+    /* Injected (tests): the create fails as on a full disk. */
+    a->fd = -1;
+    errno = ENOSPC;
+  } else {
+    a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  }
   if (a->fd < 0) {
     int rc = sk_error_set(err, SK_EIO, "%s: cannot create: %s", a->tmp,
                           strerror(errno));
@@ -203,8 +215,9 @@ int sk_fs_atomic_write(struct sk_fs_atomic *a, const void *data, size_t len,
 int sk_fs_atomic_commit(struct sk_fs_atomic *a, struct sk_error *err) {
   int rc = 0;
 
-  /* fsync before rename: after a crash the name points at whole contents. */
-  if (fsync(a->fd) != 0) {
+  /* fsync before rename: after a crash the name points at whole contents.
+   * A view skips it; its caller syncs the directory once at the end. */
+  if (a->sync && fsync(a->fd) != 0) {
     rc = sk_error_set(err, SK_EIO, "%s: fsync failed: %s", a->final,
                       strerror(errno));
     goto fail;
@@ -248,4 +261,112 @@ int sk_fs_write_atomic(const char *dir, const char *name, const void *data,
   if (rc == 0)
     rc = sk_fs_atomic_commit(&a, err);
   return rc;
+}
+
+int sk_fs_write_view(const char *dir, const char *name, const void *data,
+                     size_t len, struct sk_error *err) {
+  struct sk_fs_atomic a;
+  int rc = sk_fs_atomic_open(&a, dir, name, err);
+  a.sync = 0;
+  if (rc == 0)
+    rc = sk_fs_atomic_write(&a, data, len, err);
+  if (rc == 0)
+    rc = sk_fs_atomic_commit(&a, err);
+  return rc;
+}
+
+/* Opens dir/name for a sync when it is a regular file modified at or after
+ * since. Returns the descriptor, or -1 to skip it. */
+static int open_recent(int dfd, const char *name, time_t since) {
+  struct stat st;
+  int fd;
+  if (name[0] == '.')
+    return -1; /* ., .., and temporary files of writes under way */
+  fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW);
+  if (fd < 0)
+    return -1;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_mtime < since) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* One pass over dir: starts the writeback of every recent file (wait 0),
+ * or waits for it with an fsync (wait 1). Returns 0 or an errno. */
+static int sync_pass(int dfd, time_t since, int wait) {
+  DIR *d;
+  struct dirent *de;
+  int rc = 0;
+  /* A descriptor of its own: a dup() would share the read position. */
+  int dup_fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY);
+  if (dup_fd < 0)
+    return errno;
+  d = fdopendir(dup_fd);
+  if (d == NULL) {
+    rc = errno;
+    close(dup_fd);
+    return rc;
+  }
+  while ((de = readdir(d)) != NULL) {
+    int fd = open_recent(dfd, de->d_name, since);
+    if (fd < 0)
+      continue;
+    if (wait ? fsync(fd) != 0
+             : sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) != 0) {
+      if (rc == 0)
+        rc = errno;
+    }
+    close(fd);
+  }
+  closedir(d);
+  return rc;
+}
+
+int sk_fs_sync_dir(const char *dir, time_t since, struct sk_error *err) {
+  int fd = open(dir[0] != '\0' ? dir : ".", O_RDONLY | O_DIRECTORY);
+  int rc;
+  if (fd < 0)
+    return sk_error_set(err, SK_EIO, "%s: cannot open to sync: %s", dir,
+                        strerror(errno));
+  /* Start every file's writeback first, then wait for each: the disk sees
+   * the writes together, not one flush per file. Only this folder's own
+   * files: a syncfs() would also wait for every other process's writes to
+   * the same file system. Then the folder itself, for the renames. */
+  rc = sync_pass(fd, since, 0);
+  if (rc == 0)
+    rc = sync_pass(fd, since, 1);
+  if (rc == 0 && fsync(fd) != 0)
+    rc = errno;
+  close(fd);
+  if (rc != 0)
+    return sk_error_set(err, SK_EIO, "%s: sync failed: %s", dir, strerror(rc));
+  return 0;
+}
+
+/* The fault budget: LONG_MIN until read from the environment, -1 when no
+ * fault is asked for, else the atomic writes still allowed. */
+static atomic_long fault_budget = LONG_MIN;
+
+int sk_fs_fault_enospc(void) {
+  long b = atomic_load(&fault_budget);
+  if (b == LONG_MIN) {
+    const char *v = getenv("SHIPSKIP_FAULT_ENOSPC_AFTER");
+    char *end = NULL;
+    long n = v != NULL ? strtol(v, &end, 10) : -1;
+    long expected = LONG_MIN;
+    if (v == NULL || end == v || *end != '\0' || n < 0)
+      n = -1;
+    /* Another thread may have read it first: either value is the same. */
+    atomic_compare_exchange_strong(&fault_budget, &expected, n);
+  }
+  for (;;) {
+    b = atomic_load(&fault_budget);
+    if (b < 0)
+      return 0;
+    if (b == 0)
+      return 1;
+    if (atomic_compare_exchange_weak(&fault_budget, &b, b - 1))
+      return 0;
+  }
 }

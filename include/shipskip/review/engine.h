@@ -36,6 +36,19 @@
 #include "shipskip/model/scorecard.h"
 #include "shipskip/model/votes.h"
 
+/* opts.durability (0 is the default). */
+enum {
+  SK_DURABILITY_GROUP = 0,
+  SK_DURABILITY_STRICT = 1,
+  SK_DURABILITY_GROUP_OLD = 2
+};
+
+/* Group commit's window: a power cut loses at most the reviews that ended
+ * in the last SK_GROUP_WINDOW_MS (and the fsync under way), or the last
+ * SK_GROUP_MAX_LINES of them. */
+#define SK_GROUP_WINDOW_MS 50
+#define SK_GROUP_MAX_LINES 256
+
 struct sk_engine_opts {
   const struct sk_panel_def *panel;
   struct sk_validator *validator;
@@ -91,11 +104,16 @@ struct sk_engine_opts {
   double budget_usd;   /* stop starting requests before passing it; 0 = none */
   const struct sk_votes *votes; /* community votes merged into scorecards */
   struct sk_inject *detector;   /* prompt-injection rules, or NULL */
-  const char *redo;       /* "skeptic,founder": ask only these again, keep the
-                             rest of each tool's scorecard, record history */
-  int force;              /* re-review tools whose scorecard is up to date */
-  int journal_group_sync; /* fsync the journal per tool, not per review */
-  const char *now_utc;    /* "2026-11-21T07:30:00Z", for history entries */
+  const char *redo; /* "skeptic,founder": ask only these again, keep the
+                       rest of each tool's scorecard, record history */
+  int force;        /* re-review tools whose scorecard is up to date */
+  /* What a power cut may cost (journal.h): SK_DURABILITY_GROUP, the
+   * default, fsyncs the journal once per window off the loop and writes
+   * scorecards as views synced once at the end; SK_DURABILITY_STRICT
+   * fsyncs every journal line and every file. The value
+   * SK_DURABILITY_GROUP_OLD is the old --journal-sync tool, a group. */
+  int durability;
+  const char *now_utc; /* "2026-11-21T07:30:00Z", for history entries */
   /* Called each time a review of a tool ends (accepted or failed), with
    * the tool and its reviews so far (r[i].status says which have ended);
    * `draft` uses it to show reviewers as they answer. May be NULL. */

@@ -1,9 +1,19 @@
-/* journal.h: OUTDIR/journal.jsonl, the record of every review that ended.
+/* journal.h: OUTDIR/journal.jsonl, the record of every review that ended:
+ * the batch's write-ahead log, of which scorecards are views.
  *
- * Each accepted or finally failed review is appended as one JSON line and
- * fsync'd before it counts as done, so a crash (even kill -9) loses at most
- * the reviews in flight. A batch defers the fsync and syncs many lines at
- * once, before the scorecard that depends on them is written. A line records
+ * Each accepted or finally failed review is appended as one JSON line as it
+ * ends; written, it survives the process (even kill -9: the page cache
+ * keeps it). What survives a power cut depends on when it is fsync'd:
+ * - group commit (sk_journal_group_start, the batch default): one fsync on
+ *   libuv's thread pool covers every line appended in a window (at most
+ *   window_ms after the first unsynced line, or max_lines lines), so a
+ *   power cut loses at most the reviews of the last window, which
+ *   --resume requests again;
+ * - strict (the default of a bare journal): every line is fsync'd before
+ *   sk_journal_append() returns.
+ * Setting SHIPSKIP_DEBUG_SYNCED_LOG=PATH makes the journal append each
+ * length it knows to be on disk to PATH, one decimal per line, so a test
+ * can cut the journal back to it and play a power cut. A line records
  * what the review was made from (an "inputs" digest over provider, model,
  * parameters, the rendered prompts and the persona's rubric), so a journaled
  * review is reused only for the very same inputs: change the tool text or a
@@ -29,7 +39,9 @@
 #include "shipskip/util/error.h"
 #include "shipskip/model/scorecard.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <uv.h>
 
 struct sk_journal;
 
@@ -72,6 +84,35 @@ void sk_journal_defer_sync(struct sk_journal *j, int on);
  * call is on disk; otherwise SK_EIO naming the file. It only touches the
  * open file, so another thread may call it while lines are appended. */
 int sk_journal_sync(struct sk_journal *j, struct sk_error *err);
+
+/* Told that a group commit's fsync failed (msg names the file, valid
+ * during the call only): lines appended since the last good sync may not
+ * be durable. Called on the loop thread. */
+typedef void (*sk_journal_fail_cb)(void *ctx, int code, const char *msg);
+
+/* Starts group commit on loop: from now on sk_journal_append() writes
+ * without fsync, and the journal fsyncs on libuv's thread pool, one fsync
+ * at a time, window_ms after the first line not yet covered or as soon as
+ * max_lines lines wait, whichever comes first. A failed fsync goes to fail
+ * (may be NULL). Returns 0, or SK_EIO when the timer cannot start (the
+ * journal then stays strict). Call sk_journal_group_stop() before the loop
+ * closes. */
+int sk_journal_group_start(struct sk_journal *j, uv_loop_t *loop,
+                           unsigned window_ms, unsigned max_lines,
+                           sk_journal_fail_cb fail, void *ctx,
+                           struct sk_error *err);
+
+/* Stops group commit: closes its timer (the loop must run again for the
+ * close to end); a sync already on the thread pool still completes on
+ * the loop. Lines appended later are fsync'd one by one again. Returns 1
+ * when it started closing the timer (run the loop once more), else 0.
+ * NULL-safe and idempotent. */
+int sk_journal_group_stop(struct sk_journal *j);
+
+/* The journal's length in bytes, and how much of it is known to be on
+ * disk (every byte before it was covered by a completed fsync). */
+uint64_t sk_journal_length(const struct sk_journal *j);
+uint64_t sk_journal_synced(const struct sk_journal *j);
 
 /* Looks up the last journaled review of (slug, persona). Returns 1 and fills
  * *r (persona set to persona; release with sk_review_cleanup) when it exists

@@ -3,7 +3,8 @@
  * output directory, and writing a file atomically (temporary name in the same
  * directory, every write and close checked, fsync, then rename), so a reader
  * never sees a half-written scorecard and a full disk is an error, not a
- * truncated file.
+ * truncated file. Views that can be rebuilt skip the fsync and are made
+ * durable together by one sk_fs_sync_dir() at the end of a run.
  */
 #ifndef SHIPSKIP_FSUTIL_H
 #define SHIPSKIP_FSUTIL_H
@@ -11,6 +12,7 @@
 #include "shipskip/util/error.h"
 
 #include <stddef.h>
+#include <time.h>
 
 /* Writes "dir/name" into buf (size bytes). Returns 0, or SK_ETOOBIG with
  * err naming both parts when it does not fit: a path is never cut short. A
@@ -49,6 +51,7 @@ int sk_fs_write_atomic(const char *dir, const char *name, const void *data,
  * write; the caller's bytes are not changed. */
 struct sk_fs_atomic {
   int fd;
+  int sync; /* _open sets 1: _commit fsyncs; set 0 for a view (below) */
   char final[4096];
   char tmp[4096];
 };
@@ -58,6 +61,29 @@ int sk_fs_atomic_write(struct sk_fs_atomic *a, const void *data, size_t len,
                        struct sk_error *err);
 int sk_fs_atomic_commit(struct sk_fs_atomic *a, struct sk_error *err);
 void sk_fs_atomic_abort(struct sk_fs_atomic *a);
+
+/* Writes len bytes to dir/name atomically as sk_fs_write_atomic() does,
+ * but without the fsync: for views (scorecards) that can be rebuilt from a
+ * durable record (the journal). A killed process still leaves the old file
+ * or the whole new one; after a power cut the file may be missing or
+ * empty until sk_fs_sync_dir() has run. Same name rules and errors. */
+int sk_fs_write_view(const char *dir, const char *name, const void *data,
+                     size_t len, struct sk_error *err);
+
+/* Makes durable every regular file directly in dir modified at or after
+ * since (the views a run wrote; hidden and older files are left alone),
+ * and dir itself for the renames: the writeback of them all is started
+ * first, then each is fsync'd. Returns 0, or SK_EIO naming dir. */
+int sk_fs_sync_dir(const char *dir, time_t since, struct sk_error *err);
+
+/* Fault injection for tests of a full disk: when the environment has
+ * SHIPSKIP_FAULT_ENOSPC_AFTER=N, the first N atomic writes (files created
+ * by sk_fs_atomic_open and friends) succeed and every later one fails
+ * with ENOSPC, as on a disk with no free blocks left, where appends into
+ * the partly filled last block of an open file (the journal) still fit.
+ * Returns 1 when the next atomic write is to fail that way, else 0. Read
+ * once per process; thread-safe. */
+int sk_fs_fault_enospc(void);
 
 /* Returns 1 if path is an existing directory, else 0. */
 int sk_fs_is_dir(const char *path);
