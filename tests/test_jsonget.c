@@ -73,7 +73,7 @@ TEST(plain_strings_come_out_whole) {
   /* An escaped backslash before u0000 is text, not a NUL. */
   ASSERT_STR_EQ(sk_json_strval(cJSON_GetObjectItemCaseSensitive(v, "c")),
                 "\\u0000 is text");
-  ASSERT_INT_EQ(sk_json_has_nul(v), 0);
+  ASSERT_INT_EQ(sk_json_has_nul(v, NULL, 0), 0);
   ASSERT_INT_EQ(sk_json_str(cJSON_GetObjectItemCaseSensitive(v, "x"), &s), 0);
   ASSERT(s == NULL);
   cJSON_Delete(v);
@@ -102,7 +102,11 @@ TEST(an_escaped_nul_is_refused_not_cut) {
   /* The string after it is untouched: marks land on the right node. */
   ASSERT_STR_EQ(sk_json_strval(cJSON_GetObjectItemCaseSensitive(v, "ok")),
                 "fine");
-  ASSERT_INT_EQ(sk_json_has_nul(v), 1);
+  {
+    char where[64];
+    ASSERT_INT_EQ(sk_json_has_nul(v, where, sizeof(where)), 1);
+    ASSERT_STR_EQ(where, "verdict");
+  }
   cJSON_Delete(v);
 }
 
@@ -133,6 +137,15 @@ TEST(a_key_with_a_nul_cannot_pose_as_another) {
   ASSERT(sk_json_strval(m) == NULL);
   ASSERT_STR_EQ(sk_json_strval(cJSON_GetObjectItemCaseSensitive(v, "last")),
                 "ok");
+  {
+    char where[64];
+    cJSON *arr = sk_json_parse("[1, {\"a\": [\"x\", \"y\\u0000\"]}]", 28, NULL);
+    ASSERT(arr != NULL);
+    ASSERT_INT_EQ(sk_json_has_nul(arr, where, sizeof(where)), 1);
+    ASSERT_STR_EQ(where, "[1].a[1]");
+    ASSERT_INT_EQ(sk_json_has_nul(cJSON_GetArrayItem(arr, 0), where, 8), 0);
+    cJSON_Delete(arr);
+  }
   cJSON_Delete(v);
 }
 

@@ -170,13 +170,14 @@ static int put_provider(struct sk_config *c, const char *name,
 
 static const char *opt_str(const cJSON *o, const char *key, int *bad) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  const char *s = sk_json_strval(v);
   if (v == NULL || cJSON_IsNull(v))
     return NULL;
-  if (!cJSON_IsString(v) || v->valuestring[0] == '\0') {
+  if (s == NULL || s[0] == '\0') {
     *bad = 1;
     return NULL;
   }
-  return v->valuestring;
+  return s;
 }
 
 /* Refuses any key of obj not in allowed (NULL-terminated), naming it, so a
@@ -375,7 +376,7 @@ static int add_price(struct sk_config *c, const cJSON *item, const char *path,
 
 static int load_json(struct sk_config *c, const char *path, const char *text,
                      size_t len, struct sk_error *err) {
-  cJSON *root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
+  cJSON *root = sk_json_parse(text, len, NULL);
   const cJSON *sec;
   const cJSON *item;
   char types[128];
@@ -386,6 +387,18 @@ static int load_json(struct sk_config *c, const char *path, const char *text,
     cJSON_Delete(root);
     return sk_error_set(err, SK_ECONFIG, "%s: not a JSON object (malformed?)",
                         path);
+  }
+  {
+    /* A string cut at a NUL could pass every check below as another
+     * value: the file is refused, naming the place. */
+    char where[128];
+    if (sk_json_has_nul(root, where, sizeof(where))) {
+      cJSON_Delete(root);
+      return sk_error_set(err, SK_ECONFIG,
+                          "%s: %s holds a NUL character (\\u0000), which is "
+                          "refused",
+                          path, where);
+    }
   }
   cJSON_ArrayForEach(item, root) {
     if (strcmp(item->string, "providers") != 0 &&

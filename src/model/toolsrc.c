@@ -10,6 +10,7 @@
 #include "shipskip/model/toolsrc.h"
 #include "shipskip/util/buf.h"
 #include "shipskip/util/fsutil.h"
+#include "shipskip/util/jsonget.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -454,7 +455,7 @@ int sk_toolsrc_next(struct sk_toolsrc *s, struct sk_tool **tool,
       continue;
     }
     text = s->rec.data;
-    v = cJSON_ParseWithLengthOpts(text, s->rec.len, &end, 0);
+    v = sk_json_parse(text, s->rec.len, &end);
     if (v != NULL) {
       int single_line = s->line == s->rec_line;
       if (!only_space(end, text + s->rec.len)) {

@@ -16,6 +16,7 @@
  * 429 from the anthropic-ratelimit-*-reset time of the exhausted bucket.
  */
 #include "shipskip/providers/provider.h"
+#include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
 #include <stdio.h>
@@ -151,14 +152,16 @@ static int parse_error_body(long status, const cJSON *root,
 
 /* {"type":"error"} where a message belongs, as in a stream. */
 static int error_in_reply(const cJSON *root) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "type");
-  return cJSON_IsString(v) && strcmp(v->valuestring, "error") == 0;
+  const char *v =
+      sk_json_strval(cJSON_GetObjectItemCaseSensitive(root, "type"));
+  return v != NULL && strcmp(v, "error") == 0;
 }
 
 /* Only {"type":"text"} blocks of content[] are the reply. */
 static int is_text_block(const cJSON *block) {
-  const cJSON *type = cJSON_GetObjectItemCaseSensitive(block, "type");
-  return cJSON_IsString(type) && strcmp(type->valuestring, "text") == 0;
+  const char *type =
+      sk_json_strval(cJSON_GetObjectItemCaseSensitive(block, "type"));
+  return type != NULL && strcmp(type, "text") == 0;
 }
 
 /* Reads stop_reason, usage and the text blocks of content[]. */
@@ -166,6 +169,7 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
   const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
   const cJSON *content = cJSON_GetObjectItemCaseSensitive(root, "content");
   char *text;
+  int rc;
 
   sk_provider_finish_reason(
       out, cJSON_GetObjectItemCaseSensitive(root, "stop_reason"));
@@ -190,8 +194,12 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
     sk_provider_malformed(out, "content is not an array");
     return;
   }
-  if (sk_provider_join_text(content, is_text_block, &text) != 0) {
-    sk_provider_malformed(out, "out of memory");
+  rc = sk_provider_join_text(content, is_text_block, &text);
+  if (rc != 0) {
+    if (rc == SK_EPARSE)
+      sk_provider_nul(out, "a text block of content[]");
+    else
+      sk_provider_malformed(out, "out of memory");
     return;
   }
   if (text[0] != '\0') {

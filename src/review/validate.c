@@ -779,7 +779,7 @@ static int check_json(struct sk_validator *v, size_t persona, const char *json,
     add_error(r, "the JSON reply contains an escaped NUL (\\u0000)");
     return 0;
   }
-  root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+  root = sk_json_parse(json, len, &end);
   if (root == NULL) {
     add_error(r, "the reply looks like JSON but does not parse (at byte %zu)",
               end != NULL && end >= json ? (size_t)(end - json) : (size_t)0);
@@ -799,20 +799,22 @@ static int check_json(struct sk_validator *v, size_t persona, const char *json,
   m = json_member(root, "score", r);
   if (m != NULL)
     json_score(m, r);
+  /* escaped_nul() refused "\u0000" above; sk_json_strval() refuses a raw
+   * NUL byte inside a string as well, as not a string. */
   m = json_member(root, "verdict", r);
-  if (m != NULL && !cJSON_IsString(m))
+  if (m != NULL && sk_json_strval(m) == NULL)
     add_error(r, "\"verdict\" must be a string (\"ship\" or \"skip\"), not %s",
               json_type(m));
   else if (m != NULL)
-    verdict_value(m->valuestring, strlen(m->valuestring), r->verdict, r);
+    verdict_value(sk_json_strval(m), strlen(sk_json_strval(m)), r->verdict, r);
   m = json_member(root, "review", r);
-  if (m != NULL && !cJSON_IsString(m))
+  if (m != NULL && sk_json_strval(m) == NULL)
     add_error(r, "\"review\" must be a string (one paragraph), not %s",
               json_type(m));
   else if (m != NULL &&
-           check_bytes(m->valuestring, strlen(m->valuestring), r) == 0)
-    rc = check_paragraph(v, persona, m->valuestring, strlen(m->valuestring),
-                         tool, r);
+           check_bytes(sk_json_strval(m), strlen(sk_json_strval(m)), r) == 0)
+    rc = check_paragraph(v, persona, sk_json_strval(m),
+                         strlen(sk_json_strval(m)), tool, r);
 out:
   cJSON_Delete(root);
   return rc;

@@ -18,6 +18,7 @@
 #include "shipskip/util/jsonget.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,14 +231,41 @@ const char *sk_json_strval(const cJSON *v) {
   return sk_json_str(v, &s) == 1 ? s : NULL;
 }
 
-int sk_json_has_nul(const cJSON *v) {
+/* Appends ".key" or "[i]" for item to path[0, used) (cut to size). */
+static size_t path_step(char *path, size_t size, size_t used, const cJSON *item,
+                        int index) {
+  int n;
+  if (used >= size)
+    return used;
+  if (item->string != NULL)
+    n = snprintf(path + used, size - used, "%s%s", used > 0 ? "." : "",
+                 item->string);
+  else
+    n = snprintf(path + used, size - used, "[%d]", index);
+  if (n < 0)
+    return used;
+  return used + (size_t)n < size ? used + (size_t)n : size - 1;
+}
+
+static int find_nul(const cJSON *v, char *path, size_t size, size_t used) {
   const cJSON *c;
-  if (v == NULL)
-    return 0;
+  int i = 0;
   if (v->type & (SK_JSON_HELD_NUL | SK_JSON_KEY_NUL))
     return 1;
-  for (c = v->child; c != NULL; c = c->next)
-    if (sk_json_has_nul(c))
+  for (c = v->child; c != NULL; c = c->next, i++) {
+    size_t at = path != NULL ? path_step(path, size, used, c, i) : 0;
+    if (find_nul(c, path, size, at))
       return 1;
+    if (path != NULL)
+      path[used] = '\0';
+  }
   return 0;
+}
+
+int sk_json_has_nul(const cJSON *v, char *where, size_t size) {
+  if (where != NULL && size > 0)
+    where[0] = '\0';
+  else
+    where = NULL;
+  return v != NULL && find_nul(v, where, size, 0);
 }

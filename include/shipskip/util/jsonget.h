@@ -73,7 +73,10 @@ const char *sk_json_strval(const cJSON *v);
 
 /* Returns 1 when some string value or key in the tree under v (v included)
  * held a NUL, so printing the tree again would not give the source's text;
- * 0 otherwise. */
-int sk_json_has_nul(const cJSON *v);
+ * 0 otherwise. With where (size bytes) not NULL, it receives the first
+ * such string's path below v ("providers.local.base_url", "reviews[2].
+ * verdict"; "" for v itself), cut to fit: for whole-file readers that
+ * refuse the file naming the place. */
+int sk_json_has_nul(const cJSON *v, char *where, size_t size);
 
 #endif
