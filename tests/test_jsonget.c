@@ -110,6 +110,18 @@ TEST(an_escaped_nul_is_refused_not_cut) {
   cJSON_Delete(v);
 }
 
+TEST(a_u_escape_that_is_not_hex_is_a_nul_too) {
+  /* cJSON decodes "\\uZZZZ" as U+0000 and cuts the string there. */
+  static const char t[] = "[\"ab\\uZZZZcd\", \"\\u00g0\", \"\\u00e9\"]";
+  cJSON *v = parse(t, sizeof(t) - 1);
+  ASSERT(v != NULL);
+  ASSERT_STR_EQ(cJSON_GetArrayItem(v, 0)->valuestring, "ab");
+  ASSERT(sk_json_strval(cJSON_GetArrayItem(v, 0)) == NULL);
+  ASSERT(sk_json_strval(cJSON_GetArrayItem(v, 1)) == NULL);
+  ASSERT_STR_EQ(sk_json_strval(cJSON_GetArrayItem(v, 2)), "\xc3\xa9");
+  cJSON_Delete(v);
+}
+
 TEST(a_raw_nul_byte_in_a_string_is_refused) {
   static const char t[] = "[\"a\", \"b\0c\", \"d\"]";
   cJSON *v = parse(t, sizeof(t) - 1);
@@ -171,6 +183,7 @@ int main(void) {
   RUN(fractions_when_allowed);
   RUN(plain_strings_come_out_whole);
   RUN(an_escaped_nul_is_refused_not_cut);
+  RUN(a_u_escape_that_is_not_hex_is_a_nul_too);
   RUN(a_raw_nul_byte_in_a_string_is_refused);
   RUN(a_key_with_a_nul_cannot_pose_as_another);
   RUN(parse_keeps_cjson_results);

@@ -12,6 +12,8 @@
  * NUL byte (a text that parsed is valid JSON up to *end, so telling string
  * tokens apart needs only quotes and backslashes), and a walk marks those
  * nodes. A text without such a token costs one scan and no allocation.
+ * cJSON also decodes a "\\u" escape that is not four hex digits as U+0000
+ * (and cuts the string there), so such an escape counts as a NUL too.
  * (Comparing each decoded length with its escaped source would need the
  * source positions cJSON does not keep; a patched parser would be a fork.)
  */
@@ -80,6 +82,27 @@ static int scan_add(struct scan *s, size_t ord, size_t start, size_t len) {
   return 0;
 }
 
+/* Whether the four characters after "\\u" decode to U+0000 as cJSON
+ * decodes them: "0000", and also anything that is not four hex digits,
+ * because cJSON's parse_hex4() answers 0 for those and the string is cut
+ * there just the same (fuzzing found "\\u\xd0e2d" cut short). n is what
+ * is left of the text. */
+static int u_escape_is_nul(const char *p, size_t n) {
+  size_t i;
+  int zero = 1;
+  if (n < 4)
+    return 0; /* cJSON refuses a short escape: nothing parsed */
+  for (i = 0; i < 4; i++) {
+    char c = p[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+          (c >= 'A' && c <= 'F')))
+      return 1;
+    if (c != '0')
+      zero = 0;
+  }
+  return zero;
+}
+
 /* Lists the string tokens of text[0, len) that hold "\u0000" or a raw NUL
  * byte. */
 static int scan_text(const char *text, size_t len, struct scan *s) {
@@ -100,7 +123,8 @@ static int scan_text(const char *text, size_t len, struct scan *s) {
       if (text[i] == '\\') {
         /* Skipping the escaped character keeps \" and \\ from ending or
          * starting anything; "\\u0000" is a backslash and text. */
-        if (i + 6 <= len && memcmp(text + i + 1, "u0000", 5) == 0)
+        if (i + 1 < len && text[i + 1] == 'u' &&
+            u_escape_is_nul(text + i + 2, len - i - 2))
           nul = 1;
         i += 2;
         continue;
