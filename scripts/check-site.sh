@@ -11,8 +11,10 @@
 # markup, javascript: links and formulas in every field); open every page
 # through scripts/check_site.py (no console errors, no network requests,
 # self-contained, semantic tables, fits a phone, dark scheme, prints, and no
-# planted markup runs); then save screenshots of a tool page and a
-# comparison page with Chromium's own --screenshot.
+# planted markup runs; every page at 390, 1280 and 1600 px wide with every
+# table column in view); then save screenshots of a tool page and a
+# comparison page with Chromium's own --screenshot, and of the index at the
+# three widths.
 #
 # Environment: SHIPSKIP_BIN (default build/shipskip), CHROMIUM (default
 # /usr/bin/chromium; install it with scripts/setup.sh --with-browser),
@@ -64,7 +66,9 @@ for p in "${pages[@]}"; do
 done
 
 echo "check-site.sh: opening ${#pages[@]} pages in Chromium" >&2
-python3 scripts/check_site.py --chromium "$chromium" "${pages[@]}"
+mkdir -p "$tmp/shots"
+python3 scripts/check_site.py --chromium "$chromium" --shots "$tmp/shots" \
+  "${pages[@]}"
 
 echo "check-site.sh: opening the hostile pages" >&2
 python3 scripts/check_site.py --chromium "$chromium" --hostile-flag __pwned \
@@ -99,4 +103,9 @@ screenshot "$tmp/site/tools/gemini-2-5-flash-lite.html" "$shots/tool-page.png"
 screenshot "$tmp/site/compare/gemini-2-5-flash-lite-vs-code-llama-4.html" \
   "$shots/compare.png"
 screenshot "$tmp/site/panel.html" "$shots/panel.png"
+# The index as a phone and two desktop windows show it; check_site.py has
+# already checked that every column fits at each of these widths.
+for w in 390 1280 1600; do
+  cp "$tmp/shots/index-$w.png" "$shots/index-$w.png"
+done
 echo "check-site.sh: all pages passed; screenshots in $shots/" >&2

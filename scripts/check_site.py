@@ -32,11 +32,13 @@ Exit status 0 when every check passed, 1 otherwise (each failure printed),
 """
 
 import argparse
+import base64
 import json
 import os
 import pathlib
 import select
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -238,6 +240,33 @@ WIDE_JS = r"""
 })()
 """
 
+# Tables whose columns do not all fit in their box at this width: a column
+# pushed out of sight behind a scroll bar is a column the reader never sees.
+# On a phone only the index pages are held to it (the panel's wide figure
+# tables may scroll there); at desktop widths every table is.
+TABLES_JS = r"""
+((all) => {
+  const out = [];
+  for (const w of document.querySelectorAll(".table-wrap")) {
+    const t = w.querySelector("table");
+    if (!t || !all) continue;
+    if (w.scrollWidth > w.clientWidth + 1) {
+      const cols = [...t.querySelectorAll("thead th")]
+        .filter(th => th.getBoundingClientRect().right > w.getBoundingClientRect().right + 1)
+        .map(th => th.textContent.trim());
+      out.push((t.caption ? t.caption.textContent.trim() : "a table") + ": " +
+               w.scrollWidth + " px in a " + w.clientWidth + " px box, hiding " +
+               (cols.join(", ") || "part of a column"));
+    }
+  }
+  return out;
+})(%s)
+"""
+INDEX_PAGES = ("index.html", "by-score.html", "by-name.html")
+# The widths every page is looked at: a phone, and the two desktop windows
+# where the index once lost its last columns.
+WIDTHS = ((390, 844, 2, True), (1280, 900, 1, False), (1600, 1000, 1, False))
+
 
 def evaluate(b, session, expr):
     r = b.send("Runtime.evaluate", {"expression": expr, "returnByValue": True},
@@ -284,7 +313,24 @@ def load(b, session, url):
     evaluate(b, session, "new Promise(r => setTimeout(r, 150))")
 
 
-def check_page(b, session, path, hostile_flag):
+def screenshot(b, session, path, shots, width, scale):
+    """Saves the page as SHOTS/<name>-<width>.png and checks that it is a PNG
+    of the width asked for; returns a list of problems."""
+    shot = b.send("Page.captureScreenshot",
+                  {"format": "png", "captureBeyondViewport": False}, session)
+    data = base64.b64decode(shot.get("data", ""))
+    name = "%s-%d.png" % (os.path.splitext(os.path.basename(path))[0], width)
+    with open(os.path.join(shots, name), "wb") as f:
+        f.write(data)
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or len(data) < 24:
+        return ["screenshot %s is not a PNG" % name]
+    got = struct.unpack(">I", data[16:20])[0]
+    if got != width * scale:
+        return ["screenshot %s is %d px wide, not %d" % (name, got, width * scale)]
+    return []
+
+
+def check_page(b, session, path, hostile_flag, shots=None):
     url = pathlib.Path(path).resolve().as_uri()
     problems = []
 
@@ -332,15 +378,22 @@ def check_page(b, session, path, hostile_flag):
     b.send("Emulation.setEmulatedMedia", {"media": "", "features": []},
            session)
 
-    b.send("Emulation.setDeviceMetricsOverride",
-           {"width": 390, "height": 844, "deviceScaleFactor": 2,
-            "mobile": True}, session)
-    load(b, session, url)
-    if not evaluate(b, session, FITS_JS):
-        width = evaluate(b, session, "document.documentElement.scrollWidth")
-        culprits = evaluate(b, session, WIDE_JS)
-        problems.append("wider than a 390 px phone screen (%s px): %s" %
-                        (width, "; ".join(culprits)))
+    for width, height, scale, mobile in WIDTHS:
+        b.send("Emulation.setDeviceMetricsOverride",
+               {"width": width, "height": height, "deviceScaleFactor": scale,
+                "mobile": mobile}, session)
+        load(b, session, url)
+        if not evaluate(b, session, FITS_JS):
+            wide = evaluate(b, session, "document.documentElement.scrollWidth")
+            culprits = evaluate(b, session, WIDE_JS)
+            problems.append("wider than a %d px screen (%s px): %s" %
+                            (width, wide, "; ".join(culprits)))
+        every_table = not mobile or os.path.basename(path) in INDEX_PAGES
+        for t in evaluate(b, session,
+                          TABLES_JS % ("true" if every_table else "false")):
+            problems.append("at %d px, %s" % (width, t))
+        if shots is not None:
+            problems += screenshot(b, session, path, shots, width, scale)
 
     errors, requests = drain(b, session)
     problems += errors
@@ -355,6 +408,8 @@ def main():
     ap.add_argument("--hostile-flag")
     ap.add_argument("--log", default=None,
                     help="Chromium's own output (default: a temporary file)")
+    ap.add_argument("--shots", default=None,
+                    help="save a screenshot of each page at each width here")
     ap.add_argument("pages", nargs="+")
     args = ap.parse_args()
 
@@ -374,7 +429,8 @@ def main():
         for domain in ("Page", "Runtime", "Log", "Network"):
             b.send(domain + ".enable", {}, session)
         for page in args.pages:
-            problems = check_page(b, session, page, args.hostile_flag)
+            problems = check_page(b, session, page, args.hostile_flag,
+                                  args.shots)
             for p in problems:
                 print("FAIL %s: %s" % (page, p))
             if problems:

@@ -5,10 +5,12 @@
 #
 # INBOX holds the day's submissions (*.json, *.jsonl, *.ndjson). Scorecards,
 # the journal and the summary go to OUTROOT/<date>/ (OUTROOT defaults to
-# nightly/). Rerunning on the same day resumes: reviews already journaled
+# nightly/). Relative paths, here and in the settings below, are taken from
+# the directory you run it in, as with any command (so is ./shipskip.json). Rerunning on the same day resumes: reviews already journaled
 # are not requested (or paid for) again. Settings come from the environment:
 #
-#   SHIPSKIP_BIN        the binary (default: build/shipskip, built if missing)
+#   SHIPSKIP_BIN        the binary (default: the repository's build/shipskip,
+#                       built if missing)
 #   SHIPSKIP_DATE       the run's date (default: today, UTC, YYYY-MM-DD)
 #   SHIPSKIP_ARGS       extra review options, e.g. "--model gpt-4o-mini --rpm 500"
 #   SHIPSKIP_DEADLINE   stop starting work after this (default 6h)
@@ -28,16 +30,18 @@
 # (rerun to resume).
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+# Only the default binary and its build are the repository's; everything
+# else stays relative to the caller's directory.
+repo="$(cd "$(dirname "$0")/.." && pwd)"
 inbox="${1:?usage: nightly.sh INBOX [OUTROOT]}"
 outroot="${2:-nightly}"
 day="${SHIPSKIP_DATE:-$(date -u +%F)}"
-bin="${SHIPSKIP_BIN:-build/shipskip}"
+bin="${SHIPSKIP_BIN:-$repo/build/shipskip}"
 deadline="${SHIPSKIP_DEADLINE:-6h}"
 outdir="$outroot/$day"
 
 if [ ! -x "$bin" ]; then
-  bash scripts/setup.sh >&2 || exit 2
+  bash "$repo/scripts/setup.sh" >&2 || exit 2
 fi
 if [ ! -d "$inbox" ]; then
   echo "nightly.sh: inbox '$inbox' is not a directory" >&2

@@ -5,6 +5,7 @@
 #   scripts/setup.sh              Release build in build/
 #   scripts/setup.sh --sanitize   Debug build with ASan+UBSan in build-asan/
 #   scripts/setup.sh --with-browser   also install Chromium (scripts/check-site.sh)
+#   scripts/setup.sh --target=NAME    build only that target (demo.sh: shipskip)
 #
 # Safe to run again: installed packages are skipped, the build is incremental.
 set -euo pipefail
@@ -14,8 +15,11 @@ cd "$(dirname "$0")/.."
 build_dir=build
 cmake_args=(-DCMAKE_BUILD_TYPE=Release)
 with_browser=0
+target=()
 for arg in "$@"; do
   case "$arg" in
+    --target=*)
+      target=(--target "${arg#--target=}") ;;
     --with-browser)
       with_browser=1 ;;
     --sanitize)
@@ -23,7 +27,7 @@ for arg in "$@"; do
       cmake_args=(-DCMAKE_BUILD_TYPE=Debug -DSHIPSKIP_SANITIZE=ON)
       ;;
     -h|--help)
-      sed -n '2,9p' "$0"; exit 0 ;;
+      sed -n '2,10p' "$0"; exit 0 ;;
     *)
       echo "setup.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
@@ -56,5 +60,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 cmake -S . -B "$build_dir" "${cmake_args[@]}" >/dev/null
-cmake --build "$build_dir" -j "$(nproc)"
+cmake --build "$build_dir" -j "$(nproc)" "${target[@]}"
 echo "setup.sh: built $build_dir/shipskip" >&2

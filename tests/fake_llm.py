@@ -178,9 +178,48 @@ attempt included; -always to every request, re-asks included):
     no-rubric    a bland paragraph that names no rubric element
     short        a 12-word paragraph
     chatty       "Sure! Here is my review:" + **bold** labels + a closing line
+    bad-quotes   (structured replies) evidence quotes that are not in the
+                 review, so the rubric patterns decide
 Contract markers combine with each other (all applicable ones apply) and
 with transport markers (they shape the answer once no transport fault fires).
 Unknown markers are ignored, with one warning on stderr per name.
+
+Token limits: `fake:limit-N` (N digits) makes the reply need N tokens: a
+request whose limit (max_tokens / maxOutputTokens / options.num_predict)
+is absent or below N gets the first half of its CONTENT, cut off, with
+finish_reason "length" / stop_reason "max_tokens" / finishReason
+"MAX_TOKENS" / done_reason "length".
+
+Structured output
+-----------------
+Each format's native structured form is read and checked as the real API
+checks it, and then answered in the structured shape: the CONTENT's score,
+verdict and paragraph as one JSON object {"score", "verdict", "review",
+"evidence"?} whose evidence has, for each property of the schema's
+"evidence", a sentence of the paragraph (quoted exactly; "" with
+no-rubric, a phrase not in the paragraph with bad-quotes):
+    OpenAI     response_format {"type": "json_schema", "json_schema": {"name",
+               "strict", "schema"}}; with strict true every object must have
+               "additionalProperties": false and list every property in
+               "required", and only the keywords strict mode supports (400
+               invalid_request_error, param response_format, otherwise).
+               The JSON text is choices[0].message.content.
+    llama.cpp  a top-level "json_schema" object (same answer).
+    Anthropic  "tools" [{"name", "description"?, "input_schema": {"type":
+               "object", ...}}] with "tool_choice" {"type": "tool", "name"}
+               naming one of them; the answer is content [{"type":
+               "tool_use", "id", "name", "input": OBJECT}], stop_reason
+               "tool_use".
+    Gemini     generationConfig.responseMimeType "application/json" with
+               responseSchema in Gemini's subset (an unknown name such as
+               additionalProperties is 400 INVALID_ARGUMENT 'Unknown name
+               "additionalProperties" at
+               'generation_config.response_schema...''); the JSON text is
+               the candidate's part.
+    Ollama     "format": "json" or a schema object; the JSON text is
+               message.content.
+`fake:no-structured` in a request makes the server reject the structured
+field with a 400 naming it, as a server without structured output does.
 
 Request log
 -----------
@@ -258,7 +297,7 @@ GEMINI_CONFIG_FIELDS = {
     "thinking_config", "responseModalities", "response_modalities",
     "mediaResolution", "media_resolution", "speechConfig", "speech_config"}
 CONTRACT_KINDS = {"no-score", "score-140", "bad-verdict", "no-rubric",
-                  "short", "chatty"}
+                  "short", "chatty", "bad-quotes"}
 
 # Used when --reviews-dir has no paragraphs for a persona. Each one names
 # every rubric element of the four default personas, so a reply built from it
@@ -509,6 +548,8 @@ def parse_markers(text, persona):
         kind, _, mult = name.rpartition("-")
         if name == "unstable":
             continue  # not a fault: the seed changes the pick (see above)
+        if name == "no-structured" or (kind == "limit" and mult.isdigit()):
+            continue  # read by the structured-output functions below
         if mult in MULTIPLICITY and kind in TRANSPORT_KINDS:
             transport.append((name, kind, mult))
         elif mult in ("once", "always") and kind in CONTRACT_KINDS:
@@ -727,6 +768,303 @@ def build_content(score, verdict, review, kinds, tool_name=None):
         text = ("Sure! Here is my review:\n\n" + text +
                 "\n\nLet me know if you would like more detail.")
     return text
+
+
+
+# --------------------------------------------------------------------------
+# Structured output (see "Structured output" above)
+# --------------------------------------------------------------------------
+
+# Keywords OpenAI's strict mode takes; anything else in a strict schema is a
+# 400 there.
+OPENAI_STRICT_KEYWORDS = {
+    "type", "properties", "required", "additionalProperties", "description",
+    "enum", "const", "items", "anyOf", "$defs", "$ref", "title", "minimum",
+    "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+    "minItems", "maxItems", "pattern", "format"}
+# The fields of Gemini's Schema (a subset of OpenAPI 3.0's).
+GEMINI_SCHEMA_KEYWORDS = {
+    "type", "format", "title", "description", "nullable", "enum", "maxItems",
+    "minItems", "properties", "required", "minProperties", "maxProperties",
+    "minLength", "maxLength", "pattern", "example", "anyOf",
+    "propertyOrdering", "default", "items", "minimum", "maximum"}
+GEMINI_TYPES = {"TYPE_UNSPECIFIED", "STRING", "NUMBER", "INTEGER", "BOOLEAN",
+                "ARRAY", "OBJECT", "NULL"}
+SCHEMA_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+TEXT_SCORE_RE = re.compile(r"^\**SCORE:\**\s*(-?\d+)/100", re.M)
+TEXT_VERDICT_RE = re.compile(r"^\**VERDICT:\**\s*(\S+)", re.M)
+TEXT_REVIEW_RE = re.compile(r"^\**REVIEW:\**\s*(.*)$", re.M)
+LIMIT_RE = re.compile(r"fake:limit-(\d+)(?:@([a-z]+))?")
+NOT_IN_REVIEW = "words this review never wrote"
+
+
+def strict_schema_error(node, ctx=()):
+    """Why OpenAI's strict mode would refuse the schema node, or None."""
+    where = "context=(" + ", ".join(repr(c) for c in ctx) + ")"
+    if not isinstance(node, dict):
+        return f"In {where}, schema must be an object."
+    for key in node:
+        if key not in OPENAI_STRICT_KEYWORDS:
+            return f"In {where}, '{key}' is not permitted."
+    if node.get("type") == "object" or "properties" in node:
+        if node.get("additionalProperties") is not False:
+            return (f"In {where}, 'additionalProperties' is required to be "
+                    f"supplied and to be false.")
+        props = node.get("properties", {})
+        required = node.get("required", [])
+        if not isinstance(props, dict) or not isinstance(required, list):
+            return f"In {where}, 'properties' and 'required' are malformed."
+        missing = [k for k in props if k not in required]
+        if missing:
+            return (f"In {where}, 'required' is required to be supplied and "
+                    f"to be an array including every key in properties. "
+                    f"Missing '{missing[0]}'.")
+        for key, sub in props.items():
+            why = strict_schema_error(sub, ctx + ("properties", key))
+            if why:
+                return why
+    if "items" in node:
+        return strict_schema_error(node["items"], ctx + ("items",))
+    return None
+
+
+def gemini_schema_error(node, where="generation_config.response_schema"):
+    """Why Gemini would refuse a responseSchema node, or None."""
+    if not isinstance(node, dict):
+        return f"Invalid value at '{where}': expected an object"
+    for key in node:
+        if key not in GEMINI_SCHEMA_KEYWORDS:
+            return (f'Invalid JSON payload received. Unknown name "{key}" at '
+                    f"'{where}': Cannot find field.")
+    t = node.get("type")
+    if t is not None and (not isinstance(t, str) or
+                          t.upper() not in GEMINI_TYPES):
+        return (f"Invalid value at '{where}.type' "
+                f"(type.googleapis.com/google.ai.generativelanguage.v1beta."
+                f"Type), {json.dumps(t)}")
+    props = node.get("properties", {})
+    if not isinstance(props, dict):
+        return f"Invalid value at '{where}.properties': expected an object"
+    for i, (key, sub) in enumerate(props.items()):
+        why = gemini_schema_error(sub, f"{where}.properties[{i}].value")
+        if why:
+            return why
+    order = node.get("propertyOrdering")
+    if order is not None and (not isinstance(order, list) or
+                              sorted(order) != sorted(props)):
+        return (f"Invalid value at '{where}.property_ordering': it must "
+                f"list the properties")
+    if "items" in node:
+        return gemini_schema_error(node["items"], f"{where}.items")
+    return None
+
+
+def evidence_names(schema):
+    """The property names of a schema's "evidence" object, in order."""
+    if not isinstance(schema, dict):
+        return []
+    ev = schema.get("properties", {}).get("evidence", {})
+    props = ev.get("properties", {}) if isinstance(ev, dict) else {}
+    return list(props) if isinstance(props, dict) else []
+
+
+def quote_of(review, i):
+    """Sentence i (cyclic) of review, exactly as written, without its final
+    punctuation: what a model quoting its own review would give."""
+    sentences = [x for x in re.split(r"(?<=[.;!?])\s+", review) if x.strip()]
+    if not sentences:
+        return ""
+    return sentences[i % len(sentences)].rstrip(".;!?")
+
+
+def structured_object(content, names, kinds):
+    """The structured answer for a text CONTENT: its score, verdict and
+    paragraph as the schema's fields (a field the CONTENT lacks is left
+    out, as a contract fault), with a quote per evidence name."""
+    obj = {}
+    found = TEXT_SCORE_RE.search(content)
+    if found:
+        obj["score"] = int(found.group(1))
+    found = TEXT_VERDICT_RE.search(content)
+    if found:
+        obj["verdict"] = found.group(1)
+    found = TEXT_REVIEW_RE.search(content)
+    review = found.group(1).strip() if found else content
+    obj["review"] = review
+    if names:
+        if "no-rubric" in kinds:
+            obj["evidence"] = {n: "" for n in names}
+        elif "bad-quotes" in kinds:
+            obj["evidence"] = {n: NOT_IN_REVIEW for n in names}
+        else:
+            obj["evidence"] = {n: quote_of(review, i)
+                               for i, n in enumerate(names)}
+    return obj
+
+
+def limit_needed(text, persona):
+    """N of a fake:limit-N marker in text for persona, or None."""
+    for m in LIMIT_RE.finditer(text):
+        if m.group(2) in (None, persona):
+            return int(m.group(1))
+    return None
+
+
+def is_cut(turn, limit):
+    """Whether the turn's reply is cut off at the request's token limit."""
+    need = getattr(turn, "need", None)
+    return need is not None and (not isinstance(limit, int) or limit < need)
+
+
+def openai_structured(req, body):
+    """(error Reply or None, schema or None) of an OpenAI-compatible
+    request: response_format json_schema (strict checked), or llama.cpp's
+    top-level json_schema."""
+    rf = req.get("response_format")
+    js = req.get("json_schema")
+    if rf is None and js is None:
+        return None, None
+
+    def invalid(message, param):
+        return Reply(400, dumps({
+            "error": {"message": message, "type": "invalid_request_error",
+                      "param": param, "code": None}}))
+
+    if b"fake:no-structured" in body:
+        field = "json_schema" if js is not None else "response_format"
+        return invalid(f"Unrecognized request argument supplied: {field}",
+                       None), None
+    if js is not None:
+        if not isinstance(js, dict):
+            return invalid("json_schema must be an object", "json_schema"), \
+                None
+        return None, js
+    if not isinstance(rf, dict) or rf.get("type") not in (
+            "text", "json_object", "json_schema"):
+        return invalid("Invalid value for 'response_format.type'",
+                       "response_format.type"), None
+    if rf["type"] != "json_schema":
+        return None, None
+    spec = rf.get("json_schema")
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) \
+            or not SCHEMA_NAME_RE.match(spec["name"]):
+        return invalid("Missing or invalid 'response_format.json_schema."
+                       "name'", "response_format.json_schema.name"), None
+    schema = spec.get("schema")
+    if spec.get("strict") is True:
+        why = strict_schema_error(schema)
+        if why:
+            return invalid(f"Invalid schema for response_format "
+                           f"'{spec['name']}': {why}", "response_format"), \
+                None
+    return None, schema if isinstance(schema, dict) else None
+
+
+def anthropic_structured(req, body):
+    """(error Reply or None, tool name or None, schema or None) of an
+    Anthropic request's tools and tool_choice."""
+    tools = req.get("tools")
+    choice = req.get("tool_choice")
+    if tools is None and choice is None:
+        return None, None, None
+
+    def invalid(message):
+        return Reply(400, anthropic_error("invalid_request_error", message))
+
+    if b"fake:no-structured" in body:
+        return invalid("tools: tool use is not supported by this model"), \
+            None, None
+    if not isinstance(tools, list) or not tools:
+        return invalid("tools: Input should be a valid list"), None, None
+    by_name = {}
+    for i, t in enumerate(tools):
+        if not isinstance(t, dict) or not isinstance(t.get("name"), str) or \
+                not SCHEMA_NAME_RE.match(t["name"]):
+            return invalid(f"tools.{i}.custom.name: String should match "
+                           f"pattern '^[a-zA-Z0-9_-]{{1,64}}$'"), None, None
+        schema = t.get("input_schema")
+        if not isinstance(schema, dict) or schema.get("type") != "object":
+            return invalid(f"tools.{i}.custom.input_schema.type: Input "
+                           f"should be 'object'"), None, None
+        by_name[t["name"]] = schema
+    if choice is None:
+        return None, None, None  # the model may or may not use a tool
+    if not isinstance(choice, dict) or choice.get("type") not in (
+            "auto", "any", "tool", "none"):
+        return invalid("tool_choice: Input tag does not match any of the "
+                       "expected tags: 'auto', 'any', 'tool', 'none'"), \
+            None, None
+    if choice["type"] != "tool":
+        return None, None, None
+    name = choice.get("name")
+    if name not in by_name:
+        return invalid(f"tool_choice.name: tool {json.dumps(name)} is not "
+                       f"in tools"), None, None
+    return None, name, by_name[name]
+
+
+def gemini_structured(config, body):
+    """(error Reply or None, schema or None) of a Gemini generationConfig's
+    responseMimeType and responseSchema."""
+    mime = config.get("responseMimeType", config.get("response_mime_type"))
+    schema = config.get("responseSchema", config.get("response_schema"))
+    if mime is None and schema is None:
+        return None, None
+
+    def invalid(message):
+        return Reply(400, gemini_error(400, "INVALID_ARGUMENT", message))
+
+    if b"fake:no-structured" in body:
+        return invalid('Invalid JSON payload received. Unknown name '
+                       '"responseSchema" at \'generation_config\': Cannot '
+                       'find field.'), None
+    if mime not in (None, "text/plain", "application/json", "text/x.enum"):
+        return invalid(f"* GenerateContentRequest.generation_config."
+                       f"response_mime_type: allowed mimetypes are "
+                       f"`text/plain`, `application/json`, "
+                       f"`text/x.enum`.\n"), None
+    if schema is None:
+        return None, None
+    if mime != "application/json":
+        return invalid("* GenerateContentRequest.generation_config."
+                       "response_schema: response_mime_type must be "
+                       "application/json when response_schema is set.\n"), \
+            None
+    why = gemini_schema_error(schema)
+    if why:
+        return invalid(why), None
+    return None, schema
+
+
+def ollama_structured(req, body):
+    """(error Reply or None, schema, "json" or None) of an Ollama request's
+    format."""
+    fmt = req.get("format")
+    if fmt is None or fmt == "":
+        return None, None
+    if b"fake:no-structured" in body:
+        return Reply(400, ollama_error(
+            'invalid format: expected "json" or a JSON schema')), None
+    if fmt == "json" or isinstance(fmt, dict):
+        return None, fmt
+    return Reply(400, ollama_error(
+        'invalid format: expected "json" or a JSON schema')), None
+
+
+def shaped_content(turn, schema, limit):
+    """The turn's CONTENT as the reply text: the structured object's JSON
+    when schema is not None, then cut in half when the token limit cuts it.
+    Returns (text, cut)."""
+    text = turn.content
+    if schema is not None:
+        names = evidence_names(schema) if isinstance(schema, dict) else []
+        text = json.dumps(structured_object(text, names,
+                                            getattr(turn, "kinds", set())),
+                          ensure_ascii=False)
+    cut = is_cut(turn, limit)
+    if cut:
+        text = text[:len(text) // 2]
+    return text, cut
 
 
 # --------------------------------------------------------------------------
@@ -963,6 +1301,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if req.get("n", 1) != 1:  # another llama.cpp 500 for a bad request
             return Reply(500, llama_error(
                 500, "Only one completion choice is allowed", "server_error"))
+        bad, schema = openai_structured(req, body)
+        if bad is not None:
+            return bad
 
         model = req.get("model")
         record.update(model=model, temperature=req.get("temperature"),
@@ -973,9 +1314,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         turn = self.converse(model, roles, texts, body, record)
 
         predicted_n = turn.predicted_n
-        choices = [{"finish_reason": "stop", "index": 0,
+        text, cut = shaped_content(turn, schema, req.get("max_tokens"))
+        choices = [{"finish_reason": "length" if cut else "stop", "index": 0,
                     "message": {"role": "assistant",
-                                "content": turn.content}}]
+                                "content": text}}]
         if turn.fault_kind == "empty":
             choices, predicted_n = [], 0
         elif turn.fault_kind == "blocked":
@@ -1070,9 +1412,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if scripted is not None:
             content = scripted
             record["fault"] = record["fault"] or "scripted"
-        return Turn(content, fault_kind, delay,
+        turn = Turn(content, fault_kind, delay,
                     tokens(sum(len(t) for t in texts)), tokens(len(content)),
                     request_key)
+        turn.kinds = kinds  # read by the structured shape
+        turn.need = limit_needed(first_user, persona)
+        return turn
 
     # ----------------------------------------------------------- anthropic
 
@@ -1114,6 +1459,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                f"or 'assistant'")
         if not isinstance(req["max_tokens"], int) or req["max_tokens"] < 1:
             return invalid("max_tokens: Input should be a positive integer")
+        bad, tool_name, schema = anthropic_structured(req, body)
+        if bad is not None:
+            return bad
 
         model = req["model"]
         system = message_text(req.get("system"))
@@ -1125,8 +1473,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
                       messages=len(roles))
         turn = self.converse(model, roles, texts, body, record)
 
-        content = [{"type": "text", "text": turn.content}]
-        stop_reason = "end_turn"
+        text, cut = shaped_content(turn, schema, req["max_tokens"])
+        content = [{"type": "text", "text": text}]
+        stop_reason = "max_tokens" if cut else "end_turn"
+        if tool_name is not None:
+            # The forced tool: its input is the object (none when cut off
+            # before it closed, as the API gives no partial input).
+            content = [] if cut else [{
+                "type": "tool_use", "id": "toolu_" + turn.request_key[:24],
+                "name": tool_name, "input": json.loads(text)}]
+            stop_reason = "max_tokens" if cut else "tool_use"
         output_n = turn.predicted_n
         if turn.fault_kind == "empty":
             content, output_n = [], 0
@@ -1184,6 +1540,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return invalid(f'Invalid JSON payload received. Unknown name '
                                f'"{field}" at \'generation_config\': Cannot '
                                f'find field.')
+        bad, schema = gemini_structured(config, body)
+        if bad is not None:
+            return bad
         contents = req.get("contents")
         if not isinstance(contents, list) or not contents:
             return invalid("* GenerateContentRequest.contents: contents is "
@@ -1209,11 +1568,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         usage = {"promptTokenCount": turn.prompt_n,
                  "candidatesTokenCount": turn.predicted_n,
                  "totalTokenCount": turn.prompt_n + turn.predicted_n}
+        text, cut = shaped_content(
+            turn, schema,
+            config.get("maxOutputTokens", config.get("max_output_tokens")))
         reply = {
             "candidates": [{
-                "content": {"parts": [{"text": turn.content}],
+                "content": {"parts": [{"text": text}],
                             "role": "model"},
-                "finishReason": "STOP",
+                "finishReason": "MAX_TOKENS" if cut else "STOP",
                 "index": 0}],
             "usageMetadata": usage,
             "modelVersion": model,
@@ -1274,6 +1636,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return invalid("json: cannot unmarshal messages into Go struct "
                            "field ChatRequest.messages of type api.Message")
 
+        bad, schema = ollama_structured(req, body)
+        if bad is not None:
+            return bad
         roles = [m["role"] for m in messages]
         texts = [message_text(m.get("content")) for m in messages]
         record.update(model=model, temperature=options.get("temperature"),
@@ -1281,7 +1646,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                       seed=options.get("seed"), messages=len(roles))
         turn = self.converse(model, roles, texts, body, record)
 
-        content, eval_n = turn.content, turn.predicted_n
+        content, cut = shaped_content(turn, schema, options.get("num_predict"))
+        eval_n = turn.predicted_n
         if turn.fault_kind == "empty":
             content, eval_n = "", 0
         # Durations in nanoseconds, deterministic: 1 ms per prompt token,
@@ -1290,7 +1656,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         final = {
             "model": model, "created_at": CREATED_AT,
             "message": {"role": "assistant", "content": content},
-            "done_reason": "stop", "done": True,
+            "done_reason": "length" if cut else "stop", "done": True,
             "total_duration": 1000000 + prompt_ns + eval_ns,
             "load_duration": 1000000,
             "prompt_eval_count": turn.prompt_n,

@@ -636,8 +636,11 @@ class TestStops(BatchCase):
         self.assertExit(res, 1)
         self.assertIn("deadline", res.stderr)
         self.assertIn("--resume", res.stderr)
-        # Work in flight at the deadline may finish (300 ms), no more.
-        self.assertLess(res.seconds, 3.0, res.stderr)
+        # Work in flight at the deadline may finish (300 ms), no more; that
+        # the run stopped short is proven below (fewer journaled reviews
+        # than keys), so the clock bound only needs to catch a run that
+        # ignores the deadline, with room for a loaded CI machine.
+        self.assertLess(res.seconds, 5.0, res.stderr)
         self.assertGreaterEqual(res.seconds, 1.0, res.stderr)
         totals = read_summary(run)["totals"]
         self.assertEqual(totals["stopped"], "deadline", totals)

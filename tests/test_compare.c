@@ -162,8 +162,10 @@ TEST(formats) {
   ASSERT_CONTAINS(s, "<span class=\"eyebrow\">The read</span>Both ship; "
                      "Gemini 2.5 Flash Lite carries the stronger panel, 4/0 "
                      "against 3/1.");
-  ASSERT_CONTAINS(s, "<th scope=\"col\">Decision</th><th scope=\"col\">Gemini "
-                     "2.5 Flash Lite</th><th scope=\"col\">Code Llama 4</th>");
+  /* The tool names head their columns and wrap there (class "name"). */
+  ASSERT_CONTAINS(s, "<th scope=\"col\">Decision</th><th scope=\"col\" "
+                     "class=\"name\">Gemini 2.5 Flash Lite</th><th "
+                     "scope=\"col\" class=\"name\">Code Llama 4</th>");
   ASSERT_CONTAINS(s, "<span class=\"badge ship\">Ship · 4 ship / 0 skip</span>"
                      "</td><td><span class=\"badge ship\">Ship · 3 ship / 1 "
                      "skip</span>");

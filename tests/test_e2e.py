@@ -47,8 +47,8 @@ PORT_FILE_TIMEOUT = 10.0
 
 SUMMARY_RE = re.compile(
     r"shipskip: (\d+) tools? reviewed in full, (\d+) with failed reviews, "
-    r"(\d+) bad records?; (\d+) requests, (\d+) re-asks, (\d+) retries, "
-    r"(\d+) connections")
+    r"(\d+) bad records?; (\d+) requests?, (\d+) re-asks?, (\d+) "
+    r"retr(?:y|ies), (\d+) connections?")
 
 
 # --------------------------------------------------------------------------
@@ -303,6 +303,11 @@ class E2ETestCase(unittest.TestCase):
                 f.write((t if isinstance(t, str)
                          else json.dumps(t, ensure_ascii=False)) + "\n")
         return path
+
+    def summary_json(self):
+        with open(os.path.join(self.out, "summary.json"),
+                  encoding="utf-8") as f:
+            return json.load(f)
 
     def scorecard(self, slug, out=None):
         path = os.path.join(out or self.out, slug + ".json")
@@ -1383,11 +1388,15 @@ class TestEditorDesk(E2ETestCase):
                                                       slug="again")])
         self.assertExit(self.review([path]), 0)
         before = self.scorecard("again")
+        summary = self.summary_json()
         res = self.review([path])
         self.assertExit(res, 0)
         self.assertIn("not requested again", res.stderr)
         self.assertEqual(len(self.log()), 4)          # the first run only
         self.assertEqual(self.scorecard("again"), before)
+        # A run with nothing to do keeps the last run's summary, and says so.
+        self.assertEqual(self.summary_json(), summary)
+        self.assertIn("summary.json kept", res.stderr)
         # A changed description is a different review: asked again.
         path2 = self.write_jsonl("t2.jsonl", [make_tool(
             "Again Tool", slug="again", description="A different text.")])
@@ -1422,6 +1431,16 @@ class TestEditorDesk(E2ETestCase):
         self.assertRegex(hist[0]["replaced_at"],
                          r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         self.assertPanelConsistent(after)
+        # The run's totals are this run's one request, not the scorecard's
+        # four reviews' tokens, and the line counts it in the singular.
+        self.assertIn(" 1 request, 0 re-asks, 0 retries, ", res.stderr)
+        m = re.search(r"(\d+) tokens in, (\d+) out", res.stderr)
+        usage = self.review_of(after, "skeptic")["usage"]
+        want = (usage["prompt_tokens"], usage["completion_tokens"])
+        self.assertEqual((int(m.group(1)), int(m.group(2))), want)
+        totals = self.summary_json()["totals"]
+        self.assertEqual((totals["prompt_tokens"], totals["completion_tokens"]),
+                         want)
 
     def test_redo_errors(self):
         path = self.write_jsonl("t.jsonl", [make_tool("Redo Tool",

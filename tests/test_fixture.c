@@ -171,6 +171,51 @@ TEST(paths_are_joined_once) {
   ASSERT_INT_EQ(rewrite("\"status\": 200,", "\"status\": 200,"), 0);
 }
 
+/* DIR/LABEL says what replayed replies are; a missing one is no label, a
+ * malformed one is an error naming the file, never a guessed label. */
+TEST(a_label_is_one_line_of_text) {
+  static const char *const BAD[] = {
+      "", "two\nlines\n", "a\tb\n", "nul\0byte\n", "\xff\xfe\n", NULL};
+  static const size_t BADLEN[] = {0, 10, 4, 9, 3};
+  char path[128];
+  char big[300];
+  char *label = NULL;
+  struct sk_error e;
+  FILE *f;
+  size_t i;
+  snprintf(path, sizeof(path), "%s/LABEL", g_dir);
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_fixture_label(g_dir, &label, &e), 0);
+  ASSERT(label == NULL);
+  f = fopen(path, "w");
+  ASSERT(f != NULL);
+  fputs("Hand-written sample replies\n", f);
+  fclose(f);
+  ASSERT_INT_EQ(sk_fixture_label(g_dir, &label, &e), 0);
+  ASSERT_STR_EQ(label, "Hand-written sample replies");
+  free(label);
+  for (i = 0; BAD[i] != NULL; i++) {
+    f = fopen(path, "w");
+    ASSERT(f != NULL);
+    fwrite(BAD[i], 1, BADLEN[i], f);
+    fclose(f);
+    sk_error_clear(&e);
+    ASSERT_INT_EQ(sk_fixture_label(g_dir, &label, &e), SK_EPARSE);
+    ASSERT(label == NULL);
+    ASSERT_CONTAINS(e.msg, path);
+  }
+  memset(big, 'a', sizeof(big) - 1);
+  big[sizeof(big) - 1] = '\0';
+  f = fopen(path, "w");
+  ASSERT(f != NULL);
+  fputs(big, f);
+  fclose(f);
+  ASSERT(sk_fixture_label(g_dir, &label, &e) != 0);
+  ASSERT(label == NULL);
+  ASSERT_CONTAINS(e.msg, path);
+  unlink(path);
+}
+
 int main(void) {
   char path[128];
   if (mkdtemp(g_dir) == NULL) {
@@ -182,6 +227,7 @@ int main(void) {
   RUN(an_occurrence_must_be_a_count_of_sends);
   RUN(listed_counts_are_counts);
   RUN(paths_are_joined_once);
+  RUN(a_label_is_one_line_of_text);
   snprintf(path, sizeof(path), "%s/%s", g_dir, g_name);
   unlink(path);
   rmdir(g_dir);

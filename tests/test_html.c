@@ -125,6 +125,24 @@ TEST(badges) {
   sk_buf_cleanup(&b);
 }
 
+/* A skip's bar is drawn in the skip colour, not the accent every bar
+ * once had; the width stays inside the track. */
+TEST(score_bars_take_the_verdict_colour) {
+  struct sk_buf b;
+  sk_buf_init(&b, 4096);
+  ASSERT_INT_EQ(sk_html_score_bar(&b, "skip", 41), 0);
+  ASSERT_STR_EQ(sk_buf_str(&b), "<div class=\"bar\" aria-hidden=\"true\"><span "
+                                "class=\"skip\" style=\"width:41%\"></span>"
+                                "</div>\n");
+  sk_buf_reset(&b);
+  sk_html_score_bar(&b, "ship", 130);
+  ASSERT_CONTAINS(sk_buf_str(&b), "class=\"ship\" style=\"width:100%\"");
+  sk_buf_reset(&b);
+  sk_html_score_bar(&b, NULL, -5);
+  ASSERT_CONTAINS(sk_buf_str(&b), "class=\"none\" style=\"width:0%\"");
+  sk_buf_cleanup(&b);
+}
+
 TEST(page_frame) {
   struct sk_buf b;
   struct sk_html_page p = {"A <b> title", "desc \"q\"", "../index.html"};
@@ -179,6 +197,7 @@ int main(void) {
   RUN(url_rule);
   RUN(links_only_http);
   RUN(badges);
+  RUN(score_bars_take_the_verdict_colour);
   RUN(page_frame);
   RUN(page_frame_without_home);
   return TEST_REPORT();

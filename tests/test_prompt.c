@@ -3,6 +3,8 @@
 #include "harness.h"
 #include "shipskip/review/prompt.h"
 
+#include <stdint.h>
+
 static char src_dir[1024];
 
 static struct sk_tool *make_tool(const char *json) {
@@ -147,6 +149,97 @@ TEST(missing_prompt_dir_is_a_config_error) {
   ASSERT_CONTAINS(e.msg, "/nonexistent/system.txt");
 }
 
+/* A persona file's text with the given name and order. */
+#define PERSONA_JSON(name, order)                                              \
+  "{\"name\": \"" name "\", \"display_name\": \"" name "\", \"order\": " order \
+  ", \"lens\": \"You judge.\", \"rubric\": [{\"name\": \"moat\", "             \
+  "\"ask\": \"say whether there is a moat\", \"missing\": \"no moat\", "       \
+  "\"pattern\": \"\\\\bmoat\\\\b\"}]}"
+
+TEST(panel_from_texts_in_memory) {
+  static const char a[] = PERSONA_JSON("alpha", "20");
+  static const char b[] = PERSONA_JSON("beta", "10");
+  const struct sk_persona_text files[] = {
+      {"personas/alpha.json", a, sizeof(a) - 1},
+      {"prompts/system.txt", "not a persona", 13},
+      {"personas/beta.json", b, sizeof(b) - 1},
+  };
+  const struct sk_persona_text broken[] = {{"personas/gamma.json", "{", 1}};
+  struct sk_panel_def panel;
+  struct sk_error e;
+
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_panel_def_load_texts(files, 3, "embedded", NULL, &panel, &e),
+                0);
+  /* Only the .json files, in panel order, each named by its source. */
+  ASSERT_INT_EQ((int)panel.n, 2);
+  ASSERT_STR_EQ(panel.personas[0].name, "beta");
+  ASSERT_STR_EQ(panel.personas[0].source, "embedded:personas/beta.json");
+  ASSERT_STR_EQ(panel.personas[1].name, "alpha");
+  sk_panel_def_cleanup(&panel);
+  ASSERT_INT_EQ(
+      sk_panel_def_load_texts(files, 3, "embedded", "alpha", &panel, &e), 0);
+  ASSERT_INT_EQ((int)panel.n, 1);
+  ASSERT_STR_EQ(panel.personas[0].name, "alpha");
+  sk_panel_def_cleanup(&panel);
+  ASSERT_INT_EQ(
+      sk_panel_def_load_texts(files, 3, "embedded", "zeta", &panel, &e),
+      SK_ECONFIG);
+  ASSERT_CONTAINS(e.msg, "unknown persona \"zeta\" (embedded has: beta, "
+                         "alpha)");
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(
+      sk_panel_def_load_texts(broken, 1, "embedded", NULL, &panel, &e),
+      SK_ECONFIG);
+  ASSERT_CONTAINS(e.msg, "embedded:personas/gamma.json");
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(
+      sk_panel_def_load_texts(files + 1, 1, "embedded", NULL, &panel, &e),
+      SK_ECONFIG);
+  ASSERT_CONTAINS(e.msg, "embedded: no persona files");
+}
+
+TEST(prompts_from_texts_in_memory) {
+  char system[] = "You are {{persona.display_name}}.";
+  const struct sk_prompt_text t[3] = {
+      {"embedded:prompts/system.txt", system, sizeof(system) - 1},
+      {"embedded:prompts/user.txt", "Review {{tool.name}}.", 21},
+      {"embedded:prompts/reask.txt", "Fix:\n{{errors}}", 15},
+  };
+  static const char a[] = PERSONA_JSON("alpha", "20");
+  const struct sk_persona_text files[] = {
+      {"personas/alpha.json", a, sizeof(a) - 1}};
+  struct sk_panel_def panel;
+  struct sk_prompts p;
+  struct sk_tool tool;
+  struct sk_buf sys;
+  struct sk_buf user;
+  struct sk_error e;
+
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_prompts_set(&t[0], &t[1], &t[2], 60, 260, &p, &e), 0);
+  /* The texts are copied: changing the caller's does not change them. */
+  system[0] = 'X';
+  ASSERT_STR_EQ(p.system, "You are {{persona.display_name}}.");
+  ASSERT_STR_EQ(p.user_name, "embedded:prompts/user.txt");
+  ASSERT_INT_EQ(sk_panel_def_load_texts(files, 1, "embedded", NULL, &panel, &e),
+                0);
+  memset(&tool, 0, sizeof(tool));
+  tool.name = (char *)(uintptr_t) "Widget";
+  tool.slug = (char *)(uintptr_t) "widget";
+  tool.description = (char *)(uintptr_t) "A widget.";
+  sk_buf_init(&sys, SK_PROMPT_MAX);
+  sk_buf_init(&user, SK_PROMPT_MAX);
+  ASSERT_INT_EQ(
+      sk_prompt_render(&p, &tool, &panel.personas[0], &sys, &user, &e), 0);
+  ASSERT_STR_EQ(sk_buf_str(&sys), "You are alpha.");
+  ASSERT_STR_EQ(sk_buf_str(&user), "Review Widget.");
+  sk_buf_cleanup(&sys);
+  sk_buf_cleanup(&user);
+  sk_panel_def_cleanup(&panel);
+  sk_prompts_cleanup(&p);
+}
+
 int main(void) {
   const char *s = getenv("SK_SOURCE_DIR");
   snprintf(src_dir, sizeof(src_dir), "%s", s ? s : ".");
@@ -155,5 +248,7 @@ int main(void) {
   RUN(injected_end_line_stays_inside_the_fence);
   RUN(reask_quotes_every_failure);
   RUN(missing_prompt_dir_is_a_config_error);
+  RUN(panel_from_texts_in_memory);
+  RUN(prompts_from_texts_in_memory);
   return TEST_REPORT();
 }

@@ -808,12 +808,37 @@ class TestBundledSamples(ReplayCase):
                 for r in card["reviews"]:
                     self.assertEqual(r["status"], "ok")
                 self.assertNotIn("generated_at", card)
+                # The samples are hand-written: the scorecard and its draft
+                # say so, from fixtures/exchanges/LABEL.
+                self.assertTrue(card["source"].startswith(
+                    "Hand-written sample replies"))
+                with open(os.path.join(out, slug + ".md"),
+                          encoding="utf-8") as f:
+                    self.assertIn("Sample data, not a model's output",
+                                  f.read())
 
         out2 = os.path.join(self.tmp, "out2")
         res = self.replay([SAMPLE_TOOLS], out2, SAMPLE_EXCHANGES, model=None)
         self.assertExit(res, 0)
         self.assertSameReviews(out, out2)
         self.assertEqual(read_bytes(SAMPLE_EXCHANGES), before)
+
+    def test_a_bad_label_stops_before_any_review(self):
+        fx = os.path.join(self.tmp, "fx")
+        shutil.copytree(SAMPLE_EXCHANGES, fx)
+        with open(os.path.join(fx, "LABEL"), "w", encoding="utf-8") as f:
+            f.write("one line\nand another\n")
+        out = os.path.join(self.tmp, "out")
+        res = self.replay([SAMPLE_TOOLS], out, fx, model=None)
+        self.assertExit(res, 2)
+        self.assertIn(os.path.join(fx, "LABEL"), res.stderr)
+        self.assertFalse(os.path.exists(os.path.join(out, "offshoot.json")))
+        # Without a label the replies are a model's: no "source" at all.
+        os.unlink(os.path.join(fx, "LABEL"))
+        res = self.replay([SAMPLE_TOOLS], out, fx, model=None)
+        self.assertExit(res, 0)
+        self.assertNotIn("source",
+                         load_json(os.path.join(out, "offshoot.json")))
 
     def test_check_and_list_samples(self):
         res = self.run_cli(["fixtures", "check", SAMPLE_EXCHANGES])

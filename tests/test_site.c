@@ -179,9 +179,9 @@ TEST(index_orders_and_csv) {
                 "percent,mean_score,community_ship_percent,community_votes,"
                 "flagged\r\n"
                 "alpha,alpha,Developer Tools,Free,Ship,3,1,75,74.5,62,412,\r\n"
-                "beta,Beta,Developer Tools,Free,Ship,2,0,100,61.0,,0,\r\n"
-                "delta,Delta,Developer Tools,Free,,0,0,,,,0,\r\n"
-                "gamma,Gamma,Developer Tools,Free,Ship,3,1,75,70.5,,0,\r\n");
+                "beta,Beta,Developer Tools,Free,Ship,2,0,100,61.0,,,\r\n"
+                "delta,Delta,Developer Tools,Free,,0,0,,,,,\r\n"
+                "gamma,Gamma,Developer Tools,Free,Ship,3,1,75,70.5,,,\r\n");
   sk_votes_free(v);
   sk_buf_cleanup(&b);
   sk_card_set_cleanup(&set);

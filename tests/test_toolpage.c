@@ -63,7 +63,7 @@ TEST(holds_the_scorecard) {
   ASSERT_CONTAINS(s, "<h3>Founder</h3><span class=\"badge ship\">72/100 · "
                      "ship</span>");
   ASSERT_CONTAINS(s, "<p>A paragraph by futurist.</p>");
-  ASSERT_CONTAINS(s, "style=\"width:80%\"");
+  ASSERT_CONTAINS(s, "<span class=\"ship\" style=\"width:80%\">");
   ASSERT_CONTAINS(s, "Reviews written by <strong>gpt-4o-mini</strong> "
                      "(Builder, Skeptic, Futurist, Founder).");
   ASSERT_CONTAINS(s, "Tokens: 2,400 in · 1,000 out.");
@@ -227,8 +227,47 @@ TEST(no_reviews_and_grouping) {
   sk_buf_cleanup(&b);
 }
 
+/* Sample replies say so at the top of the page, before any figure, with the
+ * label escaped; a model's own run shows no notice. */
+TEST(sample_data_notice) {
+  char *json = card_json("x", "X", "builder:80:ship");
+  struct sk_scorecard *c = NULL;
+  struct sk_buf b;
+  struct sk_error e;
+  char *s;
+  const char *at;
+  ASSERT(json != NULL);
+  at = strstr(json, "\"tool\"");
+  ASSERT(at != NULL);
+  sk_buf_init(&b, 1 << 20);
+  sk_buf_add(&b, json, (size_t)(at - json));
+  sk_buf_adds(&b, "\"source\": \"Hand-written <samples>\", ");
+  sk_buf_adds(&b, at);
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_scorecard_parse(b.data, b.len, "t.json", &c, NULL, &e), 0);
+  ASSERT_STR_EQ(c->source, "Hand-written <samples>");
+  s = page(c, NULL);
+  ASSERT_CONTAINS(s, "<span class=\"eyebrow\">Sample data</span>Hand-written "
+                     "&lt;samples&gt;. These reviews are not a model's "
+                     "output");
+  ASSERT(strstr(s, "Sample data") < strstr(s, "<dl class=\"stats\">"));
+  ASSERT_CONTAINS(s, "<p>Requests recorded for <strong>gpt-4o-mini");
+  ASSERT_NOT_CONTAINS(s, "Reviews written by");
+  free(s);
+  sk_scorecard_free(c);
+  c = card("x", "X", "builder:80:ship");
+  s = page(c, NULL);
+  ASSERT_NOT_CONTAINS(s, "Sample data");
+  ASSERT_CONTAINS(s, "<p>Reviews written by <strong>gpt-4o-mini");
+  free(s);
+  sk_scorecard_free(c);
+  sk_buf_cleanup(&b);
+  free(json);
+}
+
 int main(void) {
   RUN(holds_the_scorecard);
+  RUN(sample_data_notice);
   RUN(failed_reviews_votes_cost_links);
   RUN(coverage_note);
   RUN(flagged_notice);

@@ -5,6 +5,8 @@
  */
 #include "review.h"
 
+#include "data.h"
+
 #include "shipskip/desk/apply.h"
 #include "shipskip/desk/diff.h"
 #include "shipskip/desk/roster.h"
@@ -110,7 +112,6 @@ static int run_apply(void *args, const struct sk_opt_operands *ops) {
   struct sk_panel_def panel = {NULL, 0};
   struct sk_error err;
   const char *pdir = a->personas_dir;
-  char dirbuf[PATH_MAX];
   char now[32];
   size_t k;
   int status = SK_EXIT_OK;
@@ -118,10 +119,8 @@ static int run_apply(void *args, const struct sk_opt_operands *ops) {
   if (ops->n == 0)
     return sk_cli_usage_error(
         "apply", "usage: shipskip apply OUTDIR/SLUG.md... [--no-rubric]");
-  if (pdir == NULL)
-    pdir = sk_cli_data_dir("personas", dirbuf, sizeof(dirbuf));
   sk_error_clear(&err);
-  if (sk_panel_def_load(pdir, NULL, &panel, &err) != 0) {
+  if (sk_cli_load_personas(pdir, NULL, &panel, &err) != 0) {
     if (!a->o.no_rubric) {
       fprintf(stderr, "shipskip: apply: %s\n", err.msg);
       return SK_EXIT_USAGE;
@@ -248,7 +247,6 @@ static int run_personas_list(void *args, const struct sk_opt_operands *ops) {
   const struct personas_args *p = args;
   struct sk_panel_def panel = {NULL, 0};
   const char *pdir = p->personas_dir;
-  char dirbuf[PATH_MAX];
   struct sk_error err;
   struct sk_buf out;
   int rc;
@@ -256,11 +254,9 @@ static int run_personas_list(void *args, const struct sk_opt_operands *ops) {
   if (ops->n > 0)
     return sk_cli_usage_error(
         "personas list", "personas list takes no FILE; \"%s\"?", ops->v[0]);
-  if (pdir == NULL)
-    pdir = sk_cli_data_dir("personas", dirbuf, sizeof(dirbuf));
   sk_error_clear(&err);
   sk_buf_init(&out, 64u * 1024 * 1024);
-  rc = sk_panel_def_load(pdir, NULL, &panel, &err);
+  rc = sk_cli_load_personas(pdir, NULL, &panel, &err);
   if (rc == 0 && sk_roster_list(&panel, &out) != 0)
     rc = sk_error_set(&err, SK_ENOMEM, "out of memory");
   sk_panel_def_cleanup(&panel);
@@ -277,15 +273,12 @@ static int check_replies(const struct personas_args *p) {
   struct sk_roster_replies res;
   struct sk_validate_opts vo;
   const char *pdir = p->personas_dir;
-  char dirbuf[PATH_MAX];
   struct sk_error err;
   struct sk_buf out;
   int all = 1;
   size_t i;
   int rc;
 
-  if (pdir == NULL)
-    pdir = sk_cli_data_dir("personas", dirbuf, sizeof(dirbuf));
   memset(&vo, 0, sizeof(vo));
   memset(&res, 0, sizeof(res));
   vo.min_words = SK_CLI_MIN_WORDS;
@@ -293,7 +286,7 @@ static int check_replies(const struct personas_args *p) {
   vo.rubric = p->rubric;
   sk_error_clear(&err);
   sk_buf_init(&out, 64u * 1024 * 1024);
-  rc = sk_panel_def_load(pdir, NULL, &panel, &err);
+  rc = sk_cli_load_personas(pdir, NULL, &panel, &err);
   if (rc == 0)
     rc = sk_roster_check_replies(&panel, &vo, p->replies, p->tools, &out, &res,
                                  &err);
@@ -381,7 +374,7 @@ static const struct sk_opt APPLY[] = {
      .metavar = "DIR",
      .help = "persona files (the rubrics)",
      .offset = A_OFF(personas_dir),
-     .default_text = "./personas"},
+     .default_text = "./personas, else installed, else built in"},
     {.name = "min-words",
      .type = SK_OPT_INT,
      .metavar = "N",
@@ -478,7 +471,7 @@ static const struct sk_opt PERSONAS_LIST[] = {
      .metavar = "DIR",
      .help = "persona files",
      .offset = P_OFF(personas_dir),
-     .default_text = "./personas"},
+     .default_text = "./personas, else installed, else built in"},
 };
 static const struct sk_opt PERSONAS_CHECK[] = {
     {.name = "samples",
@@ -511,7 +504,7 @@ static const struct sk_opt PERSONAS_REPLIES[] = {
      .metavar = "DIR",
      .help = "persona files (the panel)",
      .offset = P_OFF(personas_dir),
-     .default_text = "./personas"},
+     .default_text = "./personas, else installed, else built in"},
 };
 static const struct sk_opt_group LIST_GROUP = {NULL, PERSONAS_LIST,
                                                COUNT(PERSONAS_LIST)};

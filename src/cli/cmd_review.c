@@ -12,6 +12,7 @@
 
 #include "shipskip/model/toolsrc.h"
 #include "shipskip/model/votes.h"
+#include "shipskip/net/fixture.h"
 #include "shipskip/net/http.h"
 #include "shipskip/net/transport.h"
 #include "shipskip/review/journal.h"
@@ -60,6 +61,7 @@ struct review_run {
   struct sk_engine_stats st;
   char now_utc[32];
   char stamp[32];
+  char *source; /* the replayed fixtures' LABEL, or NULL */
   char ua[64];
 };
 
@@ -129,6 +131,11 @@ static int acquire_panel(struct review_run *r) {
             a->eng.fixture_dir);
     return SK_EXIT_USAGE;
   }
+  if (a->eng.fixture_mode == SK_FIXTURES_REPLAY &&
+      sk_fixture_label(a->eng.fixture_dir, &r->source, &err) != 0) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    return SK_EXIT_USAGE;
+  }
   return SK_EXIT_OK;
 }
 
@@ -186,6 +193,7 @@ static int release(struct review_run *r, int status) {
   sk_journal_close(r->journal);
   sk_summary_cleanup(&r->summary);
   free(r->routes);
+  free(r->source);
   sk_votes_free(r->votes);
   sk_inject_free(r->detector);
   sk_config_cleanup(&r->cfg);
@@ -236,10 +244,27 @@ static void fill_engine(struct review_run *r, struct draft_view *draft) {
   o->handle_signals = 1;
   o->total_estimate =
       o->progress_ticks ? sk_toolsrc_estimate(a->inputs, a->ninputs) : -1;
+  o->source = r->source;
   if (a->generated_at) {
     sk_cli_now_utc(r->stamp, sizeof(r->stamp));
     o->generated_at = r->stamp;
   }
+}
+
+/* A run that sent nothing, wrote no scorecard and met no bad input: every
+ * tool it read already had a complete, up-to-date scorecard. */
+static int nothing_done(const struct sk_engine_stats *st) {
+  return st->tools_uptodate > 0 && st->requests == 0 && st->tools_ok == 0 &&
+         st->tools_failed == 0 && st->records_bad == 0 &&
+         st->tools_unfinished == 0 && st->tools_refused == 0 &&
+         st->tools_unwritten == 0 && st->input_done;
+}
+
+static int summary_exists(const char *outdir) {
+  char path[4096];
+  struct sk_error err;
+  return sk_path_join(path, sizeof(path), outdir, "summary.json", &err) == 0 &&
+         access(path, F_OK) == 0;
 }
 
 /* Runs the engine and writes the summary; returns the exit status. */
@@ -255,7 +280,14 @@ static int run_engine(struct review_run *r) {
       st->record_failures > 0 || st->tools_unfinished > 0 || !st->input_done ||
       st->tools_refused > 0 || (r->o.fail_on_drift && st->drifts > 0))
     status = SK_EXIT_FAILED;
-  if (rc != SK_ECONFIG && r->a->outdir != NULL) {
+  if (rc == 0 && r->a->outdir != NULL && nothing_done(st) &&
+      summary_exists(r->a->outdir)) {
+    /* Every tool was up to date: a summary of nothing would replace the
+     * last run's figures with zeros. */
+    if (!r->a->quiet)
+      fprintf(stderr, "shipskip: nothing to do; summary.json kept from the "
+                      "last run that reviewed something\n");
+  } else if (rc != SK_ECONFIG && r->a->outdir != NULL) {
     /* The summary is written however the run ended, but for a run that
      * never started: it says what is left. */
     struct sk_error serr;
@@ -285,11 +317,13 @@ static void report_totals(const struct sk_engine_stats *st,
                           const char *outdir) {
   fprintf(stderr,
           "shipskip: %lu tool%s reviewed in full, %lu with failed reviews, "
-          "%lu bad record%s; %lu requests, %lu re-asks, %lu retries, %lu "
-          "connections; %ld tokens in, %ld out; scorecards in %s\n",
+          "%lu bad record%s; %lu request%s, %lu re-ask%s, %lu retr%s, %lu "
+          "connection%s; %ld tokens in, %ld out; scorecards in %s\n",
           st->tools_ok, st->tools_ok == 1 ? "" : "s", st->tools_failed,
           st->records_bad, st->records_bad == 1 ? "" : "s", st->requests,
-          st->reasks, st->retries, st->connections, st->prompt_tokens,
+          st->requests == 1 ? "" : "s", st->reasks, st->reasks == 1 ? "" : "s",
+          st->retries, st->retries == 1 ? "y" : "ies", st->connections,
+          st->connections == 1 ? "" : "s", st->prompt_tokens,
           st->completion_tokens, outdir);
   if (st->tools_uptodate > 0)
     fprintf(stderr,

@@ -9,6 +9,7 @@
  * command's usage and its options with their defaults.
  */
 #include "cli.h"
+#include "gendoc.h"
 
 #include "shipskip/util/fsutil.h"
 
@@ -259,12 +260,35 @@ static int run_group(const struct sk_cli_cmd *group, int argc, char **argv) {
   return run_command(sub, path, argc - 1, argv + 1);
 }
 
+/* shipskip help --man | --completion bash|zsh: the man page and the
+ * completions, made at build time from the tables (gendoc.h). Not listed in
+ * help: they are for the build and for packagers. */
+static int run_gendoc(int argc, char **argv) {
+  struct sk_buf out;
+  int shell = argc == 2 && strcmp(argv[0], "--completion") == 0;
+  int rc;
+  sk_buf_init(&out, 16u << 20);
+  if (argc == 1 && strcmp(argv[0], "--man") == 0)
+    rc = sk_gendoc_man(&out);
+  else if (shell && strcmp(argv[1], "bash") == 0)
+    rc = sk_gendoc_bash(&out);
+  else if (shell && strcmp(argv[1], "zsh") == 0)
+    rc = sk_gendoc_zsh(&out);
+  else
+    return sk_cli_usage_error(NULL, "usage: shipskip help --man, or "
+                                    "shipskip help --completion bash|zsh");
+  return print_help(&out, rc);
+}
+
 /* shipskip help [COMMAND [SUBCOMMAND]] */
 static int run_help(int argc, char **argv) {
   const struct sk_cli_cmd *cmd;
   struct sk_buf out;
   char path[64];
 
+  if (argc > 0 &&
+      (strcmp(argv[0], "--man") == 0 || strcmp(argv[0], "--completion") == 0))
+    return run_gendoc(argc, argv);
   if (argc == 0) {
     sk_buf_init(&out, 1u << 20);
     return print_help(&out, global_help(&out));
@@ -325,10 +349,17 @@ const char *sk_cli_data_dir(const char *name, char *buf, size_t size) {
   if (slash == NULL)
     return name;
   *slash = '\0';
-  if (join3(buf, size, exe, "/../", name) == 0 && sk_fs_is_dir(buf))
+  /* The kernel's path of the executable has no "..", no "." and no
+   * symbolic link, so its directory's parent is found by cutting one more
+   * component: paths print as /src/shipskip/personas, not
+   * /src/shipskip/build/../personas. */
+  slash = strrchr(exe, '/');
+  if (slash == NULL)
+    return name;
+  *slash = '\0';
+  if (join3(buf, size, exe, "/", name) == 0 && sk_fs_is_dir(buf))
     return buf;
-  if (join3(buf, size, exe, "/../share/shipskip/", name) == 0 &&
-      sk_fs_is_dir(buf))
+  if (join3(buf, size, exe, "/share/shipskip/", name) == 0 && sk_fs_is_dir(buf))
     return buf;
   return name;
 }

@@ -6,6 +6,8 @@
  */
 #include "review.h"
 
+#include "data.h"
+
 #include "shipskip/providers/provider.h"
 #include "shipskip/util/buf.h"
 #include "shipskip/util/fsutil.h"
@@ -19,19 +21,11 @@
 int sk_cli_load_panel(const struct review_args *a, struct sk_panel_def *panel,
                       struct sk_validator **v, struct sk_prompts *prompts,
                       struct sk_error *err) {
-  char pbuf[PATH_MAX];
-  char tbuf[PATH_MAX];
-  const char *pdir = a->personas_dir
-                         ? a->personas_dir
-                         : sk_cli_data_dir("personas", pbuf, sizeof(pbuf));
-  const char *tdir = a->prompts_dir
-                         ? a->prompts_dir
-                         : sk_cli_data_dir("prompts", tbuf, sizeof(tbuf));
   const char *only = a->persona ? a->persona : a->personas;
   struct sk_validate_opts vo;
   int rc;
 
-  rc = sk_panel_def_load(pdir, only, panel, err);
+  rc = sk_cli_load_personas(a->personas_dir, only, panel, err);
   if (rc != 0)
     return rc;
   memset(&vo, 0, sizeof(vo));
@@ -40,8 +34,8 @@ int sk_cli_load_panel(const struct review_args *a, struct sk_panel_def *panel,
   vo.rubric = (enum sk_rubric_policy)a->rubric;
   rc = sk_validator_new(panel, &vo, v, err);
   if (rc == 0)
-    rc = sk_prompts_load(tdir, (int)a->min_words, (int)a->max_words, prompts,
-                         err);
+    rc = sk_cli_load_prompts(a->prompts_dir, (int)a->min_words,
+                             (int)a->max_words, prompts, err);
   return rc;
 }
 
@@ -106,6 +100,8 @@ static int apply_overrides(const struct review_args *a, struct sk_config *cfg) {
       sk_provider_def_set_key_env(primary, a->api_key_env) != 0)
     return SK_ECONFIG;
   for (i = 0; i < cfg->nproviders; i++) {
+    if (a->structured >= 0)
+      cfg->providers[i].structured = (enum sk_structured)a->structured;
     if (!is_http_url(cfg->providers[i].base_url)) {
       fprintf(stderr,
               "shipskip: provider \"%s\": base URL \"%s\" must start with "
@@ -123,10 +119,6 @@ int sk_cli_resolve_routes(const struct review_args *a, struct sk_config *cfg,
   const char *path = a->config;
   struct sk_error err;
   struct sk_panel_def all = {0};
-  char pbuf[PATH_MAX];
-  const char *pdir = a->personas_dir
-                         ? a->personas_dir
-                         : sk_cli_data_dir("personas", pbuf, sizeof(pbuf));
   int rc;
 
   sk_error_clear(&err);
@@ -141,7 +133,7 @@ int sk_cli_resolve_routes(const struct review_args *a, struct sk_config *cfg,
     return SK_ECONFIG;
   /* The config may name any persona of the directory, not only those
    * selected with --personas. */
-  if (sk_panel_def_load(pdir, NULL, &all, &err) != 0) {
+  if (sk_cli_load_personas(a->personas_dir, NULL, &all, &err) != 0) {
     fprintf(stderr, "shipskip: %s\n", err.msg);
     return SK_ECONFIG;
   }
@@ -159,17 +151,11 @@ int sk_cli_resolve_routes(const struct review_args *a, struct sk_config *cfg,
  * accident is worse than not starting. */
 int sk_cli_load_detector(const struct review_args *a, struct sk_inject **out,
                          struct sk_error *err) {
-  char tbuf[PATH_MAX];
-  char path[PATH_MAX + 32];
-  const char *tdir = a->prompts_dir
-                         ? a->prompts_dir
-                         : sk_cli_data_dir("prompts", tbuf, sizeof(tbuf));
   int rc;
   if (a->injection_rules != NULL)
-    snprintf(path, sizeof(path), "%s", a->injection_rules);
+    rc = sk_inject_load(a->injection_rules, out, err);
   else
-    snprintf(path, sizeof(path), "%s/injection-patterns.txt", tdir);
-  rc = sk_inject_load(path, out, err);
+    rc = sk_cli_load_rules(a->prompts_dir, out, err);
   if (rc != 0 && err != NULL)
     err->code = SK_ECONFIG;
   return rc != 0 ? SK_ECONFIG : 0;

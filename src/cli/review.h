@@ -32,6 +32,7 @@ struct review_args {
   const char *model;
   const char *base_url;
   const char *api_key_env;
+  int structured; /* --structured: -1 the config's, else enum sk_structured */
   const char *personas;
   const char *persona; /* prompts: one persona */
   const char *personas_dir;

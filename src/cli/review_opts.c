@@ -139,6 +139,10 @@ static const struct sk_opt OUTPUT[] = {
      .offset = OFF(outdir)},
 };
 
+/* --structured: -1 (config) then enum sk_structured (providers/provider.h). */
+static const char *const STRUCTURED_WORDS[] = {"config", "auto", "on", "off",
+                                               NULL};
+
 static const struct sk_opt ROUTE[] = {
     {.name = "config",
      .type = SK_OPT_STRING,
@@ -169,6 +173,15 @@ static const struct sk_opt ROUTE[] = {
      .help = "read that provider's API key from VAR",
      .offset = OFF(api_key_env),
      .default_text = "OPENAI_API_KEY, ..."},
+    {.name = "structured",
+     .type = SK_OPT_ENUM,
+     .help = "structured output for every provider: auto (where the "
+             "provider type supports it), on, off; config: each provider's "
+             "\"structured\"",
+     .offset = OFF(structured),
+     .lmin = -1,
+     .words = STRUCTURED_WORDS,
+     .flags = SK_OPT_SHOW_DEFAULT},
 };
 
 static const struct sk_opt PANEL[] = {
@@ -183,13 +196,13 @@ static const struct sk_opt PANEL[] = {
      .metavar = "DIR",
      .help = "persona files",
      .offset = OFF(personas_dir),
-     .default_text = "./personas"},
+     .default_text = "./personas, else installed, else built in"},
     {.name = "prompts-dir",
      .type = SK_OPT_STRING,
      .metavar = "DIR",
      .help = "prompt templates",
      .offset = OFF(prompts_dir),
-     .default_text = "./prompts"},
+     .default_text = "./prompts, else installed, else built in"},
     {.name = "min-words",
      .type = SK_OPT_INT,
      .metavar = "N",
@@ -517,6 +530,7 @@ void sk_review_args_init(void *args) {
   a->min_words = SK_CLI_MIN_WORDS;
   a->max_words = SK_CLI_MAX_WORDS;
   a->progress = -1;
+  a->structured = -1; /* each provider's "structured" */
 }
 
 int sk_review_args_check(struct review_args *a, struct sk_error *err) {

@@ -27,6 +27,7 @@ enum {
   P_RULE,
   P_BLANK,
   P_COVERAGE,
+  P_EVIDENCE,
   P__COUNT
 };
 
@@ -42,6 +43,8 @@ static const char *const PATTERNS[P__COUNT] = {
     /* The scorecard's rubric note under a review (scorecard.c): shown to
      * the editor, never part of the review text. */
     "^\\*Not covered: .*\\*[ \\t]*$",
+    /* The evidence quotes of a structured reply (scorecard.c): the same. */
+    "^\\*Evidence: .*\\*[ \\t]*$",
 };
 
 struct parser {
@@ -217,7 +220,8 @@ static int read_paragraphs(struct parser *p, struct sk_draft_section *s,
   /* Unescaping is the same on the whole text as line by line: escapes never
    * span a line break. */
   for (i = from; i < to && rc == 0; i++) {
-    if (is_blank(p, i) || match(p, P_COVERAGE, i, NULL, NULL, NULL, NULL)) {
+    if (is_blank(p, i) || match(p, P_COVERAGE, i, NULL, NULL, NULL, NULL) ||
+        match(p, P_EVIDENCE, i, NULL, NULL, NULL, NULL)) {
       in_block = 0;
       continue;
     }

@@ -18,6 +18,10 @@
 /* A price past a million USD per million tokens is a typo, not a model. */
 #define PRICE_MAX 1e6
 
+/* Every provider type is also a provider of that name, except "llamacpp"
+ * (OpenAI-compatible with llama.cpp's own structured field), which a
+ * config names as a type: the built-in set and its messages stay as they
+ * were. */
 static const char *const BUILTIN[] = {"openai", "anthropic", "gemini", "ollama",
                                       "mistral"};
 
@@ -245,13 +249,35 @@ static int read_price(const cJSON *item, const char *path, double *in,
 
 static const char *const ROUTE_KEYS[] = {"provider", "model", NULL};
 
+/* Reads providers.NAME.structured ("auto", "on" or "off"; absent: auto)
+ * into d. Returns 0 or SK_ECONFIG. */
+static int opt_structured(const cJSON *item, const char *path,
+                          struct sk_provider_def *d, struct sk_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, "structured");
+  if (v == NULL)
+    return 0;
+  if (sk_json_strval(v) == NULL ||
+      sk_structured_parse(sk_json_strval(v), &d->structured) != 0)
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: providers.%s.structured must be \"auto\", "
+                        "\"on\" or \"off\"",
+                        path, item->string);
+  return 0;
+}
+
+int sk_provider_def_structured(const struct sk_provider_def *d) {
+  if (d->structured == SK_STRUCTURED_ON)
+    return 1;
+  return d->structured == SK_STRUCTURED_AUTO && d->impl->structured_auto;
+}
+
 /* Reads providers.NAME (item) into a provider definition. types lists the
  * known types for the message. Returns 0, SK_ECONFIG or SK_ENOMEM. */
 static int read_provider(struct sk_config *c, const cJSON *item,
                          const char *path, const char *types,
                          struct sk_error *err) {
-  static const char *const PROVIDER_KEYS[] = {"type", "base_url", "api_key_env",
-                                              "rpm",  "tpm",      NULL};
+  static const char *const PROVIDER_KEYS[] = {
+      "type", "base_url", "api_key_env", "rpm", "tpm", "structured", NULL};
   int bad = 0;
   const char *type = opt_str(item, "type", &bad);
   const char *url = opt_str(item, "base_url", &bad);
@@ -288,6 +314,9 @@ static int read_provider(struct sk_config *c, const cJSON *item,
   if (put_provider(c, item->string, impl, url, key, &d) != 0)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   rc = opt_rate(item, "rpm", path, &d->rpm, err);
+  if (rc != 0)
+    return rc;
+  rc = opt_structured(item, path, d, err);
   if (rc != 0)
     return rc;
   return opt_rate(item, "tpm", path, &d->tpm, err);

@@ -249,16 +249,49 @@ static int check_only(const struct sk_panel_def *panel, const char *only,
   return 0;
 }
 
+/* Sorts a loaded panel and keeps the personas named in only (all when
+ * NULL). dir names where they came from, for messages. An empty panel or an
+ * unknown name is SK_ECONFIG; the caller frees the panel on error. */
+static int finish_panel(struct sk_panel_def *panel, const char *only,
+                        const char *dir, struct sk_error *err) {
+  char known[512] = "";
+  size_t used = 0;
+  size_t i;
+  size_t kept;
+  int rc;
+
+  if (panel->n == 0)
+    return sk_error_set(err, SK_ECONFIG, "%s: no persona files (*.json)", dir);
+  qsort(panel->personas, panel->n, sizeof(*panel->personas), cmp_persona);
+  if (only == NULL)
+    return 0;
+  for (i = 0; i < panel->n && used < sizeof(known) - 1; i++) {
+    int w = snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
+                     panel->personas[i].name);
+    if (w < 0)
+      break;
+    used += (size_t)w;
+  }
+  rc = check_only(panel, only, dir, known, err);
+  if (rc != 0)
+    return rc;
+  /* Keep the selected personas, in panel order. */
+  for (i = 0, kept = 0; i < panel->n; i++) {
+    if (sk_names_has(only, panel->personas[i].name))
+      panel->personas[kept++] = panel->personas[i];
+    else
+      sk_persona_cleanup(&panel->personas[i]);
+  }
+  panel->n = kept;
+  return 0;
+}
+
 int sk_panel_def_load(const char *dir, const char *only,
                       struct sk_panel_def *panel, struct sk_error *err) {
   DIR *d;
   struct dirent *e;
   size_t cap = 0;
-  size_t i;
-  size_t kept;
   int rc = 0;
-  char known[512] = "";
-  size_t used = 0;
 
   panel->personas = NULL;
   panel->n = 0;
@@ -305,33 +338,50 @@ int sk_panel_def_load(const char *dir, const char *only,
     }
     panel->n++;
   }
-  if (panel->n == 0) {
-    rc = sk_error_set(err, SK_ECONFIG, "%s: no persona files (*.json)", dir);
-    goto out;
-  }
-  qsort(panel->personas, panel->n, sizeof(*panel->personas), cmp_persona);
-  if (only == NULL)
-    goto out;
-  for (i = 0; i < panel->n && used < sizeof(known) - 1; i++) {
-    int w = snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
-                     panel->personas[i].name);
-    if (w < 0)
-      break;
-    used += (size_t)w;
-  }
-  rc = check_only(panel, only, dir, known, err);
-  if (rc != 0)
-    goto out;
-  /* Keep the selected personas, in panel order. */
-  for (i = 0, kept = 0; i < panel->n; i++) {
-    if (sk_names_has(only, panel->personas[i].name))
-      panel->personas[kept++] = panel->personas[i];
-    else
-      sk_persona_cleanup(&panel->personas[i]);
-  }
-  panel->n = kept;
+  rc = finish_panel(panel, only, dir, err);
 out:
   closedir(d);
+  if (rc != 0)
+    sk_panel_def_cleanup(panel);
+  return rc;
+}
+
+int sk_panel_def_load_texts(const struct sk_persona_text *files, size_t n,
+                            const char *where, const char *only,
+                            struct sk_panel_def *panel, struct sk_error *err) {
+  size_t i;
+  int rc = 0;
+
+  panel->personas = calloc(n > 0 ? n : 1, sizeof(*panel->personas));
+  panel->n = 0;
+  if (panel->personas == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  for (i = 0; i < n && rc == 0; i++) {
+    char name[256];
+    char source[512];
+    const char *base = strrchr(files[i].file, '/');
+    size_t len;
+    base = base != NULL ? base + 1 : files[i].file;
+    len = strlen(base);
+    /* The same names as a directory gives: the stem of a *.json file. */
+    if (len < 6 || len - 5 >= sizeof(name) ||
+        strcmp(base + len - 5, ".json") != 0)
+      continue;
+    memcpy(name, base, len - 5);
+    name[len - 5] = '\0';
+    snprintf(source, sizeof(source), "%s:%s", where, files[i].file);
+    rc = sk_persona_parse(files[i].text, files[i].len, name, source,
+                          &panel->personas[panel->n], err);
+    if (rc != 0) {
+      if (err != NULL)
+        err->code = SK_ECONFIG;
+      rc = SK_ECONFIG;
+    } else {
+      panel->n++;
+    }
+  }
+  if (rc == 0)
+    rc = finish_panel(panel, only, where, err);
   if (rc != 0)
     sk_panel_def_cleanup(panel);
   return rc;

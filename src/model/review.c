@@ -58,9 +58,34 @@ static void free_names(char ***v, size_t *n) {
   *n = 0;
 }
 
+int sk_review_add_quote(struct sk_review *r, const char *name,
+                        const char *quote) {
+  size_t n = r->nquotes;
+  if (push_name(&r->quote_names, &n, name) != 0)
+    return SK_ENOMEM;
+  n = r->nquotes;
+  if (push_name(&r->quotes, &n, quote) != 0) {
+    free(r->quote_names[r->nquotes]);
+    return SK_ENOMEM;
+  }
+  r->nquotes++;
+  return 0;
+}
+
+const char *sk_review_quote(const struct sk_review *r, const char *name) {
+  size_t k;
+  for (k = 0; k < r->nquotes; k++)
+    if (strcmp(r->quote_names[k], name) == 0)
+      return r->quotes[k];
+  return NULL;
+}
+
 void sk_review_clear_rubric(struct sk_review *r) {
+  size_t n = r->nquotes;
   free_names(&r->covered, &r->ncovered);
   free_names(&r->missing, &r->nmissing);
+  free_names(&r->quote_names, &r->nquotes);
+  free_names(&r->quotes, &n);
   r->has_rubric = 0;
 }
 
@@ -108,7 +133,24 @@ static int add_names(cJSON *o, const char *key, char **v, size_t n) {
   return 0;
 }
 
-/* "rubric": {"covered": [...], "missing": [...]}, when it was measured. */
+/* "evidence": {name: quote}, when there are quotes (a text reply's
+ * scorecard is what it always was). */
+static int add_quotes(cJSON *rub, const struct sk_review *r) {
+  cJSON *ev;
+  size_t k;
+  if (r->nquotes == 0)
+    return 0;
+  ev = cJSON_AddObjectToObject(rub, "evidence");
+  if (ev == NULL)
+    return SK_ENOMEM;
+  for (k = 0; k < r->nquotes; k++)
+    if (cJSON_AddStringToObject(ev, r->quote_names[k], r->quotes[k]) == NULL)
+      return SK_ENOMEM;
+  return 0;
+}
+
+/* "rubric": {"covered": [...], "missing": [...], "evidence"?}, when it was
+ * measured. */
 static int add_rubric(cJSON *o, const struct sk_review *r) {
   cJSON *rub;
   if (!r->has_rubric)
@@ -119,7 +161,7 @@ static int add_rubric(cJSON *o, const struct sk_review *r) {
   if (add_names(rub, "covered", r->covered, r->ncovered) != 0 ||
       add_names(rub, "missing", r->missing, r->nmissing) != 0)
     return SK_ENOMEM;
-  return 0;
+  return add_quotes(rub, r);
 }
 
 /* The scorecard rounds the cost to the micro-dollar, so float noise never
@@ -413,6 +455,34 @@ static int read_names(const cJSON *rub, const char *key, int covered,
   return 0;
 }
 
+/* The optional "evidence" of a "rubric" object: {name: quote}, each name
+ * and quote a non-empty UTF-8 string. */
+static int read_quotes(const cJSON *rub, const char *path, const char *field,
+                       struct sk_review *r, struct sk_error *err) {
+  const cJSON *ev = cJSON_GetObjectItemCaseSensitive(rub, "evidence");
+  const cJSON *e;
+
+  if (ev == NULL || cJSON_IsNull(ev))
+    return 0;
+  if (!cJSON_IsObject(ev) || cJSON_GetArraySize(ev) > SK_PERSONA_MAX_RUBRIC)
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: %s.rubric.evidence must be an object of quotes",
+                        path, field);
+  cJSON_ArrayForEach(e, ev) {
+    const char *q = sk_json_strval(e);
+    if (q == NULL || q[0] == '\0' || e->string[0] == '\0' ||
+        !sk_utf8_valid(q, strlen(q)) ||
+        !sk_utf8_valid(e->string, strlen(e->string)))
+      return sk_error_set(err, SK_EPARSE,
+                          "%s: %s.rubric.evidence must be an object of "
+                          "quotes",
+                          path, field);
+    if (sk_review_add_quote(r, e->string, q) != 0)
+      return sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
+  }
+  return 0;
+}
+
 /* The optional "rubric" object: absent or null means not measured. */
 static int read_rubric(const cJSON *o, const char *path, const char *field,
                        struct sk_review *r, struct sk_error *err) {
@@ -429,6 +499,8 @@ static int read_rubric(const cJSON *o, const char *path, const char *field,
   rc = read_names(rub, "covered", 1, path, field, r, err);
   if (rc == 0)
     rc = read_names(rub, "missing", 0, path, field, r, err);
+  if (rc == 0)
+    rc = read_quotes(rub, path, field, r, err);
   r->has_rubric = rc == 0;
   return rc;
 }

@@ -144,6 +144,8 @@ int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
   rc |= sk_json_add_str_or_null(root, "schema", "shipskip.scorecard/1");
   if (generated_at != NULL)
     rc |= sk_json_add_str_or_null(root, "generated_at", generated_at);
+  if (meta != NULL && meta->source != NULL)
+    rc |= sk_json_add_str_or_null(root, "source", meta->source);
   tool = cJSON_AddObjectToObject(root, "tool");
   if (tool == NULL)
     goto nomem;
@@ -244,6 +246,28 @@ static int md_not_covered(struct sk_buf *out, const struct sk_review *rv) {
   return rc;
 }
 
+/* "*Evidence: the buyer: \"...\"; the moat: \"...\".*" under a review
+ * whose structured reply quoted the words covering its rubric elements,
+ * for the editor to check against the paragraph (the draft parser keeps
+ * the line out of the review text too). Nothing without quotes. */
+static int md_evidence(struct sk_buf *out, const struct sk_review *rv) {
+  size_t k;
+  int rc = 0;
+
+  if (rv->nquotes == 0)
+    return 0;
+  rc |= sk_buf_adds(out, "\n*Evidence: ");
+  for (k = 0; k < rv->nquotes; k++) {
+    rc |= sk_buf_adds(out, k > 0 ? "; " : "");
+    rc |= sk_markdown_cell(out, rv->quote_names[k]);
+    rc |= sk_buf_adds(out, ": \"");
+    rc |= sk_markdown_cell(out, rv->quotes[k]);
+    rc |= sk_buf_adds(out, "\"");
+  }
+  rc |= sk_buf_adds(out, ".*\n");
+  return rc;
+}
+
 static int md_row(struct sk_buf *out, const char *label, const char *value) {
   int rc;
   if (value == NULL)
@@ -273,6 +297,11 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
   rc |= sk_buf_adds(out, "# ");
   rc |= sk_markdown_cell(out, t->name);
   rc |= sk_buf_adds(out, "\n\n");
+  if (meta != NULL && meta->source != NULL) {
+    rc |= sk_buf_adds(out, "> **Sample data, not a model's output:** ");
+    rc |= sk_markdown_cell(out, meta->source);
+    rc |= sk_buf_adds(out, ".\n\n");
+  }
   if (inj != NULL && inj->nhits > 0) {
     /* The editor must see this before reading the reviews. */
     size_t k;
@@ -331,6 +360,7 @@ int sk_scorecard_markdown(const struct sk_tool *t, const struct sk_review *r,
       rc |= sk_markdown_text(out, rv->text);
       rc |= sk_buf_adds(out, "\n");
       rc |= md_not_covered(out, rv);
+      rc |= md_evidence(out, rv);
     } else {
       size_t j;
       rc |= sk_buf_printf(out, "No review: failed after %d attempt%s.\n\n",
@@ -457,6 +487,7 @@ void sk_scorecard_free(struct sk_scorecard *sc) {
   sk_tool_free(sc->tool);
   cJSON_Delete(sc->history);
   free(sc->generated_at);
+  free(sc->source);
   free(sc->path);
   free(sc);
 }
@@ -482,6 +513,7 @@ void sk_scorecard_meta_of(const struct sk_scorecard *sc,
   }
   meta->community = sc->has_community ? &sc->community : NULL;
   meta->injection = sc->scanned ? inj : NULL;
+  meta->source = sc->source;
   meta->generated_at = sc->generated_at;
   meta->history = sc->history;
 }
@@ -807,6 +839,8 @@ static int read_root(const cJSON *root, const char *path,
     return sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
   rc = sk_review_get_str(root, "generated_at", 0, path, "generated_at",
                          &sc->generated_at, err);
+  if (rc == 0)
+    rc = sk_review_get_str(root, "source", 0, path, "source", &sc->source, err);
   if (rc == 0)
     rc = read_tool(cJSON_GetObjectItemCaseSensitive(root, "tool"), path,
                    sc->tool, err);

@@ -743,3 +743,37 @@ int sk_fixture_list_dir(const char *dir, sk_fixture_entry_cb cb, void *ctx,
   free_names(names, n);
   return (int)n;
 }
+
+int sk_fixture_label(const char *dir, char **out, struct sk_error *err) {
+  char path[4096];
+  char *text = NULL;
+  size_t len = 0;
+  size_t i;
+  int rc;
+
+  *out = NULL;
+  if (sk_path_join(path, sizeof(path), dir, "LABEL", err) != 0)
+    return err->code;
+  rc = sk_fs_read_file(path, SK_FIXTURE_LABEL_MAX + 1, &text, &len, err);
+  if (rc == SK_ENOENT) {
+    sk_error_clear(err); /* no label: the replies are a model's */
+    return 0;
+  }
+  if (rc != 0)
+    return rc;
+  if (len > 0 && text[len - 1] == '\n')
+    text[--len] = '\0'; /* the one line's own end */
+  for (i = 0; i < len; i++)
+    if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+      break;
+  if (len == 0 || len > SK_FIXTURE_LABEL_MAX || i < len ||
+      !sk_utf8_valid(text, len)) {
+    free(text);
+    return sk_error_set(err, SK_EPARSE,
+                        "%s: a label must be one line of 1 to %d bytes of "
+                        "UTF-8 text without control characters",
+                        path, SK_FIXTURE_LABEL_MAX);
+  }
+  *out = text;
+  return 0;
+}

@@ -20,10 +20,11 @@ extern const struct sk_provider sk_provider_mistral;
 extern const struct sk_provider sk_provider_anthropic;
 extern const struct sk_provider sk_provider_gemini;
 extern const struct sk_provider sk_provider_ollama;
+extern const struct sk_provider sk_provider_llamacpp;
 
 static const struct sk_provider *const PROVIDERS[] = {
     &sk_provider_openai, &sk_provider_anthropic, &sk_provider_gemini,
-    &sk_provider_ollama, &sk_provider_mistral};
+    &sk_provider_ollama, &sk_provider_mistral,   &sk_provider_llamacpp};
 
 const struct sk_provider *sk_provider_find(const char *name) {
   size_t i;
@@ -353,4 +354,38 @@ int sk_wire_request_built(struct sk_wire_request *w, int rc,
     return 0;
   sk_wire_request_cleanup(w);
   return sk_error_set(err, rc, "building the request: %s", sk_strerror(rc));
+}
+
+/* In the order of enum sk_structured. */
+static const char *const STRUCTURED_NAMES[] = {"auto", "on", "off"};
+
+int sk_structured_parse(const char *s, enum sk_structured *out) {
+  size_t i;
+  for (i = 0; s != NULL && i < 3; i++) {
+    if (strcmp(s, STRUCTURED_NAMES[i]) == 0) {
+      *out = (enum sk_structured)i;
+      return 0;
+    }
+  }
+  return SK_EINVAL;
+}
+
+const char *sk_structured_name(enum sk_structured m) {
+  return (unsigned)m < 3 ? STRUCTURED_NAMES[m] : "auto";
+}
+
+int sk_finish_is_cut_off(const char *finish) {
+  return finish != NULL &&
+         (strcmp(finish, "length") == 0 || strcmp(finish, "max_tokens") == 0 ||
+          strcmp(finish, "MAX_TOKENS") == 0);
+}
+
+int sk_provider_error_names(const char *error, const char *const *names) {
+  size_t i;
+  if (error == NULL || strncmp(error, "HTTP 400", 8) != 0)
+    return 0;
+  for (i = 0; names[i] != NULL; i++)
+    if (strstr(error, names[i]) != NULL)
+      return 1;
+  return 0;
 }

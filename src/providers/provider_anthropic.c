@@ -14,6 +14,11 @@
  * rate_limit_error, 500 api_error and 529 overloaded_error are retried; 400,
  * 401, 403, 404 and 413 are final. Waits come from Retry-After, else on a
  * 429 from the anthropic-ratelimit-*-reset time of the exhausted bucket.
+ *
+ * Structured output: one tool whose input_schema is the reply schema, and
+ * tool_choice {"type":"tool","name"} forcing it; the reply is the tool_use
+ * block's input, handed on as its JSON text (text blocks win when there
+ * are any, as for a server that answered without the tool).
  */
 #include "shipskip/providers/provider.h"
 #include "shipskip/util/jsonget.h"
@@ -57,6 +62,37 @@ static int join_system(const struct sk_chat_request *req, char **out) {
   }
   *p = '\0';
   *out = s;
+  return 0;
+}
+
+/* Adds the one forced tool carrying req's schema. Returns 0 or SK_ENOMEM. */
+static int add_tool(cJSON *root, const struct sk_chat_request *req) {
+  cJSON *tools = cJSON_AddArrayToObject(root, "tools");
+  cJSON *tool = cJSON_CreateObject();
+  cJSON *choice;
+  cJSON *copy;
+
+  if (tools == NULL || tool == NULL) {
+    cJSON_Delete(tool);
+    return SK_ENOMEM;
+  }
+  cJSON_AddItemToArray(tools, tool);
+  if (cJSON_AddStringToObject(tool, "name", req->schema_name) == NULL ||
+      cJSON_AddStringToObject(tool, "description",
+                              "Record your review: score, verdict, the "
+                              "review paragraph and the evidence for each "
+                              "rubric element.") == NULL)
+    return SK_ENOMEM;
+  copy = cJSON_Duplicate(req->schema, 1);
+  if (copy == NULL || !cJSON_AddItemToObject(tool, "input_schema", copy)) {
+    cJSON_Delete(copy);
+    return SK_ENOMEM;
+  }
+  choice = cJSON_AddObjectToObject(root, "tool_choice");
+  if (choice == NULL ||
+      cJSON_AddStringToObject(choice, "type", "tool") == NULL ||
+      cJSON_AddStringToObject(choice, "name", req->schema_name) == NULL)
+    return SK_ENOMEM;
   return 0;
 }
 
@@ -113,6 +149,8 @@ static int build(const struct sk_provider_conf *conf,
                               req->temperature > 1 ? 1 : req->temperature) ==
           NULL)
     goto out;
+  if (req->schema != NULL && add_tool(root, req) != 0)
+    goto out;
   if (sk_wire_request_set_json(out, root) != 0)
     goto out;
 
@@ -164,7 +202,20 @@ static int is_text_block(const cJSON *block) {
   return type != NULL && strcmp(type, "text") == 0;
 }
 
-/* Reads stop_reason, usage and the text blocks of content[]. */
+/* The input of the first {"type":"tool_use"} block of content, or NULL. */
+static const cJSON *tool_input(const cJSON *content) {
+  const cJSON *block;
+  cJSON_ArrayForEach(block, content) {
+    const char *type =
+        sk_json_strval(cJSON_GetObjectItemCaseSensitive(block, "type"));
+    if (type != NULL && strcmp(type, "tool_use") == 0)
+      return cJSON_GetObjectItemCaseSensitive(block, "input");
+  }
+  return NULL;
+}
+
+/* Reads stop_reason, usage and the text blocks of content[] (or the forced
+ * tool's input, for a structured request). */
 static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
   const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
   const cJSON *content = cJSON_GetObjectItemCaseSensitive(root, "content");
@@ -207,6 +258,21 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
     return;
   }
   free(text);
+  if (cJSON_GetArraySize(tool_input(content)) > 0 &&
+      cJSON_IsObject(tool_input(content)) &&
+      sk_json_has_nul(tool_input(content), NULL, 0)) {
+    /* Printed again, a string that held a NUL would come out cut. */
+    sk_provider_nul(out, "the tool_use input");
+    return;
+  }
+  if (cJSON_GetArraySize(tool_input(content)) > 0 &&
+      cJSON_IsObject(tool_input(content))) {
+    /* The forced tool's reply, with no text beside it: its JSON text goes
+     * through the same validation as any reply. An empty input is no
+     * reply. */
+    sk_provider_accept_take(out, cJSON_PrintUnformatted(tool_input(content)));
+    return;
+  }
   if (strcmp(out->finish_reason, "max_tokens") == 0) {
     out->outcome = SK_OUTCOME_FINAL;
     snprintf(out->cause, sizeof(out->cause), "max_tokens");
@@ -215,6 +281,13 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
   } else {
     sk_provider_malformed(out, "no text block in content");
   }
+}
+
+/* A 400 naming the forced tool's fields. */
+static int rejects_tool(const char *error) {
+  static const char *const NAMES[] = {"tools", "tool_choice", "input_schema",
+                                      NULL};
+  return sk_provider_error_names(error, NAMES);
 }
 
 static const struct sk_provider_wire WIRE = {
@@ -239,6 +312,9 @@ const struct sk_provider sk_provider_anthropic = {
     .base_url_env = "ANTHROPIC_BASE_URL",
     .default_base_url = "https://api.anthropic.com",
     .default_model = "claude-3-5-haiku-latest",
+    .structured_auto = 1,
+    .default_max_tokens = DEFAULT_MAX_TOKENS,
+    .rejects_structured = rejects_tool,
     .build = build,
     .parse = parse,
 };

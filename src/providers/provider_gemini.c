@@ -21,6 +21,14 @@
  * the RetryInfo.retryDelay in details when the headers name no wait; a 429
  * whose QuotaFailure is a per-day quota is final; 400 INVALID_ARGUMENT
  * (an invalid key included), FAILED_PRECONDITION, 403 and 404 are final.
+ *
+ * Structured output: generationConfig.responseMimeType "application/json"
+ * with responseSchema, Gemini's subset of OpenAPI 3.0's schema: the JSON
+ * Schema is translated (types upper case; type, description, enum,
+ * properties and required kept, propertyOrdering added so the keys come in
+ * the schema's order; additionalProperties, minimum, maximum and anything
+ * else the subset lacks left out, as the API rejects unknown names). The
+ * reply is the JSON text in the candidate's parts.
  */
 #include "shipskip/providers/provider.h"
 #include "shipskip/util/jsonget.h"
@@ -76,6 +84,96 @@ static char *model_path(const char *model) {
   return path;
 }
 
+/* Copies the members of JSON Schema s that Gemini's Schema takes into a new
+ * object (see the top of this file), recursively. Returns it or NULL (out of
+ * memory). */
+static cJSON *gemini_schema(const cJSON *s) {
+  cJSON *g = cJSON_CreateObject();
+  const cJSON *m;
+  char type[16];
+  size_t i;
+
+  if (g == NULL)
+    return NULL;
+  cJSON_ArrayForEach(m, s) {
+    cJSON *v = NULL;
+    const char *t = sk_json_strval(m);
+    if (strcmp(m->string, "type") == 0 && t != NULL) {
+      for (i = 0; t[i] != '\0' && i + 1 < sizeof(type); i++)
+        type[i] = (char)(t[i] >= 'a' && t[i] <= 'z' ? t[i] - 'a' + 'A' : t[i]);
+      type[i] = '\0';
+      v = cJSON_CreateString(type);
+    } else if (strcmp(m->string, "properties") == 0) {
+      const cJSON *p;
+      cJSON *order = cJSON_AddArrayToObject(g, "propertyOrdering");
+      v = cJSON_CreateObject();
+      if (order == NULL || v == NULL)
+        goto fail_v;
+      cJSON_ArrayForEach(p, m) {
+        cJSON *sub = gemini_schema(p);
+        cJSON *name = cJSON_CreateString(p->string);
+        if (sub == NULL || name == NULL) {
+          cJSON_Delete(sub);
+          cJSON_Delete(name);
+          goto fail_v;
+        }
+        cJSON_AddItemToObject(v, p->string, sub);
+        cJSON_AddItemToArray(order, name);
+      }
+    } else if (strcmp(m->string, "description") == 0 ||
+               strcmp(m->string, "enum") == 0 ||
+               strcmp(m->string, "required") == 0) {
+      v = cJSON_Duplicate(m, 1);
+    } else {
+      continue; /* not in Gemini's subset */
+    }
+    if (v == NULL || !cJSON_AddItemToObject(g, m->string, v))
+      goto fail_v;
+    continue;
+  fail_v:
+    cJSON_Delete(v);
+    cJSON_Delete(g);
+    return NULL;
+  }
+  return g;
+}
+
+/* Adds generationConfig when req sets anything in it. Returns 0 or
+ * SK_ENOMEM. */
+static int add_generation_config(cJSON *root,
+                                 const struct sk_chat_request *req) {
+  cJSON *gc;
+  cJSON *schema;
+
+  if (req->temperature < 0 && req->max_tokens <= 0 && !req->has_seed &&
+      req->schema == NULL)
+    return 0;
+  gc = cJSON_AddObjectToObject(root, "generationConfig");
+  if (gc == NULL)
+    return SK_ENOMEM;
+  if (req->temperature >= 0 &&
+      cJSON_AddNumberToObject(gc, "temperature", req->temperature) == NULL)
+    return SK_ENOMEM;
+  if (req->max_tokens > 0 &&
+      cJSON_AddNumberToObject(gc, "maxOutputTokens", (double)req->max_tokens) ==
+          NULL)
+    return SK_ENOMEM;
+  if (req->has_seed &&
+      cJSON_AddNumberToObject(gc, "seed", (double)req->seed) == NULL)
+    return SK_ENOMEM;
+  if (req->schema == NULL)
+    return 0;
+  if (cJSON_AddStringToObject(gc, "responseMimeType", "application/json") ==
+      NULL)
+    return SK_ENOMEM;
+  schema = gemini_schema(req->schema);
+  if (schema == NULL || !cJSON_AddItemToObject(gc, "responseSchema", schema)) {
+    cJSON_Delete(schema);
+    return SK_ENOMEM;
+  }
+  return 0;
+}
+
 static int build(const struct sk_provider_conf *conf,
                  const struct sk_chat_request *req, struct sk_wire_request *out,
                  struct sk_error *err) {
@@ -127,21 +225,8 @@ static int build(const struct sk_provider_conf *conf,
     if (parts == NULL || add_text_part(parts, req->messages[i].content) != 0)
       goto out;
   }
-  if (req->temperature >= 0 || req->max_tokens > 0 || req->has_seed) {
-    cJSON *gc = cJSON_AddObjectToObject(root, "generationConfig");
-    if (gc == NULL)
-      goto out;
-    if (req->temperature >= 0 &&
-        cJSON_AddNumberToObject(gc, "temperature", req->temperature) == NULL)
-      goto out;
-    if (req->max_tokens > 0 &&
-        cJSON_AddNumberToObject(gc, "maxOutputTokens",
-                                (double)req->max_tokens) == NULL)
-      goto out;
-    if (req->has_seed &&
-        cJSON_AddNumberToObject(gc, "seed", (double)req->seed) == NULL)
-      goto out;
-  }
+  if (add_generation_config(root, req) != 0)
+    goto out;
   if (sk_wire_request_set_json(out, root) != 0)
     goto out;
 
@@ -300,6 +385,15 @@ static const struct sk_provider_wire WIRE = {
     .reply = parse_reply,
 };
 
+/* A 400 naming the structured fields ("Unknown name \"responseSchema\"",
+ * or a part of the schema under response_schema). */
+static int rejects_schema(const char *error) {
+  static const char *const NAMES[] = {"responseSchema", "response_schema",
+                                      "responseMimeType", "response_mime_type",
+                                      NULL};
+  return sk_provider_error_names(error, NAMES);
+}
+
 static void parse(long status, const char *body, size_t len,
                   sk_header_fn header, void *hctx, struct sk_chat_result *out) {
   sk_provider_parse(&WIRE, status, body, len, header, hctx, out);
@@ -315,6 +409,9 @@ const struct sk_provider sk_provider_gemini = {
     .base_url_env = "GEMINI_BASE_URL",
     .default_base_url = "https://generativelanguage.googleapis.com",
     .default_model = "gemini-2.5-flash-lite",
+    .structured_auto = 1,
+    .default_max_tokens = 0,
+    .rejects_structured = rejects_schema,
     .build = build,
     .parse = parse,
 };

@@ -14,6 +14,9 @@
  * eval_count as token usage; the durations (nanoseconds) are ignored.
  * Errors are {"error":"text"}: 404 (model not found: pull it first) and
  * 400 are final, 5xx (a runner that died, "server busy") retried.
+ *
+ * Structured output: "format" set to the JSON Schema itself (Ollama also
+ * takes "json" there); the reply is the JSON text in message.content.
  */
 #include "shipskip/providers/provider.h"
 #include "shipskip/util/jsonget.h"
@@ -84,6 +87,13 @@ static int build(const struct sk_provider_conf *conf,
         cJSON_AddNumberToObject(opts, "seed", (double)req->seed) == NULL)
       goto out;
   }
+  if (req->schema != NULL) {
+    cJSON *copy = cJSON_Duplicate(req->schema, 1);
+    if (copy == NULL || !cJSON_AddItemToObject(root, "format", copy)) {
+      cJSON_Delete(copy);
+      goto out;
+    }
+  }
   if (sk_wire_request_set_json(out, root) != 0)
     goto out;
 
@@ -150,6 +160,13 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
   sk_provider_accept(out, text);
 }
 
+/* A 400 naming "format" (an Ollama too old for schemas, or a schema it
+ * cannot use). */
+static int rejects_format(const char *error) {
+  static const char *const NAMES[] = {"format", NULL};
+  return sk_provider_error_names(error, NAMES);
+}
+
 static const struct sk_provider_wire WIRE = {
     .ratelimit = SK_RATELIMIT_NONE,
     .reply_any_json = 0,
@@ -172,6 +189,9 @@ const struct sk_provider sk_provider_ollama = {
     .base_url_env = "OLLAMA_HOST",
     .default_base_url = "http://localhost:11434",
     .default_model = "llama3.2",
+    .structured_auto = 1,
+    .default_max_tokens = 0,
+    .rejects_structured = rejects_format,
     .build = build,
     .parse = parse,
 };

@@ -15,6 +15,13 @@
  * Mistral's errors put message and type at the top level
  * ({"message":"Requests rate limit exceeded"}, {"object":"error",
  * "message","type","code"}), which parse_error_body() reads too.
+ *
+ * Structured output: OpenAI's (and Mistral's) response_format
+ * {"type":"json_schema","json_schema":{"name","strict":true,"schema"}}.
+ * The "llamacpp" provider at the end is this wire format for llama.cpp's
+ * llama-server, which takes the schema in its own top-level "json_schema"
+ * field (some builds ignore the OpenAI form silently); the reply is the
+ * JSON text in choices[0].message.content either way.
  */
 #include "shipskip/providers/provider.h"
 #include "shipskip/util/jsonget.h"
@@ -24,9 +31,43 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int build(const struct sk_provider_conf *conf,
-                 const struct sk_chat_request *req, struct sk_wire_request *out,
-                 struct sk_error *err) {
+/* Where a structured request puts its schema. */
+enum schema_form { FORM_RESPONSE_FORMAT, FORM_LLAMA_JSON_SCHEMA };
+
+/* Adds req's schema to root in form: OpenAI's strict response_format, or
+ * llama.cpp's top-level json_schema. Returns 0 or SK_ENOMEM. */
+static int add_schema(cJSON *root, const struct sk_chat_request *req,
+                      enum schema_form form) {
+  cJSON *rf;
+  cJSON *js;
+  cJSON *copy = cJSON_Duplicate(req->schema, 1);
+
+  if (copy == NULL)
+    return SK_ENOMEM;
+  if (form == FORM_LLAMA_JSON_SCHEMA) {
+    if (!cJSON_AddItemToObject(root, "json_schema", copy))
+      goto fail;
+    return 0;
+  }
+  rf = cJSON_AddObjectToObject(root, "response_format");
+  if (rf == NULL || cJSON_AddStringToObject(rf, "type", "json_schema") == NULL)
+    goto fail;
+  js = cJSON_AddObjectToObject(rf, "json_schema");
+  if (js == NULL ||
+      cJSON_AddStringToObject(js, "name", req->schema_name) == NULL ||
+      cJSON_AddTrueToObject(js, "strict") == NULL ||
+      !cJSON_AddItemToObject(js, "schema", copy))
+    goto fail;
+  return 0;
+fail:
+  cJSON_Delete(copy);
+  return SK_ENOMEM;
+}
+
+static int build_form(const struct sk_provider_conf *conf,
+                      const struct sk_chat_request *req,
+                      struct sk_wire_request *out, struct sk_error *err,
+                      enum schema_form form) {
   cJSON *root = NULL;
   int rc = SK_ENOMEM;
 
@@ -47,6 +88,9 @@ static int build(const struct sk_provider_conf *conf,
   if (req->has_seed &&
       cJSON_AddNumberToObject(root, "seed", (double)req->seed) == NULL)
     goto out;
+  /* Last, so a text request's body is what it always was. */
+  if (req->schema != NULL && add_schema(root, req, form) != 0)
+    goto out;
   if (sk_wire_request_set_json(out, root) != 0)
     goto out;
 
@@ -60,6 +104,29 @@ static int build(const struct sk_provider_conf *conf,
 out:
   cJSON_Delete(root);
   return sk_wire_request_built(out, rc, err);
+}
+
+static int build(const struct sk_provider_conf *conf,
+                 const struct sk_chat_request *req, struct sk_wire_request *out,
+                 struct sk_error *err) {
+  return build_form(conf, req, out, err, FORM_RESPONSE_FORMAT);
+}
+
+static int build_llama(const struct sk_provider_conf *conf,
+                       const struct sk_chat_request *req,
+                       struct sk_wire_request *out, struct sk_error *err) {
+  return build_form(conf, req, out, err, FORM_LLAMA_JSON_SCHEMA);
+}
+
+/* A 400 naming the structured field: a server that does not take it. */
+static int rejects_response_format(const char *error) {
+  static const char *const NAMES[] = {"response_format", "json_schema", NULL};
+  return sk_provider_error_names(error, NAMES);
+}
+
+static int rejects_json_schema(const char *error) {
+  static const char *const NAMES[] = {"json_schema", "grammar", NULL};
+  return sk_provider_error_names(error, NAMES);
 }
 
 /* Reads {"error":{"message","type","code"}}, {"error":"text"}, Mistral's
@@ -185,6 +252,12 @@ const struct sk_provider sk_provider_openai = {
     .base_url_env = "OPENAI_BASE_URL",
     .default_base_url = "https://api.openai.com/v1",
     .default_model = "gpt-4o-mini",
+    /* "OpenAI-compatible" covers servers that ignore response_format (some
+     * llama.cpp builds) or reject it: auto leaves them the text contract;
+     * `structured: on` asks api.openai.com for it. */
+    .structured_auto = 0,
+    .default_max_tokens = 0,
+    .rejects_structured = rejects_response_format,
     .build = build,
     .parse = parse,
 };
@@ -199,6 +272,27 @@ const struct sk_provider sk_provider_mistral = {
     .base_url_env = "MISTRAL_BASE_URL",
     .default_base_url = "https://api.mistral.ai/v1",
     .default_model = "mistral-small-latest",
+    .structured_auto = 1,
+    .default_max_tokens = 0,
+    .rejects_structured = rejects_response_format,
     .build = build,
+    .parse = parse,
+};
+
+/* llama.cpp's llama-server: this wire format with the schema in its own
+ * "json_schema" field. A local server: no key needed (a key given is sent
+ * as a Bearer token, for --api-key); the model name is what the server
+ * reports, any name is served by the loaded model. */
+const struct sk_provider sk_provider_llamacpp = {
+    .name = "llamacpp",
+    .key_env = NULL,
+    .key_env_fallback = NULL,
+    .base_url_env = "LLAMACPP_BASE_URL",
+    .default_base_url = "http://127.0.0.1:8080/v1",
+    .default_model = "default",
+    .structured_auto = 1,
+    .default_max_tokens = 0,
+    .rejects_structured = rejects_json_schema,
+    .build = build_llama,
     .parse = parse,
 };

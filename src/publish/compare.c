@@ -339,11 +339,9 @@ static int html_side(struct sk_buf *out, const struct sk_scorecard *c,
     char score[64];
     sk_card_score_text(r, score, sizeof(score));
     SK_BUF_TRY(rc, sk_html_badge(out, r->verdict, score));
-    SK_BUF_TRY(
-        rc, sk_buf_printf(out,
-                          "</header>\n<div class=\"bar\" aria-hidden=\"true\">"
-                          "<span style=\"width:%d%%\"></span></div>\n<p>",
-                          r->score));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</header>\n"));
+    SK_BUF_TRY(rc, sk_html_score_bar(out, r->verdict, r->score));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<p>"));
     SK_BUF_TRY(rc, sk_html_escape(out, r->text));
     SK_BUF_TRY(rc, sk_buf_adds(out, "</p>\n"));
   }
@@ -445,6 +443,7 @@ int sk_compare_html(const struct sk_compare *cmp,
                        "with? The panel verdicts, pricing, reviewer split "
                        "and community votes, side by side.</p>\n</header>\n"));
   /* A flagged side is said before the read, which weighs its reviews. */
+  SK_BUF_TRY(rc, sk_toolpage_source_notice(out, a->source != NULL ? a : b));
   SK_BUF_TRY(rc, sk_toolpage_flag_notice(out, a, 1));
   SK_BUF_TRY(rc, sk_toolpage_flag_notice(out, b, 1));
   SK_BUF_TRY(rc,
@@ -465,11 +464,13 @@ int sk_compare_html(const struct sk_compare *cmp,
   SK_BUF_TRY(rc, sk_html_escape(out, a->tool->name));
   SK_BUF_TRY(rc, sk_buf_adds(out, " and "));
   SK_BUF_TRY(rc, sk_html_escape(out, b->tool->name));
-  SK_BUF_TRY(rc,
-             sk_buf_adds(out, "</caption>\n<thead><tr><th "
-                              "scope=\"col\">Decision</th><th scope=\"col\">"));
+  SK_BUF_TRY(
+      rc,
+      sk_buf_adds(
+          out, "</caption>\n<thead><tr><th "
+               "scope=\"col\">Decision</th><th scope=\"col\" class=\"name\">"));
   SK_BUF_TRY(rc, sk_html_escape(out, a->tool->name));
-  SK_BUF_TRY(rc, sk_buf_adds(out, "</th><th scope=\"col\">"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</th><th scope=\"col\" class=\"name\">"));
   SK_BUF_TRY(rc, sk_html_escape(out, b->tool->name));
   SK_BUF_TRY(rc, sk_buf_adds(out, "</th></tr></thead>\n<tbody>\n<tr><th "
                                   "scope=\"row\">Panel verdict</th><td>"));
@@ -504,14 +505,16 @@ int sk_compare_html(const struct sk_compare *cmp,
   SK_BUF_TRY(rc, sk_buf_adds(out, "</tbody>\n</table></div>\n</section>\n"));
 
   /* The reviewer scorecard: a summary table, then the paragraphs. */
-  SK_BUF_TRY(rc, sk_buf_adds(out,
-                             "<section aria-labelledby=\"scorecard\">\n<h2 "
-                             "id=\"scorecard\">Reviewer scorecard</h2>\n<div "
-                             "class=\"table-wrap\"><table>\n<caption>Scores by "
-                             "reviewer</caption>\n<thead><tr><th "
-                             "scope=\"col\">Reviewer</th><th scope=\"col\">"));
+  SK_BUF_TRY(
+      rc,
+      sk_buf_adds(
+          out, "<section aria-labelledby=\"scorecard\">\n<h2 "
+               "id=\"scorecard\">Reviewer scorecard</h2>\n<div "
+               "class=\"table-wrap\"><table>\n<caption>Scores by "
+               "reviewer</caption>\n<thead><tr><th "
+               "scope=\"col\">Reviewer</th><th scope=\"col\" class=\"name\">"));
   SK_BUF_TRY(rc, sk_html_escape(out, a->tool->name));
-  SK_BUF_TRY(rc, sk_buf_adds(out, "</th><th scope=\"col\">"));
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</th><th scope=\"col\" class=\"name\">"));
   SK_BUF_TRY(rc, sk_html_escape(out, b->tool->name));
   SK_BUF_TRY(rc,
              sk_buf_adds(out, "</th><th scope=\"col\">Scored higher</th></tr>"

@@ -272,6 +272,11 @@ int sk_site_index_html(const struct sk_card_set *set, enum sk_site_sort sort,
                      "%s; choose a column heading to sort another way.</p>\n"
                      "</header>\n",
                      set->n, set->n == 1 ? "" : "s", ORDER[sort]));
+  for (i = 0; i < set->n; i++)
+    if (set->cards[i]->source != NULL)
+      break;
+  if (i < set->n)
+    SK_BUF_TRY(rc, sk_toolpage_source_notice(out, set->cards[i]));
   SK_BUF_TRY(rc,
              sk_buf_printf(out,
                            "<div class=\"table-wrap\"><table class=\"index\">\n"
@@ -359,7 +364,9 @@ int sk_site_index_csv(const struct sk_card_set *set, struct sk_buf *out,
                                    sk_votes_percent(c->community.ship,
                                                     c->community.skip)));
     SK_BUF_TRY(rc, sk_buf_adds(out, ","));
-    if (c->has_community)
+    /* No votes is an empty cell, as the ship percent beside it: a 0 would
+     * read as a count of votes cast. */
+    if (c->has_community && votes > 0)
       SK_BUF_TRY(rc, sk_buf_printf(out, "%lld", votes));
     /* Empty when no detector ran: not scanned is not the same as clean. */
     SK_BUF_TRY(rc, sk_buf_adds(out, !c->scanned  ? ",\r\n"

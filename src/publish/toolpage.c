@@ -89,6 +89,23 @@ int sk_toolpage_flag_notice(struct sk_buf *out, const struct sk_scorecard *c,
   return rc;
 }
 
+int sk_toolpage_source_notice(struct sk_buf *out,
+                              const struct sk_scorecard *c) {
+  int rc = 0;
+
+  if (c->source == NULL)
+    return 0;
+  /* Said before any figure: a reader who sees a model's name on a page of
+   * hand-written samples would take them for that model's work. */
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<p class=\"read\" role=\"note\"><span "
+                                  "class=\"eyebrow\">Sample data</span>"));
+  SK_BUF_TRY(rc, sk_html_escape(out, c->source));
+  SK_BUF_TRY(rc, sk_buf_adds(out, ". These reviews are not a model's output; "
+                                  "any model named here is the one "
+                                  "the recorded requests ask for.</p>\n"));
+  return rc;
+}
+
 int sk_toolpage_flag_marker(struct sk_buf *out, const struct sk_scorecard *c) {
   if (!c->flagged)
     return 0;
@@ -143,6 +160,29 @@ static int not_covered(struct sk_buf *out, const struct sk_review *r) {
   return rc;
 }
 
+/* The evidence quotes of a structured reply, as footnotes under the
+ * paragraph: each rubric element with the words that cover it (the quote
+ * also in the element's title, shown on hover). Nothing without quotes. */
+static int evidence(struct sk_buf *out, const struct sk_review *r) {
+  int rc = 0;
+  size_t k;
+
+  if (r->nquotes == 0)
+    return 0;
+  SK_BUF_TRY(rc, sk_buf_adds(out, "<ol class=\"evidence\">\n"));
+  for (k = 0; k < r->nquotes; k++) {
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<li><abbr title=\""));
+    SK_BUF_TRY(rc, sk_html_escape(out, r->quotes[k]));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "\">"));
+    SK_BUF_TRY(rc, sk_html_escape(out, r->quote_names[k]));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</abbr>: “"));
+    SK_BUF_TRY(rc, sk_html_escape(out, r->quotes[k]));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "”</li>\n"));
+  }
+  SK_BUF_TRY(rc, sk_buf_adds(out, "</ol>\n"));
+  return rc;
+}
+
 static int review(struct sk_buf *out, const struct sk_review *r) {
   char score[64];
   int rc = 0;
@@ -154,14 +194,13 @@ static int review(struct sk_buf *out, const struct sk_review *r) {
   SK_BUF_TRY(rc, sk_buf_adds(out, "</h3>"));
   if ((r->status == SK_REVIEW_OK)) {
     SK_BUF_TRY(rc, sk_html_badge(out, r->verdict, score));
-    SK_BUF_TRY(
-        rc, sk_buf_printf(out,
-                          "</header>\n<div class=\"bar\" aria-hidden=\"true\">"
-                          "<span style=\"width:%d%%\"></span></div>\n<p>",
-                          r->score));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "</header>\n"));
+    SK_BUF_TRY(rc, sk_html_score_bar(out, r->verdict, r->score));
+    SK_BUF_TRY(rc, sk_buf_adds(out, "<p>"));
     SK_BUF_TRY(rc, sk_html_escape(out, r->text));
     SK_BUF_TRY(rc, sk_buf_adds(out, "</p>\n"));
     SK_BUF_TRY(rc, not_covered(out, r));
+    SK_BUF_TRY(rc, evidence(out, r));
   } else {
     SK_BUF_TRY(rc, sk_html_badge(out, NULL, "failed"));
     SK_BUF_TRY(rc,
@@ -196,7 +235,9 @@ static int models_line(struct sk_buf *out, const struct sk_scorecard *c) {
 
   if (c->nreviews == 0)
     return 0;
-  SK_BUF_TRY(rc, sk_buf_adds(out, "<p>Reviews written by "));
+  SK_BUF_TRY(rc,
+             sk_buf_adds(out, c->source != NULL ? "<p>Requests recorded for "
+                                                : "<p>Reviews written by "));
   for (i = 0; i < c->nreviews; i++) {
     const char *m = c->reviews[i].model;
     int first = 1;
@@ -287,6 +328,7 @@ int sk_toolpage_html(const struct sk_scorecard *c,
   SK_BUF_TRY(rc, sk_html_escape(out, c->panel.label));
   SK_BUF_TRY(rc, sk_buf_adds(out, "</span></p>\n</header>\n"));
   /* Before any figure: the editor reads the flag before the scores. */
+  SK_BUF_TRY(rc, sk_toolpage_source_notice(out, c));
   SK_BUF_TRY(rc, sk_toolpage_flag_notice(out, c, 0));
   SK_BUF_TRY(rc, sk_buf_adds(out, "<dl class=\"stats\">\n"));
   SK_BUF_TRY(rc, stat(out, "Panel ship", pct, 0));

@@ -554,6 +554,7 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
   if (o->summary != NULL)
     fill_totals(e, wall_ms);
   sk_strmap_cleanup(&e->slugs, NULL);
+  sk_strmap_cleanup(&e->text_only, NULL);
   sk_sched_cleanup(&e->sched);
   free(e);
   return rc;

@@ -110,8 +110,6 @@ static void count_reviews(struct sk_engine *e, struct sk_tool_run *tr) {
   size_t i;
   for (i = 0; i < tr->n; i++) {
     struct sk_review *r = &tr->reviews[i];
-    e->st->prompt_tokens += r->prompt_tokens;
-    e->st->completion_tokens += r->completion_tokens;
     if (r->status == SK_REVIEW_OK) {
       e->st->reviews_ok++;
       continue;
@@ -188,6 +186,7 @@ void sk_finish_tool(struct sk_engine *e, struct sk_tool_run *tr) {
   meta.injection = tr->injection;
   meta.generated_at = e->o->generated_at;
   meta.history = tr->history;
+  meta.source = e->o->source;
   if (e->o->on_tool != NULL)
     e->o->on_tool(e->o->on_tool_ctx, tr->tool, tr->reviews, tr->n, &meta);
   if (e->o->outdir == NULL) {

@@ -55,6 +55,34 @@ int sk_prompts_load(const char *dir, int min_words, int max_words,
   return rc;
 }
 
+/* Copies one template and its name, for sk_prompts_set(). */
+static int set_one(const struct sk_prompt_text *t, char **text, char **name,
+                   struct sk_error *err) {
+  *text = malloc(t->len + 1);
+  *name = strdup(t->name);
+  if (*text == NULL || *name == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  memcpy(*text, t->text, t->len);
+  (*text)[t->len] = '\0';
+  return 0;
+}
+
+int sk_prompts_set(const struct sk_prompt_text *system,
+                   const struct sk_prompt_text *user,
+                   const struct sk_prompt_text *reask, int min_words,
+                   int max_words, struct sk_prompts *p, struct sk_error *err) {
+  int rc;
+
+  memset(p, 0, sizeof(*p));
+  p->min_words = min_words;
+  p->max_words = max_words;
+  if ((rc = set_one(system, &p->system, &p->system_name, err)) ||
+      (rc = set_one(user, &p->user, &p->user_name, err)) ||
+      (rc = set_one(reask, &p->reask, &p->reask_name, err)))
+    sk_prompts_cleanup(p);
+  return rc;
+}
+
 /* The card's lines, in page order; the description comes last because it is
  * the longest and may span lines. */
 static const struct {

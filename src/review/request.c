@@ -2,7 +2,15 @@
  * one, take its answer, and decide: accept the review, re-ask with the
  * failures quoted, retry later (a transport error, 429, 408, 5xx), or fail
  * it. Every decision is a state transition of the review (run.c); when and
- * how long to wait is sched.c's. */
+ * how long to wait is sched.c's.
+ *
+ * Structured output: a route whose provider asks for it sends the
+ * persona's reply schema (model/schema.h) in the provider's native form;
+ * a 400 naming that form turns the route (provider and model) to the text
+ * contract for the rest of the run, said once, and the request is sent
+ * again at once without counting the failed try. A reply cut off at the
+ * token limit is asked again once with twice the limit, never the same. */
+#include "shipskip/model/schema.h"
 #include "shipskip/review/journal.h"
 #include "shipskip/review/run.h"
 #include "shipskip/review/summary.h"
@@ -106,6 +114,25 @@ static void build_chat(const struct sk_engine *e, const struct sk_run *rr,
   req->seed = e->o->seed;
 }
 
+/* The key of rr's route (provider and model) in e->text_only. */
+static void route_key(const struct sk_engine *e, const struct sk_run *rr,
+                      char *buf, size_t size) {
+  snprintf(buf, size, "%s\n%s", sk_engine_route(e, rr->idx)->provider->name,
+           rr->tool->reviews[rr->idx].model);
+}
+
+/* Whether rr's next request asks for structured output: its provider is
+ * set to (structured on, or auto on a type that supports it) and the route
+ * has not fallen back to the text contract. */
+static int wants_structured(const struct sk_engine *e,
+                            const struct sk_run *rr) {
+  char key[512];
+  if (!sk_provider_def_structured(sk_engine_route(e, rr->idx)->provider))
+    return 0;
+  route_key(e, rr, key, sizeof(key));
+  return sk_strmap_find(&e->text_only, key) == NULL;
+}
+
 /* Builds rr's request, charges the limits and submits it. Returns what
  * sk_transport_submit returns. */
 static int submit(struct sk_engine *e, struct sk_run *rr,
@@ -118,8 +145,19 @@ static int submit(struct sk_engine *e, struct sk_run *rr,
   struct sk_exchange_info info;
   int rc;
 
+  cJSON *schema = NULL;
+
   build_chat(e, rr, msgs, &req);
+  if (rr->raised_max_tokens > 0)
+    req.max_tokens = rr->raised_max_tokens;
+  rr->structured = wants_structured(e, rr);
+  if (rr->structured &&
+      sk_schema_build(&e->o->panel->personas[rr->idx], &schema) != 0)
+    return sk_error_set(err, SK_ENOMEM, "out of memory building the schema");
+  req.schema = schema;
+  req.schema_name = SK_SCHEMA_NAME;
   rc = route->provider->impl->build(&route->provider->conf, &req, &wire, err);
+  cJSON_Delete(schema);
   if (rc != 0)
     return rc;
   /* Charge the rate limits now; --tpm is corrected by the real usage when
@@ -325,6 +363,11 @@ static int keep_coverage(const struct sk_engine *e, const struct sk_run *rr,
   for (j = 0; j < reply->nrubric && j < p->nrubric; j++)
     if (sk_review_add_rubric(r, sk_reply_covers(reply, j), p->rubric[j].name))
       return SK_ENOMEM;
+  /* The quotes found in the review, for the editor (validate.h). */
+  for (j = 0; j < reply->nrubric && j < SK_PERSONA_MAX_RUBRIC; j++)
+    if (reply->evidence[j] != NULL &&
+        sk_review_add_quote(r, p->rubric[j].name, reply->evidence[j]) != 0)
+      return SK_ENOMEM;
   return 0;
 }
 
@@ -349,12 +392,14 @@ static void judge_reply(struct sk_engine *e, struct sk_run *rr, char *content) {
     memcpy(r->verdict, reply.verdict, sizeof(r->verdict));
     r->text = reply.review;
     reply.review = NULL;
+    sk_reply_cleanup(&reply);
     free(content);
     sk_request_conclude(e, rr);
     return;
   }
   if (rc != SK_EREPLY) {
     free(content);
+    sk_reply_cleanup(&reply);
     sk_request_fail(e, rr, "out of memory checking the reply");
     return;
   }
@@ -397,6 +442,90 @@ static const char *header_lookup(void *ctx, const char *name) {
   return sk_http_response_header(ctx, name);
 }
 
+/* The route of rr rejected structured output (a 400 naming the field):
+ * it is asked with the text contract from now on, which is said once per
+ * provider and model (an event, and a line in the summary), and rr is sent
+ * again at once. The failed try counts neither as an attempt nor as a
+ * retry. */
+static void fall_back(struct sk_engine *e, struct sk_run *rr, const char *why) {
+  const struct sk_route *route = sk_engine_route(e, rr->idx);
+  const char *model = rr->tool->reviews[rr->idx].model;
+  char key[512];
+  char line[600];
+  int added = 0;
+
+  route_key(e, rr, key, sizeof(key));
+  if (sk_strmap_put(&e->text_only, key, &added) == NULL) {
+    sk_request_fail(e, rr, "out of memory");
+    return;
+  }
+  if (added) {
+    snprintf(line, sizeof(line),
+             "provider %s, model %s: structured output rejected (%s); "
+             "using the text contract",
+             route->provider->name, model, why);
+    sk_engine_say(e, SK_EVENT_WARNING, NULL, NULL, "%s", line);
+    if (e->o->summary != NULL) {
+      cJSON **list = &e->o->summary->structured_fallback;
+      if (*list == NULL)
+        *list = cJSON_CreateArray();
+      if (*list != NULL)
+        cJSON_AddItemToArray(*list, cJSON_CreateString(line));
+    }
+  }
+  rr->occurrence = 0; /* another body: another request */
+  sk_run_set_state(e, rr, SK_RUN_READY);
+}
+
+/* The longest reply limit a cut-off reply is asked again with. */
+#define RAISED_MAX_TOKENS_CAP 65536L
+
+/* A reply cut off at the token limit (finish, the provider's word for it):
+ * never judged as if complete. Asked again once, the same conversation with
+ * twice the limit, when the limit is known and attempts remain; otherwise
+ * the review fails saying it was cut off. Takes content. */
+static void cut_off(struct sk_engine *e, struct sk_run *rr, char *content,
+                    const char *finish) {
+  struct sk_review *r = &rr->tool->reviews[rr->idx];
+  long limit =
+      rr->raised_max_tokens > 0 ? rr->raised_max_tokens
+      : persona_max_tokens(e, rr->idx) > 0
+          ? persona_max_tokens(e, rr->idx)
+          : sk_engine_route(e, rr->idx)->provider->impl->default_max_tokens;
+  long raised =
+      limit * 2 < RAISED_MAX_TOKENS_CAP ? limit * 2 : RAISED_MAX_TOKENS_CAP;
+  char msg[200];
+  const char *reasons[1];
+  struct sk_event ev;
+
+  free(content);
+  if (limit > 0)
+    snprintf(msg, sizeof(msg),
+             "the reply was cut off at the token limit (%ld tokens, "
+             "finish reason \"%s\")",
+             limit, finish);
+  else
+    snprintf(msg, sizeof(msg),
+             "the reply was cut off at the model's own token limit (finish "
+             "reason \"%s\"); set max_tokens to ask for more",
+             finish);
+  if (limit <= 0 || rr->raised_max_tokens > 0 || raised <= limit ||
+      r->attempts >= e->o->max_attempts) {
+    sk_request_fail(e, rr, msg);
+    return;
+  }
+  rr->raised_max_tokens = raised;
+  r->attempts++;
+  rr->occurrence = 0; /* a new limit is a new request */
+  e->st->reasks++;
+  reasons[0] = msg;
+  sk_run_event(rr, SK_EVENT_REASK, &ev);
+  ev.reasons = reasons;
+  ev.nreasons = 1;
+  sk_engine_emit(e, &ev);
+  sk_run_set_state(e, rr, SK_RUN_READY);
+}
+
 /* An HTTP answer: parse it, settle the limits and the spend, then act on
  * the provider's verdict. */
 static void answered(struct sk_engine *e, struct sk_run *rr,
@@ -410,6 +539,11 @@ static void answered(struct sk_engine *e, struct sk_run *rr,
                                header_lookup, res, &cr);
   r->prompt_tokens += cr.prompt_tokens;
   r->completion_tokens += cr.completion_tokens;
+  /* The run's totals count what this run was sent, as its cost does: a
+   * review kept by --redo or taken from the journal by --resume brings its
+   * scorecard's tokens, not this run's. */
+  e->st->prompt_tokens += cr.prompt_tokens;
+  e->st->completion_tokens += cr.completion_tokens;
   if (route->price != NULL) {
     cost = sk_price_cost(route->price, cr.prompt_tokens, cr.completion_tokens);
     r->cost_usd += cost;
@@ -417,9 +551,19 @@ static void answered(struct sk_engine *e, struct sk_run *rr,
   sk_sched_settle(&e->sched, rr->idx, rr->estimate, rr->est_cost, &cr,
                   res->status, cost, uv_now(&e->loop));
   rr->est_cost = 0;
+  if (rr->structured && res->status == 400 &&
+      route->provider->impl->rejects_structured != NULL &&
+      route->provider->impl->rejects_structured(cr.error)) {
+    fall_back(e, rr, cr.error);
+    sk_chat_result_cleanup(&cr);
+    return;
+  }
   switch (cr.outcome) {
   case SK_OUTCOME_OK:
-    judge_reply(e, rr, cr.content);
+    if (sk_finish_is_cut_off(cr.finish_reason))
+      cut_off(e, rr, cr.content, cr.finish_reason);
+    else
+      judge_reply(e, rr, cr.content);
     cr.content = NULL;
     break;
   case SK_OUTCOME_RETRY:
@@ -427,7 +571,13 @@ static void answered(struct sk_engine *e, struct sk_run *rr,
                 sk_retry_cause_of(cr.cause));
     break;
   case SK_OUTCOME_FINAL:
-    sk_request_fail(e, rr, cr.error);
+    /* A provider that found no text before the limit (Anthropic's
+     * max_tokens, Gemini's MAX_TOKENS) says so as final: it is still a
+     * cut-off reply, asked again with a larger limit. */
+    if (strcmp(cr.cause, "max_tokens") == 0)
+      cut_off(e, rr, NULL, cr.finish_reason);
+    else
+      sk_request_fail(e, rr, cr.error);
     break;
   }
   sk_chat_result_cleanup(&cr);

@@ -50,6 +50,7 @@ void sk_summary_cleanup(struct sk_summary *s) {
   free(s->rows);
   sk_panelstats_cleanup(&s->panel);
   cJSON_Delete(s->drift);
+  cJSON_Delete(s->structured_fallback);
   sk_summary_init(s);
 }
 
@@ -263,6 +264,9 @@ static int write_json(struct sk_summary *s, const char *outdir,
                          sk_json_pretty_at(panel, 1, b) != 0)) ||
       (s->drift != NULL && (sk_buf_adds(b, ",\n  \"drift\": ") != 0 ||
                             sk_json_pretty_at(s->drift, 1, b) != 0)) ||
+      (s->structured_fallback != NULL &&
+       (sk_buf_adds(b, ",\n  \"structured_fallback\": ") != 0 ||
+        sk_json_pretty_at(s->structured_fallback, 1, b) != 0)) ||
       sk_buf_adds(b, s->n > 0 ? ",\n  \"tools\": [\n" : ",\n  \"tools\": []"))
     rc = SK_ENOMEM;
   cJSON_Delete(totals);

@@ -13,6 +13,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "shipskip/review/validate.h"
+#include "shipskip/review/evidence.h"
 #include "shipskip/review/subject.h"
 #include "shipskip/model/tool.h"
 #include "shipskip/util/jsonget.h"
@@ -181,11 +182,21 @@ fail:
   return sk_error_set(err, SK_ENOMEM, "out of memory");
 }
 
+/* Frees every evidence quote of r. */
+static void drop_evidence(struct sk_reply *r) {
+  size_t j;
+  for (j = 0; j < SK_PERSONA_MAX_RUBRIC; j++) {
+    free(r->evidence[j]);
+    r->evidence[j] = NULL;
+  }
+}
+
 void sk_reply_cleanup(struct sk_reply *r) {
   if (r == NULL)
     return;
   free(r->review);
   r->review = NULL;
+  drop_evidence(r);
 }
 
 int sk_rubric_policy_parse(const char *s, enum sk_rubric_policy *out) {
@@ -583,8 +594,16 @@ static void check_rubric(struct sk_validator *v, size_t persona,
   r->nrubric = p->nrubric;
   r->min_rubric = threshold(v, p);
   for (j = 0; j < p->nrubric && j < SK_PERSONA_MAX_RUBRIC; j++) {
-    codes[j] = pcre2_match(v->rubric[persona][j], (PCRE2_SPTR)folded,
-                           strlen(folded), 0, CHECKED, v->md, NULL);
+    if (r->evidence[j] != NULL && sk_evidence_occurs(r->evidence[j], folded)) {
+      /* The model named the words that cover it, and they are there. */
+      codes[j] = 1;
+      r->quoted |= 1u << j;
+    } else {
+      free(r->evidence[j]);
+      r->evidence[j] = NULL;
+      codes[j] = pcre2_match(v->rubric[persona][j], (PCRE2_SPTR)folded,
+                             strlen(folded), 0, CHECKED, v->md, NULL);
+    }
     if (codes[j] >= 0) {
       r->covered |= 1u << j;
       r->ncovered++;
@@ -637,6 +656,33 @@ static int check_paragraph(struct sk_validator *v, size_t persona,
     r->review = folded;
   else
     free(folded);
+  return 0;
+}
+
+/* Takes the quotes of a JSON reply's "evidence" object (see the top of
+ * validate.h) into r->evidence, white space folded, by element; anything
+ * malformed is left out. Returns 0 or SK_ENOMEM. */
+static int take_evidence(const struct sk_validator *v, size_t persona,
+                         const cJSON *ev, struct sk_reply *r) {
+  const struct sk_persona *p = &v->panel->personas[persona];
+  size_t j;
+
+  if (!cJSON_IsObject(ev))
+    return 0;
+  for (j = 0; j < p->nrubric && j < SK_PERSONA_MAX_RUBRIC; j++) {
+    /* A quote cut at a NUL could match where the whole would not: a
+     * quote that held one is malformed, so left out. */
+    const char *q =
+        sk_json_strval(cJSON_GetObjectItemCaseSensitive(ev, p->rubric[j].name));
+    size_t len;
+    if (q == NULL || !sk_utf8_valid(q, strlen(q)))
+      continue;
+    len = strlen(q);
+    r->evidence[j] = malloc(len + 1);
+    if (r->evidence[j] == NULL)
+      return SK_ENOMEM;
+    fold_words(q, len, r->evidence[j]);
+  }
   return 0;
 }
 
@@ -812,9 +858,13 @@ static int check_json(struct sk_validator *v, size_t persona, const char *json,
     add_error(r, "\"review\" must be a string (one paragraph), not %s",
               json_type(m));
   else if (m != NULL &&
-           check_bytes(sk_json_strval(m), strlen(sk_json_strval(m)), r) == 0)
-    rc = check_paragraph(v, persona, sk_json_strval(m),
-                         strlen(sk_json_strval(m)), tool, r);
+           check_bytes(sk_json_strval(m), strlen(sk_json_strval(m)), r) == 0) {
+    rc = take_evidence(v, persona,
+                       cJSON_GetObjectItemCaseSensitive(root, "evidence"), r);
+    if (rc == 0)
+      rc = check_paragraph(v, persona, sk_json_strval(m),
+                           strlen(sk_json_strval(m)), tool, r);
+  }
 out:
   cJSON_Delete(root);
   return rc;

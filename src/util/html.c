@@ -154,6 +154,17 @@ int sk_html_badge(struct sk_buf *out, const char *verdict, const char *label) {
   return rc;
 }
 
+int sk_html_score_bar(struct sk_buf *out, const char *verdict, int score) {
+  if (score < 0)
+    score = 0;
+  if (score > 100)
+    score = 100;
+  return sk_buf_printf(out,
+                       "<div class=\"bar\" aria-hidden=\"true\"><span "
+                       "class=\"%s\" style=\"width:%d%%\"></span></div>\n",
+                       sk_html_verdict_class(verdict), score);
+}
+
 /* The one style sheet, inline in every page, a rule or two per string
  * (C99 promises only 4095-byte literals). Colours are variables so the
  * dark scheme and print only swap values. System fonts only: nothing is
@@ -227,6 +238,11 @@ static const char *const CSS[] = {
     "thead th{font-size:.75rem;text-transform:uppercase;letter-spacing:.06em;"
     "color:var(--muted);background:var(--head);white-space:nowrap}\n",
     "tbody th{font-weight:600;min-width:9em}\n",
+    /* A column headed by a tool's name wraps it: a long submitted name must
+     * not push the columns after it out of the table's box. */
+    "thead th.name{white-space:normal;overflow-wrap:anywhere}\n",
+    /* Index cells hold submitted words (a category) that may be long. */
+    ".index td{overflow-wrap:anywhere}\n",
     "tbody th a{font-weight:700;text-decoration:none}\n",
     "tbody th a:hover,tbody th a:focus{text-decoration:underline}\n",
     ".num{text-align:right;font-variant-numeric:tabular-nums}\n",
@@ -256,6 +272,8 @@ static const char *const CSS[] = {
     "margin:12px 0 0;overflow:hidden}\n",
     "div.bar span{display:block;height:100%;background:var(--bar);"
     "border-radius:3px}\n",
+    "div.bar span.ship{background:var(--ship)}\n",
+    "div.bar span.skip{background:var(--skip)}\n",
     /* The SVG charts (svgchart.h): the scheme's colours, a figure that
      * scales to its column. */
     "svg.chart{display:block;width:100%;height:auto;max-width:600px}\n",
@@ -294,7 +312,10 @@ static const char *const CSS[] = {
     "ul.plain{list-style:none;padding:0;margin:0}\n",
     "ul.plain li{padding:10px 0;border-top:1px solid var(--line)}\n",
     "ul.plain li:first-child{border-top:0}\n",
-    "@media (min-width:601px){tbody th{white-space:nowrap}}\n",
+    /* The tool cell wraps: its tagline once kept the whole row on one line
+     * and pushed the Mean score and Community columns out of a 1280 px
+     * window. The name itself still stays whole where it fits. */
+    "tbody th a{overflow-wrap:anywhere}\n",
     "@media (max-width:600px){th,td{padding:8px}caption{padding:12px 8px 8px}"
     "thead th{white-space:normal}tbody th{min-width:0}"
     ".index tbody th{min-width:7.5em}.hide-sm{display:none}}\n",

@@ -6,7 +6,7 @@
  *       "openai": {"type": "openai"},
  *       "claude": {"type": "anthropic", "api_key_env": "ANTHROPIC_API_KEY"},
  *       "local":  {"type": "ollama", "base_url": "http://localhost:11434",
- *                  "rpm": 600}
+ *                  "rpm": 600, "structured": "auto"}
  *     },
  *     "default":  {"provider": "openai", "model": "gpt-4o-mini"},
  *     "personas": {"builder": {"provider": "claude",
@@ -41,7 +41,14 @@ struct sk_provider_def {
   double rpm;                     /* per-provider limits, 0 = none given */
   double tpm;
   struct sk_provider_conf conf; /* what the provider's build() takes */
+  /* "structured": auto (default), on or off; --structured overrides it. */
+  enum sk_structured structured;
 };
+
+/* Returns 1 when d asks for structured output: "on", or "auto" on a
+ * provider type known to support it (struct sk_provider's
+ * structured_auto); else 0. */
+int sk_provider_def_structured(const struct sk_provider_def *d);
 
 struct sk_price {
   char *model;

@@ -80,6 +80,22 @@ void sk_persona_cleanup(struct sk_persona *p);
 int sk_panel_def_load(const char *dir, const char *only,
                       struct sk_panel_def *panel, struct sk_error *err);
 
+/* One persona file held in memory: the copy built into the binary. */
+struct sk_persona_text {
+  const char *file; /* "personas/skeptic.json": its stem names the persona */
+  const char *text;
+  size_t len;
+};
+
+/* Loads a panel as sk_panel_def_load does, from the n files given in memory
+ * instead of a directory: files not ending in ".json" are skipped, and each
+ * persona's source reads "where:file" ("embedded:personas/skeptic.json").
+ * Same errors, same sorting, same selection by only; free with
+ * sk_panel_def_cleanup. The texts are copied. */
+int sk_panel_def_load_texts(const struct sk_persona_text *files, size_t n,
+                            const char *where, const char *only,
+                            struct sk_panel_def *panel, struct sk_error *err);
+
 /* Frees every persona of the panel. NULL-safe. */
 void sk_panel_def_cleanup(struct sk_panel_def *panel);
 

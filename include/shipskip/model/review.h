@@ -21,8 +21,11 @@
  *              (after the line's "tool"; score, verdict and review only
  *               when accepted; provider and model "" when unknown; the
  *               cost as measured, so a resumed scorecard rounds it once)
- *   "rubric" is {"covered": [names], "missing": [names]}, present when the
- *   coverage was measured (has_rubric), absent otherwise.
+ *   "rubric" is {"covered": [names], "missing": [names], "evidence"?:
+ *   {name: quote}}, present when the coverage was measured (has_rubric),
+ *   absent otherwise; "evidence" holds the quotes of a structured reply
+ *   that were found in the review (each such element covered by its
+ *   quote), absent when there are none.
  */
 #ifndef SHIPSKIP_REVIEW_H
 #define SHIPSKIP_REVIEW_H
@@ -63,6 +66,12 @@ struct sk_review {
   size_t ncovered;
   char **missing;
   size_t nmissing;
+  /* Evidence quotes (structured replies): quotes[k] is the exact words of
+   * the review that cover element quote_names[k]; only quotes found in the
+   * review are kept. Cleared with the coverage. */
+  char **quote_names;
+  char **quotes;
+  size_t nquotes;
   /* Self-consistency (shipskip calibrate): the same review was asked
    * cal_repeats times with the seed varied; the spread of its scores and
    * how its verdicts fell. cal_repeats 0: not calibrated. Written in a
@@ -86,7 +95,15 @@ int sk_review_add_error(struct sk_review *r, const char *msg);
  * sets has_rubric. Returns 0 or SK_ENOMEM. */
 int sk_review_add_rubric(struct sk_review *r, int covered, const char *name);
 
-/* Forgets r's rubric coverage (has_rubric 0, no names). */
+/* Records quote as the evidence that covers rubric element name (both
+ * copied). Returns 0 or SK_ENOMEM. */
+int sk_review_add_quote(struct sk_review *r, const char *name,
+                        const char *quote);
+
+/* The quote recorded for element name, or NULL. */
+const char *sk_review_quote(const struct sk_review *r, const char *name);
+
+/* Forgets r's rubric coverage (has_rubric 0, no names, no quotes). */
 void sk_review_clear_rubric(struct sk_review *r);
 
 /* Frees the strings of r, leaving it zeroed. NULL-safe. */

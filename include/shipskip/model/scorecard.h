@@ -69,13 +69,19 @@ void sk_scorecard_merge(const struct sk_review *r, size_t n,
  *                 none, so a replay reproduces the files byte for byte.
  *   history:      the reviews this scorecard's reviews replaced (--redo,
  *                 shipskip apply), oldest first, so nothing an editor saw is
- *                 lost. */
+ *                 lost.
+ *   source:       what the reviews really are when they are not a model's
+ *                 output (the bundled samples: "hand-written sample
+ *                 replies..."), from the replayed fixtures' LABEL file;
+ *                 written as "source" and said on every page and draft made
+ *                 from the scorecard. NULL (a real model's run) writes none. */
 struct sk_scorecard_meta {
   const struct sk_vote *community;
   const struct sk_inject_result *injection;
   const char *generated_at;
   const cJSON *history; /* replaced reviews, written as "history" when not
                            NULL and not empty (see prior.h) */
+  const char *source;
 };
 
 /* Renders the scorecard JSON (pretty-printed, trailing newline) into out. */
@@ -136,10 +142,11 @@ struct sk_scorecard_finding {
  * file is the source of truth); they are checked, not recomputed. Owned by
  * the struct: free with sk_scorecard_free(). */
 struct sk_scorecard {
-  char *path;                   /* the file read, for messages */
-  char *generated_at;           /* NULL when absent */
-  struct sk_tool *tool;         /* slug (safe) and name always; others NULL when
-                                   absent or null; origin is the path */
+  char *path;           /* the file read, for messages */
+  char *generated_at;   /* NULL when absent */
+  char *source;         /* NULL when absent: see sk_scorecard_meta.source */
+  struct sk_tool *tool; /* slug (safe) and name always; others NULL when
+                           absent or null; origin is the path */
   struct sk_panel_result panel; /* verdict is "Ship", "Skip", "Split" (a
                                    static string) or NULL; label composed
                                    from the figures as the merge writes it */

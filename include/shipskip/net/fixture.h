@@ -104,4 +104,16 @@ typedef void (*sk_fixture_entry_cb)(void *ctx,
 int sk_fixture_list_dir(const char *dir, sk_fixture_entry_cb cb, void *ctx,
                         struct sk_error *err);
 
+/* The largest LABEL sk_fixture_label() takes, in bytes. */
+#define SK_FIXTURE_LABEL_MAX 200
+
+/* Reads DIR/LABEL: one line saying what the recorded replies are when they
+ * are not a model's output (the bundled samples are hand-written replies
+ * served by the fake server), so pages made from a replay can say so.
+ * Returns 0 with *out a malloc'd string (free it), or with *out NULL when
+ * there is no LABEL file; SK_EPARSE naming the file when it is empty,
+ * longer than SK_FIXTURE_LABEL_MAX bytes, more than one line, holds a
+ * control character or is not UTF-8; another code when it cannot be read. */
+int sk_fixture_label(const char *dir, char **out, struct sk_error *err);
+
 #endif

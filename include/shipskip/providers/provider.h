@@ -43,7 +43,32 @@ struct sk_chat_request {
   long max_tokens;    /* 0: not sent */
   int has_seed;
   long seed;
+  /* Structured output (docs/PROVIDERS.md): when schema is not NULL the
+   * reply is asked for in the provider's native structured form, a JSON
+   * Schema object (model/schema.h) named schema_name (letters, digits, _
+   * and -), each provider translating it to what its API takes; the
+   * content of the result is then the JSON object's text. NULL: the text
+   * contract, and the request body is exactly what it was before
+   * structured output existed. Borrowed for the call. */
+  const cJSON *schema;
+  const char *schema_name;
 };
+
+/* Whether a provider is asked for structured output: "auto" (what a
+ * zeroed config gives) uses it where the provider type is known to support
+ * it (struct sk_provider's structured_auto). */
+enum sk_structured {
+  SK_STRUCTURED_AUTO = 0,
+  SK_STRUCTURED_ON,
+  SK_STRUCTURED_OFF
+};
+
+/* Parses "auto", "on" or "off" (exact) into *out. Returns 0 or SK_EINVAL
+ * (leaving *out alone). */
+int sk_structured_parse(const char *s, enum sk_structured *out);
+
+/* The mode's name as sk_structured_parse takes it. */
+const char *sk_structured_name(enum sk_structured m);
 
 /* An HTTP request built by a provider. headers are "Name: value" lines; the
  * credential header is the one at index secret_header (-1 if none), so
@@ -100,6 +125,17 @@ struct sk_provider {
   const char *base_url_env;     /* "OPENAI_BASE_URL", or NULL */
   const char *default_base_url; /* "https://api.openai.com/v1" */
   const char *default_model;
+  /* 1 when "structured": "auto" means on: every server of this type takes
+   * the native structured form (docs/PROVIDERS.md says which do). */
+  int structured_auto;
+  /* The reply limit the provider sends when the request gives none (the
+   * API requires one: Anthropic's 1024), 0 when none is sent: then a reply
+   * cut off at the model's own limit cannot be asked with a larger one. */
+  long default_max_tokens;
+  /* Optional (NULL: never): whether an HTTP 400 error text (out->error of
+   * a parsed response) says the server does not take the structured form
+   * this provider sends, so the run can fall back to the text contract. */
+  int (*rejects_structured)(const char *error);
   /* Builds the HTTP request. Returns 0 or SK_ENOMEM. */
   int (*build)(const struct sk_provider_conf *conf,
                const struct sk_chat_request *req, struct sk_wire_request *out,
@@ -227,6 +263,16 @@ void sk_provider_error_text(struct sk_chat_result *out, long status,
  * or 0 when it is absent, not a whole number or out of bounds. obj may be
  * NULL or not an object. */
 long sk_provider_tokens(const cJSON *obj, const char *key);
+
+/* Returns 1 when finish is a finish reason that says the reply was cut off
+ * at the token limit: "length" (OpenAI-compatible, Ollama's done_reason),
+ * "max_tokens" (Anthropic), "MAX_TOKENS" (Gemini); else 0. */
+int sk_finish_is_cut_off(const char *finish);
+
+/* Returns 1 when error (a parsed response's one-line error) names one of
+ * the fields in names (NULL-terminated), as a server's 400 does for a field
+ * it does not take; else 0. For rejects_structured. */
+int sk_provider_error_names(const char *error, const char *const *names);
 
 /* Copies v into out->finish_reason (cut to fit) when it is a string. */
 void sk_provider_finish_reason(struct sk_chat_result *out, const cJSON *v);

@@ -64,6 +64,11 @@ int sk_toolpage_grouped(struct sk_buf *out, long long n);
 int sk_toolpage_flag_notice(struct sk_buf *out, const struct sk_scorecard *c,
                             int name_tool);
 
+/* Appends the notice that c's reviews are sample data, not a model's output
+ * ("Sample data: <c->source>. ..."), for the top of every page made from
+ * such a scorecard; nothing when c->source is NULL. Same returns. */
+int sk_toolpage_source_notice(struct sk_buf *out, const struct sk_scorecard *c);
+
 /* Appends the small "flagged" marker shown beside a flagged tool's name
  * (the site index, comparison pages); nothing when c is not flagged. Same
  * returns. */

@@ -53,6 +53,8 @@ struct sk_engine_opts {
   const char *fixture_dir;
   int stamp_fixtures;       /* write recorded_at into new fixtures */
   const char *generated_at; /* stamp scorecards with this time, or NULL */
+  const char *source;       /* what the replies are when not a model's output
+                               (sk_scorecard_meta.source), or NULL */
   int progress_ticks;       /* send SK_EVENT_PROGRESS every 200 ms */
   const char *user_agent;
   struct sk_journal *journal; /* ended reviews are appended here, or NULL */

@@ -46,6 +46,21 @@ struct sk_prompts {
 int sk_prompts_load(const char *dir, int min_words, int max_words,
                     struct sk_prompts *p, struct sk_error *err);
 
+/* One template held in memory (the copy built into the binary). */
+struct sk_prompt_text {
+  const char *name; /* for messages: "embedded:prompts/system.txt" */
+  const char *text;
+  size_t len;
+};
+
+/* Sets the three templates from memory instead of a directory (the texts
+ * and names are copied). Returns 0 or SK_ENOMEM. Free with
+ * sk_prompts_cleanup. */
+int sk_prompts_set(const struct sk_prompt_text *system,
+                   const struct sk_prompt_text *user,
+                   const struct sk_prompt_text *reask, int min_words,
+                   int max_words, struct sk_prompts *p, struct sk_error *err);
+
 /* Frees the templates. NULL-safe. */
 void sk_prompts_cleanup(struct sk_prompts *p);
 

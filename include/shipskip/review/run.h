@@ -69,6 +69,9 @@ struct sk_run {
   char inputs[65]; /* digest of what the review is made from ("" if none) */
   long estimate;   /* tokens charged to --tpm for the request in flight */
   double est_cost; /* its estimated cost, counted against --budget */
+  int structured;  /* the request in flight asked for structured output */
+  long raised_max_tokens; /* > 0: the larger reply limit a cut-off reply
+                             was asked again with (once per review) */
 };
 
 /* One tool in the window, from admission until its scorecard is written. */
@@ -103,6 +106,9 @@ struct sk_engine {
   size_t active_tools;          /* admitted, not yet written and freed */
   size_t window;                /* the most tools active at once */
   struct sk_strmap slugs; /* every slug of the batch: no two share a file */
+  /* "provider\nmodel" of every route that rejected structured output:
+   * asked with the text contract from then on (request.c). */
+  struct sk_strmap text_only;
   /* What may start now (sched.c). */
   struct sk_sched sched;
   /* Handles; *_on says the handle was initialized (and must be closed). */

@@ -96,6 +96,10 @@ struct sk_summary {
   struct sk_panelstats panel;
   int read_back;
   cJSON *drift; /* "drift" against a baseline (drift.h), owned; NULL: none */
+  /* "structured_fallback": one line per provider and model that rejected
+   * structured output and fell back to the text contract (an array of
+   * strings, owned); NULL: none. */
+  cJSON *structured_fallback;
 };
 
 /* Initializes an empty summary. Cannot fail. */

@@ -44,6 +44,14 @@
  * error per missing element, "rubric: <its missing message>", in rubric
  * order, so the re-ask quotes exactly what to add.
  *
+ * Evidence (structured replies, model/schema.h): a JSON reply may carry
+ * "evidence": {"<element name>": "<quote>"}. An element whose quote is
+ * non-empty and occurs in the paragraph (both compared after folding white
+ * space, ASCII case and typographic quotes to plain ones, the quote's
+ * outer punctuation trimmed) is covered by its quote; otherwise its pattern
+ * decides, as for text replies. A malformed "evidence" (not an object, a
+ * value not a string) is ignored: the patterns decide.
+ *
  * All patterns, the contract's and each persona's rubric, are compiled once
  * with JIT when the validator is made.
  */
@@ -123,6 +131,11 @@ struct sk_reply {
   size_t nformat;     /* errors that are not rubric errors: 0 with
                          rubric_short set means only coverage failed
                          (a re-ask), > 0 means a format failure */
+  /* Evidence (see the top): bit j of quoted (a subset of covered) marks
+   * element j covered by its quote, and evidence[j] is then that quote,
+   * white space folded (heap); NULL for every other element. */
+  uint32_t quoted;
+  char *evidence[SK_PERSONA_MAX_RUBRIC];
 };
 
 /* Returns 1 when the reply covered rubric element j, else 0 (also when the
@@ -185,7 +198,7 @@ int sk_validator_check_review(struct sk_validator *v, size_t persona,
 int sk_validator_rubric_hits(struct sk_validator *v, size_t persona,
                              const char *review, size_t len, int *hits);
 
-/* Frees r->review. NULL-safe. */
+/* Frees r->review and r->evidence. NULL-safe. */
 void sk_reply_cleanup(struct sk_reply *r);
 
 #endif

@@ -63,6 +63,11 @@ int sk_html_page_end(struct sk_buf *out);
  * "Split"...; anything else or NULL is none) and label is escaped. */
 int sk_html_badge(struct sk_buf *out, const char *verdict, const char *label);
 
+/* Appends a review's score bar: a decorative track filled to score percent
+ * (clamped to 0..100) in the verdict's colour (sk_html_verdict_class()), so
+ * a skip's bar reads as a skip at a glance. */
+int sk_html_score_bar(struct sk_buf *out, const char *verdict, int score);
+
 /* Returns the CSS class for a verdict as sk_html_badge() chooses it. */
 const char *sk_html_verdict_class(const char *verdict);
 
