@@ -106,10 +106,27 @@ TEST(reader_errors) {
   ASSERT_CONTAINS(e.msg, "more than 32 fields");
 }
 
+TEST(a_nul_in_a_quoted_field_is_refused) {
+  /* Quoted or not, a NUL would cut the field short: "ab\0cd" read as a
+   * slug "ab". */
+  static const char text[] = "slug,ship\n\"ab\0cd\",1\n";
+  struct sk_csv_reader r;
+  struct sk_csv_record rec;
+  struct sk_error e;
+  sk_error_clear(&e);
+  sk_csv_reader_init(&r, text, sizeof(text) - 1, "t.csv");
+  sk_csv_record_init(&rec);
+  ASSERT_INT_EQ(sk_csv_next(&r, &rec, &e), 1);
+  ASSERT_INT_EQ(sk_csv_next(&r, &rec, &e), SK_EPARSE);
+  ASSERT_CONTAINS(e.msg, "t.csv:2: NUL byte in the data");
+  sk_csv_record_cleanup(&rec);
+}
+
 int main(void) {
   RUN(quoting);
   RUN(formulas_are_defused);
   RUN(reader);
   RUN(reader_errors);
+  RUN(a_nul_in_a_quoted_field_is_refused);
   return TEST_REPORT();
 }

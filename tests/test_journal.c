@@ -218,6 +218,46 @@ TEST(parse_rejects_bad_lines) {
                   SK_EPARSE);
 }
 
+TEST(a_nul_in_a_journaled_string_refuses_the_line) {
+  /* "skip\u0000" read cut short would pass as "skip"; the line is refused
+   * (on --resume, warned about and its review requested again). */
+  struct sk_journal *j = NULL;
+  struct sk_review r;
+  struct sk_error e;
+  char *text;
+  char *line;
+  char *at;
+  char *s = NULL;
+  char *p = NULL;
+  char in[65];
+  sk_error_clear(&e);
+  ASSERT_INT_EQ(sk_journal_open(dir, 0, NULL, NULL, &j, &e), 0);
+  make_review(&r, &founder, 1);
+  ASSERT_INT_EQ(sk_journal_append(j, "nul-tool", IN2, &r, &e), 0);
+  sk_review_cleanup(&r);
+  sk_journal_close(j);
+  text = journal_text();
+  ASSERT(text != NULL);
+  line = strstr(text, "{\"tool\":\"nul-tool\"");
+  ASSERT(line != NULL);
+  *strchr(line, '\n') = '\0';
+  ASSERT_INT_EQ(sk_journal_parse_line(line, strlen(line), &s, &p, in, &r), 0);
+  free(s);
+  free(p);
+  sk_review_cleanup(&r);
+  at = strstr(line, "\"skip\"");
+  ASSERT(at != NULL);
+  {
+    /* The same line with the verdict "skip\u0000 or ship". */
+    char edited[4096];
+    snprintf(edited, sizeof(edited), "%.*s\"skip\\u0000 or ship\"%s",
+             (int)(at - line), line, at + 6);
+    ASSERT_INT_EQ(sk_journal_parse_line(edited, strlen(edited), &s, &p, in, &r),
+                  SK_EPARSE);
+  }
+  free(text);
+}
+
 int main(void) {
   char cmd[128];
   int rc;
@@ -229,6 +269,7 @@ int main(void) {
   RUN(fresh_run_moves_the_old_journal_aside);
   RUN(full_disk_leaves_the_journal_consistent);
   RUN(parse_rejects_bad_lines);
+  RUN(a_nul_in_a_journaled_string_refuses_the_line);
   rc = TEST_REPORT();
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
   if (system(cmd) != 0)

@@ -3,6 +3,7 @@
  * x-ratelimit-* headers; the "mistral" provider on the same format; and the
  * registry of every provider. */
 #include "harness.h"
+#include "shipskip/util/jsonget.h"
 #include "hdrs.h"
 #include "shipskip/providers/provider.h"
 
@@ -367,6 +368,31 @@ TEST(shared_accept_and_join) {
   cJSON_Delete(o);
 }
 
+TEST(a_reply_with_a_nul_is_never_taken_cut_short) {
+  /* cJSON keeps "SCORE: 78/100" and drops the rest at the NUL: the reply
+   * would pass validation as something the model never wrote alone. */
+  struct sk_chat_result r;
+  struct hdrs none = {{NULL}, {NULL}, ""};
+  cJSON *o;
+  char *s = NULL;
+  parse(200,
+        "{\"choices\":[{\"message\":{\"content\":\"SCORE: 78/100\\u0000\\n"
+        "VERDICT: skip\"}}]}",
+        &none, &r);
+  ASSERT_INT_EQ(r.outcome, SK_OUTCOME_RETRY);
+  ASSERT_STR_EQ(r.cause, "malformed");
+  ASSERT_STR_EQ(r.error, "malformed reply: choices[0].message.content holds "
+                         "a NUL character (\\u0000)");
+  ASSERT(r.content == NULL);
+  sk_chat_result_cleanup(&r);
+  /* The joined text of Anthropic and Gemini replies: the same refusal. */
+  o = sk_json_parse("[{\"text\":\"a\"},{\"text\":\"b\\u0000c\"}]", 34, NULL);
+  ASSERT(o != NULL);
+  ASSERT_INT_EQ(sk_provider_join_text(o, NULL, &s), SK_EPARSE);
+  ASSERT(s == NULL);
+  cJSON_Delete(o);
+}
+
 int main(void) {
   RUN(builds_the_exact_request);
   RUN(success_with_llama_cpp_extras);
@@ -379,5 +405,6 @@ int main(void) {
   RUN(token_counts_are_bounded_whole_numbers);
   RUN(shared_error_text);
   RUN(shared_accept_and_join);
+  RUN(a_reply_with_a_nul_is_never_taken_cut_short);
   return TEST_REPORT();
 }

@@ -12,6 +12,7 @@
 #include "shipskip/desk/roster.h"
 #include "shipskip/model/scorefile.h"
 #include "shipskip/review/validate.h"
+#include "shipskip/util/jsonget.h"
 
 #include <cjson/cJSON.h>
 #include <limits.h>
@@ -165,9 +166,9 @@ static int load_history(const char *file, long history, struct sk_scorefile *a,
   w = cJSON_GetObjectItemCaseSensitive(e, "replaced_at");
   r = cJSON_GetObjectItemCaseSensitive(e, "reason");
   snprintf(label, size, "%s before history entry %zu (%s, %s at %s)", file,
-           entry + 1, cJSON_IsString(p) ? p->valuestring : "?",
-           cJSON_IsString(r) ? r->valuestring : "changed",
-           cJSON_IsString(w) ? w->valuestring : "?");
+           entry + 1, sk_json_strval(p) ? sk_json_strval(p) : "?",
+           sk_json_strval(r) ? sk_json_strval(r) : "changed",
+           sk_json_strval(w) ? sk_json_strval(w) : "?");
   rc = sk_scorefile_load(file, b, err);
   if (rc == 0)
     rc = sk_scorefile_rewind(a, entry, err);

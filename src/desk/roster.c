@@ -5,6 +5,7 @@
 #include "shipskip/util/fsutil.h"
 #include "shipskip/model/tool.h"
 #include "shipskip/review/validate.h"
+#include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
 #include <ctype.h>
@@ -420,7 +421,7 @@ static int load_tool(const char *tools_dir, const char *slug,
     return 0;
   if (sk_fs_read_file(path, SK_TOOL_MAX_DESCRIPTION * 4, &text, &len, &e) != 0)
     return e.code == SK_ENOMEM ? SK_ENOMEM : 0;
-  root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
+  root = sk_json_parse(text, len, NULL);
   free(text);
   if (root == NULL)
     return 0;

@@ -232,13 +232,14 @@ static int put_provider(struct sk_config *c, const char *name,
 
 static const char *opt_str(const cJSON *o, const char *key, int *bad) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  const char *s = sk_json_strval(v);
   if (v == NULL || cJSON_IsNull(v))
     return NULL;
-  if (!cJSON_IsString(v) || v->valuestring[0] == '\0') {
+  if (s == NULL || s[0] == '\0') {
     *bad = 1;
     return NULL;
   }
-  return v->valuestring;
+  return s;
 }
 
 /* Refuses any key of obj not in allowed (NULL-terminated), naming it, so a
@@ -394,7 +395,7 @@ static int read_headers(struct sk_provider_def *d, const cJSON *obj,
                         "most %d \"Name\": \"value\" strings",
                         path, d->name, EXTRAS_MAX);
   cJSON_ArrayForEach(h, obj) {
-    const char *v = cJSON_IsString(h) ? h->valuestring : NULL;
+    const char *v = sk_json_strval(h);
     int from_env;
     if (!header_token(h->string) || v == NULL || strpbrk(v, "\r\n") != NULL)
       return sk_error_set(err, SK_ECONFIG,
@@ -436,11 +437,12 @@ static int read_query(struct sk_provider_def *d, const cJSON *obj,
                         "most %d \"name\": \"value\" strings",
                         path, d->name, EXTRAS_MAX);
   cJSON_ArrayForEach(q, obj) {
-    if (!cJSON_IsString(q) || q->string[0] == '\0')
+    const char *qv = sk_json_strval(q);
+    if (qv == NULL || q->string[0] == '\0')
       return sk_error_set(err, SK_ECONFIG,
                           "%s: providers.%s.query.%s: must be a string", path,
                           d->name, q->string);
-    if (push_pair(&d->query, &d->nquery, q->string, q->valuestring) != 0)
+    if (push_pair(&d->query, &d->nquery, q->string, qv) != 0)
       return sk_error_set(err, SK_ENOMEM, "out of memory");
   }
   return 0;
@@ -455,8 +457,8 @@ static int opt_structured(const cJSON *item, const char *path,
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, "structured");
   if (v == NULL)
     return 0;
-  if (!cJSON_IsString(v) ||
-      sk_structured_parse(v->valuestring, &d->structured) != 0)
+  if (sk_json_strval(v) == NULL ||
+      sk_structured_parse(sk_json_strval(v), &d->structured) != 0)
     return sk_error_set(err, SK_ECONFIG,
                         "%s: providers.%s.structured must be \"auto\", "
                         "\"on\" or \"off\"",
@@ -682,7 +684,7 @@ static int parse_config(const char *path, char *text, size_t len, cJSON **root,
                         "(no \"*/\")",
                         path, line, col);
   }
-  *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  *root = sk_json_parse(text, len, &end);
   if (*root == NULL) {
     size_t at = end != NULL && end >= text && end <= text + len
                     ? (size_t)(end - text)
@@ -709,11 +711,12 @@ static int read_ca_file(struct sk_config *c, const cJSON *v, const char *path,
                         struct sk_error *err) {
   if (v == NULL || cJSON_IsNull(v))
     return 0;
-  if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+  const char *file = sk_json_strval(v);
+  if (file == NULL || file[0] == '\0')
     return sk_error_set(err, SK_ECONFIG,
                         "%s: ca_file: must be the path of a PEM CA bundle",
                         path);
-  c->ca_file = strdup(v->valuestring);
+  c->ca_file = strdup(file);
   return c->ca_file != NULL ? 0 : sk_error_set(err, SK_ENOMEM, "out of memory");
 }
 
@@ -729,6 +732,18 @@ static int load_json(struct sk_config *c, const char *path, char *text,
   rc = parse_config(path, text, len, &root, err);
   if (rc != 0)
     return rc;
+  {
+    /* A string cut at a NUL could pass every check below as another
+     * value: the file is refused, naming the place. */
+    char where[128];
+    if (sk_json_has_nul(root, where, sizeof(where))) {
+      cJSON_Delete(root);
+      return sk_error_set(err, SK_ECONFIG,
+                          "%s: %s holds a NUL character (\\u0000), which is "
+                          "refused",
+                          path, where);
+    }
+  }
   cJSON_ArrayForEach(item, root) {
     if (strcmp(item->string, "providers") != 0 &&
         strcmp(item->string, "default") != 0 &&

@@ -5,6 +5,7 @@
 #include "shipskip/model/panelstats.h"
 #include "shipskip/model/scorecard.h"
 #include "shipskip/util/error.h"
+#include "shipskip/util/jsonget.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -186,13 +187,15 @@ static const char *edited_from(const cJSON *history, const char *persona) {
   const cJSON *h;
   const char *found = NULL;
   cJSON_ArrayForEach(h, history) {
-    const cJSON *p = cJSON_GetObjectItemCaseSensitive(h, "persona");
-    const cJSON *why = cJSON_GetObjectItemCaseSensitive(h, "reason");
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, "verdict");
-    if (cJSON_IsString(p) && strcmp(p->valuestring, persona) == 0 &&
-        cJSON_IsString(why) && strcmp(why->valuestring, "edited") == 0 &&
-        cJSON_IsString(v))
-      found = v->valuestring;
+    const char *p =
+        sk_json_strval(cJSON_GetObjectItemCaseSensitive(h, "persona"));
+    const char *why =
+        sk_json_strval(cJSON_GetObjectItemCaseSensitive(h, "reason"));
+    const char *v =
+        sk_json_strval(cJSON_GetObjectItemCaseSensitive(h, "verdict"));
+    if (p != NULL && strcmp(p, persona) == 0 && why != NULL &&
+        strcmp(why, "edited") == 0 && v != NULL)
+      found = v;
   }
   return found;
 }

@@ -48,11 +48,11 @@ static int get_str(const cJSON *obj, const char *key, int required, char **dst,
                           where, key);
     return 0;
   }
-  if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
-    return sk_error_set(err, SK_EPARSE,
-                        "%s: %s\"%s\" must be a non-empty string", source,
-                        where, key);
-  *dst = strdup(v->valuestring);
+  if (sk_json_strval(v) == NULL || sk_json_strval(v)[0] == '\0')
+    return sk_error_set(
+        err, SK_EPARSE, "%s: %s\"%s\" must be a non-empty string%s", source,
+        where, key, cJSON_IsString(v) ? " without NUL (\\u0000)" : "");
+  *dst = strdup(sk_json_strval(v));
   if (*dst == NULL)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   return 0;
@@ -95,7 +95,7 @@ int sk_persona_parse(const char *json, size_t len, const char *name,
 
   memset(p, 0, sizeof(*p));
   p->temperature = -1;
-  root = cJSON_ParseWithLengthOpts(json, len, NULL, 0);
+  root = sk_json_parse(json, len, NULL);
   if (root == NULL)
     return sk_error_set(err, SK_EPARSE, "%s: malformed JSON", source);
   if (!cJSON_IsObject(root)) {
@@ -109,7 +109,8 @@ int sk_persona_parse(const char *json, size_t len, const char *name,
     goto out;
   }
   v = cJSON_GetObjectItemCaseSensitive(root, "name");
-  if (v != NULL && (!cJSON_IsString(v) || strcmp(v->valuestring, name) != 0)) {
+  if (v != NULL &&
+      (sk_json_strval(v) == NULL || strcmp(sk_json_strval(v), name) != 0)) {
     rc = sk_error_set(err, SK_EPARSE,
                       "%s: \"name\" must match the file name \"%s\"", source,
                       name);

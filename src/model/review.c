@@ -266,6 +266,8 @@ int sk_review_get_str(const cJSON *o, const char *key, int required,
                       const char *path, const char *field, char **out,
                       struct sk_error *err) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  const char *s;
+  int rc;
 
   *out = NULL;
   if (v == NULL || cJSON_IsNull(v)) {
@@ -273,14 +275,17 @@ int sk_review_get_str(const cJSON *o, const char *key, int required,
       return sk_error_set(err, SK_EPARSE, "%s: %s is missing", path, field);
     return 0;
   }
-  if (!cJSON_IsString(v))
+  rc = sk_json_str_at(v, path, field, &s, err);
+  if (rc < 0)
+    return rc;
+  if (rc == 0)
     return sk_error_set(err, SK_EPARSE, "%s: %s must be a string", path, field);
-  if (!sk_utf8_valid(v->valuestring, strlen(v->valuestring)))
+  if (!sk_utf8_valid(s, strlen(s)))
     return sk_error_set(err, SK_EPARSE, "%s: %s is not valid UTF-8", path,
                         field);
-  if (required && v->valuestring[0] == '\0')
+  if (required && s[0] == '\0')
     return sk_error_set(err, SK_EPARSE, "%s: %s is empty", path, field);
-  *out = strdup(v->valuestring);
+  *out = strdup(s);
   if (*out == NULL)
     return sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
   return 0;
@@ -362,18 +367,19 @@ static int read_usage(const cJSON *u, const char *path, const char *field,
 /* status, and for an accepted review its score, verdict and paragraph. */
 static int read_outcome(const cJSON *o, const char *path, const char *field,
                         struct sk_review *r, struct sk_error *err) {
-  const cJSON *status = cJSON_GetObjectItemCaseSensitive(o, "status");
-  const cJSON *verdict;
+  const char *status =
+      sk_json_strval(cJSON_GetObjectItemCaseSensitive(o, "status"));
+  const char *verdict;
   char name[96];
   long long score = 0;
   int rc;
 
-  if (!cJSON_IsString(status) || (strcmp(status->valuestring, "ok") != 0 &&
-                                  strcmp(status->valuestring, "failed") != 0))
+  if (status == NULL ||
+      (strcmp(status, "ok") != 0 && strcmp(status, "failed") != 0))
     return sk_error_set(err, SK_EPARSE,
                         "%s: %s.status must be \"ok\" or \"failed\"", path,
                         field);
-  if (strcmp(status->valuestring, "failed") == 0) {
+  if (strcmp(status, "failed") == 0) {
     /* A failed review's score, verdict and paragraph are null: whatever a
      * file says there was never accepted, so it is not read. */
     r->status = SK_REVIEW_FAILED;
@@ -386,13 +392,13 @@ static int read_outcome(const cJSON *o, const char *path, const char *field,
   if (rc != 0)
     return rc;
   r->score = (int)score;
-  verdict = cJSON_GetObjectItemCaseSensitive(o, "verdict");
-  if (!cJSON_IsString(verdict) || (strcmp(verdict->valuestring, "ship") != 0 &&
-                                   strcmp(verdict->valuestring, "skip") != 0))
+  verdict = sk_json_strval(cJSON_GetObjectItemCaseSensitive(o, "verdict"));
+  if (verdict == NULL ||
+      (strcmp(verdict, "ship") != 0 && strcmp(verdict, "skip") != 0))
     return sk_error_set(err, SK_EPARSE,
                         "%s: %s.verdict must be \"ship\" or \"skip\"", path,
                         field);
-  memcpy(r->verdict, verdict->valuestring, 5);
+  memcpy(r->verdict, verdict, 5);
   return sk_review_get_str(o, "review", 1, path,
                            sub(name, sizeof(name), field, "review"), &r->text,
                            err);
@@ -410,12 +416,17 @@ static int read_errors(const cJSON *o, const char *path, const char *field,
                         "%s: %s.errors must be an array of strings", path,
                         field);
   cJSON_ArrayForEach(e, errs) {
-    if (!cJSON_IsString(e) ||
-        !sk_utf8_valid(e->valuestring, strlen(e->valuestring)))
+    const char *s = NULL;
+    if (sk_json_str(e, &s) == SK_JSON_NUL)
+      return sk_error_set(err, SK_EPARSE,
+                          "%s: %s.errors holds a NUL character (\\u0000), "
+                          "which is refused",
+                          path, field);
+    if (s == NULL || !sk_utf8_valid(s, strlen(s)))
       return sk_error_set(err, SK_EPARSE,
                           "%s: %s.errors must be an array of UTF-8 strings",
                           path, field);
-    if (sk_review_add_error(r, e->valuestring) != 0)
+    if (sk_review_add_error(r, s) != 0)
       return sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
   }
   return 0;
@@ -433,12 +444,12 @@ static int read_names(const cJSON *rub, const char *key, int covered,
                         "%s: %s.rubric.%s must be an array of names", path,
                         field, key);
   cJSON_ArrayForEach(e, arr) {
-    if (!cJSON_IsString(e) || e->valuestring[0] == '\0' ||
-        !sk_utf8_valid(e->valuestring, strlen(e->valuestring)))
+    const char *s = sk_json_strval(e);
+    if (s == NULL || s[0] == '\0' || !sk_utf8_valid(s, strlen(s)))
       return sk_error_set(err, SK_EPARSE,
                           "%s: %s.rubric.%s must be an array of names", path,
                           field, key);
-    if (sk_review_add_rubric(r, covered, e->valuestring) != 0)
+    if (sk_review_add_rubric(r, covered, s) != 0)
       return sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
   }
   return 0;
@@ -458,15 +469,15 @@ static int read_quotes(const cJSON *rub, const char *path, const char *field,
                         "%s: %s.rubric.evidence must be an object of quotes",
                         path, field);
   cJSON_ArrayForEach(e, ev) {
-    if (!cJSON_IsString(e) || e->valuestring[0] == '\0' ||
-        e->string[0] == '\0' ||
-        !sk_utf8_valid(e->valuestring, strlen(e->valuestring)) ||
+    const char *q = sk_json_strval(e);
+    if (q == NULL || q[0] == '\0' || e->string[0] == '\0' ||
+        !sk_utf8_valid(q, strlen(q)) ||
         !sk_utf8_valid(e->string, strlen(e->string)))
       return sk_error_set(err, SK_EPARSE,
                           "%s: %s.rubric.evidence must be an object of "
                           "quotes",
                           path, field);
-    if (sk_review_add_quote(r, e->string, e->valuestring) != 0)
+    if (sk_review_add_quote(r, e->string, q) != 0)
       return sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);
   }
   return 0;
@@ -537,17 +548,18 @@ static int read_inputs(const cJSON *o, int required, const char *path,
                        const char *field, struct sk_review *r,
                        struct sk_error *err) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "inputs");
+  const char *s = sk_json_strval(v);
   size_t i;
 
   r->inputs[0] = '\0';
   if ((v == NULL || cJSON_IsNull(v)) && !required)
     return 0;
-  if (!cJSON_IsString(v) || strlen(v->valuestring) != 64)
+  if (s == NULL || strlen(s) != 64)
     goto bad;
   for (i = 0; i < 64; i++)
-    if (strchr("0123456789abcdef", v->valuestring[i]) == NULL)
+    if (strchr("0123456789abcdef", s[i]) == NULL)
       goto bad;
-  memcpy(r->inputs, v->valuestring, 65);
+  memcpy(r->inputs, s, 65);
   return 0;
 bad:
   return sk_error_set(err, SK_EPARSE,

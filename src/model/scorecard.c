@@ -571,8 +571,8 @@ static int read_panel(const cJSON *o, const char *path,
   if (verdict != NULL && !cJSON_IsNull(verdict)) {
     static const char *const names[] = {"Ship", "Skip", "Split"};
     size_t i;
-    for (i = 0; i < 3 && cJSON_IsString(verdict); i++)
-      if (strcmp(verdict->valuestring, names[i]) == 0)
+    for (i = 0; i < 3 && sk_json_strval(verdict) != NULL; i++)
+      if (strcmp(sk_json_strval(verdict), names[i]) == 0)
         p->verdict = names[i];
     if (p->verdict == NULL)
       return sk_error_set(err, SK_EPARSE,
@@ -814,9 +814,9 @@ static int read_history(const cJSON *v, const char *path,
                           "from 0 to 100",
                           path, i);
     if (verdict != NULL && !cJSON_IsNull(verdict) &&
-        (!cJSON_IsString(verdict) ||
-         (strcmp(verdict->valuestring, "ship") != 0 &&
-          strcmp(verdict->valuestring, "skip") != 0)))
+        (sk_json_strval(verdict) == NULL ||
+         (strcmp(sk_json_strval(verdict), "ship") != 0 &&
+          strcmp(sk_json_strval(verdict), "skip") != 0)))
       return sk_error_set(err, SK_EPARSE,
                           "%s: history[%zu].verdict must be \"ship\", "
                           "\"skip\" or null",
@@ -879,15 +879,28 @@ int sk_scorecard_parse(const char *text, size_t len, const char *path,
   if (len > SK_SCORECARD_CAP)
     return sk_error_set(err, SK_ETOOBIG, "%s: larger than the %zu-byte limit",
                         path, (size_t)SK_SCORECARD_CAP);
-  root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
+  root = sk_json_parse(text, len, NULL);
   if (root == NULL)
     return sk_error_set(err, SK_EPARSE, "%s: malformed JSON", path);
   schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
-  if (!cJSON_IsObject(root) || !cJSON_IsString(schema) ||
-      strcmp(schema->valuestring, SCHEMA) != 0) {
+  if (!cJSON_IsObject(root) || sk_json_strval(schema) == NULL ||
+      strcmp(sk_json_strval(schema), SCHEMA) != 0) {
     rc = sk_error_set(err, SK_EINVAL, "%s: not a scorecard (schema is not %s)",
                       path, SCHEMA);
     goto out;
+  }
+  {
+    /* We never write a NUL, and the tree is handed on (history, the
+     * editor's copy) to be printed again, where a cut string would be
+     * written cut: a scorecard holding one is refused whole. */
+    char where[128];
+    if (sk_json_has_nul(root, where, sizeof(where))) {
+      rc = sk_error_set(err, SK_EPARSE,
+                        "%s: %s holds a NUL character (\\u0000), which is "
+                        "refused",
+                        path, where);
+      goto out;
+    }
   }
   sc = calloc(1, sizeof(*sc));
   if (sc == NULL || (sc->path = strdup(path)) == NULL) {

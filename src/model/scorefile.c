@@ -13,8 +13,7 @@
 #include <string.h>
 
 static const char *str(const cJSON *o, const char *k) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  return cJSON_IsString(v) ? v->valuestring : NULL;
+  return sk_json_strval(cJSON_GetObjectItemCaseSensitive(o, k));
 }
 
 /* Copies s (NULL stays NULL) into *dst; returns 0 or SK_ENOMEM. */

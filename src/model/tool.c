@@ -1,7 +1,9 @@
 /* tool.c: building, checking and freeing tool records (see tool.h). */
 #include "shipskip/model/tool.h"
+#include "shipskip/util/jsonget.h"
 #include "shipskip/util/sha256.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,6 +186,8 @@ int sk_tool_from_json(const cJSON *obj, const char *origin,
   for (i = 0; i < NFIELDS; i++) {
     const struct field_spec *f = &FIELDS[i];
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, f->name);
+    const char *text;
+    char what[64];
     char *copy;
     int ctl;
     size_t len;
@@ -196,13 +200,18 @@ int sk_tool_from_json(const cJSON *obj, const char *origin,
       }
       continue;
     }
-    if (!cJSON_IsString(v)) {
+    snprintf(what, sizeof(what), "field \"%s\"", f->name);
+    rc = sk_json_str_at(v, origin, what, &text, err);
+    if (rc < 0)
+      goto out;
+    if (rc == 0) {
       rc = sk_error_set(err, SK_EPARSE, "%s: field \"%s\" must be a string",
                         origin, f->name);
       goto out;
     }
-    len = strlen(v->valuestring);
-    if (!sk_utf8_valid(v->valuestring, len)) {
+    rc = 0;
+    len = strlen(text);
+    if (!sk_utf8_valid(text, len)) {
       rc = sk_error_set(err, SK_EPARSE, "%s: field \"%s\" is not valid UTF-8",
                         origin, f->name);
       goto out;
@@ -213,14 +222,14 @@ int sk_tool_from_json(const cJSON *obj, const char *origin,
                         origin, f->name, len, f->cap);
       goto out;
     }
-    ctl = find_control(v->valuestring);
+    ctl = find_control(text);
     if (ctl != 0) {
       rc = sk_error_set(err, SK_EPARSE,
                         "%s: field \"%s\" contains control character 0x%02x",
                         origin, f->name, ctl);
       goto out;
     }
-    copy = strdup(v->valuestring);
+    copy = strdup(text);
     if (copy == NULL) {
       rc = sk_error_set(err, SK_ENOMEM, "%s: out of memory", origin);
       goto out;

@@ -93,9 +93,10 @@ static int persona_slot(struct sk_trend *t, const char *name, size_t *slot) {
 static double agreement_value(const cJSON *agree, const char *which,
                               const char *key) {
   const cJSON *o = cJSON_GetObjectItemCaseSensitive(agree, which);
-  const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
+  const char *st =
+      sk_json_strval(cJSON_GetObjectItemCaseSensitive(o, "status"));
   double v;
-  if (!cJSON_IsString(st) || strcmp(st->valuestring, "ok") != 0 ||
+  if (st == NULL || strcmp(st, "ok") != 0 ||
       !sk_json_num(cJSON_GetObjectItemCaseSensitive(o, key), -1, 1, &v))
     return NAN;
   return v;
@@ -115,18 +116,19 @@ static int read_panel(struct sk_trend *t, size_t night, const cJSON *panel) {
   if (!cJSON_IsArray(personas))
     return SK_EPARSE;
   cJSON_ArrayForEach(g, personas) {
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(g, "persona");
+    const char *name =
+        sk_json_strval(cJSON_GetObjectItemCaseSensitive(g, "persona"));
     const cJSON *rate = cJSON_GetObjectItemCaseSensitive(g, "ship_rate");
     long long gk;
     long long gn;
     size_t slot;
-    if (!cJSON_IsString(name) || name->valuestring[0] == '\0' ||
+    if (name == NULL || name[0] == '\0' ||
         !sk_json_int(cJSON_GetObjectItemCaseSensitive(rate, "k"), 0,
                      SK_JSON_INT_MAX, &gk) ||
         !sk_json_int(cJSON_GetObjectItemCaseSensitive(rate, "n"), gk,
                      SK_JSON_INT_MAX, &gn))
       return SK_EPARSE;
-    if (persona_slot(t, name->valuestring, &slot) != 0)
+    if (persona_slot(t, name, &slot) != 0)
       return SK_ENOMEM;
     if (slot == SIZE_MAX)
       continue; /* past the cap: the chart shows the first personas */
@@ -153,7 +155,7 @@ int sk_trend_add_night(struct sk_trend *t, const char *label, const char *text,
 
   if (t->nights == SK_TREND_MAX_NIGHTS)
     return SK_EINVAL;
-  root = cJSON_ParseWithLength(text, len);
+  root = sk_json_parse(text, len, NULL);
   if (root != NULL)
     rc = read_panel(t, t->nights,
                     cJSON_GetObjectItemCaseSensitive(root, "panel"));

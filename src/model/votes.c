@@ -213,7 +213,7 @@ static int parse_json(const char *text, size_t len, const char *name,
   static const char *const COUNTS[] = {"ship", "skip", NULL};
   static const char *const ITEM[] = {"slug", "ship", "skip", NULL};
   const char *end = NULL;
-  cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  cJSON *root = sk_json_parse(text, len, &end);
   long *lines = NULL;
   const cJSON *e;
   size_t n;
@@ -250,6 +250,7 @@ static int parse_json(const char *text, size_t len, const char *name,
 
     if (cJSON_IsArray(root)) {
       const cJSON *s = cJSON_GetObjectItemCaseSensitive(e, "slug");
+      const char *s_text = NULL;
       if (!cJSON_IsObject(e)) {
         rc = sk_error_set(err, SK_EPARSE,
                           "%s:%ld: item %zu is not an object like {\"slug\": "
@@ -257,13 +258,20 @@ static int parse_json(const char *text, size_t len, const char *name,
                           name, line, i + 1);
         break;
       }
-      if (!cJSON_IsString(s)) {
+      if (sk_json_str(s, &s_text) == SK_JSON_NUL) {
+        rc = sk_error_set(err, SK_EPARSE,
+                          "%s:%ld: item %zu: \"slug\" holds a NUL character "
+                          "(\\u0000), which is refused",
+                          name, line, i + 1);
+        break;
+      }
+      if (s_text == NULL) {
         rc = sk_error_set(err, SK_EPARSE,
                           "%s:%ld: item %zu has no \"slug\" string", name, line,
                           i + 1);
         break;
       }
-      slug = s->valuestring;
+      slug = s_text;
       rc = check_slug(slug, name, line, err);
       if (rc == 0)
         rc = json_only_keys(e, ITEM, slug, name, line, err);

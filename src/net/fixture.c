@@ -47,7 +47,7 @@ static void url_path(const char *url, char *out, size_t size) {
  * inside the length, which a counted buffer does not have.) */
 static cJSON *parse_exact(const char *text, size_t len) {
   const char *end = NULL;
-  cJSON *v = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  cJSON *v = sk_json_parse(text, len, &end);
   if (v == NULL)
     return NULL;
   for (; end < text + len; end++) {
@@ -59,9 +59,21 @@ static cJSON *parse_exact(const char *text, size_t len) {
   return v;
 }
 
+/* parse_exact(), but NULL for a text with a string that held a NUL: such a
+ * string would print back cut short, so that text is kept as it is (text
+ * or hex), never as a tree. */
+static cJSON *parse_nul_free(const char *text, size_t len) {
+  cJSON *v = parse_exact(text, len);
+  if (v != NULL && sk_json_has_nul(v, NULL, 0)) {
+    cJSON_Delete(v);
+    v = NULL;
+  }
+  return v;
+}
+
 /* The body as keyed: JSON re-printed compactly, anything else as is. */
 static char *canonical_body(const char *body, size_t len) {
-  cJSON *v = parse_exact(body, len);
+  cJSON *v = parse_nul_free(body, len);
   char *out;
   if (v != NULL) {
     char *s = cJSON_PrintUnformatted(v);
@@ -169,12 +181,12 @@ static int add_headers(cJSON *obj, const char *raw) {
 /* Stores a body as JSON when it is JSON, as text when it is UTF-8, else as
  * hex, so even a broken reply replays exactly. */
 static int add_body(cJSON *obj, const char *body, size_t len) {
-  cJSON *v = parse_exact(body, len);
+  cJSON *v = parse_nul_free(body, len);
   if (v != NULL) {
     cJSON_AddItemToObject(obj, "body", v);
     return 0;
   }
-  if (sk_utf8_valid(body, len)) {
+  if (sk_utf8_valid(body, len) && memchr(body, '\0', len) == NULL) {
     char *s = malloc(len + 1);
     cJSON *str;
     if (s == NULL)
@@ -293,25 +305,27 @@ void sk_fixture_response_cleanup(struct sk_fixture_response *r) {
 /* Rebuilds the body bytes from body / body_text / body_hex. */
 static int body_from(const cJSON *obj, char **out, size_t *len) {
   const cJSON *b = cJSON_GetObjectItemCaseSensitive(obj, "body");
-  const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "body_text");
-  const cJSON *h = cJSON_GetObjectItemCaseSensitive(obj, "body_hex");
+  const char *t =
+      sk_json_strval(cJSON_GetObjectItemCaseSensitive(obj, "body_text"));
+  const char *h =
+      sk_json_strval(cJSON_GetObjectItemCaseSensitive(obj, "body_hex"));
   if (b != NULL) {
     char *s = cJSON_PrintUnformatted(b);
     if (s == NULL)
       return SK_ENOMEM;
     *out = strdup(s);
     cJSON_free(s);
-  } else if (cJSON_IsString(t)) {
-    *out = strdup(t->valuestring);
-  } else if (cJSON_IsString(h) && strlen(h->valuestring) % 2 == 0) {
-    size_t n = strlen(h->valuestring) / 2;
+  } else if (t != NULL) {
+    *out = strdup(t);
+  } else if (h != NULL && strlen(h) % 2 == 0) {
+    size_t n = strlen(h) / 2;
     size_t i;
     *out = malloc(n + 1);
     if (*out == NULL)
       return SK_ENOMEM;
     for (i = 0; i < n; i++) {
       unsigned v;
-      if (sscanf(h->valuestring + 2 * i, "%2x", &v) != 1) {
+      if (sscanf(h + 2 * i, "%2x", &v) != 1) {
         free(*out);
         *out = NULL;
         return SK_EPARSE;
@@ -364,8 +378,18 @@ int sk_fixture_read(const char *dir, const char *key, int occurrence,
                       "%s: corrupt fixture: not valid JSON (truncated?)", path);
     goto out;
   }
+  {
+    char where[128];
+    if (sk_json_has_nul(root, where, sizeof(where))) {
+      rc = sk_error_set(err, SK_EPARSE,
+                        "%s: corrupt fixture: %s holds a NUL character "
+                        "(\\u0000), which cannot be replayed",
+                        path, where);
+      goto out;
+    }
+  }
   v = cJSON_GetObjectItemCaseSensitive(root, "key");
-  if (!cJSON_IsString(v) || strcmp(v->valuestring, key) != 0) {
+  if (sk_json_strval(v) == NULL || strcmp(sk_json_strval(v), key) != 0) {
     rc = sk_error_set(err, SK_EPARSE,
                       "%s: its \"key\" does not match its file name", path);
     goto out;
@@ -376,12 +400,13 @@ int sk_fixture_read(const char *dir, const char *key, int occurrence,
     goto out;
   }
   v = cJSON_GetObjectItemCaseSensitive(res, "error");
-  if (cJSON_IsString(v)) {
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(res, "message");
+  if (sk_json_strval(v) != NULL) {
+    const char *m =
+        sk_json_strval(cJSON_GetObjectItemCaseSensitive(res, "message"));
     out->error =
-        strcmp(v->valuestring, "timeout") == 0 ? SK_ETIMEDOUT : SK_ECONN;
+        strcmp(sk_json_strval(v), "timeout") == 0 ? SK_ETIMEDOUT : SK_ECONN;
     snprintf(out->message, sizeof(out->message), "%s",
-             cJSON_IsString(m) ? m->valuestring : v->valuestring);
+             m != NULL ? m : sk_json_strval(v));
     goto out;
   }
   if (!sk_json_int(cJSON_GetObjectItemCaseSensitive(res, "status"), STATUS_MIN,
@@ -399,9 +424,9 @@ int sk_fixture_read(const char *dir, const char *key, int occurrence,
     const cJSON *item;
     sk_buf_init(&h, 1024 * 1024);
     cJSON_ArrayForEach(item, hs) {
-      if (cJSON_IsString(item) && item->string != NULL &&
-          sk_buf_printf(&h, "%s: %s\r\n", item->string, item->valuestring) !=
-              0) {
+      const char *value = sk_json_strval(item);
+      if (value != NULL && item->string != NULL &&
+          sk_buf_printf(&h, "%s: %s\r\n", item->string, value) != 0) {
         sk_buf_cleanup(&h);
         rc = sk_error_set(err, SK_ENOMEM, "out of memory");
         goto out;
@@ -510,10 +535,17 @@ static const char *check_one(const char *name, const char *text, size_t len,
     snprintf(why, size, "not valid JSON (truncated or corrupt)");
     return why;
   }
+  {
+    char where[128];
+    if (sk_json_has_nul(root, where, sizeof(where))) {
+      snprintf(why, size, "%s holds a NUL character (\\u0000)", where);
+      goto out;
+    }
+  }
   v = cJSON_GetObjectItemCaseSensitive(root, "schema");
   req = cJSON_GetObjectItemCaseSensitive(root, "request");
   res = cJSON_GetObjectItemCaseSensitive(root, "response");
-  if (!cJSON_IsString(v) || strcmp(v->valuestring, SCHEMA) != 0) {
+  if (sk_json_strval(v) == NULL || strcmp(sk_json_strval(v), SCHEMA) != 0) {
     snprintf(why, size, "\"schema\" is not \"%s\"", SCHEMA);
     goto out;
   }
@@ -543,8 +575,9 @@ static const char *check_one(const char *name, const char *text, size_t len,
     const cJSON *occ = cJSON_GetObjectItemCaseSensitive(root, "occurrence");
     long long occurrence;
     char *s;
-    if (!cJSON_IsString(prov) || !cJSON_IsString(meth) ||
-        !cJSON_IsString(path) || !cJSON_IsString(k) || !cJSON_IsNumber(occ)) {
+    if (sk_json_strval(prov) == NULL || sk_json_strval(meth) == NULL ||
+        sk_json_strval(path) == NULL || sk_json_strval(k) == NULL ||
+        !cJSON_IsNumber(occ)) {
       snprintf(why, size, "missing key, occurrence, provider, method or path");
       goto out;
     }
@@ -554,7 +587,7 @@ static const char *check_one(const char *name, const char *text, size_t len,
       snprintf(why, size, "\"occurrence\" is not a count of sends");
       goto out;
     }
-    if (strchr(path->valuestring, '?') != NULL) {
+    if (strchr(sk_json_strval(path), '?') != NULL) {
       snprintf(why, size, "the path has a query string (it may carry a key)");
       goto out;
     }
@@ -564,14 +597,15 @@ static const char *check_one(const char *name, const char *text, size_t len,
       cJSON_free(s);
     } else {
       v = cJSON_GetObjectItemCaseSensitive(req, "body_text");
-      canon = strdup(cJSON_IsString(v) ? v->valuestring : "");
+      canon = strdup(sk_json_strval(v) != NULL ? sk_json_strval(v) : "");
     }
     if (canon == NULL) {
       snprintf(why, size, "out of memory");
       goto out;
     }
-    key_of(prov->valuestring, meth->valuestring, path->valuestring, canon, key);
-    if (strcmp(key, k->valuestring) != 0) {
+    key_of(sk_json_strval(prov), sk_json_strval(meth), sk_json_strval(path),
+           canon, key);
+    if (strcmp(key, sk_json_strval(k)) != 0) {
       snprintf(why, size,
                "\"key\" does not match the request (edited by "
                "hand?)");
@@ -651,8 +685,8 @@ static int meta_count(const cJSON *meta, const char *key) {
 
 /* A string of meta, or "?" when it is missing or not a string. */
 static const char *meta_str(const cJSON *meta, const char *key) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, key);
-  return cJSON_IsString(v) ? v->valuestring : "?";
+  const char *s = sk_json_strval(cJSON_GetObjectItemCaseSensitive(meta, key));
+  return s != NULL ? s : "?";
 }
 
 int sk_fixture_list_dir(const char *dir, sk_fixture_entry_cb cb, void *ctx,
@@ -697,8 +731,8 @@ int sk_fixture_list_dir(const char *dir, sk_fixture_entry_cb cb, void *ctx,
     res = cJSON_GetObjectItemCaseSensitive(root, "response");
     st = cJSON_GetObjectItemCaseSensitive(res, "status");
     er = cJSON_GetObjectItemCaseSensitive(res, "error");
-    if (cJSON_IsString(er))
-      snprintf(status, sizeof(status), "%s", er->valuestring);
+    if (sk_json_strval(er) != NULL)
+      snprintf(status, sizeof(status), "%s", sk_json_strval(er));
     else if (sk_json_int(st, STATUS_MIN, STATUS_MAX, &num))
       snprintf(status, sizeof(status), "%lld", num);
     else

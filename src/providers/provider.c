@@ -115,6 +115,12 @@ void sk_provider_malformed(struct sk_chat_result *out, const char *why) {
   snprintf(out->error, sizeof(out->error), "malformed reply: %s", why);
 }
 
+void sk_provider_nul(struct sk_chat_result *out, const char *what) {
+  char why[160];
+  snprintf(why, sizeof(why), "%s holds a NUL character (\\u0000)", what);
+  sk_provider_malformed(out, why);
+}
+
 void sk_provider_one_line(char *dst, size_t size, const char *s) {
   size_t i;
   if (size == 0)
@@ -324,7 +330,7 @@ void sk_provider_parse(const struct sk_provider_wire *wire, long status,
   sk_chat_result_init(out);
   sk_provider_read_headers(status, wire->ratelimit, header, hctx, out);
   /* The length bounds the parse: a body is not NUL-terminated. */
-  root = body != NULL ? cJSON_ParseWithLengthOpts(body, len, NULL, 0) : NULL;
+  root = body != NULL ? sk_json_parse(body, len, NULL) : NULL;
   if (status != 200) {
     sk_provider_classify(status, NULL, NULL, out);
     if (root == NULL || wire->error_body(status, root, out) != 0)
@@ -354,10 +360,12 @@ void sk_provider_error_text(struct sk_chat_result *out, long status,
   char m[SK_PROVIDER_LINE] = "";
   char k[64] = "";
 
-  if (cJSON_IsString(message))
-    sk_provider_one_line(m, sizeof(m), message->valuestring);
-  if (cJSON_IsString(kind))
-    sk_provider_one_line(k, sizeof(k), kind->valuestring);
+  /* A label cut at a NUL is still a label: error text is for people,
+   * and the part before the NUL is all one line would show anyway. */
+  if (sk_json_strval(message) != NULL)
+    sk_provider_one_line(m, sizeof(m), sk_json_strval(message));
+  if (sk_json_strval(kind) != NULL)
+    sk_provider_one_line(k, sizeof(k), sk_json_strval(kind));
   snprintf(out->error, sizeof(out->error), "HTTP %ld%s%s%s%s", status,
            k[0] ? " " : "", k, m[0] ? ": " : "", m);
   if (line != NULL)
@@ -374,9 +382,9 @@ long sk_provider_tokens(const cJSON *obj, const char *key) {
 }
 
 void sk_provider_finish_reason(struct sk_chat_result *out, const cJSON *v) {
-  if (cJSON_IsString(v))
+  if (sk_json_strval(v) != NULL)
     snprintf(out->finish_reason, sizeof(out->finish_reason), "%s",
-             v->valuestring);
+             sk_json_strval(v));
 }
 
 void sk_provider_accept_take(struct sk_chat_result *out, char *text) {
@@ -397,33 +405,43 @@ void sk_provider_accept(struct sk_chat_result *out, const char *text) {
   sk_provider_accept_take(out, copy);
 }
 
-/* The text of item when join_text() keeps it, else NULL. */
-static const char *kept_text(const cJSON *item, int (*keep)(const cJSON *)) {
+/* The text of item when join_text() keeps it, else NULL; *nul is set when
+ * a kept text held a NUL. */
+static const char *kept_text(const cJSON *item, int (*keep)(const cJSON *),
+                             int *nul) {
   const cJSON *text = cJSON_GetObjectItemCaseSensitive(item, "text");
+  const char *s;
+  int rc;
   if (!cJSON_IsString(text) || (keep != NULL && !keep(item)))
     return NULL;
-  return text->valuestring;
+  rc = sk_json_str(text, &s);
+  if (rc == SK_JSON_NUL)
+    *nul = 1;
+  return s;
 }
 
 int sk_provider_join_text(const cJSON *array, int (*keep)(const cJSON *item),
                           char **out) {
   const cJSON *item;
   size_t len = 0;
+  int nul = 0;
   char *s;
 
   *out = NULL;
   /* Two passes over the same items: measure, then copy. */
   cJSON_ArrayForEach(item, array) {
-    const char *t = kept_text(item, keep);
+    const char *t = kept_text(item, keep, &nul);
     if (t != NULL)
       len += strlen(t);
   }
+  if (nul)
+    return SK_EPARSE;
   s = malloc(len + 1);
   if (s == NULL)
     return SK_ENOMEM;
   len = 0;
   cJSON_ArrayForEach(item, array) {
-    const char *t = kept_text(item, keep);
+    const char *t = kept_text(item, keep, &nul);
     if (t != NULL) {
       size_t n = strlen(t);
       memcpy(s + len, t, n);

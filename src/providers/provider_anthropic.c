@@ -21,6 +21,7 @@
  * are any, as for a server that answered without the tool).
  */
 #include "shipskip/providers/provider.h"
+#include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
 #include <stdio.h>
@@ -189,22 +190,25 @@ static int parse_error_body(long status, const cJSON *root,
 
 /* {"type":"error"} where a message belongs, as in a stream. */
 static int error_in_reply(const cJSON *root) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "type");
-  return cJSON_IsString(v) && strcmp(v->valuestring, "error") == 0;
+  const char *v =
+      sk_json_strval(cJSON_GetObjectItemCaseSensitive(root, "type"));
+  return v != NULL && strcmp(v, "error") == 0;
 }
 
 /* Only {"type":"text"} blocks of content[] are the reply. */
 static int is_text_block(const cJSON *block) {
-  const cJSON *type = cJSON_GetObjectItemCaseSensitive(block, "type");
-  return cJSON_IsString(type) && strcmp(type->valuestring, "text") == 0;
+  const char *type =
+      sk_json_strval(cJSON_GetObjectItemCaseSensitive(block, "type"));
+  return type != NULL && strcmp(type, "text") == 0;
 }
 
 /* The input of the first {"type":"tool_use"} block of content, or NULL. */
 static const cJSON *tool_input(const cJSON *content) {
   const cJSON *block;
   cJSON_ArrayForEach(block, content) {
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(block, "type");
-    if (cJSON_IsString(type) && strcmp(type->valuestring, "tool_use") == 0)
+    const char *type =
+        sk_json_strval(cJSON_GetObjectItemCaseSensitive(block, "type"));
+    if (type != NULL && strcmp(type, "tool_use") == 0)
       return cJSON_GetObjectItemCaseSensitive(block, "input");
   }
   return NULL;
@@ -216,6 +220,7 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
   const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
   const cJSON *content = cJSON_GetObjectItemCaseSensitive(root, "content");
   char *text;
+  int rc;
 
   sk_provider_finish_reason(
       out, cJSON_GetObjectItemCaseSensitive(root, "stop_reason"));
@@ -240,8 +245,12 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
     sk_provider_malformed(out, "content is not an array");
     return;
   }
-  if (sk_provider_join_text(content, is_text_block, &text) != 0) {
-    sk_provider_malformed(out, "out of memory");
+  rc = sk_provider_join_text(content, is_text_block, &text);
+  if (rc != 0) {
+    if (rc == SK_EPARSE)
+      sk_provider_nul(out, "a text block of content[]");
+    else
+      sk_provider_malformed(out, "out of memory");
     return;
   }
   if (text[0] != '\0') {
@@ -249,6 +258,13 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
     return;
   }
   free(text);
+  if (cJSON_GetArraySize(tool_input(content)) > 0 &&
+      cJSON_IsObject(tool_input(content)) &&
+      sk_json_has_nul(tool_input(content), NULL, 0)) {
+    /* Printed again, a string that held a NUL would come out cut. */
+    sk_provider_nul(out, "the tool_use input");
+    return;
+  }
   if (cJSON_GetArraySize(tool_input(content)) > 0 &&
       cJSON_IsObject(tool_input(content))) {
     /* The forced tool's reply, with no text beside it: its JSON text goes

@@ -31,6 +31,7 @@
  * reply is the JSON text in the candidate's parts.
  */
 #include "shipskip/providers/provider.h"
+#include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
 #include <stdio.h>
@@ -96,11 +97,10 @@ static cJSON *gemini_schema(const cJSON *s) {
     return NULL;
   cJSON_ArrayForEach(m, s) {
     cJSON *v = NULL;
-    if (strcmp(m->string, "type") == 0 && cJSON_IsString(m)) {
-      for (i = 0; m->valuestring[i] != '\0' && i + 1 < sizeof(type); i++)
-        type[i] = (char)(m->valuestring[i] >= 'a' && m->valuestring[i] <= 'z'
-                             ? m->valuestring[i] - 'a' + 'A'
-                             : m->valuestring[i]);
+    const char *t = sk_json_strval(m);
+    if (strcmp(m->string, "type") == 0 && t != NULL) {
+      for (i = 0; t[i] != '\0' && i + 1 < sizeof(type); i++)
+        type[i] = (char)(t[i] >= 'a' && t[i] <= 'z' ? t[i] - 'a' + 'A' : t[i]);
       type[i] = '\0';
       v = cJSON_CreateString(type);
     } else if (strcmp(m->string, "properties") == 0) {
@@ -251,19 +251,23 @@ static void read_details(const cJSON *details, struct sk_chat_result *out,
                          int *per_day) {
   const cJSON *d;
   cJSON_ArrayForEach(d, details) {
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(d, "@type");
-    const char *t = cJSON_IsString(type) ? type->valuestring : "";
+    const char *t =
+        sk_json_strval(cJSON_GetObjectItemCaseSensitive(d, "@type"));
+    if (t == NULL)
+      t = "";
     if (strstr(t, "google.rpc.RetryInfo") != NULL) {
-      const cJSON *delay = cJSON_GetObjectItemCaseSensitive(d, "retryDelay");
-      if (cJSON_IsString(delay) && out->retry_after_ms < 0)
-        out->retry_after_ms = sk_ratelimit_duration_ms(delay->valuestring);
+      const char *delay =
+          sk_json_strval(cJSON_GetObjectItemCaseSensitive(d, "retryDelay"));
+      if (delay != NULL && out->retry_after_ms < 0)
+        out->retry_after_ms = sk_ratelimit_duration_ms(delay);
     } else if (strstr(t, "google.rpc.QuotaFailure") != NULL) {
       const cJSON *violations =
           cJSON_GetObjectItemCaseSensitive(d, "violations");
       const cJSON *v;
       cJSON_ArrayForEach(v, violations) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(v, "quotaId");
-        if (cJSON_IsString(id) && strstr(id->valuestring, "PerDay") != NULL)
+        const char *id =
+            sk_json_strval(cJSON_GetObjectItemCaseSensitive(v, "quotaId"));
+        if (id != NULL && strstr(id, "PerDay") != NULL)
           *per_day = 1;
       }
     }
@@ -318,6 +322,7 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
   const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usageMetadata");
   const cJSON *content;
   char *text;
+  int rc;
 
   if (cJSON_IsObject(usage)) {
     out->prompt_tokens = sk_provider_tokens(usage, "promptTokenCount");
@@ -327,12 +332,12 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
   }
   if (!cJSON_IsObject(c0)) {
     const cJSON *fb = cJSON_GetObjectItemCaseSensitive(root, "promptFeedback");
-    const cJSON *why = cJSON_GetObjectItemCaseSensitive(fb, "blockReason");
-    const cJSON *msg =
-        cJSON_GetObjectItemCaseSensitive(fb, "blockReasonMessage");
-    if (cJSON_IsString(why))
-      blocked(out, "the prompt", "blockReason", why->valuestring,
-              cJSON_IsString(msg) ? msg->valuestring : NULL);
+    const char *why =
+        sk_json_strval(cJSON_GetObjectItemCaseSensitive(fb, "blockReason"));
+    const char *msg = sk_json_strval(
+        cJSON_GetObjectItemCaseSensitive(fb, "blockReasonMessage"));
+    if (why != NULL)
+      blocked(out, "the prompt", "blockReason", why, msg);
     else
       sk_provider_malformed(out, "no candidates");
     return;
@@ -340,9 +345,13 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
   sk_provider_finish_reason(
       out, cJSON_GetObjectItemCaseSensitive(c0, "finishReason"));
   content = cJSON_GetObjectItemCaseSensitive(c0, "content");
-  if (sk_provider_join_text(cJSON_GetObjectItemCaseSensitive(content, "parts"),
-                            is_answer_part, &text) != 0) {
-    sk_provider_malformed(out, "out of memory");
+  rc = sk_provider_join_text(cJSON_GetObjectItemCaseSensitive(content, "parts"),
+                             is_answer_part, &text);
+  if (rc != 0) {
+    if (rc == SK_EPARSE)
+      sk_provider_nul(out, "a part of candidates[0].content.parts");
+    else
+      sk_provider_malformed(out, "out of memory");
     return;
   }
   if (text[0] != '\0') {

@@ -19,6 +19,7 @@
  * takes "json" there); the reply is the JSON text in message.content.
  */
 #include "shipskip/providers/provider.h"
+#include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
 #include <stdio.h>
@@ -130,6 +131,8 @@ static int error_in_reply(const cJSON *root) {
 static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
   const cJSON *msg;
   const cJSON *content;
+  const char *text;
+  int rc;
 
   sk_provider_finish_reason(
       out, cJSON_GetObjectItemCaseSensitive(root, "done_reason"));
@@ -141,15 +144,20 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
   }
   msg = cJSON_GetObjectItemCaseSensitive(root, "message");
   content = cJSON_GetObjectItemCaseSensitive(msg, "content");
-  if (!cJSON_IsString(content)) {
+  rc = sk_json_str(content, &text);
+  if (rc == SK_JSON_NUL) {
+    sk_provider_nul(out, "message.content");
+    return;
+  }
+  if (rc == 0) {
     sk_provider_malformed(out, "message.content is not a string");
     return;
   }
-  if (content->valuestring[0] == '\0') {
+  if (text[0] == '\0') {
     sk_provider_malformed(out, "message.content is empty");
     return;
   }
-  sk_provider_accept(out, content->valuestring);
+  sk_provider_accept(out, text);
 }
 
 /* A 400 naming "format" (an Ollama too old for schemas, or a schema it

@@ -24,6 +24,7 @@
  * JSON text in choices[0].message.content either way.
  */
 #include "shipskip/providers/provider.h"
+#include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
 #include <stdio.h>
@@ -160,10 +161,10 @@ static int parse_error_body(long status, const cJSON *root,
 
   /* A quota error will not clear by waiting. */
   if (status == 429 &&
-      ((cJSON_IsString(type) &&
-        strcmp(type->valuestring, "insufficient_quota") == 0) ||
-       (cJSON_IsString(code) &&
-        strcmp(code->valuestring, "insufficient_quota") == 0))) {
+      ((sk_json_strval(type) != NULL &&
+        strcmp(sk_json_strval(type), "insufficient_quota") == 0) ||
+       (sk_json_strval(code) != NULL &&
+        strcmp(sk_json_strval(code), "insufficient_quota") == 0))) {
     out->outcome = SK_OUTCOME_FINAL;
     snprintf(out->cause, sizeof(out->cause), "quota");
   }
@@ -188,6 +189,7 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
   const cJSON *msg;
   const cJSON *content;
   const cJSON *refusal;
+  const char *text;
 
   if (c0 == NULL) {
     sk_provider_malformed(out, "no choices[0]");
@@ -204,16 +206,22 @@ static void parse_reply(const cJSON *root, struct sk_chat_result *out) {
   content = cJSON_IsObject(msg)
                 ? cJSON_GetObjectItemCaseSensitive(msg, "content")
                 : NULL;
-  if (cJSON_IsString(content)) {
-    sk_provider_accept(out, content->valuestring);
+  switch (sk_json_str(content, &text)) {
+  case 1:
+    sk_provider_accept(out, text);
     return;
+  case SK_JSON_NUL:
+    sk_provider_nul(out, "choices[0].message.content");
+    return;
+  default:
+    break;
   }
   refusal = cJSON_IsObject(msg)
                 ? cJSON_GetObjectItemCaseSensitive(msg, "refusal")
                 : NULL;
-  if (cJSON_IsString(refusal)) {
+  if (sk_json_strval(refusal) != NULL) {
     char r[SK_PROVIDER_LINE];
-    sk_provider_one_line(r, sizeof(r), refusal->valuestring);
+    sk_provider_one_line(r, sizeof(r), sk_json_strval(refusal));
     out->outcome = SK_OUTCOME_FINAL;
     snprintf(out->cause, sizeof(out->cause), "refusal");
     snprintf(out->error, sizeof(out->error), "the model refused: %s", r);

@@ -15,9 +15,18 @@
 #include "shipskip/util/names.h"
 #include "shipskip/util/sha256.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A poll handle on the input's descriptor, on the heap so that a new input
+ * (the next FIFO) can get its own while the old one's close is pending. */
+struct sk_input_watch {
+  uv_poll_t poll;
+  struct sk_engine *e;
+  int fd;
+};
 
 /* What the scorecard on disk says about a tool being admitted. */
 enum prior_verdict { PRIOR_REVIEW = 0, PRIOR_UP_TO_DATE, PRIOR_STOP };
@@ -62,8 +71,66 @@ static int claim_slug(struct sk_engine *e, const struct sk_tool *tool) {
   return added;
 }
 
+static void free_watch_cb(uv_handle_t *h) {
+  free(sk_container_of((uv_poll_t *)h, struct sk_input_watch, poll));
+}
+
+void sk_admit_close_input(struct sk_engine *e) {
+  if (e->input == NULL)
+    return;
+  uv_close((uv_handle_t *)&e->input->poll, free_watch_cb);
+  e->input = NULL;
+}
+
+/* The input is readable (or hung up, or failed: the next read says which):
+ * read on. */
+static void input_cb(uv_poll_t *h, int status, int events) {
+  struct sk_input_watch *w = sk_container_of(h, struct sk_input_watch, poll);
+  (void)status;
+  (void)events;
+  uv_poll_stop(h);
+  sk_engine_pump(w->e);
+}
+
+/* Creates the watch on fd. uv_poll_init() puts the descriptor into
+ * non-blocking mode, which standard input shares with the shell or the
+ * program that gave it: its flags are put back at once (the reader asks
+ * poll(2) before each read, so it needs no O_NONBLOCK). */
+static struct sk_input_watch *new_watch(struct sk_engine *e, int fd) {
+  struct sk_input_watch *w = calloc(1, sizeof(*w));
+  int flags = fcntl(fd, F_GETFL);
+  if (w == NULL)
+    return NULL;
+  w->e = e;
+  w->fd = fd;
+  if (uv_poll_init(&e->loop, &w->poll, fd) != 0) {
+    free(w);
+    return NULL;
+  }
+  if (flags != -1)
+    (void)fcntl(fd, F_SETFL, flags);
+  return w;
+}
+
+/* Waits on the loop for the input to be readable. Returns 0, or fails the
+ * run when it cannot. */
+static int wait_input(struct sk_engine *e) {
+  int fd = sk_toolsrc_wait_fd(e->src);
+  if (e->input != NULL && e->input->fd != fd)
+    sk_admit_close_input(e);
+  if (e->input == NULL && fd >= 0)
+    e->input = new_watch(e, fd);
+  if (e->input == NULL ||
+      uv_poll_start(&e->input->poll, UV_READABLE, input_cb) != 0) {
+    sk_engine_fail(e, SK_EIO, "cannot wait for input on the event loop");
+    return SK_EIO;
+  }
+  return 0;
+}
+
 /* Reads records until one is this run's to review. Returns it (the caller
- * frees it), or NULL at the end of the input or on a fatal error. */
+ * frees it), or NULL at the end of the input, when input is not ready yet
+ * (the loop waits for it) or on a fatal error. */
 static struct sk_tool *read_tool(struct sk_engine *e) {
   for (;;) {
     struct sk_tool *tool = NULL;
@@ -74,6 +141,10 @@ static struct sk_tool *read_tool(struct sk_engine *e) {
     rc = sk_toolsrc_next(e->src, &tool, &err);
     if (rc == 0) {
       e->eof = 1;
+      return NULL;
+    }
+    if (rc == SK_EAGAIN) {
+      (void)wait_input(e);
       return NULL;
     }
     if (rc == SK_ENOMEM) {

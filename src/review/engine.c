@@ -180,6 +180,7 @@ static void close_handles(struct sk_engine *e) {
   sk_journal_group_stop(e->o->journal);
   if (e->progress_on)
     uv_close((uv_handle_t *)&e->progress, noop_close_cb);
+  sk_admit_close_input(e);
   memset(&ev, 0, sizeof(ev));
   ev.kind = SK_EVENT_CLOSING;
   sk_engine_emit(e, &ev);
@@ -421,6 +422,10 @@ static int engine_init(struct sk_engine *e, struct sk_toolsrc *src,
   e->o = o;
   e->st = st;
   e->src = src;
+  /* Input that has nothing yet (a pipe held open, a FIFO) is waited for
+   * by the loop (admit.c), not in read(2), so replies, timers and signals
+   * go on meanwhile. */
+  sk_toolsrc_set_nonblocking(src, 1);
   e->state = SK_ENGINE_RUNNING;
   sk_list_init(&e->ready);
   sk_list_init(&e->inflight);

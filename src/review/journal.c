@@ -6,6 +6,7 @@
 #include "shipskip/model/review.h"
 #include "shipskip/util/list.h"
 #include "shipskip/util/strmap.h"
+#include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -92,7 +93,7 @@ static int index_put(struct sk_journal *j, char *key, off_t off, size_t len,
 int sk_journal_parse_line(const char *line, size_t len, char **slug,
                           char **persona_name, char inputs[65],
                           struct sk_review *r) {
-  cJSON *root = cJSON_ParseWithLengthOpts(line, len, NULL, 0);
+  cJSON *root = sk_json_parse(line, len, NULL);
   struct sk_persona p;
   int rc;
 

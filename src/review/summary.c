@@ -6,6 +6,7 @@
 #include "shipskip/util/fsutil.h"
 #include "shipskip/util/jsonfmt.h"
 #include "shipskip/util/strmap.h"
+#include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
 #include <stdio.h>
@@ -416,9 +417,9 @@ static int read_row(const cJSON *row, struct sk_summary *s) {
   if (r == NULL)
     return SK_ENOMEM;
   v = cJSON_GetObjectItemCaseSensitive(row, "slug");
-  r->slug = strdup(cJSON_IsString(v) ? v->valuestring : "");
+  r->slug = strdup(sk_json_strval(v) != NULL ? sk_json_strval(v) : "");
   v = cJSON_GetObjectItemCaseSensitive(row, "verdict");
-  r->verdict = cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+  r->verdict = sk_json_strval(v) != NULL ? strdup(sk_json_strval(v)) : NULL;
   r->ships = (int)get_ul(row, "ships");
   r->skips = (int)get_ul(row, "skips");
   r->failed = (int)get_ul(row, "failed");
@@ -432,8 +433,8 @@ static int read_row(const cJSON *row, struct sk_summary *s) {
   r->cost_usd = cJSON_IsNumber(v) ? v->valuedouble : -1;
   sk_buf_init(&fails, 1 << 20);
   cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(row, "failures")) {
-    if (cJSON_IsString(f))
-      sk_buf_printf(&fails, "%s%s", fails.len ? "\n" : "", f->valuestring);
+    if (sk_json_strval(f) != NULL)
+      sk_buf_printf(&fails, "%s%s", fails.len ? "\n" : "", sk_json_strval(f));
   }
   r->failures = fails.len ? sk_buf_take(&fails) : NULL;
   sk_buf_cleanup(&fails);
@@ -453,7 +454,7 @@ int sk_summary_read(const char *path, struct sk_summary *s,
   rc = sk_fs_read_file(path, (size_t)1 << 30, &text, &len, err);
   if (rc != 0)
     return rc;
-  root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
+  root = sk_json_parse(text, len, NULL);
   free(text);
   t = cJSON_GetObjectItemCaseSensitive(root, "totals");
   if (root == NULL || !cJSON_IsObject(t)) {

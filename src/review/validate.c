@@ -670,16 +670,18 @@ static int take_evidence(const struct sk_validator *v, size_t persona,
   if (!cJSON_IsObject(ev))
     return 0;
   for (j = 0; j < p->nrubric && j < SK_PERSONA_MAX_RUBRIC; j++) {
-    const cJSON *q = cJSON_GetObjectItemCaseSensitive(ev, p->rubric[j].name);
+    /* A quote cut at a NUL could match where the whole would not: a
+     * quote that held one is malformed, so left out. */
+    const char *q =
+        sk_json_strval(cJSON_GetObjectItemCaseSensitive(ev, p->rubric[j].name));
     size_t len;
-    if (!cJSON_IsString(q) ||
-        !sk_utf8_valid(q->valuestring, strlen(q->valuestring)))
+    if (q == NULL || !sk_utf8_valid(q, strlen(q)))
       continue;
-    len = strlen(q->valuestring);
+    len = strlen(q);
     r->evidence[j] = malloc(len + 1);
     if (r->evidence[j] == NULL)
       return SK_ENOMEM;
-    fold_words(q->valuestring, len, r->evidence[j]);
+    fold_words(q, len, r->evidence[j]);
   }
   return 0;
 }
@@ -823,7 +825,7 @@ static int check_json(struct sk_validator *v, size_t persona, const char *json,
     add_error(r, "the JSON reply contains an escaped NUL (\\u0000)");
     return 0;
   }
-  root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+  root = sk_json_parse(json, len, &end);
   if (root == NULL) {
     add_error(r, "the reply looks like JSON but does not parse (at byte %zu)",
               end != NULL && end >= json ? (size_t)(end - json) : (size_t)0);
@@ -843,23 +845,25 @@ static int check_json(struct sk_validator *v, size_t persona, const char *json,
   m = json_member(root, "score", r);
   if (m != NULL)
     json_score(m, r);
+  /* escaped_nul() refused "\u0000" above; sk_json_strval() refuses a raw
+   * NUL byte inside a string as well, as not a string. */
   m = json_member(root, "verdict", r);
-  if (m != NULL && !cJSON_IsString(m))
+  if (m != NULL && sk_json_strval(m) == NULL)
     add_error(r, "\"verdict\" must be a string (\"ship\" or \"skip\"), not %s",
               json_type(m));
   else if (m != NULL)
-    verdict_value(m->valuestring, strlen(m->valuestring), r->verdict, r);
+    verdict_value(sk_json_strval(m), strlen(sk_json_strval(m)), r->verdict, r);
   m = json_member(root, "review", r);
-  if (m != NULL && !cJSON_IsString(m))
+  if (m != NULL && sk_json_strval(m) == NULL)
     add_error(r, "\"review\" must be a string (one paragraph), not %s",
               json_type(m));
   else if (m != NULL &&
-           check_bytes(m->valuestring, strlen(m->valuestring), r) == 0) {
+           check_bytes(sk_json_strval(m), strlen(sk_json_strval(m)), r) == 0) {
     rc = take_evidence(v, persona,
                        cJSON_GetObjectItemCaseSensitive(root, "evidence"), r);
     if (rc == 0)
-      rc = check_paragraph(v, persona, m->valuestring, strlen(m->valuestring),
-                           tool, r);
+      rc = check_paragraph(v, persona, sk_json_strval(m),
+                           strlen(sk_json_strval(m)), tool, r);
   }
 out:
   cJSON_Delete(root);

@@ -112,6 +112,11 @@ int sk_csv_next(struct sk_csv_reader *r, struct sk_csv_record *rec,
             break;
           }
         } else {
+          /* Quoting does not make a NUL safe: fields are C strings, and
+           * one would cut the field short. */
+          if (*r->p == '\0')
+            return sk_error_set(err, SK_EPARSE, "%s:%ld: NUL byte in the data",
+                                r->name, r->line);
           if (*r->p == '\n')
             r->line++;
           rc = sk_buf_add(&rec->storage, r->p, 1);

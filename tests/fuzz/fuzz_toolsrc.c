@@ -4,6 +4,10 @@
  * decided by the first record: one object, an array, JSON Lines, or
  * pretty-printed objects in a row) and as in.jsonl (always line by line),
  * and the directory is read as one input, so directory expansion runs too.
+ * A top-level array in in.json is streamed item by item, so the array
+ * scanner (strings, escapes, nesting, broken separators, items over the
+ * cap) runs on whatever bytes come; NUL bytes anywhere must cost records,
+ * never truncate one unseen.
  * Every record the loader accepts must keep the promises of tool.h: a safe
  * slug, a name and a description, valid UTF-8 without control characters,
  * every field within its cap, entry "Free" or "Paid". The progress
@@ -82,8 +86,9 @@ int sk_fuzz_one(const uint8_t *data, size_t size) {
       check_tool(t);
       sk_tool_free(t);
     }
-    /* Each call consumes at least a line or an array item, and a file has
-     * at most size lines and one array holds at most size items per file. */
+    /* Each call consumes at least a line or a byte of a streamed array
+     * (an item, an empty item, a missing ","), so each file gives at most
+     * size + 1 records. */
     if (++records > 2 * (long)size + 8)
       sk_fuzz_fail("the reader does not advance (%ld records)", records);
   }

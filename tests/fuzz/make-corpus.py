@@ -5,7 +5,8 @@ the target files say what that is). Run from anywhere; it only writes under
 tests/fuzz/corpus. Seeds are a starting point: libFuzzer grows its own
 corpus in build-fuzz/corpus/ (scripts/fuzz.sh), which is not checked in.
 
-  fixtures/tools, tests/data/injection    tool records   -> toolsrc, prompt
+  fixtures/tools, tests/data/injection    tool records   -> toolsrc, prompt,
+                                                            jsonget
   prompts/*.txt                           templates      -> template
   fixtures/exchanges (response bodies)    HTTP replies   -> provider*
   fixtures/reviews, tests/data/reviews    model replies  -> validate
@@ -65,6 +66,31 @@ def main():
                 for r in records[:3]))
     put("toolsrc", "shape-torn", compact[0] + "\n" + compact[1][:40])
     put("toolsrc", "shape-nested", "[" * 50 + "]" * 50 + "\n{\"a\":[{}]}\n")
+    # Streamed arrays (single-line, broken between items) and NUL bytes.
+    put("toolsrc", "shape-array-line", "[" + ",".join(compact) + "]")
+    put("toolsrc", "shape-array-bent",
+        "[\"s\", 1, " + compact[0] + " " + compact[1] + ",, {\"x\": [1}],\n"
+        + compact[2] + "]\n[" + compact[3] + "\n")
+    put("toolsrc", "nul-raw",
+        (compact[0] + "\n" + compact[1][:20] + "\0" + compact[1][20:] + "\n"
+         + compact[2] + "\n").encode("utf-8"))
+    put("toolsrc", "nul-escaped",
+        compact[0].replace("\"description\": \"",
+                           "\"description\": \"\\u0000", 1) + "\n"
+        + compact[1] + "\n")
+    put("toolsrc", "nul-array",
+        ("[" + compact[0] + ",\0" + compact[1] + "]\n").encode("utf-8"))
+
+    # jsonget: strings with NUL (escaped, raw, in keys) and every escape.
+    put("jsonget", "escaped-nul", '{"verdict": "ship\\u0000 or skip", '
+        '"ok": "fine"}')
+    put("jsonget", "raw-nul", b'["a", "b\0c", "d"]')
+    put("jsonget", "key-nul", '{"name\\u0000x": "evil", "n": {"k": 1, '
+        '"deep\\u0000": "v\\u0000"}, "last": "ok"}')
+    put("jsonget", "escapes", '{"a": "\\\\u0000 is text", '
+        '"b": "\\ud83d\\ude00 \\u00e9\\u4e2d", "c": ["\\"", "\\\\"]}')
+    for p in tools[:8]:
+        put("jsonget", os.path.basename(p), read(p))
 
     # template: the real prompts and the edges of the placeholder syntax.
     for p in src("prompts", "*.txt"):

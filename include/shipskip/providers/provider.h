@@ -237,6 +237,12 @@ void sk_provider_read_headers(long status, enum sk_ratelimit_style style,
  * error "malformed reply: WHY". */
 void sk_provider_malformed(struct sk_chat_result *out, const char *why);
 
+/* Marks out as malformed because the reply string WHAT held a NUL
+ * (sk_json_str() said SK_JSON_NUL): "malformed reply: WHAT holds a NUL
+ * character (\u0000)". Taken whole, the text after the NUL would be lost
+ * unseen by validation. */
+void sk_provider_nul(struct sk_chat_result *out, const char *what);
+
 /* Copies at most 200 bytes of s into dst (size bytes), newlines and other
  * control characters replaced by spaces, so server text fits one report
  * line. s may be NULL (dst becomes ""). */
@@ -326,7 +332,8 @@ void sk_provider_accept_take(struct sk_chat_result *out, char *text);
  * 1 (every item with a string "text" when keep is NULL) into a new heap
  * string in *out, "" when there are none. array may be NULL; its children
  * are walked as cJSON_ArrayForEach walks them, so a caller that needs an
- * array checks that first. Returns 0 or SK_ENOMEM. */
+ * array checks that first. Returns 0, SK_EPARSE when a kept "text" held a
+ * NUL (*out NULL: say it with sk_provider_nul), or SK_ENOMEM. */
 int sk_provider_join_text(const cJSON *array, int (*keep)(const cJSON *item),
                           char **out);
 

@@ -104,9 +104,10 @@ struct sk_engine {
   size_t nwaiting;
   /* Admission (admit.c). */
   struct sk_toolsrc *src;
-  int eof;                /* every record was read */
-  size_t active_tools;    /* admitted, not yet written and freed */
-  size_t window;          /* the most tools active at once */
+  int eof;                      /* every record was read */
+  struct sk_input_watch *input; /* waits for input not ready yet (admit.c) */
+  size_t active_tools;          /* admitted, not yet written and freed */
+  size_t window;                /* the most tools active at once */
   struct sk_strmap slugs; /* every slug of the batch: no two share a file */
   /* "provider\nmodel" of every route that rejected structured output:
    * asked with the text contract from then on (request.c). */
@@ -202,6 +203,9 @@ const struct sk_route *sk_engine_route(const struct sk_engine *e, size_t i);
  * taken (admitted, or skipped as up to date), 0 if none can be (window
  * full, input done, or the run no longer RUNNING). */
 int sk_admit_next(struct sk_engine *e);
+
+/* Closes the handle that waits for input, if any (CLOSING). */
+void sk_admit_close_input(struct sk_engine *e);
 
 /* ---- request.c ---- */
 

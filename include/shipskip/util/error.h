@@ -25,7 +25,8 @@
   X(ECONN, "connection error")                                                 \
   X(EREPLY, "reply breaks the contract")                                       \
   X(EREGEX, "regular expression error")                                        \
-  X(ECANCELED, "operation canceled")
+  X(ECANCELED, "operation canceled")                                           \
+  X(EAGAIN, "input not ready yet")
 
 enum sk_errno {
   SK_OK = 0,
