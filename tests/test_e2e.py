@@ -494,6 +494,38 @@ class TestSlugs(E2ETestCase):
         self.assertEqual(tree(self.out),
                          ["t-st-tool-v2.json", "t-st-tool-v2.md"])
 
+    def test_run_file_names_are_not_slugs(self):
+        # A tool named "Summary" once had its scorecard overwritten by the
+        # run summary: run-file stems are reserved, a derived slug gets
+        # "-tool", an explicit one is refused with the reason.
+        path = self.write_jsonl("s.jsonl", [
+            make_tool("Summary"), make_tool("Journal"),
+            make_tool("Mine", slug="summary")])
+        res = self.review([path])
+        self.assertExit(res, 1)
+        self.assertIn('field "slug" is "summary", which names a run file '
+                      '(summary.json)', res.stderr)
+        self.assertEqual(tree(self.out),
+                         ["journal-tool.json", "journal-tool.md",
+                          "summary-tool.json", "summary-tool.md"])
+        self.assertEqual(self.scorecard("summary-tool")["tool"]["name"],
+                         "Summary")
+        with open(os.path.join(self.out, "summary.json")) as f:
+            self.assertNotIn("tool", json.load(f))
+
+    def test_distinct_names_are_all_reviewed(self):
+        # C++, C and C# once folded to one slug "c" and two were skipped.
+        path = self.write_jsonl("c.jsonl", [
+            make_tool("Lang C++"), make_tool("Lang C"), make_tool("Lang C#"),
+            make_tool("libflac++-dev"), make_tool("libflac-dev")])
+        res = self.review([path])
+        self.assertExit(res, 0)
+        self.assertNotIn("already used", res.stderr)
+        self.assertEqual(
+            [n for n in tree(self.out) if n.endswith(".json")],
+            ["lang-c-plus-plus.json", "lang-c-sharp.json", "lang-c.json",
+             "libflac-dev.json", "libflac-plus-plus-dev.json"])
+
     def test_path_like_name_stays_in_outdir(self):
         before = tree(self.tmp)
         path = self.write_json("p.json", make_tool("../../etc/passwd"))

@@ -43,23 +43,22 @@ static int in_shard(const struct sk_engine *e, const struct sk_tool *tool) {
              e->o->shard_index;
 }
 
-/* Returns 1 when tool's slug is new to the batch (and remembers it), 0 when
- * another tool has it (reported), or SK_ENOMEM. */
-static int claim_slug(struct sk_engine *e, const struct sk_tool *tool) {
-  int added = 0;
-  if (sk_strmap_put(&e->slugs, tool->slug, &added) == NULL)
-    return SK_ENOMEM;
-  if (!added) {
+/* Returns 1 when tool's slug is new to the batch (and remembers it; a
+ * derived slug another tool has is made distinct), 0 when the tool cannot
+ * be taken (reported), or SK_ENOMEM. */
+static int claim_slug(struct sk_engine *e, struct sk_tool *tool) {
+  struct sk_error err;
+  int rc;
+  sk_error_clear(&err);
+  rc = sk_slug_claim(&e->slugs, tool, &err);
+  if (rc == 0) {
     /* Counted as a bad record, but not the input's fault alone: said as a
      * warning (no "bad_record" log line, as a parse error would get). */
     e->st->records_bad++;
-    sk_engine_say(e, SK_EVENT_WARNING, tool->slug, NULL,
-                  "%s: slug \"%s\" is already used by another tool in this "
-                  "batch; give one of them a distinct \"slug\" (record "
-                  "skipped)",
-                  tool->origin, tool->slug);
+    sk_engine_say(e, SK_EVENT_WARNING, tool->slug, NULL, "%s (record skipped)",
+                  err.msg);
   }
-  return added;
+  return rc;
 }
 
 /* Reads records until one is this run's to review. Returns it (the caller
