@@ -12,6 +12,7 @@
 #include "shipskip/desk/roster.h"
 #include "shipskip/model/scorefile.h"
 #include "shipskip/review/validate.h"
+#include "shipskip/util/unicode.h"
 
 #include <cjson/cJSON.h>
 #include <limits.h>
@@ -89,8 +90,11 @@ static int apply_one(const struct apply_args *a, const char *file) {
 
   sk_error_clear(&err);
   rc = sk_apply_file(file, &a->o, &res, &err);
-  for (j = 0; j < res.nproblems; j++)
-    fprintf(stderr, "%s\n", res.problems[j]);
+  for (j = 0; j < res.nproblems; j++) {
+    /* Problems quote the draft and the tool's name: shown, not obeyed. */
+    sk_unicode_fputs(res.problems[j], stderr);
+    fputc('\n', stderr);
+  }
   if (rc == 0 && !a->quiet) {
     print_apply_result(file, &res, a->o.dry_run);
   } else if (rc == SK_EREPLY) {
