@@ -61,6 +61,31 @@ static int claim_slug(struct sk_engine *e, struct sk_tool *tool) {
   return rc;
 }
 
+/* Adds a record read (NULL: a malformed one) to the digest of the input
+ * and counts it. Every shard reads every record, so shards of one input
+ * have one digest and one count; the file name is left out, so the input
+ * may sit at another path on each machine. */
+static void digest_record(struct sk_engine *e, const struct sk_tool *tool) {
+  static const char *const FIELDS[] = {"name",    "description", "slug",
+                                       "tagline", "category",    "pricing",
+                                       "entry",   "best_for",    "url"};
+  size_t i;
+  if (tool == NULL) {
+    e->st->input_bad++;
+    sk_sha256_update(&e->inputs, "\001bad\001", 5);
+    return;
+  }
+  e->st->input_tools++;
+  for (i = 0; i < sizeof(FIELDS) / sizeof(FIELDS[0]); i++) {
+    const char *v = sk_tool_field(tool, FIELDS[i]);
+    /* NUL after a value, 0x01 for an absent one: unambiguous. */
+    if (v != NULL)
+      sk_sha256_update(&e->inputs, v, strlen(v) + 1);
+    else
+      sk_sha256_update(&e->inputs, "\x01", 1);
+  }
+}
+
 /* Reads records until one is this run's to review. Returns it (the caller
  * frees it), or NULL at the end of the input or on a fatal error. */
 static struct sk_tool *read_tool(struct sk_engine *e) {
@@ -80,9 +105,11 @@ static struct sk_tool *read_tool(struct sk_engine *e) {
       return NULL;
     }
     if (rc < 0) {
+      digest_record(e, NULL);
       bad_record(e, err.msg);
       continue;
     }
+    digest_record(e, tool);
     if (!in_shard(e, tool)) {
       e->st->tools_skipped_shard++;
       sk_tool_free(tool);
