@@ -218,6 +218,18 @@ static int run_diff(void *args, const struct sk_opt_operands *ops) {
   }
   if (rc == 0)
     rc = sk_diff_render(&a, &b, &o, &out, &err);
+  if (rc == 0 && o.format == SK_DIFF_TEXT &&
+      sk_unicode_find(sk_buf_str(&out)) != NULL) {
+    /* The text is for a terminal: a bidi control in a review is shown as
+     * "<U+202E>" (the colours' escapes are ASCII, left alone). */
+    struct sk_buf shown;
+    sk_buf_init(&shown, out.len * 4 + 16);
+    rc = sk_unicode_neutralize(&shown, sk_buf_str(&out));
+    if (rc != 0)
+      rc = sk_error_set(&err, rc, "out of memory");
+    sk_buf_cleanup(&out);
+    out = shown;
+  }
   if (rc == 0 && fwrite(sk_buf_str(&out), 1, out.len, stdout) != out.len)
     rc = sk_error_set(&err, SK_EIO, "error writing standard output");
   if (rc != 0)
