@@ -103,14 +103,14 @@ int sk_slug_is_safe(const char *s) {
  * beside the scorecards (STEM.json and STEM.md), and of the panel file
  * read from the working directory (shipskip.json, when OUTDIR is "."). A
  * tool's slug may never be one of them, or its scorecard and a run file
- * would overwrite each other. The first name is the file a message names.
- * A new run file adds its stem here. */
+ * would overwrite each other. The second name is the file a message names.
+ * A new run file adds its stem here; one whose name starts with '.' (the
+ * lock, .lock) needs none, since no slug does. */
 static const char *const RESERVED[][2] = {
     {"summary", "summary.json"},
     {"journal", "journal.jsonl"},
     {"calibration", "calibration.json"},
     {"shipskip", "shipskip.json"},
-    {"lock", "the run's lock file"},
     {"index", "index.html"},
     {"panel", "panel.html"},
     {"by-name", "by-name.html"},
