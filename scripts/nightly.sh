@@ -14,7 +14,12 @@
 #   SHIPSKIP_DATE       the run's date (default: today, UTC, YYYY-MM-DD)
 #   SHIPSKIP_ARGS       extra review options, e.g. "--model gpt-4o-mini --rpm 500"
 #   SHIPSKIP_DEADLINE   stop starting work after this (default 6h)
-#   SHIPSKIP_SHARD      I/N to review one shard on this machine (optional)
+#   SHIPSKIP_SHARD      I/N to review one shard on this machine (optional);
+#                       summary.json records the shard and a digest of the
+#                       inbox, and `shipskip merge` of the N outputs refuses
+#                       a set with a shard missing, repeated, stopped before
+#                       the end of its input or made from another inbox
+#                       (rerun that shard; --allow-partial merges anyway)
 #   OPENAI_API_KEY      (or the variable your provider uses)
 #
 # The latest earlier run under OUTROOT (the newest <date> folder before this
@@ -69,5 +74,6 @@ done
 echo "nightly.sh: $day: ${args[*]}" >&2
 "$bin" "${args[@]}" --log-json "$outdir.events.jsonl"
 status=$?
-echo "nightly.sh: $day: exit $status; summary in $outdir/summary.json" >&2
+echo "nightly.sh: $day${SHIPSKIP_SHARD:+ (shard $SHIPSKIP_SHARD)}: exit $status;" \
+  "summary in $outdir/summary.json" >&2
 exit "$status"

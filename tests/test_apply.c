@@ -23,10 +23,13 @@ struct fixture {
   struct sk_error e;
 };
 
-static int setup(struct fixture *f, int fail_futurist) {
+/* Sets up the fixture for the tool called name (NULL: the usual one). */
+static int setup_named(struct fixture *f, int fail_futurist, const char *name) {
   struct eg g;
   memset(f, 0, sizeof(*f));
   eg_init(&g);
+  if (name != NULL)
+    g.tool.name = (char *)(uintptr_t)name;
   if (fail_futurist)
     eg_fail_futurist(&g);
   f->json = eg_render(&g, 0);
@@ -39,6 +42,10 @@ static int setup(struct fixture *f, int fail_futurist) {
   if (f->json == NULL || f->md == NULL)
     return -1;
   return sk_scorefile_parse(f->json, strlen(f->json), "t.json", &f->sf, &f->e);
+}
+
+static int setup(struct fixture *f, int fail_futurist) {
+  return setup_named(f, fail_futurist, NULL);
 }
 
 static void teardown(struct fixture *f) {
@@ -99,6 +106,26 @@ static int has(const struct sk_apply_result *res, int line, const char *msg) {
     free(th_now);                                                              \
     ASSERT(th_same);                                                           \
   } while (0)
+
+TEST(names_compare_as_rendered) {
+  /* A line feed, a bidi override and Markdown's specials in the tool's
+   * name: the draft can only hold the name as rendered, and an edit to it
+   * still applies (once "not this scorecard's tool" for the line feed). */
+  static const char *const NAMES[] = {
+      "Line\nFeed Tool", "Evil\xe2\x80\xae Tool 4",
+      "*Star* _under_ [x](y) <b> #1 | C++", "Code Llama 4"};
+  size_t i;
+  for (i = 0; i < sizeof(NAMES) / sizeof(NAMES[0]); i++) {
+    struct fixture f;
+    ASSERT_INT_EQ(setup_named(&f, 0, NAMES[i]), 0);
+    ASSERT_INT_EQ(eg_replace(&f.md, "55/100 · skip", "65/100 · ship"), 0);
+    ASSERT_INT_EQ(apply(&f), 0);
+    ASSERT_INT_EQ(f.res.nproblems, 0);
+    ASSERT_INT_EQ(f.res.nchanges, 1);
+    ASSERT_STR_EQ(f.sf.sc->tool->name, NAMES[i]);
+    teardown(&f);
+  }
+}
 
 TEST(unchanged_draft_changes_nothing) {
   struct fixture f;
@@ -510,6 +537,7 @@ int main(void) {
     fprintf(stderr, "cannot build the test panel\n");
     return 1;
   }
+  RUN(names_compare_as_rendered);
   RUN(unchanged_draft_changes_nothing);
   RUN(rewrapped_crlf_draft_changes_nothing);
   RUN(edit_score_verdict_and_paragraph);

@@ -779,6 +779,13 @@ class TestSecondSignal(BatchCase):
 # 5. --shard and merge
 # --------------------------------------------------------------------------
 
+def written(d):
+    """The files merge wrote into d (its lock file aside), [] when none."""
+    if not os.path.isdir(d):
+        return []
+    return sorted(n for n in os.listdir(d) if n != ".lock")
+
+
 class TestShards(BatchCase):
 
     def test_shards_cover_the_batch_and_merge(self):
@@ -826,8 +833,22 @@ class TestShards(BatchCase):
         self.assertEqual([r["slug"] for r in m["tools"]], slugs)
         self.assertEqual(m["tools"], read_summary(ref)["tools"])
         for k in SUMMARY_NUMBERS:
+            if k == "tools_skipped_by_shard":
+                continue  # what one shard skipped, another reviewed
             self.assertEqual(m["totals"][k],
                              sum(p["totals"][k] for p in parts), k)
+        self.assertEqual(m["totals"]["tools_skipped_by_shard"], 0)
+        # Each summary records its shard and the input it read.
+        for i, p in enumerate(parts, 1):
+            self.assertEqual((p["shard"]["index"], p["shard"]["count"],
+                              p["shard"]["input_tools"]),
+                             (i, 3, len(tools)))
+            self.assertEqual(p["inputs_digest"], parts[0]["inputs_digest"])
+        self.assertRegex(parts[0]["inputs_digest"], "^[0-9a-f]{64}$")
+        self.assertEqual(m["shard"], {"count": 3, "merged": [1, 2, 3],
+                                      "missing": [], "input_tools": 15,
+                                      "input_records_bad": 0})
+        self.assertEqual(m["inputs_digest"], parts[0]["inputs_digest"])
         for c in CAUSES:
             self.assertEqual(m["totals"]["retries_by_cause"][c],
                              sum(p["totals"]["retries_by_cause"][c]
@@ -853,11 +874,100 @@ class TestShards(BatchCase):
         with open(os.path.join(b, "overlap-1.json"), "w") as f:
             json.dump(card, f, indent=2)
         merged = os.path.join(self.tmp, "merged")
+        # Two runs of the whole batch are shard 1/1 twice: not a set.
         res = self.run_cli(["merge", a, b, "-o", merged], common=False)
+        self.assertExit(res, 1)
+        self.assertIn(f"shard 1/1 is in both {a} and {b}", res.stderr)
+        self.assertEqual(written(merged), [])
+        # Taken as a repeated shard anyway, the copies must agree.
+        res = self.run_cli(["merge", a, b, "-o", merged, "--allow-partial"],
+                           common=False)
         self.assertExit(res, 1)
         self.assertIn("overlap-1.json", res.stderr)
         self.assertIn(b, res.stderr)
         self.assertIn("differs", res.stderr)
+
+    def shard_set(self, name, tools, count, *which, bad_line=False):
+        """Reviews shards `which` of `count` of tools; returns their dirs."""
+        path = os.path.join(self.tmp, f"{name}.jsonl")
+        with open(path, "w", encoding="utf-8") as f:
+            for t in tools:
+                f.write(json.dumps(t) + "\n")
+            if bad_line:
+                f.write("{not json}\n")
+        dirs = []
+        for i in which:
+            d = os.path.join(self.tmp, f"{name}-{i}of{count}-{len(dirs)}")
+            res = self.review([path], "--shard", f"{i}/{count}", out=d)
+            self.assertIn(res.returncode, (0, 1), self.describe(res))
+            dirs.append(d)
+        return dirs
+
+    def merge(self, dirs, *opts):
+        merged = os.path.join(self.tmp, "merged")
+        shutil.rmtree(merged, ignore_errors=True)
+        return merged, self.run_cli(["merge", *dirs, "-o", merged, *opts],
+                                    common=False)
+
+    def test_merge_refuses_incomplete_and_mixed_sets(self):
+        tools = [make_tool(f"Set Tool {i}", slug=f"set-{i:02d}")
+                 for i in range(8)]
+        s1, s2 = self.shard_set("x", tools, 2, 1, 2, bad_line=True)
+        (t1,) = self.shard_set("x", tools, 3, 1, bad_line=True)
+        (y2,) = self.shard_set("y", tools[:5], 2, 2)
+        one = read_summary(s1)["totals"]
+        self.assertGreater(one["tools_skipped_by_shard"], 0)
+        self.assertEqual(one["records_bad"], 1)
+
+        # A complete set: nothing skipped, the bad line counted once.
+        merged, res = self.merge([s2, s1])
+        self.assertExit(res, 0)
+        m = read_summary(merged)
+        self.assertEqual(m["totals"]["tools_skipped_by_shard"], 0)
+        self.assertEqual(m["totals"]["records_bad"], 1)
+        self.assertEqual(m["totals"]["tools"], len(tools))
+        self.assertEqual(m["shard"]["missing"], [])
+
+        # A shard stopped early (what --deadline leaves: input_done false,
+        # no digest) is not a whole shard.
+        stopped = os.path.join(self.tmp, "stopped")
+        shutil.copytree(s2, stopped)
+        doc = read_summary(stopped)
+        doc["totals"].update(input_done=False, stopped="deadline")
+        doc["inputs_digest"] = None
+        with open(os.path.join(stopped, "summary.json"), "w") as f:
+            json.dump(doc, f, indent=2)
+        cases = [
+            ([s1], "shard 2/2 is missing"),
+            ([s1, stopped], f"{stopped} did not read its whole input "
+                            "(stopped: deadline)"),
+            ([s1, s1, s2], f"shard 1/2 is in both {s1} and {s1}; taken once"),
+            ([s1, s2, t1], f"{t1} is a shard of 3, but {s1} of 2; left out"),
+            ([s1, y2], f"{s1} and {y2} were made from different inputs "
+                       "(their inputs_digest differs)"),
+        ]
+        for dirs, msg in cases:
+            with self.subTest(msg=msg):
+                merged, res = self.merge(dirs)
+                self.assertExit(res, 1)
+                self.assertIn(f"shipskip: merge: {msg}\n", res.stderr)
+                self.assertIn("not a complete set of shards", res.stderr)
+                self.assertIn("--allow-partial", res.stderr)
+                self.assertEqual(written(merged), [])
+
+        # --allow-partial merges what there is and says what is missing;
+        # the tools of the missing shard are the ones skipped.
+        merged, res = self.merge([s1], "--allow-partial")
+        self.assertExit(res, 0)
+        self.assertIn("shard 2/2 is missing (merged anyway: "
+                      "--allow-partial)", res.stderr)
+        m = read_summary(merged)
+        self.assertEqual(m["shard"]["merged"], [1])
+        self.assertEqual(m["shard"]["missing"], [2])
+        self.assertEqual(m["totals"]["tools_skipped_by_shard"],
+                         one["tools_skipped_by_shard"])
+        self.assertIsNone(m["inputs_digest"])
+        self.assertIs(m["totals"]["input_done"], False)
 
     def test_bad_shard_is_usage_error(self):
         path = self.write_json("one.json", make_tool("Shard One", slug="one"))

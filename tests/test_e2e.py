@@ -494,6 +494,72 @@ class TestSlugs(E2ETestCase):
         self.assertEqual(tree(self.out),
                          ["t-st-tool-v2.json", "t-st-tool-v2.md"])
 
+    def test_run_file_names_are_not_slugs(self):
+        # A tool named "Summary" once had its scorecard overwritten by the
+        # run summary: run-file stems are reserved, a derived slug gets
+        # "-tool", an explicit one is refused with the reason.
+        path = self.write_jsonl("s.jsonl", [
+            make_tool("Summary"), make_tool("Journal"),
+            make_tool("Mine", slug="summary")])
+        res = self.review([path])
+        self.assertExit(res, 1)
+        self.assertIn('field "slug" is "summary", which names a run file '
+                      '(summary.json)', res.stderr)
+        self.assertEqual(tree(self.out),
+                         ["journal-tool.json", "journal-tool.md",
+                          "summary-tool.json", "summary-tool.md"])
+        self.assertEqual(self.scorecard("summary-tool")["tool"]["name"],
+                         "Summary")
+        with open(os.path.join(self.out, "summary.json")) as f:
+            self.assertNotIn("tool", json.load(f))
+
+    def test_distinct_names_are_all_reviewed(self):
+        # C++, C and C# once folded to one slug "c" and two were skipped.
+        path = self.write_jsonl("c.jsonl", [
+            make_tool("Lang C++"), make_tool("Lang C"), make_tool("Lang C#"),
+            make_tool("libflac++-dev"), make_tool("libflac-dev")])
+        res = self.review([path])
+        self.assertExit(res, 0)
+        self.assertNotIn("already used", res.stderr)
+        self.assertEqual(
+            [n for n in tree(self.out) if n.endswith(".json")],
+            ["lang-c-plus-plus.json", "lang-c-sharp.json", "lang-c.json",
+             "libflac-dev.json", "libflac-plus-plus-dev.json"])
+
+    def test_bidi_override_in_a_name_is_shown_not_obeyed(self):
+        # U+202E (right-to-left override) then ASCII: it would reverse our
+        # own text after it. The draft shows it as "<U+202E>" (escaped
+        # Markdown), and so do the terminal and every page.
+        name = "Evil\u202e Tool"
+        path = self.write_json("e.json", make_tool(name))
+        res = self.review([path])
+        self.assertExit(res, 0)
+        self.assertEqual(self.scorecard("evil-tool")["tool"]["name"], name)
+        with open(os.path.join(self.out, "evil-tool.md"),
+                  encoding="utf-8") as f:
+            md = f.read()
+        self.assertTrue(md.startswith("# Evil\\<U+202E\\> Tool\n"), md[:80])
+        self.assertNotIn("\u202e", md)
+        self.assertNotIn("\u202e", res.stderr)
+        site = os.path.join(self.tmp, "site")
+        res = subprocess.run([BIN, "site", self.out, "-o", site, "-q"],
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        shown = "Evil&lt;U+202E&gt; Tool"
+        with open(os.path.join(site, "tools", "evil-tool.html"),
+                  encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn(f"<title>{shown}", page)
+        self.assertRegex(page, f"<h1[^>]*>{re.escape(shown)}")
+        with open(os.path.join(site, "index.html"), encoding="utf-8") as f:
+            index = f.read()
+        self.assertIn(f'evil-tool.html">{shown}</a>', index)
+        for root, _, files in os.walk(site):
+            for n in files:
+                if n.endswith(".html"):
+                    with open(os.path.join(root, n), encoding="utf-8") as f:
+                        self.assertNotIn("\u202e", f.read(), n)
+
     def test_path_like_name_stays_in_outdir(self):
         before = tree(self.tmp)
         path = self.write_json("p.json", make_tool("../../etc/passwd"))

@@ -540,6 +540,19 @@ class TestDiff(EditorTestCase):
                          f"ship\n")
         self.assertNotIn("\033[", res.stdout)  # not a terminal: no colour
 
+    def test_bidi_in_a_review_is_shown(self):
+        # A right-to-left override in the reviewed text would reverse the
+        # terminal line after it: diff's text shows it as <U+202E>.
+        card = self.card("code-llama-4")
+        card["reviews"][1]["review"] = card["reviews"][1]["review"].replace(
+            " ", " \u202e", 1)
+        b = os.path.join(self.tmp, "bidi.json")
+        write(b, json.dumps(card, ensure_ascii=False, indent=2))
+        res = run("diff", self.edited, b)
+        self.assertExit(res, 0)
+        self.assertIn("{+<U+202E>", res.stdout)
+        self.assertNotIn("\u202e", res.stdout)
+
     def test_colour(self):
         res = run("diff", self.orig, self.edited, "--color", "always")
         self.assertExit(res, 0)

@@ -91,6 +91,24 @@ TEST(messages_and_order) {
   fclose(both);
 }
 
+TEST(names_cannot_reorder_or_rewrite_the_line) {
+  FILE *text = tmpfile();
+  struct sk_events r;
+  struct sk_event ev;
+  char buf[2048];
+
+  ASSERT(text != NULL);
+  sk_events_init(&r, text, NULL, 0);
+  memset(&ev, 0, sizeof(ev));
+  ev.kind = SK_EVENT_WARNING;
+  ev.message = "t.jsonl:1: Evil\xe2\x80\xaeTool\r\x1b[2K: flagged";
+  sk_events_cb(&r, &ev);
+  slurp(text, buf, sizeof(buf));
+  ASSERT_STR_EQ(buf, "shipskip: t.jsonl:1: Evil<U+202E>Tool<U+000D><U+001B>"
+                     "[2K: flagged\n");
+  fclose(text);
+}
+
 TEST(progress_line) {
   FILE *text = tmpfile();
   struct sk_events r;
@@ -203,6 +221,7 @@ TEST(credentials_are_scrubbed) {
 int main(void) {
   RUN(review_lines);
   RUN(messages_and_order);
+  RUN(names_cannot_reorder_or_rewrite_the_line);
   RUN(progress_line);
   RUN(no_progress_unless_asked);
   RUN(failed_log_write_is_kept);

@@ -3,6 +3,10 @@
 #include "harness.h"
 #include "shipskip/model/tool.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 static int parse(const char *json, struct sk_tool **t, struct sk_error *e) {
   cJSON *v = cJSON_Parse(json);
   int rc;
@@ -224,6 +228,118 @@ TEST(slugs_are_always_safe) {
   ASSERT(!sk_slug_is_safe("A"));
 }
 
+TEST(signs_are_spelled_so_names_stay_apart) {
+  char s[SK_TOOL_MAX_SLUG + 1];
+  sk_slug_from_name("C++", s);
+  ASSERT_STR_EQ(s, "c-plus-plus");
+  sk_slug_from_name("C#", s);
+  ASSERT_STR_EQ(s, "c-sharp");
+  sk_slug_from_name("C", s);
+  ASSERT_STR_EQ(s, "c");
+  sk_slug_from_name("F#", s);
+  ASSERT_STR_EQ(s, "f-sharp");
+  sk_slug_from_name(".NET", s);
+  ASSERT_STR_EQ(s, "dot-net");
+  sk_slug_from_name("ASP .NET Core", s);
+  ASSERT_STR_EQ(s, "asp-dot-net-core");
+  sk_slug_from_name("libflac++-dev", s);
+  ASSERT_STR_EQ(s, "libflac-plus-plus-dev");
+  sk_slug_from_name("gobjc++-12", s);
+  ASSERT_STR_EQ(s, "gobjc-plus-plus-12");
+  /* Ordinary names keep the slugs they always had. */
+  sk_slug_from_name("Node.js", s);
+  ASSERT_STR_EQ(s, "node-js");
+  sk_slug_from_name("#1 Tool", s);
+  ASSERT_STR_EQ(s, "1-tool");
+  sk_slug_from_name("Mistral Medium 3.2", s);
+  ASSERT_STR_EQ(s, "mistral-medium-3-2");
+}
+
+TEST(run_file_names_are_reserved) {
+  char s[SK_TOOL_MAX_SLUG + 1];
+  struct sk_tool *t = NULL;
+  struct sk_error e;
+  sk_slug_from_name("Summary", s);
+  ASSERT_STR_EQ(s, "summary-tool");
+  sk_slug_from_name("journal", s);
+  ASSERT_STR_EQ(s, "journal-tool");
+  sk_slug_from_name("Index!", s);
+  ASSERT_STR_EQ(s, "index-tool");
+  sk_slug_from_name("Summary Pro", s);
+  ASSERT_STR_EQ(s, "summary-pro");
+  ASSERT_STR_EQ(sk_slug_reserved("summary"), "summary.json");
+  ASSERT(sk_slug_reserved("summary-tool") == NULL);
+  ASSERT_INT_EQ(parse("{\"name\":\"Summary\",\"description\":\"d\"}", &t, &e),
+                0);
+  ASSERT_STR_EQ(t->slug, "summary-tool");
+  ASSERT_INT_EQ(t->slug_given, 0);
+  sk_tool_free(t);
+  ASSERT_INT_EQ(parse("{\"name\":\"S\",\"description\":\"d\",\"slug\":"
+                      "\"summary\"}",
+                      &t, &e),
+                SK_EPARSE);
+  ASSERT_STR_EQ(e.msg, "tools.jsonl:7: field \"slug\" is \"summary\", which "
+                       "names a run file (summary.json) in the output folder; "
+                       "choose another slug");
+}
+
+/* Claims name (with slug when not NULL) and returns the slug it got, or
+ * "" when refused. */
+static const char *claim(struct sk_strmap *m, const char *name,
+                         const char *slug, char *got, size_t size) {
+  struct sk_tool *t = NULL;
+  struct sk_error e;
+  char json[256];
+  int rc;
+  snprintf(json, sizeof(json), "{\"name\":\"%s\",\"description\":\"d\"%s%s%s}",
+           name, slug ? ",\"slug\":\"" : "", slug ? slug : "",
+           slug ? "\"" : "");
+  if (parse(json, &t, &e) != 0)
+    return "parse error";
+  sk_error_clear(&e);
+  rc = sk_slug_claim(m, t, &e);
+  snprintf(got, size, "%s", rc == 1 ? t->slug : "");
+  if (rc == 0 && strstr(e.msg, "is already used by another tool") == NULL)
+    snprintf(got, size, "bad message");
+  sk_tool_free(t);
+  return got;
+}
+
+TEST(distinct_names_get_distinct_slugs_in_any_order) {
+  struct sk_strmap m;
+  char a[80];
+  char b[80];
+  char c[80];
+  char d[80];
+  sk_strmap_init(&m);
+  ASSERT_STR_EQ(claim(&m, "C++", NULL, a, sizeof(a)), "c-plus-plus");
+  ASSERT_STR_EQ(claim(&m, "C", NULL, a, sizeof(a)), "c");
+  ASSERT_STR_EQ(claim(&m, "C#", NULL, a, sizeof(a)), "c-sharp");
+  ASSERT_STR_EQ(claim(&m, "libflac-dev", NULL, a, sizeof(a)), "libflac-dev");
+  ASSERT_STR_EQ(claim(&m, "libflac++-dev", NULL, a, sizeof(a)),
+                "libflac-plus-plus-dev");
+  /* Names that differ only in case or folded signs: the second gets six hex
+   * digits of its name's digest, the same in either order. */
+  claim(&m, "Foo Bar", NULL, a, sizeof(a));
+  claim(&m, "foo-bar", NULL, b, sizeof(b));
+  ASSERT_STR_EQ(a, "foo-bar");
+  ASSERT_INT_EQ(strlen(b), strlen("foo-bar-") + 6);
+  ASSERT(strncmp(b, "foo-bar-", 8) == 0);
+  sk_strmap_cleanup(&m, free);
+  sk_strmap_init(&m);
+  claim(&m, "foo-bar", NULL, c, sizeof(c));
+  claim(&m, "Foo Bar", NULL, d, sizeof(d));
+  ASSERT_STR_EQ(c, "foo-bar");
+  ASSERT_INT_EQ(strlen(d), strlen(b));
+  ASSERT(strncmp(d, "foo-bar-", 8) == 0 && strcmp(d, b) != 0);
+  /* The same name twice, or an explicit slug given twice, is reported. */
+  ASSERT_STR_EQ(claim(&m, "Foo Bar", NULL, a, sizeof(a)), "");
+  ASSERT_STR_EQ(claim(&m, "foo-bar", NULL, a, sizeof(a)), "");
+  ASSERT_STR_EQ(claim(&m, "One", "mine", a, sizeof(a)), "mine");
+  ASSERT_STR_EQ(claim(&m, "Two", "mine", a, sizeof(a)), "");
+  sk_strmap_cleanup(&m, free);
+}
+
 TEST(utf8_validator) {
   ASSERT(sk_utf8_valid("plain", 5));
   ASSERT(sk_utf8_valid("\xc3\xa9\xe2\x80\x94\xf0\x9f\x9a\x80", 9));
@@ -234,6 +350,9 @@ TEST(utf8_validator) {
 }
 
 int main(void) {
+  RUN(signs_are_spelled_so_names_stay_apart);
+  RUN(run_file_names_are_reserved);
+  RUN(distinct_names_get_distinct_slugs_in_any_order);
   RUN(full_record);
   RUN(missing_and_wrong_fields_name_place_and_field);
   RUN(hostile_values_are_refused);

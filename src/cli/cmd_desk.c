@@ -13,6 +13,7 @@
 #include "shipskip/model/scorefile.h"
 #include "shipskip/review/validate.h"
 #include "shipskip/util/jsonget.h"
+#include "shipskip/util/unicode.h"
 
 #include <cjson/cJSON.h>
 #include <limits.h>
@@ -90,8 +91,11 @@ static int apply_one(const struct apply_args *a, const char *file) {
 
   sk_error_clear(&err);
   rc = sk_apply_file(file, &a->o, &res, &err);
-  for (j = 0; j < res.nproblems; j++)
-    fprintf(stderr, "%s\n", res.problems[j]);
+  for (j = 0; j < res.nproblems; j++) {
+    /* Problems quote the draft and the tool's name: shown, not obeyed. */
+    sk_unicode_fputs(res.problems[j], stderr);
+    fputc('\n', stderr);
+  }
   if (rc == 0 && !a->quiet) {
     print_apply_result(file, &res, a->o.dry_run);
   } else if (rc == SK_EREPLY) {
@@ -215,6 +219,18 @@ static int run_diff(void *args, const struct sk_opt_operands *ops) {
   }
   if (rc == 0)
     rc = sk_diff_render(&a, &b, &o, &out, &err);
+  if (rc == 0 && o.format == SK_DIFF_TEXT &&
+      sk_unicode_find(sk_buf_str(&out)) != NULL) {
+    /* The text is for a terminal: a bidi control in a review is shown as
+     * "<U+202E>" (the colours' escapes are ASCII, left alone). */
+    struct sk_buf shown;
+    sk_buf_init(&shown, out.len * 4 + 16);
+    rc = sk_unicode_neutralize(&shown, sk_buf_str(&out));
+    if (rc != 0)
+      rc = sk_error_set(&err, rc, "out of memory");
+    sk_buf_cleanup(&out);
+    out = shown;
+  }
   if (rc == 0 && fwrite(sk_buf_str(&out), 1, out.len, stdout) != out.len)
     rc = sk_error_set(&err, SK_EIO, "error writing standard output");
   if (rc != 0)

@@ -11,6 +11,7 @@
 #include "shipskip/util/dirlock.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,22 +253,34 @@ static int run_fixtures_list(void *args, const struct sk_opt_operands *ops) {
 struct merge_args {
   const char *outdir;
   int quiet;
+  int allow_partial;
 };
+
+/* Says a problem of the set of shards, as merge finds it. */
+static void merge_note_cb(void *ctx, const char *msg) {
+  const struct merge_args *m = ctx;
+  fprintf(stderr, "shipskip: merge: %s%s\n", msg,
+          m->allow_partial ? " (merged anyway: --allow-partial)" : "");
+}
 
 static int run_merge(void *args, const struct sk_opt_operands *ops) {
   const struct merge_args *m = args;
   struct sk_error err;
   struct sk_dirlock lock;
+  struct sk_summary_merge_opts mo;
   size_t copied = 0;
   int rc;
 
+  mo.allow_partial = m->allow_partial;
+  mo.note_cb = merge_note_cb;
+  mo.ctx = (void *)(uintptr_t)m;
   if (m->outdir == NULL || ops->n == 0)
     return sk_cli_usage_error("merge", "usage: shipskip merge OUTDIR... -o "
                                        "MERGED");
   sk_error_clear(&err);
   if (sk_cli_lock_outdir(m->outdir, &lock) != SK_EXIT_OK)
     return SK_EXIT_USAGE;
-  rc = sk_merge_outputs(ops->v, ops->n, m->outdir, &copied, &err);
+  rc = sk_merge_outputs(ops->v, ops->n, m->outdir, &mo, &copied, &err);
   sk_dirlock_release(&lock);
   if (rc != 0) {
     fprintf(stderr, "shipskip: merge: %s\n", err.msg);
@@ -351,6 +364,12 @@ static const struct sk_opt MERGE[] = {
      .help = "no summary line",
      .offset = offsetof(struct merge_args, quiet),
      .lmin = 1},
+    {.name = "allow-partial",
+     .type = SK_OPT_FLAG,
+     .help = "merge a set of shards that is missing some, repeats one or "
+             "mixes inputs, saying what is wrong with it",
+     .offset = offsetof(struct merge_args, allow_partial),
+     .lmin = 1},
 };
 static const struct sk_opt_group MERGE_GROUP = {NULL, MERGE, COUNT(MERGE)};
 static const struct sk_opt_group *const MERGE_GROUPS[] = {&MERGE_GROUP};
@@ -359,7 +378,7 @@ static const struct sk_opt_set MERGE_OPTS = {"merge", MERGE_GROUPS, 1};
 const struct sk_cli_cmd sk_cmd_merge = {
     .name = "merge",
     .summary = "join the outputs of shards into one directory",
-    .usage = "merge OUTDIR... -o MERGED",
+    .usage = "merge OUTDIR... -o MERGED [--allow-partial]",
     .opts = &MERGE_OPTS,
     .args_size = sizeof(struct merge_args),
     .run = run_merge,

@@ -14,6 +14,7 @@
 #include "shipskip/review/engine.h"
 
 #include "shipskip/util/scrub.h"
+#include "shipskip/util/unicode.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -46,7 +47,11 @@ static void say(struct sk_events *r, const char *msg) {
                         : "(a message holding a credential was withheld: out "
                           "of memory)";
   }
-  fprintf(r->text, "shipskip: %s\n", msg);
+  /* Messages carry tool names: a bidi control or a carriage return in one
+   * is shown ("<U+202E>"), so it cannot reorder or rewrite the line. */
+  fputs("shipskip: ", r->text);
+  sk_unicode_fputs(msg, r->text);
+  fputc('\n', r->text);
   free(clean);
 }
 

@@ -359,6 +359,7 @@ int sk_apply_text(const char *text, size_t len, const char *label,
   const struct sk_draft_section **sec = NULL;
   char **texts = NULL;
   size_t *index = NULL;
+  const char *name;
   size_t i;
   int rc;
 
@@ -374,8 +375,18 @@ int sk_apply_text(const char *text, size_t len, const char *label,
     goto out;
   for (i = 0; i < d.nproblems; i++)
     problem(&c, d.problems[i].line, "%s", d.problems[i].msg);
+  /* The draft as the scorecard renders it now, read by the same parser:
+   * names are compared as rendered, since a draft can only hold a name
+   * that way (a line feed in it is a space on the title line, a bidi
+   * control is shown as "<U+202E>"). */
+  rc = sk_scorefile_markdown(sf, &rendered, err);
+  if (rc == 0)
+    rc = sk_draft_parse(sk_buf_str(&rendered), rendered.len, &want, err);
+  if (rc != 0)
+    goto out;
+  name = want.title != NULL ? want.title : sf->sc->tool->name;
   if (!d.not_a_draft && d.scorecard_line == 0 &&
-      (d.title == NULL || strcmp(d.title, sf->sc->tool->name) != 0)) {
+      (d.title == NULL || strcmp(d.title, name) != 0)) {
     /* Neither its title nor its shape: not this scorecard's draft, and a
      * list of everything it lacks would only bury that. */
     c.n = 0;
@@ -383,24 +394,18 @@ int sk_apply_text(const char *text, size_t len, const char *label,
             "not a shipskip draft of %s: no \"## Reviewer scorecard\" "
             "heading, and the title is %s%.*s%s%s (drafts are the "
             "OUTDIR/<slug>.md files shipskip review writes)",
-            sf->sc->tool->name, d.title != NULL ? "\"" : "missing",
+            name, d.title != NULL ? "\"" : "missing",
             d.title != NULL ? shown(d.title) : 0, d.title ? d.title : "",
             d.title ? ellipsis(d.title) : "", d.title != NULL ? "\"" : "");
     goto done;
   }
   if (d.not_a_draft)
     goto done;
-  /* The draft as the scorecard renders it now, read by the same parser. */
-  rc = sk_scorefile_markdown(sf, &rendered, err);
-  if (rc == 0)
-    rc = sk_draft_parse(sk_buf_str(&rendered), rendered.len, &want, err);
-  if (rc != 0)
-    goto out;
-  if (d.title != NULL && strcmp(d.title, sf->sc->tool->name) != 0)
+  if (d.title != NULL && strcmp(d.title, name) != 0)
     problem(&c, d.title_line,
             "the title \"%.*s%s\" is not this scorecard's tool (\"%s\"); is "
             "this the draft of another tool?",
-            shown(d.title), d.title, ellipsis(d.title), sf->sc->tool->name);
+            shown(d.title), d.title, ellipsis(d.title), name);
   if (d.title != NULL && d.scorecard_line > 0)
     compare_lines(&c, d.header, d.nheader, want.header, want.nheader, 1,
                   d.scorecard_line,

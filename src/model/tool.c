@@ -100,20 +100,84 @@ int sk_slug_is_safe(const char *s) {
   return 1;
 }
 
+/* Stems of the files a run, a calibration or a site writes into OUTDIR
+ * beside the scorecards (STEM.json and STEM.md), and of the panel file
+ * read from the working directory (shipskip.json, when OUTDIR is "."). A
+ * tool's slug may never be one of them, or its scorecard and a run file
+ * would overwrite each other. The second name is the file a message names.
+ * A new run file adds its stem here; one whose name starts with '.' (the
+ * lock, .lock) needs none, since no slug does. */
+static const char *const RESERVED[][2] = {
+    {"summary", "summary.json"},
+    {"journal", "journal.jsonl"},
+    {"calibration", "calibration.json"},
+    {"shipskip", "shipskip.json"},
+    {"index", "index.html"},
+    {"panel", "panel.html"},
+    {"by-name", "by-name.html"},
+    {"by-score", "by-score.html"},
+};
+
+const char *sk_slug_reserved(const char *slug) {
+  size_t i;
+  for (i = 0; i < sizeof(RESERVED) / sizeof(RESERVED[0]); i++)
+    if (strcmp(slug, RESERVED[i][0]) == 0)
+      return RESERVED[i][1];
+  return NULL;
+}
+
+/* Appends word to the slug being built: a '-' first when a separator is
+ * pending, then the characters while they fit. The '-' is written only
+ * when a character can follow it, so a slug never ends in '-'. */
+static void put_word(char *out, size_t *n, int *dash, const char *word,
+                     size_t len) {
+  size_t k;
+  for (k = 0; k < len && *n < SK_TOOL_MAX_SLUG; k++) {
+    if (*dash && *n > 0 && *n < SK_TOOL_MAX_SLUG - 1)
+      out[(*n)++] = '-';
+    *dash = 0;
+    out[(*n)++] = word[k];
+  }
+}
+
+static int is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9');
+}
+
+/* The word a sign is spelled as, or NULL when it folds into a separator.
+ * Only signs that tell everyday names apart are spelled: '+' (C++,
+ * libflac++), '#' after a letter or digit (C#, F#), and '.' opening a name
+ * or a word (.NET). A '.' inside a word (Node.js, 2.5) still folds, so
+ * ordinary names keep the slugs they always had. */
+static const char *sign_word(const char *name, const char *p) {
+  if (*p == '+')
+    return "plus";
+  if (*p == '#' && p > name && is_alnum(p[-1]))
+    return "sharp";
+  if (*p == '.' && (p == name || p[-1] == ' ') && is_alnum(p[1]))
+    return "dot";
+  return NULL;
+}
+
 void sk_slug_from_name(const char *name, char out[SK_TOOL_MAX_SLUG + 1]) {
   size_t n = 0;
   int dash = 0;
   const char *p;
+  const char *reserved;
 
   for (p = name; *p != '\0' && n < SK_TOOL_MAX_SLUG; p++) {
     char c = *p;
+    const char *word = sign_word(name, p);
     if (c >= 'A' && c <= 'Z')
       c = (char)(c - 'A' + 'a');
-    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-      if (dash && n > 0 && n < SK_TOOL_MAX_SLUG - 1)
-        out[n++] = '-';
-      dash = 0;
-      out[n++] = c;
+    if (is_alnum(c)) {
+      put_word(out, &n, &dash, &c, 1);
+    } else if (word != NULL) {
+      /* A spelled sign is a word of its own: "c-plus-plus", "dot-net". */
+      dash = 1;
+      put_word(out, &n, &dash, word, strlen(word));
+      dash = 1;
     } else {
       dash = 1;
     }
@@ -128,6 +192,75 @@ void sk_slug_from_name(const char *name, char out[SK_TOOL_MAX_SLUG + 1]) {
     memcpy(out + 5, hex, 12);
     out[17] = '\0';
   }
+  reserved = sk_slug_reserved(out);
+  if (reserved != NULL) {
+    /* "Summary" would overwrite summary.json: a tool called so is
+     * "summary-tool" (every reserved stem is short enough). */
+    strcat(out, "-tool");
+  }
+}
+
+/* Puts slug in taken for name. Returns 1 when it was free (the map keeps a
+ * copy of name as the slug's holder), 0 when another tool holds it (*holder
+ * says which name), or SK_ENOMEM. */
+static int take(struct sk_strmap *taken, const char *slug, const char *name,
+                const char **holder) {
+  int added = 0;
+  struct sk_strmap_slot *slot = sk_strmap_put(taken, slug, &added);
+  if (slot == NULL)
+    return SK_ENOMEM;
+  if (!added) {
+    *holder = slot->value;
+    return 0;
+  }
+  slot->value = strdup(name);
+  return slot->value != NULL ? 1 : SK_ENOMEM;
+}
+
+int sk_slug_claim(struct sk_strmap *taken, struct sk_tool *t,
+                  struct sk_error *err) {
+  static const int SUFFIX[] = {6, 12};
+  const char *holder = NULL;
+  char hex[65];
+  size_t i;
+  int rc = take(taken, t->slug, t->name, &holder);
+
+  /* Only a slug the record chose, or the same name twice, is a conflict:
+   * two distinct names never cost a tool. */
+  if (rc != 0 || t->slug_given || (holder && !strcmp(holder, t->name)))
+    goto out;
+  /* A derived slug met another tool's: the names differ only in case or in
+   * signs that fold. Hex digits of the name's digest keep them apart, the
+   * same whatever the input order; 12 if 6 should meet yet another. */
+  sk_sha256_hex(t->name, strlen(t->name), hex);
+  for (i = 0; i < sizeof(SUFFIX) / sizeof(SUFFIX[0]) && rc == 0; i++) {
+    char alt[SK_TOOL_MAX_SLUG + 1];
+    size_t n = strlen(t->slug);
+    if (n > SK_TOOL_MAX_SLUG - 1 - (size_t)SUFFIX[i])
+      n = SK_TOOL_MAX_SLUG - 1 - (size_t)SUFFIX[i];
+    while (n > 0 && t->slug[n - 1] == '-')
+      n--;
+    snprintf(alt, sizeof(alt), "%.*s-%.*s", (int)n, t->slug, SUFFIX[i], hex);
+    rc = take(taken, alt, t->name, &holder);
+    if (rc == 1) {
+      char *copy = strdup(alt);
+      if (copy == NULL)
+        return sk_error_set(err, SK_ENOMEM, "out of memory");
+      free(t->slug);
+      t->slug = copy;
+    }
+    if (rc == 0 && !strcmp(holder, t->name))
+      break;
+  }
+out:
+  if (rc == 0)
+    sk_error_set(err, SK_EPARSE,
+                 "%s: slug \"%s\" is already used by another tool in this "
+                 "batch; give one of them a distinct \"slug\"",
+                 t->origin, t->slug);
+  else if (rc < 0)
+    sk_error_set(err, rc, "out of memory");
+  return rc;
 }
 
 void sk_tool_free(struct sk_tool *t) {
@@ -267,6 +400,7 @@ int sk_tool_from_json(const cJSON *obj, const char *origin,
   }
 
   if (t->slug != NULL) {
+    const char *file = sk_slug_reserved(t->slug);
     if (!sk_slug_is_safe(t->slug)) {
       rc = sk_error_set(err, SK_EPARSE,
                         "%s: field \"slug\" must be 1-64 characters of a-z, "
@@ -274,6 +408,14 @@ int sk_tool_from_json(const cJSON *obj, const char *origin,
                         origin);
       goto out;
     }
+    if (file != NULL) {
+      rc = sk_error_set(err, SK_EPARSE,
+                        "%s: field \"slug\" is \"%s\", which names a run "
+                        "file (%s) in the output folder; choose another slug",
+                        origin, t->slug, file);
+      goto out;
+    }
+    t->slug_given = 1;
   } else {
     char slug[SK_TOOL_MAX_SLUG + 1];
     sk_slug_from_name(t->name, slug);

@@ -52,23 +52,47 @@ static int in_shard(const struct sk_engine *e, const struct sk_tool *tool) {
              e->o->shard_index;
 }
 
-/* Returns 1 when tool's slug is new to the batch (and remembers it), 0 when
- * another tool has it (reported), or SK_ENOMEM. */
-static int claim_slug(struct sk_engine *e, const struct sk_tool *tool) {
-  int added = 0;
-  if (sk_strmap_put(&e->slugs, tool->slug, &added) == NULL)
-    return SK_ENOMEM;
-  if (!added) {
+/* Returns 1 when tool's slug is new to the batch (and remembers it; a
+ * derived slug another tool has is made distinct), 0 when the tool cannot
+ * be taken (reported), or SK_ENOMEM. */
+static int claim_slug(struct sk_engine *e, struct sk_tool *tool) {
+  struct sk_error err;
+  int rc;
+  sk_error_clear(&err);
+  rc = sk_slug_claim(&e->slugs, tool, &err);
+  if (rc == 0) {
     /* Counted as a bad record, but not the input's fault alone: said as a
      * warning (no "bad_record" log line, as a parse error would get). */
     e->st->records_bad++;
-    sk_engine_say(e, SK_EVENT_WARNING, tool->slug, NULL,
-                  "%s: slug \"%s\" is already used by another tool in this "
-                  "batch; give one of them a distinct \"slug\" (record "
-                  "skipped)",
-                  tool->origin, tool->slug);
+    sk_engine_say(e, SK_EVENT_WARNING, tool->slug, NULL, "%s (record skipped)",
+                  err.msg);
   }
-  return added;
+  return rc;
+}
+
+/* Adds a record read (NULL: a malformed one) to the digest of the input
+ * and counts it. Every shard reads every record, so shards of one input
+ * have one digest and one count; the file name is left out, so the input
+ * may sit at another path on each machine. */
+static void digest_record(struct sk_engine *e, const struct sk_tool *tool) {
+  static const char *const FIELDS[] = {"name",    "description", "slug",
+                                       "tagline", "category",    "pricing",
+                                       "entry",   "best_for",    "url"};
+  size_t i;
+  if (tool == NULL) {
+    e->st->input_bad++;
+    sk_sha256_update(&e->inputs, "\001bad\001", 5);
+    return;
+  }
+  e->st->input_tools++;
+  for (i = 0; i < sizeof(FIELDS) / sizeof(FIELDS[0]); i++) {
+    const char *v = sk_tool_field(tool, FIELDS[i]);
+    /* NUL after a value, 0x01 for an absent one: unambiguous. */
+    if (v != NULL)
+      sk_sha256_update(&e->inputs, v, strlen(v) + 1);
+    else
+      sk_sha256_update(&e->inputs, "\x01", 1);
+  }
 }
 
 static void free_watch_cb(uv_handle_t *h) {
@@ -152,9 +176,11 @@ static struct sk_tool *read_tool(struct sk_engine *e) {
       return NULL;
     }
     if (rc < 0) {
+      digest_record(e, NULL);
       bad_record(e, err.msg);
       continue;
     }
+    digest_record(e, tool);
     if (!in_shard(e, tool)) {
       e->st->tools_skipped_shard++;
       sk_tool_free(tool);

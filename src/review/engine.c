@@ -426,6 +426,7 @@ static int engine_init(struct sk_engine *e, struct sk_toolsrc *src,
    * by the loop (admit.c), not in read(2), so replies, timers and signals
    * go on meanwhile. */
   sk_toolsrc_set_nonblocking(src, 1);
+  sk_sha256_init(&e->inputs);
   e->state = SK_ENGINE_RUNNING;
   sk_list_init(&e->ready);
   sk_list_init(&e->inflight);
@@ -486,6 +487,24 @@ static void fill_totals(const struct sk_engine *e, uint64_t wall_ms) {
                : e->fatal_err.code != 0 ? "error"
                                         : NULL;
   t->input_done = e->eof;
+  t->shard_index = e->o->shard_count > 1 ? e->o->shard_index + 1 : 1;
+  t->shard_count = e->o->shard_count > 1 ? e->o->shard_count : 1;
+  t->input_tools = st->input_tools;
+  t->input_bad = st->input_bad;
+  t->inputs_digest[0] = '\0';
+  if (e->eof) {
+    /* Only a whole input has a digest to compare shards by. */
+    struct sk_sha256 s = e->inputs;
+    static const char hex[] = "0123456789abcdef";
+    unsigned char d[32];
+    int k;
+    sk_sha256_final(&s, d);
+    for (k = 0; k < 32; k++) {
+      t->inputs_digest[2 * k] = hex[d[k] >> 4];
+      t->inputs_digest[2 * k + 1] = hex[d[k] & 15];
+    }
+    t->inputs_digest[64] = '\0';
+  }
 }
 
 /* Makes the journal durable at the end of the run, and with group commit
@@ -593,7 +612,7 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
   st->cost_usd = total_cost(e);
   if (o->summary != NULL)
     fill_totals(e, wall_ms);
-  sk_strmap_cleanup(&e->slugs, NULL);
+  sk_strmap_cleanup(&e->slugs, free); /* values: holders' names */
   sk_strmap_cleanup(&e->text_only, NULL);
   sk_sched_cleanup(&e->sched);
   free(e);

@@ -78,7 +78,8 @@ static int copy_dir(const char *dir, const char *outdir, struct sk_strmap *seen,
 }
 
 int sk_merge_outputs(const char *const *dirs, size_t n, const char *outdir,
-                     size_t *copied, struct sk_error *err) {
+                     const struct sk_summary_merge_opts *o, size_t *copied,
+                     struct sk_error *err) {
   struct sk_strmap seen;
   struct sk_summary sum;
   size_t i;
@@ -87,11 +88,13 @@ int sk_merge_outputs(const char *const *dirs, size_t n, const char *outdir,
   *copied = 0;
   sk_strmap_init(&seen);
   sk_summary_init(&sum);
-  rc = sk_fs_mkdirs(outdir, err);
+  /* The summaries first: a set that is not whole is refused before
+   * anything is written. */
+  rc = sk_summary_merge(dirs, n, o, &sum, err);
+  if (rc == 0)
+    rc = sk_fs_mkdirs(outdir, err);
   for (i = 0; rc == 0 && i < n; i++)
     rc = copy_dir(dirs[i], outdir, &seen, copied, err);
-  if (rc == 0)
-    rc = sk_summary_merge(dirs, n, &sum, err);
   if (rc == 0)
     rc = sk_summary_write(&sum, outdir, err);
   sk_summary_cleanup(&sum);

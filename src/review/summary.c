@@ -5,10 +5,13 @@
 #include "shipskip/util/csv.h"
 #include "shipskip/util/fsutil.h"
 #include "shipskip/util/jsonfmt.h"
+#include "shipskip/util/jsonget.h"
 #include "shipskip/util/strmap.h"
 #include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +51,7 @@ void sk_summary_cleanup(struct sk_summary *s) {
   for (i = 0; i < s->n; i++)
     free_row(&s->rows[i]);
   free(s->rows);
+  free(s->shards);
   sk_panelstats_cleanup(&s->panel);
   cJSON_Delete(s->drift);
   cJSON_Delete(s->structured_fallback);
@@ -233,6 +237,67 @@ static int flush(struct sk_fs_atomic *a, struct sk_buf *b, int force,
   return rc;
 }
 
+/* The "shard" object: {"index": I, "count": N, ...} for a run, {"count":
+ * N, "merged": [...], "missing": [...], ...} for a merge; NULL (written as
+ * null) when the summary records no shard, or when out of memory (*oom). */
+static cJSON *shard_json(const struct sk_summary *s, int *oom) {
+  const struct sk_summary_totals *t = &s->totals;
+  cJSON *o;
+  int ok;
+  int k;
+
+  *oom = 0;
+  if (t->shard_count < 1)
+    return NULL;
+  o = cJSON_CreateObject();
+  ok = o != NULL;
+  if (ok && s->shards == NULL)
+    ok = cJSON_AddNumberToObject(o, "index", t->shard_index) != NULL;
+  ok = ok && cJSON_AddNumberToObject(o, "count", t->shard_count) != NULL;
+  if (ok && s->shards != NULL) {
+    cJSON *in = cJSON_AddArrayToObject(o, "merged");
+    cJSON *out = cJSON_AddArrayToObject(o, "missing");
+    ok = in != NULL && out != NULL;
+    for (k = 0; ok && k < t->shard_count; k++) {
+      cJSON *v = cJSON_CreateNumber(k + 1);
+      ok = v != NULL;
+      if (ok)
+        cJSON_AddItemToArray(s->shards[k] ? in : out, v);
+    }
+  }
+  ok = ok && cJSON_AddNumberToObject(o, "input_tools",
+                                     (double)t->input_tools) != NULL;
+  ok = ok && cJSON_AddNumberToObject(o, "input_records_bad",
+                                     (double)t->input_bad) != NULL;
+  if (!ok) {
+    cJSON_Delete(o);
+    *oom = 1;
+    return NULL;
+  }
+  return o;
+}
+
+/* Appends ",\n  "shard": ..., "inputs_digest": ..." at the document's
+ * first level. Returns 0 or SK_ENOMEM. */
+static int write_shard(const struct sk_summary *s, struct sk_buf *b) {
+  int oom;
+  cJSON *shard = shard_json(s, &oom);
+  int rc = oom ? SK_ENOMEM : 0;
+
+  if (rc == 0)
+    rc = sk_buf_adds(b, "\n  \"shard\": ");
+  if (rc == 0)
+    rc =
+        shard != NULL ? sk_json_pretty_at(shard, 1, b) : sk_buf_adds(b, "null");
+  if (rc == 0)
+    rc = s->totals.inputs_digest[0] != '\0'
+             ? sk_buf_printf(b, ",\n  \"inputs_digest\": \"%s\",",
+                             s->totals.inputs_digest)
+             : sk_buf_adds(b, ",\n  \"inputs_digest\": null,");
+  cJSON_Delete(shard);
+  return rc != 0 ? SK_ENOMEM : 0;
+}
+
 /* summary.json, a row at a time: the same bytes as sk_json_pretty() of the
  * whole document, without holding a tree of every row. */
 static int write_json(struct sk_summary *s, const char *outdir,
@@ -257,8 +322,8 @@ static int write_json(struct sk_summary *s, const char *outdir,
     cJSON_Delete(panel);
     return rc;
   }
-  if (sk_buf_adds(b, "{\n  \"schema\": \"shipskip.summary/1\",\n  "
-                     "\"totals\": ") != 0 ||
+  if (sk_buf_adds(b, "{\n  \"schema\": \"shipskip.summary/1\",") != 0 ||
+      write_shard(s, b) != 0 || sk_buf_adds(b, "\n  \"totals\": ") != 0 ||
       sk_json_pretty_at(totals, 1, b) != 0 ||
       (panel != NULL && (sk_buf_adds(b, ",\n  \"panel\": ") != 0 ||
                          sk_json_pretty_at(panel, 1, b) != 0)) ||
@@ -441,67 +506,315 @@ static int read_row(const cJSON *row, struct sk_summary *s) {
   return 0;
 }
 
-int sk_summary_read(const char *path, struct sk_summary *s,
-                    struct sk_error *err) {
+/* Reads and parses a summary.json; returns 0 and *root (the caller
+ * deletes it), or an error naming the file. */
+static int parse_file(const char *path, cJSON **root, struct sk_error *err) {
   char *text = NULL;
   size_t len;
-  cJSON *root;
-  const cJSON *t;
-  const cJSON *row;
-  int rc;
+  int rc = sk_fs_read_file(path, (size_t)1 << 30, &text, &len, err);
 
-  s->read_back = 1;
-  rc = sk_fs_read_file(path, (size_t)1 << 30, &text, &len, err);
+  *root = NULL;
   if (rc != 0)
     return rc;
-  root = sk_json_parse(text, len, NULL);
+  *root = sk_json_parse(text, len, NULL);
   free(text);
-  t = cJSON_GetObjectItemCaseSensitive(root, "totals");
-  if (root == NULL || !cJSON_IsObject(t)) {
-    cJSON_Delete(root);
+  if (*root == NULL ||
+      !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(*root, "totals"))) {
+    cJSON_Delete(*root);
+    *root = NULL;
     return sk_error_set(err, SK_EPARSE, "%s: not a shipskip summary", path);
   }
-  read_totals(t, s);
-  cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "tools")) {
-    if (read_row(row, s) != 0) {
-      cJSON_Delete(root);
-      return sk_error_set(err, SK_ENOMEM, "out of memory");
-    }
-  }
-  cJSON_Delete(root);
   return 0;
 }
 
-int sk_summary_merge(const char *const *dirs, size_t n, struct sk_summary *out,
-                     struct sk_error *err) {
-  struct sk_strmap seen;
-  size_t i;
-  size_t k;
-  int rc = 0;
+/* Adds the totals and rows of a parsed summary to s. */
+static int add_summary(const cJSON *root, struct sk_summary *s,
+                       struct sk_error *err) {
+  const cJSON *row;
+  s->read_back = 1;
+  read_totals(cJSON_GetObjectItemCaseSensitive(root, "totals"), s);
+  cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "tools")) {
+    if (read_row(row, s) != 0)
+      return sk_error_set(err, SK_ENOMEM, "out of memory");
+  }
+  return 0;
+}
 
-  sk_strmap_init(&seen);
-  for (i = 0; i < n && rc == 0; i++) {
-    char path[4096];
-    size_t before = out->n;
-    snprintf(path, sizeof(path), "%s/summary.json", dirs[i]);
-    rc = sk_summary_read(path, out, err);
-    for (k = before; rc == 0 && k < out->n; k++) {
-      int added = 0;
-      struct sk_strmap_slot *slot =
-          sk_strmap_put(&seen, out->rows[k].slug, &added);
-      if (slot == NULL) {
-        rc = sk_error_set(err, SK_ENOMEM, "out of memory");
-      } else if (!added) {
-        rc =
-            sk_error_set(err, SK_EINVAL,
-                         "tool \"%s\" is in both %s and %s: shards must not "
-                         "overlap",
-                         out->rows[k].slug, (const char *)slot->value, dirs[i]);
-      } else {
-        slot->value = (void *)(uintptr_t)dirs[i];
-      }
+int sk_summary_read(const char *path, struct sk_summary *s,
+                    struct sk_error *err) {
+  cJSON *root;
+  int rc = parse_file(path, &root, err);
+  if (rc == 0)
+    rc = add_summary(root, s, err);
+  cJSON_Delete(root);
+  return rc;
+}
+
+/* What a summary says about the part of the batch it holds. */
+struct part {
+  const char *dir;
+  int count;          /* N of I/N; 0: the summary records no shard */
+  unsigned char *has; /* has[i]: shard i+1 is in it (count entries) */
+  unsigned long input_tools;
+  unsigned long input_bad;
+  char digest[65]; /* "" when the input was not read whole */
+  char stopped[16];
+  unsigned long skipped; /* its totals' tools_skipped_by_shard */
+  unsigned long bad;     /* its totals' records_bad */
+};
+
+/* Reads root's "shard" and "inputs_digest" into p. Returns 0 or SK_ENOMEM.
+ */
+static int read_part(const cJSON *root, struct part *p) {
+  const cJSON *sh = cJSON_GetObjectItemCaseSensitive(root, "shard");
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "totals");
+  const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "inputs_digest");
+  const cJSON *st = cJSON_GetObjectItemCaseSensitive(t, "stopped");
+  const cJSON *m = cJSON_GetObjectItemCaseSensitive(sh, "merged");
+  const cJSON *v;
+  long long count = 0;
+  long long index = 0;
+
+  const char *digest = sk_json_strval(d);
+  const char *stopped = sk_json_strval(st);
+
+  if (digest != NULL && strlen(digest) == 64)
+    memcpy(p->digest, digest, 65);
+  snprintf(p->stopped, sizeof(p->stopped), "%s",
+           stopped != NULL ? stopped : "");
+  if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "input_done")))
+    p->digest[0] = '\0';
+  if (!cJSON_IsObject(sh) ||
+      !sk_json_int(cJSON_GetObjectItemCaseSensitive(sh, "count"), 1, 10000,
+                   &count))
+    return 0; /* no shard recorded: check_part says so */
+  p->has = calloc((size_t)count, 1);
+  if (p->has == NULL)
+    return SK_ENOMEM;
+  p->count = (int)count;
+  p->input_tools = get_ul(sh, "input_tools");
+  p->input_bad = get_ul(sh, "input_records_bad");
+  p->skipped = get_ul(t, "tools_skipped_by_shard");
+  p->bad = get_ul(t, "records_bad");
+  if (sk_json_int(cJSON_GetObjectItemCaseSensitive(sh, "index"), 1, count,
+                  &index))
+    p->has[index - 1] = 1;
+  cJSON_ArrayForEach(v, m) {
+    if (sk_json_int(v, 1, count, &index))
+      p->has[index - 1] = 1;
+  }
+  return 0;
+}
+
+/* The state of one merge: the parts read, who holds each shard, and the
+ * problems found so far. */
+struct merge {
+  const struct sk_summary_merge_opts *o;
+  struct sk_summary *out;
+  struct part *parts;
+  const char **owner;     /* owner[k]: the directory holding shard k+1 */
+  const char *count_dir;  /* the first directory that gave N */
+  const char *digest_dir; /* the first directory with a whole digest */
+  const char *digest;     /* ...and that digest */
+  int n;                  /* N, from the first part that records one */
+  size_t problems;
+  char first[sizeof(((struct sk_error *)0)->msg)];
+};
+
+/* Notes a problem of the set: said through the callback, the first kept
+ * for the error that refuses the set. */
+static void problem(struct merge *m, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void problem(struct merge *m, const char *fmt, ...) {
+  char msg[sizeof(m->first)];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  if (m->problems++ == 0)
+    memcpy(m->first, msg, sizeof(msg));
+  if (m->o != NULL && m->o->note_cb != NULL)
+    m->o->note_cb(m->o->ctx, msg);
+}
+
+/* Checks part p against the parts before it. Returns 1 when it is to be
+ * counted, 0 when every shard it holds is already in (taken once), or
+ * SK_ENOMEM. */
+static int check_part(struct merge *m, struct part *p) {
+  int k;
+  int dup = 0;
+  if (p->digest[0] == '\0')
+    problem(m, "%s did not read its whole input (stopped: %s)", p->dir,
+            p->stopped[0] ? p->stopped : "unknown");
+  else if (m->digest == NULL) {
+    m->digest = p->digest;
+    m->digest_dir = p->dir;
+  } else if (strcmp(p->digest, m->digest) != 0)
+    problem(m,
+            "%s and %s were made from different inputs (their "
+            "inputs_digest differs)",
+            m->digest_dir, p->dir);
+  if (p->count == 0) {
+    problem(m,
+            "%s/summary.json records no shard (written by an older "
+            "shipskip?)",
+            p->dir);
+    return 1;
+  }
+  if (m->n == 0) {
+    m->n = p->count;
+    m->count_dir = p->dir;
+    m->owner = calloc((size_t)p->count, sizeof(*m->owner));
+    if (m->owner == NULL)
+      return SK_ENOMEM;
+  } else if (p->count != m->n) {
+    problem(m, "%s is a shard of %d, but %s of %d; left out", p->dir, p->count,
+            m->count_dir, m->n);
+    return 0;
+  }
+  for (k = 0; k < m->n; k++) {
+    if (!p->has[k])
+      continue;
+    if (m->owner[k] != NULL) {
+      problem(m, "shard %d/%d is in both %s and %s; taken once", k + 1, m->n,
+              m->owner[k], p->dir);
+      dup = 1;
+    } else {
+      m->owner[k] = p->dir;
     }
   }
+  return !dup;
+}
+
+/* Reads dirs[i]'s summary, checks it and adds it to the merge unless it
+ * repeats shards already in. Rows of two counted parts must not overlap. */
+static int merge_one(struct merge *m, const char *dir, struct part *p,
+                     struct sk_strmap *seen, struct sk_error *err) {
+  char path[4096];
+  cJSON *root = NULL;
+  size_t before = m->out->n;
+  size_t k;
+  int rc;
+
+  p->dir = dir;
+  rc = sk_path_join(path, sizeof(path), dir, "summary.json", err);
+  if (rc == 0)
+    rc = parse_file(path, &root, err);
+  if (rc == 0 && read_part(root, p) != 0)
+    rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+  if (rc == 0) {
+    rc = check_part(m, p);
+    if (rc < 0)
+      rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+    else if (rc == 0)
+      p->count = -1; /* repeated or of another N: left out */
+    else
+      rc = add_summary(root, m->out, err);
+  }
+  cJSON_Delete(root);
+  for (k = before; rc == 0 && k < m->out->n; k++) {
+    int added = 0;
+    struct sk_strmap_slot *slot =
+        sk_strmap_put(seen, m->out->rows[k].slug, &added);
+    if (slot == NULL)
+      rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+    else if (!added)
+      rc = sk_error_set(err, SK_EINVAL,
+                        "tool \"%s\" is in both %s and %s: shards must not "
+                        "overlap",
+                        m->out->rows[k].slug, (const char *)slot->value, dir);
+    else
+      slot->value = (void *)(uintptr_t)dir;
+  }
+  return rc;
+}
+
+/* Totals that each shard counts for the whole input, made right for the
+ * merge: a tool skipped by one shard was reviewed by another, and each
+ * shard read (and refused) the same malformed records. */
+static void fix_totals(struct merge *m, size_t n) {
+  struct sk_summary_totals *t = &m->out->totals;
+  unsigned long own = 0;
+  unsigned long bad = 0;
+  unsigned long counted = 0;
+  size_t i;
+  int k;
+
+  t->input_tools = 0;
+  t->input_bad = 0;
+  for (i = 0; i < n; i++) {
+    const struct part *p = &m->parts[i];
+    if (p->count != m->n || m->n == 0)
+      continue;
+    if (p->input_tools > t->input_tools)
+      t->input_tools = p->input_tools;
+    if (p->input_bad > t->input_bad)
+      t->input_bad = p->input_bad;
+    own += p->input_tools > p->skipped ? p->input_tools - p->skipped : 0;
+    bad += p->bad;
+    counted++;
+  }
+  if (counted > 0) {
+    t->tools_skipped_shard = t->input_tools > own ? t->input_tools - own : 0;
+    t->records_bad = bad - (counted - 1) * t->input_bad;
+    if (t->records_bad > bad) /* inconsistent files: never wrap */
+      t->records_bad = 0;
+  }
+  t->shard_index = 0;
+  t->shard_count = m->n;
+  t->input_done = m->problems == 0;
+  snprintf(t->inputs_digest, sizeof(t->inputs_digest), "%s",
+           m->problems == 0 && m->digest != NULL ? m->digest : "");
+  for (k = 0; k < m->n; k++)
+    m->out->shards[k] = m->owner[k] != NULL;
+}
+
+int sk_summary_merge(const char *const *dirs, size_t n,
+                     const struct sk_summary_merge_opts *o,
+                     struct sk_summary *out, struct sk_error *err) {
+  struct merge m;
+  struct sk_strmap seen;
+  size_t i;
+  int k;
+  int rc = 0;
+
+  memset(&m, 0, sizeof(m));
+  m.o = o;
+  m.out = out;
+  m.parts = calloc(n ? n : 1, sizeof(*m.parts));
+  if (m.parts == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  sk_strmap_init(&seen);
+  for (i = 0; i < n && rc == 0; i++)
+    rc = merge_one(&m, dirs[i], &m.parts[i], &seen, err);
+  for (k = 0; rc == 0 && k < m.n; k++)
+    if (m.owner[k] == NULL)
+      problem(&m, "shard %d/%d is missing", k + 1, m.n);
+  if (rc == 0 && m.problems > 0 && (o == NULL || !o->allow_partial))
+    rc = o != NULL && o->note_cb != NULL
+             ? sk_error_set(err, SK_EINVAL,
+                            "not a complete set of shards of one input (%zu "
+                            "problem%s above); --allow-partial merges them "
+                            "anyway",
+                            m.problems, m.problems == 1 ? "" : "s")
+             : sk_error_set(err, SK_EINVAL,
+                            "%s: not a complete set of shards of one input; "
+                            "--allow-partial merges them anyway",
+                            m.first);
+  if (rc == 0 && m.n > 0) {
+    out->shards = calloc((size_t)m.n, 1);
+    if (out->shards == NULL)
+      rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+  }
+  if (rc == 0)
+    fix_totals(&m, n);
+  for (i = 0; i < n; i++)
+    free(m.parts[i].has);
+  free(m.parts);
+  free(m.owner);
   sk_strmap_cleanup(&seen, NULL);
   return rc;
 }

@@ -6,12 +6,13 @@
  * construction. */
 #include "shipskip/util/html.h"
 #include "shipskip/util/error.h"
+#include "shipskip/util/unicode.h"
 
 #include <string.h>
 
 /* Appends while nothing has failed, so the first error is the one returned.
  */
-int sk_html_escape(struct sk_buf *out, const char *s) {
+static int escape_bytes(struct sk_buf *out, const char *s) {
   const char *p;
   const char *run;
   int rc = 0;
@@ -55,6 +56,25 @@ int sk_html_escape(struct sk_buf *out, const char *s) {
   }
   if (rc == 0 && p > run)
     rc = sk_buf_add(out, run, (size_t)(p - run));
+  return rc;
+}
+
+int sk_html_escape(struct sk_buf *out, const char *s) {
+  struct sk_buf shown;
+  int rc;
+
+  if (sk_unicode_find(s) == NULL)
+    return escape_bytes(out, s);
+  /* A bidi control would reorder the page's own text after it, in a title
+   * or an attribute as in the body, and no markup can isolate it there: it
+   * is shown as "<U+202E>" instead (a character reference would still be
+   * obeyed). A shown character grows at most fourfold (2 bytes to "<U+0085>").
+   */
+  sk_buf_init(&shown, strlen(s) * 4 + 16);
+  rc = sk_unicode_neutralize(&shown, s);
+  if (rc == 0)
+    rc = escape_bytes(out, sk_buf_str(&shown));
+  sk_buf_cleanup(&shown);
   return rc;
 }
 

@@ -2,6 +2,7 @@
  * (see markdown.h). */
 #include "shipskip/util/markdown.h"
 #include "shipskip/util/html.h"
+#include "shipskip/util/unicode.h"
 
 #include <string.h>
 
@@ -72,12 +73,30 @@ static int escape(struct sk_buf *out, const char *s, int cell) {
   return rc;
 }
 
+/* escape() after showing invisible and reordering characters as
+ * "<U+202E>" (whose '<' and '>' escape() then backslashes), so a draft's
+ * raw text reads the same in an editor as rendered. */
+static int escape_shown(struct sk_buf *out, const char *s, int cell) {
+  struct sk_buf shown;
+  int rc;
+
+  if (sk_unicode_find(s) == NULL)
+    return escape(out, s, cell);
+  /* A shown character grows at most fourfold (2 bytes to "<U+0085>"). */
+  sk_buf_init(&shown, strlen(s) * 4 + 16);
+  rc = sk_unicode_neutralize(&shown, s);
+  if (rc == 0)
+    rc = escape(out, sk_buf_str(&shown), cell);
+  sk_buf_cleanup(&shown);
+  return rc;
+}
+
 int sk_markdown_text(struct sk_buf *out, const char *s) {
-  return escape(out, s, 0);
+  return escape_shown(out, s, 0);
 }
 
 int sk_markdown_cell(struct sk_buf *out, const char *s) {
-  return escape(out, s, 1);
+  return escape_shown(out, s, 1);
 }
 
 int sk_markdown_link(struct sk_buf *out, const char *url) {

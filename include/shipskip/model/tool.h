@@ -11,6 +11,7 @@
 #define SHIPSKIP_TOOL_H
 
 #include "shipskip/util/error.h"
+#include "shipskip/util/strmap.h"
 
 #include <cJSON.h>
 #include <stddef.h>
@@ -30,7 +31,8 @@ struct sk_tool {
   char *entry; /* "Free" or "Paid" */
   char *best_for;
   char *url;
-  char *origin; /* "FILE:LINE" where the record started, for messages */
+  char *origin;   /* "FILE:LINE" where the record started, for messages */
+  int slug_given; /* 1 when the record gave the slug, 0 when derived */
 };
 
 /* Builds a tool from a parsed JSON object. origin ("FILE:LINE") is copied and
@@ -48,10 +50,29 @@ void sk_tool_free(struct sk_tool *t);
 const char *sk_tool_field(const struct sk_tool *t, const char *field);
 
 /* Derives a file-name-safe slug from a name into out[SK_TOOL_MAX_SLUG + 1]:
- * lowercase ASCII letters and digits, runs of anything else become one '-',
- * no leading or trailing '-'. A name with no ASCII letter or digit gets
- * "tool-" and 12 hex digits of its SHA-256. Cannot fail. */
+ * lowercase ASCII letters and digits; the signs that tell everyday names
+ * apart spelled as words ('+' is "plus", '#' after a letter or digit
+ * "sharp", '.' opening the name or a word "dot": C++ is "c-plus-plus", C#
+ * "c-sharp", .NET "dot-net"); runs of anything else become one '-', no
+ * leading or trailing '-'. A name with no ASCII letter or digit gets "tool-"
+ * and 12 hex digits of its SHA-256. A slug that would name a run file (see
+ * sk_slug_reserved) gets "-tool" appended. Cannot fail. */
 void sk_slug_from_name(const char *name, char out[SK_TOOL_MAX_SLUG + 1]);
+
+/* Returns the run file that slug would collide with in an output folder
+ * ("summary" gives "summary.json"), or NULL when slug is free for a tool.
+ * The returned string is static. */
+const char *sk_slug_reserved(const char *slug);
+
+/* Claims t's slug in taken, the batch's set of slugs (keys copied; each
+ * value a copy of the holder's name: clean up with free). Returns
+ * 1 when t may be reviewed under t->slug; 0 when it may not (err says why:
+ * an explicit slug another tool has, or the same name twice); SK_ENOMEM. A
+ * derived slug that another tool already has is made distinct with '-' and
+ * six hex digits of the SHA-256 of t's name (t->slug replaced), so two
+ * distinct names never lose a tool. */
+int sk_slug_claim(struct sk_strmap *taken, struct sk_tool *t,
+                  struct sk_error *err);
 
 /* Returns 1 if s is a safe slug: 1..64 chars of [a-z0-9-], starting with a
  * letter or digit. Such a slug cannot name a path outside a directory. */

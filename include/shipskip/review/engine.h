@@ -168,6 +168,8 @@ struct sk_engine_stats {
   unsigned long record_failures;  /* fixtures that could not be written */
   unsigned long tools_unfinished; /* started but stopped before the end */
   unsigned long tools_skipped_shard;
+  unsigned long input_tools;    /* good records read, this shard's or not */
+  unsigned long input_bad;      /* records refused as malformed */
   unsigned long tools_flagged;  /* the detector matched (reviewed anyway) */
   unsigned long tools_uptodate; /* scorecard complete, same inputs: skipped */
   unsigned long tools_refused; /* flagged and not reviewed (--refuse-flagged) */

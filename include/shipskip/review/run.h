@@ -30,6 +30,7 @@
 #include "shipskip/review/engine.h"
 #include "shipskip/review/sched.h"
 #include "shipskip/util/list.h"
+#include "shipskip/util/sha256.h"
 #include "shipskip/util/strmap.h"
 
 #include <cJSON.h>
@@ -108,7 +109,10 @@ struct sk_engine {
   struct sk_input_watch *input; /* waits for input not ready yet (admit.c) */
   size_t active_tools;          /* admitted, not yet written and freed */
   size_t window;                /* the most tools active at once */
-  struct sk_strmap slugs; /* every slug of the batch: no two share a file */
+  struct sk_strmap slugs;  /* every slug of the batch: no two share a file */
+  struct sk_sha256 inputs; /* every record read, every shard's: the summary's
+                              inputs_digest, equal across shards of one
+                              input */
   /* "provider\nmodel" of every route that rejected structured output:
    * asked with the text contract from then on (request.c). */
   struct sk_strmap text_only;

@@ -68,6 +68,13 @@ struct sk_summary_totals {
   const char *stopped; /* NULL, "SIGINT", "SIGTERM", "deadline", "budget",
                           "error" */
   int input_done;      /* the whole input was read */
+  /* Which part of the batch this is: a run's --shard I/N (1/1 unsharded);
+   * a merge has shard_index 0 and the shards it holds in sk_summary. */
+  int shard_index;
+  int shard_count;
+  unsigned long input_tools; /* good records in the input, every shard's */
+  unsigned long input_bad;   /* malformed records in the input */
+  char inputs_digest[65];    /* SHA-256 of the records; "" unless all read */
 };
 
 struct sk_summary_row {
@@ -95,6 +102,9 @@ struct sk_summary {
    * (merge) has no reviews to compute them from and writes none. */
   struct sk_panelstats panel;
   int read_back;
+  /* A merged summary: shards[i] is 1 when shard i+1 of totals.shard_count
+   * is in it (owned; NULL for a run). */
+  unsigned char *shards;
   cJSON *drift; /* "drift" against a baseline (drift.h), owned; NULL: none */
   /* "structured_fallback": one line per provider and model that rejected
    * structured output and fell back to the text contract (an array of
@@ -124,9 +134,26 @@ int sk_summary_write(struct sk_summary *s, const char *outdir,
 int sk_summary_read(const char *path, struct sk_summary *s,
                     struct sk_error *err);
 
-/* Merges the summaries in dirs[0..n) into out (rows united, totals summed).
- * A slug present in two of them is SK_EINVAL naming both. */
-int sk_summary_merge(const char *const *dirs, size_t n, struct sk_summary *out,
-                     struct sk_error *err);
+/* How sk_summary_merge treats a set that is not complete. */
+struct sk_summary_merge_opts {
+  int allow_partial; /* merge anyway: missing, repeated or mixed shards */
+  /* Told each problem of the set ("shard 2/3 is missing"), whether it
+   * then refuses the set or not. May be NULL. */
+  void (*note_cb)(void *ctx, const char *msg);
+  void *ctx;
+};
+
+/* Merges the summaries in dirs[0..n) into out: rows united, totals summed,
+ * except what every shard counts for the whole input (tools skipped by
+ * shard: 0 for a complete set; malformed records: counted once). The set
+ * must be complete and of one input: every summary records the same N,
+ * shards 1..N each once, every input read whole with one inputs_digest;
+ * otherwise each problem goes to o->note_cb and the merge is SK_EINVAL,
+ * unless o->allow_partial (a shard given twice is then taken once, its
+ * rows from the first). A slug in two counted summaries is SK_EINVAL
+ * naming both. o may be NULL (no partial sets, nothing told). */
+int sk_summary_merge(const char *const *dirs, size_t n,
+                     const struct sk_summary_merge_opts *o,
+                     struct sk_summary *out, struct sk_error *err);
 
 #endif
