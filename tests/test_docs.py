@@ -77,7 +77,8 @@ The environment the blocks run in
   is not for the fake server fails at once instead of leaving the machine.
 * HOME and TMPDIR are directories inside the scratch copy; TZ=UTC,
   LANG=LC_ALL=C.UTF-8, TERM=dumb, and no other variable of the caller's.
-* Each block (or session) has 60 s.
+* Each block (or session) has 60 s, in its own process group: what it
+  leaves running (a server started with `&`) is killed when it ends.
 
 Normalised before comparing, on both sides, and nothing else: the scratch
 copy's path (shown as `.`); ISO 8601 UTC timestamps (`2026-11-21T07:41:31Z`
@@ -94,6 +95,7 @@ import difflib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -352,14 +354,35 @@ def environment(root, fake_url):
 
 
 def run_bash(script, root, env):
-    try:
-        p = subprocess.run(["bash", "-c", script], cwd=root, env=env,
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=BLOCK_TIMEOUT)
-        return p.returncode, p.stdout.decode("utf-8", "replace")
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode("utf-8", "replace")
-        return None, out
+    """Runs script with bash in root; returns (exit code or None on timeout,
+    stdout and stderr together). The block runs in its own process group,
+    and whatever it left running (a server started with `&`) is killed
+    when bash ends, so nothing outlives its block; output goes to a file,
+    not a pipe, so such a leftover cannot hold the test up."""
+    with tempfile.TemporaryFile(dir=env["TMPDIR"]) as out:
+        proc = subprocess.Popen(["bash", "-c", script], cwd=root, env=env,
+                                stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        # Wait without reaping (WNOWAIT): while bash is a zombie its pid,
+        # which is the group's id, cannot be reused, so killpg below can
+        # only reach what this block started.
+        deadline = time.monotonic() + BLOCK_TIMEOUT
+        exited = None
+        while exited is None and time.monotonic() < deadline:
+            exited = os.waitid(os.P_PID, proc.pid,
+                               os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            if exited is None:
+                time.sleep(0.02)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        rc = proc.wait() if exited is not None else None
+        if rc is None:
+            proc.wait()
+        out.seek(0)
+        return rc, out.read().decode("utf-8", "replace")
 
 
 def run_script(b, root, env, port):
@@ -511,6 +534,9 @@ true
 ```text
 shipskip diff A.json B.json [--format text]
 ```
+```bash
+sleep 300 & echo $! > sleep.pid
+```
 <!-- docs-test: file new/y.txt -->
 ```json
 {"y": 1}
@@ -533,7 +559,7 @@ def self_test(tmp, fake_url, port):
     bad = []
     blocks, errors = parse("SELF.md", SELF_DOC)
     kinds = [b.kind for b in blocks]
-    if kinds != ["script", "script", "file", "session"]:
+    if kinds != ["script", "script", "script", "file", "session"]:
         bad.append(f"blocks parsed as {kinds}")
     if not any("SELF.md:9: unknown or unclosed marker" in e for e in errors):
         bad.append(f"unclosed skip marker not reported: {errors}")
@@ -547,13 +573,22 @@ def self_test(tmp, fake_url, port):
                   fake_url, port)
     want = ["SELF.md:7: output of the block at line 2 (printf",
             "-not what it prints\n+a\n+b",
-            "SELF.md:21: output of `cat new/y.txt` differs",
+            "SELF.md:24: output of `cat new/y.txt` differs",
             "-{\"y\": 2}\n+{\"y\": 1}",
-            "SELF.md:23: `false` exit 1"]
+            "SELF.md:26: `false` exit 1"]
     got = "\n".join(st["failures"])
     bad += [f"no failure {w!r} in:\n{got}" for w in want if w not in got]
     if "ls nope" in got or len(st["failures"]) != 3:
         bad.append(f"expected exactly 3 failures, got:\n{got}")
+    with open(os.path.join(tmp, "self", "SELF.md", "sleep.pid")) as f:
+        pid = f.read().strip()
+    time.sleep(0.2)
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            if f.read().split(") ")[1][0] != "Z":
+                bad.append(f"`sleep 300 &` (pid {pid}) outlived its block")
+    except FileNotFoundError:
+        pass
     return bad
 
 
