@@ -43,6 +43,8 @@ between are allowed; the comment is invisible on GitHub):
       <!-- docs-test: run
       sed -i 's/55\\/100 · skip/65\\/100 · ship/' out/code-llama-4.md
       -->
+  or on one line, `<!-- docs-test: run CMD -->`. It runs like a script
+  block (`bash -e`), its output unchecked.
   Use it for what the prose says a person does by hand (an edit, a file
   they would have); prefer a visible command the reader can copy.
 
@@ -163,12 +165,17 @@ def parse(path, text):
         if m:
             kind, rest, closed = m.group(1), m.group(2), m.group(3)
             if kind == "run":
-                body, j = [], i + 1
-                if rest:
-                    body.append(rest)
-                while not closed and j < len(lines) and "-->" not in lines[j]:
-                    body.append(lines[j])
+                body, j = ([rest] if rest else []), i
+                if not closed:
                     j += 1
+                    while j < len(lines) and "-->" not in lines[j]:
+                        body.append(lines[j])
+                        j += 1
+                    if j == len(lines):
+                        errors.append(f"{path}:{i + 1}: run marker never "
+                                      "closed with -->")
+                    elif lines[j].split("-->")[0].strip():
+                        body.append(lines[j].split("-->")[0])
                 blocks.append(Block(path, i + 1, "hidden", body))
                 i = j + 1
                 continue
@@ -537,6 +544,7 @@ shipskip diff A.json B.json [--format text]
 ```bash
 sleep 300 & echo $! > sleep.pid
 ```
+<!-- docs-test: run echo '{"y": 1}' > new-y.txt -->
 <!-- docs-test: file new/y.txt -->
 ```json
 {"y": 1}
@@ -559,7 +567,7 @@ def self_test(tmp, fake_url, port):
     bad = []
     blocks, errors = parse("SELF.md", SELF_DOC)
     kinds = [b.kind for b in blocks]
-    if kinds != ["script", "script", "script", "file", "session"]:
+    if kinds != ["script", "script", "script", "hidden", "file", "session"]:
         bad.append(f"blocks parsed as {kinds}")
     if not any("SELF.md:9: unknown or unclosed marker" in e for e in errors):
         bad.append(f"unclosed skip marker not reported: {errors}")
@@ -573,13 +581,15 @@ def self_test(tmp, fake_url, port):
                   fake_url, port)
     want = ["SELF.md:7: output of the block at line 2 (printf",
             "-not what it prints\n+a\n+b",
-            "SELF.md:24: output of `cat new/y.txt` differs",
+            "SELF.md:25: output of `cat new/y.txt` differs",
             "-{\"y\": 2}\n+{\"y\": 1}",
-            "SELF.md:26: `false` exit 1"]
+            "SELF.md:27: `false` exit 1"]
     got = "\n".join(st["failures"])
     bad += [f"no failure {w!r} in:\n{got}" for w in want if w not in got]
     if "ls nope" in got or len(st["failures"]) != 3:
         bad.append(f"expected exactly 3 failures, got:\n{got}")
+    if not os.path.exists(os.path.join(tmp, "self", "SELF.md", "new-y.txt")):
+        bad.append("the one-line run marker did not run")
     with open(os.path.join(tmp, "self", "SELF.md", "sleep.pid")) as f:
         pid = f.read().strip()
     time.sleep(0.2)
@@ -630,7 +640,7 @@ def main(argv):
     fails = errors + [m for s in stats.values() for m in s["failures"]]
     print(f"test_docs: {len(all_blocks) - n_hidden} shell blocks in "
           f"{len(parsed)} files: {n_run} run, {n_cmp} with output compared, "
-          f"{len(skips)} skipped; {n_hidden} hidden steps "
+          f"{len(skips)} skipped; {n_hidden} hidden steps and files "
           f"({time.monotonic() - started:.1f} s)")
     for b in skips:
         print(f"  skipped {b.where()}: {b.reason}")
