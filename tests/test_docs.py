@@ -78,7 +78,8 @@ The environment the blocks run in
   loopback port and NO_PROXY is `127.0.0.1,localhost`, so any request that
   is not for the fake server fails at once instead of leaving the machine.
 * HOME and TMPDIR are directories inside the scratch copy; TZ=UTC,
-  LANG=LC_ALL=C.UTF-8, TERM=dumb, and no other variable of the caller's.
+  LANG=LC_ALL=C.UTF-8, TERM=dumb, and no other variable of the caller's
+  but PATH (after build/) and the sanitizers' ASAN/UBSAN/LSAN_OPTIONS.
 * Each block (or session) has 60 s, in its own process group: what it
   leaves running (a server started with `&`) is killed when it ends.
 
@@ -357,6 +358,9 @@ def environment(root, fake_url):
     for v in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         env[v] = env[v.lower()] = "http://127.0.0.1:9"
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    for v in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        if v in os.environ:   # settings of the binary under test
+            env[v] = os.environ[v]
     return env
 
 
