@@ -33,8 +33,9 @@ for arg in "$@"; do
   esac
 done
 
+# jq: the docs' examples use it, and ctest docs runs them.
 packages=(gcc make cmake pkg-config python3 libuv1-dev libcurl4-openssl-dev
-          libcjson-dev libpcre2-dev)
+          libcjson-dev libpcre2-dev jq)
 if [ "$with_browser" -eq 1 ]; then
   packages+=(chromium)
 fi
