@@ -17,13 +17,14 @@
 # <target>/ with the fix, and ctest replays it on every build from then on.
 #
 # The journal reader (--resume) is covered by the journal target, the one
-# scorecard reader (resume, the desk, publishing) by the scorecard target.
+# scorecard reader (resume, the desk, publishing) by the scorecard target,
+# the summaries `merge` reads back (shard sets) by the summary target.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
 all_targets=(toolsrc template prompt provider_openai provider validate fixture
-             inject journal draft scorecard trend jsonget)
+             inject journal draft scorecard trend jsonget summary)
 seconds=30
 if [ $# -gt 0 ]; then
   case "$1" in

@@ -289,6 +289,11 @@ class GatewayCase(unittest.TestCase):
                   encoding="utf-8") as f:
             return json.load(f)
 
+    def totals(self):
+        with open(os.path.join(self.out, "summary.json"),
+                  encoding="utf-8") as f:
+            return json.load(f)["totals"]
+
 
 # --------------------------------------------------------------------------
 # TLS like curl, and proxies
@@ -545,6 +550,9 @@ class TestListPrices(GatewayCase):
                          r"\(gpt-4o-mini at the list price of "
                          r"\d{4}-\d\d-\d\d built into shipskip; a \"prices\" "
                          r"entry in the config overrides it\)")
+        # The summary marks the cost as an estimate from dated list prices.
+        self.assertRegex(self.totals()["cost_basis"],
+                         r"^list price of \d{4}-\d\d-\d\d$")
         # config check shows where the price came from.
         res = self.sk("config", "check", "--model", "gpt-4o-mini",
                       "--personas", ",".join(PANEL))
@@ -565,6 +573,7 @@ class TestListPrices(GatewayCase):
             self.assertAlmostEqual(u["cost_usd"], want, places=6)
         self.assertNotIn("list price", res.stderr)
         self.assertIn("estimated cost $", res.stderr)
+        self.assertNotIn("cost_basis", self.totals())
 
     def test_unknown_model_stays_unpriced(self):
         port, _ = self.start_fake("--api-key", KEY)

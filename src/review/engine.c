@@ -483,6 +483,10 @@ static void fill_totals(const struct sk_engine *e, uint64_t wall_ms) {
   t->completion_tokens = st->completion_tokens;
   t->wall_seconds = (double)wall_ms / 1000.0;
   t->cost_usd = st->cost_usd;
+  t->cost_basis = NULL;
+  for (i = 0; t->cost_usd >= 0 && (size_t)i < e->o->panel->n; i++)
+    if (e->o->routes[i].price != NULL && e->o->routes[i].price->source != NULL)
+      t->cost_basis = e->o->routes[i].price->source;
   t->stopped = st->stopped_by != 0      ? stop_name(st->stopped_by)
                : e->fatal_err.code != 0 ? "error"
                                         : NULL;

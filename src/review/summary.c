@@ -159,6 +159,8 @@ static cJSON *totals_json(const struct sk_summary_totals *t) {
                  o, "cost_usd",
                  (double)(long long)(t->cost_usd * 1e6 + 0.5) / 1e6)
            : cJSON_AddNullToObject(o, "cost_usd")) &&
+      (t->cost_basis == NULL ||
+       cJSON_AddStringToObject(o, "cost_basis", t->cost_basis)) &&
       (t->stopped != NULL ? cJSON_AddStringToObject(o, "stopped", t->stopped)
                           : cJSON_AddNullToObject(o, "stopped")) &&
       cJSON_AddBoolToObject(o, "input_done", t->input_done);

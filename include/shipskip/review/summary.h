@@ -64,7 +64,12 @@ struct sk_summary_totals {
   long prompt_tokens;
   long completion_tokens;
   double wall_seconds;
-  double cost_usd;     /* estimated; < 0 when some model had no price */
+  double cost_usd; /* estimated; < 0 when some model had no price */
+  /* Where cost_usd's prices came from when some were shipskip's built-in
+   * list prices ("list price of 2026-12-03"), written as "cost_basis" so
+   * the figure reads as the dated estimate it is; NULL when every price
+   * was the config's (or there is no cost). Static. */
+  const char *cost_basis;
   const char *stopped; /* NULL, "SIGINT", "SIGTERM", "deadline", "budget",
                           "error" */
   int input_done;      /* the whole input was read */
