@@ -58,7 +58,16 @@ static struct token decode(const char *t, size_t n) {
       i++;
       continue;
     }
-    if (i + 1 < n && t[i + 1] != 'u') {
+    if (i + 1 >= n) {
+      /* A backslash left last: only a bad \u escape, read as six bytes
+       * whatever they are, can leave one (it ate the first half of a "\\"
+       * pair), and cJSON then takes the closing quote as the escaped
+       * character. */
+      k.len++;
+      i++;
+      continue;
+    }
+    if (t[i + 1] != 'u') {
       k.len++;
       i += 2;
       continue;
