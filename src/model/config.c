@@ -732,17 +732,12 @@ static int load_json(struct sk_config *c, const char *path, char *text,
   rc = parse_config(path, text, len, &root, err);
   if (rc != 0)
     return rc;
-  {
-    /* A string cut at a NUL could pass every check below as another
-     * value: the file is refused, naming the place. */
-    char where[128];
-    if (sk_json_has_nul(root, where, sizeof(where))) {
-      cJSON_Delete(root);
-      return sk_error_set(err, SK_ECONFIG,
-                          "%s: %s holds a NUL character (\\u0000), which is "
-                          "refused",
-                          path, where);
-    }
+  /* A string cut at a NUL could pass every check below as another value:
+   * the file is refused, naming the place. */
+  rc = sk_json_refuse_nul(root, path, SK_ECONFIG, err);
+  if (rc != 0) {
+    cJSON_Delete(root);
+    return rc;
   }
   cJSON_ArrayForEach(item, root) {
     if (strcmp(item->string, "providers") != 0 &&

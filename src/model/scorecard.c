@@ -889,19 +889,12 @@ int sk_scorecard_parse(const char *text, size_t len, const char *path,
                       path, SCHEMA);
     goto out;
   }
-  {
-    /* We never write a NUL, and the tree is handed on (history, the
-     * editor's copy) to be printed again, where a cut string would be
-     * written cut: a scorecard holding one is refused whole. */
-    char where[128];
-    if (sk_json_has_nul(root, where, sizeof(where))) {
-      rc = sk_error_set(err, SK_EPARSE,
-                        "%s: %s holds a NUL character (\\u0000), which is "
-                        "refused",
-                        path, where);
-      goto out;
-    }
-  }
+  /* We never write a NUL, and the tree is handed on (history, the editor's
+   * copy) to be printed again, where a cut string would be written cut: a
+   * scorecard holding one is refused whole. */
+  rc = sk_json_refuse_nul(root, path, SK_EPARSE, err);
+  if (rc != 0)
+    goto out;
   sc = calloc(1, sizeof(*sc));
   if (sc == NULL || (sc->path = strdup(path)) == NULL) {
     rc = sk_error_set(err, SK_ENOMEM, "%s: out of memory", path);

@@ -293,3 +293,14 @@ int sk_json_has_nul(const cJSON *v, char *where, size_t size) {
     where = NULL;
   return v != NULL && find_nul(v, where, size, 0);
 }
+
+int sk_json_refuse_nul(const cJSON *root, const char *path, int code,
+                       struct sk_error *err) {
+  char where[128];
+  if (!sk_json_has_nul(root, where, sizeof(where)))
+    return 0;
+  return sk_error_set(err, code,
+                      "%s: %s holds a NUL character (\\u0000), which is "
+                      "refused",
+                      path, where);
+}

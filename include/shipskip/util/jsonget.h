@@ -79,4 +79,11 @@ const char *sk_json_strval(const cJSON *v);
  * refuse the file naming the place. */
 int sk_json_has_nul(const cJSON *v, char *where, size_t size);
 
+/* For a whole-file reader that refuses a file holding a NUL anywhere:
+ * returns 0 when the tree under root holds none, else sets err to code
+ * with "PATH: WHERE holds a NUL character (\u0000), which is refused" and
+ * returns code. */
+int sk_json_refuse_nul(const cJSON *root, const char *path, int code,
+                       struct sk_error *err);
+
 #endif
