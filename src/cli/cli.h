@@ -19,7 +19,14 @@
 /* Exit statuses: every tool reviewed (or the command did its job); some
  * failed, the rest done; a usage or configuration error. Signals add
  * 130/143 (review). */
-enum { SK_EXIT_OK = 0, SK_EXIT_FAILED = 1, SK_EXIT_USAGE = 2 };
+/* SK_EXIT_PENDING (sysexits' EX_TEMPFAIL): a run in batch mode without
+ * --wait sent its batches and stopped; run it again with --resume later. */
+enum {
+  SK_EXIT_OK = 0,
+  SK_EXIT_FAILED = 1,
+  SK_EXIT_USAGE = 2,
+  SK_EXIT_PENDING = 75
+};
 
 struct sk_cli_cmd {
   const char *name;    /* "review"; a subcommand's own word: "check" */
@@ -47,6 +54,7 @@ extern const struct sk_cli_cmd sk_cmd_prompts;
 extern const struct sk_cli_cmd sk_cmd_merge;
 extern const struct sk_cli_cmd sk_cmd_config;
 extern const struct sk_cli_cmd sk_cmd_fixtures;
+extern const struct sk_cli_cmd sk_cmd_batch;
 extern const struct sk_cli_cmd sk_cmd_apply;
 extern const struct sk_cli_cmd sk_cmd_diff;
 extern const struct sk_cli_cmd sk_cmd_personas;

@@ -471,6 +471,7 @@ static const char *stop_name(int stopped_by) {
          : stopped_by == SIGTERM        ? "terminated (SIGTERM)"
          : stopped_by == SK_STOP_BUDGET ? "budget reached"
          : stopped_by == SK_STOP_OUTAGE ? "server down for --max-retry-time"
+         : stopped_by == SK_STOP_BATCH  ? "batches sent"
                                         : "deadline reached";
 }
 
@@ -486,6 +487,16 @@ static int report(const struct review_run *r, int status) {
   }
   if (st->stopped_by == 0)
     return status;
+  if (st->stopped_by == SK_STOP_BATCH) {
+    fprintf(stderr,
+            "shipskip: %lu batch%s at the provider (%lu tool%s waiting); run "
+            "the same command with --resume to collect what has ended, or "
+            "see `shipskip batch status %s`\n",
+            st->batch.pending, st->batch.pending == 1 ? " is" : "es are",
+            st->tools_unfinished, st->tools_unfinished == 1 ? "" : "s",
+            outdir);
+    return status != SK_EXIT_OK ? status : SK_EXIT_PENDING;
+  }
   if (outdir == NULL) /* a draft without -o: nothing was kept to resume */
     fprintf(stderr, "shipskip: %s before the draft was done\n",
             stop_name(st->stopped_by));
@@ -732,7 +743,7 @@ static int run_draft(void *args, const struct sk_opt_operands *ops) {
 static const struct sk_opt_group *const REVIEW_GROUPS[] = {
     &sk_grp_output,   &sk_grp_route,  &sk_grp_panel,
     &sk_grp_request,  &sk_grp_screen, &sk_grp_redo,
-    &sk_grp_fixtures, &sk_grp_batch,  &sk_grp_report};
+    &sk_grp_fixtures, &sk_grp_batch,  &sk_grp_pbatch, &sk_grp_report};
 static const struct sk_opt_set REVIEW_OPTS = {
     /* review keeps the message scripts match: "unknown option". */
     NULL, REVIEW_GROUPS, sizeof(REVIEW_GROUPS) / sizeof(REVIEW_GROUPS[0])};

@@ -30,7 +30,8 @@
 const struct sk_cli_cmd *const sk_cli_commands[] = {
     &sk_cmd_review,   &sk_cmd_draft,    &sk_cmd_prompts, &sk_cmd_merge,
     &sk_cmd_config,   &sk_cmd_fixtures, &sk_cmd_apply,   &sk_cmd_diff,
-    &sk_cmd_personas, &sk_cmd_compare,  &sk_cmd_site,    &sk_cmd_calibrate};
+    &sk_cmd_personas, &sk_cmd_compare,  &sk_cmd_site,    &sk_cmd_calibrate,
+    &sk_cmd_batch};
 const size_t sk_cli_ncommands =
     sizeof(sk_cli_commands) / sizeof(sk_cli_commands[0]);
 
@@ -42,8 +43,9 @@ static const char GLOBAL_ABOUT[] =
     "options of one command; a command accepts only its own options.\n"
     "\n"
     "Exit status: 0 all reviewed, 1 some tools failed or left unreviewed, 2\n"
-    "usage or configuration error, 130/143 stopped by SIGINT/SIGTERM (rerun\n"
-    "with --resume to finish).\n";
+    "usage or configuration error, 75 batches sent and still at the provider\n"
+    "(review --batch without --wait: rerun with --resume to collect), 130/143\n"
+    "stopped by SIGINT/SIGTERM (rerun with --resume to finish).\n";
 
 const struct sk_cli_cmd *sk_cli_find(const char *name) {
   size_t i;

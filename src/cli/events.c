@@ -84,6 +84,23 @@ static void draw_progress(struct sk_events *r, const struct sk_event *ev) {
       snprintf(eta, sizeof(eta), " · ETA %s", d);
     }
   }
+  if (ev->batches > 0) {
+    /* Batch mode: the batches are the progress. */
+    eta[0] = '\0';
+    if (ev->batch_eta_s >= 0) {
+      char d[32];
+      fmt_duration(d, sizeof(d), (double)ev->batch_eta_s);
+      snprintf(eta, sizeof(eta), " · ETA %s", d);
+    }
+    fprintf(r->text,
+            "\r\033[Kshipskip: %lu%s tools (%lu with failures) · %u batch%s "
+            "· %ld/%ld requests done%s",
+            done, total, st->tools_failed, ev->batches,
+            ev->batches == 1 ? "" : "es", ev->batch_done, ev->batch_requests,
+            eta);
+    r->drawn = 1;
+    return;
+  }
   fprintf(r->text,
           "\r\033[Kshipskip: %lu%s tools (%lu with failures, %lu bad) · "
           "%zu in flight · %zu retrying · %.0f req/s · %ld%s tokens%s%s",
@@ -205,6 +222,23 @@ static cJSON *log_object(const struct sk_event *ev, const char **name) {
   case SK_EVENT_SERVER:
     *name = "server";
     return server_object(ev);
+  case SK_EVENT_BATCH:
+    *name = "batch";
+    o = cJSON_CreateObject();
+    if (o != NULL) {
+      static const char *const kinds[] = {
+          "submitted", "reattached", "state",    "collected",
+          "failed",    "resubmitted", "canceled", "warning"};
+      cJSON_AddStringToObject(o, "batch", ev->detail);
+      cJSON_AddStringToObject(o, "provider", ev->provider);
+      cJSON_AddStringToObject(o, "what",
+                              ev->flag >= 0 && ev->flag < 8 ? kinds[ev->flag]
+                                                            : "?");
+      cJSON_AddStringToObject(o, "state", ev->cause);
+      cJSON_AddNumberToObject(o, "requests", (double)ev->total);
+      cJSON_AddStringToObject(o, "message", ev->message);
+    }
+    return o;
   case SK_EVENT_REQUEST:
   case SK_EVENT_RESPONSE:
   case SK_EVENT_RETRY:

@@ -103,6 +103,8 @@ static int apply_overrides(const struct review_args *a, struct sk_config *cfg) {
   for (i = 0; i < cfg->nproviders; i++) {
     if (a->structured >= 0)
       cfg->providers[i].structured = (enum sk_structured)a->structured;
+    if (a->batch)
+      cfg->providers[i].batch = 1;
     if (!is_http_url(cfg->providers[i].base_url)) {
       fprintf(stderr,
               "shipskip: provider \"%s\": base URL \"%s\" must start with "

@@ -33,6 +33,10 @@ struct review_args {
   const char *base_url;
   const char *api_key_env;
   int structured; /* --structured: -1 the config's, else enum sk_structured */
+  int batch;      /* --batch: every provider in batch mode */
+  double batch_poll_s;     /* --batch-poll, 0: the engine's */
+  long batch_max_requests; /* --batch-max-requests, 0: the provider's */
+  long batch_max_bytes;
   const char *personas;
   const char *persona; /* prompts: one persona */
   const char *personas_dir;
@@ -71,6 +75,7 @@ extern const struct sk_opt_group sk_grp_draft_tool;
 extern const struct sk_opt_group sk_grp_draft_compat;
 extern const struct sk_opt_group sk_grp_prompts;
 extern const struct sk_opt_group sk_grp_report;
+extern const struct sk_opt_group sk_grp_pbatch;
 
 /* Fills a zeroed struct review_args with the defaults. */
 void sk_review_args_init(void *args);

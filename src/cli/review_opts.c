@@ -547,6 +547,59 @@ static const struct sk_opt REPORT[] = {
      .offset = OFF(junit)},
 };
 
+static const char *const BATCH_REASK[] = {"batch", "online", NULL};
+
+/* review only: the providers' batch APIs (docs/NIGHTLY.md). */
+static const struct sk_opt PBATCH[] = {
+    {.name = "batch",
+     .type = SK_OPT_FLAG,
+     .help = "send every request through the provider's batch API (OpenAI, "
+             "Anthropic, Gemini): half the price, done within 24 h; the "
+             "config's \"mode\": \"batch\" does it per provider",
+     .offset = OFF(batch),
+     .lmin = 1},
+    {.name = "wait",
+     .type = SK_OPT_FLAG,
+     .help = "with batches: poll until every batch has ended; without it "
+             "the run stops once they are sent (exit 75) and --resume "
+             "collects what has ended",
+     .offset = ENG(batch_wait),
+     .lmin = 1},
+    {.name = "batch-poll",
+     .type = SK_OPT_DOUBLE,
+     .metavar = "SEC",
+     .help = "first pause between polls of a batch; it doubles while "
+             "nothing changes, up to a minute",
+     .offset = OFF(batch_poll_s),
+     .dmin = 0.001,
+     .dmax = 86400,
+     .default_text = "10"},
+    {.name = "batch-max-requests",
+     .type = SK_OPT_LONG,
+     .metavar = "N",
+     .help = "at most N requests per batch",
+     .offset = OFF(batch_max_requests),
+     .lmin = 1,
+     .lmax = 1000000,
+     .default_text = "the provider's limit"},
+    {.name = "batch-max-bytes",
+     .type = SK_OPT_LONG,
+     .metavar = "N",
+     .help = "at most N bytes per batch file",
+     .offset = OFF(batch_max_bytes),
+     .lmin = 65536,
+     .lmax = 1L << 31,
+     .default_text = "the provider's limit"},
+    {.name = "batch-reask",
+     .type = SK_OPT_ENUM,
+     .help = "where a reply that broke the contract is asked again: in the "
+             "next batch round, or online at once",
+     .offset = ENG(batch_reask_online),
+     .lmin = 0,
+     .words = BATCH_REASK,
+     .flags = SK_OPT_SHOW_DEFAULT},
+};
+
 #define GROUP(var, title, arr)                                                 \
   const struct sk_opt_group var = {title, arr, COUNT(arr)}
 
@@ -562,6 +615,7 @@ GROUP(sk_grp_draft_tool, "a tool given on the command line", DRAFT_TOOL);
 GROUP(sk_grp_draft_compat, NULL, DRAFT_COMPAT);
 GROUP(sk_grp_prompts, NULL, PROMPTS);
 GROUP(sk_grp_report, "reports for CI", REPORT);
+GROUP(sk_grp_pbatch, "provider batch APIs", PBATCH);
 
 void sk_review_args_init(void *args) {
   struct review_args *a = args;
@@ -592,6 +646,12 @@ int sk_review_args_check(struct review_args *a, struct sk_error *err) {
                         "--fixtures DIR needs --fixture-mode record, replay "
                         "or new");
   a->eng.fixture_mode = a->fixture_flag > 0 ? a->fixture_flag : a->fixture_mode;
+  if (a->batch_poll_s > 0)
+    a->eng.batch_poll_ms = (long)(a->batch_poll_s * 1000.0 + 0.5);
+  if (a->eng.batch_poll_ms == 0 && a->batch_poll_s > 0)
+    a->eng.batch_poll_ms = 1;
+  a->eng.batch_max_requests = (size_t)a->batch_max_requests;
+  a->eng.batch_max_bytes = (size_t)a->batch_max_bytes;
   if (a->min_words > a->max_words)
     return sk_error_set(err, SK_EINVAL,
                         "--min-words %d is more than --max-words %d",

@@ -1,6 +1,7 @@
 /* config.c: loading shipskip.json (JSON with comments) and resolving each
  * persona's provider, model and price (see config.h). */
 #include "shipskip/model/config.h"
+#include "shipskip/providers/batch.h"
 #include "shipskip/model/pricetable.h"
 #include "shipskip/util/fsutil.h"
 #include "shipskip/util/jsonget.h"
@@ -466,6 +467,33 @@ static int opt_structured(const cJSON *item, const char *path,
   return 0;
 }
 
+/* Reads providers.NAME.mode ("online", the default, or "batch": requests
+ * go through the provider's batch API, net/batcher.h) into d. Returns 0
+ * or SK_ECONFIG. */
+static int opt_mode(const cJSON *item, const char *path,
+                    struct sk_provider_def *d, struct sk_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, "mode");
+  const char *s = sk_json_strval(v);
+  if (v == NULL)
+    return 0;
+  if (s != NULL && strcmp(s, "online") == 0)
+    d->batch = 0;
+  else if (s != NULL && strcmp(s, "batch") == 0)
+    d->batch = 1;
+  else
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: providers.%s.mode must be \"online\" or "
+                        "\"batch\"",
+                        path, item->string);
+  if (d->batch && sk_batch_api_of(d->impl) == SK_BATCH_NONE)
+    return sk_error_set(err, SK_ECONFIG,
+                        "%s: providers.%s.mode: type %s has no batch API "
+                        "shipskip speaks (batch mode works with openai, "
+                        "anthropic and gemini)",
+                        path, item->string, d->impl->name);
+  return 0;
+}
+
 int sk_provider_def_structured(const struct sk_provider_def *d) {
   if (d->structured == SK_STRUCTURED_ON)
     return 1;
@@ -479,7 +507,7 @@ static int read_provider(struct sk_config *c, const cJSON *item,
                          struct sk_error *err) {
   static const char *const PROVIDER_KEYS[] = {
       "type",  "base_url",   "api_key_env",    "rpm", "tpm", "headers",
-      "query", "structured", "max_retry_time", NULL};
+      "query", "structured", "max_retry_time", "mode", NULL};
   int bad = 0;
   const char *type = opt_str(item, "type", &bad);
   const char *url = opt_str(item, "base_url", &bad);
@@ -520,6 +548,8 @@ static int read_provider(struct sk_config *c, const cJSON *item,
     rc = opt_rate(item, "tpm", path, &d->tpm, err);
   if (rc == 0)
     rc = opt_structured(item, path, d, err);
+  if (rc == 0)
+    rc = opt_mode(item, path, d, err);
   if (rc == 0)
     rc = read_headers(d, cJSON_GetObjectItemCaseSensitive(item, "headers"),
                       path, err);

@@ -39,6 +39,7 @@ struct recording {
   char *url;
   char *body;
   size_t body_len;
+  const char *method; /* "POST", or "GET" for a request without a body */
   char *tool;
   char *persona;
   struct sk_exchange_info info;
@@ -168,7 +169,7 @@ static void recorded_cb(struct sk_http_response *res, void *arg) {
       recorded_at = stamp;
     }
     sk_error_clear(&err);
-    if (sk_fixture_write(t->dir, rec->provider, "POST", rec->url, rec->body,
+    if (sk_fixture_write(t->dir, rec->provider, rec->method, rec->url, rec->body,
                          rec->body_len, rec->key, &rec->info, res->status,
                          res->headers, res->body, res->body_len, res->error,
                          res->errmsg, recorded_at, &err) != 0) {
@@ -250,6 +251,7 @@ static int record(struct sk_transport *t, const char *key, const char *provider,
   memcpy(rec->key, key, sizeof(rec->key));
   rec->url = dup_or_empty(w->url);
   rec->provider = dup_or_empty(provider);
+  rec->method = w->body != NULL ? "POST" : "GET";
   rec->body = malloc(w->body_len + 1);
   rec->tool = dup_or_empty(info->tool);
   rec->persona = dup_or_empty(info->persona);
@@ -258,7 +260,8 @@ static int record(struct sk_transport *t, const char *key, const char *provider,
     free_recording(rec);
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   }
-  memcpy(rec->body, w->body, w->body_len);
+  if (w->body_len > 0)
+    memcpy(rec->body, w->body, w->body_len);
   rec->body[w->body_len] = '\0';
   rec->body_len = w->body_len;
   rec->info = *info;
@@ -285,7 +288,10 @@ int sk_transport_submit(struct sk_transport *t, const struct sk_wire_request *w,
   if (t->opts.mode == SK_FIXTURES_OFF)
     return sk_http_submit(t->http, w->url, (const char *const *)w->headers,
                           w->nheaders, w->body, w->body_len, cb, arg, err);
-  if (sk_fixture_key(provider, "POST", w->url, w->body, w->body_len, key) != 0)
+  /* A request without a body is a GET (a batch's status or results), keyed
+   * apart from any POST to the same path. */
+  if (sk_fixture_key(provider, w->body != NULL ? "POST" : "GET", w->url,
+                     w->body, w->body_len, key) != 0)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   if (t->opts.mode == SK_FIXTURES_REPLAY || t->opts.mode == SK_FIXTURES_NEW) {
     rc = replay(t, key, info, cb, arg, err);

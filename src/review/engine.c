@@ -140,6 +140,14 @@ static void progress_cb(uv_timer_t *t) {
   ev.waiting = e->nwaiting;
   ev.total = e->o->total_estimate;
   ev.server_waiting = sk_sched_waiting_server(&e->sched);
+  if (e->batcher != NULL) {
+    struct sk_batch_progress bp;
+    sk_batcher_progress(e->batcher, &bp);
+    ev.batches = bp.batches;
+    ev.batch_requests = bp.requests;
+    ev.batch_done = bp.requests_done;
+    ev.batch_eta_s = bp.eta_s;
+  }
   sk_engine_emit(e, &ev);
 }
 
@@ -167,6 +175,7 @@ static void cancel_in_flight(struct sk_engine *e) {
 static void close_handles(struct sk_engine *e) {
   struct sk_event ev;
   cancel_in_flight(e);
+  sk_batchrun_close(e);
   if (e->signals_on) {
     uv_close((uv_handle_t *)&e->sigint, noop_close_cb);
     uv_close((uv_handle_t *)&e->sigterm, noop_close_cb);
@@ -231,6 +240,7 @@ static void drain_queue(struct sk_engine *e) {
     sk_run_set_state(e, sk_container_of(n, struct sk_run, node),
                      SK_RUN_ABANDONED);
   sk_request_cancel_waiting(e);
+  sk_batchrun_cancel(e);
 }
 
 static void rate_cb(uv_timer_t *t) {
@@ -240,8 +250,11 @@ static void rate_cb(uv_timer_t *t) {
 /* Returns 1 when the limits let rr go now; otherwise arms the rate timer
  * for when they will, and returns 0. */
 static int rate_allows(struct sk_engine *e, const struct sk_run *rr) {
-  uint64_t wait = sk_sched_rate_wait(
-      &e->sched, rr->idx, sk_request_tokens(e, rr), uv_now(&e->loop));
+  uint64_t wait;
+  if (sk_batchrun_uses(e, rr))
+    return 1; /* a batch API has its own quota */
+  wait = sk_sched_rate_wait(&e->sched, rr->idx, sk_request_tokens(e, rr),
+                            uv_now(&e->loop));
   if (wait == 0)
     return 1;
   if (e->rate_on && !uv_is_active((uv_handle_t *)&e->rate_timer))
@@ -254,7 +267,7 @@ void sk_engine_pump(struct sk_engine *e) {
     drain_queue(e);
   while (e->state < SK_ENGINE_CLOSING &&
          !(e->rate_on && uv_is_active((uv_handle_t *)&e->rate_timer)) &&
-         e->ninflight < sk_sched_window(&e->sched)) {
+         e->ninflight - e->nbatched < sk_sched_window(&e->sched)) {
     struct sk_list *n = sk_list_first(&e->ready);
     struct sk_run *rr;
     if (n == NULL) {
@@ -279,6 +292,7 @@ void sk_engine_pump(struct sk_engine *e) {
   if (e->state == SK_ENGINE_RUNNING && e->ninflight == 0 && e->nwaiting > 0 &&
       (sk_list_empty(&e->ready) || sk_sched_endpoint_gated(&e->sched)))
     sk_request_decide_endpoints(e);
+  sk_batchrun_pump(e);
   maybe_finish(e);
 }
 
@@ -289,6 +303,7 @@ static const char *stop_name(int why) {
          : why == SIGTERM        ? "SIGTERM"
          : why == SK_STOP_BUDGET ? "budget"
          : why == SK_STOP_OUTAGE ? "outage"
+         : why == SK_STOP_BATCH  ? "batch_pending"
                                  : "deadline";
 }
 
@@ -314,7 +329,10 @@ static void stop_event(struct sk_engine *e, int why) {
            : why == SK_STOP_BUDGET ? "budget reached"
            : why == SK_STOP_OUTAGE ? "the server did not come back within "
                                      "--max-retry-time"
-                                   : "deadline reached",
+           : why == SK_STOP_BATCH
+               ? "batches sent; the provider is still working on them (run "
+                 "again with --resume to collect, or use --wait)"
+               : "deadline reached",
            e->ninflight, e->o->grace_ms / 1000,
            why > 0 ? "a second signal" : "SIGINT");
   memset(&ev, 0, sizeof(ev));
@@ -442,6 +460,17 @@ static int engine_init(struct sk_engine *e, struct sk_toolsrc *src,
     uv_loop_close(&e->loop);
     return rc;
   }
+  rc = sk_batchrun_open(e, err);
+  if (rc != 0) {
+    sk_transport_close(e->tr);
+    uv_run(&e->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&e->loop);
+    return rc;
+  }
+  /* A batch takes every request of the run at once: the window is what
+   * the batches hold, not what a connection pool can. */
+  if (e->batcher != NULL)
+    e->window = (size_t)-1 / 4;
   e->start_ms = uv_now(&e->loop);
   if (sk_sched_init(&e->sched, o, e->start_ms, seed) != 0)
     sk_engine_fail(e, SK_ENOMEM, "out of memory");
@@ -456,6 +485,27 @@ static double total_cost(const struct sk_engine *e) {
     if (e->o->routes[i].price == NULL)
       return -1;
   return e->sched.spent_usd;
+}
+
+/* The summary's "batch" object: what went through the batch APIs. */
+static void batch_totals(const struct sk_engine *e) {
+  const struct sk_batcher_stats *b = &e->st->batch;
+  cJSON *o = cJSON_CreateObject();
+  if (o == NULL)
+    return;
+  cJSON_AddNumberToObject(o, "batches", (double)b->batches);
+  cJSON_AddNumberToObject(o, "rounds", b->rounds);
+  cJSON_AddNumberToObject(o, "requests", (double)b->submitted);
+  cJSON_AddNumberToObject(o, "reattached", (double)b->reattached);
+  cJSON_AddNumberToObject(o, "resubmitted", (double)b->resubmitted);
+  cJSON_AddNumberToObject(o, "results", (double)b->results);
+  cJSON_AddNumberToObject(o, "expired", (double)b->expired);
+  cJSON_AddNumberToObject(o, "line_errors", (double)b->line_errors);
+  cJSON_AddNumberToObject(o, "polls", (double)b->polls);
+  cJSON_AddNumberToObject(o, "pending_batches", (double)b->pending);
+  cJSON_AddNumberToObject(o, "discount", SK_BATCH_DISCOUNT);
+  cJSON_Delete(e->o->summary->batch);
+  e->o->summary->batch = o;
 }
 
 /* Copies the run's counts into the summary's totals. */
@@ -491,6 +541,8 @@ static void fill_totals(const struct sk_engine *e, uint64_t wall_ms) {
                : e->fatal_err.code != 0 ? "error"
                                         : NULL;
   t->input_done = e->eof;
+  if (st->batch_mode)
+    batch_totals(e);
   t->shard_index = e->o->shard_count > 1 ? e->o->shard_index + 1 : 1;
   t->shard_count = e->o->shard_count > 1 ? e->o->shard_count : 1;
   t->input_tools = st->input_tools;

@@ -33,6 +33,7 @@
  * again at once without counting the failed try. A reply cut off at the
  * token limit is asked again once with twice the limit, never the same. */
 #include "shipskip/model/schema.h"
+#include "shipskip/net/batcher.h"
 #include "shipskip/review/journal.h"
 #include "shipskip/review/run.h"
 #include "shipskip/review/summary.h"
@@ -66,14 +67,18 @@ long sk_request_tokens(const struct sk_engine *e, const struct sk_run *rr) {
 }
 
 /* What the next request of rr may cost: the prompt as estimated, and the
- * whole reply limit (or a typical review) as output; 0 with no price. */
+ * whole reply limit (or a typical review) as output, at the batch price
+ * when it goes through a batch (so --budget counts a batch before it is
+ * submitted); 0 with no price. */
 double sk_request_cost(const struct sk_engine *e, const struct sk_run *rr) {
   const struct sk_route *route = sk_engine_route(e, rr->idx);
   long maxtok = persona_max_tokens(e, rr->idx);
   long out = maxtok > 0 ? maxtok : 400;
+  double cost;
   if (route->price == NULL)
     return 0;
-  return sk_price_cost(route->price, sk_request_tokens(e, rr) - out, out);
+  cost = sk_price_cost(route->price, sk_request_tokens(e, rr) - out, out);
+  return sk_batchrun_uses(e, rr) ? cost * SK_BATCH_DISCOUNT : cost;
 }
 
 void sk_request_conclude(struct sk_engine *e, struct sk_run *rr) {
@@ -195,7 +200,11 @@ static int submit(struct sk_engine *e, struct sk_run *rr,
   info.attempt = r->attempts;
   info.retry = r->retries;
   info.occurrence = rr->occurrence;
-  rc = sk_transport_submit(e->tr, &wire, &info, on_response, rr, err);
+  rr->via_batch = sk_batchrun_uses(e, rr);
+  if (rr->via_batch)
+    rc = sk_batchrun_submit(e, rr, &wire, &info, err);
+  else
+    rc = sk_transport_submit(e->tr, &wire, &info, on_response, rr, err);
   sk_wire_request_cleanup(&wire);
   if (rc != 0)
     /* Never sent: if it was to be the breaker's probe, another must go. */
@@ -298,7 +307,10 @@ static void retry_later(struct sk_engine *e, struct sk_run *rr, const char *why,
   uint64_t wait;
   uint64_t now = uv_now(&e->loop);
   char msg[400];
-  int no_wait = e->tr != NULL && sk_transport_is_replay(e->tr);
+  /* Replayed answers, and batch requests (their wait is the next round),
+   * are asked again at once. */
+  int no_wait =
+      (e->tr != NULL && sk_transport_is_replay(e->tr)) || rr->via_batch;
 
   if (rr->retry_since_ms == 0)
     rr->retry_since_ms = now;
@@ -699,7 +711,9 @@ void sk_request_decide_endpoints(struct sk_engine *e) {
 /* A final HTTP error of rr: fail it, hold it, or stop the run. */
 static void final_error(struct sk_engine *e, struct sk_run *rr, long status,
                         const char *msg) {
-  if (!live(e)) {
+  /* A batch line's error says nothing about the endpoint: the batch it
+   * came in was accepted there. */
+  if (!live(e) || rr->via_batch) {
     sk_request_fail(e, rr, msg);
     return;
   }
@@ -862,12 +876,16 @@ static void answered(struct sk_engine *e, struct sk_run *rr,
   e->st->completion_tokens += cr.completion_tokens;
   if (route->price != NULL) {
     cost = sk_price_cost(route->price, cr.prompt_tokens, cr.completion_tokens);
+    if (rr->via_batch)
+      cost *= SK_BATCH_DISCOUNT;
     r->cost_usd += cost;
   }
   sk_sched_settle(&e->sched, rr->idx, rr->estimate, rr->est_cost, &cr,
                   res->status, cost, uv_now(&e->loop));
   rr->est_cost = 0;
-  if (!outage_status(cr.outcome, res->status))
+  if (rr->via_batch)
+    ; /* a batch's lines say nothing of the online server's health */
+  else if (!outage_status(cr.outcome, res->status))
     /* Any answer but a retryable 5xx says the server is up; a reply, a
      * 429 or a 408 also says the endpoint and key are right. */
     server_answered(e, rr,
@@ -889,7 +907,8 @@ static void answered(struct sk_engine *e, struct sk_run *rr,
     cr.content = NULL;
     break;
   case SK_OUTCOME_RETRY:
-    if (outage_status(cr.outcome, res->status) && outage(e, rr, cr.error))
+    if (!rr->via_batch && outage_status(cr.outcome, res->status) &&
+        outage(e, rr, cr.error))
       break;
     retry_later(e, rr, cr.error, cr.retry_after_ms,
                 sk_retry_cause_of(cr.cause));
@@ -925,4 +944,43 @@ static void on_response(struct sk_http_response *res, void *arg) {
   else
     answered(e, rr, res);
   sk_engine_pump(e);
+}
+
+void sk_request_batch_answer(struct sk_engine *e, struct sk_run *rr,
+                             const struct sk_batch_answer *a) {
+  struct sk_http_response res;
+  struct sk_event ev;
+
+  e->nbatched--;
+  sk_run_event(rr, SK_EVENT_RESPONSE, &ev);
+  ev.status = a->kind == SK_BATCH_RESULT_ANSWER ? a->status : 0;
+  ev.detail = a->kind == SK_BATCH_RESULT_ANSWER ? NULL : a->message;
+  sk_engine_emit(e, &ev);
+  switch (a->kind) {
+  case SK_BATCH_RESULT_ANSWER:
+    memset(&res, 0, sizeof(res));
+    res.status = a->status;
+    res.body = a->body;
+    res.body_len = a->body_len;
+    res.headers = "";
+    answered(e, rr, &res);
+    break;
+  case SK_BATCH_RESULT_ERROR:
+    if (a->retry)
+      retry_later(e, rr, a->message, 0, SK_RETRY_BATCH);
+    else
+      sk_request_fail(e, rr, a->message);
+    break;
+  case SK_BATCH_RESULT_EXPIRED:
+    retry_later(e, rr, a->message, 0, SK_RETRY_BATCH);
+    break;
+  case SK_BATCH_RESULT_CANCELED:
+    /* Canceled (a stop, or the batch canceled): redone on resume. */
+    sk_run_set_state(e, rr, SK_RUN_ABANDONED);
+    break;
+  }
+  rr->via_batch = 0;
+  /* A cancel comes from a stop that is draining the engine already. */
+  if (a->kind != SK_BATCH_RESULT_CANCELED)
+    sk_engine_pump(e);
 }

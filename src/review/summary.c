@@ -55,6 +55,7 @@ void sk_summary_cleanup(struct sk_summary *s) {
   sk_panelstats_cleanup(&s->panel);
   cJSON_Delete(s->drift);
   cJSON_Delete(s->structured_fallback);
+  cJSON_Delete(s->batch);
   sk_summary_init(s);
 }
 
@@ -334,6 +335,8 @@ static int write_json(struct sk_summary *s, const char *outdir,
       (s->structured_fallback != NULL &&
        (sk_buf_adds(b, ",\n  \"structured_fallback\": ") != 0 ||
         sk_json_pretty_at(s->structured_fallback, 1, b) != 0)) ||
+      (s->batch != NULL && (sk_buf_adds(b, ",\n  \"batch\": ") != 0 ||
+                            sk_json_pretty_at(s->batch, 1, b) != 0)) ||
       sk_buf_adds(b, s->n > 0 ? ",\n  \"tools\": [\n" : ",\n  \"tools\": []"))
     rc = SK_ENOMEM;
   cJSON_Delete(totals);

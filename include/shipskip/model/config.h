@@ -76,6 +76,10 @@ struct sk_provider_def {
   /* "structured": auto (default), on or off; --structured overrides it. */
   enum sk_structured structured;
   struct sk_gateway gateway; /* headers and query, for sk_provider_build */
+  /* "mode": "batch" (or --batch): requests go through the provider's
+   * batch API (net/batcher.h), at its discount, instead of one HTTP
+   * request each. */
+  int batch;
 };
 
 /* Returns 1 when d asks for structured output: "on", or "auto" on a

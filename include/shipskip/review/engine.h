@@ -23,6 +23,7 @@
 #define SHIPSKIP_ENGINE_H
 
 #include "shipskip/model/config.h"
+#include "shipskip/net/batcher.h"
 #include "shipskip/util/error.h"
 #include "shipskip/review/inject.h"
 #include "shipskip/review/journal.h"
@@ -129,6 +130,16 @@ struct sk_engine_opts {
                   size_t n, const struct sk_scorecard_meta *meta);
   void *on_tool_ctx;
   int refuse_flagged; /* do not review a tool the detector flags */
+  /* Batch mode: the routes whose provider has "batch" set send through
+   * the provider's batch API (net/batcher.h, review/batchrun.c). Needs
+   * outdir (the batches' book lives there). */
+  int batch_wait;            /* poll until every batch has ended; else
+                                stop once each was looked at (--resume
+                                collects later) */
+  long batch_poll_ms;        /* the first pause between polls (10 s) */
+  size_t batch_max_requests; /* per batch; 0: the provider's limit */
+  size_t batch_max_bytes;
+  int batch_reask_online; /* re-asks go online, not in the next round */
 };
 
 /* A run's life, changed only by sk_engine_set_state (run.h), forward only:
@@ -153,6 +164,7 @@ const char *sk_engine_state_name(enum sk_engine_state s);
 #define SK_STOP_DEADLINE (-1)
 #define SK_STOP_BUDGET (-2)
 #define SK_STOP_OUTAGE (-3) /* a server down for --max-retry-time */
+#define SK_STOP_BATCH (-4)  /* batches still at the provider (no --wait) */
 
 struct sk_engine_stats {
   unsigned long tools_ok;        /* every review accepted */
@@ -182,6 +194,8 @@ struct sk_engine_stats {
   long completion_tokens;
   unsigned long drifts; /* --baseline: flipped tools + persona figures that
                            moved */
+  struct sk_batcher_stats batch; /* batch mode's counts (zero otherwise) */
+  int batch_mode;                /* some route went through a batch API */
 };
 
 /* Sets opts to the defaults (concurrency 8, 3 attempts, 4 retries, 120 s

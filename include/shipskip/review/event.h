@@ -61,7 +61,11 @@ enum sk_event_kind {
    * detail = the last failure, wait_ms = until the first probe) or came
    * back (flag 0, seconds = how long it was away): provider; message is
    * the text line. */
-  SK_EVENT_SERVER
+  SK_EVENT_SERVER,
+  /* A provider batch moved (net/batcher.h): detail = its name ("b3"),
+   * cause = its state, total = its requests, flag = the batcher's event
+   * kind (enum sk_batch_event_kind); message is the text line. */
+  SK_EVENT_BATCH
 };
 
 struct sk_event {
@@ -94,6 +98,12 @@ struct sk_event {
   const struct sk_engine_stats *stats; /* counts so far, for a tick */
   const char *provider; /* the provider's name, for SK_EVENT_SERVER */
   int server_waiting;   /* a tick: some provider's server is down */
+  /* A tick in batch mode: batches created, requests in them and done by
+   * their counts, an estimate of the seconds left (-1 unknown). */
+  unsigned batches;
+  long batch_requests;
+  long batch_done;
+  long batch_eta_s;
 };
 
 /* The callback: ctx is opts->on_event_ctx. */

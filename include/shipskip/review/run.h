@@ -26,6 +26,7 @@
 #ifndef SHIPSKIP_RUN_H
 #define SHIPSKIP_RUN_H
 
+#include "shipskip/net/batcher.h"
 #include "shipskip/net/transport.h"
 #include "shipskip/review/engine.h"
 #include "shipskip/review/sched.h"
@@ -76,6 +77,7 @@ struct sk_run {
   int structured; /* the request in flight asked for structured output */
   long raised_max_tokens; /* > 0: the larger reply limit a cut-off reply
                              was asked again with (once per review) */
+  int via_batch; /* the request in flight went through a batch API */
 };
 
 /* One tool in the window, from admission until its scorecard is written. */
@@ -97,6 +99,13 @@ struct sk_engine {
   enum sk_engine_state state; /* changed only by sk_engine_set_state */
   struct sk_error fatal_err;  /* the first error that stopped the run */
   struct sk_transport *tr;    /* NULL once closed */
+  /* Requests of batch-mode providers go here instead (batchrun.c); NULL
+   * when no route is in batch mode, or once closed. */
+  struct sk_batcher *batcher;
+  size_t nbatched; /* of ninflight, those waiting in the batcher */
+  void *bproviders; /* batchrun.c's providers and their samples */
+  size_t nbproviders;
+  struct sk_batcher_provider *blist;
   /* Reviews by state (run.c keeps them in step). */
   struct sk_list ready;
   struct sk_list inflight;
@@ -241,6 +250,48 @@ void sk_request_decide_endpoints(struct sk_engine *e);
 
 /* Abandons every review waiting to retry (a stop). */
 void sk_request_cancel_waiting(struct sk_engine *e);
+
+/* Hands rr the answer a batch gave its request (batchrun.c calls it):
+ * parsed and judged as an online answer; a failed line that may pass, or
+ * an expired one, is retried in the next round; a canceled one is
+ * abandoned. */
+struct sk_batch_answer;
+void sk_request_batch_answer(struct sk_engine *e, struct sk_run *rr,
+                             const struct sk_batch_answer *a);
+
+/* ---- batchrun.c ---- */
+
+/* The discount of a batch request against the online price: half, as
+ * OpenAI, Anthropic and Google each document for their batch APIs. */
+#define SK_BATCH_DISCOUNT 0.5
+
+/* Whether rr's next request goes through its provider's batch API: the
+ * route is in batch mode and, with --batch-reask online, rr is on its
+ * first attempt. */
+int sk_batchrun_uses(const struct sk_engine *e, const struct sk_run *rr);
+
+/* Opens the batcher when some route is in batch mode (a no-op otherwise).
+ * Returns 0 or an error (a book that refuses a fresh run, a provider with
+ * no batch API). */
+int sk_batchrun_open(struct sk_engine *e, struct sk_error *err);
+
+/* Queues rr's built request w in the batcher. Returns 0 (the answer comes
+ * through sk_request_batch_answer) or an error with err set. */
+int sk_batchrun_submit(struct sk_engine *e, struct sk_run *rr,
+                       const struct sk_wire_request *w,
+                       const struct sk_exchange_info *info,
+                       struct sk_error *err);
+
+/* Nothing more to send now: seals what waits; without --wait, stops the
+ * run once every batch has been looked at (a later --resume collects). */
+void sk_batchrun_pump(struct sk_engine *e);
+
+/* A stop: requests waiting in batches are canceled locally (abandoned,
+ * for --resume; the batches stay at the provider). */
+void sk_batchrun_cancel(struct sk_engine *e);
+
+/* Closes the batcher (CLOSING), keeping its counts for the summary. */
+void sk_batchrun_close(struct sk_engine *e);
 
 /* ---- finish.c ---- */
 

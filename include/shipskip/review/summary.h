@@ -30,6 +30,7 @@
   X(CONNECTION, "connection")                                                  \
   X(STALE_CONNECTION, "stale-connection")                                      \
   X(MALFORMED, "malformed")                                                    \
+  X(BATCH, "batch")                                                            \
   X(OTHER, "other")
 
 enum sk_retry_cause {
@@ -115,6 +116,10 @@ struct sk_summary {
    * structured output and fell back to the text contract (an array of
    * strings, owned); NULL: none. */
   cJSON *structured_fallback;
+  /* "batch": what a run in batch mode did through the providers' batch
+   * APIs (batches, rounds, requests, the discount applied), owned; NULL
+   * for an online run. */
+  cJSON *batch;
 };
 
 /* Initializes an empty summary. Cannot fail. */
