@@ -3,8 +3,8 @@
  * custom ids and states; building the lines, the create body, OpenAI's
  * multipart upload and every operation's URL from one online request.
  * Reading is in batch_read.c and the providers' own batch_*.c. Pure
- * functions: no I/O, no clock, no randomness (an upload's boundary comes from its
- * content, so a recorded upload replays byte for byte).
+ * functions: no I/O, no clock, no randomness (an upload's boundary comes from
+ * its content, so a recorded upload replays byte for byte).
  */
 #include "batch_int.h"
 
@@ -577,6 +577,7 @@ static int url_origin(const char *url, char scheme[16], char host[256],
   struct url_parts u;
   const char *a;
   const char *colon = NULL;
+  const char *bracket;
   size_t n;
   size_t i;
 
@@ -592,9 +593,11 @@ static int url_origin(const char *url, char scheme[16], char host[256],
   n = (size_t)(url + u.path - a);
   if (n == 0 || n >= 256 || memchr(a, '@', n) != NULL)
     return -1;
+  /* The port's colon is the last one outside an IPv6 literal's "[...]". */
+  bracket = memchr(a, ']', n);
   for (i = 0; i < n; i++) {
     host[i] = (char)((a[i] >= 'A' && a[i] <= 'Z') ? a[i] + 32 : a[i]);
-    if (a[i] == ':' && memchr(a, ']', n) <= (const void *)(a + i))
+    if (a[i] == ':' && (bracket == NULL || bracket < a + i))
       colon = a + i;
   }
   host[colon != NULL ? (size_t)(colon - a) : n] = '\0';

@@ -400,3 +400,27 @@ int sk_batch_parse_results(enum sk_batch_api api, const char *body, size_t len,
     sk_error_set(err, rc, "batch: out of memory");
   return rc;
 }
+
+int sk_batch_parse_file(const char *body, size_t len, char id[160],
+                        struct sk_error *err) {
+  static const char W[] = "OpenAI file object";
+  char msg[SK_PROVIDER_LINE];
+  cJSON *root;
+  int rc;
+
+  id[0] = '\0';
+  root = batch_parse_doc(body, len, W, err);
+  if (root == NULL)
+    return SK_EPARSE;
+  if (!cJSON_IsObject(root))
+    rc = sk_error_set(err, SK_EPARSE, "%s: not a JSON object", W);
+  else if (batch_error_message(root, msg, sizeof(msg)))
+    rc = sk_error_set(err, SK_EPARSE, "%s: the server answered an error: %s", W,
+                      msg);
+  else
+    rc = batch_copy(batch_get(root, "id"), id, 160, 1, W, "id", err);
+  cJSON_Delete(root);
+  if (rc != 0)
+    id[0] = '\0';
+  return rc;
+}
