@@ -24,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 all_targets=(toolsrc template prompt provider_openai provider validate fixture
-             inject journal draft scorecard trend jsonget summary)
+             inject journal draft scorecard trend jsonget summary batch)
 seconds=30
 if [ $# -gt 0 ]; then
   case "$1" in
