@@ -837,7 +837,18 @@ static void on_control(struct sk_http_response *res, void *arg) {
     snprintf(why, sizeof(why), "batch %s: the provider refused the %s "
              "request: HTTP %ld: %s", rb->bb->name, op_names[rb->op],
              res->status, text);
-    if (rb->op == OP_CREATE || rb->op == OP_UPLOAD) {
+    if (res->status == 401 || res->status == 403 || res->status == 404 ||
+        res->status == 405) {
+      /* A wrong endpoint or key: every batch would meet it. Nothing is
+       * failed for good; the run stops and says where it sent. */
+      char msg[900];
+      snprintf(msg, sizeof(msg), "%s; the batch API's endpoint or key is "
+               "wrong: check the provider's base URL and key%s", why,
+               rb->op == OP_CREATE || rb->op == OP_UPLOAD
+                   ? " (nothing was submitted)"
+                   : "");
+      fatal(b, SK_ECONFIG, msg);
+    } else if (rb->op == OP_CREATE || rb->op == OP_UPLOAD) {
       /* Refused before it existed: its requests fail with the reason. */
       rb->bb->step = SK_BSTEP_DROPPED;
       snprintf(rb->bb->st.reason, sizeof(rb->bb->st.reason), "%.300s", why);
@@ -885,7 +896,10 @@ static int result_cb(void *ctx, const struct sk_batch_result *r) {
   if (w == NULL || w->rb != rb)
     return 0; /* nobody in this run asks it (journaled, or not ours) */
   memset(&a, 0, sizeof(a));
-  a.kind = r->kind;
+  /* Canceled at the provider (`shipskip batch cancel`): a resumed run
+   * finishes the work, so it is asked again like an expired request. */
+  a.kind = r->kind == SK_BATCH_RESULT_CANCELED ? SK_BATCH_RESULT_EXPIRED
+                                               : r->kind;
   a.status = r->status;
   a.body = r->body;
   a.body_len = r->body_len;
@@ -940,9 +954,9 @@ static void dispatch(struct rbatch *rb) {
              : state == SK_BATCH_CANCELED ? "was canceled"
                                           : "ended");
     answer_all(rb,
-               state == SK_BATCH_EXPIRED    ? SK_BATCH_RESULT_EXPIRED
-               : state == SK_BATCH_CANCELED ? SK_BATCH_RESULT_CANCELED
-                                            : SK_BATCH_RESULT_ERROR,
+               state == SK_BATCH_EXPIRED || state == SK_BATCH_CANCELED
+                   ? SK_BATCH_RESULT_EXPIRED
+                   : SK_BATCH_RESULT_ERROR,
                1, msg);
   }
   check_quiet(b);
@@ -1232,7 +1246,8 @@ static int reattach(struct sk_batcher *b, struct sk_bbatch *bb,
 int sk_batcher_add(struct sk_batcher *b, const char *provider,
                    const struct sk_wire_request *w, const char *id,
                    const char *tool, const char *persona, int attempt,
-                   sk_batch_done_cb cb, void *arg, struct sk_error *err) {
+                   sk_batch_done_cb cb, void *arg, int *reattached,
+                   struct sk_error *err) {
   const struct sk_batcher_provider *p = provider_of(b, provider);
   struct sk_strmap_slot *slot;
   struct sk_bbatch *bb;
@@ -1265,6 +1280,8 @@ int sk_batcher_add(struct sk_batcher *b, const char *provider,
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   }
   bb = sk_batchbook_find(b->book, id);
+  if (reattached != NULL)
+    *reattached = bb != NULL;
   if (bb != NULL) {
     rc = reattach(b, bb, wt);
   } else {

@@ -200,7 +200,8 @@ int sk_batchrun_submit(struct sk_engine *e, struct sk_run *rr,
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   sk_batcher_custom_id(key, info->occurrence, id);
   rc = sk_batcher_add(e->batcher, route->provider->name, w, id, info->tool,
-                      info->persona, info->attempt, batch_answer_cb, rr, err);
+                      info->persona, info->attempt, batch_answer_cb, rr,
+                      &rr->reattached, err);
   if (rc == 0)
     e->nbatched++;
   return rc;

@@ -201,6 +201,7 @@ static int submit(struct sk_engine *e, struct sk_run *rr,
   info.retry = r->retries;
   info.occurrence = rr->occurrence;
   rr->via_batch = sk_batchrun_uses(e, rr);
+  rr->reattached = 0;
   if (rr->via_batch)
     rc = sk_batchrun_submit(e, rr, &wire, &info, err);
   else
@@ -244,7 +245,9 @@ void sk_request_send(struct sk_engine *e, struct sk_run *rr) {
     return;
   }
   rr->occurrence++;
-  e->st->requests++;
+  /* A request found in an earlier run's batch is not sent again. */
+  if (!(rr->via_batch && rr->reattached))
+    e->st->requests++;
   sk_run_set_state(e, rr, SK_RUN_IN_FLIGHT);
   sk_run_event(rr, SK_EVENT_REQUEST, &ev);
   sk_engine_emit(e, &ev);

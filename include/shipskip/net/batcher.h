@@ -123,12 +123,14 @@ int sk_batcher_new(uv_loop_t *loop, const struct sk_batcher_opts *opts,
  * id (providers/batch.h's rule), for tool/persona/attempt; cb(arg) runs
  * once with its answer, never from inside this call. A request the book
  * already holds in a live batch is not sent again: it waits for that
- * batch. Returns 0, or an error (cb never runs): SK_EINVAL for an unknown
- * provider or a bad id, SK_EEXIST when id already waits. */
+ * batch, and *reattached (may be NULL) is set to 1. Returns 0, or an
+ * error (cb never runs): SK_EINVAL for an unknown provider, a bad id or
+ * an id already waiting. */
 int sk_batcher_add(struct sk_batcher *b, const char *provider,
                    const struct sk_wire_request *w, const char *id,
                    const char *tool, const char *persona, int attempt,
-                   sk_batch_done_cb cb, void *arg, struct sk_error *err);
+                   sk_batch_done_cb cb, void *arg, int *reattached,
+                   struct sk_error *err);
 
 /* Seals every group that has requests waiting (nothing more is coming
  * now). */

@@ -77,7 +77,8 @@ struct sk_run {
   int structured; /* the request in flight asked for structured output */
   long raised_max_tokens; /* > 0: the larger reply limit a cut-off reply
                              was asked again with (once per review) */
-  int via_batch; /* the request in flight went through a batch API */
+  int via_batch;  /* the request in flight went through a batch API */
+  int reattached; /* ...and waits for a batch an earlier run sent */
 };
 
 /* One tool in the window, from admission until its scorecard is written. */
