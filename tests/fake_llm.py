@@ -15,6 +15,7 @@ Command line
         [--stall-ms N] [--keepalive-max 100] [--idle-timeout-s 5]
         [--reuse-port] [--echo-key] [--tls-cert PEM --tls-key PEM]
         [--require-header NAME:VALUE]... [--require-query NAME=VALUE]...
+        [--batch-polls-pending 1] [--batch-polls-running 1] [--batch-*...]
 
 It listens on a loopback address only. With --port 0 the kernel picks a free
 port; once listening, the port number (digits + newline) is written to
@@ -31,6 +32,17 @@ Endpoints
     POST /api/chat                                      Ollama chat
     POST /openai/deployments/{d}/chat/completions       Azure OpenAI
     GET  /health                                        {"status":"ok"}
+    /v1/files, /v1/batches..., /v1/messages/batches...,
+    /v1beta/models/{model}:batchGenerateContent, /v1beta/batches...,
+    GET /__batch_stats      the providers' batch APIs: see fake_batch.py,
+                            which documents them, their --batch-* options
+                            (--batch-polls-pending N, --batch-polls-running
+                            N, --batch-fail-first N, --batch-expire-every K,
+                            --batch-line-error-every K, --batch-slow-poll-ms
+                            N, --batch-max-requests N, --batch-max-bytes N)
+                            and their counters. Each line of a batch is
+                            answered by answer() (below), as the online
+                            endpoint answers the same body.
     anything else                                       404 not_found_error
 
 Errors use llama.cpp's body `{"error":{"code","message","type"}}`; like
@@ -271,6 +283,9 @@ import threading
 import time
 import traceback
 import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_batch  # noqa: E402  (the batch APIs, on the same port)
 
 CREATED = 1700000000
 FINGERPRINT = "b0000-fake"
@@ -1162,24 +1177,37 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def dispatch(self):
         cfg = self.server.cfg
         path = urllib.parse.urlsplit(self.path).path
-        api, path_model = api_of(path)
-        record = {
-            "method": self.command, "path": self.path, "persona": None,
-            "conv_key": None, "attempt": None, "messages": None,
-            "assistant_turns": None, "auth": self.auth_state(api),
-            "fault": None,
-            "status": None, "model": None, "temperature": None,
-            "max_tokens": None, "seed": None,
-            "user_agent": self.headers.get("User-Agent"),
-        }
+        record = new_record(self.command, self.path, self.headers,
+                            self.auth_state(api_of(path)[0]))
         body = self.read_body()
         if body is None:  # unreadable body: the connection is unusable
             self.close_connection = True
             record["status"] = "dropped"
             self.server.log.write(record)
             return
+        reply = self.answer(body, record)
+        delay = cfg.latency_ms / 1000.0 + reply.delay
+        if delay > 0:
+            time.sleep(delay)
+        # Log before answering: once a client holds a response, its line is
+        # in the log, so tests can read the log without racing the server.
+        record["status"] = "dropped" if reply.drop else reply.status
+        self.server.log.write(record)
+        if cfg.echo_key and not reply.drop:
+            reply = echo_key(reply, self.presented_key(api_of(path)[0]))
+        self.send(reply)
+
+    def answer(self, body, record):
+        """The Reply to this request (self.command, self.path,
+        self.headers) with body, touching no socket: the shared state it
+        reads and moves is the server's (attempt counters, batches).
+        Fills in record. The batch endpoints (fake_batch.py) answer each
+        of their lines through this too (see answer() below)."""
+        path = urllib.parse.urlsplit(self.path).path
+        api, path_model = api_of(path)
         try:
             missing = self.gateway_check(api, path)
+            batch = None
             if self.server.loading():
                 # llama-server while its model loads: every endpoint, /health
                 # included, answers 503 "Loading model".
@@ -1189,6 +1217,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             elif missing is not None:
                 reply = Reply(400, llama_error(400, missing,
                                                "invalid_request_error"))
+            elif (batch := fake_batch.route(self, path, body,
+                                            record)) is not None:
+                reply = batch
             elif api == "azure" and self.command == "POST":
                 reply = self.chat_azure(body, record, path_model)
             elif path in CHAT_PATHS and self.command == "POST":
@@ -1208,16 +1239,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             traceback.print_exc()
             reply = Reply(500, llama_error(500, "fake_llm internal error",
                                            "server_error"))
-        delay = cfg.latency_ms / 1000.0 + reply.delay
-        if delay > 0:
-            time.sleep(delay)
-        # Log before answering: once a client holds a response, its line is
-        # in the log, so tests can read the log without racing the server.
-        record["status"] = "dropped" if reply.drop else reply.status
-        self.server.log.write(record)
-        if cfg.echo_key and not reply.drop:
-            reply = echo_key(reply, self.presented_key(api))
-        self.send(reply)
+        return reply
 
     def presented_key(self, api):
         """The credential this request carried in its format's header
@@ -1770,6 +1792,49 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return Reply(200, success, delay=turn.delay)
 
 
+def new_record(method, path, headers, auth):
+    """A request's log record before it is answered (see Request log)."""
+    return {
+        "method": method, "path": path, "persona": None,
+        "conv_key": None, "attempt": None, "messages": None,
+        "assistant_turns": None, "auth": auth, "fault": None,
+        "status": None, "model": None, "temperature": None,
+        "max_tokens": None, "seed": None,
+        "user_agent": headers.get("User-Agent"),
+    }
+
+
+class OfflineRequest(Handler):
+    """A Handler that is not attached to a connection: the request is
+    given (method, path with query, headers), so answer() can be asked
+    about a body that did not come over HTTP, such as one line of a batch.
+    BaseHTTPRequestHandler.__init__ serves a socket, so it is not called."""
+
+    def __init__(self, server, method, path, headers):  # noqa: super
+        self.server = server
+        self.command = method
+        self.path = path
+        self.headers = headers
+
+
+def answer(server, path, headers, body, method="POST"):
+    """What the online endpoint at path (with its query) answers to body
+    sent with headers (anything with a case-insensitive .get(), such as the
+    http.client headers of the request that carried it), as it would over
+    HTTP: the same checks, attempt counting, faults and --echo-key, without
+    --latency-ms or the stall fault's delay (reply.delay is left for the
+    caller to honour or not). Returns (Reply, log record); the record is
+    not written."""
+    req = OfflineRequest(server, method, path, headers)
+    api = api_of(urllib.parse.urlsplit(path).path)[0]
+    record = new_record(method, path, headers, req.auth_state(api))
+    reply = req.answer(body, record)
+    record["status"] = "dropped" if reply.drop else reply.status
+    if server.cfg.echo_key and not reply.drop:
+        reply = echo_key(reply, req.presented_key(api))
+    return reply, record
+
+
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     """A threaded HTTP server with room for many simultaneous connections."""
 
@@ -1783,6 +1848,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.attempts = AttemptCounter()
         self.log = RequestLog(cfg.log)
         self.started = time.monotonic()
+        self.batches = fake_batch.BatchStore(self)
         super().__init__(address, Handler)
 
     def loading(self):
@@ -1896,6 +1962,7 @@ def parse_args(argv):
     p.add_argument("--retry-after", default="1",
                    help="the Retry-After value the OpenAI-style 429 fault "
                         "sends, verbatim (default 1)")
+    fake_batch.add_arguments(p)
     args = p.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         p.error("--tls-cert and --tls-key go together")
