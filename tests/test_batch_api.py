@@ -45,11 +45,11 @@ KILL_STEPS = ["sealed", "uploading", "uploaded", "creating",
               "collected"]
 
 
-def write_tools(path, n, markers=None):
+def write_tools(path, n, markers=None, prefix="batchtool"):
     with open(path, "w") as f:
         for i in range(n):
             extra = markers(i) if markers else ""
-            f.write(json.dumps(e2e.make_tool(f"batchtool-{i:05d}", extra)))
+            f.write(json.dumps(e2e.make_tool(f"{prefix}-{i:05d}", extra)))
             f.write("\n")
 
 
@@ -124,9 +124,9 @@ class BatchCase(unittest.TestCase):
         stop(self.proc)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def tools(self, n, markers=None, name="tools.jsonl"):
+    def tools(self, n, markers=None, name="tools.jsonl", prefix="batchtool"):
         path = os.path.join(self.tmp, name)
-        write_tools(path, n, markers)
+        write_tools(path, n, markers, prefix)
         return path
 
     def run_ok(self, provider, tools, outdir, *args, rc=0, **kw):
@@ -221,31 +221,35 @@ class NoWait(BatchCase):
 
 class Kills(BatchCase):
     def test_kill_at_every_step_then_resume(self):
-        tools = self.tools(6)
-        base = os.path.join(self.tmp, "online")
-        self.run_ok("openai", tools, base)
         for provider in ("openai", "anthropic"):
             for step in KILL_STEPS:
                 if step.startswith("upload") and provider != "openai":
                     continue
                 with self.subTest(provider=provider, step=step):
-                    out = os.path.join(self.tmp, f"{provider}-{step}")
-                    before = stats(self.port)["apis"][provider]
-                    r = review(provider, self.port, tools, out, "--batch",
-                               "--wait", "--batch-poll", "0.02",
-                               env_extra={"SHIPSKIP_FAULT_BATCH_KILL": step})
-                    self.assertEqual(r.returncode, -9, r.stderr[-2000:])
-                    self.run_ok(provider, tools, out, "--batch", "--resume",
-                                "--wait", "--batch-poll", "0.02")
-                    self.assertEqual(
-                        len(glob.glob(os.path.join(out, "batchtool-*.json"))),
-                        6)
-                    after = stats(self.port)["apis"][provider]
-                    self.assertEqual(after["duplicate_custom_ids"], {})
-                    self.assertEqual(after["requests_submitted"] -
-                                     before["requests_submitted"], 24, step)
-                    if provider == "openai":
-                        self.assertEqual(cards(out), cards(base))
+                    self.kill_then_resume(provider, step)
+
+    def kill_then_resume(self, provider, step):
+        # Tools of their own, so no other run's batch holds the same
+        # requests: exactly 24 must reach the server, once each.
+        tools = self.tools(6, name=f"{provider}-{step}.jsonl",
+                           prefix=f"{provider}-{step}")
+        base = os.path.join(self.tmp, f"{provider}-{step}-online")
+        out = os.path.join(self.tmp, f"{provider}-{step}")
+        self.run_ok(provider, tools, base)
+        before = stats(self.port)["apis"][provider]
+        r = review(provider, self.port, tools, out, "--batch", "--wait",
+                   "--batch-poll", "0.02",
+                   env_extra={"SHIPSKIP_FAULT_BATCH_KILL": step})
+        self.assertEqual(r.returncode, -9, r.stderr[-2000:])
+        self.run_ok(provider, tools, out, "--batch", "--resume", "--wait",
+                    "--batch-poll", "0.02", timeout=60)
+        self.assertEqual(len(glob.glob(os.path.join(out, f"{provider}-*.json"))),
+                         6)
+        after = stats(self.port)["apis"][provider]
+        self.assertEqual(after["duplicate_custom_ids"], {})
+        self.assertEqual(after["requests_submitted"] -
+                         before["requests_submitted"], 24, step)
+        self.assertEqual(cards(out), cards(base))
 
 
 class Faults(BatchCase):

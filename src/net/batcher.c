@@ -72,6 +72,9 @@ struct rbatch {
   uint64_t fail_since;
   unsigned fails;
   int next_result; /* OP_RESULTS: which document is next (0, 1) */
+  int found;       /* taken from the provider's list (not known by id):
+                      its results must name our requests to be ours */
+  size_t matched;  /* results handed to our requests while dispatching */
   uint64_t created_ms;
 };
 
@@ -774,13 +777,15 @@ static void listed(struct rbatch *rb, const struct sk_http_response *res) {
   f.rb = rb;
   f.found = 0;
   sk_error_clear(&err);
+  /* find_cb stops the walk (a positive answer) when it has its batch. */
   if (sk_batch_parse_list(rb->p->api, res->body, res->body_len, find_cb, &f,
-                          &err) != 0) {
+                          &err) < 0) {
     retry_op(rb, err.msg, -1);
     return;
   }
   if (f.found) {
     rb->bb->step = SK_BSTEP_CREATED;
+    rb->found = 1;
     if (save(rb) != 0)
       return;
     say(rb->b, SK_BATCH_EV_REATTACHED, rb->bb,
@@ -911,8 +916,30 @@ static int result_cb(void *ctx, const struct sk_batch_result *r) {
            (r->kind == SK_BATCH_RESULT_ANSWER && r->status != 200))
     b->st.line_errors++;
   b->st.results++;
+  rb->matched++;
   answer(b, w, &a);
   return 0;
+}
+
+/* A batch found in the provider's list whose results name none of our
+ * requests was another's (Anthropic's list has no name to tell them
+ * apart): ours was never created, so its requests go out now. */
+static int not_ours(struct rbatch *rb) {
+  struct sk_buf lines;
+  int rc = 0;
+  if (!rb->found || rb->matched > 0 || rb->nwaiters == 0)
+    return 0;
+  say(rb->b, SK_BATCH_EV_WARNING, rb->bb,
+      "batch %s: %s holds none of its requests; it was never created, "
+      "sending them now", rb->bb->name, rb->bb->id);
+  rb->bb->step = SK_BSTEP_DROPPED;
+  if (save(rb) != 0)
+    return 1;
+  sk_buf_init(&lines, (size_t)1 << 31);
+  if (waiting_lines(rb, &lines) > 0)
+    rc = seal_lines(rb->b, rb, &lines, 0) == 0;
+  sk_buf_cleanup(&lines);
+  return rc;
 }
 
 /* Hands every waiter of a collected batch its result, from the files
@@ -921,6 +948,7 @@ static void dispatch(struct rbatch *rb) {
   struct sk_batcher *b = rb->b;
   enum sk_batch_state state = rb->bb->st.state;
   int i;
+  rb->matched = 0;
   for (i = 0; i < rb->bb->nresults && rb->nwaiters > 0; i++) {
     char path[4200];
     char *text = NULL;
@@ -945,6 +973,10 @@ static void dispatch(struct rbatch *rb) {
     free(text);
     if (b->closing)
       return;
+  }
+  if (not_ours(rb)) {
+    check_quiet(b);
+    return;
   }
   if (rb->nwaiters > 0) {
     char msg[200];
