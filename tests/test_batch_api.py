@@ -65,13 +65,13 @@ def env_for(provider, port):
 
 
 def review(provider, port, tools, outdir, *args, env_extra=None,
-           timeout=300):
+           timeout=300, model="fake-1"):
     env = env_for(provider, port)
     if env_extra:
         env.update(env_extra)
     cmd = [e2e.BIN, "review", tools, "-o", outdir, "--provider", provider,
            "--base-url", f"http://127.0.0.1:{port}{BASES[provider]}",
-           "--model", "fake-1", "--no-progress", *args]
+           "--model", model, "--no-progress", *args]
     return subprocess.run(cmd, capture_output=True, text=True, env=env,
                           timeout=timeout)
 
@@ -130,6 +130,7 @@ class BatchCase(unittest.TestCase):
         return path
 
     def run_ok(self, provider, tools, outdir, *args, rc=0, **kw):
+        """Runs review and checks its exit status."""
         r = review(provider, self.port, tools, outdir, *args, **kw)
         self.assertEqual(r.returncode, rc, r.stderr[-3000:])
         return r
@@ -148,9 +149,13 @@ class SameAsOnline(BatchCase):
             with self.subTest(provider=provider):
                 online = os.path.join(self.tmp, f"{provider}-online")
                 batch = os.path.join(self.tmp, f"{provider}-batch")
-                self.run_ok(provider, tools, online, "--concurrency", "16")
+                model = {"openai": "gpt-4o-mini",
+                         "anthropic": "claude-3-5-haiku-latest",
+                         "gemini": "gemini-2.5-flash-lite"}[provider]
+                self.run_ok(provider, tools, online, "--concurrency", "16",
+                            model=model)
                 self.run_ok(provider, tools, batch, "--batch", "--wait",
-                            "--batch-poll", "0.02")
+                            "--batch-poll", "0.02", model=model)
                 self.assertEqual(cards(online), cards(batch))
                 s_on, s_b = summary(online), summary(batch)
                 b = s_b["batch"]
@@ -255,21 +260,47 @@ class Kills(BatchCase):
 class Faults(BatchCase):
     fake_args = ("--batch-polls-pending", "1", "--batch-polls-running", "1",
                  "--batch-line-error-every", "5", "--batch-expire-every",
-                 "7", "--batch-fail-first", "1")
+                 "7")
 
-    def test_line_errors_expiry_and_a_failed_batch(self):
+    def test_line_errors_and_expired_lines_are_retried(self):
         tools = self.tools(10)
+        for provider in ("openai", "anthropic", "gemini"):
+            with self.subTest(provider=provider):
+                out = os.path.join(self.tmp, provider)
+                self.run_ok(provider, tools, out, "--batch", "--wait",
+                            "--batch-poll", "0.02")
+                s = summary(out)
+                b = s["batch"]
+                self.assertEqual(s["totals"]["reviews_ok"], 40)
+                # Lines 7, 14, ... expire (Gemini: an error line), every
+                # 5th fails once: asked again in later rounds, each
+                # round's retries in one batch.
+                self.assertGreaterEqual(b["expired"] + b["line_errors"], 10)
+                if provider != "gemini":
+                    self.assertGreaterEqual(b["expired"], 5)
+                self.assertGreaterEqual(b["rounds"], 2)
+                self.assertEqual(b["batches"], b["rounds"])
+                # Expired lines retry as "batch"; a line's 5xx as "5xx".
+                self.assertEqual(
+                    s["totals"]["retries_by_cause"]["batch"] +
+                    s["totals"]["retries_by_cause"]["5xx"],
+                    s["totals"]["retries"])
+
+
+class FailsOnce(BatchCase):
+    fake_args = ("--batch-polls-pending", "1", "--batch-polls-running", "1",
+                 "--batch-fail-first", "1")
+
+    def test_a_failed_batch_is_sent_again_once(self):
+        tools = self.tools(3)
         out = os.path.join(self.tmp, "out")
-        self.run_ok("openai", tools, out, "--batch", "--wait",
-                    "--batch-poll", "0.02")
+        r = self.run_ok("openai", tools, out, "--batch", "--wait",
+                        "--batch-poll", "0.02")
+        self.assertIn("failed as a whole", r.stderr)
         s = summary(out)
-        b = s["batch"]
-        self.assertEqual(s["totals"]["reviews_ok"], 40)
-        self.assertEqual(b["resubmitted"], 1)
-        self.assertGreater(b["expired"], 0)
-        self.assertGreater(b["line_errors"], 0)
-        self.assertGreaterEqual(b["rounds"], 2)
-        self.assertGreater(s["totals"]["retries_by_cause"]["batch"], 0)
+        self.assertEqual(s["totals"]["reviews_ok"], 12)
+        self.assertEqual(s["batch"]["resubmitted"], 1)
+        self.assertEqual(stats(self.port)["batches_created"], 2)
 
 
 class FailsTwice(BatchCase):

@@ -86,9 +86,9 @@ static void show_cb(void *ctx, const struct sk_bbatch *bb,
                           ? "never sent"
                           : sk_batch_state_name(now->state);
   if (s->batches++ == 0)
-    printf("%-6s %-12s %-9s %5s %8s %-10s %-10s %8s %7s %7s %8s  %s\n",
-           "BATCH", "PROVIDER", "API", "ROUND", "REQUESTS", "STEP", "STATE",
-           "DONE", "FAILED", "EXPIRED", "CANCELED", "REMOTE ID");
+    printf("%-6s %-12s %-9s %5s %8s %-10s %-10s %8s %7s %7s %8s  %s\n", "BATCH",
+           "PROVIDER", "API", "ROUND", "REQUESTS", "STEP", "STATE", "DONE",
+           "FAILED", "EXPIRED", "CANCELED", "REMOTE ID");
   printf("%-6s %-12s %-9s %5d %8zu %-10s %-10s %8ld %7ld %7ld %8ld  %s\n",
          bb->name, bb->provider, sk_batch_api_name(bb->api), bb->round,
          bb->nreq, sk_bstep_name(bb->step), state, count(now->succeeded),

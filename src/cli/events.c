@@ -227,13 +227,12 @@ static cJSON *log_object(const struct sk_event *ev, const char **name) {
     o = cJSON_CreateObject();
     if (o != NULL) {
       static const char *const kinds[] = {
-          "submitted", "reattached", "state",    "collected",
+          "submitted", "reattached",  "state",    "collected",
           "failed",    "resubmitted", "canceled", "warning"};
       cJSON_AddStringToObject(o, "batch", ev->detail);
       cJSON_AddStringToObject(o, "provider", ev->provider);
-      cJSON_AddStringToObject(o, "what",
-                              ev->flag >= 0 && ev->flag < 8 ? kinds[ev->flag]
-                                                            : "?");
+      cJSON_AddStringToObject(
+          o, "what", ev->flag >= 0 && ev->flag < 8 ? kinds[ev->flag] : "?");
       cJSON_AddStringToObject(o, "state", ev->cause);
       cJSON_AddNumberToObject(o, "requests", (double)ev->total);
       cJSON_AddStringToObject(o, "message", ev->message);

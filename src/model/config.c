@@ -506,7 +506,7 @@ static int read_provider(struct sk_config *c, const cJSON *item,
                          const char *path, const char *types,
                          struct sk_error *err) {
   static const char *const PROVIDER_KEYS[] = {
-      "type",  "base_url",   "api_key_env",    "rpm", "tpm", "headers",
+      "type",  "base_url",   "api_key_env",    "rpm",  "tpm", "headers",
       "query", "structured", "max_retry_time", "mode", NULL};
   int bad = 0;
   const char *type = opt_str(item, "type", &bad);

@@ -23,20 +23,18 @@
 #define BOOK_NAME "batches.jsonl"
 #define BOOK_CAP ((size_t)1 << 31) /* 2 GB: ids of millions of requests */
 
-static const char *const step_names[] = {"sealed",  "uploading", "uploaded",
-                                         "creating", "created",  "collected",
+static const char *const step_names[] = {"sealed",   "uploading", "uploaded",
+                                         "creating", "created",   "collected",
                                          "dropped"};
 
 const char *sk_bstep_name(enum sk_bstep s) {
-  return (size_t)s < sizeof(step_names) / sizeof(step_names[0])
-             ? step_names[s]
-             : "?";
+  return (size_t)s < sizeof(step_names) / sizeof(step_names[0]) ? step_names[s]
+                                                                : "?";
 }
 
 static int step_parse(const char *s, enum sk_bstep *out) {
   size_t i;
-  for (i = 0; s != NULL && i < sizeof(step_names) / sizeof(step_names[0]);
-       i++)
+  for (i = 0; s != NULL && i < sizeof(step_names) / sizeof(step_names[0]); i++)
     if (strcmp(s, step_names[i]) == 0) {
       *out = (enum sk_bstep)i;
       return 0;
@@ -65,7 +63,8 @@ void sk_bbatch_free(struct sk_bbatch *b) {
   free(b);
 }
 
-/* ---- reading -------------------------------------------------------------- */
+/* ---- reading --------------------------------------------------------------
+ */
 
 static void copy_str(char *dst, size_t size, const cJSON *v) {
   const char *s = sk_json_strval(v);
@@ -98,8 +97,10 @@ static int parse_requests(const cJSON *arr, struct sk_bbatch *b,
     if (id == NULL || !sk_batch_custom_id_ok(id) || tool == NULL ||
         persona == NULL ||
         !sk_json_int(cJSON_GetArrayItem(it, 3), 1, 1000, &attempt))
-      return sk_error_set(err, SK_EPARSE, "request %zu is not [id, tool, "
-                          "persona, attempt]", i + 1);
+      return sk_error_set(err, SK_EPARSE,
+                          "request %zu is not [id, tool, "
+                          "persona, attempt]",
+                          i + 1);
     b->req[i].id = strdup(id);
     b->req[i].tool = strdup(tool);
     b->req[i].persona = strdup(persona);
@@ -144,11 +145,11 @@ static int parse_state(const cJSON *root, struct sk_bbatch *b,
                       (long long)1 << 40, &v)
               ? v
               : 0;
-  b->resubmits = sk_json_int(cJSON_GetObjectItemCaseSensitive(root,
-                                                              "resubmits"),
-                             0, 100, &v)
-                     ? (int)v
-                     : 0;
+  b->resubmits =
+      sk_json_int(cJSON_GetObjectItemCaseSensitive(root, "resubmits"), 0, 100,
+                  &v)
+          ? (int)v
+          : 0;
   b->nresults = 0;
   cJSON_ArrayForEach(it, results) {
     const char *s = sk_json_strval(it);
@@ -184,14 +185,14 @@ int sk_batchbook_parse_line(const char *line, size_t len, char name[16],
   b->num = (unsigned)strtoul(s + 1, NULL, 10);
   rc = parse_state(root, b, err);
   if (rc == 0 && b->step == SK_BSTEP_SEALED) {
-    const char *api = sk_json_strval(cJSON_GetObjectItemCaseSensitive(root,
-                                                                      "api"));
+    const char *api =
+        sk_json_strval(cJSON_GetObjectItemCaseSensitive(root, "api"));
     *is_sealed = 1;
     copy_str(b->provider, sizeof(b->provider),
              cJSON_GetObjectItemCaseSensitive(root, "provider"));
     copy_str(b->label, sizeof(b->label),
              cJSON_GetObjectItemCaseSensitive(root, "label"));
-    b->api = api == NULL                      ? SK_BATCH_NONE
+    b->api = api == NULL                     ? SK_BATCH_NONE
              : strcmp(api, "openai") == 0    ? SK_BATCH_OPENAI
              : strcmp(api, "anthropic") == 0 ? SK_BATCH_ANTHROPIC
              : strcmp(api, "gemini") == 0    ? SK_BATCH_GEMINI
@@ -205,11 +206,12 @@ int sk_batchbook_parse_line(const char *line, size_t len, char name[16],
                    ? (size_t)v
                    : 0;
     if (b->api == SK_BATCH_NONE || b->provider[0] == '\0')
-      rc = sk_error_set(err, SK_EPARSE, "a sealed batch without its api "
-                                        "and provider");
+      rc = sk_error_set(err, SK_EPARSE,
+                        "a sealed batch without its api "
+                        "and provider");
     else
-      rc = parse_requests(cJSON_GetObjectItemCaseSensitive(root, "requests"),
-                          b, err);
+      rc = parse_requests(cJSON_GetObjectItemCaseSensitive(root, "requests"), b,
+                          err);
   }
   cJSON_Delete(root);
   return rc;
@@ -322,7 +324,8 @@ static int read_all(struct sk_batchbook *bk, const char *text, size_t len,
 static int reindex(struct sk_batchbook *bk) {
   size_t i;
   for (i = 0; i < bk->n; i++)
-    if (bk->b[i]->step != SK_BSTEP_DROPPED && bk->b[i]->replaced_by[0] == '\0' &&
+    if (bk->b[i]->step != SK_BSTEP_DROPPED &&
+        bk->b[i]->replaced_by[0] == '\0' &&
         sk_batchbook_index(bk, bk->b[i]) != 0)
       return SK_ENOMEM;
   return 0;
@@ -468,7 +471,8 @@ struct sk_bbatch *sk_batchbook_find(const struct sk_batchbook *bk,
   return b;
 }
 
-/* ---- writing -------------------------------------------------------------- */
+/* ---- writing --------------------------------------------------------------
+ */
 
 /* Writes line (with its newline) and fsyncs; on failure the book is cut
  * back to where it was. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 struct ask {
+  int cancel;
   struct sk_bbatch *bb;
   const struct sk_batcher_provider *p;
   struct sk_batch_status st;
@@ -31,6 +32,15 @@ static void asked_cb(struct sk_http_response *res, void *arg) {
   sk_error_clear(&err);
   if (sk_batch_parse_status(a->p->api, res->body, res->body_len, &a->st,
                             &err) != 0) {
+    if (a->cancel) {
+      /* Gemini answers a cancel with an empty object: it was taken. */
+      a->st = a->bb->st;
+      a->st.state = SK_BATCH_CANCELING;
+      snprintf(a->st.remote_state, sizeof(a->st.remote_state), "%s",
+               "cancel asked");
+      a->answered = 1;
+      return;
+    }
     snprintf(a->error, sizeof(a->error), "%s", err.msg);
     return;
   }
@@ -52,12 +62,13 @@ static int ask(struct sk_http *h, struct ask *a, int cancel) {
   char *url = NULL;
   int rc;
   sk_error_clear(&err);
-  rc = sk_batch_url(a->p->api, cancel ? SK_BATCH_URL_CANCEL : SK_BATCH_URL_STATUS,
+  rc = sk_batch_url(a->p->api,
+                    cancel ? SK_BATCH_URL_CANCEL : SK_BATCH_URL_STATUS,
                     a->p->sample, a->bb->id, &url, &err);
   if (rc == 0)
     rc = sk_http_submit(h, url, (const char *const *)a->p->sample->headers,
-                        a->p->sample->nheaders, cancel ? "" : NULL, 0,
-                        asked_cb, a, &err);
+                        a->p->sample->nheaders, cancel ? "" : NULL, 0, asked_cb,
+                        a, &err);
   free(url);
   if (rc != 0)
     snprintf(a->error, sizeof(a->error), "%s", err.msg);
@@ -117,8 +128,10 @@ int sk_batchctl_run(const char *outdir,
     sk_batchbook_close(bk);
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   }
-  for (i = 0; i < bk->n; i++)
+  for (i = 0; i < bk->n; i++) {
     asks[i].bb = bk->b[i];
+    asks[i].cancel = cancel;
+  }
   if (refresh || cancel)
     rc = ask_all(bk, asks, providers, nproviders, cancel, http, err);
   for (i = 0; rc == 0 && i < bk->n; i++) {

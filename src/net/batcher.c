@@ -36,12 +36,18 @@
 #define RESULTS_CAP ((size_t)1 << 30) /* a results document: 1 GB at most */
 #define BODY_MARGIN 4096 /* what the create body adds around the lines */
 
-enum op { OP_NONE = 0, OP_UPLOAD, OP_CREATE, OP_POLL, OP_RESULTS, OP_FIND,
-          OP_DISPATCH };
+enum op {
+  OP_NONE = 0,
+  OP_UPLOAD,
+  OP_CREATE,
+  OP_POLL,
+  OP_RESULTS,
+  OP_FIND,
+  OP_DISPATCH
+};
 
-static const char *const op_names[] = {"none",    "upload",  "create",
-                                       "status",  "results", "list",
-                                       "dispatch"};
+static const char *const op_names[] = {"none",    "upload", "create",  "status",
+                                       "results", "list",   "dispatch"};
 
 struct group {
   struct sk_list node; /* b->groups */
@@ -50,7 +56,6 @@ struct group {
   struct sk_buf lines;
   struct sk_list queued; /* waiters */
   size_t nqueued;
-  int round; /* the highest attempt among the queued, for the book */
 };
 
 struct rbatch {
@@ -101,6 +106,8 @@ struct sk_batcher {
   uv_timer_t idle;
   int closing;
   int quiet_said;
+  int round; /* the round of the batches sealed now: 1 + the latest
+                collected batch's */
   struct sk_batcher_stats st;
   unsigned long kill_count;
 };
@@ -113,7 +120,8 @@ void sk_batcher_custom_id(const char *key, int occurrence, char id[64]) {
   snprintf(id, 64, "k%.40s-%d", key, occurrence);
 }
 
-/* ---- test hook ------------------------------------------------------------ */
+/* ---- test hook ------------------------------------------------------------
+ */
 
 /* SHIPSKIP_FAULT_BATCH_KILL=STEP[:N] kills the process (SIGKILL, as a
  * crash or the OOM killer would) the Nth time (default the first) it
@@ -133,7 +141,8 @@ static void kill_point(struct sk_batcher *b, const char *step) {
     raise(SIGKILL);
 }
 
-/* ---- events --------------------------------------------------------------- */
+/* ---- events ---------------------------------------------------------------
+ */
 
 static void say(struct sk_batcher *b, enum sk_batch_event_kind kind,
                 const struct sk_bbatch *bb, const char *fmt, ...)
@@ -162,7 +171,8 @@ static void fatal(struct sk_batcher *b, int code, const char *msg) {
     b->o.on_fatal(b->o.ctx, code, msg);
 }
 
-/* ---- waiters -------------------------------------------------------------- */
+/* ---- waiters --------------------------------------------------------------
+ */
 
 static void waiter_free(struct waiter *w) {
   free(w->tool);
@@ -211,7 +221,8 @@ static struct waiter *waiter_of(const struct sk_batcher *b, const char *id) {
   return s != NULL ? s->value : NULL;
 }
 
-/* ---- the book ------------------------------------------------------------- */
+/* ---- the book -------------------------------------------------------------
+ */
 
 static int save(struct rbatch *rb) {
   struct sk_error err;
@@ -222,7 +233,8 @@ static int save(struct rbatch *rb) {
   return -1;
 }
 
-/* ---- control requests ----------------------------------------------------- */
+/* ---- control requests -----------------------------------------------------
+ */
 
 static void wire_free(struct sk_wire_request *w) {
   size_t i;
@@ -343,8 +355,8 @@ static void retry_op(struct rbatch *rb, const char *why, long retry_after) {
     wait = 60000;
   if (retry_after > wait)
     wait = retry_after;
-  if (b->o.max_retry_time_ms > 0 &&
-      now + (uint64_t)wait - rb->fail_since > (uint64_t)b->o.max_retry_time_ms) {
+  if (b->o.max_retry_time_ms > 0 && now + (uint64_t)wait - rb->fail_since >
+                                        (uint64_t)b->o.max_retry_time_ms) {
     snprintf(msg, sizeof(msg),
              "batch %s: the %s request failed for %lu s (--max-retry-time): "
              "%s; --resume goes on from here",
@@ -353,13 +365,15 @@ static void retry_op(struct rbatch *rb, const char *why, long retry_after) {
     fatal(b, SK_ECONN, msg);
     return;
   }
-  say(b, SK_BATCH_EV_WARNING, rb->bb, "batch %s: %s request failed (%s); "
-      "again in %ld ms", rb->bb->name, op_names[rb->op], why,
-      replaying(b) ? 0L : wait);
+  say(b, SK_BATCH_EV_WARNING, rb->bb,
+      "batch %s: %s request failed (%s); "
+      "again in %ld ms",
+      rb->bb->name, op_names[rb->op], why, replaying(b) ? 0L : wait);
   schedule(rb, rb->op, replaying(b) ? 0 : wait);
 }
 
-/* ---- starting a batch ----------------------------------------------------- */
+/* ---- starting a batch -----------------------------------------------------
+ */
 
 static void start_create(struct rbatch *rb) {
   rb->bb->step = SK_BSTEP_CREATING;
@@ -403,17 +417,16 @@ static void do_create(struct rbatch *rb) {
   struct sk_error err;
   sk_error_clear(&err);
   if (sk_batch_create_request(rb->p->api, rb->sample, rb->bb->label,
-                              rb->bb->file[0] ? rb->bb->file : NULL,
-                              rb->lines, rb->lines_len, &url, &body, &len,
-                              &err) != 0) {
+                              rb->bb->file[0] ? rb->bb->file : NULL, rb->lines,
+                              rb->lines_len, &url, &body, &len, &err) != 0) {
     fatal(rb->b, err.code, err.msg);
     return;
   }
   send_control(rb, url, body, len, "application/json", 0);
 }
 
-static void do_get(struct rbatch *rb, enum sk_batch_url which,
-                   const char *ref, int occurrence) {
+static void do_get(struct rbatch *rb, enum sk_batch_url which, const char *ref,
+                   int occurrence) {
   char *url = NULL;
   struct sk_error err;
   sk_error_clear(&err);
@@ -472,7 +485,8 @@ static void run_op(struct rbatch *rb) {
   }
 }
 
-/* ---- answers to control requests ------------------------------------------ */
+/* ---- answers to control requests ------------------------------------------
+ */
 
 /* The provider's error text, on one line, from a body. */
 static void error_text(const struct sk_http_response *res, char *out,
@@ -503,7 +517,8 @@ static void failed_whole(struct rbatch *rb);
 static void status_read(struct rbatch *rb, const struct sk_batch_status *st,
                         const struct sk_http_response *res) {
   struct sk_bbatch *bb = rb->bb;
-  int changed = bb->st.state != st->state || bb->st.succeeded != st->succeeded ||
+  int changed = bb->st.state != st->state ||
+                bb->st.succeeded != st->succeeded ||
                 bb->st.errored != st->errored || bb->st.expired != st->expired;
   char id[sizeof(bb->id)];
   memcpy(id, bb->id, sizeof(id));
@@ -545,8 +560,10 @@ static void created(struct rbatch *rb, const struct sk_http_response *res) {
           0 ||
       st.id[0] == '\0') {
     char msg[600];
-    snprintf(msg, sizeof(msg), "batch %s: the create answer cannot be read: "
-             "%s", rb->bb->name, err.msg[0] ? err.msg : "no batch id");
+    snprintf(msg, sizeof(msg),
+             "batch %s: the create answer cannot be read: "
+             "%s",
+             rb->bb->name, err.msg[0] ? err.msg : "no batch id");
     fatal(rb->b, SK_EPARSE, msg);
     return;
   }
@@ -566,8 +583,8 @@ static void created(struct rbatch *rb, const struct sk_http_response *res) {
   rb->created_ms = uv_now(rb->b->loop);
   say(rb->b, SK_BATCH_EV_SUBMITTED, rb->bb,
       "batch %s: %zu request%s sent to %s as %s (round %d)", rb->bb->name,
-      rb->bb->nreq, rb->bb->nreq == 1 ? "" : "s", rb->bb->provider,
-      rb->bb->id, rb->bb->round);
+      rb->bb->nreq, rb->bb->nreq == 1 ? "" : "s", rb->bb->provider, rb->bb->id,
+      rb->bb->round);
   status_read(rb, &st, res);
 }
 
@@ -576,8 +593,10 @@ static void uploaded(struct rbatch *rb, const struct sk_http_response *res) {
   sk_error_clear(&err);
   if (sk_batch_parse_file(res->body, res->body_len, rb->bb->file, &err) != 0) {
     char msg[600];
-    snprintf(msg, sizeof(msg), "batch %s: the upload answer cannot be read: "
-             "%s", rb->bb->name, err.msg);
+    snprintf(msg, sizeof(msg),
+             "batch %s: the upload answer cannot be read: "
+             "%s",
+             rb->bb->name, err.msg);
     fatal(rb->b, SK_EPARSE, msg);
     return;
   }
@@ -603,12 +622,14 @@ static void polled(struct rbatch *rb, const struct sk_http_response *res) {
 }
 
 /* Stores a results document as OUTDIR/batches/NAME.I.jsonl. */
-static int store_result(struct rbatch *rb, int i, const char *body, size_t len) {
+static int store_result(struct rbatch *rb, int i, const char *body,
+                        size_t len) {
   struct sk_error err;
   char name[64];
   snprintf(name, sizeof(name), "%s.%d.%s", rb->bb->name, i,
-           rb->p->api == SK_BATCH_GEMINI && rb->bb->st.results_inline ? "json"
-                                                                      : "jsonl");
+           rb->p->api == SK_BATCH_GEMINI && rb->bb->st.results_inline
+               ? "json"
+               : "jsonl");
   sk_error_clear(&err);
   kill_point(rb->b, "downloaded");
   if (sk_fs_write_atomic(rb->b->book->dir, name, body, len, &err) != 0) {
@@ -624,9 +645,8 @@ static void collected(struct rbatch *rb) {
   if (save(rb) != 0)
     return;
   kill_point(rb->b, "collected");
-  say(rb->b, SK_BATCH_EV_COLLECTED, rb->bb,
-      "batch %s: %s; results collected", rb->bb->name,
-      sk_batch_state_name(rb->bb->st.state));
+  say(rb->b, SK_BATCH_EV_COLLECTED, rb->bb, "batch %s: %s; results collected",
+      rb->bb->name, sk_batch_state_name(rb->bb->st.state));
   dispatch(rb);
 }
 
@@ -664,7 +684,8 @@ static void result_fetched(struct rbatch *rb,
   next_result(rb);
 }
 
-/* ---- resubmitting and finding --------------------------------------------- */
+/* ---- resubmitting and finding ---------------------------------------------
+ */
 
 static struct rbatch *rbatch_new(struct sk_batcher *b, struct sk_bbatch *bb,
                                  const struct sk_batcher_provider *p,
@@ -715,7 +736,8 @@ static void failed_whole(struct rbatch *rb) {
   struct sk_buf lines;
   char msg[600];
   say(rb->b, SK_BATCH_EV_FAILED, rb->bb, "batch %s failed as a whole: %s",
-      rb->bb->name, rb->bb->st.reason[0] ? rb->bb->st.reason : "no reason given");
+      rb->bb->name,
+      rb->bb->st.reason[0] ? rb->bb->st.reason : "no reason given");
   if (rb->bb->resubmits >= 1) {
     snprintf(msg, sizeof(msg), "batch %s failed twice: %s", rb->bb->name,
              rb->bb->st.reason);
@@ -790,7 +812,8 @@ static void listed(struct rbatch *rb, const struct sk_http_response *res) {
       return;
     say(rb->b, SK_BATCH_EV_REATTACHED, rb->bb,
         "batch %s: found %s at the provider (the run that created it "
-        "stopped before it could record it)", rb->bb->name, rb->bb->id);
+        "stopped before it could record it)",
+        rb->bb->name, rb->bb->id);
     schedule(rb, OP_POLL, 0);
     return;
   }
@@ -800,10 +823,10 @@ static void listed(struct rbatch *rb, const struct sk_http_response *res) {
     return;
   say(rb->b, SK_BATCH_EV_WARNING, rb->bb,
       "batch %s was never created at the provider; sending its requests "
-      "again", rb->bb->name);
+      "again",
+      rb->bb->name);
   sk_buf_init(&lines, (size_t)1 << 31);
-  if (waiting_lines(rb, &lines) > 0 &&
-      seal_lines(rb->b, rb, &lines, 0) != 0)
+  if (waiting_lines(rb, &lines) > 0 && seal_lines(rb->b, rb, &lines, 0) != 0)
     answer_all(rb, SK_BATCH_RESULT_ERROR, 1,
                "its batch was never created; asking again");
   sk_buf_cleanup(&lines);
@@ -821,9 +844,8 @@ static void on_control(struct sk_http_response *res, void *arg) {
     return;
   if (res->error != 0 || res->status == 429 || res->status == 408 ||
       res->status >= 500) {
-    const char *ra = res->error == 0
-                         ? sk_http_response_header(res, "retry-after")
-                         : NULL;
+    const char *ra =
+        res->error == 0 ? sk_http_response_header(res, "retry-after") : NULL;
     long after = ra != NULL ? sk_retry_after_ms(ra, (long long)time(NULL)) : -1;
     if (res->error != 0)
       snprintf(why, sizeof(why), "%s", res->errmsg);
@@ -839,16 +861,19 @@ static void on_control(struct sk_http_response *res, void *arg) {
   if (res->status < 200 || res->status > 299) {
     char text[240];
     error_text(res, text, sizeof(text));
-    snprintf(why, sizeof(why), "batch %s: the provider refused the %s "
-             "request: HTTP %ld: %s", rb->bb->name, op_names[rb->op],
-             res->status, text);
+    snprintf(why, sizeof(why),
+             "batch %s: the provider refused the %s "
+             "request: HTTP %ld: %s",
+             rb->bb->name, op_names[rb->op], res->status, text);
     if (res->status == 401 || res->status == 403 || res->status == 404 ||
         res->status == 405) {
       /* A wrong endpoint or key: every batch would meet it. Nothing is
        * failed for good; the run stops and says where it sent. */
       char msg[900];
-      snprintf(msg, sizeof(msg), "%s; the batch API's endpoint or key is "
-               "wrong: check the provider's base URL and key%s", why,
+      snprintf(msg, sizeof(msg),
+               "%s; the batch API's endpoint or key is "
+               "wrong: check the provider's base URL and key%s",
+               why,
                rb->op == OP_CREATE || rb->op == OP_UPLOAD
                    ? " (nothing was submitted)"
                    : "");
@@ -891,7 +916,8 @@ static void on_control(struct sk_http_response *res, void *arg) {
   }
 }
 
-/* ---- handing results out -------------------------------------------------- */
+/* ---- handing results out --------------------------------------------------
+ */
 
 static int result_cb(void *ctx, const struct sk_batch_result *r) {
   struct rbatch *rb = ctx;
@@ -903,8 +929,8 @@ static int result_cb(void *ctx, const struct sk_batch_result *r) {
   memset(&a, 0, sizeof(a));
   /* Canceled at the provider (`shipskip batch cancel`): a resumed run
    * finishes the work, so it is asked again like an expired request. */
-  a.kind = r->kind == SK_BATCH_RESULT_CANCELED ? SK_BATCH_RESULT_EXPIRED
-                                               : r->kind;
+  a.kind =
+      r->kind == SK_BATCH_RESULT_CANCELED ? SK_BATCH_RESULT_EXPIRED : r->kind;
   a.status = r->status;
   a.body = r->body;
   a.body_len = r->body_len;
@@ -931,7 +957,8 @@ static int not_ours(struct rbatch *rb) {
     return 0;
   say(rb->b, SK_BATCH_EV_WARNING, rb->bb,
       "batch %s: %s holds none of its requests; it was never created, "
-      "sending them now", rb->bb->name, rb->bb->id);
+      "sending them now",
+      rb->bb->name, rb->bb->id);
   rb->bb->step = SK_BSTEP_DROPPED;
   if (save(rb) != 0)
     return 1;
@@ -948,6 +975,9 @@ static void dispatch(struct rbatch *rb) {
   struct sk_batcher *b = rb->b;
   enum sk_batch_state state = rb->bb->st.state;
   int i;
+  /* What its answers lead to (retries, re-asks) is the next round. */
+  if (rb->bb->round + 1 > b->round)
+    b->round = rb->bb->round + 1;
   rb->matched = 0;
   for (i = 0; i < rb->bb->nresults && rb->nwaiters > 0; i++) {
     char path[4200];
@@ -994,7 +1024,8 @@ static void dispatch(struct rbatch *rb) {
   check_quiet(b);
 }
 
-/* ---- groups and sealing --------------------------------------------------- */
+/* ---- groups and sealing ---------------------------------------------------
+ */
 
 static void rbatch_close_cb(uv_handle_t *h) {
   struct rbatch *rb = sk_container_of((uv_timer_t *)h, struct rbatch, timer);
@@ -1112,8 +1143,10 @@ static int seal_lines(struct sk_batcher *b, struct rbatch *from,
   rb->lines_len = rb->lines != NULL ? strlen(rb->lines) : 0;
   if (resubmits > 0) {
     b->st.resubmitted++;
-    say(b, SK_BATCH_EV_RESUBMITTED, bb, "batch %s: the requests of %s sent "
-        "again as %s", bb->name, from->bb->name, bb->name);
+    say(b, SK_BATCH_EV_RESUBMITTED, bb,
+        "batch %s: the requests of %s sent "
+        "again as %s",
+        bb->name, from->bb->name, bb->name);
   }
   start(rb);
   return 0;
@@ -1151,7 +1184,7 @@ static void seal_group(struct sk_batcher *b, struct group *g) {
            b->book->n > 0 ? b->book->b[b->book->n - 1]->num + 1 : 1);
   if (sk_fs_write_atomic(b->book->dir, name, g->lines.data, g->lines.len,
                          &err) != 0 ||
-      sk_batchbook_seal(b->book, g->p->name, g->p->api, label, g->round,
+      sk_batchbook_seal(b->book, g->p->name, g->p->api, label, b->round,
                         g->lines.len, req, i, &bb, &err) != 0 ||
       sk_batchbook_index(b->book, bb) != 0) {
     free(req);
@@ -1173,7 +1206,6 @@ static void seal_group(struct sk_batcher *b, struct group *g) {
     rb->nwaiters++;
   }
   g->nqueued = 0;
-  g->round = 1;
   rb->lines_len = g->lines.len;
   rb->lines = sk_buf_take(&g->lines);
   sk_buf_init(&g->lines, g->lines.cap);
@@ -1223,7 +1255,6 @@ static struct group *group_of(struct sk_batcher *b,
     return NULL;
   }
   g->p = p;
-  g->round = 1;
   sk_batch_limits(p->api, &lim);
   sk_buf_init(&g->lines, lim.max_bytes);
   sk_list_init(&g->queued);
@@ -1327,8 +1358,6 @@ int sk_batcher_add(struct sk_batcher *b, const char *provider,
     if (rc == 0) {
       sk_list_push_back(&g->queued, &wt->node);
       g->nqueued++;
-      if (attempt > g->round)
-        g->round = attempt;
       uv_timer_start(&b->idle, idle_cb, (uint64_t)b->o.idle_ms, 0);
     } else if (g != NULL) {
       g->lines.len = before;
@@ -1347,7 +1376,8 @@ int sk_batcher_add(struct sk_batcher *b, const char *provider,
   return 0;
 }
 
-/* ---- the run's end -------------------------------------------------------- */
+/* ---- the run's end --------------------------------------------------------
+ */
 
 int sk_batcher_quiet(const struct sk_batcher *b) {
   if (b == NULL || b->o.wait)
@@ -1429,7 +1459,8 @@ void sk_batcher_progress(const struct sk_batcher *b,
   }
 }
 
-void sk_batcher_stats(const struct sk_batcher *b, struct sk_batcher_stats *out) {
+void sk_batcher_stats(const struct sk_batcher *b,
+                      struct sk_batcher_stats *out) {
   if (b == NULL)
     memset(out, 0, sizeof(*out));
   else
@@ -1444,8 +1475,8 @@ size_t sk_batcher_pending_batches(const struct sk_batcher *b) {
 }
 
 static void idle_close_cb(uv_handle_t *h) {
-  struct sk_batcher *b = sk_container_of((uv_timer_t *)h, struct sk_batcher,
-                                         idle);
+  struct sk_batcher *b =
+      sk_container_of((uv_timer_t *)h, struct sk_batcher, idle);
   sk_strmap_cleanup(&b->waiting, NULL);
   sk_batchbook_close(b->book);
   free(b);
@@ -1506,6 +1537,7 @@ int sk_batcher_new(uv_loop_t *loop, const struct sk_batcher_opts *opts,
     b->o.poll_max_ms = b->o.poll_ms > 60000 ? b->o.poll_ms : 60000;
   if (b->o.retry_base_ms <= 0)
     b->o.retry_base_ms = 1000;
+  b->round = 1;
   sk_list_init(&b->groups);
   sk_list_init(&b->batches);
   sk_strmap_init(&b->waiting);

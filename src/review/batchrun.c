@@ -78,8 +78,8 @@ static int build_sample(const struct sk_route *route, struct sk_wire_request *w,
 /* Fills e->bproviders with every provider in batch mode, once each. */
 static int gather(struct sk_engine *e, struct sk_error *err) {
   size_t i, j, n = 0;
-  struct batch_provider *bp = calloc(e->o->panel->n ? e->o->panel->n : 1,
-                                     sizeof(*bp));
+  struct batch_provider *bp =
+      calloc(e->o->panel->n ? e->o->panel->n : 1, sizeof(*bp));
   if (bp == NULL)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   e->bproviders = bp;
@@ -211,8 +211,9 @@ void sk_batchrun_pump(struct sk_engine *e) {
   if (e->batcher == NULL || e->state != SK_ENGINE_RUNNING ||
       !sk_list_empty(&e->ready))
     return;
-  /* Everything that can be asked now is in: seal it. */
-  if (e->eof)
+  /* Everything that can be asked now is in (retries waiting on a timer
+   * come back in a moment: they go in with the rest): seal it. */
+  if (e->eof && e->nwaiting == 0)
     sk_batcher_flush(e->batcher);
   if (!e->o->batch_wait && e->eof && e->nwaiting == 0 &&
       e->ninflight == e->nbatched && e->nbatched > 0 &&

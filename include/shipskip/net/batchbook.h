@@ -74,10 +74,10 @@ struct sk_bbatch {
   size_t nreq;
   /* mutable state */
   enum sk_bstep step;
-  char file[160];      /* OpenAI: the uploaded file id */
-  char id[160];        /* the remote batch id */
+  char file[160];            /* OpenAI: the uploaded file id */
+  char id[160];              /* the remote batch id */
   struct sk_batch_status st; /* the last status read (state, counts) */
-  long long at;        /* when "creating" began (unix), for finding it */
+  long long at;              /* when "creating" began (unix), for finding it */
   char results[SK_BATCH_MAX_RESULTS][64]; /* file names in OUTDIR/batches */
   int nresults;
   int resubmits;        /* times its requests went out again as a whole */
@@ -85,8 +85,8 @@ struct sk_bbatch {
 };
 
 struct sk_batchbook {
-  char *path;    /* OUTDIR/batches.jsonl */
-  char *dir;     /* OUTDIR/batches */
+  char *path; /* OUTDIR/batches.jsonl */
+  char *dir;  /* OUTDIR/batches */
   int fd;
   struct sk_bbatch **b;
   size_t n;

@@ -67,24 +67,24 @@ struct sk_batch_event {
 
 /* The progress of every batch this run waits on. */
 struct sk_batch_progress {
-  unsigned batches;        /* created or being created */
-  unsigned batches_ended;  /* collected */
-  long requests;           /* in those batches */
-  long requests_done;      /* answered, failed or expired, by the counts */
-  long eta_s;              /* -1: not known yet */
+  unsigned batches;       /* created or being created */
+  unsigned batches_ended; /* collected */
+  long requests;          /* in those batches */
+  long requests_done;     /* answered, failed or expired, by the counts */
+  long eta_s;             /* -1: not known yet */
 };
 
 struct sk_batcher_opts {
   const char *outdir;
   int resume;
-  int wait;             /* poll until every batch has ended */
-  long poll_ms;         /* the first pause between polls; doubles while
-                           nothing changes, up to poll_max_ms */
+  int wait;     /* poll until every batch has ended */
+  long poll_ms; /* the first pause between polls; doubles while
+                   nothing changes, up to poll_max_ms */
   long poll_max_ms;
-  long idle_ms;         /* seal what waits this long after the last add */
-  size_t max_requests;  /* per batch; 0 (or more): the provider's limit */
+  long idle_ms;        /* seal what waits this long after the last add */
+  size_t max_requests; /* per batch; 0 (or more): the provider's limit */
   size_t max_bytes;
-  long retry_base_ms;   /* a control request that failed: first pause */
+  long retry_base_ms;     /* a control request that failed: first pause */
   long max_retry_time_ms; /* ...and how long to keep trying (0: always) */
   struct sk_transport_opts transport; /* fixture mode and dir, HTTP opts */
   const struct sk_batcher_provider *providers;
@@ -162,8 +162,8 @@ struct sk_batcher_stats {
   unsigned long line_errors;
   unsigned long polls;
   unsigned long control_requests;
-  int rounds;                /* the highest round created */
-  unsigned long pending;     /* batches still at the provider at the end */
+  int rounds;            /* the highest round created */
+  unsigned long pending; /* batches still at the provider at the end */
 };
 void sk_batcher_stats(const struct sk_batcher *b, struct sk_batcher_stats *out);
 
