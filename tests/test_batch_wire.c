@@ -527,6 +527,17 @@ TEST(results_url_only_on_the_providers_host) {
   ASSERT_CONTAINS(op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w,
                          "http://127.0.0.1/anthropic/v1/r"),
                   "ERR");
+  /* An IPv6 literal's colons are not a port's. */
+  w = sample("http://[::1]:8080/v1/messages", "{}");
+  ASSERT_STR_EQ(op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w,
+                       "http://[::1]:8080/v1/r"),
+                "http://[::1]:8080/v1/r");
+  ASSERT_CONTAINS(
+      op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w, "http://[::1]/v1/r"),
+      "ERR");
+  ASSERT_CONTAINS(op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w,
+                         "http://[::2]:8080/v1/r"),
+                  "ERR");
 }
 
 /* ---- status ----------------------------------------------------------------
