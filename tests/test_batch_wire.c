@@ -341,6 +341,7 @@ TEST(multipart_upload) {
   ASSERT_STR_EQ(body, expect);
   ASSERT_INT_EQ(len, strlen(expect));
   ASSERT(strstr(lines, boundary) == NULL);
+  free(url);
   /* Deterministic: the same content gives the same bytes. */
   ASSERT_INT_EQ(sk_batch_upload_request(&w, "nightly", lines, strlen(lines),
                                         &url, &body2, &len2, ct2, &e),
