@@ -1115,6 +1115,7 @@ TEST(hostile_status_refused) {
       "[]",
       "null",
       "{\"id\":\"batch_1\"}",
+      "{\"id\":\"\",\"status\":\"completed\"}",
       "{\"id\":7,\"status\":\"completed\"}",
       "{\"id\":\"b\\u0000x\",\"status\":\"completed\"}",
       "{\"id\":\"b\",\"status\":\"completed\\u0000\"}",
