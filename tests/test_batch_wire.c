@@ -514,6 +514,13 @@ TEST(results_url_only_on_the_providers_host) {
                   "ERR");
   ASSERT_CONTAINS(op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w, "/v1/r"),
                   "ERR");
+  /* Read two ways by two parsers: refused. */
+  ASSERT_CONTAINS(op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w,
+                         "https://api.anthropic.com:/443@evil.example/r"),
+                  "ERR");
+  ASSERT_CONTAINS(op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w,
+                         "https://api.anthropic.com\\@evil.example/r"),
+                  "ERR");
   ASSERT_CONTAINS(op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w,
                          "https://api.anthropic.com/r x"),
                   "ERR");
