@@ -341,6 +341,7 @@ TEST(multipart_upload) {
   ASSERT_STR_EQ(body, expect);
   ASSERT_INT_EQ(len, strlen(expect));
   ASSERT(strstr(lines, boundary) == NULL);
+  free(url);
   /* Deterministic: the same content gives the same bytes. */
   ASSERT_INT_EQ(sk_batch_upload_request(&w, "nightly", lines, strlen(lines),
                                         &url, &body2, &len2, ct2, &e),
@@ -513,6 +514,13 @@ TEST(results_url_only_on_the_providers_host) {
                   "ERR");
   ASSERT_CONTAINS(op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w, "/v1/r"),
                   "ERR");
+  /* Read two ways by two parsers: refused. */
+  ASSERT_CONTAINS(op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w,
+                         "https://api.anthropic.com:/443@evil.example/r"),
+                  "ERR");
+  ASSERT_CONTAINS(op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w,
+                         "https://api.anthropic.com\\@evil.example/r"),
+                  "ERR");
   ASSERT_CONTAINS(op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w,
                          "https://api.anthropic.com/r x"),
                   "ERR");
@@ -526,6 +534,17 @@ TEST(results_url_only_on_the_providers_host) {
                 "http://127.0.0.1:8080/anthropic/v1/r?tok=1");
   ASSERT_CONTAINS(op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w,
                          "http://127.0.0.1/anthropic/v1/r"),
+                  "ERR");
+  /* An IPv6 literal's colons are not a port's. */
+  w = sample("http://[::1]:8080/v1/messages", "{}");
+  ASSERT_STR_EQ(op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w,
+                       "http://[::1]:8080/v1/r"),
+                "http://[::1]:8080/v1/r");
+  ASSERT_CONTAINS(
+      op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w, "http://[::1]/v1/r"),
+      "ERR");
+  ASSERT_CONTAINS(op_url(SK_BATCH_ANTHROPIC, SK_BATCH_URL_RESULTS, &w,
+                         "http://[::2]:8080/v1/r"),
                   "ERR");
 }
 
@@ -1103,6 +1122,7 @@ TEST(hostile_status_refused) {
       "[]",
       "null",
       "{\"id\":\"batch_1\"}",
+      "{\"id\":\"\",\"status\":\"completed\"}",
       "{\"id\":7,\"status\":\"completed\"}",
       "{\"id\":\"b\\u0000x\",\"status\":\"completed\"}",
       "{\"id\":\"b\",\"status\":\"completed\\u0000\"}",

@@ -607,8 +607,10 @@ static int url_origin(const char *url, char scheme[16], char host[256],
   if (colon != NULL) {
     const char *p = colon + 1;
     long v = 0;
+    /* "host:" means the default port to some parsers and is refused by
+     * others: a URL read two ways has no place in a check. */
     if (p == a + n)
-      return host[0] != '\0' ? 0 : -1; /* "host:" means the default */
+      return -1;
     for (; p < a + n; p++) {
       if (*p < '0' || *p > '9' || v > 65535)
         return -1;
@@ -633,7 +635,8 @@ static int results_url(const char *base, const char *ref, char **url,
 
   for (i = 0; ref[i] != '\0'; i++) {
     unsigned char c = (unsigned char)ref[i];
-    if (c <= ' ' || c == 0x7f || c == '#')
+    /* A backslash is a slash to WHATWG parsers and not to curl's. */
+    if (c <= ' ' || c == 0x7f || c == '#' || c == '\\')
       return sk_error_set(err, SK_EINVAL,
                           "batch: results_url holds a character a URL "
                           "cannot hold");

@@ -23,8 +23,9 @@ const cJSON *batch_get2(const cJSON *obj, const char *camel, const char *snake);
 
 /* Copies the string v into dst (size bytes). Absent or null: dst is "" and
  * 0 is returned unless required, which is SK_EPARSE "WHERE: WHAT is
- * missing". A value that is not a string, holds a NUL or does not fit is
- * SK_EPARSE naming what and where: never cut short. */
+ * missing" (and a required string may not be empty either). A value that is not
+ * a string, holds a NUL or does not fit is SK_EPARSE naming what and where:
+ * never cut short. */
 int batch_copy(const cJSON *v, char *dst, size_t size, int required,
                const char *where, const char *what, struct sk_error *err);
 

@@ -59,6 +59,8 @@ int batch_copy(const cJSON *v, char *dst, size_t size, int required,
     return rc;
   if (rc == 0)
     return sk_error_set(err, SK_EPARSE, "%s: %s is not a string", where, what);
+  if (required && s[0] == '\0')
+    return sk_error_set(err, SK_EPARSE, "%s: %s is empty", where, what);
   if (strlen(s) >= size)
     return sk_error_set(err, SK_EPARSE, "%s: %s is longer than %zu bytes",
                         where, what, size - 1);

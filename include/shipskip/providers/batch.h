@@ -105,14 +105,14 @@ struct sk_batch_status {
    * "" when there are none yet (or, for Gemini, when they are inline in
    * the batch object itself: results_inline is then 1). */
   char output_ref[512];
-  char error_ref[160]; /* OpenAI's error_file_id, or "" */
-  int results_inline;  /* Gemini: response.inlinedResponses is present */
-  char reason[320];    /* FAILED (or a provider error inside the object):
-                          the provider's reason, one line; else "" */
-  char label[160];     /* what the batch was created with to find it again:
-                          OpenAI metadata.shipskip_batch, Gemini
-                          display_name; "" otherwise */
-  char input_ref[160]; /* OpenAI input_file_id, or "" */
+  char error_ref[160];    /* OpenAI's error_file_id, or "" */
+  int results_inline;     /* Gemini: response.inlinedResponses is present */
+  char reason[320];       /* FAILED (or a provider error inside the object):
+                             the provider's reason, one line; else "" */
+  char label[160];        /* what the batch was created with to find it again:
+                             OpenAI metadata.shipskip_batch, Gemini
+                             display_name; "" otherwise */
+  char input_ref[160];    /* OpenAI input_file_id, or "" */
   long long created_unix; /* -1 when not given */
 };
 
@@ -126,7 +126,8 @@ struct sk_batch_status {
  * wraps them, see sk_batch_create_body); Gemini: {"request":BODY,
  * "metadata":{"key":ID}} followed by ",\n". BODY is w->body as it is (it is
  * already JSON: it is parsed only to check it, never re-ordered). Returns
- * 0, SK_EINVAL (a bad id or a body that is not a JSON object), SK_ETOOBIG
+ * 0, SK_EINVAL (a bad id, a body that is not a JSON object, or for OpenAI
+ * one with a raw line break, which a JSONL line cannot hold), SK_ETOOBIG
  * (out's cap) or SK_ENOMEM; on error out is as it was. */
 int sk_batch_add_line(enum sk_batch_api api, const char *id,
                       const struct sk_wire_request *w, struct sk_buf *out,
@@ -172,19 +173,22 @@ int sk_batch_parse_file(const char *body, size_t len, char id[160],
  *   SK_BATCH_URL_CANCEL   POST (empty body) to cancel it
  *   SK_BATCH_URL_LIST     GET the latest batches (for finding a batch
  *                         created by a run that died before it learned its
- *                         id), newest first, one page
+ *                         id), newest first, one page (limit=100; Gemini
+ *                         pageSize=100)
  *   SK_BATCH_URL_RESULTS  GET the results: ref is output_ref (OpenAI: a
  *                         file id; Anthropic: the results_url itself,
  *                         accepted only when its scheme, host and port are
  *                         those of the base URL, so the key is never sent
- *                         elsewhere: SK_EINVAL otherwise; Gemini: a
+ *                         elsewhere: SK_EINVAL otherwise (and the base's
+ *                         query is appended when it has none); Gemini: a
  *                         responsesFile name, fetched from
  *                         /download/v1beta/NAME:download?alt=media)
  *   SK_BATCH_URL_ERRORS   GET OpenAI's error file (ref = error_ref)
  * id is the batch id (unused for LIST; for RESULTS/ERRORS ref is used).
- * Returns 0, SK_EINVAL (an id or ref that is empty or holds characters
- * that cannot be in one: '/', '?', '#', whitespace, control bytes, except
- * Gemini's "batches/" and "files/" prefixes) or SK_ENOMEM. */
+ * Returns 0, SK_EINVAL (an id or ref that is not 1 to 159 of RFC 3986's
+ * unreserved characters [A-Za-z0-9._~-], or is "." or "..", after
+ * Gemini's "batches/" prefix (STATUS, CANCEL) or "files/" (RESULTS), which
+ * it must have) or SK_ENOMEM. */
 enum sk_batch_url {
   SK_BATCH_URL_STATUS,
   SK_BATCH_URL_CANCEL,
@@ -232,9 +236,9 @@ struct sk_batch_result {
   const char *body;      /* ANSWER: the response body, JSON text for the
                             provider's parse(); NUL-terminated */
   size_t body_len;
-  int retry;           /* ERROR: asking again may help */
-  char message[320];   /* ERROR/EXPIRED/CANCELED: one line */
-  long line;           /* 1-based line (or array index + 1) it came from */
+  int retry;         /* ERROR: asking again may help */
+  char message[320]; /* ERROR/EXPIRED/CANCELED: one line */
+  long line;         /* 1-based line (or array index + 1) it came from */
 };
 
 /* Reads a results document and calls cb once per result, in document
@@ -247,18 +251,22 @@ struct sk_batch_result {
  * an errored one whose error is an API error as the HTTP status that error
  * type has online (invalid_request_error 400, authentication_error 401,
  * permission_error 403, not_found_error 404, request_too_large 413,
- * rate_limit_error 429, api_error 500, overloaded_error 529) with the error
- * body, and any other as ERROR. Gemini: the batch operation itself
+ * rate_limit_error 429, api_error 500, overloaded_error 529; also
+ * billing_error 402 and timeout_error 504) with the error body (the
+ * online shape {"type":"error","error":{...}}), and any other as ERROR
+ * with retry set. OpenAI lines whose error code is "batch_expired" or
+ * "batch_cancelled" are EXPIRED and CANCELED; other error lines ERROR,
+ * retry unless the code says "invalid". Gemini: the batch operation itself
  * (response.inlinedResponses.inlinedResponses[]: {"response"} a 200 body,
  * {"error":{"code","message","status"}} an HTTP error body of that code),
  * or a responses file (JSONL {"key","response"|"error"}). A line that
  * cannot be read (not JSON, no custom id, a NUL) is not a result: cb is
  * not called for it, *bad_lines counts it, and the first such problem is
- * in err (with its line) — the caller decides; the rest are still read.
- * Returns 0 when the document could be read at all (bad lines included),
- * SK_EPARSE when not (Gemini: not an operation), or cb's non-zero. */
-int sk_batch_parse_results(enum sk_batch_api api, const char *body,
-                           size_t len,
+ * in err (with its line) — the caller decides; the rest are still read
+ * (bad_lines may be NULL). Returns 0 when the document could be read at all
+ * (bad lines included), SK_EPARSE when not (Gemini: not an operation), or cb's
+ * non-zero. */
+int sk_batch_parse_results(enum sk_batch_api api, const char *body, size_t len,
                            int (*cb)(void *ctx,
                                      const struct sk_batch_result *r),
                            void *ctx, long *bad_lines, struct sk_error *err);
