@@ -16,6 +16,25 @@ static int indent(struct sk_buf *out, int depth) {
   return rc;
 }
 
+#define R4(b) [b] = 1, [(b) + 1] = 1, [(b) + 2] = 1, [(b) + 3] = 1
+#define R16(b) R4(b), R4((b) + 4), R4((b) + 8), R4((b) + 12)
+
+/* 1 for the bytes a string prints as they are: every byte from 0x20 but "
+ * (0x22) and \\ (0x5C); a control byte is escaped and NUL ends the string.
+ * A table, so the common byte costs one load and one test. */
+/* clang-format off */
+static const unsigned char PLAIN[256] = {
+    [0x20] = 1, [0x21] = 1, [0x23] = 1, R4(0x24), R4(0x28), R4(0x2C),
+    R16(0x30), R16(0x40), R4(0x50), R4(0x54), R4(0x58),
+    [0x5D] = 1, [0x5E] = 1, [0x5F] = 1, R16(0x60), R16(0x70),
+    R16(0x80), R16(0x90), R16(0xA0), R16(0xB0),
+    R16(0xC0), R16(0xD0), R16(0xE0), R16(0xF0),
+};
+/* clang-format on */
+
+#undef R16
+#undef R4
+
 /* A string as cJSON prints it: in quotes, with the two-character escapes
  * for " \\ \b \f \n \r \t, \u00xx (lowercase) for the other bytes below
  * 0x20, and every other byte as it is; NULL prints as "". Printed here, not
@@ -27,11 +46,13 @@ static int string(const char *s, struct sk_buf *out) {
   const unsigned char *run = p;
   int rc = sk_buf_add(out, "\"", 1);
 
-  for (; rc == 0 && *p != '\0'; p++) {
+  for (; rc == 0; p++) {
     char esc[6] = {'\\', 0, '0', '0', 0, 0};
     size_t n = 2;
-    if (*p >= 0x20 && *p != '"' && *p != '\\')
-      continue;
+    while (PLAIN[*p])
+      p++;
+    if (*p == '\0')
+      break;
     switch (*p) {
     case '"':
     case '\\':
