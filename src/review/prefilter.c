@@ -173,19 +173,27 @@ static int set_append(struct parser *ps, struct set *a, const struct set *b) {
   }
   set_free(a);
   *a = r;
-  set_dedupe(a);
+  /* Duplicates (from cut strings) only cost room: sorting every product
+   * costs more than carrying a few until the alternation's end. */
+  if (a->n > SET_MAX / 4)
+    set_dedupe(a);
   return 0;
 }
 
 /* Adds the one-character string c (n bytes) to s. */
 static void set_add_char(struct parser *ps, struct set *s, const char *c,
                          size_t n) {
-  struct lit *v = realloc(s->v, (s->n + 1) * sizeof(*v));
-  if (v == NULL) {
-    ps->oom = 1;
-    return;
+  struct lit *v = s->v;
+  /* Room doubles at powers of two (a class adds its characters one by
+   * one); no other code grows a set in place. */
+  if ((s->n & (s->n - 1)) == 0) {
+    v = realloc(s->v, (s->n ? s->n * 2 : 1) * sizeof(*v));
+    if (v == NULL) {
+      ps->oom = 1;
+      return;
+    }
+    s->v = v;
   }
-  s->v = v;
   memcpy(v[s->n].s, c, n);
   v[s->n].s[n] = '\0';
   v[s->n].len = (unsigned char)n;
@@ -448,6 +456,33 @@ static struct set parse_item(struct parser *ps) {
   return s;
 }
 
+/* 1 when p is a letter, digit or space with no quantifier after it: the
+ * common item, appended in place without a set of its own. */
+static int plain_char(const char *p) {
+  char c = p[0];
+  if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || c == ' '))
+    return 0;
+  return p[1] == '\0' || strchr("?*+{", p[1]) == NULL;
+}
+
+/* Appends the byte c to every open string of s, closing those that are
+ * full; what set_append does with {c}, without building it. */
+static void append_char(struct set *s, char c) {
+  size_t i;
+  for (i = 0; i < s->n; i++) {
+    struct lit *l = &s->v[i];
+    if (!l->open)
+      continue;
+    if (l->len == LIT_MAX) {
+      l->open = 0;
+      continue;
+    }
+    l->s[l->len++] = (char)lower((unsigned char)c);
+    l->s[l->len] = '\0';
+  }
+}
+
 /* A sequence of items, up to "|", ")" or the end. */
 static struct set parse_seq(struct parser *ps) {
   struct set acc = set_empty(ps, 1);
@@ -455,7 +490,16 @@ static struct set parse_seq(struct parser *ps) {
 
   while (!ps->fail && !ps->oom && *ps->p != '\0' && *ps->p != '|' &&
          *ps->p != ')') {
-    struct set item = parse_item(ps);
+    struct set item;
+    if (plain_char(ps->p)) {
+      if (appending)
+        append_char(&acc, *ps->p);
+      ps->p++;
+      if (!set_open(&acc))
+        appending = 0;
+      continue;
+    }
+    item = parse_item(ps);
     if (appending && !ps->fail && !ps->oom)
       set_append(ps, &acc, &item);
     if (!set_open(&acc))
