@@ -71,6 +71,37 @@ TEST(covers_of_small_patterns) {
   ASSERT_STR_EQ(cover("cap|capture|cat"), "cap|cat");
 }
 
+/* sk_prefilter_first of pattern over text, -1 for none. */
+static long first(const char *pattern, const char *text) {
+  struct sk_prefilter *pf = NULL;
+  size_t at;
+  if (sk_prefilter_new(pattern, &pf) != 0 || pf == NULL)
+    return -2;
+  at = sk_prefilter_first(pf, text, strlen(text));
+  sk_prefilter_free(pf);
+  return at == SK_PREFILTER_NONE ? -1 : (long)at;
+}
+
+TEST(first_places) {
+  ASSERT_INT_EQ(first("foo", "xFoo foo"), 1);
+  ASSERT_INT_EQ(first("foo", "no match"), -1);
+  /* Opening with \b, a match never starts inside a word... */
+  ASSERT_INT_EQ(first("\\bfoo", "xfoo foo"), 5);
+  ASSERT_INT_EQ(first("\\bfoo", "_foo 1foo -foo"), 11);
+  /* ...unless the pattern has alternatives outside the \b, or the \b is
+   * optional, or the character before is not ASCII (a letter under UCP,
+   * perhaps, but left to PCRE2). */
+  ASSERT_INT_EQ(first("\\bfoo|bar", "xfoo"), 1);
+  ASSERT_INT_EQ(first("\\b?foo", "xfoo"), 1);
+  ASSERT_INT_EQ(first("\\bfoo", "\xC3\xA9"
+                                "foo"),
+                2);
+  /* A long s or Kelvin sign may stand inside a literal: the answer steps
+   * back far enough for the literal to start there. */
+  ASSERT_INT_EQ(first("\\bstrip", "we \xC5\xBFtrip"), 0);
+  ASSERT_INT_EQ(first("\\bstrip", "a long prefix, \xC5\xBFtrip"), 8);
+}
+
 TEST(unknown_syntax_gives_none) {
   static const char *none[] = {
       "(?i)abc",      "^abc",    "abc$",
@@ -368,6 +399,7 @@ int main(void) {
     return 1;
   }
   RUN(covers_of_small_patterns);
+  RUN(first_places);
   RUN(unknown_syntax_gives_none);
   RUN(every_persona_pattern_but_one_has_a_cover);
   RUN(only_long_s_and_kelvin_fold_to_ascii);

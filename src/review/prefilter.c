@@ -40,6 +40,8 @@ struct parser {
   const char *p;
   int fail; /* syntax the parser does not know: no cover */
   int oom;
+  int depth;   /* groups open */
+  int top_bar; /* a "|" outside every group: alternatives at the top */
 };
 
 struct sk_prefilter {
@@ -50,7 +52,18 @@ struct sk_prefilter {
    * bits for a one-byte literal), so most positions cost one test. */
   uint64_t next[256];
   size_t guard[2]; /* where the two GUARDS are in lits */
+  /* 1 when every match starts at \b with an ASCII word character (the
+   * pattern opens with \b, every literal with a letter, digit or "_"): a
+   * position right after an ASCII word character cannot start one. */
+  int word_start;
 };
+
+/* ASCII letters, digits and "_": word characters whatever PCRE2_UCP says
+ * of the others. */
+static int ascii_word(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '_';
+}
 
 static const struct lit GUARDS[] = {
     {2, 0, "\xC5\xBF"},     /* U+017F LATIN SMALL LETTER LONG S: "s" */
@@ -328,7 +341,9 @@ static struct set parse_group(struct parser *ps) {
     ps->fail = 1; /* (*VERB) */
     return set_empty(ps, 0);
   }
+  ps->depth++;
   s = parse_alt(ps);
+  ps->depth--;
   if (*ps->p != ')')
     ps->fail = 1;
   else
@@ -513,6 +528,8 @@ static struct set parse_alt(struct parser *ps) {
   struct set s = parse_seq(ps);
   while (!ps->fail && !ps->oom && *ps->p == '|') {
     struct set b;
+    if (ps->depth == 0)
+      ps->top_bar = 1;
     ps->p++;
     b = parse_seq(ps);
     set_union(ps, &s, &b);
@@ -570,7 +587,7 @@ static int build(const struct set *s, struct sk_prefilter **out) {
 }
 
 int sk_prefilter_new(const char *pattern, struct sk_prefilter **out) {
-  struct parser ps = {pattern, 0, 0};
+  struct parser ps = {pattern, 0, 0, 0, 0};
   struct set s;
   size_t i;
   int rc = 0;
@@ -588,6 +605,14 @@ int sk_prefilter_new(const char *pattern, struct sk_prefilter **out) {
       ps.fail = 1; /* an alternative that can start with anything */
   if (!ps.fail && s.n > 0 && s.n < SET_MAX)
     rc = build(&s, out);
+  if (*out != NULL) {
+    /* One top-level alternative that opens with an unquantified \b. */
+    int word = !ps.top_bar && strncmp(pattern, "\\b", 2) == 0 &&
+               (pattern[2] == '\0' || strchr("?*+{", pattern[2]) == NULL);
+    for (i = 0; i < s.n && word; i++)
+      word = ascii_word((unsigned char)s.v[i].s[0]);
+    (*out)->word_start = word;
+  }
   set_free(&s);
   return rc;
 }
@@ -621,6 +646,9 @@ size_t sk_prefilter_first(const struct sk_prefilter *pf, const char *text,
   for (i = 0; i < len; i++) {
     unsigned c = lower(t[i]);
     size_t k;
+    /* Inside a word no literal starts (the guards are not ASCII). */
+    if (pf->word_start && i > 0 && ascii_word(t[i - 1]) && c < 0x80)
+      continue;
     if (i + 1 < len && !((pf->next[c] >> (lower(t[i + 1]) & 63)) & 1))
       continue;
     for (k = pf->start[c]; k < pf->start[c + 1]; k++) {

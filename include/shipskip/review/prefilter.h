@@ -16,6 +16,10 @@
  * inline options, lookbehinds...) gives no prefilter, and the pattern is
  * matched from the start as before.
  *
+ * A pattern that opens with \b and whose literals all start with an ASCII
+ * letter, digit or "_" cannot match from a place right after one of those,
+ * so the scan skips the inside of words.
+ *
  * Caseless UTF matching also lets two non-ASCII characters stand for ASCII
  * letters: U+017F (long s, for "s") and U+212A (Kelvin sign, for "k"). The
  * scan stops at either of them and answers the place a literal holding it
