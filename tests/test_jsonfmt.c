@@ -1,4 +1,5 @@
-/* test_jsonfmt.c: the two-space printer against cJSON's own printing. */
+/* test_jsonfmt.c: the two-space printer against cJSON's own printing, and
+ * the writer (sk_jw_*) against the printer on the tree of the same calls. */
 #include "harness.h"
 #include "shipskip/util/error.h"
 #include "shipskip/util/jsonfmt.h"
@@ -88,10 +89,98 @@ TEST(cap_is_reported) {
   cJSON_Delete(s);
 }
 
+/* The same document through the writer (into w) and as a tree (returned):
+ * every kind of value, empty and nested containers, escapes, numbers
+ * cJSON prints in each of its ways, a tree value. */
+static cJSON *both(struct sk_jw *w) {
+  static const double nums[] = {0,    1,          77.8, -3,   0.1 + 0.2,
+                                1e-7, 2147483647, 3e10, -0.0, 123456.789};
+  cJSON *root = cJSON_CreateObject();
+  cJSON *arr;
+  cJSON *obj;
+  cJSON *hist = cJSON_Parse("[{\"at\": 1, \"v\": [true, null]}, []]");
+  size_t i;
+
+  sk_jw_open(w, NULL, '{');
+  sk_jw_str(w, "s", "a \"quoted\"\n\x01 \xC2\xB7 line");
+  cJSON_AddStringToObject(root, "s", "a \"quoted\"\n\x01 \xC2\xB7 line");
+  sk_jw_str(w, "none", NULL);
+  cJSON_AddNullToObject(root, "none");
+  sk_jw_open(w, "empty_obj", '{');
+  sk_jw_close(w, '{');
+  cJSON_AddObjectToObject(root, "empty_obj");
+  sk_jw_open(w, "empty_arr", '[');
+  sk_jw_close(w, '[');
+  cJSON_AddArrayToObject(root, "empty_arr");
+  sk_jw_open(w, "nums", '[');
+  arr = cJSON_AddArrayToObject(root, "nums");
+  for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+    sk_jw_num(w, NULL, nums[i]);
+    cJSON_AddItemToArray(arr, cJSON_CreateNumber(nums[i]));
+  }
+  sk_jw_close(w, '[');
+  sk_jw_open(w, "nested", '{');
+  obj = cJSON_AddObjectToObject(root, "nested");
+  sk_jw_bool(w, "yes", 1);
+  cJSON_AddTrueToObject(obj, "yes");
+  sk_jw_bool(w, "no", 0);
+  cJSON_AddFalseToObject(obj, "no");
+  sk_jw_open(w, "list", '[');
+  arr = cJSON_AddArrayToObject(obj, "list");
+  sk_jw_open(w, NULL, '{');
+  sk_jw_str(w, "k", "v");
+  sk_jw_close(w, '{');
+  cJSON_AddItemToArray(arr, cJSON_Parse("{\"k\": \"v\"}"));
+  sk_jw_null(w, NULL);
+  cJSON_AddItemToArray(arr, cJSON_CreateNull());
+  sk_jw_close(w, '[');
+  sk_jw_close(w, '{');
+  sk_jw_tree(w, "history", hist);
+  cJSON_AddItemToObject(root, "history", hist);
+  sk_jw_close(w, '{');
+  return root;
+}
+
+TEST(writer_prints_what_the_tree_prints) {
+  int depth;
+  for (depth = 0; depth <= 2; depth += 2) {
+    struct sk_buf got;
+    struct sk_buf want;
+    struct sk_jw w;
+    cJSON *tree;
+    sk_buf_init(&got, 1 << 20);
+    sk_buf_init(&want, 1 << 20);
+    sk_jw_init(&w, &got, depth);
+    tree = both(&w);
+    ASSERT_INT_EQ(sk_jw_done(&w), 0);
+    ASSERT_INT_EQ(sk_json_pretty_at(tree, depth, &want), 0);
+    ASSERT_STR_EQ(got.data, want.data);
+    cJSON_Delete(tree);
+    sk_buf_cleanup(&got);
+    sk_buf_cleanup(&want);
+  }
+}
+
+TEST(writer_errors_stick) {
+  struct sk_buf b;
+  struct sk_jw w;
+  sk_buf_init(&b, 16);
+  sk_jw_init(&w, &b, 0);
+  sk_jw_open(&w, NULL, '[');
+  sk_jw_str(&w, NULL, "longer than the sixteen bytes of the cap");
+  ASSERT_INT_EQ(sk_jw_done(&w), SK_ETOOBIG);
+  sk_jw_str(&w, NULL, "x");
+  sk_jw_close(&w, '[');
+  ASSERT_INT_EQ(sk_jw_done(&w), SK_ETOOBIG);
+  sk_buf_cleanup(&b);
+}
+
 int main(void) {
   RUN(strings_escape_as_cjson_does);
   RUN(other_leaves_as_cjson_does);
   RUN(layout);
   RUN(cap_is_reported);
+  RUN(writer_prints_what_the_tree_prints);
+  RUN(writer_errors_stick);
   return TEST_REPORT();
 }

@@ -1055,6 +1055,57 @@ TEST(fixture_replies_validate_with_their_published_figures) {
   }
 }
 
+/* The rubric prefilter (review/prefilter.h) changes no coverage: every
+ * sample review and bundled fixture review, checked by every persona, with
+ * it and without. */
+TEST(prefilter_changes_no_coverage) {
+  static const char *dirs[] = {
+      "tests/data/reviews/builder/pass",  "tests/data/reviews/founder/pass",
+      "tests/data/reviews/futurist/pass", "tests/data/reviews/skeptic/pass",
+      "tests/data/reviews/builder/fail",  "tests/data/reviews/founder/fail",
+      "tests/data/reviews/futurist/fail", "tests/data/reviews/skeptic/fail"};
+  size_t d;
+  int compared = 0;
+  for (d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+    char path[1200];
+    DIR *dir;
+    struct dirent *ent;
+    snprintf(path, sizeof(path), "%s/%s", src_dir, dirs[d]);
+    dir = opendir(path);
+    ASSERT(dir != NULL);
+    while ((ent = readdir(dir)) != NULL) {
+      char file[1500];
+      char *text = NULL;
+      size_t len;
+      size_t p;
+      struct sk_error e;
+      if (strstr(ent->d_name, ".txt") == NULL)
+        continue;
+      snprintf(file, sizeof(file), "%s/%s", path, ent->d_name);
+      sk_error_clear(&e);
+      ASSERT_INT_EQ(sk_fs_read_file(file, 1 << 20, &text, &len, &e), 0);
+      for (p = 0; p < panel.n; p++) {
+        struct sk_reply with;
+        struct sk_reply without;
+        int a = sk_validator_check_review(v, p, text, len, &with);
+        int b;
+        sk_validator_set_prefilter(v, 0);
+        b = sk_validator_check_review(v, p, text, len, &without);
+        sk_validator_set_prefilter(v, 1);
+        ASSERT_INT_EQ(a, b);
+        ASSERT_INT_EQ((int)with.covered, (int)without.covered);
+        ASSERT_INT_EQ((int)with.missing, (int)without.missing);
+        compared++;
+        sk_reply_cleanup(&with);
+        sk_reply_cleanup(&without);
+      }
+      free(text);
+    }
+    closedir(dir);
+  }
+  ASSERT(compared >= 200);
+}
+
 TEST(bad_rubric_pattern_names_file_and_element) {
   struct sk_persona p;
   struct sk_panel_def one;
@@ -1160,6 +1211,7 @@ int main(void) {
   RUN(a_review_of_another_tool_is_refused);
   RUN(rubrics_accept_every_good_sample_and_reject_every_bad_one);
   RUN(fixture_replies_validate_with_their_published_figures);
+  RUN(prefilter_changes_no_coverage);
   RUN(bad_rubric_pattern_names_file_and_element);
   RUN(persona_file_errors_are_named);
   RUN(panel_subset_and_unknown_persona);

@@ -164,65 +164,118 @@ static int add_rubric(cJSON *o, const struct sk_review *r) {
   return add_quotes(rub, r);
 }
 
+/* The scorecard layout, printed straight into w: the one writer of a
+ * scorecard's review object (sk_review_to_json reads its output back for a
+ * tree). Keys in the order the readers and the draft parser know. */
+static void write_rubric(struct sk_jw *w, const struct sk_review *r) {
+  size_t i;
+  if (!r->has_rubric)
+    return;
+  sk_jw_open(w, "rubric", '{');
+  sk_jw_open(w, "covered", '[');
+  for (i = 0; i < r->ncovered; i++)
+    sk_jw_str(w, NULL, r->covered[i]);
+  sk_jw_close(w, '[');
+  sk_jw_open(w, "missing", '[');
+  for (i = 0; i < r->nmissing; i++)
+    sk_jw_str(w, NULL, r->missing[i]);
+  sk_jw_close(w, '[');
+  if (r->nquotes > 0) {
+    /* "evidence" only when there are quotes (a text reply's scorecard is
+     * what it always was). */
+    sk_jw_open(w, "evidence", '{');
+    for (i = 0; i < r->nquotes; i++)
+      sk_jw_str(w, r->quote_names[i], r->quotes[i]);
+    sk_jw_close(w, '{');
+  }
+  sk_jw_close(w, '{');
+}
+
 /* The scorecard rounds the cost to the micro-dollar, so float noise never
  * reaches a file that must diff cleanly; null when no price is known. */
-/* "calibration": {"repeats", "score_sd", "verdicts": {"ship", "skip"}},
- * when the review was calibrated. */
-static int add_calibration(cJSON *o, const struct sk_review *r) {
-  cJSON *c;
-  cJSON *v = NULL;
-  if (r->cal_repeats <= 0)
-    return 0;
-  c = cJSON_AddObjectToObject(o, "calibration");
-  if (c == NULL || sk_json_add_num(c, "repeats", r->cal_repeats) != 0 ||
-      sk_json_add_num(c, "score_sd",
-                      floor(r->cal_score_sd * 10000 + 0.5) / 10000) != 0 ||
-      (v = cJSON_AddObjectToObject(c, "verdicts")) == NULL ||
-      sk_json_add_num(v, "ship", r->cal_ships) != 0 ||
-      sk_json_add_num(v, "skip", r->cal_skips) != 0)
-    return SK_ENOMEM;
-  return 0;
-}
-
-static int add_cost(cJSON *obj, const char *key, double cost) {
+static void write_cost(struct sk_jw *w, const char *key, double cost) {
   if (cost < 0)
-    return sk_json_add_str_or_null(obj, key, NULL);
-  return sk_json_add_num(obj, key, floor(cost * 1e6 + 0.5) / 1e6);
+    sk_jw_null(w, key);
+  else
+    sk_jw_num(w, key, floor(cost * 1e6 + 0.5) / 1e6);
 }
 
-static int scorecard_json(cJSON *o, const struct sk_review *r) {
+void sk_review_write(struct sk_jw *w, const char *key,
+                     const struct sk_review *r) {
   int ok = r->status == SK_REVIEW_OK;
-  cJSON *usage;
-  int rc = 0;
+  size_t i;
 
-  rc |= sk_json_add_str_or_null(o, "persona", r->persona->name);
-  rc |= sk_json_add_str_or_null(o, "display_name", r->persona->display_name);
+  sk_jw_open(w, key, '{');
+  sk_jw_str(w, "persona", r->persona->name);
+  sk_jw_str(w, "display_name", r->persona->display_name);
   if (ok)
-    rc |= sk_json_add_num(o, "score", r->score);
+    sk_jw_num(w, "score", r->score);
   else
-    rc |= sk_json_add_str_or_null(o, "score", NULL);
-  rc |= sk_json_add_str_or_null(o, "verdict", ok ? r->verdict : NULL);
-  rc |= sk_json_add_str_or_null(o, "review", ok ? r->text : NULL);
-  rc |= sk_json_add_str_or_null(o, "provider", r->provider);
-  rc |= sk_json_add_str_or_null(o, "model", r->model);
-  rc |= sk_json_add_num(o, "attempts", r->attempts);
-  rc |= sk_json_add_num(o, "retries", r->retries);
-  rc |= sk_json_add_str_or_null(o, "status", ok ? "ok" : "failed");
+    sk_jw_null(w, "score");
+  sk_jw_str(w, "verdict", ok ? r->verdict : NULL);
+  sk_jw_str(w, "review", ok ? r->text : NULL);
+  sk_jw_str(w, "provider", r->provider);
+  sk_jw_str(w, "model", r->model);
+  sk_jw_num(w, "attempts", r->attempts);
+  sk_jw_num(w, "retries", r->retries);
+  sk_jw_str(w, "status", ok ? "ok" : "failed");
   if (r->inputs[0] != '\0')
-    rc |= sk_json_add_str_or_null(o, "inputs", r->inputs);
-  if (r->edited && cJSON_AddBoolToObject(o, "edited", 1) == NULL)
-    rc = SK_ENOMEM;
-  rc |= add_errors(o, r);
-  rc |= add_rubric(o, r);
-  rc |= add_calibration(o, r);
-  usage = cJSON_AddObjectToObject(o, "usage");
-  if (usage == NULL)
-    return SK_ENOMEM;
-  rc |= sk_json_add_num(usage, "prompt_tokens", (double)r->prompt_tokens);
-  rc |=
-      sk_json_add_num(usage, "completion_tokens", (double)r->completion_tokens);
-  rc |= add_cost(usage, "cost_usd", r->cost_usd);
-  return rc != 0 ? SK_ENOMEM : 0;
+    sk_jw_str(w, "inputs", r->inputs);
+  if (r->edited)
+    sk_jw_bool(w, "edited", 1);
+  sk_jw_open(w, "errors", '[');
+  for (i = 0; i < r->nerrors; i++)
+    sk_jw_str(w, NULL, r->errors[i]);
+  sk_jw_close(w, '[');
+  write_rubric(w, r);
+  if (r->cal_repeats > 0) {
+    /* "calibration": {"repeats", "score_sd", "verdicts": {"ship",
+     * "skip"}}, when the review was calibrated. */
+    sk_jw_open(w, "calibration", '{');
+    sk_jw_num(w, "repeats", r->cal_repeats);
+    sk_jw_num(w, "score_sd", floor(r->cal_score_sd * 10000 + 0.5) / 10000);
+    sk_jw_open(w, "verdicts", '{');
+    sk_jw_num(w, "ship", r->cal_ships);
+    sk_jw_num(w, "skip", r->cal_skips);
+    sk_jw_close(w, '{');
+    sk_jw_close(w, '{');
+  }
+  sk_jw_open(w, "usage", '{');
+  sk_jw_num(w, "prompt_tokens", (double)r->prompt_tokens);
+  sk_jw_num(w, "completion_tokens", (double)r->completion_tokens);
+  write_cost(w, "cost_usd", r->cost_usd);
+  sk_jw_close(w, '{');
+  sk_jw_close(w, '{');
+}
+
+/* The scorecard layout as a tree: sk_review_write's bytes, parsed, so the
+ * layout has one writer. Moves the members into o. */
+static int scorecard_json(cJSON *o, const struct sk_review *r) {
+  struct sk_buf buf;
+  struct sk_jw w;
+  cJSON *tree = NULL;
+  int rc;
+
+  sk_buf_init(&buf, SIZE_MAX / 2);
+  sk_jw_init(&w, &buf, 0);
+  sk_review_write(&w, NULL, r);
+  rc = sk_jw_done(&w);
+  if (rc == 0) {
+    tree = sk_json_parse(buf.data, buf.len, NULL);
+    if (tree == NULL)
+      rc = SK_ENOMEM;
+  }
+  while (rc == 0 && tree->child != NULL) {
+    cJSON *c = cJSON_DetachItemViaPointer(tree, tree->child);
+    /* cJSON copies the key before it frees c's own. */
+    if (!cJSON_AddItemToObject(o, c->string, c)) {
+      cJSON_Delete(c);
+      rc = SK_ENOMEM;
+    }
+  }
+  cJSON_Delete(tree);
+  sk_buf_cleanup(&buf);
+  return rc;
 }
 
 static int journal_json(cJSON *o, const struct sk_review *r,

@@ -58,10 +58,11 @@ void sk_scorecard_merge(const struct sk_review *r, size_t n,
 
 /* A cost in USD, to the micro-dollar (so float noise never reaches a
  * file), or null when no price is known. */
-static int add_cost(cJSON *obj, const char *key, double cost) {
+static void write_cost(struct sk_jw *w, const char *key, double cost) {
   if (cost < 0)
-    return sk_json_add_str_or_null(obj, key, NULL);
-  return sk_json_add_num(obj, key, floor(cost * 1e6 + 0.5) / 1e6);
+    sk_jw_null(w, key);
+  else
+    sk_jw_num(w, key, floor(cost * 1e6 + 0.5) / 1e6);
 }
 
 /* The sum of the reviews' costs, or -1 when any is unknown. */
@@ -87,143 +88,111 @@ static const char *const TOOL_KEYS[] = {"slug",     "name",    "tagline",
                                         "category", "pricing", "entry",
                                         "best_for", "url",     "description"};
 
-static cJSON *review_json(const struct sk_review *r) {
-  cJSON *o = cJSON_CreateObject();
-  if (o != NULL && sk_review_to_json(o, r, r->inputs, SK_REVIEW_IN_SCORECARD)) {
-    cJSON_Delete(o);
-    return NULL;
-  }
-  return o;
-}
-
-/* The injection findings as JSON, or null when no detector ran. */
-static int add_injection(cJSON *root, const struct sk_inject_result *inj) {
-  cJSON *o;
-  cJSON *list;
+/* The injection findings, or null when no detector ran. */
+static void write_injection(struct sk_jw *w,
+                            const struct sk_inject_result *inj) {
   size_t i;
-  int rc = 0;
-  if (inj == NULL)
-    return sk_json_add_str_or_null(root, "injection", NULL);
-  o = cJSON_AddObjectToObject(root, "injection");
-  if (o == NULL || cJSON_AddBoolToObject(o, "flagged", inj->nhits > 0) == NULL)
-    return SK_ENOMEM;
-  list = cJSON_AddArrayToObject(o, "findings");
-  if (list == NULL)
-    return SK_ENOMEM;
-  for (i = 0; i < inj->nhits && rc == 0; i++) {
-    cJSON *h = cJSON_CreateObject();
-    if (h == NULL)
-      return SK_ENOMEM;
-    cJSON_AddItemToArray(list, h);
-    rc |= sk_json_add_str_or_null(h, "rule", inj->hits[i].rule);
-    rc |= sk_json_add_str_or_null(h, "field", inj->hits[i].field);
-    rc |= sk_json_add_str_or_null(h, "excerpt", inj->hits[i].excerpt);
+  if (inj == NULL) {
+    sk_jw_null(w, "injection");
+    return;
   }
-  return rc;
+  sk_jw_open(w, "injection", '{');
+  sk_jw_bool(w, "flagged", inj->nhits > 0);
+  sk_jw_open(w, "findings", '[');
+  for (i = 0; i < inj->nhits; i++) {
+    sk_jw_open(w, NULL, '{');
+    sk_jw_str(w, "rule", inj->hits[i].rule);
+    sk_jw_str(w, "field", inj->hits[i].field);
+    sk_jw_str(w, "excerpt", inj->hits[i].excerpt);
+    sk_jw_close(w, '{');
+  }
+  sk_jw_close(w, '[');
+  sk_jw_close(w, '{');
 }
 
+/* "panel": the merged verdict p. */
+static void write_panel(struct sk_jw *w, const struct sk_panel_result *p) {
+  sk_jw_open(w, "panel", '{');
+  sk_jw_str(w, "verdict", p->verdict);
+  sk_jw_str(w, "label", p->label);
+  sk_jw_num(w, "ships", p->ships);
+  sk_jw_num(w, "skips", p->skips);
+  sk_jw_num(w, "failed", p->failed);
+  sk_jw_num(w, "reviewers", p->reviewers);
+  if (p->reviewers > 0) {
+    sk_jw_num(w, "ship_percent", p->ship_percent);
+    sk_jw_num(w, "mean_score", p->mean_score);
+  } else {
+    sk_jw_null(w, "ship_percent");
+    sk_jw_null(w, "mean_score");
+  }
+  sk_jw_bool(w, "complete", p->complete);
+  sk_jw_close(w, '{');
+}
+
+/* The scorecard is printed as it is built (util/jsonfmt.h's writer): no
+ * tree, no allocation per value; the bytes are the tree's. */
 int sk_scorecard_json(const struct sk_tool *t, const struct sk_review *r,
                       size_t n, const struct sk_scorecard_meta *meta,
                       struct sk_buf *out, struct sk_error *err) {
   const struct sk_vote *community = meta != NULL ? meta->community : NULL;
-  const char *generated_at = meta != NULL ? meta->generated_at : NULL;
   struct sk_panel_result p;
-  cJSON *root = cJSON_CreateObject();
-  cJSON *tool;
-  cJSON *panel;
-  cJSON *usage;
-  cJSON *reviews;
+  struct sk_jw w;
+  size_t start = out->len;
   long pin = 0;
   long pout = 0;
   size_t i;
-  int rc = 0;
+  int rc;
 
   sk_scorecard_merge(r, n, &p);
-  if (root == NULL)
-    goto nomem;
-  rc |= sk_json_add_str_or_null(root, "schema", "shipskip.scorecard/1");
-  if (generated_at != NULL)
-    rc |= sk_json_add_str_or_null(root, "generated_at", generated_at);
+  sk_jw_init(&w, out, 0);
+  sk_jw_open(&w, NULL, '{');
+  sk_jw_str(&w, "schema", "shipskip.scorecard/1");
+  if (meta != NULL && meta->generated_at != NULL)
+    sk_jw_str(&w, "generated_at", meta->generated_at);
   if (meta != NULL && meta->source != NULL)
-    rc |= sk_json_add_str_or_null(root, "source", meta->source);
-  tool = cJSON_AddObjectToObject(root, "tool");
-  if (tool == NULL)
-    goto nomem;
+    sk_jw_str(&w, "source", meta->source);
+  sk_jw_open(&w, "tool", '{');
   for (i = 0; i < sizeof(TOOL_KEYS) / sizeof(TOOL_KEYS[0]); i++)
-    rc |= sk_json_add_str_or_null(tool, TOOL_KEYS[i],
-                                  sk_tool_field(t, TOOL_KEYS[i]));
-  panel = cJSON_AddObjectToObject(root, "panel");
-  if (panel == NULL)
-    goto nomem;
-  rc |= sk_json_add_str_or_null(panel, "verdict", p.verdict);
-  rc |= sk_json_add_str_or_null(panel, "label", p.label);
-  rc |= sk_json_add_num(panel, "ships", p.ships);
-  rc |= sk_json_add_num(panel, "skips", p.skips);
-  rc |= sk_json_add_num(panel, "failed", p.failed);
-  rc |= sk_json_add_num(panel, "reviewers", p.reviewers);
-  if (p.reviewers > 0) {
-    rc |= sk_json_add_num(panel, "ship_percent", p.ship_percent);
-    rc |= sk_json_add_num(panel, "mean_score", p.mean_score);
-  } else {
-    rc |= sk_json_add_str_or_null(panel, "ship_percent", NULL);
-    rc |= sk_json_add_str_or_null(panel, "mean_score", NULL);
-  }
-  if (cJSON_AddBoolToObject(panel, "complete", p.complete) == NULL)
-    goto nomem;
-  rc |= add_injection(root, meta != NULL ? meta->injection : NULL);
+    sk_jw_str(&w, TOOL_KEYS[i], sk_tool_field(t, TOOL_KEYS[i]));
+  sk_jw_close(&w, '{');
+  write_panel(&w, &p);
+  write_injection(&w, meta != NULL ? meta->injection : NULL);
   if (community != NULL) {
-    cJSON *cm = cJSON_AddObjectToObject(root, "community");
-    if (cm == NULL)
-      goto nomem;
-    rc |= sk_json_add_num(cm, "ship", (double)community->ship);
-    rc |= sk_json_add_num(cm, "skip", (double)community->skip);
+    sk_jw_open(&w, "community", '{');
+    sk_jw_num(&w, "ship", (double)community->ship);
+    sk_jw_num(&w, "skip", (double)community->skip);
+    sk_jw_close(&w, '{');
   } else {
-    rc |= sk_json_add_str_or_null(root, "community", NULL);
+    sk_jw_null(&w, "community");
   }
   for (i = 0; i < n; i++) {
     pin = add_tokens(pin, r[i].prompt_tokens);
     pout = add_tokens(pout, r[i].completion_tokens);
   }
-  usage = cJSON_AddObjectToObject(root, "usage");
-  if (usage == NULL)
-    goto nomem;
-  rc |= sk_json_add_num(usage, "prompt_tokens", (double)pin);
-  rc |= sk_json_add_num(usage, "completion_tokens", (double)pout);
-  rc |= add_cost(usage, "cost_usd", total_cost(r, n));
-  reviews = cJSON_AddArrayToObject(root, "reviews");
-  if (reviews == NULL)
-    goto nomem;
-  for (i = 0; i < n; i++) {
-    cJSON *o = review_json(&r[i]);
-    if (o == NULL)
-      goto nomem;
-    cJSON_AddItemToArray(reviews, o);
-  }
+  sk_jw_open(&w, "usage", '{');
+  sk_jw_num(&w, "prompt_tokens", (double)pin);
+  sk_jw_num(&w, "completion_tokens", (double)pout);
+  write_cost(&w, "cost_usd", total_cost(r, n));
+  sk_jw_close(&w, '{');
+  sk_jw_open(&w, "reviews", '[');
+  for (i = 0; i < n; i++)
+    sk_review_write(&w, NULL, &r[i]);
+  sk_jw_close(&w, '[');
   if (meta != NULL && meta->history != NULL &&
-      cJSON_GetArraySize(meta->history) > 0) {
-    cJSON *h = cJSON_Duplicate(meta->history, 1);
-    if (h == NULL)
-      goto nomem;
-    cJSON_AddItemToObject(root, "history", h);
-  }
-  if (rc != 0)
-    goto nomem;
-  {
-    size_t start = out->len;
-    rc = sk_json_pretty(root, out);
-    /* The one cap: never write what the reader would refuse. */
-    if (rc == 0 && out->len - start > SK_SCORECARD_CAP)
-      rc = SK_ETOOBIG;
-  }
-  cJSON_Delete(root);
+      cJSON_GetArraySize(meta->history) > 0)
+    sk_jw_tree(&w, "history", meta->history);
+  sk_jw_close(&w, '{');
+  rc = sk_jw_done(&w);
+  if (rc == 0)
+    rc = sk_buf_add(out, "\n", 1);
+  /* The one cap: never write what the reader would refuse. */
+  if (rc == 0 && out->len - start > SK_SCORECARD_CAP)
+    rc = SK_ETOOBIG;
   if (rc != 0)
     return sk_error_set(err, rc, "%s: scorecard JSON: %s", t->slug,
-                        sk_strerror(rc));
+                        rc == SK_ENOMEM ? "out of memory" : sk_strerror(rc));
   return 0;
-nomem:
-  cJSON_Delete(root);
-  return sk_error_set(err, SK_ENOMEM, "%s: scorecard JSON: out of memory",
-                      t->slug);
 }
 
 /* "*Not covered: moat, buyer.*" under a review whose paragraph missed

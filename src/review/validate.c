@@ -14,6 +14,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "shipskip/review/validate.h"
 #include "shipskip/review/evidence.h"
+#include "shipskip/review/prefilter.h"
 #include "shipskip/review/subject.h"
 #include "shipskip/model/tool.h"
 #include "shipskip/util/jsonget.h"
@@ -59,6 +60,10 @@ struct sk_validator {
   pcre2_code *fence_like;
   pcre2_match_data *md;
   pcre2_code ***rubric; /* [persona][element] */
+  /* [persona][element]: where each rubric match can start (NULL: from the
+   * start); used unless a test turned them off (sk_validator_set_prefilter). */
+  struct sk_prefilter ***pre;
+  int no_prefilter;
 };
 
 static pcre2_code *compile(const char *pattern, uint32_t flags,
@@ -105,6 +110,16 @@ void sk_validator_free(struct sk_validator *v) {
       free(v->rubric[i]);
     }
     free(v->rubric);
+  }
+  if (v->pre != NULL) {
+    for (i = 0; i < v->panel->n; i++) {
+      if (v->pre[i] == NULL)
+        continue;
+      for (j = 0; j < v->panel->personas[i].nrubric; j++)
+        sk_prefilter_free(v->pre[i][j]);
+      free(v->pre[i]);
+    }
+    free(v->pre);
   }
   free(v);
 }
@@ -153,15 +168,18 @@ int sk_validator_new(const struct sk_panel_def *panel,
       compile("TOOL-DATA-[0-9a-f]{16}", PCRE2_CASELESS, "fence line", err);
   v->md = pcre2_match_data_create(8, NULL);
   v->rubric = calloc(panel->n ? panel->n : 1, sizeof(*v->rubric));
+  v->pre = calloc(panel->n ? panel->n : 1, sizeof(*v->pre));
   if (v->score_line == NULL || v->verdict_line == NULL ||
       v->review_line == NULL || v->score_value == NULL ||
       v->compact_value == NULL || v->bare_compact == NULL ||
-      v->fence_like == NULL || v->md == NULL || v->rubric == NULL)
+      v->fence_like == NULL || v->md == NULL || v->rubric == NULL ||
+      v->pre == NULL)
     goto fail;
   for (i = 0; i < panel->n; i++) {
     const struct sk_persona *p = &panel->personas[i];
     v->rubric[i] = calloc(p->nrubric ? p->nrubric : 1, sizeof(pcre2_code *));
-    if (v->rubric[i] == NULL)
+    v->pre[i] = calloc(p->nrubric ? p->nrubric : 1, sizeof(*v->pre[i]));
+    if (v->rubric[i] == NULL || v->pre[i] == NULL)
       goto fail;
     for (j = 0; j < p->nrubric; j++) {
       char what[512];
@@ -171,6 +189,10 @@ int sk_validator_new(const struct sk_panel_def *panel,
           compile(p->rubric[j].pattern, PCRE2_CASELESS, what, err);
       if (v->rubric[i][j] == NULL)
         goto fail;
+      if (sk_prefilter_new(p->rubric[j].pattern, &v->pre[i][j]) != 0) {
+        sk_error_set(err, SK_ENOMEM, "out of memory");
+        goto fail;
+      }
     }
   }
   *out = v;
@@ -582,12 +604,35 @@ static size_t threshold(const struct sk_validator *v,
   return sk_persona_min_rubric(p);
 }
 
+void sk_validator_set_prefilter(struct sk_validator *v, int on) {
+  v->no_prefilter = !on;
+}
+
+/* Matches rubric element j of persona against the folded paragraph (len
+ * bytes): pcre2_match's result. The prefilter, where the pattern has one,
+ * says where a match can start, or that none can; matching from there
+ * finds what matching from 0 would (see prefilter.h). */
+static int rubric_match(struct sk_validator *v, size_t persona, size_t j,
+                        const char *folded, size_t len) {
+  const struct sk_prefilter *pf = v->no_prefilter ? NULL : v->pre[persona][j];
+  size_t start = 0;
+
+  if (pf != NULL) {
+    start = sk_prefilter_first(pf, folded, len);
+    if (start == SK_PREFILTER_NONE)
+      return PCRE2_ERROR_NOMATCH;
+  }
+  return pcre2_match(v->rubric[persona][j], (PCRE2_SPTR)folded, len, start,
+                     CHECKED, v->md, NULL);
+}
+
 /* Matches every rubric element against the folded paragraph and records
  * the coverage; below the threshold, one error per missing element. */
 static void check_rubric(struct sk_validator *v, size_t persona,
                          const char *folded, struct sk_reply *r) {
   const struct sk_persona *p = &v->panel->personas[persona];
   int codes[SK_PERSONA_MAX_RUBRIC];
+  size_t len = strlen(folded);
   size_t j;
 
   r->rubric_checked = 1;
@@ -601,8 +646,7 @@ static void check_rubric(struct sk_validator *v, size_t persona,
     } else {
       free(r->evidence[j]);
       r->evidence[j] = NULL;
-      codes[j] = pcre2_match(v->rubric[persona][j], (PCRE2_SPTR)folded,
-                             strlen(folded), 0, CHECKED, v->md, NULL);
+      codes[j] = rubric_match(v, persona, j, folded, len);
     }
     if (codes[j] >= 0) {
       r->covered |= 1u << j;

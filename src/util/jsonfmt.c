@@ -16,6 +16,25 @@ static int indent(struct sk_buf *out, int depth) {
   return rc;
 }
 
+#define R4(b) [b] = 1, [(b) + 1] = 1, [(b) + 2] = 1, [(b) + 3] = 1
+#define R16(b) R4(b), R4((b) + 4), R4((b) + 8), R4((b) + 12)
+
+/* 1 for the bytes a string prints as they are: every byte from 0x20 but "
+ * (0x22) and \\ (0x5C); a control byte is escaped and NUL ends the string.
+ * A table, so the common byte costs one load and one test. */
+/* clang-format off */
+static const unsigned char PLAIN[256] = {
+    [0x20] = 1, [0x21] = 1, [0x23] = 1, R4(0x24), R4(0x28), R4(0x2C),
+    R16(0x30), R16(0x40), R4(0x50), R4(0x54), R4(0x58),
+    [0x5D] = 1, [0x5E] = 1, [0x5F] = 1, R16(0x60), R16(0x70),
+    R16(0x80), R16(0x90), R16(0xA0), R16(0xB0),
+    R16(0xC0), R16(0xD0), R16(0xE0), R16(0xF0),
+};
+/* clang-format on */
+
+#undef R16
+#undef R4
+
 /* A string as cJSON prints it: in quotes, with the two-character escapes
  * for " \\ \b \f \n \r \t, \u00xx (lowercase) for the other bytes below
  * 0x20, and every other byte as it is; NULL prints as "". Printed here, not
@@ -27,11 +46,13 @@ static int string(const char *s, struct sk_buf *out) {
   const unsigned char *run = p;
   int rc = sk_buf_add(out, "\"", 1);
 
-  for (; rc == 0 && *p != '\0'; p++) {
+  for (; rc == 0; p++) {
     char esc[6] = {'\\', 0, '0', '0', 0, 0};
     size_t n = 2;
-    if (*p >= 0x20 && *p != '"' && *p != '\\')
-      continue;
+    while (PLAIN[*p])
+      p++;
+    if (*p == '\0')
+      break;
     switch (*p) {
     case '"':
     case '\\':
@@ -167,4 +188,94 @@ int sk_json_add_str_or_null(cJSON *obj, const char *key, const char *v) {
 
 int sk_json_add_num(cJSON *obj, const char *key, double v) {
   return cJSON_AddNumberToObject(obj, key, v) == NULL ? SK_ENOMEM : 0;
+}
+
+/* ---- the writer: the same bytes as print(), without a tree ---- */
+
+void sk_jw_init(struct sk_jw *w, struct sk_buf *out, int depth) {
+  memset(w, 0, sizeof(*w));
+  w->out = out;
+  w->base = depth;
+}
+
+/* Starts a value: the separator and indent print() puts before a child,
+ * and its key inside an object. At the top there is nothing to print. */
+static void member(struct sk_jw *w, const char *k) {
+  if (w->rc != 0 || w->depth == 0)
+    return;
+  w->rc = sk_buf_add(w->out, w->members[w->depth] ? ",\n" : "\n",
+                     w->members[w->depth] ? 2 : 1);
+  w->members[w->depth] = 1;
+  if (w->rc == 0)
+    w->rc = indent(w->out, w->base + w->depth);
+  if (w->rc == 0 && k != NULL)
+    w->rc = key(k, w->out);
+}
+
+void sk_jw_open(struct sk_jw *w, const char *key, char kind) {
+  member(w, key);
+  if (w->rc != 0)
+    return;
+  if (w->depth + 1 >= SK_JW_MAX_DEPTH) {
+    w->rc = SK_ETOOBIG;
+    return;
+  }
+  w->rc = sk_buf_add(w->out, kind == '[' ? "[" : "{", 1);
+  w->depth++;
+  w->members[w->depth] = 0;
+}
+
+void sk_jw_close(struct sk_jw *w, char kind) {
+  const char *end = kind == '[' ? "]" : "}";
+  if (w->rc != 0 || w->depth == 0)
+    return;
+  /* An empty container prints "{}"; a full one ends on its own line. */
+  if (w->members[w->depth]) {
+    w->rc = sk_buf_add(w->out, "\n", 1);
+    if (w->rc == 0)
+      w->rc = indent(w->out, w->base + w->depth - 1);
+  }
+  if (w->rc == 0)
+    w->rc = sk_buf_add(w->out, end, 1);
+  w->depth--;
+}
+
+void sk_jw_str(struct sk_jw *w, const char *key, const char *v) {
+  member(w, key);
+  if (w->rc == 0)
+    w->rc = v != NULL ? string(v, w->out) : sk_buf_add(w->out, "null", 4);
+}
+
+void sk_jw_num(struct sk_jw *w, const char *key, double v) {
+  cJSON tmp;
+  member(w, key);
+  if (w->rc != 0)
+    return;
+  /* A detached number item, valueint set as cJSON_CreateNumber sets it. */
+  memset(&tmp, 0, sizeof(tmp));
+  tmp.type = cJSON_Number;
+  cJSON_SetNumberHelper(&tmp, v);
+  w->rc = leaf(&tmp, w->out);
+}
+
+void sk_jw_bool(struct sk_jw *w, const char *key, int v) {
+  member(w, key);
+  if (w->rc == 0)
+    w->rc = v ? sk_buf_add(w->out, "true", 4) : sk_buf_add(w->out, "false", 5);
+}
+
+void sk_jw_null(struct sk_jw *w, const char *key) {
+  member(w, key);
+  if (w->rc == 0)
+    w->rc = sk_buf_add(w->out, "null", 4);
+}
+
+void sk_jw_tree(struct sk_jw *w, const char *key, const cJSON *v) {
+  member(w, key);
+  if (w->rc == 0)
+    w->rc = print(v, w->base + w->depth, w->out);
+}
+
+int sk_jw_done(const struct sk_jw *w) {
+  return w->rc;
 }

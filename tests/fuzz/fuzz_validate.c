@@ -8,7 +8,9 @@
  * consistent (covered and missing split the persona's elements, the count
  * matches, re-asked only below the threshold). The same bytes are also
  * checked as a bare review paragraph, and as a reply about a fixed tool
- * (the different-tool check).
+ * (the different-tool check). The bare paragraph is checked twice, with
+ * the rubric prefilter (review/prefilter.h) and without: the results must
+ * be the same.
  */
 #include "fuzz.h"
 #include "shipskip/review/validate.h"
@@ -19,9 +21,11 @@
 
 static struct sk_panel_def panel;
 static struct sk_validator *v;
+static struct sk_validator *plain; /* the same, without the prefilter */
 
 static void teardown(void) {
   sk_validator_free(v);
+  sk_validator_free(plain);
   sk_panel_def_cleanup(&panel);
 }
 
@@ -32,8 +36,10 @@ static void setup(void) {
   sk_error_clear(&err);
   snprintf(dir, sizeof(dir), "%s/personas", sk_fuzz_source_dir());
   if (sk_panel_def_load(dir, NULL, &panel, &err) != 0 || panel.n == 0 ||
-      sk_validator_new(&panel, &opts, &v, &err) != 0)
+      sk_validator_new(&panel, &opts, &v, &err) != 0 ||
+      sk_validator_new(&panel, &opts, &plain, &err) != 0)
     sk_fuzz_fail("setup: %s", err.msg);
+  sk_validator_set_prefilter(plain, 0);
   atexit(teardown);
 }
 
@@ -124,6 +130,16 @@ int sk_fuzz_one(const uint8_t *data, size_t size) {
   rc = sk_validator_check_review(v, persona, text, size - 1, &r);
   if (rc == 0 && (r.review == NULL || r.nerrors != 0))
     sk_fuzz_fail("a valid review without text");
+  {
+    struct sk_reply p;
+    int prc = sk_validator_check_review(plain, persona, text, size - 1, &p);
+    if (prc != SK_ENOMEM && rc != SK_ENOMEM &&
+        (prc != rc || p.covered != r.covered || p.missing != r.missing ||
+         p.unchecked != r.unchecked))
+      sk_fuzz_fail("the prefilter changed the coverage: %x/%x, not %x/%x",
+                   r.covered, r.missing, p.covered, p.missing);
+    sk_reply_cleanup(&p);
+  }
   sk_reply_cleanup(&r);
   rc = sk_validator_check_tool(v, persona, text, size - 1, fence, &tool, &r);
   check(rc, &r);

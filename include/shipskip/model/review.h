@@ -119,6 +119,16 @@ enum sk_review_layout { SK_REVIEW_IN_SCORECARD, SK_REVIEW_IN_JOURNAL };
 int sk_review_to_json(cJSON *o, const struct sk_review *r, const char *inputs,
                       enum sk_review_layout layout);
 
+struct sk_jw;
+
+/* Prints r as a scorecard's review object (SK_REVIEW_IN_SCORECARD: the
+ * same keys and bytes sk_review_to_json's tree prints) into w, as the
+ * member key of the open object, or as an item when key is NULL. The one
+ * writer of that layout: sk_review_to_json reads its output back. Errors
+ * stick in w (sk_jw_done). */
+void sk_review_write(struct sk_jw *w, const char *key,
+                     const struct sk_review *r);
+
 /* Reads one review object o in the given layout into *r (zeroed first;
  * release with sk_review_cleanup(), also after a failure) and its
  * reviewer into *p: p->name and p->display_name are set (heap copies the

@@ -53,7 +53,9 @@
  * value not a string) is ignored: the patterns decide.
  *
  * All patterns, the contract's and each persona's rubric, are compiled once
- * with JIT when the validator is made.
+ * with JIT when the validator is made; each rubric pattern also gets its
+ * literal prefilter (prefilter.h), which says where in the paragraph a match
+ * can start, so the pattern runs from there or not at all.
  */
 #ifndef SHIPSKIP_VALIDATE_H
 #define SHIPSKIP_VALIDATE_H
@@ -154,6 +156,11 @@ int sk_validator_new(const struct sk_panel_def *panel,
 
 /* Frees the validator. NULL-safe. */
 void sk_validator_free(struct sk_validator *v);
+
+/* Turns the rubric patterns' literal prefilter (review/prefilter.h) on (the
+ * default) or off. Every result is the same either way, only cheaper with
+ * it: this exists so tests and the fuzzer can compare the two. */
+void sk_validator_set_prefilter(struct sk_validator *v, int on);
 
 /* Checks len bytes of reply text for the persona at index persona of the
  * panel. Fills *r (release with sk_reply_cleanup). Returns 0 when the reply

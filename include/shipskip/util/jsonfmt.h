@@ -21,6 +21,42 @@ int sk_json_pretty(const cJSON *item, struct sk_buf *out);
  * the pieces of a document too long to build as one tree. */
 int sk_json_pretty_at(const cJSON *item, int depth, struct sk_buf *out);
 
+/* A writer of the same form without a tree: members and items are printed
+ * as they are given, so a document built only to be printed (a scorecard)
+ * costs no allocation per value. The bytes are those sk_json_pretty_at
+ * would print for the tree of the same calls (tests/test_jsonfmt.c).
+ *
+ * Usage: sk_jw_init(&w, out, depth); then sk_jw_open / sk_jw_close for
+ * objects and arrays and the sk_jw_str / _num / _bool / _null / _tree
+ * values, each with its key inside an object (key NULL inside an array or
+ * at the top). Errors stick: after the first (SK_ENOMEM or SK_ETOOBIG from
+ * out), every call does nothing and sk_jw_done returns it. */
+#define SK_JW_MAX_DEPTH 32
+
+struct sk_jw {
+  struct sk_buf *out;
+  int depth;                     /* containers open, below the base */
+  int base;                      /* the depth the document starts at */
+  int rc;                        /* the first error, or 0 */
+  char members[SK_JW_MAX_DEPTH]; /* 1 once the container has a value */
+};
+
+void sk_jw_init(struct sk_jw *w, struct sk_buf *out, int depth);
+/* Opens an object (kind '{') or an array (kind '['). */
+void sk_jw_open(struct sk_jw *w, const char *key, char kind);
+/* Closes the innermost container, which must be of kind '{' or '['. */
+void sk_jw_close(struct sk_jw *w, char kind);
+/* A string, printed as null when v is NULL. */
+void sk_jw_str(struct sk_jw *w, const char *key, const char *v);
+/* A number, printed as cJSON prints it. */
+void sk_jw_num(struct sk_jw *w, const char *key, double v);
+void sk_jw_bool(struct sk_jw *w, const char *key, int v);
+void sk_jw_null(struct sk_jw *w, const char *key);
+/* A whole cJSON tree as the value. */
+void sk_jw_tree(struct sk_jw *w, const char *key, const cJSON *v);
+/* Returns 0 or the first error. */
+int sk_jw_done(const struct sk_jw *w);
+
 /* Adds key: v to obj, or key: null when v is NULL. Returns 0 or SK_ENOMEM. */
 int sk_json_add_str_or_null(cJSON *obj, const char *key, const char *v);
 
