@@ -50,7 +50,7 @@ fold = e2e.fold
 
 RUN_TIMEOUT = 120
 CAUSES = ("429", "5xx", "408", "timeout", "connection", "stale-connection",
-          "malformed", "other")
+          "malformed", "batch", "other")
 CSV_HEADER = ("slug,verdict,ships,skips,failed,ship_percent,mean_score,"
               "prompt_tokens,completion_tokens,failures")
 SUMMARY_NUMBERS = ("tools", "tools_complete", "tools_with_failed_reviews",
