@@ -106,8 +106,11 @@ struct sk_batcher {
   uv_timer_t idle;
   int closing;
   int quiet_said;
-  int round; /* the round of the batches sealed now: 1 + the latest
-                collected batch's */
+  int dispatching; /* answers being handed out: what they lead to (re-asks,
+                      retries) is sealed together afterwards, by the idle
+                      timer, not one batch per answer */
+  int round;       /* the round of the batches sealed now: 1 + the latest
+                      collected batch's */
   struct sk_batcher_stats st;
   unsigned long kill_count;
 };
@@ -979,6 +982,7 @@ static void dispatch(struct rbatch *rb) {
   if (rb->bb->round + 1 > b->round)
     b->round = rb->bb->round + 1;
   rb->matched = 0;
+  b->dispatching++;
   for (i = 0; i < rb->bb->nresults && rb->nwaiters > 0; i++) {
     char path[4200];
     char *text = NULL;
@@ -988,6 +992,7 @@ static void dispatch(struct rbatch *rb) {
     snprintf(path, sizeof(path), "%s/%s", b->book->dir, rb->bb->results[i]);
     sk_error_clear(&err);
     if (sk_fs_read_file(path, RESULTS_CAP, &text, &len, &err) != 0) {
+      b->dispatching--;
       fatal(b, err.code, err.msg);
       return;
     }
@@ -1001,9 +1006,12 @@ static void dispatch(struct rbatch *rb) {
           "batch %s: %ld result line%s could not be read (%s)", rb->bb->name,
           bad, bad == 1 ? "" : "s", err.msg);
     free(text);
-    if (b->closing)
+    if (b->closing) {
+      b->dispatching--;
       return;
+    }
   }
+  b->dispatching--;
   if (not_ours(rb)) {
     check_quiet(b);
     return;
@@ -1217,7 +1225,7 @@ static void seal_group(struct sk_batcher *b, struct group *g) {
 }
 
 void sk_batcher_flush(struct sk_batcher *b) {
-  if (b == NULL || b->closing)
+  if (b == NULL || b->closing || b->dispatching > 0)
     return;
   uv_timer_stop(&b->idle);
   SK_LIST_FOREACH(n, &b->groups)
