@@ -177,6 +177,20 @@ class SameAsOnline(BatchCase):
         self.assertEqual(stats(self.port)["batches_created"], 5)
 
 
+class ReaskOnline(BatchCase):
+    def test_reasks_go_online_with_batch_reask_online(self):
+        tools = self.tools(4, lambda i: "fake:no-score-once@builder")
+        out = os.path.join(self.tmp, "out")
+        self.run_ok("openai", tools, out, "--batch", "--wait",
+                    "--batch-poll", "0.02", "--batch-reask", "online")
+        s = summary(out)
+        self.assertEqual(s["totals"]["reviews_ok"], 16)
+        self.assertEqual(s["totals"]["reasks"], 4)
+        self.assertEqual(s["batch"]["batches"], 1)
+        self.assertEqual(s["batch"]["requests"], 16)
+        self.assertEqual(s["totals"]["requests"], 20)  # 16 batched + 4
+
+
 class NoWait(BatchCase):
     def test_exit_75_then_resume_collects(self):
         tools = self.tools(8)
