@@ -1072,21 +1072,12 @@ static struct rbatch *rbatch_of(struct sk_batcher *b,
  * run sends the very same bytes. */
 static void make_label(const char *lines, size_t len, int resubmits,
                        char label[72]) {
-  struct sk_sha256 s;
-  unsigned char d[32];
-  static const char hex[] = "0123456789abcdef";
-  int i;
-  sk_sha256_init(&s);
-  sk_sha256_update(&s, lines, len);
-  sk_sha256_final(&s, d);
-  memcpy(label, "shipskip-", 9);
-  for (i = 0; i < 12; i++) {
-    label[9 + 2 * i] = hex[d[i] >> 4];
-    label[9 + 2 * i + 1] = hex[d[i] & 15];
-  }
-  label[33] = '\0';
+  char hex[65];
+  sk_sha256_hex(lines, len, hex);
   if (resubmits > 0)
-    snprintf(label + 33, 72 - 33, "-r%d", resubmits);
+    snprintf(label, 72, "shipskip-%.24s-r%d", hex, resubmits);
+  else
+    snprintf(label, 72, "shipskip-%.24s", hex);
 }
 
 /* Moves every waiter of from (those whose lines are in lines) to a new

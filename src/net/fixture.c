@@ -95,9 +95,6 @@ static char *canonical_body(const char *body, size_t len) {
 static int key_of(const char *provider, const char *method, const char *path,
                   const char *canon, char key[65]) {
   struct sk_sha256 s;
-  unsigned char d[32];
-  static const char hex[] = "0123456789abcdef";
-  int i;
   sk_sha256_init(&s);
   sk_sha256_update(&s, SCHEMA "\n", strlen(SCHEMA) + 1);
   sk_sha256_update(&s, provider, strlen(provider));
@@ -107,12 +104,7 @@ static int key_of(const char *provider, const char *method, const char *path,
   sk_sha256_update(&s, path, strlen(path));
   sk_sha256_update(&s, "\n", 1);
   sk_sha256_update(&s, canon, strlen(canon));
-  sk_sha256_final(&s, d);
-  for (i = 0; i < 32; i++) {
-    key[2 * i] = hex[d[i] >> 4];
-    key[2 * i + 1] = hex[d[i] & 15];
-  }
-  key[64] = '\0';
+  sk_sha256_final_hex(&s, key);
   return 0;
 }
 

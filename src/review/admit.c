@@ -308,9 +308,7 @@ static void inputs_digest(const struct sk_engine *e, const struct sk_run *rr,
   const char *provider = sk_engine_route(e, rr->idx)->provider->impl->name;
   double temp = e->o->temperature >= 0 ? e->o->temperature : p->temperature;
   long maxtok = e->o->max_tokens > 0 ? e->o->max_tokens : p->max_tokens;
-  static const char hex[] = "0123456789abcdef";
   struct sk_sha256 s;
-  unsigned char d[32];
   char num[96];
   size_t i;
 
@@ -327,12 +325,7 @@ static void inputs_digest(const struct sk_engine *e, const struct sk_run *rr,
   for (i = 0; i < p->nrubric; i++)
     sk_sha256_update(&s, p->rubric[i].pattern,
                      strlen(p->rubric[i].pattern) + 1);
-  sk_sha256_final(&s, d);
-  for (i = 0; i < 32; i++) {
-    out[2 * i] = hex[d[i] >> 4];
-    out[2 * i + 1] = hex[d[i] & 15];
-  }
-  out[64] = '\0';
+  sk_sha256_final_hex(&s, out);
 }
 
 /* Renders persona i's prompt and digests its inputs. Returns 1 when it

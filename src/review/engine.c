@@ -551,15 +551,7 @@ static void fill_totals(const struct sk_engine *e, uint64_t wall_ms) {
   if (e->eof) {
     /* Only a whole input has a digest to compare shards by. */
     struct sk_sha256 s = e->inputs;
-    static const char hex[] = "0123456789abcdef";
-    unsigned char d[32];
-    int k;
-    sk_sha256_final(&s, d);
-    for (k = 0; k < 32; k++) {
-      t->inputs_digest[2 * k] = hex[d[k] >> 4];
-      t->inputs_digest[2 * k + 1] = hex[d[k] & 15];
-    }
-    t->inputs_digest[64] = '\0';
+    sk_sha256_final_hex(&s, t->inputs_digest);
   }
 }
 

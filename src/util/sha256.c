@@ -230,18 +230,22 @@ void sk_sha256_final(struct sk_sha256 *s, unsigned char out[32]) {
   }
 }
 
-void sk_sha256_hex(const void *data, size_t len, char hex[65]) {
+void sk_sha256_final_hex(struct sk_sha256 *s, char hex[65]) {
   static const char digits[] = "0123456789abcdef";
-  struct sk_sha256 s;
   unsigned char out[32];
   int i;
 
-  sk_sha256_init(&s);
-  sk_sha256_update(&s, data, len);
-  sk_sha256_final(&s, out);
+  sk_sha256_final(s, out);
   for (i = 0; i < 32; i++) {
     hex[2 * i] = digits[out[i] >> 4];
     hex[2 * i + 1] = digits[out[i] & 15];
   }
   hex[64] = '\0';
+}
+
+void sk_sha256_hex(const void *data, size_t len, char hex[65]) {
+  struct sk_sha256 s;
+  sk_sha256_init(&s);
+  sk_sha256_update(&s, data, len);
+  sk_sha256_final_hex(&s, hex);
 }

@@ -21,6 +21,8 @@ void sk_sha256_init(struct sk_sha256 *s);
 void sk_sha256_update(struct sk_sha256 *s, const void *data, size_t len);
 /* Finishes the digest into out[32]. */
 void sk_sha256_final(struct sk_sha256 *s, unsigned char out[32]);
+/* Finishes the digest as lowercase hex into hex[65] (NUL-terminated). */
+void sk_sha256_final_hex(struct sk_sha256 *s, char hex[65]);
 /* Writes the lowercase hex digest of data into hex[65] (NUL-terminated). */
 void sk_sha256_hex(const void *data, size_t len, char hex[65]);
 /* Uses (on = 1) or stops using (0) the CPU's SHA instructions, where it
