@@ -8,6 +8,7 @@
  */
 #include "batch_int.h"
 
+#include "shipskip/util/jsonfmt.h"
 #include "shipskip/util/jsonget.h"
 #include "shipskip/util/sha256.h"
 
@@ -40,8 +41,7 @@ const char *sk_batch_api_name(enum sk_batch_api api) {
   }
 }
 
-/* The printed names, for messages. */
-static const char *api_title(enum sk_batch_api api) {
+const char *batch_api_title(enum sk_batch_api api) {
   switch (api) {
   case SK_BATCH_OPENAI:
     return "OpenAI";
@@ -220,7 +220,7 @@ static int sample_base(enum sk_batch_api api,
     return sk_error_set(err, SK_EINVAL,
                         "batch: %s's online URL %.120s is not the chat "
                         "endpoint a batch is made of",
-                        api_title(api), sample->url);
+                        batch_api_title(api), sample->url);
   if (model != NULL) {
     *model = url_cut(p, cut + 1, plen - strlen(":generateContent"), 0, 0);
     if (*model == NULL)
@@ -238,27 +238,6 @@ static int sample_base(enum sk_batch_api api,
 }
 
 /* ---- building ------------------------------------------------------------ */
-
-/* Appends s as a JSON string (quoted, escaped). */
-static int json_string(struct sk_buf *b, const char *s, size_t len) {
-  static const char HEX[] = "0123456789abcdef";
-  int rc = sk_buf_adds(b, "\"");
-  size_t i;
-  for (i = 0; i < len && rc == 0; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c == '"' || c == '\\') {
-      char esc[2] = {'\\', (char)c};
-      rc = sk_buf_add(b, esc, 2);
-    } else if (c < 0x20) {
-      char esc[6] = {'\\', 'u', '0', '0', HEX[c >> 4], HEX[c & 15]};
-      rc = sk_buf_add(b, esc, 6);
-    } else {
-      rc = sk_buf_add(b, &s[i], 1);
-    }
-  }
-  SK_BUF_TRY(rc, sk_buf_adds(b, "\""));
-  return rc;
-}
 
 /* Checks that body is one JSON object and nothing else. */
 static int body_is_object(const char *body, size_t len) {
@@ -286,6 +265,7 @@ static int build_line(enum sk_batch_api api, const char *id,
                       const struct sk_wire_request *w, struct sk_buf *tmp,
                       struct sk_error *err) {
   struct url_parts u;
+  char *path;
   int rc = 0;
 
   switch (api) {
@@ -306,7 +286,11 @@ static int build_line(enum sk_batch_api api, const char *id,
                                  "{\"custom_id\":\"%s\",\"method\":"
                                  "\"POST\",\"url\":",
                                  id));
-    SK_BUF_TRY(rc, json_string(tmp, w->url + u.path, u.end - u.path));
+    path = strndup(w->url + u.path, u.end - u.path);
+    if (path == NULL)
+      return SK_ENOMEM;
+    SK_BUF_TRY(rc, sk_json_put_str(path, tmp));
+    free(path);
     SK_BUF_TRY(rc, sk_buf_adds(tmp, ",\"body\":"));
     SK_BUF_TRY(rc, sk_buf_add(tmp, w->body, w->body_len));
     SK_BUF_TRY(rc, sk_buf_adds(tmp, "}\n"));
@@ -396,7 +380,7 @@ static int create_body(enum sk_batch_api api, const char *path_of_sample,
                           file_id != NULL ? file_id : "(null)");
     SK_BUF_TRY(rc, sk_buf_printf(
                        b, "{\"input_file_id\":\"%s\",\"endpoint\":", file_id));
-    SK_BUF_TRY(rc, json_string(b, path_of_sample, strlen(path_of_sample)));
+    SK_BUF_TRY(rc, sk_json_put_str(path_of_sample, b));
     SK_BUF_TRY(rc, sk_buf_printf(b,
                                  ",\"completion_window\":\"24h\","
                                  "\"metadata\":{\"shipskip_batch\":\"%s\"}}",
@@ -741,12 +725,12 @@ int sk_batch_url(enum sk_batch_api api, enum sk_batch_url which,
   if (api == SK_BATCH_NONE || (unsigned)which > SK_BATCH_URL_ERRORS ||
       (which == SK_BATCH_URL_ERRORS && api != SK_BATCH_OPENAI))
     return sk_error_set(err, SK_EINVAL, "batch: %s has no such operation",
-                        api_title(api));
+                        batch_api_title(api));
   if (which != SK_BATCH_URL_LIST &&
       !(which == SK_BATCH_URL_RESULTS && api == SK_BATCH_ANTHROPIC) &&
       !ref_ok(api, ref, prefix))
     return sk_error_set(err, SK_EINVAL, "batch: \"%.80s\" is not a %s %s id",
-                        ref != NULL ? ref : "(null)", api_title(api),
+                        ref != NULL ? ref : "(null)", batch_api_title(api),
                         which >= SK_BATCH_URL_RESULTS ? "file" : "batch");
   if (which == SK_BATCH_URL_RESULTS && api == SK_BATCH_ANTHROPIC &&
       (ref == NULL || ref[0] == '\0'))

@@ -39,6 +39,10 @@ int batch_count(const cJSON *v, long *out, const char *where, const char *what,
  * offsets) into seconds since the epoch; -1 when s is NULL or not one. */
 long long batch_rfc3339(const char *s);
 
+/* The API's printed name for messages ("OpenAI", "Anthropic", "Gemini",
+ * "no batch API"). */
+const char *batch_api_title(enum sk_batch_api api);
+
 /* Starts a status: zeroed, every count and created_unix -1. */
 void batch_status_init(struct sk_batch_status *out);
 

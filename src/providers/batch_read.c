@@ -15,20 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The printed names, for messages. */
-static const char *api_title(enum sk_batch_api api) {
-  switch (api) {
-  case SK_BATCH_OPENAI:
-    return "OpenAI";
-  case SK_BATCH_ANTHROPIC:
-    return "Anthropic";
-  case SK_BATCH_GEMINI:
-    return "Gemini";
-  default:
-    return "no batch API";
-  }
-}
-
 /* ---- readers --------------------------------------------------------------
  */
 
@@ -309,7 +295,7 @@ int sk_batch_parse_status(enum sk_batch_api api, const char *body, size_t len,
   int rc;
 
   batch_status_init(out);
-  snprintf(what, sizeof(what), "%s batch object", api_title(api));
+  snprintf(what, sizeof(what), "%s batch object", batch_api_title(api));
   root = batch_parse_doc(body, len, what, err);
   if (root == NULL)
     return SK_EPARSE;
@@ -332,7 +318,7 @@ int sk_batch_parse_list(enum sk_batch_api api, const char *body, size_t len,
   long i = 0;
   int rc = 0;
 
-  snprintf(what, sizeof(what), "%s batch list", api_title(api));
+  snprintf(what, sizeof(what), "%s batch list", batch_api_title(api));
   root = batch_parse_doc(body, len, what, err);
   if (root == NULL)
     return SK_EPARSE;

@@ -40,7 +40,7 @@ static const unsigned char PLAIN[256] = {
  * 0x20, and every other byte as it is; NULL prints as "". Printed here, not
  * by cJSON, because a scorecard is mostly strings and cJSON would allocate
  * and scan each twice. */
-static int string(const char *s, struct sk_buf *out) {
+int sk_json_put_str(const char *s, struct sk_buf *out) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
   const unsigned char *run = p;
@@ -99,7 +99,7 @@ static int leaf(const cJSON *item, struct sk_buf *out) {
   int rc;
 
   if (cJSON_IsString(item))
-    return string(item->valuestring, out);
+    return sk_json_put_str(item->valuestring, out);
   if (cJSON_IsTrue(item))
     return sk_buf_add(out, "true", 4);
   if (cJSON_IsFalse(item))
@@ -134,7 +134,7 @@ static int leaf(const cJSON *item, struct sk_buf *out) {
 }
 
 static int key(const char *k, struct sk_buf *out) {
-  int rc = string(k, out);
+  int rc = sk_json_put_str(k, out);
   if (rc == 0)
     rc = sk_buf_add(out, ": ", 2);
   return rc;
@@ -243,7 +243,8 @@ void sk_jw_close(struct sk_jw *w, char kind) {
 void sk_jw_str(struct sk_jw *w, const char *key, const char *v) {
   member(w, key);
   if (w->rc == 0)
-    w->rc = v != NULL ? string(v, w->out) : sk_buf_add(w->out, "null", 4);
+    w->rc =
+        v != NULL ? sk_json_put_str(v, w->out) : sk_buf_add(w->out, "null", 4);
 }
 
 void sk_jw_num(struct sk_jw *w, const char *key, double v) {

@@ -12,6 +12,10 @@
 
 #include <cJSON.h>
 
+/* Appends s as a JSON string exactly as cJSON prints one (quoted, its
+ * escapes); NULL appends "". Returns 0, SK_ENOMEM or SK_ETOOBIG. */
+int sk_json_put_str(const char *s, struct sk_buf *out);
+
 /* Appends the pretty form of item to out. Returns 0, SK_ENOMEM or
  * SK_ETOOBIG (out's cap). */
 int sk_json_pretty(const cJSON *item, struct sk_buf *out);
