@@ -982,8 +982,9 @@ void sk_request_batch_answer(struct sk_engine *e, struct sk_run *rr,
     sk_run_set_state(e, rr, SK_RUN_ABANDONED);
     break;
   }
-  rr->via_batch = 0;
-  /* A cancel comes from a stop that is draining the engine already. */
+  /* rr may be gone here (a final state can finish and free its tool);
+   * via_batch needs no reset: every send sets it. A cancel comes from a
+   * stop that is draining the engine already. */
   if (a->kind != SK_BATCH_RESULT_CANCELED)
     sk_engine_pump(e);
 }
