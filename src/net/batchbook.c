@@ -32,6 +32,15 @@ const char *sk_bstep_name(enum sk_bstep s) {
                                                                 : "?";
 }
 
+/* The API sk_batch_api_name() calls name, or SK_BATCH_NONE. */
+static enum sk_batch_api api_parse(const char *name) {
+  enum sk_batch_api a;
+  for (a = SK_BATCH_OPENAI; name != NULL && a <= SK_BATCH_GEMINI; a++)
+    if (strcmp(name, sk_batch_api_name(a)) == 0)
+      return a;
+  return SK_BATCH_NONE;
+}
+
 static int step_parse(const char *s, enum sk_bstep *out) {
   size_t i;
   for (i = 0; s != NULL && i < sizeof(step_names) / sizeof(step_names[0]); i++)
@@ -192,11 +201,7 @@ int sk_batchbook_parse_line(const char *line, size_t len, char name[16],
              cJSON_GetObjectItemCaseSensitive(root, "provider"));
     copy_str(b->label, sizeof(b->label),
              cJSON_GetObjectItemCaseSensitive(root, "label"));
-    b->api = api == NULL                     ? SK_BATCH_NONE
-             : strcmp(api, "openai") == 0    ? SK_BATCH_OPENAI
-             : strcmp(api, "anthropic") == 0 ? SK_BATCH_ANTHROPIC
-             : strcmp(api, "gemini") == 0    ? SK_BATCH_GEMINI
-                                             : SK_BATCH_NONE;
+    b->api = api_parse(api);
     b->round = sk_json_int(cJSON_GetObjectItemCaseSensitive(root, "round"), 1,
                            1000, &v)
                    ? (int)v
@@ -502,10 +507,6 @@ static int append(struct sk_batchbook *bk, const char *line, size_t len,
   return 0;
 }
 
-static const char *api_word(enum sk_batch_api api) {
-  return sk_batch_api_name(api);
-}
-
 static cJSON *state_json(const struct sk_bbatch *b) {
   cJSON *o = cJSON_CreateObject();
   cJSON *c = cJSON_AddObjectToObject(o, "counts");
@@ -567,10 +568,11 @@ static cJSON *sealed_json(const struct sk_bbatch *b) {
   cJSON_AddStringToObject(o, "batch", b->name);
   cJSON_AddStringToObject(o, "step", "sealed");
   cJSON_AddStringToObject(o, "provider", b->provider);
-  cJSON_AddStringToObject(o, "api", api_word(b->api));
+  cJSON_AddStringToObject(o, "api", sk_batch_api_name(b->api));
   cJSON_AddStringToObject(o, "label", b->label);
   cJSON_AddNumberToObject(o, "round", b->round);
   cJSON_AddNumberToObject(o, "bytes", (double)b->bytes);
+  cJSON_AddNumberToObject(o, "resubmits", b->resubmits);
   for (i = 0; i < b->nreq; i++) {
     cJSON *r = cJSON_CreateArray();
     if (r == NULL) {
@@ -607,7 +609,8 @@ static int copy_requests(struct sk_bbatch *b, const struct sk_brequest *req,
 
 int sk_batchbook_seal(struct sk_batchbook *bk, const char *provider,
                       enum sk_batch_api api, const char *label, int round,
-                      size_t bytes, const struct sk_brequest *req, size_t n,
+                      int resubmits, size_t bytes,
+                      const struct sk_brequest *req, size_t n,
                       struct sk_bbatch **out, struct sk_error *err) {
   struct sk_bbatch *b = calloc(1, sizeof(*b));
   unsigned num = bk->n > 0 ? bk->b[bk->n - 1]->num + 1 : 1;
@@ -624,6 +627,7 @@ int sk_batchbook_seal(struct sk_batchbook *bk, const char *provider,
   snprintf(b->label, sizeof(b->label), "%s", label);
   b->api = api;
   b->round = round;
+  b->resubmits = resubmits;
   b->bytes = bytes;
   b->step = SK_BSTEP_SEALED;
   b->st.total = (long)n;

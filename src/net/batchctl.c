@@ -136,12 +136,8 @@ int sk_batchctl_run(const char *outdir,
     rc = ask_all(bk, asks, providers, nproviders, cancel, http, err);
   for (i = 0; rc == 0 && i < bk->n; i++) {
     if (cancel && asks[i].answered) {
-      struct sk_bbatch *bb = asks[i].bb;
-      char id[sizeof(bb->id)];
-      memcpy(id, bb->id, sizeof(id));
-      bb->st = asks[i].st;
-      memcpy(bb->id, id, sizeof(id));
-      rc = sk_batchbook_save(bk, bb, err);
+      asks[i].bb->st = asks[i].st; /* its id stays */
+      rc = sk_batchbook_save(bk, asks[i].bb, err);
     }
     cb(ctx, asks[i].bb, asks[i].answered ? &asks[i].st : NULL,
        asks[i].error[0] ? asks[i].error : NULL);

@@ -72,7 +72,8 @@ struct rbatch {
   enum op op;     /* scheduled or under way */
   int busy;       /* a control request is in flight */
   int read_once;  /* its state was read in this run */
-  unsigned polls; /* status reads (a fixture's occurrence) */
+  unsigned polls; /* status and list reads sent, each its own fixture
+                     occurrence (a retried read is another exchange) */
   unsigned still; /* reads in a row without a change: the backoff */
   uint64_t fail_since;
   unsigned fails;
@@ -239,40 +240,51 @@ static int save(struct rbatch *rb) {
 /* ---- control requests -----------------------------------------------------
  */
 
-static void wire_free(struct sk_wire_request *w) {
-  size_t i;
-  free(w->url);
-  for (i = 0; i < w->nheaders; i++)
-    free(w->headers[i]);
-  free(w->body);
-  memset(w, 0, sizeof(*w));
-}
-
-/* Copies src's URL and headers into dst (no body). */
+/* Copies src's URL (or url instead, when not NULL) and headers into dst,
+ * no body. Freed, secrets wiped, with sk_wire_request_cleanup(). */
 static int wire_copy(struct sk_wire_request *dst,
-                     const struct sk_wire_request *src) {
+                     const struct sk_wire_request *src, const char *url) {
   size_t i;
   memset(dst, 0, sizeof(*dst));
-  dst->url = strdup(src->url);
+  /* Which headers are secret is known before any is copied, so a copy
+   * cut short by out of memory is still wiped. */
+  dst->secret_header = src->secret_header;
+  dst->secret_mask = src->secret_mask;
+  dst->url = strdup(url != NULL ? url : src->url);
   if (dst->url == NULL)
     return SK_ENOMEM;
   for (i = 0; i < src->nheaders; i++) {
     dst->headers[i] = strdup(src->headers[i]);
     dst->nheaders = i + 1;
     if (dst->headers[i] == NULL) {
-      wire_free(dst);
+      sk_wire_request_cleanup(dst);
       return SK_ENOMEM;
     }
   }
-  dst->secret_header = src->secret_header;
-  dst->secret_mask = src->secret_mask;
+  return 0;
+}
+
+/* Puts "Content-Type: type" in place of w's content type header. Returns
+ * 0 or SK_ENOMEM (w unchanged). */
+static int set_content_type(struct sk_wire_request *w, const char *type) {
+  char line[160];
+  size_t i;
+  snprintf(line, sizeof(line), "Content-Type: %s", type);
+  for (i = 0; i < w->nheaders; i++)
+    if (strncasecmp(w->headers[i], "content-type:", 13) == 0) {
+      char *h = strdup(line);
+      if (h == NULL)
+        return SK_ENOMEM;
+      free(w->headers[i]);
+      w->headers[i] = h;
+    }
   return 0;
 }
 
 static void on_control(struct sk_http_response *res, void *arg);
 
-/* Sends one control request of rb: url (taken), body (taken; NULL for a
- * GET), with content_type replacing the sample's when not NULL. */
+/* Sends one control request of rb: url, body (taken; NULL for a GET),
+ * with content_type replacing the sample's when not NULL. */
 static int send_control(struct rbatch *rb, char *url, char *body,
                         size_t body_len, const char *content_type,
                         int occurrence) {
@@ -280,38 +292,25 @@ static int send_control(struct rbatch *rb, char *url, char *body,
   struct sk_wire_request w;
   struct sk_exchange_info info;
   struct sk_error err;
-  char ct[160];
-  size_t i;
-  int rc = wire_copy(&w, rb->sample);
+  int rc = wire_copy(&w, rb->sample, url);
 
+  free(url);
+  w.body = body;
+  w.body_len = body_len;
+  if (rc == 0 && content_type != NULL)
+    rc = set_content_type(&w, content_type);
   if (rc != 0) {
-    free(url);
-    free(body);
+    sk_wire_request_cleanup(&w);
     fatal(b, SK_ENOMEM, "out of memory");
     return -1;
   }
-  free(w.url);
-  w.url = url;
-  w.body = body;
-  w.body_len = body_len;
-  for (i = 0; content_type != NULL && i < w.nheaders; i++)
-    if (strncasecmp(w.headers[i], "content-type:", 13) == 0) {
-      snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
-      free(w.headers[i]);
-      w.headers[i] = strdup(ct);
-      if (w.headers[i] == NULL) {
-        w.headers[i] = strdup("X-None: 1");
-        rc = SK_ENOMEM;
-      }
-    }
   memset(&info, 0, sizeof(info));
   info.provider = sk_batch_api_name(rb->p->api);
   info.tool = rb->bb->name;
   info.persona = op_names[rb->op];
   info.occurrence = occurrence;
   sk_error_clear(&err);
-  if (rc == 0)
-    rc = sk_transport_submit(b->tr, &w, &info, on_control, rb, &err);
+  rc = sk_transport_submit(b->tr, &w, &info, on_control, rb, &err);
   sk_wire_request_cleanup(&w);
   if (rc != 0) {
     if (err.msg[0] == '\0')
@@ -470,14 +469,14 @@ static void run_op(struct rbatch *rb) {
     do_create(rb);
     break;
   case OP_POLL:
-    do_get(rb, SK_BATCH_URL_STATUS, rb->bb->id, (int)rb->polls);
+    do_get(rb, SK_BATCH_URL_STATUS, rb->bb->id, (int)rb->polls++);
     break;
   case OP_RESULTS:
     ref = result_ref(rb, rb->next_result, &which);
     do_get(rb, which, ref, 0);
     break;
   case OP_FIND:
-    do_get(rb, SK_BATCH_URL_LIST, NULL, (int)rb->polls);
+    do_get(rb, SK_BATCH_URL_LIST, NULL, (int)rb->polls++);
     break;
   case OP_DISPATCH:
     rb->op = OP_NONE;
@@ -502,6 +501,14 @@ static void error_text(const struct sk_http_response *res, char *out,
   out[n] = '\0';
 }
 
+/* The requests a status says have ended: answered, failed or expired
+ * (counts the provider did not give count as none). */
+static long requests_done(const struct sk_batch_status *st) {
+  return (st->succeeded > 0 ? st->succeeded : 0) +
+         (st->errored > 0 ? st->errored : 0) +
+         (st->expired > 0 ? st->expired : 0);
+}
+
 static void poll_later(struct rbatch *rb) {
   struct sk_batcher *b = rb->b;
   long wait = b->o.poll_ms;
@@ -523,13 +530,7 @@ static void status_read(struct rbatch *rb, const struct sk_batch_status *st,
   int changed = bb->st.state != st->state ||
                 bb->st.succeeded != st->succeeded ||
                 bb->st.errored != st->errored || bb->st.expired != st->expired;
-  char id[sizeof(bb->id)];
-  memcpy(id, bb->id, sizeof(id));
-  bb->st = *st;
-  if (bb->id[0] == '\0' || bb->step == SK_BSTEP_CREATING)
-    memcpy(bb->id, st->id, sizeof(bb->id));
-  else
-    memcpy(bb->id, id, sizeof(bb->id)); /* the id never changes */
+  bb->st = *st; /* bb->id, set when it was created or found, stays */
   rb->read_once = 1;
   rb->still = changed ? 0 : rb->still + 1;
   if (changed) {
@@ -537,10 +538,7 @@ static void status_read(struct rbatch *rb, const struct sk_batch_status *st,
       return;
     say(rb->b, SK_BATCH_EV_STATE, bb, "batch %s: %s (%s), %ld of %ld done",
         bb->name, sk_batch_state_name(st->state), st->remote_state,
-        (st->succeeded > 0 ? st->succeeded : 0) +
-            (st->errored > 0 ? st->errored : 0) +
-            (st->expired > 0 ? st->expired : 0),
-        (long)bb->nreq);
+        requests_done(st), (long)bb->nreq);
   }
   if (st->state == SK_BATCH_FAILED) {
     failed_whole(rb);
@@ -904,14 +902,12 @@ static void on_control(struct sk_http_response *res, void *arg) {
     created(rb, res);
     break;
   case OP_POLL:
-    rb->polls++;
     polled(rb, res);
     break;
   case OP_RESULTS:
     result_fetched(rb, res);
     break;
   case OP_FIND:
-    rb->polls++;
     listed(rb, res);
     break;
   default:
@@ -1080,23 +1076,30 @@ static void make_label(const char *lines, size_t len, int resubmits,
     snprintf(label, 72, "shipskip-%.24s", hex);
 }
 
-/* Moves every waiter of from (those whose lines are in lines) to a new
- * batch of the same provider, written down and started: a resubmission
- * (resubmits > 0) or the requests of a batch never created. */
-static int seal_lines(struct sk_batcher *b, struct rbatch *from,
-                      struct sk_buf *lines, int resubmits) {
-  struct sk_brequest *req;
-  struct sk_bbatch *bb;
-  struct rbatch *rb;
+/* Seals lines, the requests of the n waiters on list, as a new batch of
+ * provider p: its input is kept first (the book's "sealed" line promises
+ * it), then the sealed line, then the waiters move to it and it starts.
+ * Takes lines' bytes. Returns the batch, or NULL once fatal() has said
+ * why. */
+static struct rbatch *seal(struct sk_batcher *b,
+                           const struct sk_batcher_provider *p,
+                           struct sk_wire_request *sample, struct sk_list *list,
+                           size_t n, struct sk_buf *lines, int round,
+                           int resubmits) {
+  struct sk_brequest *req = calloc(n ? n : 1, sizeof(*req));
+  struct sk_bbatch *bb = NULL;
+  struct rbatch *rb = NULL;
   struct sk_error err;
-  char label[72];
+  char label[72], name[32];
   size_t i = 0;
 
-  req = calloc(from->nwaiters ? from->nwaiters : 1, sizeof(*req));
-  if (req == NULL)
-    return SK_ENOMEM;
-  SK_LIST_FOREACH(n, &from->waiters) {
-    struct waiter *w = sk_container_of(n, struct waiter, node);
+  sk_error_clear(&err);
+  if (req == NULL) {
+    fatal(b, SK_ENOMEM, "out of memory");
+    return NULL;
+  }
+  SK_LIST_FOREACH(node, list) {
+    struct waiter *w = sk_container_of(node, struct waiter, node);
     req[i].id = w->id;
     req[i].tool = w->tool;
     req[i].persona = w->persona;
@@ -1104,115 +1107,73 @@ static int seal_lines(struct sk_batcher *b, struct rbatch *from,
     i++;
   }
   make_label(lines->data, lines->len, resubmits, label);
-  sk_error_clear(&err);
-  if (sk_batchbook_seal(b->book, from->bb->provider, from->bb->api, label,
-                        from->bb->round, lines->len, req, i, &bb, &err) != 0) {
+  snprintf(name, sizeof(name), "b%u.input",
+           b->book->n > 0 ? b->book->b[b->book->n - 1]->num + 1 : 1);
+  if (sk_fs_write_atomic(b->book->dir, name, lines->data, lines->len, &err) !=
+          0 ||
+      sk_batchbook_seal(b->book, p->name, p->api, label, round, resubmits,
+                        lines->len, req, i, &bb, &err) != 0 ||
+      sk_batchbook_index(b->book, bb) != 0 ||
+      (rb = rbatch_new(b, bb, p, sample)) == NULL) {
     free(req);
-    fatal(b, err.code, err.msg);
-    return -1;
+    fatal(b, err.code ? err.code : SK_ENOMEM,
+          err.msg[0] ? err.msg : "out of memory");
+    return NULL;
   }
   free(req);
-  bb->resubmits = resubmits;
-  rb = rbatch_new(b, bb, from->p, from->sample);
-  if (rb == NULL)
-    return SK_ENOMEM;
-  {
-    char name[32];
-    snprintf(name, sizeof(name), "%s.input", bb->name);
-    sk_error_clear(&err);
-    if (sk_fs_write_atomic(b->book->dir, name, lines->data, lines->len, &err) !=
-        0) {
-      fatal(b, err.code, err.msg);
-      return -1;
-    }
-  }
-  snprintf(from->bb->replaced_by, sizeof(from->bb->replaced_by), "%s",
-           bb->name);
-  if (save(from) != 0 || sk_batchbook_index(b->book, bb) != 0)
-    return -1;
-  SK_LIST_FOREACH_SAFE(n, &from->waiters) {
-    struct waiter *w = sk_container_of(n, struct waiter, node);
+  kill_point(b, "sealed");
+  SK_LIST_FOREACH_SAFE(node, list) {
+    struct waiter *w = sk_container_of(node, struct waiter, node);
     sk_list_remove(&w->node);
-    from->nwaiters--;
+    if (w->rb != NULL)
+      w->rb->nwaiters--;
     w->rb = rb;
     sk_list_push_back(&rb->waiters, &w->node);
     rb->nwaiters++;
   }
+  rb->lines_len = lines->len;
   rb->lines = sk_buf_take(lines);
-  rb->lines_len = rb->lines != NULL ? strlen(rb->lines) : 0;
-  if (resubmits > 0) {
-    b->st.resubmitted++;
-    say(b, SK_BATCH_EV_RESUBMITTED, bb,
-        "batch %s: the requests of %s sent "
-        "again as %s",
-        bb->name, from->bb->name, bb->name);
+  if (rb->lines == NULL) {
+    fatal(b, SK_ENOMEM, "out of memory");
+    return NULL;
   }
   start(rb);
+  return rb;
+}
+
+/* Sends the requests still waiting for from (their lines in lines) as a
+ * new batch: a resubmission (resubmits > 0) or the requests of a batch
+ * never created. Returns 0, or -1 once fatal() has said why. */
+static int seal_lines(struct sk_batcher *b, struct rbatch *from,
+                      struct sk_buf *lines, int resubmits) {
+  struct rbatch *rb = seal(b, from->p, from->sample, &from->waiters,
+                           from->nwaiters, lines, from->bb->round, resubmits);
+  if (rb == NULL)
+    return -1;
+  /* Written after the new batch: a run killed between the two finds both
+   * live, and the later one, which holds the requests, wins (batchbook.h). */
+  snprintf(from->bb->replaced_by, sizeof(from->bb->replaced_by), "%s",
+           rb->bb->name);
+  if (save(from) != 0)
+    return -1;
+  if (resubmits > 0) {
+    b->st.resubmitted++;
+    say(b, SK_BATCH_EV_RESUBMITTED, rb->bb,
+        "batch %s: the requests of %s sent again as %s", rb->bb->name,
+        from->bb->name, rb->bb->name);
+  }
   return 0;
 }
 
 /* Writes the queued requests of g into the book and starts their batch. */
 static void seal_group(struct sk_batcher *b, struct group *g) {
-  struct sk_brequest *req;
-  struct sk_bbatch *bb;
-  struct rbatch *rb;
-  struct sk_error err;
-  char label[72], name[32];
-  size_t i = 0;
-
   if (g->nqueued == 0)
     return;
-  req = calloc(g->nqueued, sizeof(*req));
-  if (req == NULL) {
-    fatal(b, SK_ENOMEM, "out of memory");
+  if (seal(b, g->p, &g->sample, &g->queued, g->nqueued, &g->lines, b->round,
+           0) == NULL)
     return;
-  }
-  SK_LIST_FOREACH(n, &g->queued) {
-    struct waiter *w = sk_container_of(n, struct waiter, node);
-    req[i].id = w->id;
-    req[i].tool = w->tool;
-    req[i].persona = w->persona;
-    req[i].attempt = w->attempt;
-    i++;
-  }
-  make_label(g->lines.data, g->lines.len, 0, label);
-  sk_error_clear(&err);
-  /* The input is kept first: the book's "sealed" line promises it. */
-  bb = NULL;
-  snprintf(name, sizeof(name), "b%u.input",
-           b->book->n > 0 ? b->book->b[b->book->n - 1]->num + 1 : 1);
-  if (sk_fs_write_atomic(b->book->dir, name, g->lines.data, g->lines.len,
-                         &err) != 0 ||
-      sk_batchbook_seal(b->book, g->p->name, g->p->api, label, b->round,
-                        g->lines.len, req, i, &bb, &err) != 0 ||
-      sk_batchbook_index(b->book, bb) != 0) {
-    free(req);
-    fatal(b, err.code ? err.code : SK_ENOMEM, err.msg);
-    return;
-  }
-  free(req);
-  kill_point(b, "sealed");
-  rb = rbatch_new(b, bb, g->p, &g->sample);
-  if (rb == NULL) {
-    fatal(b, SK_ENOMEM, "out of memory");
-    return;
-  }
-  SK_LIST_FOREACH_SAFE(n, &g->queued) {
-    struct waiter *w = sk_container_of(n, struct waiter, node);
-    sk_list_remove(&w->node);
-    w->rb = rb;
-    sk_list_push_back(&rb->waiters, &w->node);
-    rb->nwaiters++;
-  }
   g->nqueued = 0;
-  rb->lines_len = g->lines.len;
-  rb->lines = sk_buf_take(&g->lines);
   sk_buf_init(&g->lines, g->lines.cap);
-  if (rb->lines == NULL) {
-    fatal(b, SK_ENOMEM, "out of memory");
-    return;
-  }
-  start(rb);
 }
 
 void sk_batcher_flush(struct sk_batcher *b) {
@@ -1249,7 +1210,7 @@ static struct group *group_of(struct sk_batcher *b,
       return g;
   }
   g = calloc(1, sizeof(*g));
-  if (g == NULL || wire_copy(&g->sample, w) != 0) {
+  if (g == NULL || wire_copy(&g->sample, w, NULL) != 0) {
     free(g);
     return NULL;
   }
@@ -1443,9 +1404,7 @@ void sk_batcher_progress(const struct sk_batcher *b,
       out->batches_ended++;
       out->requests_done += (long)rb->bb->nreq;
     } else {
-      out->requests_done += (st->succeeded > 0 ? st->succeeded : 0) +
-                            (st->errored > 0 ? st->errored : 0) +
-                            (st->expired > 0 ? st->expired : 0);
+      out->requests_done += requests_done(st);
     }
     if (rb->created_ms > 0 && (first == 0 || rb->created_ms < first))
       first = rb->created_ms;
@@ -1490,7 +1449,7 @@ void sk_batcher_close(struct sk_batcher *b) {
   while ((n = sk_list_first(&b->groups)) != NULL) {
     struct group *g = sk_container_of(n, struct group, node);
     sk_list_remove(n);
-    wire_free(&g->sample);
+    sk_wire_request_cleanup(&g->sample);
     sk_buf_cleanup(&g->lines);
     free(g);
   }

@@ -169,10 +169,10 @@ static void recorded_cb(struct sk_http_response *res, void *arg) {
       recorded_at = stamp;
     }
     sk_error_clear(&err);
-    if (sk_fixture_write(t->dir, rec->provider, rec->method, rec->url, rec->body,
-                         rec->body_len, rec->key, &rec->info, res->status,
-                         res->headers, res->body, res->body_len, res->error,
-                         res->errmsg, recorded_at, &err) != 0) {
+    if (sk_fixture_write(t->dir, rec->provider, rec->method, rec->url,
+                         rec->body, rec->body_len, rec->key, &rec->info,
+                         res->status, res->headers, res->body, res->body_len,
+                         res->error, res->errmsg, recorded_at, &err) != 0) {
       t->record_failures++;
       if (t->opts.on_warning != NULL) {
         char msg[sizeof(err.msg) + 160];

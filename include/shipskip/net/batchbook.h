@@ -110,11 +110,14 @@ int sk_batchbook_read(const char *outdir, struct sk_batchbook **out,
 void sk_batchbook_close(struct sk_batchbook *bk);
 
 /* Adds a new batch (step sealed) of the given requests (copied) to the
- * book and writes its line. Returns 0 and *out (owned by the book), or an
- * error (SK_EIO naming the file: the book is as it was). */
+ * book and writes its line; resubmits is how many times these requests
+ * went out as a whole before (recorded in that line, so a batch that
+ * failed twice is never sent a third time). Returns 0 and *out (owned by the
+ * book), or an error (SK_EIO naming the file: the book is as it was). */
 int sk_batchbook_seal(struct sk_batchbook *bk, const char *provider,
                       enum sk_batch_api api, const char *label, int round,
-                      size_t bytes, const struct sk_brequest *req, size_t n,
+                      int resubmits, size_t bytes,
+                      const struct sk_brequest *req, size_t n,
                       struct sk_bbatch **out, struct sk_error *err);
 /* Writes b's current state as a line and fsyncs it. Returns 0 or SK_EIO. */
 int sk_batchbook_save(struct sk_batchbook *bk, struct sk_bbatch *b,
