@@ -28,43 +28,6 @@ static void batch_args_init(void *args) {
   a->refresh = 0;
 }
 
-/* One provider in the configuration, with its sample request. */
-struct ctl_provider {
-  struct sk_batcher_provider p;
-  struct sk_wire_request sample;
-};
-
-/* The samples of every provider the panel's routes use. */
-static size_t gather(const struct sk_route *routes, size_t n,
-                     struct ctl_provider *out) {
-  size_t i, j, k = 0;
-  for (i = 0; i < n; i++) {
-    const struct sk_provider_def *d = routes[i].provider;
-    struct sk_message msg = {"user", "batch"};
-    struct sk_chat_request req;
-    struct sk_error err;
-    int seen = 0;
-    for (j = 0; j < k; j++)
-      seen |= strcmp(out[j].p.name, d->name) == 0;
-    if (seen || sk_batch_api_of(d->impl) == SK_BATCH_NONE)
-      continue;
-    memset(&req, 0, sizeof(req));
-    req.model = routes[i].model;
-    req.messages = &msg;
-    req.nmessages = 1;
-    req.temperature = -1;
-    sk_error_clear(&err);
-    if (sk_provider_build(&d->conf, &d->gateway, &req, &out[k].sample, &err) !=
-        0)
-      continue;
-    out[k].p.name = d->name;
-    out[k].p.api = sk_batch_api_of(d->impl);
-    out[k].p.sample = &out[k].sample;
-    k++;
-  }
-  return k;
-}
-
 static long count(long v) {
   return v < 0 ? 0 : v;
 }
@@ -110,12 +73,11 @@ static int run_ctl(struct batch_args *a, const struct sk_opt_operands *ops,
   struct sk_prompts prompts;
   struct sk_config cfg;
   struct sk_route *routes = NULL;
-  struct ctl_provider *cp = NULL;
+  struct sk_batch_samples samples = {0};
   struct sk_http_opts http;
   struct sk_dirlock lock;
   struct sk_error err;
   struct show s;
-  size_t n = 0, i;
   int locked = 0;
   int status = SK_EXIT_OK;
   int rc;
@@ -133,14 +95,16 @@ static int run_ctl(struct batch_args *a, const struct sk_opt_operands *ops,
     goto out;
   }
   routes = calloc(panel.n ? panel.n : 1, sizeof(*routes));
-  cp = calloc(panel.n ? panel.n : 1, sizeof(*cp));
-  if (routes == NULL || cp == NULL ||
-      sk_cli_resolve_routes(&a->r, &cfg, &panel, routes,
-                            cancel || a->refresh) != 0) {
+  if (routes == NULL || sk_cli_resolve_routes(&a->r, &cfg, &panel, routes,
+                                              cancel || a->refresh) != 0) {
     status = SK_EXIT_USAGE;
     goto out;
   }
-  n = gather(routes, panel.n, cp);
+  if (sk_batch_samples_build(&samples, routes, panel.n, 0, &err) != 0) {
+    fprintf(stderr, "shipskip: %s\n", err.msg);
+    status = SK_EXIT_USAGE;
+    goto out;
+  }
   /* Cancel writes the book: not while a run holds OUTDIR. */
   if (cancel) {
     if (sk_cli_lock_outdir(ops->v[0], &lock) != 0) {
@@ -153,8 +117,8 @@ static int run_ctl(struct batch_args *a, const struct sk_opt_operands *ops,
   http.timeout_ms = a->r.eng.timeout_ms;
   http.ca_file = cfg.ca_file;
   http.user_agent = "shipskip";
-  rc = sk_batchctl_run(ops->v[0], &cp[0].p, n, a->refresh, cancel, &http,
-                       show_cb, &s, &err);
+  rc = sk_batchctl_run(ops->v[0], samples.p, samples.n, a->refresh, cancel,
+                       &http, show_cb, &s, &err);
   if (rc == SK_ENOENT) {
     fprintf(stderr, "shipskip: %s has no batches (no batches.jsonl)\n",
             ops->v[0]);
@@ -172,9 +136,7 @@ static int run_ctl(struct batch_args *a, const struct sk_opt_operands *ops,
 out:
   if (locked)
     sk_dirlock_release(&lock);
-  for (i = 0; i < n; i++)
-    sk_wire_request_cleanup(&cp[i].sample);
-  free(cp);
+  sk_batch_samples_cleanup(&samples);
   free(routes);
   sk_config_cleanup(&cfg);
   sk_prompts_cleanup(&prompts);

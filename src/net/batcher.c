@@ -1522,3 +1522,74 @@ int sk_batcher_new(uv_loop_t *loop, const struct sk_batcher_opts *opts,
   *out = b;
   return 0;
 }
+
+/* ---- sample requests ------------------------------------------------------
+ */
+
+/* Builds route's request of one tiny message: its URL and headers are what
+ * the batch API's own requests are made from. */
+static int build_sample(const struct sk_route *route, struct sk_wire_request *w,
+                        struct sk_error *err) {
+  struct sk_message msg = {"user", "batch"};
+  struct sk_chat_request req;
+  memset(&req, 0, sizeof(req));
+  req.model = route->model;
+  req.messages = &msg;
+  req.nmessages = 1;
+  req.temperature = -1;
+  return sk_provider_build(&route->provider->conf, &route->provider->gateway,
+                           &req, w, err);
+}
+
+static int seen_before(const struct sk_batch_samples *s, const char *name) {
+  size_t j;
+  for (j = 0; j < s->n; j++)
+    if (strcmp(s->p[j].name, name) == 0)
+      return 1;
+  return 0;
+}
+
+int sk_batch_samples_build(struct sk_batch_samples *s,
+                           const struct sk_route *routes, size_t n,
+                           int batch_only, struct sk_error *err) {
+  size_t i;
+  memset(s, 0, sizeof(*s));
+  s->p = calloc(n ? n : 1, sizeof(*s->p));
+  s->w = calloc(n ? n : 1, sizeof(*s->w));
+  if (s->p == NULL || s->w == NULL) {
+    sk_batch_samples_cleanup(s);
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  }
+  for (i = 0; i < n; i++) {
+    const struct sk_provider_def *d = routes[i].provider;
+    enum sk_batch_api api = sk_batch_api_of(d->impl);
+    if ((batch_only && !d->batch) || seen_before(s, d->name))
+      continue;
+    if (api == SK_BATCH_NONE && !batch_only)
+      continue;
+    if (api == SK_BATCH_NONE || build_sample(&routes[i], &s->w[s->n], err)) {
+      if (api == SK_BATCH_NONE)
+        sk_error_set(err, SK_ECONFIG,
+                     "provider %s (type %s) has no batch API shipskip "
+                     "speaks: batch mode works with openai, anthropic and "
+                     "gemini",
+                     d->name, d->impl->name);
+      sk_batch_samples_cleanup(s);
+      return err->code;
+    }
+    s->p[s->n].name = d->name;
+    s->p[s->n].api = api;
+    s->p[s->n].sample = &s->w[s->n];
+    s->n++;
+  }
+  return 0;
+}
+
+void sk_batch_samples_cleanup(struct sk_batch_samples *s) {
+  size_t i;
+  for (i = 0; s->w != NULL && i < s->n; i++)
+    sk_wire_request_cleanup(&s->w[i]);
+  free(s->p);
+  free(s->w);
+  memset(s, 0, sizeof(*s));
+}

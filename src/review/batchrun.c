@@ -16,12 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One provider in batch mode: what the batcher borrows. */
-struct batch_provider {
-  struct sk_batcher_provider p;
-  struct sk_wire_request sample;
-};
-
 int sk_batchrun_uses(const struct sk_engine *e, const struct sk_run *rr) {
   if (e->batcher == NULL || !sk_engine_route(e, rr->idx)->provider->batch)
     return 0;
@@ -60,69 +54,9 @@ static void on_batch_fatal(void *ctx, int code, const char *msg) {
   sk_engine_pump(e);
 }
 
-/* Builds the sample request of d (for route's model): its URL and headers
- * are what the batch API's requests are made from. */
-static int build_sample(const struct sk_route *route, struct sk_wire_request *w,
-                        struct sk_error *err) {
-  struct sk_message msg = {"user", "batch"};
-  struct sk_chat_request req;
-  memset(&req, 0, sizeof(req));
-  req.model = route->model;
-  req.messages = &msg;
-  req.nmessages = 1;
-  req.temperature = -1;
-  return sk_provider_build(&route->provider->conf, &route->provider->gateway,
-                           &req, w, err);
-}
-
-/* Fills e->bproviders with every provider in batch mode, once each. */
-static int gather(struct sk_engine *e, struct sk_error *err) {
-  size_t i, j, n = 0;
-  struct batch_provider *bp =
-      calloc(e->o->panel->n ? e->o->panel->n : 1, sizeof(*bp));
-  if (bp == NULL)
-    return sk_error_set(err, SK_ENOMEM, "out of memory");
-  e->bproviders = bp;
-  for (i = 0; i < e->o->panel->n; i++) {
-    const struct sk_route *route = &e->o->routes[i];
-    const struct sk_provider_def *d = route->provider;
-    int seen = 0;
-    if (!d->batch)
-      continue;
-    for (j = 0; j < n; j++)
-      seen |= strcmp(bp[j].p.name, d->name) == 0;
-    if (seen)
-      continue;
-    bp[n].p.name = d->name;
-    bp[n].p.api = sk_batch_api_of(d->impl);
-    if (bp[n].p.api == SK_BATCH_NONE)
-      return sk_error_set(err, SK_ECONFIG,
-                          "provider %s (type %s) has no batch API shipskip "
-                          "speaks: batch mode works with openai, anthropic "
-                          "and gemini",
-                          d->name, d->impl->name);
-    if (build_sample(route, &bp[n].sample, err) != 0)
-      return err->code;
-    bp[n].p.sample = &bp[n].sample;
-    e->nbproviders = ++n;
-  }
-  return 0;
-}
-
-static void free_providers(struct sk_engine *e) {
-  struct batch_provider *bp = e->bproviders;
-  size_t i;
-  for (i = 0; i < e->nbproviders; i++)
-    sk_wire_request_cleanup(&bp[i].sample);
-  free(bp);
-  e->bproviders = NULL;
-  e->nbproviders = 0;
-}
-
 int sk_batchrun_open(struct sk_engine *e, struct sk_error *err) {
   const struct sk_engine_opts *o = e->o;
   struct sk_batcher_opts bo;
-  struct sk_batcher_provider *list;
   size_t i;
   int rc;
 
@@ -134,25 +68,14 @@ int sk_batchrun_open(struct sk_engine *e, struct sk_error *err) {
     return sk_error_set(err, SK_ECONFIG,
                         "batch mode needs an output directory (its batches "
                         "are recorded there)");
-  rc = gather(e, err);
-  if (rc != 0) {
-    free_providers(e);
+  rc = sk_batch_samples_build(&e->bsamples, o->routes, o->panel->n, 1, err);
+  if (rc != 0)
     return rc;
-  }
-  list = calloc(e->nbproviders, sizeof(*list));
-  if (list == NULL) {
-    free_providers(e);
-    return sk_error_set(err, SK_ENOMEM, "out of memory");
-  }
-  for (i = 0; i < e->nbproviders; i++)
-    list[i] = ((struct batch_provider *)e->bproviders)[i].p;
-  e->blist = list;
   memset(&bo, 0, sizeof(bo));
   bo.outdir = o->outdir;
   bo.resume = o->resume;
   bo.wait = o->batch_wait;
-  bo.poll_ms = o->batch_poll_ms > 0 ? o->batch_poll_ms : 10000;
-  bo.poll_max_ms = bo.poll_ms > 60000 ? bo.poll_ms : 60000;
+  bo.poll_ms = o->batch_poll_ms; /* 0: the batcher's 10 s, up to 60 s */
   bo.idle_ms = 500;
   bo.max_requests = o->batch_max_requests;
   bo.max_bytes = o->batch_max_bytes;
@@ -164,17 +87,15 @@ int sk_batchrun_open(struct sk_engine *e, struct sk_error *err) {
   bo.transport.mode = o->fixture_mode;
   bo.transport.dir = o->fixture_dir;
   bo.transport.stamp = o->stamp_fixtures;
-  bo.providers = list;
-  bo.nproviders = e->nbproviders;
+  bo.providers = e->bsamples.p;
+  bo.nproviders = e->bsamples.n;
   bo.on_event = on_batch_event;
   bo.on_quiet = on_batch_quiet;
   bo.on_fatal = on_batch_fatal;
   bo.ctx = e;
   rc = sk_batcher_new(&e->loop, &bo, &e->batcher, err);
   if (rc != 0) {
-    free(e->blist);
-    e->blist = NULL;
-    free_providers(e);
+    sk_batch_samples_cleanup(&e->bsamples);
     return rc;
   }
   e->st->batch_mode = 1;
@@ -233,7 +154,5 @@ void sk_batchrun_close(struct sk_engine *e) {
   e->st->batch.pending = (unsigned long)sk_batcher_pending_batches(e->batcher);
   sk_batcher_close(e->batcher);
   e->batcher = NULL;
-  free(e->blist);
-  e->blist = NULL;
-  free_providers(e);
+  sk_batch_samples_cleanup(&e->bsamples);
 }

@@ -31,6 +31,7 @@
 #ifndef SHIPSKIP_BATCHER_H
 #define SHIPSKIP_BATCHER_H
 
+#include "shipskip/model/config.h"
 #include "shipskip/net/batchbook.h"
 #include "shipskip/net/transport.h"
 #include "shipskip/providers/batch.h"
@@ -47,6 +48,24 @@ struct sk_batcher_provider {
   enum sk_batch_api api;
   const struct sk_wire_request *sample;
 };
+
+/* The batch providers of a panel's routes, each once, with its sample
+ * request (built for the first route's model). p[i].sample is &w[i]. */
+struct sk_batch_samples {
+  struct sk_batcher_provider *p;
+  struct sk_wire_request *w;
+  size_t n;
+};
+
+/* Fills s from routes[0..n): with batch_only, the providers in batch mode
+ * (a batch-mode provider whose type has no batch API is SK_ECONFIG naming
+ * it); without, every provider whose type has a batch API (for `batch
+ * status` and `batch cancel`). Returns 0 or an error; s is then empty.
+ * Release with sk_batch_samples_cleanup(), which wipes the credentials. */
+int sk_batch_samples_build(struct sk_batch_samples *s,
+                           const struct sk_route *routes, size_t n,
+                           int batch_only, struct sk_error *err);
+void sk_batch_samples_cleanup(struct sk_batch_samples *s);
 
 /* What happened to a batch, for the caller to say. */
 enum sk_batch_event_kind {

@@ -77,8 +77,8 @@ struct sk_run {
   int structured; /* the request in flight asked for structured output */
   long raised_max_tokens; /* > 0: the larger reply limit a cut-off reply
                              was asked again with (once per review) */
-  int via_batch;  /* the request in flight went through a batch API */
-  int reattached; /* ...and waits for a batch an earlier run sent */
+  int via_batch;          /* the request in flight went through a batch API */
+  int reattached;         /* ...and waits for a batch an earlier run sent */
 };
 
 /* One tool in the window, from admission until its scorecard is written. */
@@ -104,9 +104,7 @@ struct sk_engine {
    * when no route is in batch mode, or once closed. */
   struct sk_batcher *batcher;
   size_t nbatched; /* of ninflight, those waiting in the batcher */
-  void *bproviders; /* batchrun.c's providers and their samples */
-  size_t nbproviders;
-  struct sk_batcher_provider *blist;
+  struct sk_batch_samples bsamples; /* what the batcher borrows */
   /* Reviews by state (run.c keeps them in step). */
   struct sk_list ready;
   struct sk_list inflight;
