@@ -646,10 +646,9 @@ int sk_review_args_check(struct review_args *a, struct sk_error *err) {
                         "--fixtures DIR needs --fixture-mode record, replay "
                         "or new");
   a->eng.fixture_mode = a->fixture_flag > 0 ? a->fixture_flag : a->fixture_mode;
+  /* dmin 0.001 s: a given value is at least 1 ms. */
   if (a->batch_poll_s > 0)
     a->eng.batch_poll_ms = (long)(a->batch_poll_s * 1000.0 + 0.5);
-  if (a->eng.batch_poll_ms == 0 && a->batch_poll_s > 0)
-    a->eng.batch_poll_ms = 1;
   a->eng.batch_max_requests = (size_t)a->batch_max_requests;
   a->eng.batch_max_bytes = (size_t)a->batch_max_bytes;
   if (a->min_words > a->max_words)
