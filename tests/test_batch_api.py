@@ -176,6 +176,17 @@ class SameAsOnline(BatchCase):
         self.assertEqual(b["batches"], 5)  # 48 requests, 10 per batch
         self.assertEqual(stats(self.port)["batches_created"], 5)
 
+    def test_a_byte_limit_splits_the_run_too(self):
+        tools = self.tools(40)
+        out = os.path.join(self.tmp, "out")
+        self.run_ok("openai", tools, out, "--batch", "--wait",
+                    "--batch-poll", "0.02", "--batch-max-bytes", "65536")
+        sizes = [os.path.getsize(p) for p in
+                 glob.glob(os.path.join(out, "batches", "*.input"))]
+        self.assertGreaterEqual(len(sizes), 2, sizes)
+        self.assertTrue(all(s <= 65536 for s in sizes), sizes)
+        self.assertEqual(summary(out)["totals"]["reviews_ok"], 160)
+
 
 class ReaskOnline(BatchCase):
     def test_reasks_go_online_with_batch_reask_online(self):

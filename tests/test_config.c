@@ -361,6 +361,34 @@ TEST(max_retry_time_is_per_provider) {
   sk_config_cleanup(&c);
 }
 
+/* providers.NAME.mode: "online" (the default) or "batch", and batch only
+ * for a type with a batch API (issue 14). */
+TEST(mode_batch_is_per_provider) {
+  struct sk_config c;
+  struct sk_error e;
+  const struct sk_provider_def *d;
+  clear_env();
+  ASSERT_CONTAINS(refused("{\"providers\": {\"claude\": {\"type\": "
+                          "\"anthropic\", \"mode\": \"later\"}}}"),
+                  "providers.claude.mode must be \"online\" or \"batch\"");
+  ASSERT_CONTAINS(refused("{\"providers\": {\"local\": {\"type\": "
+                          "\"ollama\", \"mode\": \"batch\"}}}"),
+                  "providers.local.mode: type ollama has no batch API");
+  ASSERT_INT_EQ(load_text("{\"providers\": {\"claude\": {\"type\": "
+                          "\"anthropic\", \"mode\": \"batch\"}, "
+                          "\"open\": {\"type\": \"openai\", "
+                          "\"mode\": \"online\"}}}",
+                          &c, &e),
+                0);
+  d = sk_config_provider(&c, "claude");
+  ASSERT(d != NULL && d->batch);
+  d = sk_config_provider(&c, "open");
+  ASSERT(d != NULL && !d->batch);
+  d = sk_config_provider(&c, "gemini");
+  ASSERT(d != NULL && !d->batch);
+  sk_config_cleanup(&c);
+}
+
 TEST(prices_must_be_bounded_numbers) {
   static const char *const BAD[] = {"{\"input\": -0.1, \"output\": 1}",
                                     "{\"input\": 1}",
@@ -510,6 +538,7 @@ int main(void) {
   RUN(bad_types_are_refused_naming_the_key);
   RUN(rate_limits_take_the_command_line_bounds);
   RUN(max_retry_time_is_per_provider);
+  RUN(mode_batch_is_per_provider);
   RUN(prices_must_be_bounded_numbers);
   RUN(comments_are_allowed_outside_strings);
   RUN(errors_name_line_and_column);
