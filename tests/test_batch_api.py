@@ -188,6 +188,27 @@ class SameAsOnline(BatchCase):
         self.assertEqual(summary(out)["totals"]["reviews_ok"], 160)
 
 
+class Budget(BatchCase):
+    def test_budget_counts_the_batch_price_and_sends_what_it_allows(self):
+        tools = self.tools(20)
+        sent = {}
+        for mode, extra in (("online", ()),
+                            ("batch", ("--batch", "--wait", "--batch-poll",
+                                       "0.02"))):
+            out = os.path.join(self.tmp, mode)
+            self.run_ok("openai", tools, out, "--budget", "0.004", *extra,
+                        model="gpt-4o-mini", rc=1)  # stopped: tools left
+            s = summary(out)
+            self.assertEqual(s["totals"]["stopped"], "budget")
+            self.assertLessEqual(s["totals"]["cost_usd"], 0.004)
+            sent[mode] = s["totals"]["requests"]
+        # Half the price: about twice the requests, every one of them sent
+        # (the batch's queued requests went out after the stop).
+        self.assertGreater(sent["batch"], 1.5 * sent["online"], sent)
+        self.assertEqual(stats(self.port)["requests_submitted"],
+                         sent["batch"])
+
+
 class ReaskOnline(BatchCase):
     def test_reasks_go_online_with_batch_reask_online(self):
         tools = self.tools(4, lambda i: "fake:no-score-once@builder")

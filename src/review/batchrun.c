@@ -51,6 +51,9 @@ static void on_batch_fatal(void *ctx, int code, const char *msg) {
     sk_engine_stop(e, SK_STOP_OUTAGE);
   else
     sk_engine_fail(e, code, msg);
+  /* Nothing more will come through it: its requests end now (abandoned;
+   * the batches stay at the provider for --resume). */
+  sk_batchrun_cancel(e);
   sk_engine_pump(e);
 }
 
@@ -129,17 +132,30 @@ int sk_batchrun_submit(struct sk_engine *e, struct sk_run *rr,
 }
 
 void sk_batchrun_pump(struct sk_engine *e) {
-  if (e->batcher == NULL || e->state != SK_ENGINE_RUNNING ||
-      !sk_list_empty(&e->ready))
+  int running = e->state == SK_ENGINE_RUNNING;
+  if (e->batcher == NULL || e->state >= SK_ENGINE_CANCELING)
+    return;
+  if (e->state == SK_ENGINE_FAILING || e->state == SK_ENGINE_ABORTING) {
+    sk_batchrun_cancel(e); /* nothing more is sent or written */
+    return;
+  }
+  if (running && !sk_list_empty(&e->ready))
     return;
   /* Everything that can be asked now is in (retries waiting on a timer
-   * come back in a moment: they go in with the rest): seal it. */
-  if (e->eof && e->nwaiting == 0)
+   * come back in a moment: they go in with the rest): seal it. After a
+   * stop the queued requests are in flight like online ones: sealed and
+   * sent, as --budget counted them. */
+  if ((e->eof || !running) && e->nwaiting == 0)
     sk_batcher_flush(e->batcher);
-  if (!e->o->batch_wait && e->eof && e->nwaiting == 0 &&
-      e->ninflight == e->nbatched && e->nbatched > 0 &&
-      sk_batcher_quiet(e->batcher))
+  if (e->o->batch_wait || e->nwaiting != 0 || e->nbatched == 0 ||
+      e->ninflight != e->nbatched || !sk_batcher_quiet(e->batcher))
+    return;
+  if (running && e->eof)
     sk_engine_stop(e, SK_STOP_BATCH);
+  else if (!running)
+    /* Stopped, and every batch is sent and looked at: no grace period
+     * brings their answers; --resume collects them. */
+    sk_batchrun_cancel(e);
 }
 
 void sk_batchrun_cancel(struct sk_engine *e) {

@@ -162,6 +162,7 @@ static void noop_close_cb(uv_handle_t *h) {
  * e->tr cleared first, nothing they trigger can send or close it again. */
 static void cancel_in_flight(struct sk_engine *e) {
   struct sk_transport *tr = e->tr;
+  sk_batchrun_cancel(e);
   if (tr == NULL)
     return;
   e->st->connections = sk_transport_connections(tr);
@@ -240,7 +241,6 @@ static void drain_queue(struct sk_engine *e) {
     sk_run_set_state(e, sk_container_of(n, struct sk_run, node),
                      SK_RUN_ABANDONED);
   sk_request_cancel_waiting(e);
-  sk_batchrun_cancel(e);
 }
 
 static void rate_cb(uv_timer_t *t) {
@@ -329,12 +329,14 @@ static void stop_event(struct sk_engine *e, int why) {
            : why == SK_STOP_BUDGET ? "budget reached"
            : why == SK_STOP_OUTAGE ? "the server did not come back within "
                                      "--max-retry-time"
-           : why == SK_STOP_BATCH
-               ? "batches sent; the provider is still working on them (run "
-                 "again with --resume to collect, or use --wait)"
-               : "deadline reached",
+                                   : "deadline reached",
            e->ninflight, e->o->grace_ms / 1000,
            why > 0 ? "a second signal" : "SIGINT");
+  /* Its requests are at the provider, not in a grace period: the run's
+   * report says how to collect them. */
+  if (why == SK_STOP_BATCH)
+    snprintf(line, sizeof(line),
+             "batches sent; the provider is still working on them");
   memset(&ev, 0, sizeof(ev));
   ev.kind = SK_EVENT_STOPPING;
   ev.stop = why;
