@@ -63,8 +63,8 @@ struct rbatch {
   struct sk_batcher *b;
   struct sk_bbatch *bb; /* owned by the book */
   const struct sk_batcher_provider *p;
-  struct sk_wire_request *sample; /* its group's, or the provider's */
-  char *lines;                    /* until created */
+  const struct sk_wire_request *sample; /* its group's, or the provider's */
+  char *lines;                          /* until created */
   size_t lines_len;
   struct sk_list waiters;
   size_t nwaiters;
@@ -690,7 +690,7 @@ static void result_fetched(struct rbatch *rb,
 
 static struct rbatch *rbatch_new(struct sk_batcher *b, struct sk_bbatch *bb,
                                  const struct sk_batcher_provider *p,
-                                 struct sk_wire_request *sample);
+                                 const struct sk_wire_request *sample);
 
 static const char *line_id(enum sk_batch_api api, const cJSON *o) {
   if (api == SK_BATCH_GEMINI)
@@ -710,8 +710,13 @@ static size_t waiting_lines(struct rbatch *rb, struct sk_buf *out) {
 
   snprintf(path, sizeof(path), "%s/%s.input", b->book->dir, rb->bb->name);
   sk_error_clear(&err);
-  if (sk_fs_read_file(path, (size_t)1 << 31, &text, &len, &err) != 0)
+  if (sk_fs_read_file(path, (size_t)1 << 31, &text, &len, &err) != 0) {
+    say(b, SK_BATCH_EV_WARNING, rb->bb,
+        "batch %s: its kept input cannot be read, so its requests cannot "
+        "go out again: %s",
+        rb->bb->name, err.msg);
     return 0;
+  }
   while (off < len) {
     const char *nl = memchr(text + off, '\n', len - off);
     size_t n = nl != NULL ? (size_t)(nl - (text + off)) : len - off;
@@ -1039,7 +1044,7 @@ static void rbatch_close_cb(uv_handle_t *h) {
 
 static struct rbatch *rbatch_new(struct sk_batcher *b, struct sk_bbatch *bb,
                                  const struct sk_batcher_provider *p,
-                                 struct sk_wire_request *sample) {
+                                 const struct sk_wire_request *sample) {
   struct rbatch *rb = calloc(1, sizeof(*rb));
   if (rb == NULL || uv_timer_init(b->loop, &rb->timer) != 0) {
     free(rb);
@@ -1083,9 +1088,9 @@ static void make_label(const char *lines, size_t len, int resubmits,
  * why. */
 static struct rbatch *seal(struct sk_batcher *b,
                            const struct sk_batcher_provider *p,
-                           struct sk_wire_request *sample, struct sk_list *list,
-                           size_t n, struct sk_buf *lines, int round,
-                           int resubmits) {
+                           const struct sk_wire_request *sample,
+                           struct sk_list *list, size_t n, struct sk_buf *lines,
+                           int round, int resubmits) {
   struct sk_brequest *req = calloc(n ? n : 1, sizeof(*req));
   struct sk_bbatch *bb = NULL;
   struct rbatch *rb = NULL;
@@ -1244,7 +1249,7 @@ static int reattach(struct sk_batcher *b, struct sk_bbatch *bb,
   if (p == NULL)
     return SK_EINVAL;
   if (rb == NULL) {
-    rb = rbatch_new(b, bb, p, (struct sk_wire_request *)p->sample);
+    rb = rbatch_new(b, bb, p, p->sample);
     if (rb == NULL)
       return SK_ENOMEM;
     say(b, SK_BATCH_EV_REATTACHED, bb,
@@ -1277,7 +1282,6 @@ int sk_batcher_add(struct sk_batcher *b, const char *provider,
   struct waiter *wt;
   struct group *g;
   int added, rc;
-  size_t before;
 
   if (b->closing)
     return sk_error_set(err, SK_ECANCELED, "the batcher is closing");
@@ -1312,15 +1316,13 @@ int sk_batcher_add(struct sk_batcher *b, const char *provider,
     rc = g == NULL ? SK_ENOMEM : 0;
     if (rc == 0 && !fits(b, g, w->body_len + 256))
       seal_group(b, g);
-    before = g != NULL ? g->lines.len : 0;
+    /* On error the lines are as they were (batch.h). */
     if (rc == 0)
       rc = sk_batch_add_line(p->api, id, w, &g->lines, err);
     if (rc == 0) {
       sk_list_push_back(&g->queued, &wt->node);
       g->nqueued++;
       uv_timer_start(&b->idle, idle_cb, (uint64_t)b->o.idle_ms, 0);
-    } else if (g != NULL) {
-      g->lines.len = before;
     }
   }
   if (rc != 0) {
