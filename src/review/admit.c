@@ -163,6 +163,12 @@ static struct sk_tool *read_tool(struct sk_engine *e) {
 
     sk_error_clear(&err);
     rc = sk_toolsrc_next(e->src, &tool, &err);
+    /* The descriptor the watch was made for is closed (the input ended):
+     * drop the watch now, before its number can be reused by a file this
+     * run opens. A start still queued on the loop would otherwise reach
+     * epoll_ctl with that file, which epoll refuses, and libuv aborts. */
+    if (e->input != NULL && sk_toolsrc_wait_fd(e->src) != e->input->fd)
+      sk_admit_close_input(e);
     if (rc == 0) {
       e->eof = 1;
       return NULL;
