@@ -1,4 +1,4 @@
-/* prefilter.c: the literal cover of a rubric pattern (see prefilter.h).
+/* prefilter.c: the literal cover of a pattern (see prefilter.h).
  *
  * A recursive-descent parser computes, for each piece of the pattern, a set
  * of lower-case strings that every match of the piece starts with (a
@@ -11,7 +11,11 @@
  * are cut (and closed) at LIT_MAX bytes: a prefix of a cover string is a
  * cover string too. The scan compares text bytes with ASCII upper case folded,
  * which is what caseless matching does to the only characters a cover holds:
- * ASCII, and the four typographic quotes, which have no other case.
+ * ASCII, and the four typographic quotes, which have no other case; in the
+ * extended syntax also WILD, the first byte of any non-ASCII character.
+ * A set of prefilters (for the injection rules) is scanned in one pass: a
+ * table from each byte to the prefilters with a string starting with it
+ * sends each place only to those still without an answer.
  */
 #include "shipskip/review/prefilter.h"
 #include "shipskip/util/error.h"

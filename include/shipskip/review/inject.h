@@ -21,9 +21,9 @@
  *                                    injection ("detects phrases like ...")
  *
  * with '#' comment lines and blank lines ignored. Patterns are PCRE2, compiled
- * once (JIT-compiled when first matched), caseless, UTF, Unicode properties,
- * multiline (^ and $ match
- * at line starts and ends), so \x{200B} names a code point. A hit of a
+ * once at load (JIT-compiled when first matched), caseless, UTF, Unicode
+ * properties, multiline (^ and $ match at line starts and ends), so
+ * \x{200B} names a code point. A hit of a
  * "mention" rule that starts inside the match of an exclusion is not
  * reported: a prompt-injection scanner may say it "flags phrases like ignore
  * previous instructions" and still be innocent. Rules without "mention"
