@@ -11,6 +11,14 @@
  * U+212A, plus every .txt file of the folder SK_PREFILTER_CORPUS names, if
  * set), matching from the prefilter's offset finds the same first match as
  * matching from every third word start of the text.
+ *
+ * The extended syntax (SK_PREFILTER_EXTENDED) the same way: its covers, the
+ * proof that a non-ASCII pattern character other than U+017F and U+212A
+ * caseless-matches no ASCII character, and, for every rule of
+ * prompts/injection-patterns.txt compiled as the detector compiles it, the
+ * same first match as PCRE2 from every start over the injection corpora and
+ * adversarial strings (invalid UTF-8 among them). A set of prefilters gives
+ * what each of its members gives alone.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "harness.h"
@@ -18,6 +26,7 @@
 #include "shipskip/review/prefilter.h"
 #include "shipskip/util/fsutil.h"
 
+#include <cJSON.h>
 #include <dirent.h>
 #include <pcre2.h>
 #include <stdlib.h>
@@ -100,6 +109,140 @@ TEST(first_places) {
    * back far enough for the literal to start there. */
   ASSERT_INT_EQ(first("\\bstrip", "we \xC5\xBFtrip"), 0);
   ASSERT_INT_EQ(first("\\bstrip", "a long prefix, \xC5\xBFtrip"), 8);
+}
+
+/* The cover of pattern in the extended syntax, as cover() writes it, with
+ * the 64 one-byte strings of a non-ASCII start written "<non-ascii>" and a
+ * non-ASCII character ending a string as "*". */
+static const char *cover_ext(const char *pattern) {
+  static char out[4096];
+  struct sk_prefilter *pf = NULL;
+  size_t i;
+  size_t o = 0;
+  size_t high = 0;
+
+  if (sk_prefilter_new_opts(pattern, SK_PREFILTER_EXTENDED, &pf) != 0)
+    return "ENOMEM";
+  if (pf == NULL)
+    return "-";
+  out[0] = '\0';
+  for (i = 0; i < sk_prefilter_count(pf); i++) {
+    const char *l = sk_prefilter_literal(pf, i);
+    size_t n = strlen(l);
+    if (strcmp(l, "\xC5\xBF") == 0 || strcmp(l, "\xE2\x84\xAA") == 0)
+      continue;
+    if (n == 1 && (unsigned char)l[0] >= 0xC0) {
+      high++;
+      continue;
+    }
+    o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%.*s%s", o ? "|" : "",
+                          (int)(n - ((unsigned char)l[n - 1] == 0xFF)), l,
+                          (unsigned char)l[n - 1] == 0xFF ? "*" : "");
+  }
+  if (high == 64)
+    snprintf(out + o, sizeof(out) - o, "%s<non-ascii>", o ? "|" : "");
+  else if (high > 0)
+    snprintf(out + o, sizeof(out) - o, "%s%zu high bytes", o ? "|" : "", high);
+  sk_prefilter_free(pf);
+  return out;
+}
+
+TEST(extended_covers) {
+  /* What the rubric syntax knows gives the same covers. */
+  ASSERT_STR_EQ(cover_ext("\\b(foo|Bar)s?\\b"), "bar|foo");
+  ASSERT_STR_EQ(cover_ext("it['\xE2\x80\x99]s"), "it's|it\xE2\x80\x99s");
+  /* Escapes, anchors and lookbehinds. */
+  ASSERT_STR_EQ(cover_ext("\\x{41}b\\x63"), "abc");
+  ASSERT_STR_EQ(cover_ext("a\\tb"), "a\tb");
+  ASSERT_STR_EQ(cover_ext("^abc$"), "abc");
+  ASSERT_STR_EQ(cover_ext("(?:^|[.;]\\s+)act"), ".|;|act");
+  ASSERT_STR_EQ(cover_ext("(?<=a)b(?<!c)d"), "bd");
+  ASSERT_STR_EQ(cover_ext("[\\x{41}-\\x{43}]x"), "ax|bx|cx");
+  /* Non-ASCII characters: any non-ASCII start, or a string cut there. */
+  ASSERT_STR_EQ(cover_ext("\xC3\xA9t\xC3\xA9"), "<non-ascii>");
+  ASSERT_STR_EQ(cover_ext("[\\x{200B}\\x{2060}-\\x{2064}]"), "<non-ascii>");
+  ASSERT_STR_EQ(cover_ext("h[\xC3\xB6o]chste"), "hochste|h*");
+  ASSERT_STR_EQ(cover_ext("\\x{2019}s"), "\xE2\x80\x99s");
+  ASSERT_STR_EQ(cover_ext("(?<![^\\x00-\\x7F])[\\x{200C}\\x{200D}]"),
+                "<non-ascii>");
+  /* Still unknown: characters that fold to ASCII, mixed or backward
+   * ranges, verbs, \A, \G, \K, \Q, properties, back references. */
+  {
+    static const char *none[] = {
+        "\\x{17F}x",     "[\\x{212A}]x", "[\\x{100}-\\x{2200}]x",
+        "[a-\\x{100}]x", "[c-a]x",       "(*SKIP)a",
+        "\\Aabc",        "\\Gabc",       "ab\\Kc",
+        "\\Qab\\E",      "\\pLx",        "a\\1",
+        "(?i)abc",       "(?<n>x)",      "\\x{D800}a",
+        "\\x{}a",        "\\xZZ",        "^\\s*x",
+    };
+    size_t i;
+    for (i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+      if (strcmp(cover_ext(none[i]), "-") != 0)
+        TH_FAIL("\"%s\" has a cover: %s", none[i], cover_ext(none[i]));
+  }
+}
+
+/* sk_prefilter_first of the extended pattern over text, -1 for none. */
+static long first_ext(const char *pattern, const char *text) {
+  struct sk_prefilter *pf = NULL;
+  size_t at;
+  if (sk_prefilter_new_opts(pattern, SK_PREFILTER_EXTENDED, &pf) != 0 ||
+      pf == NULL)
+    return -2;
+  at = sk_prefilter_first(pf, text, strlen(text));
+  sk_prefilter_free(pf);
+  return at == SK_PREFILTER_NONE ? -1 : (long)at;
+}
+
+TEST(extended_first_places) {
+  /* A text of ASCII only has no place for a non-ASCII pattern. */
+  ASSERT_INT_EQ(first_ext("\\x{200B}", "plain ASCII text"), -1);
+  ASSERT_INT_EQ(first_ext("[\\x{202A}-\\x{202E}]", "ab \xE2\x80\xAE"), 3);
+  ASSERT_INT_EQ(first_ext("\xE5\xBF\xBD\xE7\x95\xA5", "x \xC3\xA9 y"), 2);
+  ASSERT_INT_EQ(first_ext("h[\xC3\xB6o]chste", "the h\xC3\xB6"
+                                               "chste"),
+                4);
+  ASSERT_INT_EQ(first_ext("h[\xC3\xB6o]chste", "the hx"), -1);
+  /* A long s still sends the scan back, before any non-ASCII string that
+   * starts with its first byte. */
+  ASSERT_INT_EQ(first_ext("\\bstrip|\xC5\x81", "we \xC5\xBFtrip"), 0);
+  /* Invalid UTF-8: the place is never a continuation byte but the first. */
+  ASSERT_INT_EQ(first_ext("\\bfoo", "\xFF\x80 foo"), 3);
+  ASSERT_INT_EQ(first_ext("\\bstrip", "\x80\x80\xC5\xBFtrip"), 0);
+}
+
+/* The ASCII characters (as a comma list in hex) that the caseless pattern
+ * matches, each tried alone. */
+static const char *ascii_matches(const char *pattern) {
+  static char out[256];
+  size_t o = 0;
+  int errcode;
+  PCRE2_SIZE off;
+  unsigned char c;
+  pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                                 FLAGS, &errcode, &off, NULL);
+  pcre2_match_data *md1 = pcre2_match_data_create(1, NULL);
+
+  out[0] = '\0';
+  for (c = 1; c < 0x80 && re != NULL && md1 != NULL; c++)
+    if (pcre2_match(re, &c, 1, 0, 0, md1, NULL) >= 0)
+      o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%x", o ? "," : "", c);
+  pcre2_match_data_free(md1);
+  pcre2_code_free(re);
+  return re == NULL ? "no pattern" : out;
+}
+
+TEST(only_long_s_and_kelvin_stand_for_ascii) {
+  /* A caseless class matches every case of every member: all non-ASCII
+   * code points but the two match no ASCII character, so a match that
+   * starts with any other starts with a byte from 0xC0 on... */
+  ASSERT_STR_EQ(ascii_matches("[\\x{80}-\\x{17E}\\x{180}-\\x{2129}"
+                              "\\x{212B}-\\x{D7FF}\\x{E000}-\\x{10FFFF}]"),
+                "");
+  /* ...and the two are what makes the difference. */
+  ASSERT_STR_EQ(ascii_matches("[\\x{80}-\\x{D7FF}\\x{E000}-\\x{10FFFF}]"),
+                "4b,53,6b,73");
 }
 
 TEST(unknown_syntax_gives_none) {
@@ -387,6 +530,296 @@ TEST(same_first_match_as_pcre2_over_the_corpus) {
   pcre2_match_data_free(md);
 }
 
+/* The injection rules, compiled as the detector compiles them. */
+#define XFLAGS                                                                 \
+  (PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE |                  \
+   PCRE2_MATCH_INVALID_UTF)
+#define XMAX 128
+static pcre2_code *xcodes[XMAX];
+static struct sk_prefilter *xpres[XMAX];
+static size_t nx;
+static struct sk_prefilter_set *xset;
+static long xchecked;
+
+/* Loads every pattern of prompts/injection-patterns.txt. Returns 0 or -1. */
+static int load_rules(void) {
+  char path[1200];
+  char *text = NULL;
+  size_t len;
+  size_t pos = 0;
+  struct sk_error e;
+
+  snprintf(path, sizeof(path), "%s/prompts/injection-patterns.txt", src_dir);
+  sk_error_clear(&e);
+  if (sk_fs_read_file(path, 1 << 20, &text, &len, &e) != 0)
+    return -1;
+  while (pos < len && nx < XMAX) {
+    char *line = text + pos;
+    char *nl = strchr(line, '\n');
+    char *tab;
+    char *end;
+    int errcode;
+    PCRE2_SIZE off;
+    if (nl != NULL)
+      *nl = '\0';
+    pos += strlen(line) + 1;
+    tab = strchr(line, '\t');
+    if (line[0] == '#' || tab == NULL)
+      continue;
+    end = strchr(tab + 1, '\t');
+    if (end != NULL)
+      *end = '\0';
+    xcodes[nx] = pcre2_compile((PCRE2_SPTR)(tab + 1), PCRE2_ZERO_TERMINATED,
+                               XFLAGS, &errcode, &off, NULL);
+    if (xcodes[nx] == NULL ||
+        sk_prefilter_new_opts(tab + 1, SK_PREFILTER_EXTENDED, &xpres[nx]) != 0)
+      return -1;
+    (void)pcre2_jit_compile(xcodes[nx], PCRE2_JIT_COMPLETE);
+    nx++;
+  }
+  free(text);
+  return sk_prefilter_set_new((const struct sk_prefilter *const *)xpres, nx,
+                              &xset) == 0
+             ? 0
+             : -1;
+}
+
+/* From every character start o of text: PCRE2 from the prefilter's place
+ * gives what it gives from o (result and match), for every rule; and the
+ * set's answers for the whole text are each prefilter's. Returns 0 or -1. */
+static int same_matches_ext(const char *name, const char *text, size_t len) {
+  size_t firsts[XMAX];
+  size_t k;
+  size_t o;
+
+  sk_prefilter_set_first(xset, text, len, firsts);
+  for (k = 0; k < nx; k++) {
+    size_t want =
+        xpres[k] == NULL ? 0 : sk_prefilter_first(xpres[k], text, len);
+    if (firsts[k] != want) {
+      fprintf(stderr, "    %s, rule %zu: the set says %zu, alone %zu\n", name,
+              k, firsts[k], want);
+      return -1;
+    }
+    for (o = 0; o < len && xpres[k] != NULL; o++) {
+      size_t at;
+      PCRE2_SIZE a0 = 0;
+      PCRE2_SIZE a1 = 0;
+      int rc;
+      int got = PCRE2_ERROR_NOMATCH;
+      if (((unsigned char)text[o] & 0xC0) == 0x80)
+        continue; /* not where the detector starts */
+      rc = pcre2_match(xcodes[k], (PCRE2_SPTR)text, len, o, 0, md, NULL);
+      if (rc >= 0) {
+        a0 = pcre2_get_ovector_pointer(md)[0];
+        a1 = pcre2_get_ovector_pointer(md)[1];
+      }
+      at = sk_prefilter_first(xpres[k], text + o, len - o);
+      if (at != SK_PREFILTER_NONE)
+        got =
+            pcre2_match(xcodes[k], (PCRE2_SPTR)text, len, o + at, 0, md, NULL);
+      xchecked++;
+      if (got != rc || (rc >= 0 && (pcre2_get_ovector_pointer(md)[0] != a0 ||
+                                    pcre2_get_ovector_pointer(md)[1] != a1))) {
+        fprintf(stderr, "    %s, rule %zu, from %zu: %d, not %d at %zu\n", name,
+                k, o, got, rc, (size_t)a0);
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
+
+/* The text as it is, in upper case, with s and k respelt, and with an
+ * invalid byte after every seventh byte. */
+static int same_ext_every_spelling(const char *name, const char *text,
+                                   size_t len) {
+  char *alt = malloc(len * 3 + 1);
+  size_t i;
+  size_t n;
+  int rc;
+  if (alt == NULL)
+    return -1;
+  rc = same_matches_ext(name, text, len);
+  for (i = 0; i < len; i++)
+    alt[i] = (char)(text[i] >= 'a' && text[i] <= 'z' ? text[i] - 32 : text[i]);
+  if (rc == 0)
+    rc = same_matches_ext(name, alt, len);
+  n = respell(text, len, 's', "\xC5\xBF", 2, alt);
+  if (rc == 0)
+    rc = same_matches_ext(name, alt, n);
+  n = respell(text, len, 'k', "\xE2\x84\xAA", 3, alt);
+  if (rc == 0)
+    rc = same_matches_ext(name, alt, n);
+  for (i = 0, n = 0; i < len; i++) {
+    alt[n++] = text[i];
+    if (i % 7 == 6)
+      alt[n++] = (char)(i % 14 == 6 ? 0xFF : 0x80);
+  }
+  if (rc == 0)
+    rc = same_matches_ext(name, alt, n);
+  free(alt);
+  return rc;
+}
+
+/* Every string value of every .json file in dir. Returns the number that
+ * disagreed (1 when dir is unreadable); counts the strings in *count. */
+static int json_strings(const char *dir, int *count) {
+  DIR *d = opendir(dir);
+  struct dirent *ent;
+  int bad = 0;
+  if (d == NULL)
+    return 1;
+  while ((ent = readdir(d)) != NULL) {
+    char path[2048];
+    char *text = NULL;
+    size_t len;
+    size_t nl = strlen(ent->d_name);
+    cJSON *root;
+    const cJSON *item;
+    struct sk_error e;
+    if (nl < 6 || strcmp(ent->d_name + nl - 5, ".json") != 0)
+      continue;
+    snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
+    sk_error_clear(&e);
+    if (sk_fs_read_file(path, 1 << 20, &text, &len, &e) != 0) {
+      bad++;
+      continue;
+    }
+    root = cJSON_ParseWithLength(text, len);
+    free(text);
+    cJSON_ArrayForEach(item, root) {
+      if (!cJSON_IsString(item))
+        continue;
+      (*count)++;
+      bad += same_ext_every_spelling(path, item->valuestring,
+                                     strlen(item->valuestring)) != 0;
+    }
+    cJSON_Delete(root);
+  }
+  closedir(d);
+  return bad;
+}
+
+/* Pieces of hostile and innocent text that the rules look for or near. */
+static const char *const PIECES[] = {
+    "ignore ",
+    "previous ",
+    "instructions",
+    " all ",
+    "you are now ",
+    "act as ",
+    ". ",
+    "detects ",
+    "phrases like ",
+    "tests for ",
+    "<|im_start|>",
+    "system",
+    ": ",
+    "SCORE: 9",
+    "95/100",
+    "1,100/100",
+    "\xC5\xBF",
+    "\xE2\x84\xAA",
+    "\xE2\x80\x8B",
+    "\xE2\x80\x8C",
+    "\xF3\xA0\x81\xA9",
+    "\xF0\x9F\x8F\xB4",
+    "\xFF",
+    "\xC3",
+    "\x80",
+    "\n",
+    "## Instructions:",
+    "BEGIN TOOL DATA",
+    "<!-- ",
+    " -->",
+    "style=\"display:none\"",
+    "\xE5\xBF\xBD\xE7\x95\xA5\xE4\xB9\x8B\xE5\x89\x8D\xE7\x9A\x84"
+    "\xE6\x8C\x87\xE4\xBB\xA4",
+    "\xD0\xB8\xD0\xB3\xD0\xBD\xD0\xBE\xD1\x80\xD0\xB8\xD1\x80\xD1\x83\xD0\xB9 ",
+    "\xC3\xA9",
+    "note parfaite",
+    "h\xC3\xB6"
+    "chste Punktzahl",
+    "give it a perfect",
+    "verdict: ship",
+    "x",
+    "word",
+    "-",
+    "\xE2\x80\x99",
+    "[INST]",
+    "assistant:",
+    "\t",
+    "  ",
+    "if you are an AI reading",
+    "dear AI,",
+    "jailbreak",
+};
+
+TEST(extended_same_first_match_as_pcre2) {
+  char dir[1200];
+  int strings = 0;
+  unsigned long seed = 12345;
+  int i;
+
+  md = pcre2_match_data_create(4, NULL);
+  ASSERT(md != NULL);
+  ASSERT_INT_EQ(load_rules(), 0);
+  ASSERT(nx >= 30);
+  snprintf(dir, sizeof(dir), "%s/tests/data/injection/hostile", src_dir);
+  ASSERT_INT_EQ(json_strings(dir, &strings), 0);
+  snprintf(dir, sizeof(dir), "%s/tests/data/injection/innocent", src_dir);
+  ASSERT_INT_EQ(json_strings(dir, &strings), 0);
+  snprintf(dir, sizeof(dir), "%s/fixtures/tools", src_dir);
+  ASSERT_INT_EQ(json_strings(dir, &strings), 0);
+  ASSERT(strings >= 150);
+  /* Adversarial strings: pieces in a deterministic random order. */
+  for (i = 0; i < 400; i++) {
+    char text[2048];
+    size_t n = 0;
+    int k;
+    int pieces = 1 + i % 24;
+    for (k = 0; k < pieces; k++) {
+      const char *p;
+      seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+      p = PIECES[(seed >> 33) % (sizeof(PIECES) / sizeof(PIECES[0]))];
+      if (n + strlen(p) < sizeof(text)) {
+        memcpy(text + n, p, strlen(p));
+        n += strlen(p);
+      }
+    }
+    ASSERT_INT_EQ(same_ext_every_spelling("random", text, n), 0);
+  }
+  fprintf(stderr, "    %d strings, %ld matches compared\n", strings, xchecked);
+  for (i = 0; i < (int)nx; i++) {
+    pcre2_code_free(xcodes[i]);
+    sk_prefilter_free(xpres[i]);
+  }
+  sk_prefilter_set_free(xset);
+  pcre2_match_data_free(md);
+}
+
+TEST(a_set_of_none_and_some) {
+  struct sk_prefilter *pf[3] = {NULL, NULL, NULL};
+  struct sk_prefilter_set *set = NULL;
+  size_t firsts[3];
+  ASSERT_INT_EQ(sk_prefilter_new("bar", &pf[0]), 0);
+  ASSERT_INT_EQ(sk_prefilter_new("\\bfoo", &pf[2]), 0);
+  ASSERT_INT_EQ(
+      sk_prefilter_set_new((const struct sk_prefilter *const *)pf, 3, &set), 0);
+  /* No prefilter: from 0; none found: none. */
+  sk_prefilter_set_first(set, "xfoo bar", 8, firsts);
+  ASSERT_INT_EQ(firsts[0], 5);
+  ASSERT_INT_EQ(firsts[1], 0);
+  ASSERT(firsts[2] == SK_PREFILTER_NONE);
+  sk_prefilter_set_first(set, "", 0, firsts);
+  ASSERT(firsts[0] == SK_PREFILTER_NONE);
+  ASSERT_INT_EQ(firsts[1], 0);
+  sk_prefilter_set_free(set);
+  sk_prefilter_free(pf[0]);
+  sk_prefilter_free(pf[2]);
+}
+
 int main(void) {
   const char *s = getenv("SK_SOURCE_DIR");
   char dir[1100];
@@ -404,6 +837,11 @@ int main(void) {
   RUN(every_persona_pattern_but_one_has_a_cover);
   RUN(only_long_s_and_kelvin_fold_to_ascii);
   RUN(same_first_match_as_pcre2_over_the_corpus);
+  RUN(extended_covers);
+  RUN(extended_first_places);
+  RUN(only_long_s_and_kelvin_stand_for_ascii);
+  RUN(extended_same_first_match_as_pcre2);
+  RUN(a_set_of_none_and_some);
   sk_panel_def_cleanup(&panel);
   return TEST_REPORT();
 }

@@ -1,9 +1,16 @@
 /* inject.c: the prompt-injection detector (see inject.h).
  *
  * The rules file is parsed line by line into rules and exclusions, each a
- * PCRE2 pattern compiled once with JIT. A scan runs every exclusion over a
- * field first, keeping the spans it matched; then every rule, skipping
- * matches of "mention" rules that start inside a span. A field that holds
+ * PCRE2 pattern compiled at load (so a bad one is reported there) and given
+ * a literal prefilter (review/prefilter.h, extended syntax) where its syntax
+ * allows. One pass over a field finds, for every pattern at once, where a
+ * match of it can start: matching starts there, and a pattern none of whose
+ * literals occurs is not matched at all. JIT compiling costs about six
+ * times the compiling, and most patterns never meet a field they could
+ * match in a short run, so a pattern is JIT-compiled when first matched.
+ * A scan runs every rule over a field, skipping matches of "mention" rules
+ * that start inside a span matched by an exclusion; the exclusions run only
+ * when the first such match needs their spans. A field that holds
  * invisible characters is scanned again with them removed (and Unicode tag
  * characters spelled out as the ASCII they mirror), for the rules that did
  * not already hit it. All matching shares one match context that
@@ -12,6 +19,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "shipskip/review/inject.h"
+#include "shipskip/review/prefilter.h"
 #include "shipskip/util/fsutil.h"
 
 #include <pcre2.h>
@@ -28,7 +36,9 @@
 struct rule {
   char name[SK_INJECT_RULE_LEN];
   pcre2_code *code;
-  int mention; /* exclusions may excuse its hits */
+  struct sk_prefilter *pre; /* NULL: matched from every start */
+  int jit_tried;            /* pcre2_jit_compile was called (see match) */
+  int mention;              /* exclusions may excuse its hits */
 };
 
 struct span {
@@ -46,6 +56,11 @@ struct sk_inject {
   pcre2_jit_stack *jit_stack;
   struct span spans[MAX_SPANS];
   size_t nspans;
+  /* Every rule's prefilter, then every exclusion's, found in one pass over
+   * a text into firsts (the same order). */
+  struct sk_prefilter_set *set;
+  size_t *firsts;
+  int no_prefilter; /* sk_inject_set_prefilter(d, 0), for tests */
 };
 
 void sk_inject_free(struct sk_inject *d) {
@@ -53,12 +68,18 @@ void sk_inject_free(struct sk_inject *d) {
 
   if (d == NULL)
     return;
-  for (i = 0; i < d->nrules; i++)
+  for (i = 0; i < d->nrules; i++) {
     pcre2_code_free(d->rules[i].code);
-  for (i = 0; i < d->nexcl; i++)
+    sk_prefilter_free(d->rules[i].pre);
+  }
+  for (i = 0; i < d->nexcl; i++) {
     pcre2_code_free(d->excl[i].code);
+    sk_prefilter_free(d->excl[i].pre);
+  }
   free(d->rules);
   free(d->excl);
+  sk_prefilter_set_free(d->set);
+  free(d->firsts);
   pcre2_match_data_free(d->md);
   pcre2_match_context_free(d->mctx);
   pcre2_jit_stack_free(d->jit_stack);
@@ -67,6 +88,23 @@ void sk_inject_free(struct sk_inject *d) {
 
 size_t sk_inject_nrules(const struct sk_inject *d) {
   return d->nrules;
+}
+
+void sk_inject_set_prefilter(struct sk_inject *d, int on) {
+  d->no_prefilter = !on;
+}
+
+void sk_inject_stats(const struct sk_inject *d, struct sk_inject_stats *out) {
+  size_t i;
+
+  memset(out, 0, sizeof(*out));
+  out->patterns = d->nrules + d->nexcl;
+  for (i = 0; i < d->nrules + d->nexcl; i++) {
+    const struct rule *r =
+        i < d->nrules ? &d->rules[i] : &d->excl[i - d->nrules];
+    out->prefiltered += r->pre != NULL;
+    out->jit_compiled += r->jit_tried;
+  }
 }
 
 static int name_ok(const char *s, size_t len) {
@@ -89,6 +127,26 @@ static int has_name(const struct rule *list, size_t n, const char *name) {
     if (strcmp(list[i].name, name) == 0)
       return 1;
   return 0;
+}
+
+/* Gives r the prefilter of its pattern (n bytes at pat), or none when its
+ * syntax has no literal cover. Returns 0 or SK_ENOMEM. */
+static int prefilter(struct rule *r, const char *pat, size_t n) {
+  char *z;
+  int rc;
+
+  /* The parser reads up to a NUL: a pattern holding one (a literal NUL)
+   * would be read cut short. */
+  if (memchr(pat, '\0', n) != NULL)
+    return 0;
+  z = malloc(n + 1);
+  if (z == NULL)
+    return SK_ENOMEM;
+  memcpy(z, pat, n);
+  z[n] = '\0';
+  rc = sk_prefilter_new_opts(z, SK_PREFILTER_EXTENDED, &r->pre);
+  free(z);
+  return rc;
 }
 
 /* Parses and compiles one non-comment line into d. */
@@ -161,11 +219,10 @@ static int add_line(struct sk_inject *d, const char *line, size_t len,
                         file, lineno, r.name, (size_t)offset,
                         (const char *)msg);
   }
-  /* JIT is an optimisation: where it is unavailable the interpreter runs the
-   * same pattern under the same limits. */
-  (void)pcre2_jit_compile(r.code, PCRE2_JIT_COMPLETE);
   grown = realloc(*list, (*count + 1) * sizeof(**list));
-  if (grown == NULL) {
+  if (grown == NULL || prefilter(&r, pat, (size_t)(pend - pat)) != 0) {
+    if (grown != NULL)
+      *list = grown;
     pcre2_code_free(r.code);
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   }
@@ -173,6 +230,25 @@ static int add_line(struct sk_inject *d, const char *line, size_t len,
   *list = grown;
   (*count)++;
   return 0;
+}
+
+/* Gathers every pattern's prefilter into one set, scanned once per text. */
+static int make_set(struct sk_inject *d) {
+  size_t n = d->nrules + d->nexcl;
+  const struct sk_prefilter **pfs = calloc(n, sizeof(*pfs));
+  size_t i;
+  int rc;
+
+  d->firsts = calloc(n, sizeof(*d->firsts));
+  if (pfs == NULL || d->firsts == NULL) {
+    free(pfs);
+    return SK_ENOMEM;
+  }
+  for (i = 0; i < n; i++)
+    pfs[i] = i < d->nrules ? d->rules[i].pre : d->excl[i - d->nrules].pre;
+  rc = sk_prefilter_set_new(pfs, n, &d->set);
+  free(pfs);
+  return rc;
 }
 
 int sk_inject_new(const char *text, size_t len, const char *name,
@@ -223,6 +299,11 @@ int sk_inject_new(const char *text, size_t len, const char *name,
   }
   if (d->nrules == 0) {
     rc = sk_error_set(err, SK_ECONFIG, "%s: no rules", name);
+    goto out;
+  }
+  rc = make_set(d);
+  if (rc != 0) {
+    rc = sk_error_set(err, rc, "out of memory");
     goto out;
   }
   *out = d;
@@ -410,6 +491,40 @@ static size_t next_start(const char *text, size_t len, size_t s, size_t e) {
   return s;
 }
 
+/* pcre2_match of r over text from start, which finds the same first match
+ * (or limit) as matching from start would, given first, r's prefilter's
+ * answer for the whole text (sk_prefilter_first): matching starts where r's
+ * prefilter says a match can, and does not happen when it says none can
+ * (PCRE2_ERROR_NOMATCH). PCRE2 counts its match limit afresh at every start
+ * place, and at a place passed over the pattern fails within its first
+ * literal, long before any limit: a limit reached is reached from either
+ * start (tests/test_inject_prefilter.c compares the two). */
+static int match(struct sk_inject *d, struct rule *r, const char *text,
+                 size_t len, size_t start, size_t first) {
+  size_t from = start;
+
+  if (r->pre != NULL && !d->no_prefilter) {
+    /* first is the answer for the whole text: none there is none after
+     * start either; one before start needs a look from start on. */
+    size_t at = first;
+    if (at != SK_PREFILTER_NONE && at < start) {
+      at = sk_prefilter_first(r->pre, text + start, len - start);
+      if (at != SK_PREFILTER_NONE)
+        at += start;
+    }
+    if (at == SK_PREFILTER_NONE)
+      return PCRE2_ERROR_NOMATCH;
+    from = at;
+  }
+  if (!r->jit_tried) {
+    /* JIT is an optimisation: where it is unavailable the interpreter runs
+     * the same pattern under the same limits. */
+    (void)pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
+    r->jit_tried = 1;
+  }
+  return pcre2_match(r->code, (PCRE2_SPTR)text, len, from, 0, d->md, d->mctx);
+}
+
 /* Collects the spans matched by every exclusion. */
 static void find_spans(struct sk_inject *d, const char *text, size_t len) {
   size_t i;
@@ -419,8 +534,8 @@ static void find_spans(struct sk_inject *d, const char *text, size_t len) {
     size_t start = 0;
     while (start <= len && d->nspans < MAX_SPANS) {
       PCRE2_SIZE *ov;
-      int rc = pcre2_match(d->excl[i].code, (PCRE2_SPTR)text, len, start, 0,
-                           d->md, d->mctx);
+      int rc =
+          match(d, &d->excl[i], text, len, start, d->firsts[d->nrules + i]);
       if (rc < 0)
         break; /* no match, or a limit: either way nothing is excused */
       ov = pcre2_get_ovector_pointer(d->md);
@@ -445,17 +560,25 @@ static int excused(const struct sk_inject *d, size_t at) {
 static void scan_one(struct sk_inject *d, const char *field, const char *text,
                      size_t len, int stripped, struct sk_inject_result *r) {
   size_t i;
+  /* The exclusions' spans matter only to a hit of a "mention" rule, rare
+   * in innocent text: they are found when the first one needs them (the
+   * reference path, without prefilters, finds them first, as it was). */
+  int spans_found = d->no_prefilter;
 
-  find_spans(d, text, len);
+  if (d->no_prefilter)
+    find_spans(d, text, len);
+  else
+    sk_prefilter_set_first(d->set, text, len, d->firsts);
   for (i = 0; i < d->nrules; i++) {
-    const struct rule *rule = &d->rules[i];
+    struct rule *rule = &d->rules[i];
     size_t start = 0;
     if (already_hit(r, rule->name, field))
       continue;
     while (start <= len) {
       PCRE2_SIZE *ov;
-      int rc = pcre2_match(rule->code, (PCRE2_SPTR)text, len, start, 0, d->md,
-                           d->mctx);
+      size_t ms;
+      size_t me;
+      int rc = match(d, rule, text, len, start, d->firsts[i]);
       if (rc == PCRE2_ERROR_NOMATCH)
         break;
       if (rc < 0) {
@@ -465,11 +588,17 @@ static void scan_one(struct sk_inject *d, const char *field, const char *text,
         break;
       }
       ov = pcre2_get_ovector_pointer(d->md);
-      if (rule->mention && excused(d, ov[0])) {
-        start = next_start(text, len, ov[0], ov[1]);
+      ms = ov[0];
+      me = ov[1]; /* kept: finding the spans reuses the match data */
+      if (rule->mention && !spans_found) {
+        find_spans(d, text, len);
+        spans_found = 1;
+      }
+      if (rule->mention && excused(d, ms)) {
+        start = next_start(text, len, ms, me);
         continue;
       }
-      add_hit(r, rule, field, text, len, ov[0], ov[1], stripped, 0);
+      add_hit(r, rule, field, text, len, ms, me, stripped, 0);
       break;
     }
   }

@@ -1,4 +1,4 @@
-/* prefilter.c: the literal cover of a rubric pattern (see prefilter.h).
+/* prefilter.c: the literal cover of a pattern (see prefilter.h).
  *
  * A recursive-descent parser computes, for each piece of the pattern, a set
  * of lower-case strings that every match of the piece starts with (a
@@ -11,7 +11,11 @@
  * are cut (and closed) at LIT_MAX bytes: a prefix of a cover string is a
  * cover string too. The scan compares text bytes with ASCII upper case folded,
  * which is what caseless matching does to the only characters a cover holds:
- * ASCII, and the four typographic quotes, which have no other case.
+ * ASCII, and the four typographic quotes, which have no other case; in the
+ * extended syntax also WILD, the first byte of any non-ASCII character.
+ * A set of prefilters (for the injection rules) is scanned in one pass: a
+ * table from each byte to the prefilters with a string starting with it
+ * sends each place only to those still without an answer.
  */
 #include "shipskip/review/prefilter.h"
 #include "shipskip/util/error.h"
@@ -23,6 +27,11 @@
 #define LIT_MAX 8    /* bytes kept of each cover string */
 #define SET_MAX 1024 /* strings in one set; a larger one stops appending */
 #define RANGE_MAX 64 /* characters a class range may expand to */
+/* In a cover string (extended syntax only): any byte from 0xC0 on, that is
+ * the first byte of any non-ASCII character. It is always a string's last
+ * byte (the character's length is not known), and a string made of it alone
+ * becomes the one-byte strings 0xC0 to 0xFF when the lookup is built. */
+#define WILD 0xFF
 
 struct lit {
   unsigned char len;
@@ -38,6 +47,7 @@ struct set {
 
 struct parser {
   const char *p;
+  int ext;  /* SK_PREFILTER_EXTENDED: more syntax known (prefilter.h) */
   int fail; /* syntax the parser does not know: no cover */
   int oom;
   int depth;   /* groups open */
@@ -51,7 +61,6 @@ struct sk_prefilter {
   /* Bit (d & 63) of next[c]: some literal begins with c and then d (all
    * bits for a one-byte literal), so most positions cost one test. */
   uint64_t next[256];
-  size_t guard[2]; /* where the two GUARDS are in lits */
   /* 1 when every match starts at \b with an ASCII word character (the
    * pattern opens with \b, every literal with a letter, digit or "_"): a
    * position right after an ASCII word character cannot start one. */
@@ -247,6 +256,221 @@ static int is_type_escape(char c) {
 
 static struct set parse_alt(struct parser *ps);
 
+/* The value of a hex digit, or -1. */
+static int hexval(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Reads the code point of "\xHH" or "\x{H...}", ps->p just past the "x".
+ * Returns it, or -1 (ps->fail set) for a form left to PCRE2 alone. */
+static long parse_hex(struct parser *ps) {
+  long v = 0;
+  int digits = 0;
+  int brace = *ps->p == '{';
+
+  if (brace)
+    ps->p++;
+  while (hexval(*ps->p) >= 0 && digits < (brace ? 8 : 2)) {
+    v = v * 16 + hexval(*ps->p);
+    ps->p++;
+    digits++;
+  }
+  if (brace && *ps->p == '}')
+    ps->p++;
+  else if (brace)
+    digits = 0;
+  if (digits == 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
+    ps->fail = 1;
+    return -1;
+  }
+  return v;
+}
+
+/* Reads the UTF-8 character at ps->p (a lead byte >= 0x80). Returns its
+ * code point, or -1 (ps->fail set) when it is not valid UTF-8. */
+static long parse_utf8(struct parser *ps) {
+  const unsigned char *u = (const unsigned char *)ps->p;
+  size_t n = u[0] >= 0xF0 ? 4 : u[0] >= 0xE0 ? 3 : u[0] >= 0xC0 ? 2 : 0;
+  long v = n == 4 ? (u[0] & 0x07) : n == 3 ? (u[0] & 0x0F) : (u[0] & 0x1F);
+  size_t k;
+
+  if (n == 0) {
+    ps->fail = 1;
+    return -1;
+  }
+  for (k = 1; k < n; k++) {
+    if ((u[k] & 0xC0) != 0x80) {
+      ps->fail = 1;
+      return -1;
+    }
+    v = (v << 6) | (u[k] & 0x3F);
+  }
+  ps->p += n;
+  return v;
+}
+
+/* The control characters PCRE2 names with a letter: \t, \n, \r, \f, \e
+ * and \a; -1 for any other letter. */
+static long control_escape(char e) {
+  switch (e) {
+  case 't':
+    return '\t';
+  case 'n':
+    return '\n';
+  case 'r':
+    return '\r';
+  case 'f':
+    return '\f';
+  case 'e':
+    return 0x1B;
+  case 'a':
+    return 0x07;
+  default:
+    return -1;
+  }
+}
+
+/* 1 when the caseless match of a pattern character in [lo, hi] (all at or
+ * above 0x80) may be an ASCII character: U+017F matches "s" and U+212A "k"
+ * (tests/test_prefilter.c proves these are the only two). */
+static int folds_to_ascii(long lo, long hi) {
+  return (lo <= 0x17F && hi >= 0x17F) || (lo <= 0x212A && hi >= 0x212A);
+}
+
+/* Adds to s what a class member or range [lo, hi] of the extended syntax
+ * can start with; sets *unknown when that is anything at all. */
+static void add_range(struct parser *ps, struct set *s, long lo, long hi,
+                      int *unknown) {
+  long c;
+
+  if (hi < 0x80) {
+    if (hi - lo >= RANGE_MAX) {
+      *unknown = 1;
+      return;
+    }
+    for (c = lo; c <= hi; c++) {
+      char b = (char)c;
+      set_add_char(ps, s, &b, 1);
+    }
+  } else if (lo < 0x80 || folds_to_ascii(lo, hi)) {
+    *unknown = 1;
+  } else if (lo == hi &&
+             (lo == 0x2018 || lo == 0x2019 || lo == 0x201C || lo == 0x201D)) {
+    /* A typographic quote is matched as itself (see quote_len). */
+    char q[3] = {(char)0xE2, (char)0x80, (char)(0x80 | (lo & 0x3F))};
+    set_add_char(ps, s, q, 3);
+  } else {
+    /* Caseless, a non-ASCII character other than those two matches only
+     * non-ASCII characters: their first byte is 0xC0 or more. */
+    char w = (char)WILD;
+    set_add_char(ps, s, &w, 1);
+    if (!ps->oom)
+      s->v[s->n - 1].open = 0;
+  }
+}
+
+/* The cover of one pattern character of the extended syntax (cp). */
+static struct set char_set(struct parser *ps, long cp) {
+  struct set s = {NULL, 0};
+  int unknown = 0;
+
+  if (cp < 0 || ps->fail)
+    return set_empty(ps, 0);
+  add_range(ps, &s, cp, cp, &unknown);
+  if (unknown || ps->oom) {
+    set_free(&s);
+    return set_empty(ps, 0);
+  }
+  return s;
+}
+
+/* Reads one class member of the extended syntax at ps->p: its code point,
+ * -1 for a type escape (\d, \w...: unknown characters) or -2 (ps->fail
+ * set) for syntax left to PCRE2 alone. */
+static long class_char(struct parser *ps) {
+  char c = *ps->p;
+  char e;
+  long v;
+
+  if ((unsigned char)c >= 0x80) {
+    v = parse_utf8(ps);
+    return v < 0 ? -2 : v;
+  }
+  if (c != '\\') {
+    ps->p++;
+    return (unsigned char)c;
+  }
+  e = ps->p[1];
+  ps->p += e != '\0' ? 2 : 1;
+  if (e == 'x') {
+    v = parse_hex(ps);
+    return v < 0 ? -2 : v;
+  }
+  if (is_type_escape(e))
+    return -1;
+  if (is_punct(e))
+    return (unsigned char)e;
+  v = control_escape(e);
+  if (v < 0)
+    ps->fail = 1;
+  return v < 0 ? -2 : v;
+}
+
+/* A character class of the extended syntax, ps->p just past the "[":
+ * members may be \x escapes, control escapes and non-ASCII characters, and
+ * a range too large to list is an unknown member, not a failure. */
+static struct set parse_class_ext(struct parser *ps) {
+  struct set s = {NULL, 0};
+  int negated = 0;
+  int unknown = 0;
+  int first = 1;
+
+  if (*ps->p == '^') {
+    negated = 1;
+    ps->p++;
+  }
+  for (;; first = 0) {
+    long lo;
+    long hi;
+    if (*ps->p == '\0' || (*ps->p == '[' && ps->p[1] == ':')) {
+      ps->fail = 1; /* unterminated, or a POSIX class */
+      break;
+    }
+    if (*ps->p == ']' && !first) {
+      ps->p++;
+      break;
+    }
+    lo = class_char(ps);
+    if (lo == -2)
+      break;
+    hi = lo;
+    if (*ps->p == '-' && ps->p[1] != ']' && ps->p[1] != '\0') {
+      ps->p++;
+      hi = class_char(ps);
+      if (lo < 0 || hi < lo) {
+        ps->fail = 1; /* a range from or to \d, or backwards */
+        break;
+      }
+    }
+    if (lo == -1)
+      unknown = 1;
+    else
+      add_range(ps, &s, lo, hi, &unknown);
+  }
+  if (negated || unknown || ps->fail || ps->oom) {
+    set_free(&s);
+    return set_empty(ps, 0);
+  }
+  set_dedupe(&s);
+  return s;
+}
+
 /* A character class, ps->p just past the "[". */
 static struct set parse_class(struct parser *ps) {
   struct set s = {NULL, 0};
@@ -254,6 +478,8 @@ static struct set parse_class(struct parser *ps) {
   int unknown = 0; /* a member that is not a literal the cover can hold */
   int first = 1;
 
+  if (ps->ext)
+    return parse_class_ext(ps);
   if (*ps->p == '^') {
     negated = 1;
     ps->p++;
@@ -330,9 +556,13 @@ static struct set parse_group(struct parser *ps) {
 
   ps->p++;
   if (*ps->p == '?') {
-    if (ps->p[1] == '=' || ps->p[1] == '!')
+    if (ps->p[1] == '=' || ps->p[1] == '!') {
       lookahead = 1;
-    else if (ps->p[1] != ':') {
+    } else if (ps->ext && ps->p[1] == '<' &&
+               (ps->p[2] == '=' || ps->p[2] == '!')) {
+      lookahead = 1; /* a lookbehind: zero width as well */
+      ps->p++;
+    } else if (ps->p[1] != ':') {
       ps->fail = 1; /* inline options, lookbehind, names...: unknown */
       return set_empty(ps, 0);
     }
@@ -349,7 +579,8 @@ static struct set parse_group(struct parser *ps) {
   else
     ps->p++;
   if (lookahead) {
-    /* Zero width: what it looks at is not part of the match. */
+    /* Zero width: what it looks at (ahead, or behind, before the place
+     * where the match starts) is not part of the match. */
     set_free(&s);
     return set_empty(ps, 1);
   }
@@ -374,6 +605,10 @@ static struct set parse_atom(struct parser *ps) {
       return set_empty(ps, 1); /* zero width */
     if (is_type_escape(e))
       return set_empty(ps, 0);
+    if (ps->ext && e == 'x')
+      return char_set(ps, parse_hex(ps));
+    if (ps->ext && control_escape(e) >= 0)
+      return char_set(ps, control_escape(e));
     if (is_punct(e)) {
       struct set s = {NULL, 0};
       set_add_char(ps, &s, &e, 1);
@@ -386,11 +621,19 @@ static struct set parse_atom(struct parser *ps) {
     ps->p++;
     return set_empty(ps, 0);
   }
+  if (ps->ext && (c == '^' || c == '$')) {
+    /* Zero width: which place matches depends on the text, not on where
+     * the matching starts (\A and \G, which do, stay unknown). */
+    ps->p++;
+    return set_empty(ps, 1);
+  }
   if (strchr("^$*+?{", c) != NULL) {
     ps->fail = 1; /* anchors, a quantifier with nothing before it */
     return set_empty(ps, 0);
   }
   q = quote_len(ps->p);
+  if (q == 0 && (unsigned char)c >= 0x80 && ps->ext)
+    return char_set(ps, parse_utf8(ps));
   if (q == 0 && (unsigned char)c >= 0x80) {
     skip_utf8(ps);
     return set_empty(ps, 0);
@@ -548,7 +791,9 @@ static int build(const struct set *s, struct sk_prefilter **out) {
 
   if (pf == NULL)
     return SK_ENOMEM;
-  pf->lits = malloc((s->n + 2) * sizeof(*pf->lits));
+  int wild = 0;
+
+  pf->lits = malloc((s->n + 2 + 64) * sizeof(*pf->lits));
   if (pf->lits == NULL) {
     free(pf);
     return SK_ENOMEM;
@@ -557,9 +802,21 @@ static int build(const struct set *s, struct sk_prefilter **out) {
   for (i = 0; i < s->n; i++) {
     const struct lit *l = &s->v[i];
     const struct lit *k = pf->n > 0 ? &pf->lits[pf->n - 1] : NULL;
+    if (l->len == 1 && (unsigned char)l->s[0] == WILD) {
+      wild = 1;
+      continue;
+    }
     if (k != NULL && k->len <= l->len && memcmp(k->s, l->s, k->len) == 0)
       continue;
     pf->lits[pf->n++] = *l;
+  }
+  /* A match that starts with a non-ASCII character starts with a byte from
+   * 0xC0 on: one string for each. */
+  for (c = 0xC0; wild && c <= 0xFF; c++) {
+    struct lit *l = &pf->lits[pf->n++];
+    memset(l, 0, sizeof(*l));
+    l->len = 1;
+    l->s[0] = (char)c;
   }
   pf->lits[pf->n++] = GUARDS[0];
   pf->lits[pf->n++] = GUARDS[1];
@@ -571,23 +828,23 @@ static int build(const struct set *s, struct sk_prefilter **out) {
   }
   pf->start[256] = (unsigned short)pf->n;
   for (i = 0; i < pf->n; i++) {
-    if (lit_cmp(&pf->lits[i], &GUARDS[0]) == 0)
-      pf->guard[0] = i;
-    else if (lit_cmp(&pf->lits[i], &GUARDS[1]) == 0)
-      pf->guard[1] = i;
-  }
-  for (i = 0; i < pf->n; i++) {
     const struct lit *l = &pf->lits[i];
     pf->next[(unsigned char)l->s[0]] |=
-        l->len < 2 ? ~(uint64_t)0
-                   : (uint64_t)1 << ((unsigned char)l->s[1] & 63);
+        l->len < 2 || (unsigned char)l->s[1] == WILD
+            ? ~(uint64_t)0
+            : (uint64_t)1 << ((unsigned char)l->s[1] & 63);
   }
   *out = pf;
   return 0;
 }
 
 int sk_prefilter_new(const char *pattern, struct sk_prefilter **out) {
-  struct parser ps = {pattern, 0, 0, 0, 0};
+  return sk_prefilter_new_opts(pattern, 0, out);
+}
+
+int sk_prefilter_new_opts(const char *pattern, unsigned opts,
+                          struct sk_prefilter **out) {
+  struct parser ps = {pattern, (opts & SK_PREFILTER_EXTENDED) != 0, 0, 0, 0, 0};
   struct set s;
   size_t i;
   int rc = 0;
@@ -624,6 +881,15 @@ void sk_prefilter_free(struct sk_prefilter *pf) {
   free(pf);
 }
 
+/* 1 when one of the GUARDS starts t (n bytes). */
+static int guard_at(const unsigned char *t, size_t n) {
+  size_t g;
+  for (g = 0; g < sizeof(GUARDS) / sizeof(GUARDS[0]); g++)
+    if (GUARDS[g].len <= n && memcmp(t, GUARDS[g].s, GUARDS[g].len) == 0)
+      return 1;
+  return 0;
+}
+
 /* Where a match whose first LIT_MAX characters hold the character at i (a
  * guard: it stands for an ASCII letter) can start at the earliest: LIT_MAX
  * - 1 characters back. A match starting before that would have a literal
@@ -638,6 +904,39 @@ static size_t back(const unsigned char *t, size_t i) {
   return i;
 }
 
+/* What the scan of t (len bytes) answers at i: i when a string of pf's
+ * cover starts there, the place back() finds for a guard, or
+ * SK_PREFILTER_NONE. */
+static size_t answer_at(const struct sk_prefilter *pf, const unsigned char *t,
+                        size_t len, size_t i) {
+  unsigned c = lower(t[i]);
+  size_t k;
+
+  /* Inside a word no literal starts (the guards are not ASCII). */
+  if (pf->word_start && i > 0 && ascii_word(t[i - 1]) && c < 0x80)
+    return SK_PREFILTER_NONE;
+  if (i + 1 < len && !((pf->next[c] >> (lower(t[i + 1]) & 63)) & 1))
+    return SK_PREFILTER_NONE;
+  /* A guard before the strings its first byte may also start (a non-ASCII
+   * string of the extended syntax): a match that holds it may start before
+   * it. */
+  if (c >= 0xC0 && guard_at(t + i, len - i))
+    return back(t, i);
+  for (k = pf->start[c]; k < pf->start[c + 1]; k++) {
+    const struct lit *l = &pf->lits[k];
+    size_t j = 1;
+    if (l->len > len - i)
+      continue;
+    while (j < l->len && ((unsigned char)l->s[j] == WILD
+                              ? t[i + j] >= 0xC0
+                              : lower(t[i + j]) == (unsigned char)l->s[j]))
+      j++;
+    if (j == l->len)
+      return i;
+  }
+  return SK_PREFILTER_NONE;
+}
+
 size_t sk_prefilter_first(const struct sk_prefilter *pf, const char *text,
                           size_t len) {
   const unsigned char *t = (const unsigned char *)text;
@@ -645,28 +944,125 @@ size_t sk_prefilter_first(const struct sk_prefilter *pf, const char *text,
 
   for (i = 0; i < len; i++) {
     unsigned c = lower(t[i]);
-    size_t k;
-    /* Inside a word no literal starts (the guards are not ASCII). */
+    size_t at;
+    /* answer_at's first two tests, here where they run at every byte. */
     if (pf->word_start && i > 0 && ascii_word(t[i - 1]) && c < 0x80)
       continue;
     if (i + 1 < len && !((pf->next[c] >> (lower(t[i + 1]) & 63)) & 1))
       continue;
-    for (k = pf->start[c]; k < pf->start[c + 1]; k++) {
-      const struct lit *l = &pf->lits[k];
-      size_t j = 1;
-      if (l->len > len - i)
-        continue;
-      while (j < l->len && lower(t[i + j]) == (unsigned char)l->s[j])
-        j++;
-      if (j < l->len)
-        continue;
-      if (!l->open &&
-          (l == &pf->lits[pf->guard[0]] || l == &pf->lits[pf->guard[1]]))
-        return back(t, i);
-      return i;
-    }
+    at = answer_at(pf, t, len, i);
+    if (at != SK_PREFILTER_NONE)
+      return at;
   }
   return SK_PREFILTER_NONE;
+}
+
+/* A set of prefilters scanned together: bit k of first[c * words + k / 64]
+ * is set when prefilter k has a string that starts with the byte c. */
+struct sk_prefilter_set {
+  const struct sk_prefilter **pfs;
+  size_t n;
+  size_t words;
+  uint64_t *first;   /* [256][words] */
+  uint64_t *live;    /* [words]: the prefilters that are not NULL */
+  uint64_t *pending; /* [words]: scratch of sk_prefilter_set_first */
+};
+
+int sk_prefilter_set_new(const struct sk_prefilter *const *pfs, size_t n,
+                         struct sk_prefilter_set **out) {
+  struct sk_prefilter_set *s = calloc(1, sizeof(*s));
+  size_t k;
+  unsigned c;
+
+  *out = NULL;
+  if (s == NULL)
+    return SK_ENOMEM;
+  s->n = n;
+  s->words = n / 64 + 1;
+  s->pfs = calloc(n + 1, sizeof(*s->pfs));
+  s->first = calloc(256 * s->words, sizeof(*s->first));
+  s->live = calloc(s->words, sizeof(*s->live));
+  s->pending = calloc(s->words, sizeof(*s->pending));
+  if (s->pfs == NULL || s->first == NULL || s->live == NULL ||
+      s->pending == NULL) {
+    sk_prefilter_set_free(s);
+    return SK_ENOMEM;
+  }
+  for (k = 0; k < n; k++) {
+    uint64_t bit = (uint64_t)1 << (k % 64);
+    s->pfs[k] = pfs[k];
+    if (pfs[k] == NULL)
+      continue;
+    s->live[k / 64] |= bit;
+    for (c = 0; c < 256; c++)
+      if (pfs[k]->start[c] < pfs[k]->start[c + 1])
+        s->first[c * s->words + k / 64] |= bit;
+  }
+  *out = s;
+  return 0;
+}
+
+void sk_prefilter_set_free(struct sk_prefilter_set *s) {
+  if (s == NULL)
+    return;
+  free(s->pfs);
+  free(s->first);
+  free(s->live);
+  free(s->pending);
+  free(s);
+}
+
+/* The number of the lowest set bit of m (m != 0). */
+static unsigned lowest_bit(uint64_t m) {
+#if defined(__GNUC__)
+  return (unsigned)__builtin_ctzll(m);
+#else
+  unsigned b = 0;
+  while (!(m & 1)) {
+    m >>= 1;
+    b++;
+  }
+  return b;
+#endif
+}
+
+void sk_prefilter_set_first(struct sk_prefilter_set *s, const char *text,
+                            size_t len, size_t *first) {
+  const unsigned char *t = (const unsigned char *)text;
+  uint64_t *pending = s->pending;
+  size_t left = 0;
+  size_t i;
+  size_t w;
+  size_t k;
+
+  for (k = 0; k < s->n; k++)
+    first[k] = s->pfs[k] == NULL ? 0 : SK_PREFILTER_NONE;
+  for (w = 0; w < s->words; w++) {
+    pending[w] = s->live[w];
+    for (k = 0; k < 64; k++)
+      left += (pending[w] >> k) & 1;
+  }
+  /* One pass for all: at each byte only the prefilters with a string that
+   * starts with it and no answer yet look further, as sk_prefilter_first
+   * would (answer_at is its test of one place). */
+  for (i = 0; i < len && left > 0; i++) {
+    const uint64_t *row = &s->first[lower(t[i]) * s->words];
+    for (w = 0; w < s->words; w++) {
+      uint64_t m = row[w] & pending[w];
+      while (m != 0) {
+        unsigned b = lowest_bit(m);
+        size_t at;
+        m &= m - 1;
+        k = w * 64 + b;
+        at = answer_at(s->pfs[k], t, len, i);
+        if (at != SK_PREFILTER_NONE) {
+          first[k] = at;
+          pending[w] &= ~((uint64_t)1 << b);
+          left--;
+        }
+      }
+    }
+  }
 }
 
 size_t sk_prefilter_count(const struct sk_prefilter *pf) {

@@ -21,8 +21,9 @@
  *                                    injection ("detects phrases like ...")
  *
  * with '#' comment lines and blank lines ignored. Patterns are PCRE2, compiled
- * once with JIT, caseless, UTF, Unicode properties, multiline (^ and $ match
- * at line starts and ends), so \x{200B} names a code point. A hit of a
+ * once at load (JIT-compiled when first matched), caseless, UTF, Unicode
+ * properties, multiline (^ and $ match at line starts and ends), so
+ * \x{200B} names a code point. A hit of a
  * "mention" rule that starts inside the match of an exclusion is not
  * reported: a prompt-injection scanner may say it "flags phrases like ignore
  * previous instructions" and still be innocent. Rules without "mention"
@@ -68,6 +69,23 @@ void sk_inject_free(struct sk_inject *d);
 
 /* Returns the number of rules (exclusions not counted). */
 size_t sk_inject_nrules(const struct sk_inject *d);
+
+/* Turns the rules' literal prefilters (review/prefilter.h) on (the default)
+ * or off. Every result is the same either way, only cheaper with them: this
+ * exists so tests can compare the two. */
+void sk_inject_set_prefilter(struct sk_inject *d, int on);
+
+/* What the detector holds, for tests and benchmarks: patterns (rules and
+ * exclusions), those with a literal prefilter, and those JIT-compiled so
+ * far (a pattern is JIT-compiled the first time it is matched). */
+struct sk_inject_stats {
+  size_t patterns;
+  size_t prefiltered;
+  size_t jit_compiled;
+};
+
+/* Fills *out with d's counts. */
+void sk_inject_stats(const struct sk_inject *d, struct sk_inject_stats *out);
 
 /* Scans every free-text field of tool t (name, tagline, category, pricing,
  * best_for, url, description). Fills *r. Returns the number of hits (0 when
