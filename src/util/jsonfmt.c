@@ -2,7 +2,10 @@
 #include "shipskip/util/jsonfmt.h"
 #include "shipskip/util/error.h"
 
+#include <float.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int indent(struct sk_buf *out, int depth) {
@@ -92,6 +95,51 @@ int sk_json_put_str(const char *s, struct sk_buf *out) {
   return rc;
 }
 
+/* cJSON's test that "%1.15g" gave back the number: equal within one unit
+ * of the larger's last place (compare_double in cJSON 1.7). */
+static int same_double(double a, double b) {
+  double max = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+  return fabs(a - b) <= max * DBL_EPSILON;
+}
+
+/* A number as cJSON 1.7 prints it (print_number): null for NaN and the
+ * infinities, "%1.15g" when that reads back as the same double (equal
+ * within DBL_EPSILON of the larger), "%1.17g" when not.
+ * Printed here because cJSON reads the 15 digits back with sscanf, and
+ * allocates a buffer per number besides; strtod is what sscanf's %lg calls.
+ * The C locale is assumed, as everywhere in shipskip (the decimal point is
+ * '.'); tests/test_jsonfmt.c holds this to cJSON's bytes. */
+static int number(const cJSON *item, struct sk_buf *out) {
+  double d = item->valuedouble;
+  char text[32];
+  int n;
+
+  if (isnan(d) || isinf(d))
+    return sk_buf_add(out, "null", 4);
+  if (d == (double)item->valueint && !(d == 0 && signbit(d))) {
+    /* A whole number that fits an int (the common case) prints as its
+     * digits under "%1.15g", and they are cheaper than a printf; -0 prints
+     * "-0", so it takes the printf. */
+    char digits[16];
+    size_t k = sizeof(digits);
+    unsigned u = item->valueint < 0 ? 0u - (unsigned)item->valueint
+                                    : (unsigned)item->valueint;
+    do {
+      digits[--k] = (char)('0' + u % 10);
+      u /= 10;
+    } while (u > 0);
+    if (item->valueint < 0)
+      digits[--k] = '-';
+    return sk_buf_add(out, digits + k, sizeof(digits) - k);
+  }
+  n = snprintf(text, sizeof(text), "%1.15g", d);
+  if (n > 0 && (size_t)n < sizeof(text) && !same_double(strtod(text, NULL), d))
+    n = snprintf(text, sizeof(text), "%1.17g", d);
+  if (n <= 0 || (size_t)n >= sizeof(text))
+    return SK_EINVAL;
+  return sk_buf_add(out, text, (size_t)n);
+}
+
 /* A leaf as cJSON prints it unformatted. */
 static int leaf(const cJSON *item, struct sk_buf *out) {
   cJSON tmp = *item;
@@ -106,23 +154,11 @@ static int leaf(const cJSON *item, struct sk_buf *out) {
     return sk_buf_add(out, "false", 5);
   if (cJSON_IsNull(item))
     return sk_buf_add(out, "null", 4);
-  if (cJSON_IsNumber(item) && item->valuedouble == (double)item->valueint &&
-      !signbit(item->valuedouble)) {
-    /* cJSON prints numbers with "%1.15g"; for a whole number from 0 to
-     * INT_MAX that is just its digits, which are cheaper than a printf.
-     * Negative ones (and -0, printed "-0") are left to cJSON. */
-    char digits[16];
-    size_t n = sizeof(digits);
-    unsigned u = (unsigned)item->valueint;
-    do {
-      digits[--n] = (char)('0' + u % 10);
-      u /= 10;
-    } while (u > 0);
-    return sk_buf_add(out, digits + n, sizeof(digits) - n);
-  }
-  /* Numbers (and raw text) as cJSON prints them. Print a detached shallow
-   * copy: a leaf has no children, and without its siblings and key cJSON
-   * prints the value alone. */
+  if (cJSON_IsNumber(item))
+    return number(item, out);
+  /* Raw text (and anything else) as cJSON prints it. Print a detached
+   * shallow copy: a leaf has no children, and without its siblings and key
+   * cJSON prints the value alone. */
   tmp.next = tmp.prev = NULL;
   tmp.string = NULL;
   s = cJSON_PrintUnformatted(&tmp);
@@ -176,6 +212,34 @@ int sk_json_pretty(const cJSON *item, struct sk_buf *out) {
   if (rc == 0)
     rc = sk_buf_add(out, "\n", 1);
   return rc;
+}
+
+static int compact(const cJSON *item, struct sk_buf *out) {
+  const cJSON *child;
+  int rc;
+  int obj = cJSON_IsObject(item);
+
+  if (!obj && !cJSON_IsArray(item))
+    return leaf(item, out);
+  rc = sk_buf_add(out, obj ? "{" : "[", 1);
+  for (child = item->child; child != NULL && rc == 0; child = child->next) {
+    if (obj) {
+      rc = sk_json_put_str(child->string, out);
+      if (rc == 0)
+        rc = sk_buf_add(out, ":", 1);
+    }
+    if (rc == 0)
+      rc = compact(child, out);
+    if (rc == 0 && child->next != NULL)
+      rc = sk_buf_add(out, ",", 1);
+  }
+  if (rc == 0)
+    rc = sk_buf_add(out, obj ? "}" : "]", 1);
+  return rc;
+}
+
+int sk_json_compact(const cJSON *item, struct sk_buf *out) {
+  return compact(item, out);
 }
 
 int sk_json_add_str_or_null(cJSON *obj, const char *key, const char *v) {

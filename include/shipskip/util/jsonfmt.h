@@ -25,6 +25,13 @@ int sk_json_pretty(const cJSON *item, struct sk_buf *out);
  * the pieces of a document too long to build as one tree. */
 int sk_json_pretty_at(const cJSON *item, int depth, struct sk_buf *out);
 
+/* Appends item exactly as cJSON_PrintUnformatted prints it (no spaces, no
+ * newline), without cJSON's allocations and its sscanf per fractional
+ * number: the form of request bodies and journal lines. Returns 0,
+ * SK_ENOMEM, SK_ETOOBIG (out's cap) or SK_EINVAL (an item cJSON could not
+ * print either). */
+int sk_json_compact(const cJSON *item, struct sk_buf *out);
+
 /* A writer of the same form without a tree: members and items are printed
  * as they are given, so a document built only to be printed (a scorecard)
  * costs no allocation per value. The bytes are those sk_json_pretty_at
