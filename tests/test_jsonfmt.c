@@ -40,6 +40,24 @@ TEST(strings_escape_as_cjson_does) {
   ASSERT(same_as_cjson(cJSON_CreateString("caf\xc3\xa9 \x7f \x1f\x01")));
 }
 
+TEST(escapes_found_at_every_place_of_a_word) {
+  /* The scan reads eight bytes at a time: every escaped byte (and a few
+   * that are not escaped) at every place of a word, and past it. */
+  static const unsigned char BYTES[] = {0x01, 0x08, 0x0a, 0x1f, '"',
+                                        '\\', 0x20, 0x21, 0x5b, 0x5d,
+                                        0x7f, 0x80, 0xa2, 0xdc, 0xff};
+  size_t b, at, len;
+  for (b = 0; b < sizeof(BYTES); b++)
+    for (len = 1; len <= 24; len++)
+      for (at = 0; at < len; at++) {
+        char s[25];
+        memset(s, 'a', len);
+        s[len] = '\0';
+        s[at] = (char)BYTES[b];
+        ASSERT(same_as_cjson(cJSON_CreateString(s)));
+      }
+}
+
 TEST(other_leaves_as_cjson_does) {
   ASSERT(same_as_cjson(cJSON_CreateNumber(78)));
   ASSERT(same_as_cjson(cJSON_CreateNumber(0)));
@@ -272,6 +290,7 @@ TEST(writer_errors_stick) {
 
 int main(void) {
   RUN(strings_escape_as_cjson_does);
+  RUN(escapes_found_at_every_place_of_a_word);
   RUN(other_leaves_as_cjson_does);
   RUN(numbers_print_as_cjson_does);
   RUN(compact_trees_print_as_cjson_does);

@@ -4,6 +4,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,61 +39,98 @@ static const unsigned char PLAIN[256] = {
 #undef R16
 #undef R4
 
+/* The first byte in [p, end) that is not PLAIN, or end. Eight bytes at a
+ * time while none of them is below 0x20, '"' or '\\' (the bit tricks are
+ * "hasless" and "haszero" of Bit Twiddling Hacks: exact as a yes or no),
+ * then the table for the word that has one: the strings printed are
+ * prompts and reviews, kilobytes of plain text. */
+static const unsigned char *skip_plain(const unsigned char *p,
+                                       const unsigned char *end) {
+  const uint64_t ones = 0x0101010101010101u;
+  const uint64_t highs = 0x8080808080808080u;
+
+  while (end - p >= 8) {
+    uint64_t v;
+    uint64_t q;
+    uint64_t b;
+    memcpy(&v, p, 8);
+    q = v ^ (ones * '"');
+    b = v ^ (ones * '\\');
+    if ((((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b)) &
+        highs)
+      break;
+    p += 8;
+  }
+  while (p < end && PLAIN[*p])
+    p++;
+  return p;
+}
+
+/* What a byte below 0x20, '"' or '\\' prints as after its backslash: the
+ * letter of a two-character escape, or 'u' for \u00xx. */
+static char escape_letter(unsigned char c) {
+  switch (c) {
+  case '"':
+  case '\\':
+    return (char)c;
+  case '\b':
+    return 'b';
+  case '\f':
+    return 'f';
+  case '\n':
+    return 'n';
+  case '\r':
+    return 'r';
+  case '\t':
+    return 't';
+  default:
+    return 'u';
+  }
+}
+
 /* A string as cJSON prints it: in quotes, with the two-character escapes
  * for " \\ \b \f \n \r \t, \u00xx (lowercase) for the other bytes below
  * 0x20, and every other byte as it is; NULL prints as "". Printed here, not
  * by cJSON, because a scorecard is mostly strings and cJSON would allocate
- * and scan each twice. */
+ * and scan each twice. Room for the plain case is made once, and more only
+ * at an escape, which is rare (a prompt's newlines). */
 int sk_json_put_str(const char *s, struct sk_buf *out) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
-  const unsigned char *run = p;
-  int rc = sk_buf_add(out, "\"", 1);
+  const unsigned char *end = p + strlen((const char *)p);
+  char *o;
+  int rc = sk_buf_grow(out, (size_t)(end - p) + 2, &o);
 
-  for (; rc == 0; p++) {
-    char esc[6] = {'\\', 0, '0', '0', 0, 0};
-    size_t n = 2;
-    while (PLAIN[*p])
-      p++;
-    if (*p == '\0')
+  if (rc != 0)
+    return rc;
+  *o++ = '"';
+  for (;;) {
+    const unsigned char *q = skip_plain(p, end);
+    char letter;
+    size_t at;
+    memcpy(o, p, (size_t)(q - p));
+    o += q - p;
+    if (q == end)
       break;
-    switch (*p) {
-    case '"':
-    case '\\':
-      esc[1] = (char)*p;
-      break;
-    case '\b':
-      esc[1] = 'b';
-      break;
-    case '\f':
-      esc[1] = 'f';
-      break;
-    case '\n':
-      esc[1] = 'n';
-      break;
-    case '\r':
-      esc[1] = 'r';
-      break;
-    case '\t':
-      esc[1] = 't';
-      break;
-    default:
-      esc[1] = 'u';
-      esc[4] = hex[*p >> 4];
-      esc[5] = hex[*p & 15];
-      n = 6;
-      break;
+    /* The byte has its room; the escape needs 1 or 5 more. */
+    letter = escape_letter(*q);
+    at = (size_t)(o - out->data);
+    rc = sk_buf_grow(out, letter == 'u' ? 5 : 1, &o);
+    if (rc != 0)
+      return rc;
+    o = out->data + at;
+    *o++ = '\\';
+    *o++ = letter;
+    if (letter == 'u') {
+      *o++ = '0';
+      *o++ = '0';
+      *o++ = hex[*q >> 4];
+      *o++ = hex[*q & 15];
     }
-    rc = sk_buf_add(out, run, (size_t)(p - run));
-    if (rc == 0)
-      rc = sk_buf_add(out, esc, n);
-    run = p + 1;
+    p = q + 1;
   }
-  if (rc == 0)
-    rc = sk_buf_add(out, run, (size_t)(p - run));
-  if (rc == 0)
-    rc = sk_buf_add(out, "\"", 1);
-  return rc;
+  *o = '"';
+  return 0;
 }
 
 /* cJSON's test that "%1.15g" gave back the number: equal within one unit
