@@ -274,6 +274,23 @@ TEST(writer_prints_what_the_tree_prints) {
   }
 }
 
+TEST(compact_writer_prints_what_cjson_prints) {
+  struct sk_buf got;
+  struct sk_jw w;
+  cJSON *tree;
+  char *want;
+  sk_buf_init(&got, 1 << 20);
+  sk_jw_init_compact(&w, &got);
+  tree = both(&w);
+  ASSERT_INT_EQ(sk_jw_done(&w), 0);
+  want = cJSON_PrintUnformatted(tree);
+  ASSERT(want != NULL);
+  ASSERT_STR_EQ(got.data, want);
+  cJSON_free(want);
+  cJSON_Delete(tree);
+  sk_buf_cleanup(&got);
+}
+
 TEST(writer_errors_stick) {
   struct sk_buf b;
   struct sk_jw w;
@@ -297,6 +314,7 @@ int main(void) {
   RUN(layout);
   RUN(cap_is_reported);
   RUN(writer_prints_what_the_tree_prints);
+  RUN(compact_writer_prints_what_cjson_prints);
   RUN(writer_errors_stick);
   return TEST_REPORT();
 }

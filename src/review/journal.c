@@ -428,13 +428,21 @@ int sk_journal_group_stop(struct sk_journal *j) {
   return 1;
 }
 
-/* Prints o (as cJSON_PrintUnformatted would) and a newline into j's
- * reused line buffer: no allocation once it is big enough for the longest
- * line so far. Returns the line's length with its newline, or 0 when out of
- * memory or past LINE_CAP. */
-static size_t render_line(struct sk_journal *j, const cJSON *o) {
+/* Prints the line of r (as cJSON_PrintUnformatted would print its tree)
+ * and a newline into j's reused line buffer: no allocation once it is big
+ * enough for the longest line so far. Returns the line's length with its
+ * newline, or 0 when out of memory or past LINE_CAP. */
+static size_t render_line(struct sk_journal *j, const char *slug,
+                          const char *inputs, const struct sk_review *r) {
+  struct sk_jw w;
+
   sk_buf_reset(&j->line);
-  if (sk_json_compact(o, &j->line) != 0 || sk_buf_add(&j->line, "\n", 1) != 0)
+  sk_jw_init_compact(&w, &j->line);
+  sk_jw_open(&w, NULL, '{');
+  sk_jw_str(&w, "tool", slug);
+  sk_review_write_journal(&w, r, inputs);
+  sk_jw_close(&w, '{');
+  if (sk_jw_done(&w) != 0 || sk_buf_add(&j->line, "\n", 1) != 0)
     return 0;
   return j->line.len;
 }
@@ -458,17 +466,11 @@ static int write_all(int fd, const char *line, size_t len) {
 int sk_journal_append(struct sk_journal *j, const char *slug,
                       const char *inputs, const struct sk_review *r,
                       struct sk_error *err) {
-  cJSON *o = cJSON_CreateObject();
   uint64_t before = j->end; /* only this thread appends */
-  size_t len = 0;
+  size_t len = render_line(j, slug, inputs, r);
   int rc = 0;
   int werr;
 
-  /* The line's "tool", then the review in the journal layout. */
-  if (o != NULL && cJSON_AddStringToObject(o, "tool", slug) &&
-      sk_review_to_json(o, r, inputs, SK_REVIEW_IN_JOURNAL) == 0)
-    len = render_line(j, o);
-  cJSON_Delete(o);
   if (len == 0)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   /* One write of the line and its newline; O_APPEND keeps concurrent

@@ -300,11 +300,26 @@ void sk_jw_init(struct sk_jw *w, struct sk_buf *out, int depth) {
   w->base = depth;
 }
 
+void sk_jw_init_compact(struct sk_jw *w, struct sk_buf *out) {
+  sk_jw_init(w, out, 0);
+  w->compact = 1;
+}
+
 /* Starts a value: the separator and indent print() puts before a child,
  * and its key inside an object. At the top there is nothing to print. */
 static void member(struct sk_jw *w, const char *k) {
   if (w->rc != 0 || w->depth == 0)
     return;
+  if (w->compact) {
+    if (w->members[w->depth])
+      w->rc = sk_buf_add(w->out, ",", 1);
+    w->members[w->depth] = 1;
+    if (w->rc == 0 && k != NULL)
+      w->rc = sk_json_put_str(k, w->out);
+    if (w->rc == 0 && k != NULL)
+      w->rc = sk_buf_add(w->out, ":", 1);
+    return;
+  }
   w->rc = sk_buf_add(w->out, w->members[w->depth] ? ",\n" : "\n",
                      w->members[w->depth] ? 2 : 1);
   w->members[w->depth] = 1;
@@ -332,7 +347,7 @@ void sk_jw_close(struct sk_jw *w, char kind) {
   if (w->rc != 0 || w->depth == 0)
     return;
   /* An empty container prints "{}"; a full one ends on its own line. */
-  if (w->members[w->depth]) {
+  if (w->members[w->depth] && !w->compact) {
     w->rc = sk_buf_add(w->out, "\n", 1);
     if (w->rc == 0)
       w->rc = indent(w->out, w->base + w->depth - 1);
@@ -376,7 +391,8 @@ void sk_jw_null(struct sk_jw *w, const char *key) {
 void sk_jw_tree(struct sk_jw *w, const char *key, const cJSON *v) {
   member(w, key);
   if (w->rc == 0)
-    w->rc = print(v, w->base + w->depth, w->out);
+    w->rc =
+        w->compact ? compact(v, w->out) : print(v, w->base + w->depth, w->out);
 }
 
 int sk_jw_done(const struct sk_jw *w) {

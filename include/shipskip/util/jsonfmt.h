@@ -49,10 +49,14 @@ struct sk_jw {
   int depth;                     /* containers open, below the base */
   int base;                      /* the depth the document starts at */
   int rc;                        /* the first error, or 0 */
+  int compact;                   /* sk_json_compact's form, not pretty */
   char members[SK_JW_MAX_DEPTH]; /* 1 once the container has a value */
 };
 
 void sk_jw_init(struct sk_jw *w, struct sk_buf *out, int depth);
+/* The same writer printing sk_json_compact's form (cJSON_PrintUnformatted's
+ * bytes for the tree of the same calls): a journal line. */
+void sk_jw_init_compact(struct sk_jw *w, struct sk_buf *out);
 /* Opens an object (kind '{') or an array (kind '['). */
 void sk_jw_open(struct sk_jw *w, const char *key, char kind);
 /* Closes the innermost container, which must be of kind '{' or '['. */
