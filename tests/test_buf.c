@@ -3,6 +3,8 @@
 #include "shipskip/util/buf.h"
 #include "shipskip/util/error.h"
 
+#include <string.h>
+
 TEST(grows_and_stays_terminated) {
   struct sk_buf b;
   int i;
@@ -28,6 +30,26 @@ TEST(cap_is_enforced_and_leaves_buffer_intact) {
   sk_buf_reset(&b);
   ASSERT_INT_EQ(sk_buf_adds(&b, "abc"), 0);
   ASSERT_STR_EQ(sk_buf_str(&b), "abc");
+  sk_buf_cleanup(&b);
+}
+
+TEST(grow_makes_room_once_within_the_cap) {
+  struct sk_buf b;
+  char *at = (char *)&b;
+  sk_buf_init(&b, 10);
+  ASSERT_INT_EQ(sk_buf_adds(&b, "ab"), 0);
+  ASSERT_INT_EQ(sk_buf_grow(&b, 5, &at), 0);
+  ASSERT(at == b.data + 2);
+  memcpy(at, "cdefg", 5);
+  ASSERT_INT_EQ(b.len, 7);
+  ASSERT_INT_EQ(b.data[7], '\0');
+  ASSERT_STR_EQ(sk_buf_str(&b), "abcdefg");
+  /* Past the cap: nothing changes, and no room is handed out. */
+  ASSERT_INT_EQ(sk_buf_grow(&b, 4, &at), SK_ETOOBIG);
+  ASSERT(at == NULL);
+  ASSERT_STR_EQ(sk_buf_str(&b), "abcdefg");
+  ASSERT_INT_EQ(sk_buf_grow(&b, 0, &at), 0);
+  ASSERT_INT_EQ(b.len, 7);
   sk_buf_cleanup(&b);
 }
 
@@ -63,6 +85,7 @@ TEST(error_first_wins_and_names) {
 int main(void) {
   RUN(grows_and_stays_terminated);
   RUN(cap_is_enforced_and_leaves_buffer_intact);
+  RUN(grow_makes_room_once_within_the_cap);
   RUN(take_hands_over_and_empties);
   RUN(error_first_wins_and_names);
   return TEST_REPORT();

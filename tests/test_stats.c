@@ -7,6 +7,8 @@
 #include "shipskip/util/stats.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 #define ASSERT_NEAR(a, b, tol)                                                 \
   do {                                                                         \
@@ -107,6 +109,101 @@ TEST(fleiss_bootstrap_interval_is_deterministic_and_brackets_kappa) {
   ASSERT(a.ci_low == b.ci_low);
   ASSERT(a.ci_high == b.ci_high);
   ASSERT_INT_EQ(a.boot_used, b.boot_used);
+}
+
+/* The bootstrap as first written: the draws replayed once for P-bar and
+ * once per category. The single-pass code must give the same interval to
+ * the last bit, since summaries must not change with it. */
+static uint64_t ref_splitmix64(uint64_t *state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+static size_t ref_draw(uint64_t *state, size_t n) {
+  return (size_t)(ref_splitmix64(state) % (uint64_t)n);
+}
+
+static int ref_cmp(const void *a, const void *b) {
+  double x = *(const double *)a;
+  double y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double ref_quantile(const double *v, size_t m, double q) {
+  double h = q * (double)(m - 1);
+  size_t lo = (size_t)floor(h);
+  if (lo + 1 >= m)
+    return v[m - 1];
+  return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
+}
+
+static void ref_bootstrap(const unsigned *counts, size_t subjects, size_t k,
+                          double n, double *lo, double *hi, size_t *used) {
+  static double boot[SK_STATS_BOOT_RESAMPLES];
+  uint64_t state = SK_STATS_BOOT_SEED;
+  double total = (double)subjects * n;
+  int r;
+  *used = 0;
+  for (r = 0; r < SK_STATS_BOOT_RESAMPLES; r++) {
+    uint64_t start = state;
+    double p_bar = 0, pe_bar = 0;
+    size_t i, j;
+    int degenerate = 0;
+    for (i = 0; i < subjects; i++) {
+      const unsigned *row = counts + ref_draw(&state, subjects) * k;
+      double sq = 0;
+      for (j = 0; j < k; j++)
+        sq += (double)row[j] * (double)row[j];
+      p_bar += (sq - n) / (n * (n - 1.0));
+    }
+    p_bar /= (double)subjects;
+    for (j = 0; j < k && !degenerate; j++) {
+      double col = 0;
+      uint64_t s = start;
+      for (i = 0; i < subjects; i++)
+        col += counts[ref_draw(&s, subjects) * k + j];
+      if (col == total)
+        degenerate = 1;
+      pe_bar += (col / total) * (col / total);
+    }
+    if (!degenerate)
+      boot[(*used)++] = (p_bar - pe_bar) / (1.0 - pe_bar);
+  }
+  if (*used == 0)
+    return;
+  qsort(boot, *used, sizeof(boot[0]), ref_cmp);
+  *lo = ref_quantile(boot, *used, 0.025);
+  *hi = ref_quantile(boot, *used, 0.975);
+}
+
+TEST(fleiss_bootstrap_matches_the_replaying_reference_bit_for_bit) {
+  static const size_t KS[] = {2, 3, 8, 9, 17};
+  static unsigned counts[60 * 17];
+  uint64_t seed = 12345;
+  size_t t;
+  for (t = 0; t < sizeof(KS) / sizeof(KS[0]); t++) {
+    size_t k = KS[t];
+    size_t subjects = 7 + 13 * t;
+    unsigned raters = 4;
+    size_t i, j;
+    struct sk_stats_fleiss f;
+    double lo = 0, hi = 0;
+    size_t used;
+    for (i = 0; i < subjects; i++) {
+      for (j = 0; j < k; j++)
+        counts[i * k + j] = 0;
+      for (j = 0; j < raters; j++)
+        counts[i * k + ref_splitmix64(&seed) % (k > 2 && t % 2 ? 2 : k)]++;
+    }
+    ASSERT_INT_EQ(sk_stats_fleiss(counts, subjects, k, &f), SK_STATS_OK);
+    ref_bootstrap(counts, subjects, k, raters, &lo, &hi, &used);
+    ASSERT_INT_EQ(f.boot_used, used);
+    ASSERT(used > 0);
+    ASSERT(f.ci_low == lo);
+    ASSERT(f.ci_high == hi);
+  }
 }
 
 TEST(fleiss_full_agreement_across_categories_is_kappa_one) {
@@ -450,6 +547,7 @@ TEST(every_status_is_explained_and_named) {
 int main(void) {
   RUN(fleiss_reproduces_the_published_example);
   RUN(fleiss_bootstrap_interval_is_deterministic_and_brackets_kappa);
+  RUN(fleiss_bootstrap_matches_the_replaying_reference_bit_for_bit);
   RUN(fleiss_full_agreement_across_categories_is_kappa_one);
   RUN(fleiss_edge_cases_have_defined_statuses);
   RUN(alpha_reproduces_krippendorffs_example);

@@ -105,65 +105,6 @@ void sk_review_cleanup(struct sk_review *r) {
 
 /* ---- writing ---------------------------------------------------------- */
 
-static int add_errors(cJSON *o, const struct sk_review *r) {
-  cJSON *errs = cJSON_AddArrayToObject(o, "errors");
-  size_t i;
-  if (errs == NULL)
-    return SK_ENOMEM;
-  for (i = 0; i < r->nerrors; i++) {
-    cJSON *s = cJSON_CreateString(r->errors[i]);
-    if (s == NULL)
-      return SK_ENOMEM;
-    cJSON_AddItemToArray(errs, s);
-  }
-  return 0;
-}
-
-static int add_names(cJSON *o, const char *key, char **v, size_t n) {
-  cJSON *arr = cJSON_AddArrayToObject(o, key);
-  size_t i;
-  if (arr == NULL)
-    return SK_ENOMEM;
-  for (i = 0; i < n; i++) {
-    cJSON *s = cJSON_CreateString(v[i]);
-    if (s == NULL)
-      return SK_ENOMEM;
-    cJSON_AddItemToArray(arr, s);
-  }
-  return 0;
-}
-
-/* "evidence": {name: quote}, when there are quotes (a text reply's
- * scorecard is what it always was). */
-static int add_quotes(cJSON *rub, const struct sk_review *r) {
-  cJSON *ev;
-  size_t k;
-  if (r->nquotes == 0)
-    return 0;
-  ev = cJSON_AddObjectToObject(rub, "evidence");
-  if (ev == NULL)
-    return SK_ENOMEM;
-  for (k = 0; k < r->nquotes; k++)
-    if (cJSON_AddStringToObject(ev, r->quote_names[k], r->quotes[k]) == NULL)
-      return SK_ENOMEM;
-  return 0;
-}
-
-/* "rubric": {"covered": [...], "missing": [...], "evidence"?}, when it was
- * measured. */
-static int add_rubric(cJSON *o, const struct sk_review *r) {
-  cJSON *rub;
-  if (!r->has_rubric)
-    return 0;
-  rub = cJSON_AddObjectToObject(o, "rubric");
-  if (rub == NULL)
-    return SK_ENOMEM;
-  if (add_names(rub, "covered", r->covered, r->ncovered) != 0 ||
-      add_names(rub, "missing", r->missing, r->nmissing) != 0)
-    return SK_ENOMEM;
-  return add_quotes(rub, r);
-}
-
 /* The scorecard layout, printed straight into w: the one writer of a
  * scorecard's review object (sk_review_to_json reads its output back for a
  * tree). Keys in the order the readers and the draft parser know. */
@@ -248,17 +189,56 @@ void sk_review_write(struct sk_jw *w, const char *key,
   sk_jw_close(w, '{');
 }
 
-/* The scorecard layout as a tree: sk_review_write's bytes, parsed, so the
- * layout has one writer. Moves the members into o. */
-static int scorecard_json(cJSON *o, const struct sk_review *r) {
+void sk_review_write_journal(struct sk_jw *w, const struct sk_review *r,
+                             const char *inputs) {
+  int ok = r->status == SK_REVIEW_OK;
+  size_t i;
+
+  sk_jw_str(w, "persona", r->persona->name);
+  sk_jw_str(w, "inputs", inputs);
+  sk_jw_str(w, "status", ok ? "ok" : "failed");
+  if (ok) {
+    sk_jw_num(w, "score", r->score);
+    sk_jw_str(w, "verdict", r->verdict);
+    sk_jw_str(w, "review", r->text);
+  }
+  sk_jw_str(w, "provider", r->provider ? r->provider : "");
+  sk_jw_str(w, "model", r->model ? r->model : "");
+  sk_jw_num(w, "attempts", r->attempts);
+  sk_jw_num(w, "retries", r->retries);
+  sk_jw_num(w, "prompt_tokens", (double)r->prompt_tokens);
+  sk_jw_num(w, "completion_tokens", (double)r->completion_tokens);
+  /* The journal keeps the cost unrounded: a resumed run's totals add up
+   * to the same figure as an uninterrupted run's. */
+  if (r->cost_usd >= 0)
+    sk_jw_num(w, "cost_usd", r->cost_usd);
+  else
+    sk_jw_null(w, "cost_usd");
+  sk_jw_open(w, "errors", '[');
+  for (i = 0; i < r->nerrors; i++)
+    sk_jw_str(w, NULL, r->errors[i]);
+  sk_jw_close(w, '[');
+  write_rubric(w, r);
+}
+
+/* The layout as a tree: the writer's bytes, parsed, so each layout has one
+ * writer. Moves the members into o. */
+static int tree_of(cJSON *o, const struct sk_review *r, const char *inputs,
+                   enum sk_review_layout layout) {
   struct sk_buf buf;
   struct sk_jw w;
   cJSON *tree = NULL;
   int rc;
 
   sk_buf_init(&buf, SIZE_MAX / 2);
-  sk_jw_init(&w, &buf, 0);
-  sk_review_write(&w, NULL, r);
+  sk_jw_init_compact(&w, &buf);
+  if (layout == SK_REVIEW_IN_JOURNAL) {
+    sk_jw_open(&w, NULL, '{');
+    sk_review_write_journal(&w, r, inputs);
+    sk_jw_close(&w, '{');
+  } else {
+    sk_review_write(&w, NULL, r);
+  }
   rc = sk_jw_done(&w);
   if (rc == 0) {
     tree = sk_json_parse(buf.data, buf.len, NULL);
@@ -278,39 +258,9 @@ static int scorecard_json(cJSON *o, const struct sk_review *r) {
   return rc;
 }
 
-static int journal_json(cJSON *o, const struct sk_review *r,
-                        const char *inputs) {
-  int ok = r->status == SK_REVIEW_OK;
-  int rc = 0;
-
-  rc |= sk_json_add_str_or_null(o, "persona", r->persona->name);
-  rc |= sk_json_add_str_or_null(o, "inputs", inputs);
-  rc |= sk_json_add_str_or_null(o, "status", ok ? "ok" : "failed");
-  if (ok) {
-    rc |= sk_json_add_num(o, "score", r->score);
-    rc |= sk_json_add_str_or_null(o, "verdict", r->verdict);
-    rc |= sk_json_add_str_or_null(o, "review", r->text);
-  }
-  rc |= sk_json_add_str_or_null(o, "provider", r->provider ? r->provider : "");
-  rc |= sk_json_add_str_or_null(o, "model", r->model ? r->model : "");
-  rc |= sk_json_add_num(o, "attempts", r->attempts);
-  rc |= sk_json_add_num(o, "retries", r->retries);
-  rc |= sk_json_add_num(o, "prompt_tokens", (double)r->prompt_tokens);
-  rc |= sk_json_add_num(o, "completion_tokens", (double)r->completion_tokens);
-  if (r->cost_usd >= 0)
-    rc |= sk_json_add_num(o, "cost_usd", r->cost_usd);
-  else
-    rc |= sk_json_add_str_or_null(o, "cost_usd", NULL);
-  rc |= add_errors(o, r);
-  rc |= add_rubric(o, r);
-  return rc != 0 ? SK_ENOMEM : 0;
-}
-
 int sk_review_to_json(cJSON *o, const struct sk_review *r, const char *inputs,
                       enum sk_review_layout layout) {
-  if (layout == SK_REVIEW_IN_JOURNAL)
-    return journal_json(o, r, inputs);
-  return scorecard_json(o, r);
+  return tree_of(o, r, inputs, layout);
 }
 
 /* ---- reading ---------------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -76,12 +77,13 @@ static char *canonical_body(const char *body, size_t len) {
   cJSON *v = parse_nul_free(body, len);
   char *out;
   if (v != NULL) {
-    char *s = cJSON_PrintUnformatted(v);
+    /* cJSON_PrintUnformatted's bytes (every recorded key depends on them),
+     * printed without its allocations. */
+    struct sk_buf b;
+    sk_buf_init(&b, SIZE_MAX / 2);
+    out = sk_json_compact(v, &b) == 0 ? sk_buf_take(&b) : NULL;
+    sk_buf_cleanup(&b);
     cJSON_Delete(v);
-    if (s == NULL)
-      return NULL;
-    out = strdup(s);
-    cJSON_free(s);
     return out;
   }
   out = malloc(len + 1);

@@ -4,6 +4,7 @@
  * checks as a review in a scorecard. */
 #include "shipskip/review/journal.h"
 #include "shipskip/model/review.h"
+#include "shipskip/util/jsonfmt.h"
 #include "shipskip/util/list.h"
 #include "shipskip/util/strmap.h"
 #include "shipskip/util/jsonget.h"
@@ -31,9 +32,8 @@ struct sk_journal {
   char *path;
   struct sk_strmap index; /* "slug\npersona" -> struct entry */
   unsigned long entries;
-  int deferred; /* appends leave the fsync to sk_journal_sync() */
-  char *line;   /* the line being appended, reused */
-  size_t line_cap;
+  int deferred;       /* appends leave the fsync to sk_journal_sync() */
+  struct sk_buf line; /* the line being appended, reused */
   /* end and synced are read by a sync on another thread: mu guards them
    * and the synced log. */
   uv_mutex_t mu;
@@ -251,6 +251,7 @@ int sk_journal_open(const char *outdir, int resume, sk_journal_warn_cb warn,
   if (j == NULL)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   j->fd = -1;
+  sk_buf_init(&j->line, LINE_CAP);
   j->synced_log = -1;
   sk_strmap_init(&j->index);
   j->path = malloc(len);
@@ -311,7 +312,7 @@ void sk_journal_close(struct sk_journal *j) {
   if (j->synced_log >= 0)
     close(j->synced_log);
   uv_mutex_destroy(&j->mu);
-  free(j->line);
+  sk_buf_cleanup(&j->line);
   sk_strmap_cleanup(&j->index, free);
   free(j->path);
   free(j);
@@ -427,30 +428,23 @@ int sk_journal_group_stop(struct sk_journal *j) {
   return 1;
 }
 
-/* Prints o and a newline into j's reused line buffer (no allocation once
- * it is big enough for the longest line so far). Returns the line's length
- * with its newline, or 0 when out of memory or past LINE_CAP. */
-static size_t render_line(struct sk_journal *j, cJSON *o) {
-  for (;;) {
-    if (j->line_cap > 1 &&
-        cJSON_PrintPreallocated(o, j->line, (int)(j->line_cap - 1), 0)) {
-      size_t len = strlen(j->line);
-      j->line[len] = '\n';
-      return len + 1;
-    }
-    /* Too small (cJSON cannot say by how much): double it. */
-    {
-      size_t cap = j->line_cap ? 2 * j->line_cap : 4096;
-      char *p;
-      if (cap > LINE_CAP)
-        return 0;
-      p = realloc(j->line, cap);
-      if (p == NULL)
-        return 0;
-      j->line = p;
-      j->line_cap = cap;
-    }
-  }
+/* Prints the line of r (as cJSON_PrintUnformatted would print its tree)
+ * and a newline into j's reused line buffer: no allocation once it is big
+ * enough for the longest line so far. Returns the line's length with its
+ * newline, or 0 when out of memory or past LINE_CAP. */
+static size_t render_line(struct sk_journal *j, const char *slug,
+                          const char *inputs, const struct sk_review *r) {
+  struct sk_jw w;
+
+  sk_buf_reset(&j->line);
+  sk_jw_init_compact(&w, &j->line);
+  sk_jw_open(&w, NULL, '{');
+  sk_jw_str(&w, "tool", slug);
+  sk_review_write_journal(&w, r, inputs);
+  sk_jw_close(&w, '{');
+  if (sk_jw_done(&w) != 0 || sk_buf_add(&j->line, "\n", 1) != 0)
+    return 0;
+  return j->line.len;
 }
 
 /* Writes all of line; returns 0 or the errno of the failed write. */
@@ -472,23 +466,17 @@ static int write_all(int fd, const char *line, size_t len) {
 int sk_journal_append(struct sk_journal *j, const char *slug,
                       const char *inputs, const struct sk_review *r,
                       struct sk_error *err) {
-  cJSON *o = cJSON_CreateObject();
   uint64_t before = j->end; /* only this thread appends */
-  size_t len = 0;
+  size_t len = render_line(j, slug, inputs, r);
   int rc = 0;
   int werr;
 
-  /* The line's "tool", then the review in the journal layout. */
-  if (o != NULL && cJSON_AddStringToObject(o, "tool", slug) &&
-      sk_review_to_json(o, r, inputs, SK_REVIEW_IN_JOURNAL) == 0)
-    len = render_line(j, o);
-  cJSON_Delete(o);
   if (len == 0)
     return sk_error_set(err, SK_ENOMEM, "out of memory");
   /* One write of the line and its newline; O_APPEND keeps concurrent
    * writers (there are none, but a second shipskip by mistake) from
    * interleaving inside a line. */
-  werr = write_all(j->fd, j->line, len);
+  werr = write_all(j->fd, j->line.data, len);
   if (werr != 0) {
     rc = sk_error_set(err, SK_EIO, "%s: write failed: %s", j->path,
                       strerror(werr));

@@ -101,8 +101,13 @@ int sk_prompt_tool_card(const struct sk_tool *t, struct sk_buf *out) {
 
   for (i = 0; i < sizeof(CARD) / sizeof(CARD[0]) && rc == 0; i++) {
     const char *v = sk_tool_field(t, CARD[i].field);
-    if (v != NULL)
-      rc = sk_buf_printf(out, "%s: %s\n", CARD[i].label, v);
+    /* Appends, not a printf: every prompt has a card. */
+    if (v == NULL)
+      continue;
+    SK_BUF_TRY(rc, sk_buf_adds(out, CARD[i].label));
+    SK_BUF_TRY(rc, sk_buf_add(out, ": ", 2));
+    SK_BUF_TRY(rc, sk_buf_adds(out, v));
+    SK_BUF_TRY(rc, sk_buf_add(out, "\n", 1));
   }
   return rc;
 }
@@ -170,7 +175,10 @@ static int lookup(void *vctx, const char *key, size_t len, struct sk_buf *out) {
     char field[64];
     if (key_is(key, len, "tool.card"))
       return put(out, c->card);
-    snprintf(field, sizeof(field), "%.*s", (int)(len - 5), key + 5);
+    /* A longer name is no field: cut, it finds none, as before. */
+    len = len - 5 < sizeof(field) ? len - 5 : sizeof(field) - 1;
+    memcpy(field, key + 5, len);
+    field[len] = '\0';
     return put(out, sk_tool_field(c->tool, field));
   }
   if (key_is(key, len, "fence"))
@@ -182,13 +190,12 @@ static int lookup(void *vctx, const char *key, size_t len, struct sk_buf *out) {
   if (key_is(key, len, "persona.lens"))
     return put(out, c->persona->lens);
   if (key_is(key, len, "persona.rubric")) {
+    rc = 0;
     for (i = 0; i < c->persona->nrubric; i++) {
-      rc = sk_buf_printf(out, "%s- %s", i ? "\n" : "",
-                         c->persona->rubric[i].ask);
-      if (rc != 0)
-        return rc;
+      SK_BUF_TRY(rc, sk_buf_adds(out, i ? "\n- " : "- "));
+      SK_BUF_TRY(rc, sk_buf_adds(out, c->persona->rubric[i].ask));
     }
-    return 1;
+    return rc == 0 ? 1 : rc;
   }
   if (key_is(key, len, "reply.min_words")) {
     rc = sk_buf_printf(out, "%d", c->p->min_words);

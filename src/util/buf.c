@@ -66,6 +66,18 @@ int sk_buf_add(struct sk_buf *b, const void *mem, size_t len) {
   return 0;
 }
 
+int sk_buf_grow(struct sk_buf *b, size_t n, char **at) {
+  int rc = reserve(b, n);
+
+  *at = NULL;
+  if (rc != 0)
+    return rc;
+  *at = b->data + b->len;
+  b->len += n;
+  b->data[b->len] = '\0';
+  return 0;
+}
+
 int sk_buf_adds(struct sk_buf *b, const char *s) {
   return sk_buf_add(b, s, strlen(s));
 }

@@ -157,31 +157,45 @@ static double subject_agreement(const unsigned *row, size_t k, double n) {
   return (sq - n) / (n * (n - 1.0));
 }
 
-/* Kappa of the subjects picked by the draws that follow *state (the same
- * draws are replayed once per category, which avoids storing them). Returns
- * 0 and sets *kappa, or -1 when every rating fell in one category (P-bar-e
- * is 1 and kappa is undefined for this resample). */
+/* Categories counted per pass over the draws of a resample. */
+#define RESAMPLE_CHUNK 8
+
+/* Kappa of the subjects picked by the draws that follow *state. Each draw
+ * feeds P-bar and up to RESAMPLE_CHUNK column sums at once; more categories
+ * replay the same draws once per chunk, which avoids storing them (a draw's
+ * modulo is the cost here: the panel's two categories take one pass, not
+ * three). Returns 0 and sets *kappa, or -1 when every rating fell in one
+ * category (P-bar-e is 1 and kappa is undefined for this resample). */
 static int resample_kappa(const unsigned *counts, size_t subjects, size_t k,
                           double n, uint64_t *state, double *kappa) {
   uint64_t start = *state;
   double total = (double)subjects * n;
   double p_bar = 0;
   double pe_bar = 0;
+  size_t j0;
   size_t i;
   size_t j;
 
-  for (i = 0; i < subjects; i++)
-    p_bar += subject_agreement(counts + draw(state, subjects) * k, k, n);
-  p_bar /= (double)subjects;
-  for (j = 0; j < k; j++) {
-    double col = 0;
+  for (j0 = 0; j0 < k; j0 += RESAMPLE_CHUNK) {
+    double col[RESAMPLE_CHUNK] = {0};
+    size_t m = k - j0 < RESAMPLE_CHUNK ? k - j0 : RESAMPLE_CHUNK;
     uint64_t s = start;
-    for (i = 0; i < subjects; i++)
-      col += counts[draw(&s, subjects) * k + j];
-    if (col == total)
-      return -1;
-    pe_bar += (col / total) * (col / total);
+    for (i = 0; i < subjects; i++) {
+      const unsigned *row = counts + draw(&s, subjects) * k;
+      if (j0 == 0)
+        p_bar += subject_agreement(row, k, n);
+      for (j = 0; j < m; j++)
+        col[j] += row[j0 + j];
+    }
+    if (j0 == 0)
+      *state = s; /* the next resample starts after these draws */
+    for (j = 0; j < m; j++) {
+      if (col[j] == total)
+        return -1;
+      pe_bar += (col[j] / total) * (col[j] / total);
+    }
   }
+  p_bar /= (double)subjects;
   *kappa = (p_bar - pe_bar) / (1.0 - pe_bar);
   return 0;
 }

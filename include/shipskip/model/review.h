@@ -129,6 +129,13 @@ struct sk_jw;
 void sk_review_write(struct sk_jw *w, const char *key,
                      const struct sk_review *r);
 
+/* Prints r's journal-layout members (a journal line is {"tool": slug,
+ * then these}) into the open object of w, with inputs as the request's
+ * digest: the one writer of that layout (sk_review_to_json reads its
+ * output back for a tree). Errors stick in w (sk_jw_done). */
+void sk_review_write_journal(struct sk_jw *w, const struct sk_review *r,
+                             const char *inputs);
+
 /* Reads one review object o in the given layout into *r (zeroed first;
  * release with sk_review_cleanup(), also after a failure) and its
  * reviewer into *p: p->name and p->display_name are set (heap copies the

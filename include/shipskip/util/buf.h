@@ -31,6 +31,12 @@ void sk_buf_reset(struct sk_buf *b);
  * buffer is left as it was), or SK_ENOMEM. */
 int sk_buf_add(struct sk_buf *b, const void *mem, size_t len);
 
+/* Appends n bytes of room and sets *at to the first of them, for the
+ * caller to fill (they hold garbage until it does; the NUL after them is
+ * written): one capacity check for an append made of many pieces. Same
+ * returns as sk_buf_add(); *at is NULL on an error. */
+int sk_buf_grow(struct sk_buf *b, size_t n, char **at);
+
 /* Appends a C string. Same returns as sk_buf_add(). */
 int sk_buf_adds(struct sk_buf *b, const char *s);
 

@@ -25,6 +25,13 @@ int sk_json_pretty(const cJSON *item, struct sk_buf *out);
  * the pieces of a document too long to build as one tree. */
 int sk_json_pretty_at(const cJSON *item, int depth, struct sk_buf *out);
 
+/* Appends item exactly as cJSON_PrintUnformatted prints it (no spaces, no
+ * newline), without cJSON's allocations and its sscanf per fractional
+ * number: the form of request bodies and journal lines. Returns 0,
+ * SK_ENOMEM, SK_ETOOBIG (out's cap) or SK_EINVAL (an item cJSON could not
+ * print either). */
+int sk_json_compact(const cJSON *item, struct sk_buf *out);
+
 /* A writer of the same form without a tree: members and items are printed
  * as they are given, so a document built only to be printed (a scorecard)
  * costs no allocation per value. The bytes are those sk_json_pretty_at
@@ -42,10 +49,14 @@ struct sk_jw {
   int depth;                     /* containers open, below the base */
   int base;                      /* the depth the document starts at */
   int rc;                        /* the first error, or 0 */
+  int compact;                   /* sk_json_compact's form, not pretty */
   char members[SK_JW_MAX_DEPTH]; /* 1 once the container has a value */
 };
 
 void sk_jw_init(struct sk_jw *w, struct sk_buf *out, int depth);
+/* The same writer printing sk_json_compact's form (cJSON_PrintUnformatted's
+ * bytes for the tree of the same calls): a journal line. */
+void sk_jw_init_compact(struct sk_jw *w, struct sk_buf *out);
 /* Opens an object (kind '{') or an array (kind '['). */
 void sk_jw_open(struct sk_jw *w, const char *key, char kind);
 /* Closes the innermost container, which must be of kind '{' or '['. */

@@ -112,7 +112,8 @@ struct sk_stats_fleiss {
  * of the subjects with SK_STATS_BOOT_SEED; resamples where every rating
  * falls in one category are left out and not counted in boot_used). With
  * few subjects the interval is wide, as it should be. Cost: about
- * 4 * SK_STATS_BOOT_RESAMPLES * N * k steps. Returns out->status. */
+ * SK_STATS_BOOT_RESAMPLES * N draws, each feeding P-bar and up to 8 of the k
+ * column sums (one pass for k <= 8). Returns out->status. */
 enum sk_stats_status sk_stats_fleiss(const unsigned *counts, size_t subjects,
                                      size_t categories,
                                      struct sk_stats_fleiss *out);
