@@ -2,9 +2,9 @@
  *
  * An atomic write is a handful of system calls, and a batch makes two per
  * tool, so each one is counted: the temporary name's process id is asked
- * for once per process, and a view starts its own writeback while its
- * descriptor is still open, so the one sync at the end of a run needs a
- * single pass (open, fsync, close) over the files instead of two.
+ * for once per process, and the one sync at the end of a run opens each
+ * file once (writeback started, then fsync on the same descriptor), not
+ * once per pass.
  */
 /* sync_file_range() is a Linux call; the rest is POSIX. */
 #define _GNU_SOURCE
@@ -244,13 +244,6 @@ int sk_fs_atomic_commit(struct sk_fs_atomic *a, struct sk_error *err) {
                       strerror(errno));
     goto fail;
   }
-  /* A view starts its writeback now, on the descriptor it already holds
-   * (we are on a worker thread, off the loop): the end-of-run sync then
-   * only waits for it, one open of each file instead of two. A hint only:
-   * a failure here (a file system without the call) is not an error, as
-   * the fsync at the end reports any write the disk refused. */
-  if (!a->sync)
-    (void)sync_file_range(a->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   if (close(a->fd) != 0) {
     a->fd = -1;
     rc = sk_error_set(err, SK_EIO, "%s: close failed: %s", a->final,
@@ -305,10 +298,13 @@ int sk_fs_write_view(const char *dir, const char *name, const void *data,
 }
 
 /* Opens dir/name for a sync when it is a regular file modified at or after
- * since. Returns the descriptor, or -1 to skip it. */
+ * since. Returns the descriptor, or -1 to skip it, with errno set when the
+ * open failed (EMFILE: no descriptor left) and 0 when the file is not one
+ * to sync. */
 static int open_recent(int dfd, const char *name, time_t since) {
   struct stat st;
   int fd;
+  errno = 0;
   if (name[0] == '.')
     return -1; /* ., .., and temporary files of writes under way */
   fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -316,16 +312,39 @@ static int open_recent(int dfd, const char *name, time_t since) {
     return -1;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_mtime < since) {
     close(fd);
+    errno = 0;
     return -1;
   }
   return fd;
 }
 
-/* fsyncs every recent regular file in dir (the descriptor dfd). Their
- * writeback was started as each was written (sk_fs_atomic_commit), so the
- * fsyncs mostly wait for writes already under way, one open per file.
- * Returns 0 or the first errno. */
+/* Files whose writeback is started together before the first is waited
+ * for: enough for the disk to see the writes at once, few enough that the
+ * descriptors held (with the connections still open) stay far below the
+ * usual limit of 1,024. */
+#define SYNC_BATCH 128
+
+/* Waits for the writeback started on fds[0..n) with an fsync each, and
+ * closes them. Keeps the first errno in *rc. */
+static void wait_batch(int *fds, size_t n, int *rc) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    if (fsync(fds[i]) != 0 && *rc == 0)
+      *rc = errno;
+    close(fds[i]);
+  }
+}
+
+/* Makes every recent regular file in dir (the descriptor dfd) durable, in
+ * one pass over the folder that opens each file once: its writeback is
+ * started at once (sync_file_range) and its descriptor kept, and every
+ * SYNC_BATCH files (and at the end) the kept ones are fsync'd and closed.
+ * Starting the writeback here, not as each view was written, leaves the
+ * kernel's own flusher time to write a long run's early files at no cost
+ * to this process. Returns 0 or the first errno. */
 static int sync_files(int dfd, time_t since) {
+  int fds[SYNC_BATCH];
+  size_t n = 0;
   DIR *d;
   struct dirent *de;
   int rc = 0;
@@ -342,12 +361,29 @@ static int sync_files(int dfd, time_t since) {
   }
   while ((de = readdir(d)) != NULL) {
     int fd = open_recent(dfd, de->d_name, since);
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE) && n > 0) {
+      /* Out of descriptors with some held: wait for those, then retry. */
+      wait_batch(fds, n, &rc);
+      n = 0;
+      fd = open_recent(dfd, de->d_name, since);
+    }
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+      /* Skipping it would leave a file of the run unsynced. */
+      if (rc == 0)
+        rc = errno;
+      continue;
+    }
     if (fd < 0)
       continue;
-    if (fsync(fd) != 0 && rc == 0)
+    if (sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) != 0 && rc == 0)
       rc = errno;
-    close(fd);
+    fds[n++] = fd;
+    if (n == SYNC_BATCH) {
+      wait_batch(fds, n, &rc);
+      n = 0;
+    }
   }
+  wait_batch(fds, n, &rc);
   closedir(d);
   return rc;
 }

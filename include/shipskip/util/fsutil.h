@@ -67,17 +67,16 @@ void sk_fs_atomic_abort(struct sk_fs_atomic *a);
  * but without the fsync: for views (scorecards) that can be rebuilt from a
  * durable record (the journal). A killed process still leaves the old file
  * or the whole new one; after a power cut the file may be missing or
- * empty until sk_fs_sync_dir() has run. The file's writeback is started
- * before its descriptor is closed (sync_file_range, a hint whose failure
- * is ignored), so that sync only waits. Same name rules and errors. */
+ * empty until sk_fs_sync_dir() has run. Same name rules and errors. */
 int sk_fs_write_view(const char *dir, const char *name, const void *data,
                      size_t len, struct sk_error *err);
 
 /* Makes durable every regular file directly in dir modified at or after
  * since (the views a run wrote; hidden and older files are left alone),
- * and dir itself for the renames: one pass that fsyncs each file (a view
- * started its writeback when written), then dir. Returns 0, or SK_EIO
- * naming dir. */
+ * and dir itself for the renames: one pass that opens each file once,
+ * starts its writeback and fsyncs it on the same descriptor (the
+ * writeback of up to 128 files is started before the first is waited
+ * for), then dir. Returns 0, or SK_EIO naming dir. */
 int sk_fs_sync_dir(const char *dir, time_t since, struct sk_error *err);
 
 /* Fault injection for tests of a full disk: when the environment has
