@@ -3,7 +3,7 @@
  * calls they make: this program defines open(), openat(),
  * sync_file_range(), fsync() and getpid() itself, and its definitions come
  * before the C library's for the calls of fsutil.c (a static library linked
- * in), so a test sees each call and what its descriptor names. */
+ * in), so a test sees each call and on which descriptor. */
 /* sync_file_range() and off64_t are Linux's. */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -33,7 +33,7 @@ static int sfr_fail;     /* 1: the next call fails with EINVAL */
 static int fsync_calls;
 static int fsync_fds[256];
 static int getpid_calls;
-static char last_tmp[256]; /* the last temporary file created (openat) */
+static char last_tmp[256]; /* the last file created (open, openat) */
 
 static void reset_calls(void) {
   openat_calls = 0;
