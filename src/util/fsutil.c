@@ -1,4 +1,11 @@
-/* fsutil.c: capped file reads, mkdir -p and atomic writes (see fsutil.h). */
+/* fsutil.c: capped file reads, mkdir -p and atomic writes (see fsutil.h).
+ *
+ * An atomic write is a handful of system calls, and a batch makes two per
+ * tool, so each one is counted: the temporary name's process id is asked
+ * for once per process, and the one sync at the end of a run opens each
+ * file once (writeback started, then fsync on the same descriptor), not
+ * once per pass.
+ */
 /* sync_file_range() is a Linux call; the rest is POSIX. */
 #define _GNU_SOURCE
 #include "shipskip/util/fsutil.h"
@@ -136,6 +143,22 @@ char *sk_path_join_dup(const char *dir, const char *name) {
   return p;
 }
 
+/* The process id for temporary names, asked of the kernel once: glibc no
+ * longer caches getpid(), and two calls per tool showed in strace. 0 until
+ * first asked; any thread may fill it, with the same value. shipskip never
+ * forks (no fork, exec, popen or system anywhere in src/), so the cached
+ * value cannot go stale in a child. */
+static atomic_long self_pid;
+
+static long temp_pid(void) {
+  long p = atomic_load(&self_pid);
+  if (p == 0) {
+    p = (long)getpid();
+    atomic_store(&self_pid, p);
+  }
+  return p;
+}
+
 int sk_fs_atomic_open(struct sk_fs_atomic *a, const char *dir, const char *name,
                       struct sk_error *err) {
   int n;
@@ -149,8 +172,7 @@ int sk_fs_atomic_open(struct sk_fs_atomic *a, const char *dir, const char *name,
   n = snprintf(a->final, sizeof(a->final), "%s/%s", dir, name);
   if (n < 0 || (size_t)n >= sizeof(a->final))
     return sk_error_set(err, SK_EINVAL, "%s/%s: path too long", dir, name);
-  n = snprintf(a->tmp, sizeof(a->tmp), "%s/.%s.tmp.%ld", dir, name,
-               (long)getpid());
+  n = snprintf(a->tmp, sizeof(a->tmp), "%s/.%s.tmp.%ld", dir, name, temp_pid());
   if (n < 0 || (size_t)n >= sizeof(a->tmp)) {
     a->tmp[0] = '\0';
     return sk_error_set(err, SK_EINVAL, "%s/%s: path too long", dir, name);
@@ -160,7 +182,7 @@ int sk_fs_atomic_open(struct sk_fs_atomic *a, const char *dir, const char *name,
     a->fd = -1;
     errno = ENOSPC;
   } else {
-    a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   }
   if (a->fd < 0) {
     int rc = sk_error_set(err, SK_EIO, "%s: cannot create: %s", a->tmp,
@@ -276,30 +298,59 @@ int sk_fs_write_view(const char *dir, const char *name, const void *data,
 }
 
 /* Opens dir/name for a sync when it is a regular file modified at or after
- * since. Returns the descriptor, or -1 to skip it. */
+ * since. Returns the descriptor, or -1 to skip it, with errno set when the
+ * open failed (EMFILE: no descriptor left) and 0 when the file is not one
+ * to sync. */
 static int open_recent(int dfd, const char *name, time_t since) {
   struct stat st;
   int fd;
+  errno = 0;
   if (name[0] == '.')
     return -1; /* ., .., and temporary files of writes under way */
-  fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW);
+  fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return -1;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_mtime < since) {
     close(fd);
+    errno = 0;
     return -1;
   }
   return fd;
 }
 
-/* One pass over dir: starts the writeback of every recent file (wait 0),
- * or waits for it with an fsync (wait 1). Returns 0 or an errno. */
-static int sync_pass(int dfd, time_t since, int wait) {
+/* Files whose writeback is started together before the first is waited
+ * for: enough for the disk to see the writes at once, few enough that the
+ * descriptors held (with the connections still open) stay far below the
+ * usual limit of 1,024. */
+#define SYNC_BATCH 128
+
+/* Waits for the writeback started on fds[0..n) with an fsync each, and
+ * closes them. Keeps the first errno in *rc. */
+static void wait_batch(int *fds, size_t n, int *rc) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    if (fsync(fds[i]) != 0 && *rc == 0)
+      *rc = errno;
+    close(fds[i]);
+  }
+}
+
+/* Makes every recent regular file in dir (the descriptor dfd) durable, in
+ * one pass over the folder that opens each file once: its writeback is
+ * started at once (sync_file_range) and its descriptor kept, and every
+ * SYNC_BATCH files (and at the end) the kept ones are fsync'd and closed.
+ * Starting the writeback here, not as each view was written, leaves the
+ * kernel's own flusher time to write a long run's early files at no cost
+ * to this process. Returns 0 or the first errno. */
+static int sync_files(int dfd, time_t since) {
+  int fds[SYNC_BATCH];
+  size_t n = 0;
   DIR *d;
   struct dirent *de;
   int rc = 0;
-  /* A descriptor of its own: a dup() would share the read position. */
-  int dup_fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY);
+  /* A descriptor of its own: a dup() would share the read position, and
+   * closedir() closes it. */
+  int dup_fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dup_fd < 0)
     return errno;
   d = fdopendir(dup_fd);
@@ -310,32 +361,43 @@ static int sync_pass(int dfd, time_t since, int wait) {
   }
   while ((de = readdir(d)) != NULL) {
     int fd = open_recent(dfd, de->d_name, since);
-    if (fd < 0)
-      continue;
-    if (wait ? fsync(fd) != 0
-             : sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) != 0) {
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE) && n > 0) {
+      /* Out of descriptors with some held: wait for those, then retry. */
+      wait_batch(fds, n, &rc);
+      n = 0;
+      fd = open_recent(dfd, de->d_name, since);
+    }
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+      /* Skipping it would leave a file of the run unsynced. */
       if (rc == 0)
         rc = errno;
+      continue;
     }
-    close(fd);
+    if (fd < 0)
+      continue;
+    if (sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) != 0 && rc == 0)
+      rc = errno;
+    fds[n++] = fd;
+    if (n == SYNC_BATCH) {
+      wait_batch(fds, n, &rc);
+      n = 0;
+    }
   }
+  wait_batch(fds, n, &rc);
   closedir(d);
   return rc;
 }
 
 int sk_fs_sync_dir(const char *dir, time_t since, struct sk_error *err) {
-  int fd = open(dir[0] != '\0' ? dir : ".", O_RDONLY | O_DIRECTORY);
+  int fd = open(dir[0] != '\0' ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int rc;
   if (fd < 0)
     return sk_error_set(err, SK_EIO, "%s: cannot open to sync: %s", dir,
                         strerror(errno));
-  /* Start every file's writeback first, then wait for each: the disk sees
-   * the writes together, not one flush per file. Only this folder's own
-   * files: a syncfs() would also wait for every other process's writes to
-   * the same file system. Then the folder itself, for the renames. */
-  rc = sync_pass(fd, since, 0);
-  if (rc == 0)
-    rc = sync_pass(fd, since, 1);
+  /* Only this folder's own files: a syncfs() would also wait for every
+   * other process's writes to the same file system (691 ms once, while
+   * other jobs were building). Then the folder itself, for the renames. */
+  rc = sync_files(fd, since);
   if (rc == 0 && fsync(fd) != 0)
     rc = errno;
   close(fd);

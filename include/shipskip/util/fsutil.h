@@ -4,7 +4,8 @@
  * directory, every write and close checked, fsync, then rename), so a reader
  * never sees a half-written scorecard and a full disk is an error, not a
  * truncated file. Views that can be rebuilt skip the fsync and are made
- * durable together by one sk_fs_sync_dir() at the end of a run.
+ * durable together by one sk_fs_sync_dir() at the end of a run. Temporary
+ * names carry the process id, asked of the kernel once per process.
  */
 #ifndef SHIPSKIP_FSUTIL_H
 #define SHIPSKIP_FSUTIL_H
@@ -72,8 +73,10 @@ int sk_fs_write_view(const char *dir, const char *name, const void *data,
 
 /* Makes durable every regular file directly in dir modified at or after
  * since (the views a run wrote; hidden and older files are left alone),
- * and dir itself for the renames: the writeback of them all is started
- * first, then each is fsync'd. Returns 0, or SK_EIO naming dir. */
+ * and dir itself for the renames: one pass that opens each file once,
+ * starts its writeback and fsyncs it on the same descriptor (the
+ * writeback of up to 128 files is started before the first is waited
+ * for), then dir. Returns 0, or SK_EIO naming dir. */
 int sk_fs_sync_dir(const char *dir, time_t since, struct sk_error *err);
 
 /* Fault injection for tests of a full disk: when the environment has
