@@ -185,6 +185,10 @@ static int acquire(struct review_run *r) {
     rc = take_lock(r, &err);
   if (rc == 0 && a->outdir != NULL)
     rc = open_journal(r, &err);
+  /* Summary rows past a run's worth wait sorted in OUTDIR, not in memory:
+   * memory does not grow with the batch (summary.h). */
+  if (rc == 0 && a->outdir != NULL)
+    rc = sk_summary_spill_to(&r->summary, a->outdir, 0, &err);
   if (rc == 0 && a->log_json != NULL) {
     r->log_json =
         strcmp(a->log_json, "-") == 0 ? stderr : fopen(a->log_json, "a");

@@ -26,8 +26,7 @@ void sk_panelstats_cleanup(struct sk_panelstats *ps) {
   free(ps->groups);
   for (i = 0; i < ps->nraters; i++)
     free(ps->raters[i]);
-  free(ps->scores);
-  free(ps->verdicts);
+  free(ps->cells);
   free(ps->keys);
   sk_panelstats_init(ps);
 }
@@ -99,25 +98,18 @@ static int rater_of(struct sk_panelstats *ps, const char *persona, int *oom) {
 static int matrix_row(struct sk_panelstats *ps, const char *slug, size_t *row,
                       int *oom) {
   unsigned long long hash = 1469598103934665603ULL; /* FNV-1a */
-  size_t k;
   if (ps->matrix_tools == SK_PANELSTATS_MAX_TOOLS)
     return -1;
   if (ps->matrix_tools == ps->matrix_cap) {
     size_t ncap = ps->matrix_cap ? ps->matrix_cap * 2 : 64;
-    double *s;
-    signed char *v;
+    unsigned char *c;
     unsigned long long *h;
     if (ncap > SK_PANELSTATS_MAX_TOOLS)
       ncap = SK_PANELSTATS_MAX_TOOLS;
-    s = realloc(ps->scores, ncap * SK_PANELSTATS_MAX_RATERS * sizeof(*s));
-    if (s != NULL)
-      ps->scores = s;
-    v = s != NULL ? realloc(ps->verdicts,
-                            ncap * SK_PANELSTATS_MAX_RATERS * sizeof(*v))
-                  : NULL;
-    if (v != NULL)
-      ps->verdicts = v;
-    h = v != NULL ? realloc(ps->keys, ncap * sizeof(*h)) : NULL;
+    c = realloc(ps->cells, ncap * SK_PANELSTATS_MAX_RATERS);
+    if (c != NULL)
+      ps->cells = c;
+    h = c != NULL ? realloc(ps->keys, ncap * sizeof(*h)) : NULL;
     if (h == NULL) {
       *oom = 1;
       return -1;
@@ -129,10 +121,8 @@ static int matrix_row(struct sk_panelstats *ps, const char *slug, size_t *row,
   for (; *slug != '\0'; slug++)
     hash = (hash ^ (unsigned char)*slug) * 1099511628211ULL;
   ps->keys[*row] = hash;
-  for (k = 0; k < SK_PANELSTATS_MAX_RATERS; k++) {
-    ps->scores[*row * SK_PANELSTATS_MAX_RATERS + k] = NAN;
-    ps->verdicts[*row * SK_PANELSTATS_MAX_RATERS + k] = -1;
-  }
+  memset(ps->cells + *row * SK_PANELSTATS_MAX_RATERS, SK_PANELSTATS_NONE,
+         SK_PANELSTATS_MAX_RATERS);
   return 0;
 }
 
@@ -173,9 +163,8 @@ int sk_panelstats_add(struct sk_panelstats *ps, const char *slug,
     }
     col = have_row && !oom ? rater_of(ps, rv->persona->name, &oom) : -1;
     if (col >= 0) {
-      ps->scores[row * SK_PANELSTATS_MAX_RATERS + (size_t)col] = rv->score;
-      ps->verdicts[row * SK_PANELSTATS_MAX_RATERS + (size_t)col] =
-          (signed char)ship;
+      ps->cells[row * SK_PANELSTATS_MAX_RATERS + (size_t)col] =
+          (unsigned char)(rv->score | (ship ? SK_PANELSTATS_SHIP : 0));
     }
   }
   return oom ? SK_ENOMEM : 0;
@@ -339,10 +328,11 @@ static int agreement(struct sk_panelstats *ps) {
     unsigned ships = 0;
     unsigned skips = 0;
     for (k = 0; k < nr; k++) {
-      signed char v = ps->verdicts[r * stride + k];
-      ships += v == 1;
-      skips += v == 0;
-      data[i * nr + k] = ps->scores[r * stride + k];
+      unsigned char c = ps->cells[r * stride + k];
+      int none = c == SK_PANELSTATS_NONE;
+      ships += !none && (c & SK_PANELSTATS_SHIP) != 0;
+      skips += !none && (c & SK_PANELSTATS_SHIP) == 0;
+      data[i * nr + k] = none ? NAN : (double)(c & ~SK_PANELSTATS_SHIP);
     }
     if (nr > 0 && ships + skips == nr) {
       counts[ps->kappa_tools * 2] = ships;

@@ -3,6 +3,7 @@
 #include "shipskip/util/jsonget.h"
 #include "shipskip/util/sha256.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,34 +201,43 @@ void sk_slug_from_name(const char *name, char out[SK_TOOL_MAX_SLUG + 1]) {
   }
 }
 
-/* Puts slug in taken for name. Returns 1 when it was free (the map keeps a
- * copy of name as the slug's holder), 0 when another tool holds it (*holder
- * says which name), or SK_ENOMEM. */
-static int take(struct sk_strmap *taken, const char *slug, const char *name,
-                const char **holder) {
+/* Where the slugs are taken: the claim below works on either set. */
+struct slug_set {
+  /* Puts slug in the set for name. Returns 1 when it was free (now held
+   * by name), 0 when a tool holds it (*same: the holder has name too), or
+   * SK_ENOMEM. */
+  int (*take)(void *set, const char *slug, const char *name, int *same);
+  void *set;
+};
+
+/* take() for a strmap whose values are copies of the holders' names. */
+static int take_strmap(void *set, const char *slug, const char *name,
+                       int *same) {
   int added = 0;
-  struct sk_strmap_slot *slot = sk_strmap_put(taken, slug, &added);
+  struct sk_strmap_slot *slot = sk_strmap_put(set, slug, &added);
+  *same = 0;
   if (slot == NULL)
     return SK_ENOMEM;
   if (!added) {
-    *holder = slot->value;
+    *same = strcmp(slot->value, name) == 0;
     return 0;
   }
   slot->value = strdup(name);
   return slot->value != NULL ? 1 : SK_ENOMEM;
 }
 
-int sk_slug_claim(struct sk_strmap *taken, struct sk_tool *t,
-                  struct sk_error *err) {
+/* Claims t->slug, or a derived slug made distinct, in set. */
+static int claim(const struct slug_set *set, struct sk_tool *t,
+                 struct sk_error *err) {
   static const int SUFFIX[] = {6, 12};
-  const char *holder = NULL;
+  int same = 0;
   char hex[65];
   size_t i;
-  int rc = take(taken, t->slug, t->name, &holder);
+  int rc = set->take(set->set, t->slug, t->name, &same);
 
   /* Only a slug the record chose, or the same name twice, is a conflict:
    * two distinct names never cost a tool. */
-  if (rc != 0 || t->slug_given || (holder && !strcmp(holder, t->name)))
+  if (rc != 0 || t->slug_given || same)
     goto out;
   /* A derived slug met another tool's: the names differ only in case or in
    * signs that fold. Hex digits of the name's digest keep them apart, the
@@ -241,7 +251,7 @@ int sk_slug_claim(struct sk_strmap *taken, struct sk_tool *t,
     while (n > 0 && t->slug[n - 1] == '-')
       n--;
     snprintf(alt, sizeof(alt), "%.*s-%.*s", (int)n, t->slug, SUFFIX[i], hex);
-    rc = take(taken, alt, t->name, &holder);
+    rc = set->take(set->set, alt, t->name, &same);
     if (rc == 1) {
       char *copy = strdup(alt);
       if (copy == NULL)
@@ -249,7 +259,7 @@ int sk_slug_claim(struct sk_strmap *taken, struct sk_tool *t,
       free(t->slug);
       t->slug = copy;
     }
-    if (rc == 0 && !strcmp(holder, t->name))
+    if (rc == 0 && same)
       break;
   }
 out:
@@ -261,6 +271,97 @@ out:
   else if (rc < 0)
     sk_error_set(err, rc, "out of memory");
   return rc;
+}
+
+int sk_slug_claim(struct sk_strmap *taken, struct sk_tool *t,
+                  struct sk_error *err) {
+  struct slug_set set;
+  set.take = take_strmap;
+  set.set = taken;
+  return claim(&set, t, err);
+}
+
+void sk_slugset_init(struct sk_slugset *s) {
+  memset(s, 0, sizeof(*s));
+}
+
+void sk_slugset_cleanup(struct sk_slugset *s) {
+  if (s == NULL)
+    return;
+  free(s->slots);
+  sk_slugset_init(s);
+}
+
+/* The first 128 bits of the SHA-256 of s. An all-zero digest would read as
+ * an empty slot: its first byte is made 1 (one digest in 2^128 moves). */
+static void digest128(const char *s, unsigned char out[16]) {
+  static const unsigned char ZERO[16];
+  unsigned char full[32];
+  struct sk_sha256 h;
+  sk_sha256_init(&h);
+  sk_sha256_update(&h, s, strlen(s));
+  sk_sha256_final(&h, full);
+  memcpy(out, full, 16);
+  if (memcmp(out, ZERO, 16) == 0)
+    out[0] = 1;
+}
+
+/* The slot of slug digest d: its own, or the empty one where it would go. */
+static struct sk_slugset_slot *slot_of(struct sk_slugset_slot *slots,
+                                       size_t cap, const unsigned char d[16]) {
+  static const unsigned char ZERO[16];
+  uint64_t h;
+  size_t i;
+  memcpy(&h, d, sizeof(h)); /* the digest is uniform: any 64 bits hash it */
+  i = (size_t)h & (cap - 1);
+  while (memcmp(slots[i].slug, ZERO, 16) != 0 && memcmp(slots[i].slug, d, 16))
+    i = (i + 1) & (cap - 1);
+  return &slots[i];
+}
+
+/* take() for a sk_slugset. */
+static int take_slugset(void *set, const char *slug, const char *name,
+                        int *same) {
+  static const unsigned char ZERO[16];
+  struct sk_slugset *s = set;
+  struct sk_slugset_slot *slot;
+  unsigned char d[16];
+  unsigned char nd[16];
+
+  *same = 0;
+  /* Grow at three quarters full: probes stay short, slots stay few. */
+  if ((s->used + 1) * 4 > s->cap * 3) {
+    size_t ncap = s->cap ? s->cap * 2 : 64;
+    struct sk_slugset_slot *slots = calloc(ncap, sizeof(*slots));
+    size_t i;
+    if (slots == NULL)
+      return SK_ENOMEM;
+    for (i = 0; i < s->cap; i++)
+      if (memcmp(s->slots[i].slug, ZERO, 16) != 0)
+        *slot_of(slots, ncap, s->slots[i].slug) = s->slots[i];
+    free(s->slots);
+    s->slots = slots;
+    s->cap = ncap;
+  }
+  digest128(slug, d);
+  digest128(name, nd);
+  slot = slot_of(s->slots, s->cap, d);
+  if (memcmp(slot->slug, ZERO, 16) != 0) {
+    *same = memcmp(slot->name, nd, 16) == 0;
+    return 0;
+  }
+  memcpy(slot->slug, d, 16);
+  memcpy(slot->name, nd, 16);
+  s->used++;
+  return 1;
+}
+
+int sk_slugset_claim(struct sk_slugset *s, struct sk_tool *t,
+                     struct sk_error *err) {
+  struct slug_set set;
+  set.take = take_slugset;
+  set.set = s;
+  return claim(&set, t, err);
 }
 
 void sk_tool_free(struct sk_tool *t) {

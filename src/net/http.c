@@ -20,6 +20,11 @@
 #include <strings.h>
 
 #define HEADER_CAP (64 * 1024)
+/* libcurl's receive buffer, one per transfer in flight (16 KiB by default:
+ * 1 MiB at --concurrency 64). A reply of a few KiB fits in one or two reads
+ * of this size; a longer one takes more reads, at no cost worth a
+ * transfer's memory. */
+#define RECV_BUFFER (2 * 1024)
 
 struct sock_ctx {
   uv_poll_t poll;
@@ -521,6 +526,7 @@ static void set_options(struct sk_http *h, struct transfer *t,
   curl_easy_setopt(e, CURLOPT_PREREQDATA, t);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)RECV_BUFFER);
   /* PIPEWAIT makes a new transfer wait for a connection being set up, in
    * case it can be multiplexed. Over TLS, ALPN settles that at the
    * handshake; over plain http:// it cannot be multiplexed at all, and

@@ -59,7 +59,7 @@ static int claim_slug(struct sk_engine *e, struct sk_tool *tool) {
   struct sk_error err;
   int rc;
   sk_error_clear(&err);
-  rc = sk_slug_claim(&e->slugs, tool, &err);
+  rc = sk_slugset_claim(&e->slugs, tool, &err);
   if (rc == 0) {
     /* Counted as a bad record, but not the input's fault alone: said as a
      * warning (no "bad_record" log line, as a parse error would get). */

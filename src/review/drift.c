@@ -154,42 +154,59 @@ static int load_baseline(const char *dir, struct sk_card_set *set,
   return rc;
 }
 
-/* The flipped tools: arr gets {"slug", "baseline", "now"}, names the
- * first few. Returns 0 or SK_ENOMEM. */
-static int flips(const struct sk_summary *now, const struct sk_card_set *set,
-                 cJSON *arr, struct sk_drift *out, struct sk_buf *names,
-                 unsigned long *compared) {
-  size_t i;
-  for (i = 0; i < now->n; i++) {
-    const struct sk_summary_row *r = &now->rows[i];
-    const struct sk_scorecard *c = sk_card_set_find(set, r->slug);
-    cJSON *o;
-    if (c == NULL)
-      continue;
-    (*compared)++;
-    if (c->panel.verdict == NULL || r->verdict == NULL ||
-        strcmp(c->panel.verdict, r->verdict) == 0)
-      continue;
-    o = cJSON_CreateObject();
-    if (o == NULL || !cJSON_AddStringToObject(o, "slug", r->slug) ||
-        !cJSON_AddStringToObject(o, "baseline", c->panel.verdict) ||
-        !cJSON_AddStringToObject(o, "now", r->verdict) ||
-        !cJSON_AddItemToArray(arr, o)) {
-      cJSON_Delete(o);
-      return SK_ENOMEM;
-    }
-    if (out->flipped < 10)
-      sk_buf_printf(names, "%s%s", out->flipped ? ", " : "", r->slug);
-    else if (out->flipped == 10)
-      sk_buf_adds(names, ", ...");
-    out->flipped++;
+struct flips {
+  const struct sk_card_set *set;
+  cJSON *arr;
+  struct sk_drift *out;
+  struct sk_buf *names;
+  unsigned long *compared;
+};
+
+/* One row of this run against the baseline (sk_summary_each). */
+static int flip_cb(void *ctx, const struct sk_summary_row *r) {
+  struct flips *f = ctx;
+  const struct sk_scorecard *c = sk_card_set_find(f->set, r->slug);
+  cJSON *o;
+  if (c == NULL)
+    return 0;
+  (*f->compared)++;
+  if (c->panel.verdict == NULL || r->verdict == NULL ||
+      strcmp(c->panel.verdict, r->verdict) == 0)
+    return 0;
+  o = cJSON_CreateObject();
+  if (o == NULL || !cJSON_AddStringToObject(o, "slug", r->slug) ||
+      !cJSON_AddStringToObject(o, "baseline", c->panel.verdict) ||
+      !cJSON_AddStringToObject(o, "now", r->verdict) ||
+      !cJSON_AddItemToArray(f->arr, o)) {
+    cJSON_Delete(o);
+    return SK_ENOMEM;
   }
+  if (f->out->flipped < 10)
+    sk_buf_printf(f->names, "%s%s", f->out->flipped ? ", " : "", r->slug);
+  else if (f->out->flipped == 10)
+    sk_buf_adds(f->names, ", ...");
+  f->out->flipped++;
   return 0;
 }
 
-static int cmp_row(const void *a, const void *b) {
-  return strcmp(((const struct sk_summary_row *)a)->slug,
-                ((const struct sk_summary_row *)b)->slug);
+/* The flipped tools, in slug order whatever order tools finished in (the
+ * summary's rows may be spilled to a file: summary.h): arr gets {"slug",
+ * "baseline", "now"}, names the first few. Returns 0, or an error set in
+ * err. */
+static int flips(struct sk_summary *now, const struct sk_card_set *set,
+                 cJSON *arr, struct sk_drift *out, struct sk_buf *names,
+                 unsigned long *compared, struct sk_error *err) {
+  struct flips f;
+  int rc;
+  f.set = set;
+  f.arr = arr;
+  f.out = out;
+  f.names = names;
+  f.compared = compared;
+  rc = sk_summary_each(now, flip_cb, &f, err);
+  if (rc == SK_ENOMEM)
+    sk_error_set(err, SK_ENOMEM, "drift: out of memory");
+  return rc;
 }
 
 int sk_drift_compare(struct sk_summary *now, const char *basedir,
@@ -219,9 +236,6 @@ int sk_drift_compare(struct sk_summary *now, const char *basedir,
     rc = sk_error_set(err, SK_ENOMEM, "drift: out of memory");
   if (rc != 0)
     goto out;
-  /* Flips are listed in slug order whatever order tools finished in. */
-  if (now->n > 1)
-    qsort(now->rows, now->n, sizeof(*now->rows), cmp_row);
   out->json = cJSON_CreateObject();
   if (out->json != NULL &&
       (!cJSON_AddStringToObject(out->json, "baseline", basedir) ||
@@ -230,8 +244,12 @@ int sk_drift_compare(struct sk_summary *now, const char *basedir,
   fl = out->json && rc == 0 ? cJSON_AddArrayToObject(out->json, "flipped")
                             : NULL;
   pa = out->json ? cJSON_AddArrayToObject(out->json, "personas") : NULL;
-  rc = fl != NULL && pa != NULL ? flips(now, &set, fl, out, &names, &compared)
-                                : SK_ENOMEM;
+  if (fl == NULL || pa == NULL)
+    rc = SK_ENOMEM;
+  else
+    rc = flips(now, &set, fl, out, &names, &compared, err);
+  if (rc != 0 && rc != SK_ENOMEM)
+    goto out; /* the summary's spilled rows cannot be read: err says so */
   nb = aggregate(&ps, base, SK_PANELSTATS_MAX_RATERS);
   na = aggregate(&now->panel, cur, SK_PANELSTATS_MAX_RATERS);
   for (i = 0; rc == 0 && i < na; i++)

@@ -662,7 +662,7 @@ int sk_engine_run(struct sk_toolsrc *src, const struct sk_engine_opts *o,
   st->cost_usd = total_cost(e);
   if (o->summary != NULL)
     fill_totals(e, wall_ms);
-  sk_strmap_cleanup(&e->slugs, free); /* values: holders' names */
+  sk_slugset_cleanup(&e->slugs);
   sk_strmap_cleanup(&e->text_only, NULL);
   sk_sched_cleanup(&e->sched);
   free(e);

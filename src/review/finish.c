@@ -71,7 +71,10 @@ static void count_tool(struct sk_engine *e, struct sk_tool_run *tr,
     e->st->tools_failed++;
   if (e->o->summary != NULL &&
       sk_summary_add(e->o->summary, tr->tool, tr->reviews, tr->n) != 0)
-    sk_engine_fail(e, SK_ENOMEM, "out of memory");
+    /* Out of memory, or summary rows that cannot be spilled (named). */
+    sk_engine_fail(
+        e, e->o->summary->err.code ? e->o->summary->err.code : SK_ENOMEM,
+        e->o->summary->err.code ? e->o->summary->err.msg : "out of memory");
   else if (e->o->summary != NULL) {
     /* The community's verdict and the editors' changes beside the
      * panel's (panelstats.h). */

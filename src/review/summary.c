@@ -1,6 +1,7 @@
 /* summary.c: the run summary as JSON and CSV, and merging shards' summaries
  * (see summary.h). */
 #include "shipskip/review/summary.h"
+#include "shipskip/review/rowspill.h"
 #include "shipskip/util/buf.h"
 #include "shipskip/util/csv.h"
 #include "shipskip/util/fsutil.h"
@@ -51,6 +52,7 @@ void sk_summary_cleanup(struct sk_summary *s) {
   for (i = 0; i < s->n; i++)
     free_row(&s->rows[i]);
   free(s->rows);
+  sk_rowspill_free(s->spill);
   free(s->shards);
   sk_panelstats_cleanup(&s->panel);
   cJSON_Delete(s->drift);
@@ -72,7 +74,44 @@ static struct sk_summary_row *new_row(struct sk_summary *s) {
   return &s->rows[s->n++];
 }
 
+static int add_row(struct sk_summary *s, const struct sk_tool *t,
+                   const struct sk_review *r, size_t n);
+
+int sk_summary_spill_to(struct sk_summary *s, const char *dir, size_t rows,
+                        struct sk_error *err) {
+  if (s->spill == NULL)
+    s->spill = sk_rowspill_new(dir);
+  if (s->spill == NULL)
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  s->spill_rows = rows > 0 ? rows : SK_SUMMARY_SPILL_ROWS;
+  return 0;
+}
+
+/* Hands the rows in memory to the spill as one sorted run, and frees
+ * them. On failure they stay, and s->err says why. */
+static int spill_rows(struct sk_summary *s) {
+  size_t i;
+  int rc = sk_rowspill_put(s->spill, s->rows, s->n, &s->err);
+  if (rc != 0)
+    return rc;
+  for (i = 0; i < s->n; i++)
+    free_row(&s->rows[i]);
+  s->n = 0;
+  return 0;
+}
+
 int sk_summary_add(struct sk_summary *s, const struct sk_tool *t,
+                   const struct sk_review *r, size_t n) {
+  int rc = add_row(s, t, r, n);
+  if (rc != 0)
+    return rc;
+  if (s->spill != NULL && s->n >= s->spill_rows)
+    return spill_rows(s);
+  return 0;
+}
+
+/* sk_summary_add without the spill. */
+static int add_row(struct sk_summary *s, const struct sk_tool *t,
                    const struct sk_review *r, size_t n) {
   struct sk_panel_result p;
   struct sk_summary_row *row;
@@ -80,6 +119,8 @@ int sk_summary_add(struct sk_summary *s, const struct sk_tool *t,
   size_t i;
   size_t j;
 
+  if (s->err.code != 0)
+    return s->err.code; /* a spill failed: the rows are no longer whole */
   sk_scorecard_merge(r, n, &p);
   if (sk_panelstats_add(&s->panel, t->slug, r, n) != 0)
     return SK_ENOMEM;
@@ -119,6 +160,66 @@ int sk_summary_add(struct sk_summary *s, const struct sk_tool *t,
 static int cmp_row(const void *a, const void *b) {
   return strcmp(((const struct sk_summary_row *)a)->slug,
                 ((const struct sk_summary_row *)b)->slug);
+}
+
+/* Every row in slug order: the rows in memory, sorted, or the merge of
+ * the spilled runs. */
+struct rows_it {
+  struct sk_summary *s;
+  size_t i;
+  struct sk_rowspill_walk *walk; /* NULL: the rows in memory */
+};
+
+/* How many rows the summary holds, in memory and spilled. */
+static size_t total_rows(const struct sk_summary *s) {
+  return s->n + (s->spill != NULL ? sk_rowspill_rows(s->spill) : 0);
+}
+
+/* Starts a walk. Rows in memory beside spilled ones are spilled too, as
+ * one more run, so that one merge orders them all. */
+static int it_open(struct rows_it *it, struct sk_summary *s,
+                   struct sk_error *err) {
+  int rc;
+  memset(it, 0, sizeof(*it));
+  it->s = s;
+  if (s->err.code != 0)
+    return sk_error_set(err, s->err.code, "%s", s->err.msg);
+  if (s->spill == NULL || sk_rowspill_rows(s->spill) == 0) {
+    if (s->n > 1)
+      qsort(s->rows, s->n, sizeof(*s->rows), cmp_row);
+    return 0;
+  }
+  rc = spill_rows(s);
+  if (rc != 0)
+    return sk_error_set(err, rc, "%s", s->err.msg);
+  return sk_rowspill_walk_open(s->spill, &it->walk, err);
+}
+
+/* The next row: 1 and *row, 0 at the end, or an error set in err. */
+static int it_next(struct rows_it *it, const struct sk_summary_row **row,
+                   struct sk_error *err) {
+  if (it->walk != NULL)
+    return sk_rowspill_walk_next(it->walk, row, err);
+  *row = it->i < it->s->n ? &it->s->rows[it->i++] : NULL;
+  return *row != NULL;
+}
+
+static void it_close(struct rows_it *it) {
+  sk_rowspill_walk_close(it->walk);
+  it->walk = NULL;
+}
+
+int sk_summary_each(struct sk_summary *s,
+                    int (*cb)(void *ctx, const struct sk_summary_row *r),
+                    void *ctx, struct sk_error *err) {
+  struct rows_it it;
+  const struct sk_summary_row *row;
+  int rc = it_open(&it, s, err);
+
+  while (rc == 0 && (rc = it_next(&it, &row, err)) == 1)
+    rc = cb(ctx, row);
+  it_close(&it);
+  return rc;
 }
 
 static cJSON *totals_json(const struct sk_summary_totals *t) {
@@ -308,9 +409,13 @@ static int write_json(struct sk_summary *s, const char *outdir,
   struct sk_fs_atomic a;
   cJSON *totals = totals_json(&s->totals);
   cJSON *panel = NULL;
+  struct rows_it it;
+  const struct sk_summary_row *r;
+  size_t nrows = total_rows(s);
   size_t i;
   int rc;
 
+  memset(&it, 0, sizeof(it));
   if (totals != NULL && !s->read_back)
     panel = sk_panelstats_finish(&s->panel) == 0 ? sk_panelstats_json(&s->panel)
                                                  : NULL;
@@ -337,20 +442,27 @@ static int write_json(struct sk_summary *s, const char *outdir,
         sk_json_pretty_at(s->structured_fallback, 1, b) != 0)) ||
       (s->batch != NULL && (sk_buf_adds(b, ",\n  \"batch\": ") != 0 ||
                             sk_json_pretty_at(s->batch, 1, b) != 0)) ||
-      sk_buf_adds(b, s->n > 0 ? ",\n  \"tools\": [\n" : ",\n  \"tools\": []"))
+      sk_buf_adds(b, nrows > 0 ? ",\n  \"tools\": [\n" : ",\n  \"tools\": []"))
     rc = SK_ENOMEM;
   cJSON_Delete(totals);
   cJSON_Delete(panel);
-  for (i = 0; i < s->n && rc == 0; i++) {
-    cJSON *row = row_json(&s->rows[i]);
-    if (row == NULL || sk_buf_adds(b, "    ") != 0 ||
-        sk_json_pretty_at(row, 2, b) != 0 ||
-        sk_buf_adds(b, i + 1 < s->n ? ",\n" : "\n  ]") != 0)
+  if (rc == 0)
+    rc = it_open(&it, s, err);
+  /* ",\n" goes before every row but the first, "\n  ]" after the last:
+   * the bytes of the whole tree printed at once. */
+  for (i = 0; rc == 0 && (rc = it_next(&it, &r, err)) == 1; i++) {
+    cJSON *row = row_json(r);
+    rc = 0;
+    if (row == NULL || sk_buf_adds(b, i > 0 ? ",\n    " : "    ") != 0 ||
+        sk_json_pretty_at(row, 2, b) != 0)
       rc = SK_ENOMEM;
     cJSON_Delete(row);
     if (rc == 0)
       rc = flush(&a, b, 0, err);
   }
+  it_close(&it);
+  if (rc == 0 && nrows > 0 && sk_buf_adds(b, "\n  ]") != 0)
+    rc = SK_ENOMEM;
   if (rc == 0 && sk_buf_adds(b, "\n}\n") != 0)
     rc = SK_ENOMEM;
   if (rc == SK_ENOMEM)
@@ -367,18 +479,25 @@ static int write_json(struct sk_summary *s, const char *outdir,
 static int write_csv(struct sk_summary *s, const char *outdir, struct sk_buf *b,
                      struct sk_error *err) {
   struct sk_fs_atomic a;
-  size_t i;
-  int rc = sk_fs_atomic_open(&a, outdir, "summary.csv", err);
+  struct rows_it it;
+  const struct sk_summary_row *r;
+  int rc;
 
+  memset(&it, 0, sizeof(it));
+  rc = sk_fs_atomic_open(&a, outdir, "summary.csv", err);
   if (rc != 0)
     return rc;
   rc = sk_buf_adds(b, "slug,verdict,ships,skips,failed,ship_percent,"
                       "mean_score,prompt_tokens,completion_tokens,cost_usd,"
                       "failures\n");
-  for (i = 0; i < s->n && rc == 0; i++) {
-    const struct sk_summary_row *r = &s->rows[i];
+  if (rc != 0)
+    rc = sk_error_set(err, SK_ENOMEM, "summary: out of memory");
+  else
+    rc = it_open(&it, s, err);
+  while (rc == 0 && (rc = it_next(&it, &r, err)) == 1) {
     char *fails = r->failures ? strdup(r->failures) : NULL;
     char *p;
+    rc = 0;
     if (r->failures != NULL && fails == NULL)
       rc = SK_ENOMEM;
     for (p = fails; p != NULL && *p != '\0'; p++)
@@ -405,6 +524,7 @@ static int write_csv(struct sk_summary *s, const char *outdir, struct sk_buf *b,
     else
       rc = flush(&a, b, 0, err);
   }
+  it_close(&it);
   if (rc == 0)
     rc = flush(&a, b, 1, err);
   if (rc == 0)
@@ -418,8 +538,9 @@ int sk_summary_write(struct sk_summary *s, const char *outdir,
   struct sk_buf b;
   int rc;
 
-  if (s->n > 1)
-    qsort(s->rows, s->n, sizeof(*s->rows), cmp_row);
+  /* Rows lost to a spill that failed: say why, before any file is made. */
+  if (s->err.code != 0)
+    return sk_error_set(err, s->err.code, "%s", s->err.msg);
   /* Rows go out as they are printed: memory stays a buffer's worth, not
    * the whole document, however long the batch. */
   sk_buf_init(&b, (size_t)1 << 30);

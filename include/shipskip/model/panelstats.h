@@ -10,7 +10,8 @@
  * group keeps running counts and a 101-bin histogram of its scores (scores
  * are whole numbers 0-100, so the histogram is exact), and the agreement
  * figures read a tools x personas matrix of at most SK_PANELSTATS_MAX_TOOLS
- * rows and SK_PANELSTATS_MAX_RATERS columns (about 2.5 MiB when full).
+ * rows and SK_PANELSTATS_MAX_RATERS columns of one byte (about 400 KiB
+ * when full).
  * Tools past the first SK_PANELSTATS_MAX_TOOLS still count in every
  * per-persona figure; only the agreement figures leave them out, and the
  * JSON says how many tools each figure rests on.
@@ -30,6 +31,8 @@
 #define SK_PANELSTATS_MAX_TOOLS 10000 /* rows of the agreement matrix */
 #define SK_PANELSTATS_MAX_RATERS 32   /* personas in the agreement matrix */
 #define SK_PANELSTATS_MAX_GROUPS 256  /* persona x model groups kept */
+#define SK_PANELSTATS_SHIP 0x80       /* a matrix cell's ship bit */
+#define SK_PANELSTATS_NONE 0xff       /* a matrix cell with no review */
 
 /* One persona with one model. */
 struct sk_panelstats_group {
@@ -62,9 +65,11 @@ struct sk_panelstats {
   unsigned long groups_dropped;           /* reviews of groups past the cap */
   char *raters[SK_PANELSTATS_MAX_RATERS]; /* matrix columns: persona names */
   size_t nraters;
-  double *scores;           /* matrix_tools x SK_PANELSTATS_MAX_RATERS, NaN
-                               where a persona has no accepted review */
-  signed char *verdicts;    /* same shape: 1 ship, 0 skip, -1 none */
+  /* matrix_tools x SK_PANELSTATS_MAX_RATERS cells, one byte each: the
+   * score (0-100) plus SK_PANELSTATS_SHIP for a ship verdict, or
+   * SK_PANELSTATS_NONE where a persona has no accepted review. A byte, not
+   * a double and a verdict, keeps the matrix at about 40 bytes a tool. */
+  unsigned char *cells;
   unsigned long long *keys; /* per row: a hash of the tool's slug */
   size_t matrix_tools;      /* rows used */
   size_t matrix_cap;        /* rows allocated */

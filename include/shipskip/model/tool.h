@@ -74,6 +74,36 @@ const char *sk_slug_reserved(const char *slug);
 int sk_slug_claim(struct sk_strmap *taken, struct sk_tool *t,
                   struct sk_error *err);
 
+/* The batch's set of slugs as sk_slugset_claim keeps it: per slug, 128
+ * bits of the SHA-256 of the slug and 128 of its holder's name, 32 bytes
+ * in a table at most three quarters full, whatever the lengths (a set of
+ * strings costs several times that per tool, and a batch has one slug per
+ * tool). Two slugs, or two names, with the same 128 bits would be taken
+ * for one: a chance of about n^2 / 2^129 for n tools (10^-29 for a million),
+ * and SHA-256 leaves no way to make such a pair on purpose. Zeroed or
+ * sk_slugset_init() is empty; sk_slugset_cleanup() frees it. */
+struct sk_slugset_slot {
+  unsigned char slug[16]; /* all zero: an empty slot */
+  unsigned char name[16];
+};
+
+struct sk_slugset {
+  struct sk_slugset_slot *slots;
+  size_t cap; /* a power of two, or 0 */
+  size_t used;
+};
+
+/* Initializes an empty set. Cannot fail. */
+void sk_slugset_init(struct sk_slugset *s);
+
+/* Frees the set's table. NULL-safe. */
+void sk_slugset_cleanup(struct sk_slugset *s);
+
+/* sk_slug_claim on a sk_slugset: the same answers, the same slugs made
+ * distinct, the same messages. */
+int sk_slugset_claim(struct sk_slugset *s, struct sk_tool *t,
+                     struct sk_error *err);
+
 /* Returns 1 if s is a safe slug: 1..64 chars of [a-z0-9-], starting with a
  * letter or digit. Such a slug cannot name a path outside a directory. */
 int sk_slug_is_safe(const char *s);

@@ -35,8 +35,9 @@ struct sk_drift {
 /* Compares now (rows and panel filled; the panel is finished here) with
  * the scorecards in basedir. Fills *out (release with sk_drift_cleanup).
  * Broken baseline scorecards are skipped and counted in the JSON
- * ("baseline_bad"). Returns 0, SK_ENOENT when basedir cannot be read, or
- * SK_ENOMEM, with err set. */
+ * ("baseline_bad"). Returns 0, SK_ENOENT when basedir cannot be read,
+ * SK_EIO when now's spilled rows cannot be read back, or SK_ENOMEM, with
+ * err set. */
 int sk_drift_compare(struct sk_summary *now, const char *basedir,
                      struct sk_drift *out, struct sk_error *err);
 

@@ -117,7 +117,7 @@ struct sk_engine {
   struct sk_input_watch *input; /* waits for input not ready yet (admit.c) */
   size_t active_tools;          /* admitted, not yet written and freed */
   size_t window;                /* the most tools active at once */
-  struct sk_strmap slugs;  /* every slug of the batch: no two share a file */
+  struct sk_slugset slugs; /* every slug of the batch: no two share a file */
   struct sk_sha256 inputs; /* every record read, every shard's: the summary's
                               inputs_digest, equal across shards of one
                               input */

@@ -4,8 +4,11 @@
  * skips, ship %, mean score, tokens, failed reviews with their reasons), in
  * slug order, plus totals for the run: tools, reviews, attempts, re-asks,
  * requests, retries by cause, wall time, tokens, and what was left
- * unreviewed when the run stopped early. Rows hold no review text, so the
- * summary's memory is a few dozen bytes per tool.
+ * unreviewed when the run stopped early. Rows hold no review text, and a
+ * run's summary (sk_summary_spill_to) keeps at most a run of rows in memory:
+ * each full run is sorted and appended to a temporary file in OUTDIR
+ * (removed from the folder as soon as it is created), and the writer merges
+ * the sorted runs, so memory does not grow with the number of tools.
  *
  * `shipskip merge` combines the outputs of shards: rows are united (a slug
  * in two shards is an error) and totals summed, wall time the longest.
@@ -98,10 +101,18 @@ struct sk_summary_row {
   char *failures;  /* "founder: no VERDICT line; ..." or NULL */
 };
 
+/* The rows spilled to a temporary file (rowspill.h). */
+struct sk_rowspill;
+
 struct sk_summary {
-  struct sk_summary_row *rows;
+  struct sk_summary_row *rows; /* the rows in memory (not yet spilled) */
   size_t n;
   size_t cap;
+  struct sk_rowspill *spill; /* owned; NULL: every row in memory */
+  size_t spill_rows;         /* rows in memory that make a run */
+  /* A spill that failed (the file named): kept, so that every later add
+   * and the write fail with it rather than lose rows. */
+  struct sk_error err;
   struct sk_summary_totals totals;
   /* The panel figures of the reviews added (panelstats.h: bounded memory),
    * written as summary.json's "panel". A summary read back from files
@@ -128,10 +139,30 @@ void sk_summary_init(struct sk_summary *s);
 /* Frees the rows. NULL-safe. */
 void sk_summary_cleanup(struct sk_summary *s);
 
+/* Lets s keep at most `rows` rows in memory (0: SK_SUMMARY_SPILL_ROWS):
+ * past that, rows go sorted to a temporary file in dir, created when first
+ * needed and unlinked at once (nothing is left in dir, even after a crash
+ * but for the moment between the two). The outputs are the same bytes.
+ * Returns 0 or SK_ENOMEM. */
+int sk_summary_spill_to(struct sk_summary *s, const char *dir, size_t rows,
+                        struct sk_error *err);
+
+#define SK_SUMMARY_SPILL_ROWS 256
+
 /* Adds the row of a written scorecard, and its reviews to the panel
- * figures. Returns 0 or SK_ENOMEM. */
+ * figures. Returns 0, SK_ENOMEM, or SK_EIO when rows cannot be spilled (a
+ * full disk: s->err says why, naming the file). Once a spill failed, every
+ * later add and sk_summary_write return that error. */
 int sk_summary_add(struct sk_summary *s, const struct sk_tool *t,
                    const struct sk_review *r, size_t n);
+
+/* Calls cb with every row in slug order (the rows in memory and those
+ * spilled); cb returns 0 to go on, or an error code that stops the walk and
+ * is returned. The rows live only during the call. Returns 0, cb's error,
+ * or SK_ENOMEM / SK_EIO with err set. */
+int sk_summary_each(struct sk_summary *s,
+                    int (*cb)(void *ctx, const struct sk_summary_row *r),
+                    void *ctx, struct sk_error *err);
 
 /* Writes summary.json and summary.csv into outdir atomically, rows sorted by
  * slug; summary.json carries "panel" (sk_panelstats_json) unless the
