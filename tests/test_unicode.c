@@ -89,10 +89,25 @@ TEST(a_full_buffer_is_an_error) {
   sk_buf_cleanup(&b);
 }
 
+TEST(hex_values_of_every_byte) {
+  int c;
+  for (c = 0; c < 256; c++) {
+    int want = -1;
+    if (c >= '0' && c <= '9')
+      want = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      want = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      want = c - 'A' + 10;
+    ASSERT_INT_EQ(sk_hex_value((char)c), want);
+  }
+}
+
 int main(void) {
   RUN(finds_bidi_and_invisible_characters);
   RUN(neutralize_shows_code_points);
   RUN(html_markdown_and_terminal_show_the_override);
   RUN(a_full_buffer_is_an_error);
+  RUN(hex_values_of_every_byte);
   return TEST_REPORT();
 }

@@ -18,6 +18,7 @@
  * sends each place only to those still without an answer.
  */
 #include "shipskip/review/prefilter.h"
+#include "shipskip/util/unicode.h"
 #include "shipskip/util/error.h"
 
 #include <stdint.h>
@@ -256,17 +257,6 @@ static int is_type_escape(char c) {
 
 static struct set parse_alt(struct parser *ps);
 
-/* The value of a hex digit, or -1. */
-static int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Reads the code point of "\xHH" or "\x{H...}", ps->p just past the "x".
  * Returns it, or -1 (ps->fail set) for a form left to PCRE2 alone. */
 static long parse_hex(struct parser *ps) {
@@ -276,8 +266,8 @@ static long parse_hex(struct parser *ps) {
 
   if (brace)
     ps->p++;
-  while (hexval(*ps->p) >= 0 && digits < (brace ? 8 : 2)) {
-    v = v * 16 + hexval(*ps->p);
+  while (sk_hex_value(*ps->p) >= 0 && digits < (brace ? 8 : 2)) {
+    v = v * 16 + sk_hex_value(*ps->p);
     ps->p++;
     digits++;
   }

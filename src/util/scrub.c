@@ -7,6 +7,7 @@
  * time, and the common case (no secret anywhere) copies nothing.
  */
 #include "shipskip/util/scrub.h"
+#include "shipskip/util/unicode.h"
 #include "shipskip/util/error.h"
 
 #include <stdlib.h>
@@ -117,16 +118,6 @@ int sk_scrub_add(const char *secret) {
   return rc;
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Registers len bytes at v as written and percent-decoded. */
 static int add_url_value(const char *v, size_t len) {
   char *raw = malloc(len + 1);
@@ -139,9 +130,9 @@ static int add_url_value(const char *v, size_t len) {
     memcpy(raw, v, len);
     raw[len] = '\0';
     for (i = 0; i < len; i++) {
-      if (v[i] == '%' && i + 2 < len && hexval(v[i + 1]) >= 0 &&
-          hexval(v[i + 2]) >= 0) {
-        dec[n++] = (char)(hexval(v[i + 1]) * 16 + hexval(v[i + 2]));
+      if (v[i] == '%' && i + 2 < len && sk_hex_value(v[i + 1]) >= 0 &&
+          sk_hex_value(v[i + 2]) >= 0) {
+        dec[n++] = (char)(sk_hex_value(v[i + 1]) * 16 + sk_hex_value(v[i + 2]));
         i += 2;
       } else {
         dec[n++] = v[i] == '+' ? ' ' : v[i];

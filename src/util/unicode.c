@@ -153,3 +153,13 @@ int sk_unicode_neutralize(struct sk_buf *out, const char *s) {
 int sk_unicode_fputs(const char *s, FILE *f) {
   return emit(s, 1, put_file, f);
 }
+
+int sk_hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}

@@ -40,4 +40,8 @@ int sk_unicode_neutralize(struct sk_buf *out, const char *s);
  * line. Returns 0, or -1 when a write failed. */
 int sk_unicode_fputs(const char *s, FILE *f);
 
+/* The value of an ASCII hex digit (0-9, a-f, A-F), or -1 for any other
+ * byte: for escapes that spell a byte or a code point in hex. */
+int sk_hex_value(char c);
+
 #endif
