@@ -7,11 +7,15 @@
  * "enospc" (and SHIPSKIP_FAULT_ENOSPC_AFTER=0, as ctest does), a spill on
  * a full disk fails the add and the write with a message naming the file.
  */
+/* syscall() and SYS_pwrite64, for the pwrite() defined below. */
+#define _GNU_SOURCE
 #include "harness.h"
 #include "shipskip/review/summary.h"
 #include "shipskip/util/fsutil.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,6 +311,52 @@ static int full_disk(void) {
   return rc != 0;
 }
 
+/* This program's pwrite() comes before the C library's for rowspill.c (a
+ * static library linked in): it fails the pwrite_fail_in-th call from when
+ * it is set with ENOSPC, once, and makes every other call. */
+static int pwrite_fail_in = -1;
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) {
+  if (pwrite_fail_in > 0 && --pwrite_fail_in == 0) {
+    pwrite_fail_in = -1;
+    errno = ENOSPC;
+    return -1;
+  }
+  return (ssize_t)syscall(SYS_pwrite64, fd, buf, n, off);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off) {
+  return pwrite(fd, buf, n, off);
+}
+
+TEST(a_merge_that_failed_leaves_every_row_for_the_next_write) {
+  char dir[] = "/tmp/sk-spill-XXXXXX";
+  struct sk_summary s;
+  struct sk_error err;
+  char *a = NULL;
+  char *b = NULL;
+
+  ASSERT_INT_EQ(make_dir(dir), 0);
+  /* 100 runs of 3: merged in groups first, and the second group's merge
+   * meets a full disk once. */
+  ASSERT_INT_EQ(fill(&s, dir, 3), 0);
+  pwrite_fail_in = 2;
+  sk_error_clear(&err);
+  ASSERT_INT_EQ(sk_summary_write(&s, dir, &err), SK_EIO);
+  ASSERT_CONTAINS(err.msg, "cannot write summary rows");
+  /* Space again: the same rows, each once. */
+  sk_error_clear(&err);
+  ASSERT_INT_EQ(sk_summary_write(&s, dir, &err), 0);
+  sk_summary_cleanup(&s);
+  a = slurp(REF, "summary.csv");
+  b = slurp(dir, "summary.csv");
+  remove_dir(dir);
+  ASSERT(a != NULL && b != NULL);
+  ASSERT_INT_EQ(strcmp(a, b), 0);
+  free(a);
+  free(b);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "enospc") == 0)
     return full_disk();
@@ -316,6 +366,7 @@ int main(int argc, char **argv) {
   RUN(a_spill_of_no_full_run_gives_the_same_bytes);
   RUN(walks_twice_then_writes_the_same_bytes);
   RUN(read_back_and_merged_the_same_bytes);
+  RUN(a_merge_that_failed_leaves_every_row_for_the_next_write);
   remove_dir(REF);
   return TEST_REPORT();
 }

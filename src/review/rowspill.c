@@ -417,24 +417,34 @@ static int merge_runs(struct sk_rowspill *sp, const struct run *runs, size_t n,
 }
 
 /* Merges groups of SK_ROWSPILL_FANIN runs until one walk can take them
- * all. The runs merged stay in the file, unused: it is temporary. */
+ * all. The runs merged stay in the file, unused: it is temporary. A level
+ * is built apart and takes the runs' place only once every group of it has
+ * merged, so a failed merge (a full disk) leaves the runs as they were and
+ * a later walk reads them all, once. */
 static int reduce(struct sk_rowspill *sp, struct sk_error *err) {
   while (sp->nruns > SK_ROWSPILL_FANIN) {
+    size_t groups = (sp->nruns + SK_ROWSPILL_FANIN - 1) / SK_ROWSPILL_FANIN;
+    struct run *next = malloc(groups * sizeof(*next));
     size_t g;
     size_t k = 0;
     int rc = 0;
+    if (next == NULL)
+      return sk_error_set(err, SK_ENOMEM, "summary: out of memory");
     for (g = 0; g < sp->nruns && rc == 0; g += SK_ROWSPILL_FANIN) {
       size_t n =
           sp->nruns - g < SK_ROWSPILL_FANIN ? sp->nruns - g : SK_ROWSPILL_FANIN;
-      struct run merged = sp->runs[g];
+      next[k] = sp->runs[g];
       if (n > 1)
-        rc = merge_runs(sp, &sp->runs[g], n, &merged, err);
-      /* k <= g: the merged run goes where its group began to be read. */
-      sp->runs[k++] = merged;
+        rc = merge_runs(sp, &sp->runs[g], n, &next[k], err);
+      k++;
     }
+    if (rc == 0) {
+      memcpy(sp->runs, next, k * sizeof(*next));
+      sp->nruns = k;
+    }
+    free(next);
     if (rc != 0)
       return rc;
-    sp->nruns = k;
   }
   return 0;
 }
