@@ -200,6 +200,14 @@ TEST(cap_is_reported) {
   ASSERT_INT_EQ(sk_json_pretty(s, &b), SK_ETOOBIG);
   sk_buf_cleanup(&b);
   cJSON_Delete(s);
+  /* A string whose plain form fits but whose escapes pass the cap leaves
+   * the buffer as it was, not half written. */
+  sk_buf_init(&b, 12);
+  ASSERT_INT_EQ(sk_buf_adds(&b, "ab"), 0);
+  ASSERT_INT_EQ(sk_json_put_str("1\n2\n3\n4", &b), SK_ETOOBIG);
+  ASSERT_INT_EQ(b.len, 2);
+  ASSERT_STR_EQ(b.data, "ab");
+  sk_buf_cleanup(&b);
 }
 
 /* The same document through the writer (into w) and as a tree (returned):

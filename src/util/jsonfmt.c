@@ -98,6 +98,7 @@ int sk_json_put_str(const char *s, struct sk_buf *out) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
   const unsigned char *end = p + strlen((const char *)p);
+  size_t before = out->len;
   char *o;
   int rc = sk_buf_grow(out, (size_t)(end - p) + 2, &o);
 
@@ -116,8 +117,12 @@ int sk_json_put_str(const char *s, struct sk_buf *out) {
     letter = escape_letter(*q);
     at = (size_t)(o - out->data);
     rc = sk_buf_grow(out, letter == 'u' ? 5 : 1, &o);
-    if (rc != 0)
+    if (rc != 0) {
+      /* Leave out as it was: no half-written string behind. */
+      out->len = before;
+      out->data[before] = '\0';
       return rc;
+    }
     o = out->data + at;
     *o++ = '\\';
     *o++ = letter;
