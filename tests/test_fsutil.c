@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -250,6 +251,44 @@ TEST(the_end_sync_opens_each_file_once) {
   ASSERT_INT_EQ(fsync_calls, 1);
 }
 
+/* CLOCK_REALTIME in nanoseconds, after a pause longer than the coarse
+ * clock's tick, so files stamped before and after it fall on either side. */
+static int64_t pause_and_now_ns(void) {
+  struct timespec ts = {0, 30 * 1000000};
+  nanosleep(&ts, NULL);
+  clock_gettime(CLOCK_REALTIME, &ts);
+  nanosleep(&(struct timespec){0, 30 * 1000000}, NULL);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+TEST(a_sync_from_a_time_takes_only_what_changed_since) {
+  struct sk_error err;
+  char from[128], to[128];
+  int64_t cut;
+  size_t synced = 99;
+  sk_error_clear(&err);
+  ASSERT_INT_EQ(write_views(3), 0);
+  ASSERT_INT_EQ(sk_fs_write_view(dir, "old.md", "o", 1, &err), 0);
+  cut = pause_and_now_ns();
+  ASSERT_INT_EQ(sk_fs_write_view(dir, "new-1.md", "n", 1, &err), 0);
+  ASSERT_INT_EQ(sk_fs_write_view(dir, "new-2.md", "n", 1, &err), 0);
+  /* A file written before the cut but renamed into place after it is new
+   * to the folder: it counts (the rename stamps its ctime). */
+  snprintf(from, sizeof(from), "%s/old.md", dir);
+  snprintf(to, sizeof(to), "%s/moved.md", dir);
+  ASSERT_INT_EQ(rename(from, to), 0);
+  reset_calls();
+  ASSERT_INT_EQ(sk_fs_sync_dir_ns(dir, cut, &synced, &err), 0);
+  ASSERT_INT_EQ(synced, 3);
+  ASSERT_INT_EQ(sfr_calls, 3);
+  /* The older files are not even opened: a stat tells. */
+  ASSERT_INT_EQ(openat_calls, 3 + 1);
+  ASSERT_INT_EQ(fsync_calls, 3 + 1);
+  reset_calls();
+  ASSERT_INT_EQ(sk_fs_sync_dir_ns(dir, 0, &synced, &err), 0);
+  ASSERT_INT_EQ(synced, 6);
+}
+
 TEST(the_end_sync_waits_in_batches) {
   struct sk_error err;
   sk_error_clear(&err);
@@ -338,6 +377,8 @@ int main(void) {
   RUN(the_end_sync_opens_each_file_once);
   clear_dir();
   RUN(the_end_sync_waits_in_batches);
+  clear_dir();
+  RUN(a_sync_from_a_time_takes_only_what_changed_since);
   clear_dir();
   RUN(the_end_sync_out_of_descriptors_waits_and_skips_nothing);
   clear_dir();

@@ -297,20 +297,33 @@ int sk_fs_write_view(const char *dir, const char *name, const void *data,
   return rc;
 }
 
-/* Opens dir/name for a sync when it is a regular file modified at or after
- * since. Returns the descriptor, or -1 to skip it, with errno set when the
- * open failed (EMFILE: no descriptor left) and 0 when the file is not one
- * to sync. */
-static int open_recent(int dfd, const char *name, time_t since) {
+/* Nanoseconds since the epoch of a status change time. */
+static int64_t ctime_ns(const struct stat *st) {
+  return (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+/* Opens dir/name for a sync when it is a regular file whose status changed
+ * (written, or renamed into place) at or after since_ns. A stat by name
+ * first, so a folder of older files (a long run's, or a resumed one's) is
+ * not opened file by file. Returns the descriptor, or -1 to skip it, with
+ * errno set when the open failed (EMFILE: no descriptor left) and 0 when
+ * the file is not one to sync. */
+static int open_recent(int dfd, const char *name, int64_t since_ns) {
   struct stat st;
   int fd;
   errno = 0;
   if (name[0] == '.')
     return -1; /* ., .., and temporary files of writes under way */
+  if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+      !S_ISREG(st.st_mode) || ctime_ns(&st) < since_ns) {
+    errno = 0;
+    return -1;
+  }
   fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return -1;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_mtime < since) {
+  /* Checked again on the file opened: the name may have been replaced. */
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || ctime_ns(&st) < since_ns) {
     close(fd);
     errno = 0;
     return -1;
@@ -342,7 +355,7 @@ static void wait_batch(int *fds, size_t n, int *rc) {
  * Starting the writeback here, not as each view was written, leaves the
  * kernel's own flusher time to write a long run's early files at no cost
  * to this process. Returns 0 or the first errno. */
-static int sync_files(int dfd, time_t since) {
+static int sync_files(int dfd, int64_t since_ns, size_t *synced) {
   int fds[SYNC_BATCH];
   size_t n = 0;
   DIR *d;
@@ -360,12 +373,12 @@ static int sync_files(int dfd, time_t since) {
     return rc;
   }
   while ((de = readdir(d)) != NULL) {
-    int fd = open_recent(dfd, de->d_name, since);
+    int fd = open_recent(dfd, de->d_name, since_ns);
     if (fd < 0 && (errno == EMFILE || errno == ENFILE) && n > 0) {
       /* Out of descriptors with some held: wait for those, then retry. */
       wait_batch(fds, n, &rc);
       n = 0;
-      fd = open_recent(dfd, de->d_name, since);
+      fd = open_recent(dfd, de->d_name, since_ns);
     }
     if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
       /* Skipping it would leave a file of the run unsynced. */
@@ -378,6 +391,7 @@ static int sync_files(int dfd, time_t since) {
     if (sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) != 0 && rc == 0)
       rc = errno;
     fds[n++] = fd;
+    (*synced)++;
     if (n == SYNC_BATCH) {
       wait_batch(fds, n, &rc);
       n = 0;
@@ -388,22 +402,32 @@ static int sync_files(int dfd, time_t since) {
   return rc;
 }
 
-int sk_fs_sync_dir(const char *dir, time_t since, struct sk_error *err) {
+int sk_fs_sync_dir_ns(const char *dir, int64_t since_ns, size_t *synced,
+                      struct sk_error *err) {
   int fd = open(dir[0] != '\0' ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  size_t count = 0;
   int rc;
+  if (synced != NULL)
+    *synced = 0;
   if (fd < 0)
     return sk_error_set(err, SK_EIO, "%s: cannot open to sync: %s", dir,
                         strerror(errno));
   /* Only this folder's own files: a syncfs() would also wait for every
    * other process's writes to the same file system (691 ms once, while
    * other jobs were building). Then the folder itself, for the renames. */
-  rc = sync_files(fd, since);
+  rc = sync_files(fd, since_ns, &count);
   if (rc == 0 && fsync(fd) != 0)
     rc = errno;
   close(fd);
+  if (synced != NULL)
+    *synced = count;
   if (rc != 0)
     return sk_error_set(err, SK_EIO, "%s: sync failed: %s", dir, strerror(rc));
   return 0;
+}
+
+int sk_fs_sync_dir(const char *dir, time_t since, struct sk_error *err) {
+  return sk_fs_sync_dir_ns(dir, (int64_t)since * 1000000000, NULL, err);
 }
 
 /* The fault budget: LONG_MIN until read from the environment, -1 when no

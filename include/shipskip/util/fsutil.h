@@ -13,6 +13,7 @@
 #include "shipskip/util/error.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 /* Writes "dir/name" into buf (size bytes). Returns 0, or SK_ETOOBIG with
@@ -71,13 +72,21 @@ void sk_fs_atomic_abort(struct sk_fs_atomic *a);
 int sk_fs_write_view(const char *dir, const char *name, const void *data,
                      size_t len, struct sk_error *err);
 
-/* Makes durable every regular file directly in dir modified at or after
- * since (the views a run wrote; hidden and older files are left alone),
+/* Makes durable every regular file directly in dir whose status changed
+ * (written, or renamed into place: st_ctime) at or after since (the views
+ * a run wrote; hidden and older files are left alone),
  * and dir itself for the renames: one pass that opens each file once,
  * starts its writeback and fsyncs it on the same descriptor (the
  * writeback of up to 128 files is started before the first is waited
  * for), then dir. Returns 0, or SK_EIO naming dir. */
 int sk_fs_sync_dir(const char *dir, time_t since, struct sk_error *err);
+
+/* The same from since_ns, nanoseconds since the epoch (CLOCK_REALTIME;
+ * the kernel stamps ctime from a clock a few milliseconds coarse, so a
+ * caller that moves since forward keeps a margin), and the number of
+ * files synced in *synced when it is not NULL. */
+int sk_fs_sync_dir_ns(const char *dir, int64_t since_ns, size_t *synced,
+                      struct sk_error *err);
 
 /* Fault injection for tests of a full disk: when the environment has
  * SHIPSKIP_FAULT_ENOSPC_AFTER=N, the first N atomic writes (files created
