@@ -213,5 +213,62 @@ class TestDiskFull(tb.BatchCase):
                          (self.NTOOLS, 0), totals)
 
 
+class TestViewSync(tb.BatchCase):
+    """Group commit syncs the scorecards during the run, every 2 s on the
+    thread pool, so the end of the run syncs only what changed after the
+    last pass began (src/review/viewsync.c)."""
+
+    # 48 tools x 4 personas at 4 in flight and 100 ms each: about 5 s,
+    # two passes.
+    server_opts = {"latency_ms": 100}
+    NTOOLS = 48
+
+    def batch(self):
+        tools = [make_tool(f"Synced Tool {i}", slug=f"synced-{i:02d}")
+                 for i in range(self.NTOOLS)]
+        return self.write_jsonl("synced.jsonl", tools)
+
+    def read_log(self, path):
+        passes, ends = [], []
+        if not os.path.exists(path):
+            return passes, ends
+        with open(path, encoding="ascii") as f:
+            for line in f:
+                words = line.split()
+                if words[0] == "pass":
+                    passes.append(int(words[2]))
+                elif words[0] == "end:":
+                    ends.append(int(words[1]))
+        return passes, ends
+
+    def test_scorecards_are_synced_while_the_run_goes_on(self):
+        path = self.batch()
+        log_path = os.path.join(self.tmp, "views.log")
+        res = self.review([path], "--concurrency", "4",
+                          env=self.base_env(
+                              SHIPSKIP_DEBUG_VIEWSYNC_LOG=log_path))
+        self.assertExit(res, 0)
+        cards = [n for n in os.listdir(self.out)
+                 if n.startswith("synced-")]
+        self.assertEqual(len(cards), 2 * self.NTOOLS)
+        passes, ends = self.read_log(log_path)
+        self.assertGreaterEqual(len(passes), 2, passes)
+        self.assertEqual(len(ends), 1, ends)
+        # Most scorecards were synced by the passes; the end of the run had
+        # only the last couple of seconds' left.
+        self.assertGreaterEqual(sum(passes), len(cards) // 2, passes)
+        self.assertLess(ends[0], len(cards) // 2, ends)
+
+    def test_strict_has_no_view_sync(self):
+        path = self.batch()
+        log_path = os.path.join(self.tmp, "views.log")
+        res = self.review([path], "--concurrency", "8", "--durability",
+                          "strict",
+                          env=self.base_env(
+                              SHIPSKIP_DEBUG_VIEWSYNC_LOG=log_path))
+        self.assertExit(res, 0)
+        self.assertEqual(self.read_log(log_path), ([], []))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

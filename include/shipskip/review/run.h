@@ -30,6 +30,7 @@
 #include "shipskip/net/transport.h"
 #include "shipskip/review/engine.h"
 #include "shipskip/review/sched.h"
+#include "shipskip/review/viewsync.h"
 #include "shipskip/util/list.h"
 #include "shipskip/util/sha256.h"
 #include "shipskip/util/strmap.h"
@@ -138,6 +139,9 @@ struct sk_engine {
   int grace_on;
   int deadline_on;
   int signals_on;
+  /* Group commit: the views synced during the run (viewsync.h). */
+  struct sk_viewsync views;
+  int views_on;
   uint64_t start_ms;
 };
 
