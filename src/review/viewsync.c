@@ -23,6 +23,8 @@ static int64_t now_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static void tick_cb(uv_timer_t *t);
+
 static void pass_cb(uv_work_t *w) {
   struct sk_viewsync *v = w->data;
   sk_error_clear(&v->err);
@@ -54,6 +56,15 @@ static void pass_done_cb(uv_work_t *w, int status) {
   v->passes++;
   v->total += v->synced;
   log_pass(v);
+  if (v->on) {
+    /* The next pass after the period, or after twenty times this pass's
+     * length when that is longer: on a loaded disk (20,000 files at
+     * C=256 here) passes would otherwise take more than the tail they
+     * save; at most 5% of the time goes to them. */
+    uint64_t took_ms = (uint64_t)((now_ns() - v->began_ns) / 1000000);
+    uint64_t next = 20 * took_ms > v->period_ms ? 20 * took_ms : v->period_ms;
+    uv_timer_start(&v->timer, tick_cb, next, 0);
+  }
   /* Everything changed before the pass began, less the margin, is on
    * disk now. */
   if (v->began_ns - MARGIN_NS > v->since_ns)
@@ -62,14 +73,14 @@ static void pass_done_cb(uv_work_t *w, int status) {
 
 static void tick_cb(uv_timer_t *t) {
   struct sk_viewsync *v = t->data;
-  if (v->busy)
-    return; /* a slow disk: the next tick tries again */
   v->busy = 1;
   v->began_ns = now_ns();
   v->synced = 0;
   v->work.data = v;
-  if (uv_queue_work(v->loop, &v->work, pass_cb, pass_done_cb) != 0)
+  if (uv_queue_work(v->loop, &v->work, pass_cb, pass_done_cb) != 0) {
     v->busy = 0;
+    uv_timer_start(&v->timer, tick_cb, v->period_ms, 0);
+  }
 }
 
 int sk_viewsync_start(struct sk_viewsync *v, uv_loop_t *loop, const char *dir,
@@ -92,7 +103,9 @@ int sk_viewsync_start(struct sk_viewsync *v, uv_loop_t *loop, const char *dir,
                         uv_strerror(rc));
   v->on = 1;
   v->timer.data = v;
-  rc = uv_timer_start(&v->timer, tick_cb, period_ms, period_ms);
+  v->period_ms = period_ms;
+  /* One-shot: each pass, when done, sets when the next begins. */
+  rc = uv_timer_start(&v->timer, tick_cb, period_ms, 0);
   if (rc != 0) {
     sk_viewsync_stop(v);
     return sk_error_set(err, SK_EIO, "cannot start the views' sync: %s",

@@ -31,12 +31,13 @@ struct sk_viewsync {
   uv_timer_t timer;
   uv_work_t work;
   const char *dir;
-  int on;           /* the timer is open */
-  int busy;         /* a pass is on the thread pool */
-  int64_t since_ns; /* files changed before this are synced */
-  int64_t began_ns; /* when the pass under way began */
-  size_t synced;    /* files the pass under way synced */
-  int rc;           /* the pass's result */
+  int on;             /* the timer is open */
+  int busy;           /* a pass is on the thread pool */
+  uint64_t period_ms; /* the least time from one pass to the next */
+  int64_t since_ns;   /* files changed before this are synced */
+  int64_t began_ns;   /* when the pass under way began */
+  size_t synced;      /* files the pass under way synced */
+  int rc;             /* the pass's result */
   struct sk_error err;
   unsigned long passes; /* passes that ended */
   size_t total;         /* files they synced */
@@ -45,8 +46,10 @@ struct sk_viewsync {
   void *ctx;
 };
 
-/* Starts passes over dir every period_ms on loop, syncing files changed at
- * or after since_ns (nanoseconds since the epoch) at first. dir must
+/* Starts passes over dir on loop, the first after period_ms and each next
+ * one period_ms (or twenty times the last pass's length, if longer) after
+ * the last ended, syncing files changed at or after since_ns (nanoseconds
+ * since the epoch) at first. dir must
  * outlive the view sync. With SHIPSKIP_DEBUG_VIEWSYNC_LOG=FILE in the
  * environment each pass appends "pass N: K files" to FILE (for tests).
  * Returns 0, or SK_EIO (err says why) when the timer cannot start: the
