@@ -66,17 +66,13 @@ static int read_counts(const cJSON *root, struct sk_batch_status *out,
 int batch_anthropic_status(const cJSON *root, struct sk_batch_status *out,
                            struct sk_error *err) {
   const cJSON *cancel;
-  char msg[SK_PROVIDER_LINE];
   char word[48];
   int rc;
 
-  if (!cJSON_IsObject(root))
-    return sk_error_set(err, SK_EPARSE, "%s: not a JSON object", W);
-  if (batch_error_message(root, msg, sizeof(msg)))
-    return sk_error_set(err, SK_EPARSE, "%s: the server answered an error: %s",
-                        W, msg);
-  rc = batch_copy(batch_get(root, "id"), out->id, sizeof(out->id), 1, W, "id",
-                  err);
+  rc = batch_check_reply(root, W, err);
+  if (rc == 0)
+    rc = batch_copy(batch_get(root, "id"), out->id, sizeof(out->id), 1, W, "id",
+                    err);
   if (rc == 0)
     rc = batch_copy(batch_get(root, "processing_status"), word, sizeof(word), 1,
                     W, "processing_status", err);

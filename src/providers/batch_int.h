@@ -54,6 +54,12 @@ void batch_remote_state(struct sk_batch_status *out, const char *word);
  * returns 1 when root is such an error body, else 0. */
 int batch_error_message(const cJSON *root, char *msg, size_t size);
 
+/* Checks that a reply root is a JSON object and not a provider error body:
+ * 0, or SK_EPARSE with err saying "WHAT: not a JSON object" or "WHAT: the
+ * server answered an error: MESSAGE". */
+int batch_check_reply(const cJSON *root, const char *what,
+                      struct sk_error *err);
+
 /* What a provider's reader of one JSONL line (or inline entry) gets: the
  * caller's callback and the place to say why a line was not a result. */
 struct batch_emit {

@@ -157,6 +157,17 @@ int batch_error_message(const cJSON *root, char *msg, size_t size) {
   return 1;
 }
 
+int batch_check_reply(const cJSON *root, const char *what,
+                      struct sk_error *err) {
+  char msg[SK_PROVIDER_LINE];
+  if (!cJSON_IsObject(root))
+    return sk_error_set(err, SK_EPARSE, "%s: not a JSON object", what);
+  if (batch_error_message(root, msg, sizeof(msg)))
+    return sk_error_set(err, SK_EPARSE, "%s: the server answered an error: %s",
+                        what, msg);
+  return 0;
+}
+
 int batch_emit_answer(const struct batch_emit *e, struct sk_batch_result *r,
                       long status, const cJSON *v, struct sk_error *lerr) {
   char *text;
@@ -392,7 +403,6 @@ int sk_batch_parse_results(enum sk_batch_api api, const char *body, size_t len,
 int sk_batch_parse_file(const char *body, size_t len, char id[160],
                         struct sk_error *err) {
   static const char W[] = "OpenAI file object";
-  char msg[SK_PROVIDER_LINE];
   cJSON *root;
   int rc;
 
@@ -400,12 +410,8 @@ int sk_batch_parse_file(const char *body, size_t len, char id[160],
   root = batch_parse_doc(body, len, W, err);
   if (root == NULL)
     return SK_EPARSE;
-  if (!cJSON_IsObject(root))
-    rc = sk_error_set(err, SK_EPARSE, "%s: not a JSON object", W);
-  else if (batch_error_message(root, msg, sizeof(msg)))
-    rc = sk_error_set(err, SK_EPARSE, "%s: the server answered an error: %s", W,
-                      msg);
-  else
+  rc = batch_check_reply(root, W, err);
+  if (rc == 0)
     rc = batch_copy(batch_get(root, "id"), id, 160, 1, W, "id", err);
   cJSON_Delete(root);
   if (rc != 0)
