@@ -4,6 +4,7 @@
 #include "shipskip/util/fsutil.h"
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,21 +32,30 @@ static void pass_cb(uv_work_t *w) {
   v->rc = sk_fs_sync_dir_ns(v->dir, v->since_ns, &v->synced, &v->err);
 }
 
-static void log_pass(struct sk_viewsync *v) {
+/* Appends a line to the debug log, if there is one. */
+static void log_line(const struct sk_viewsync *v, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void log_line(const struct sk_viewsync *v, const char *fmt, ...) {
   char line[96];
+  va_list ap;
   int n;
   if (v->log_fd < 0)
     return;
-  n = snprintf(line, sizeof(line), "pass %lu: %zu files\n", v->passes,
-               v->synced);
-  if (n > 0 && write(v->log_fd, line, (size_t)n) < 0) {
+  va_start(ap, fmt);
+  n = vsnprintf(line, sizeof(line), fmt, ap);
+  va_end(ap);
+  if (n > 0 && (size_t)n < sizeof(line) &&
+      write(v->log_fd, line, (size_t)n) < 0) {
     /* A debug log that cannot be written is not the run's business. */
   }
 }
 
 static void pass_done_cb(uv_work_t *w, int status) {
   struct sk_viewsync *v = w->data;
-  v->busy = 0;
   if (status != 0)
     return; /* canceled before it ran: nothing was synced */
   if (v->rc != 0) {
@@ -54,8 +64,7 @@ static void pass_done_cb(uv_work_t *w, int status) {
     return;
   }
   v->passes++;
-  v->total += v->synced;
-  log_pass(v);
+  log_line(v, "pass %lu: %zu files\n", v->passes, v->synced);
   if (v->on) {
     /* The next pass after the period, or after twenty times this pass's
      * length when that is longer: on a loaded disk (20,000 files at
@@ -73,14 +82,11 @@ static void pass_done_cb(uv_work_t *w, int status) {
 
 static void tick_cb(uv_timer_t *t) {
   struct sk_viewsync *v = t->data;
-  v->busy = 1;
   v->began_ns = now_ns();
   v->synced = 0;
   v->work.data = v;
-  if (uv_queue_work(v->loop, &v->work, pass_cb, pass_done_cb) != 0) {
-    v->busy = 0;
+  if (uv_queue_work(v->loop, &v->work, pass_cb, pass_done_cb) != 0)
     uv_timer_start(&v->timer, tick_cb, v->period_ms, 0);
-  }
 }
 
 int sk_viewsync_start(struct sk_viewsync *v, uv_loop_t *loop, const char *dir,
@@ -135,14 +141,7 @@ int64_t sk_viewsync_since(const struct sk_viewsync *v) {
 }
 
 void sk_viewsync_log_end(struct sk_viewsync *v, size_t synced) {
-  char line[64];
-  int n;
-  if (v->log_fd < 0)
-    return;
-  n = snprintf(line, sizeof(line), "end: %zu files\n", synced);
-  if (n > 0 && write(v->log_fd, line, (size_t)n) < 0) {
-    /* As in log_pass. */
-  }
+  log_line(v, "end: %zu files\n", synced);
 }
 
 void sk_viewsync_cleanup(struct sk_viewsync *v) {

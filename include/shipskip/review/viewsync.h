@@ -32,15 +32,13 @@ struct sk_viewsync {
   uv_work_t work;
   const char *dir;
   int on;             /* the timer is open */
-  int busy;           /* a pass is on the thread pool */
   uint64_t period_ms; /* the least time from one pass to the next */
   int64_t since_ns;   /* files changed before this are synced */
   int64_t began_ns;   /* when the pass under way began */
   size_t synced;      /* files the pass under way synced */
   int rc;             /* the pass's result */
   struct sk_error err;
-  unsigned long passes; /* passes that ended */
-  size_t total;         /* files they synced */
+  unsigned long passes; /* passes that ended (for the log) */
   int log_fd;           /* SHIPSKIP_DEBUG_VIEWSYNC_LOG, or -1 */
   sk_viewsync_fail_fn fail;
   void *ctx;
