@@ -607,9 +607,11 @@ static void compare_baseline(struct sk_engine *e) {
   sk_drift_cleanup(&d);
 }
 
-/* A group commit's fsync failed: the journal cannot be trusted to keep
- * what it is given, so the run stops as on any failed journal write. */
-static void group_fail_cb(void *ctx, int code, const char *msg) {
+/* A sync off the loop failed: a group commit's fsync (the journal cannot
+ * be trusted to keep what it is given) or a pass of the view sync (the
+ * disk the scorecards go to is failing, which the end of the run would
+ * report anyway). The run stops as on any failed journal write. */
+static void sync_fail_cb(void *ctx, int code, const char *msg) {
   struct sk_engine *e = ctx;
   sk_engine_say(e, SK_EVENT_ERROR, NULL, NULL, "%s", msg);
   sk_engine_fail(e, code, msg);
@@ -622,14 +624,6 @@ static void group_fail_cb(void *ctx, int code, const char *msg) {
 #define SK_VIEWSYNC_PERIOD_MS 2000
 #endif
 
-/* A pass of the view sync failed: the disk the scorecards go to is
- * failing, which the end of the run would report anyway; stop now. */
-static void views_fail_cb(void *ctx, int code, const char *msg) {
-  struct sk_engine *e = ctx;
-  sk_engine_say(e, SK_EVENT_ERROR, NULL, NULL, "%s", msg);
-  sk_engine_fail(e, code, msg);
-}
-
 /* Starts syncing the views during the run (viewsync.h); one that cannot
  * start leaves them all to the end of the run. */
 static void views_start(struct sk_engine *e, time_t t0) {
@@ -637,7 +631,7 @@ static void views_start(struct sk_engine *e, time_t t0) {
   sk_error_clear(&err);
   e->views_on = sk_viewsync_start(
                     &e->views, &e->loop, e->o->outdir, (int64_t)t0 * 1000000000,
-                    SK_VIEWSYNC_PERIOD_MS, views_fail_cb, e, &err) == 0;
+                    SK_VIEWSYNC_PERIOD_MS, sync_fail_cb, e, &err) == 0;
   if (!e->views_on)
     sk_engine_say(e, SK_EVENT_WARNING, NULL, NULL,
                   "%s (syncing the scorecards at the end)", err.msg);
@@ -648,7 +642,7 @@ static void group_start(struct sk_engine *e) {
   struct sk_error err;
   sk_error_clear(&err);
   if (sk_journal_group_start(e->o->journal, &e->loop, SK_GROUP_WINDOW_MS,
-                             SK_GROUP_MAX_LINES, group_fail_cb, e, &err) != 0)
+                             SK_GROUP_MAX_LINES, sync_fail_cb, e, &err) != 0)
     sk_engine_say(e, SK_EVENT_WARNING, NULL, NULL,
                   "%s (fsyncing every line instead)", err.msg);
 }
