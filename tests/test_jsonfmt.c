@@ -7,6 +7,7 @@
 #include <cJSON.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 /* sk_json_pretty(item) must be cJSON_PrintUnformatted(item) plus "\n" for
  * any leaf. */
@@ -84,6 +85,13 @@ static int compact_as_cjson(cJSON *item) {
   sk_buf_init(&b, 1 << 20);
   ok = want != NULL && sk_json_compact(item, &b) == 0 &&
        b.len == strlen(want) && memcmp(b.data, want, b.len) == 0;
+  if (ok) {
+    /* The string form, with its length, is the same bytes. */
+    size_t len = 0;
+    char *str = sk_json_compact_str(item, &len);
+    ok = str != NULL && len == b.len && strcmp(str, want) == 0;
+    free(str);
+  }
   if (!ok)
     fprintf(stderr, "  cJSON: %s\n  ours:  %.*s\n", want ? want : "(null)",
             (int)b.len, b.data ? b.data : "");

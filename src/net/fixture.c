@@ -12,7 +12,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -79,10 +78,7 @@ static char *canonical_body(const char *body, size_t len) {
   if (v != NULL) {
     /* cJSON_PrintUnformatted's bytes (every recorded key depends on them),
      * printed without its allocations. */
-    struct sk_buf b;
-    sk_buf_init(&b, SIZE_MAX / 2);
-    out = sk_json_compact(v, &b) == 0 ? sk_buf_take(&b) : NULL;
-    sk_buf_cleanup(&b);
+    out = sk_json_compact_str(v, NULL);
     cJSON_Delete(v);
     return out;
   }

@@ -10,7 +10,6 @@
 #include "shipskip/util/jsonget.h"
 
 #include <cJSON.h>
-#include <stdint.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -461,20 +460,12 @@ void sk_wire_request_init(struct sk_wire_request *w) {
 }
 
 int sk_wire_request_set_json(struct sk_wire_request *w, const cJSON *root) {
-  struct sk_buf b;
-  size_t len;
-  char *body;
-  int rc;
-
+  size_t len = 0;
   /* The bytes cJSON_PrintUnformatted prints (fixture keys and recorded
    * bodies depend on them), at a fraction of its cost. */
-  sk_buf_init(&b, SIZE_MAX / 2);
-  rc = sk_json_compact(root, &b);
-  len = b.len;
-  body = rc == 0 ? sk_buf_take(&b) : NULL;
-  sk_buf_cleanup(&b);
+  char *body = sk_json_compact_str(root, &len);
   if (body == NULL)
-    return rc != 0 ? rc : SK_ENOMEM;
+    return SK_ENOMEM;
   free(w->body);
   w->body = body;
   w->body_len = len;

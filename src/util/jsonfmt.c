@@ -285,6 +285,19 @@ int sk_json_compact(const cJSON *item, struct sk_buf *out) {
   return compact(item, out);
 }
 
+char *sk_json_compact_str(const cJSON *item, size_t *len) {
+  struct sk_buf b;
+  char *s = NULL;
+  sk_buf_init(&b, SIZE_MAX / 2);
+  if (compact(item, &b) == 0) {
+    if (len != NULL)
+      *len = b.len;
+    s = sk_buf_take(&b);
+  }
+  sk_buf_cleanup(&b);
+  return s;
+}
+
 int sk_json_add_str_or_null(cJSON *obj, const char *key, const char *v) {
   cJSON *item = v != NULL ? cJSON_CreateString(v) : cJSON_CreateNull();
   if (item == NULL)

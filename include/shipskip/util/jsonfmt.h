@@ -32,6 +32,10 @@ int sk_json_pretty_at(const cJSON *item, int depth, struct sk_buf *out);
  * print either). */
 int sk_json_compact(const cJSON *item, struct sk_buf *out);
 
+/* The same as a heap string (free() it), its length in *len when len is
+ * not NULL; NULL when out of memory or item cannot be printed. */
+char *sk_json_compact_str(const cJSON *item, size_t *len);
+
 /* A writer of the same form without a tree: members and items are printed
  * as they are given, so a document built only to be printed (a scorecard)
  * costs no allocation per value. The bytes are those sk_json_pretty_at
